@@ -1,0 +1,50 @@
+package io.maasdk;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The root of every exception maasdk throws. Unchecked: a caller catches the subclass it can act on
+ * ({@link OverloadedException}: back off; {@link InvalidInputException}: fix the input; …) and lets
+ * the rest propagate.
+ *
+ * <p>Every message names the model and, where one was resolved, the version, says what was expected
+ * and what to do. The model name and version are also available as fields for programmatic use.
+ */
+public class MaasdkException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final @Nullable String modelName;
+  private final @Nullable Version version;
+
+  public MaasdkException(String message) {
+    this(null, null, message, null);
+  }
+
+  public MaasdkException(
+      @Nullable String modelName,
+      @Nullable Version version,
+      String message,
+      @Nullable Throwable cause) {
+    super(message, cause);
+    this.modelName = modelName;
+    this.version = version;
+  }
+
+  /** The model this failure concerns, if any. */
+  public @Nullable String modelName() {
+    return modelName;
+  }
+
+  /** The resolved version this failure concerns, if one was resolved before it failed. */
+  public @Nullable Version version() {
+    return version;
+  }
+
+  /** {@code name@version}, {@code name} or {@code runtime}, for messages. */
+  static String subject(@Nullable String modelName, @Nullable Version version) {
+    if (modelName == null) {
+      return "runtime";
+    }
+    return version == null ? modelName : modelName + "@" + version;
+  }
+}

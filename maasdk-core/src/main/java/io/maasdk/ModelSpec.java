@@ -1,0 +1,295 @@
+package io.maasdk;
+
+import ai.djl.translate.Translator;
+import io.maasdk.spi.InputValidator;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An immutable description of one model version: what to load, how to call it, where and how many
+ * times to run it. Build with {@link #builder(String, Class, Class)}:
+ *
+ * <pre>{@code
+ * ModelSpec<float[], float[]> spec = ModelSpec.builder("digits", float[].class, float[].class)
+ *     .version("1.0.0")
+ *     .source(ModelSource.file(Path.of("models/digits/1.0.0/model.pt")))
+ *     .translator(Codecs.floatVector(64))
+ *     .replicas(2)
+ *     .devicePolicy(DevicePolicy.cpu())
+ *     .warmup(new float[64])
+ *     .label("owner", "vision-team")
+ *     .build();
+ * }</pre>
+ *
+ * @param <I> the input type callers pass to {@link ModelHandle#predict}
+ * @param <O> the output type they get back
+ */
+public final class ModelSpec<I, O> {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  private final String name;
+  private final Version version;
+  private final ModelSource source;
+  private final Class<I> inputType;
+  private final Class<O> outputType;
+  private final Translator<I, O> translator;
+  private final @Nullable InputValidator<I> validator;
+  private final @Nullable String engine;
+  private final int replicas;
+  private final DevicePolicy devicePolicy;
+  private final BatchingPolicy batching;
+  private final int queueCapacity;
+  private final List<I> warmup;
+  private final Map<String, String> labels;
+  private final Map<String, String> engineOptions;
+
+  private ModelSpec(Builder<I, O> b) {
+    this.name = b.name;
+    this.version = Objects.requireNonNull(b.version, () -> "model " + b.name + ": version not set");
+    this.source = Objects.requireNonNull(b.source, () -> "model " + b.name + ": source not set");
+    this.inputType = b.inputType;
+    this.outputType = b.outputType;
+    this.translator =
+        Objects.requireNonNull(b.translator, () -> "model " + b.name + ": translator not set");
+    this.validator = b.validator;
+    this.engine = b.engine;
+    this.replicas = b.replicas;
+    this.devicePolicy = b.devicePolicy;
+    this.batching = b.batching;
+    this.queueCapacity = b.queueCapacity;
+    this.warmup = List.copyOf(b.warmup);
+    this.labels = Collections.unmodifiableMap(new LinkedHashMap<>(b.labels));
+    this.engineOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.engineOptions));
+  }
+
+  /**
+   * Starts a spec for model {@code name} taking {@code inputType} and returning {@code outputType}.
+   *
+   * @param name letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128
+   */
+  public static <I, O> Builder<I, O> builder(String name, Class<I> inputType, Class<O> outputType) {
+    return new Builder<>(name, inputType, outputType);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Version version() {
+    return version;
+  }
+
+  public ModelSource source() {
+    return source;
+  }
+
+  public Class<I> inputType() {
+    return inputType;
+  }
+
+  public Class<O> outputType() {
+    return outputType;
+  }
+
+  public Translator<I, O> translator() {
+    return translator;
+  }
+
+  /** The validator set on the spec, else the translator if it is one, else none. */
+  @SuppressWarnings("unchecked")
+  public @Nullable InputValidator<I> validator() {
+    if (validator != null) {
+      return validator;
+    }
+    return translator instanceof InputValidator<?> v ? (InputValidator<I>) v : null;
+  }
+
+  /** The DJL engine name, or {@code null} for the runtime's default (PyTorch). */
+  public @Nullable String engine() {
+    return engine;
+  }
+
+  public int replicas() {
+    return replicas;
+  }
+
+  public DevicePolicy devicePolicy() {
+    return devicePolicy;
+  }
+
+  public BatchingPolicy batching() {
+    return batching;
+  }
+
+  public int queueCapacity() {
+    return queueCapacity;
+  }
+
+  public List<I> warmup() {
+    return warmup;
+  }
+
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  public Map<String, String> engineOptions() {
+    return engineOptions;
+  }
+
+  @Override
+  public String toString() {
+    return "ModelSpec[" + name + "@" + version + ", source=" + source.describe() + ", engine="
+        + (engine == null ? "default" : engine) + ", replicas=" + replicas + ", " + devicePolicy
+        + ", " + batching + "]";
+  }
+
+  /** Builds a {@link ModelSpec}; each setter validates at once. Not thread-safe. */
+  public static final class Builder<I, O> {
+    private final String name;
+    private final Class<I> inputType;
+    private final Class<O> outputType;
+    private @Nullable Version version;
+    private @Nullable ModelSource source;
+    private @Nullable Translator<I, O> translator;
+    private @Nullable InputValidator<I> validator;
+    private @Nullable String engine;
+    private int replicas = 1;
+    private DevicePolicy devicePolicy = DevicePolicy.auto();
+    private BatchingPolicy batching = BatchingPolicy.disabled();
+    private int queueCapacity = 1000;
+    private final List<I> warmup = new ArrayList<>();
+    private final Map<String, String> labels = new LinkedHashMap<>();
+    private final Map<String, String> engineOptions = new LinkedHashMap<>();
+
+    private Builder(String name, Class<I> inputType, Class<O> outputType) {
+      Objects.requireNonNull(name, "name");
+      if (!NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "'" + name + "' is not a valid model name: use letters, digits, '.', '_' and '-',"
+                + " starting with a letter or digit, at most 128 characters");
+      }
+      this.name = name;
+      this.inputType = Objects.requireNonNull(inputType, "inputType");
+      this.outputType = Objects.requireNonNull(outputType, "outputType");
+    }
+
+    /** The model's name. */
+    public String name() {
+      return name;
+    }
+
+    /** An independent builder with the same settings. */
+    public Builder<I, O> copy() {
+      Builder<I, O> b = new Builder<>(name, inputType, outputType);
+      b.version = version;
+      b.source = source;
+      b.translator = translator;
+      b.validator = validator;
+      b.engine = engine;
+      b.replicas = replicas;
+      b.devicePolicy = devicePolicy;
+      b.batching = batching;
+      b.queueCapacity = queueCapacity;
+      b.warmup.addAll(warmup);
+      b.labels.putAll(labels);
+      b.engineOptions.putAll(engineOptions);
+      return b;
+    }
+
+    public Builder<I, O> version(String version) {
+      return version(Version.parse(version));
+    }
+
+    public Builder<I, O> version(Version version) {
+      this.version = Objects.requireNonNull(version, "version");
+      return this;
+    }
+
+    public Builder<I, O> source(ModelSource source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /** The DJL translator between {@code I}/{@code O} and tensors; see {@code Codecs}. */
+    public Builder<I, O> translator(Translator<I, O> translator) {
+      this.translator = Objects.requireNonNull(translator, "translator");
+      return this;
+    }
+
+    /** Checks inputs before they are queued; overrides a translator that validates. */
+    public Builder<I, O> validator(InputValidator<I> validator) {
+      this.validator = Objects.requireNonNull(validator, "validator");
+      return this;
+    }
+
+    /** A DJL engine name: {@code PyTorch} (the default) or {@code OnnxRuntime}. */
+    public Builder<I, O> engine(String engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
+      return this;
+    }
+
+    /** Worker replicas, each with its own DJL Predictor and thread (1 to 256). */
+    public Builder<I, O> replicas(int replicas) {
+      if (replicas < 1 || replicas > 256) {
+        throw new IllegalArgumentException("replicas must be 1..256, was " + replicas);
+      }
+      this.replicas = replicas;
+      return this;
+    }
+
+    public Builder<I, O> devicePolicy(DevicePolicy policy) {
+      this.devicePolicy = Objects.requireNonNull(policy, "devicePolicy");
+      return this;
+    }
+
+    public Builder<I, O> batching(BatchingPolicy batching) {
+      this.batching = Objects.requireNonNull(batching, "batching");
+      return this;
+    }
+
+    /** Requests that may wait per version before calls are refused as overloaded (1 to 10^6). */
+    public Builder<I, O> queueCapacity(int capacity) {
+      if (capacity < 1 || capacity > 1_000_000) {
+        throw new IllegalArgumentException("queueCapacity must be 1..1000000, was " + capacity);
+      }
+      this.queueCapacity = capacity;
+      return this;
+    }
+
+    /** Inputs run once on every replica before the version takes traffic. */
+    @SafeVarargs
+    public final Builder<I, O> warmup(I... inputs) {
+      for (I i : inputs) {
+        warmup.add(Objects.requireNonNull(i, "warmup input"));
+      }
+      return this;
+    }
+
+    /** Free-form metadata (owner, price unit…), visible in {@link ModelRuntime#describe}. */
+    public Builder<I, O> label(String key, String value) {
+      labels.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** An option passed to DJL's {@code Model.load}, such as {@code mapLocation=true}. */
+    public Builder<I, O> engineOption(String key, String value) {
+      engineOptions.put(
+          Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * @throws NullPointerException naming the missing setting (version, source, translator)
+     */
+    public ModelSpec<I, O> build() {
+      return new ModelSpec<>(this);
+    }
+  }
+}

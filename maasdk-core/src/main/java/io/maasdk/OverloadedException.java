@@ -1,0 +1,31 @@
+package io.maasdk;
+
+/**
+ * The version's bounded queue is full: the call was refused at once and nothing was queued. Back
+ * off and retry, add replicas, or raise {@link ModelSpec.Builder#queueCapacity(int)}.
+ */
+public class OverloadedException extends MaasdkException {
+  private static final long serialVersionUID = 1L;
+
+  private final int queueCapacity;
+
+  public OverloadedException(String modelName, Version version, int queueCapacity) {
+    super(
+        modelName,
+        version,
+        "model "
+            + modelName
+            + "@"
+            + version
+            + " is overloaded: its queue of "
+            + queueCapacity
+            + " requests is full. Retry later, add replicas, or raise queueCapacity.",
+        null);
+    this.queueCapacity = queueCapacity;
+  }
+
+  /** The capacity of the queue that was full. */
+  public int queueCapacity() {
+    return queueCapacity;
+  }
+}

@@ -1,0 +1,24 @@
+package io.maasdk;
+
+import java.util.Objects;
+
+/**
+ * A model's output together with where it came from: the version that computed it (after alias,
+ * range or canary resolution), the device, and whether it was served from the response cache.
+ *
+ * @param output the model's output
+ * @param modelName the model's name
+ * @param version the version that produced {@code output}
+ * @param device the device that computed it ({@code cpu()}, {@code gpu(0)}…; for a cache hit, the
+ *     device of the original computation is not tracked and this is {@code "cache"})
+ * @param cacheHit whether the output came from the response cache
+ */
+public record Prediction<O>(
+    O output, String modelName, Version version, String device, boolean cacheHit) {
+  public Prediction {
+    Objects.requireNonNull(output, "output");
+    Objects.requireNonNull(modelName, "modelName");
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(device, "device");
+  }
+}

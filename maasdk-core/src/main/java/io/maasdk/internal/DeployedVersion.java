@@ -1,0 +1,387 @@
+package io.maasdk.internal;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.translate.TranslateException;
+import io.maasdk.DeadlineExceededException;
+import io.maasdk.InferenceException;
+import io.maasdk.InvalidInputException;
+import io.maasdk.MaasdkException;
+import io.maasdk.ModelSpec;
+import io.maasdk.ModelUnavailableException;
+import io.maasdk.OverloadedException;
+import io.maasdk.Placement;
+import io.maasdk.Version;
+import io.maasdk.spi.InferenceEvent.Outcome;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One deployed model version: its DJL models (one per device), its replicas (one Predictor and one
+ * thread each), and its bounded queue. Lifecycle: constructed loaded and warmed → serving → {@link
+ * #drainAndClose} (stop admitting, finish queued work, stop threads, close predictors and models).
+ */
+final class DeployedVersion<I, O> {
+  private static final Logger LOG = LoggerFactory.getLogger(DeployedVersion.class);
+  private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+  final ModelSpec<I, O> spec;
+  final String engine;
+  final List<Placement> placements;
+  private final Map<String, Model> models;
+  private final List<Replica> replicas = new ArrayList<>();
+  private final RequestQueue<I, O> queue;
+  private final CallPipeline pipeline;
+
+  private final ReentrantLock stateLock = new ReentrantLock();
+  private final Condition idle = stateLock.newCondition();
+  private int inFlight;
+  private volatile boolean accepting = true;
+
+  /** Loads on every placed device, creates predictors, warms each up, then starts the workers. */
+  DeployedVersion(
+      ModelSpec<I, O> spec, String engine, List<Placement> placements, CallPipeline pipeline) {
+    this.spec = spec;
+    this.engine = engine;
+    this.placements = List.copyOf(placements);
+    this.pipeline = pipeline;
+    this.queue = new RequestQueue<>(spec.queueCapacity());
+    this.models = new LinkedHashMap<>();
+    try {
+      for (Placement p : placements) {
+        Model model =
+            models.computeIfAbsent(
+                p.device(), d -> EngineLoader.load(spec, engine, EngineLoader.device(p)));
+        Predictor<I, O> predictor = model.newPredictor(spec.translator());
+        Replica replica = new Replica(p, predictor);
+        replicas.add(replica);
+        replica.warmUp();
+      }
+    } catch (RuntimeException e) {
+      closeNative();
+      throw e;
+    }
+    replicas.forEach(Replica::start);
+  }
+
+  Version version() {
+    return spec.version();
+  }
+
+  int queueDepth() {
+    return queue.size();
+  }
+
+  int inFlight() {
+    stateLock.lock();
+    try {
+      return inFlight;
+    } finally {
+      stateLock.unlock();
+    }
+  }
+
+  boolean accepting() {
+    return accepting;
+  }
+
+  /**
+   * Admission: queues {@code r} or refuses at once. Throws {@link ModelUnavailableException} if this
+   * version is draining (the caller may re-resolve), {@link OverloadedException} if the queue is
+   * full.
+   */
+  void admit(Request<I, O> r) {
+    stateLock.lock();
+    try {
+      if (!accepting) {
+        throw new ModelUnavailableException(
+            spec.name(), version(), spec.name() + "@" + version() + " is being undeployed");
+      }
+      if (!queue.offer(r)) {
+        throw new OverloadedException(spec.name(), version(), queue.capacity());
+      }
+      inFlight++;
+    } finally {
+      stateLock.unlock();
+    }
+    // A call cancelled (or timed out) while queued leaves the queue at once and is never computed.
+    r.future.whenComplete(
+        (v, e) -> {
+          if (e != null && queue.remove(r)) {
+            pipeline.finish(this, r, Outcome.CANCELLED, null, null, 0, 0, 0, null);
+          }
+        });
+  }
+
+  /** Called exactly once per admitted request, by whoever finished it. */
+  void released() {
+    stateLock.lock();
+    try {
+      if (--inFlight == 0) {
+        idle.signalAll();
+      }
+    } finally {
+      stateLock.unlock();
+    }
+  }
+
+  /**
+   * Stops admitting, lets queued and running calls finish for up to {@code graceNanos}, fails the
+   * rest with {@link ModelUnavailableException}, stops the workers and closes every predictor and
+   * model.
+   */
+  void drainAndClose(long graceNanos, String why) {
+    stateLock.lock();
+    try {
+      accepting = false;
+      long left = graceNanos;
+      while (inFlight > 0 && left > 0) {
+        left = idle.awaitNanos(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      stateLock.unlock();
+    }
+    queue.close();
+    for (Request<I, O> r : queue.clear()) {
+      pipeline.finish(
+          this,
+          r,
+          Outcome.UNAVAILABLE,
+          null,
+          null,
+          0,
+          0,
+          0,
+          new ModelUnavailableException(
+              spec.name(),
+              version(),
+              spec.name() + "@" + version() + " was closed before this queued call ran: " + why));
+    }
+    for (Replica r : replicas) {
+      r.stop();
+    }
+    for (Replica r : replicas) {
+      r.join();
+    }
+    closeNative();
+  }
+
+  private void closeNative() {
+    for (Replica r : replicas) {
+      r.predictor.close();
+    }
+    boolean gpu = false;
+    for (Map.Entry<String, Model> e : models.entrySet()) {
+      e.getValue().close();
+      gpu |= e.getKey().startsWith("gpu");
+    }
+    if (gpu) {
+      EngineLoader.releaseGpuCache(engine);
+    }
+  }
+
+  /** One worker: a thread that owns one Predictor (DJL Predictors are not thread-safe). */
+  private final class Replica implements Runnable {
+    final Placement placement;
+    final Predictor<I, O> predictor;
+    final Thread thread;
+    volatile boolean stopping;
+
+    Replica(Placement placement, Predictor<I, O> predictor) {
+      this.placement = placement;
+      this.predictor = predictor;
+      this.thread =
+          new Thread(
+              this,
+              "maasdk-" + spec.name() + "@" + spec.version() + "-r" + placement.replica());
+      thread.setDaemon(true);
+    }
+
+    void warmUp() {
+      for (I input : spec.warmup()) {
+        try {
+          predictor.predict(input);
+        } catch (TranslateException | RuntimeException e) {
+          throw new io.maasdk.ModelLoadException(
+              spec.name(),
+              spec.version(),
+              "warm-up of " + spec.name() + "@" + spec.version() + " on " + placement.device()
+                  + " failed: " + e.getMessage(),
+              e);
+        }
+      }
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    void stop() {
+      stopping = true;
+    }
+
+    void join() {
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (thread.isAlive()) {
+        LOG.warn("{} did not stop within 30 s; it will be abandoned", thread.getName());
+      }
+    }
+
+    @Override
+    public void run() {
+      int max = spec.batching().maxBatchSize();
+      List<Request<I, O>> batch = new ArrayList<>(max);
+      while (true) {
+        Request<I, O> first;
+        try {
+          first = queue.poll(IDLE_POLL_NANOS);
+        } catch (InterruptedException e) {
+          break;
+        }
+        if (first == null) {
+          if (stopping) {
+            break;
+          }
+          continue;
+        }
+        batch.add(first);
+        if (max > 1) {
+          // A free worker never waits for a batch to fill: it takes what queued up meanwhile.
+          queue.drainTo(batch, max - 1);
+        }
+        try {
+          runBatch(batch);
+        } catch (Throwable t) { // never let one batch kill the worker
+          LOG.error("{}: unexpected failure in a batch", thread.getName(), t);
+          for (Request<I, O> r : batch) {
+            if (!r.future.isDone()) {
+              fail(r, Outcome.FAILED, 0, 0, batch.size(), wrap(t, r));
+            }
+          }
+        }
+        batch.clear();
+      }
+    }
+
+    private void runBatch(List<Request<I, O>> batch) {
+      long now = System.nanoTime();
+      List<Request<I, O>> live = new ArrayList<>(batch.size());
+      for (Request<I, O> r : batch) {
+        if (r.future.isDone()) { // cancelled while queued but already taken by us
+          pipeline.finish(DeployedVersion.this, r, Outcome.CANCELLED, null, null, 0, 0, 0, null);
+        } else if (r.expired(now)) {
+          fail(r, Outcome.DEADLINE_EXCEEDED, now - r.enqueuedNanos, 0, 0, expired(r, now));
+        } else {
+          live.add(r);
+        }
+      }
+      if (live.isEmpty()) {
+        return;
+      }
+      List<I> inputs = new ArrayList<>(live.size());
+      live.forEach(r -> inputs.add(r.input));
+      long start = System.nanoTime();
+      try {
+        List<O> outputs =
+            inputs.size() == 1 ? List.of(predictor.predict(inputs.get(0))) : predictor.batchPredict(inputs);
+        long took = System.nanoTime() - start;
+        for (int i = 0; i < live.size(); i++) {
+          Request<I, O> r = live.get(i);
+          pipeline.finish(
+              DeployedVersion.this,
+              r,
+              Outcome.SUCCESS,
+              outputs.get(i),
+              placement.device(),
+              start - r.enqueuedNanos,
+              took,
+              live.size(),
+              null);
+        }
+      } catch (TranslateException | RuntimeException e) {
+        if (live.size() > 1) {
+          // Isolation: one bad input must not fail the other callers in its batch.
+          for (Request<I, O> r : live) {
+            runBatch(List.of(r));
+          }
+          return;
+        }
+        Request<I, O> r = live.get(0);
+        long took = System.nanoTime() - start;
+        boolean badInput = e instanceof TranslateException && !(e.getCause() instanceof ai.djl.engine.EngineException);
+        fail(
+            r,
+            badInput ? Outcome.INVALID_INPUT : Outcome.FAILED,
+            start - r.enqueuedNanos,
+            took,
+            1,
+            badInput ? invalid(r, e) : wrap(e, r));
+      }
+    }
+
+    private void fail(Request<I, O> r, Outcome o, long wait, long took, int size, MaasdkException e) {
+      pipeline.finish(DeployedVersion.this, r, o, null, placement.device(), wait, took, size, e);
+    }
+
+    private DeadlineExceededException expired(Request<I, O> r, long now) {
+      return new DeadlineExceededException(
+          spec.name(),
+          spec.version(),
+          "call to " + spec.name() + "@" + spec.version() + " expired after waiting "
+              + TimeUnit.NANOSECONDS.toMillis(now - r.enqueuedNanos) + " ms in the queue (timeout "
+              + r.options.timeout() + "); it was not computed. Raise the timeout or add replicas.");
+    }
+
+    private InvalidInputException invalid(Request<I, O> r, Throwable e) {
+      return new InvalidInputException(
+          spec.name(),
+          spec.version(),
+          spec.name() + "@" + spec.version() + " could not translate its input ("
+              + describe(r.input) + ", expected " + spec.inputType().getSimpleName() + " for "
+              + spec.translator() + "): " + e.getMessage(),
+          e);
+    }
+
+    private MaasdkException wrap(Throwable e, Request<I, O> r) {
+      if (e instanceof MaasdkException me) {
+        return me;
+      }
+      return new InferenceException(
+          spec.name(),
+          spec.version(),
+          "engine " + engine + " failed computing " + spec.name() + "@" + spec.version() + " on "
+              + placement.device() + " for input " + describe(r.input) + " (expected "
+              + spec.inputType().getSimpleName() + " for " + spec.translator() + "): "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  static String describe(Object input) {
+    Class<?> c = input.getClass();
+    if (c.isArray()) {
+      return c.getComponentType().getSimpleName() + "[" + java.lang.reflect.Array.getLength(input)
+          + "]";
+    }
+    return c.getSimpleName();
+  }
+
+  Device firstDevice() {
+    return EngineLoader.device(placements.get(0));
+  }
+}

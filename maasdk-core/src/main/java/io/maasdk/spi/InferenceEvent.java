@@ -1,0 +1,72 @@
+package io.maasdk.spi;
+
+import io.maasdk.Version;
+import java.time.Instant;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One call, after it ended. Immutable.
+ *
+ * @param timestamp when the call ended
+ * @param tenant the caller's tenant ({@link io.maasdk.CallOptions#tenant()})
+ * @param modelName the model called
+ * @param version the version that served (or would have served) it; {@code null} when the call
+ *     ended before a version was resolved (refused, not found)
+ * @param device where it ran ({@code cpu()}, {@code gpu(0)}), {@code "cache"} for a hit, {@code
+ *     null} if it never ran
+ * @param input the input as given (listeners that meter input size or tokens read it)
+ * @param output the output, {@code null} unless the outcome is a success
+ * @param queueWaitNanos time from admission until its batch started ({@code 0} if never queued)
+ * @param inferenceNanos time the engine spent on its batch ({@code 0} if it never ran)
+ * @param batchSize how many requests shared its engine call ({@code 0} if it never ran)
+ * @param cacheHit whether the output came from the response cache
+ * @param outcome how the call ended
+ * @param error the exception the caller received, {@code null} on success
+ */
+public record InferenceEvent(
+    Instant timestamp,
+    String tenant,
+    String modelName,
+    @Nullable Version version,
+    @Nullable String device,
+    Object input,
+    @Nullable Object output,
+    long queueWaitNanos,
+    long inferenceNanos,
+    int batchSize,
+    boolean cacheHit,
+    Outcome outcome,
+    @Nullable Throwable error) {
+
+  /** How a call ended. */
+  public enum Outcome {
+    SUCCESS,
+    INVALID_INPUT,
+    FAILED,
+    OVERLOADED,
+    DEADLINE_EXCEEDED,
+    REFUSED,
+    CANCELLED,
+    UNAVAILABLE,
+    NOT_FOUND;
+
+    /** Whether the model produced an output. */
+    public boolean isSuccess() {
+      return this == SUCCESS;
+    }
+  }
+
+  public InferenceEvent {
+    Objects.requireNonNull(timestamp, "timestamp");
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(modelName, "modelName");
+    Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(outcome, "outcome");
+  }
+
+  /** Total time the call spent in the runtime after admission (queue wait + inference). */
+  public long totalNanos() {
+    return queueWaitNanos + inferenceNanos;
+  }
+}
