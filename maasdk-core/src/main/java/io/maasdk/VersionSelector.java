@@ -120,7 +120,7 @@ public sealed interface VersionSelector {
       implements VersionSelector {
     private static final Pattern PARTIAL =
         Pattern.compile("(\\d+|[xX*])(?:\\.(\\d+|[xX*]))?(?:\\.(\\d+|[xX*]))?");
-    private static final Pattern COMPARATOR = Pattern.compile("(>=|>|<=|<|=)?\\s*(\\S+)");
+    private static final Pattern COMPARATOR = Pattern.compile("(>=|>|<=|<|=)?\\s*([^\\s<>=]+)");
 
     static boolean looksLikeRange(String t) {
       return t.startsWith("^")
