@@ -83,8 +83,17 @@ public final class Placer {
                 + ": " + why + ". Free GPU memory, lower replicas or memoryPerReplica, or use"
                 + " fallbackToCpu().");
       }
-      LOG.warn("{}@{} replica {} falls back to the CPU: {}", model, version, r, why);
       out.add(new Placement(r, CPU, "fallback: " + why));
+    }
+    long fallbacks = out.stream().filter(p -> p.reason().startsWith("fallback")).count();
+    if (fallbacks > 0) {
+      String why = out.stream().filter(p -> p.reason().startsWith("fallback")).findFirst()
+          .map(Placement::reason).orElse("");
+      if (gpus.isEmpty()) {
+        LOG.info("{}@{}: {} replica(s) on the CPU ({})", model, version, fallbacks, why);
+      } else {
+        LOG.warn("{}@{}: {} replica(s) fall back to the CPU ({})", model, version, fallbacks, why);
+      }
     }
     return out;
   }

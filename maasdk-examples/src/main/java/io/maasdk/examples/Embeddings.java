@@ -1,0 +1,103 @@
+package io.maasdk.examples;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.translator.TextEmbeddingTranslator;
+import io.maasdk.CallOptions;
+import io.maasdk.DevicePolicy;
+import io.maasdk.ModelHandle;
+import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSource;
+import io.maasdk.ModelSpec;
+import io.maasdk.Version;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hosts the real all-MiniLM-L6-v2 sentence-embedding model (ONNX, from the Maven registry) on DJL's
+ * ONNX Runtime engine: 1.0.0 is the float model, 1.1.0 the quantized one. Ranks a few sentences by
+ * cosine similarity to a query with each version.
+ */
+public final class Embeddings {
+  static final List<String> SENTENCES =
+      List.of(
+          "The cat sits on the mat.",
+          "A feline is resting on a rug.",
+          "Stock markets fell sharply today.",
+          "How do I bake sourdough bread?",
+          "Kittens love to nap in the sun.");
+
+  /** A spec for one MiniLM variant: {@code file} is the ONNX resource, {@code tokenizer} its JSON. */
+  static ModelSpec<String, float[]> spec(String version, String file, String tokenizer) {
+    HuggingFaceTokenizer tok;
+    try (InputStream in = Embeddings.class.getClassLoader().getResourceAsStream(tokenizer)) {
+      if (in == null) {
+        throw new IllegalStateException("tokenizer " + tokenizer + " is not on the classpath");
+      }
+      tok = HuggingFaceTokenizer.newInstance(in, Map.of("maxLength", "256"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return ModelSpec.builder("minilm", String.class, float[].class)
+        .version(version)
+        .engine("OnnxRuntime")
+        .source(ModelSource.classpath(file))
+        .translator(
+            TextEmbeddingTranslator.builder(tok)
+                .optPoolingMode("mean")
+                .optNormalize(true)
+                .optIncludeTokenTypes(true)
+                .build())
+        .devicePolicy(DevicePolicy.cpu())
+        .warmup("warm up")
+        .build();
+  }
+
+  static ModelRuntime deployBoth(ModelRuntime runtime) {
+    runtime.deploy(spec("1.0.0", "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json"));
+    runtime.deploy(spec("1.1.0", "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json"));
+    return runtime;
+  }
+
+  /** Cosine similarity of two normalized embeddings. */
+  static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+    }
+    return dot;
+  }
+
+  /** The sentences, most similar to {@code query} first. */
+  static List<String> rank(ModelHandle<String, float[]> model, String query) {
+    float[] q = model.predict(query);
+    return SENTENCES.stream()
+        .sorted(Comparator.comparingDouble((String s) -> -cosine(q, model.predict(s))))
+        .toList();
+  }
+
+  public static void main(String[] args) {
+    String query = args.length > 0 ? String.join(" ", args) : "Where is the cat sleeping?";
+    try (ModelRuntime runtime = deployBoth(ModelRuntime.builder().build())) {
+      for (String v : new String[] {"1.0.0", "1.1.0"}) {
+        ModelHandle<String, float[]> model =
+            runtime.handle("minilm", v, String.class, float[].class);
+        System.out.printf("%nminilm@%s (%s), query: %s%n", v,
+            v.equals("1.0.0") ? "float" : "quantized", query);
+        float[] q = model.predict(query);
+        System.out.printf("  embedding: %d dimensions%n", q.length);
+        for (String s : rank(model, query)) {
+          System.out.printf("  %.3f  %s%n", cosine(q, model.predict(s)), s);
+        }
+      }
+      Version v = runtime.handle("minilm", "latest", String.class, float[].class)
+          .resolve(CallOptions.DEFAULT);
+      System.out.println("\nlatest = " + v);
+    }
+  }
+
+  private Embeddings() {}
+}

@@ -1,0 +1,48 @@
+package io.maasdk.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.maasdk.ModelHandle;
+import io.maasdk.ModelRuntime;
+import io.maasdk.spi.DeviceInventory;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The README's programs run for real, so the code it quotes cannot rot. */
+class ExamplesTest {
+
+  @Test
+  void quickstart_printsAccuracyPerVersion_canaryAndRollback() {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      Quickstart.main(new String[0]);
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString(StandardCharsets.UTF_8);
+    old.print(out);
+    assertTrue(out.contains("pinned 1.0.0 = 0.8350, stable (2.0.0) = 0.9750"), out);
+    assertTrue(out.contains("rolled back to 2.0.0, accuracy now 0.9750"), out);
+    assertTrue(out.matches("(?s).*canary split over 1000 users: \\{1\\.0\\.0=(8[7-9]\\d|9[0-3]\\d), 2\\.0\\.0=\\d+\\}.*"), out);
+  }
+
+  @Test
+  void embeddings_rankParaphraseAboveUnrelated_onBothVersions() {
+    try (ModelRuntime runtime =
+        Embeddings.deployBoth(ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build())) {
+      for (String v : new String[] {"1.0.0", "1.1.0"}) {
+        ModelHandle<String, float[]> m = runtime.handle("minilm", v, String.class, float[].class);
+        assertEquals(384, m.predict("hello").length);
+        List<String> ranked = Embeddings.rank(m, "Where is the cat sleeping?");
+        assertTrue(ranked.indexOf("Stock markets fell sharply today.") >= 3, v + ": " + ranked);
+        assertTrue(ranked.indexOf("The cat sits on the mat.") <= 2, v + ": " + ranked);
+      }
+    }
+  }
+}
