@@ -1,0 +1,250 @@
+package io.maasdk.benchmarks;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import io.maasdk.BatchingPolicy;
+import io.maasdk.DevicePolicy;
+import io.maasdk.ModelHandle;
+import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSource;
+import io.maasdk.ModelSpec;
+import io.maasdk.codec.Codecs;
+import io.maasdk.spi.DeviceInventory;
+import io.maasdk.testkit.TestModels;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Runs the serving benchmarks of issue #3 on the TorchScript MLP 512→1024→1024→10 and writes
+ * {@code BENCHMARKS.md} (repository root) and {@code target/benchmark-results.json}. Every ratio is
+ * against a baseline measured in this same process run.
+ *
+ * <p>Arguments: {@code all}, or comma-separated groups ({@code overhead}, {@code batching},
+ * {@code latency}).
+ */
+public final class BenchmarkSuite {
+  static final int BATCH = 32;
+  static final Duration MAX_DELAY = Duration.ofMillis(2);
+  static final double WARMUP_S = 2;
+  static final double MEASURE_S = 4;
+
+  record Figure(String id, double value, String unit, Double baseline, Double ratio, String target,
+      String note) {}
+
+  private final List<Figure> figures = new ArrayList<>();
+  private final List<String> curve = new ArrayList<>();
+  private final Path modelFile;
+  private final float[][] inputs = new float[256][512];
+
+  private BenchmarkSuite(Path modelFile) {
+    this.modelFile = modelFile;
+    Random r = new Random(42);
+    for (float[] x : inputs) {
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) r.nextGaussian();
+      }
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Set<String> groups = new HashSet<>(Arrays.asList(
+        (args.length == 0 ? "all" : String.join(",", args)).split(",")));
+    boolean all = groups.contains("all");
+    Path model = TestModels.writeBenchMlp(Path.of("target/bench/mlp512.pt"));
+    BenchmarkSuite s = new BenchmarkSuite(model);
+    if (all || groups.contains("overhead")) {
+      s.overhead();
+    }
+    if (all || groups.contains("batching") || groups.contains("latency")) {
+      s.batching(all || groups.contains("latency"));
+    }
+    s.write();
+  }
+
+  private ModelSpec<float[], float[]> spec(String version, BatchingPolicy batching) {
+    return ModelSpec.builder("mlp512", float[].class, float[].class)
+        .version(version)
+        .source(ModelSource.file(modelFile))
+        .translator(Codecs.floatVector(512))
+        .devicePolicy(DevicePolicy.cpu())
+        .batching(batching)
+        .warmup(inputs[0])
+        .build();
+  }
+
+  /** maasdk (batching off) vs the same DJL Predictor called directly, one caller. */
+  private void overhead() throws Exception {
+    double raw;
+    try (Model m = Model.newInstance("raw", Device.cpu(), "PyTorch")) {
+      m.load(modelFile.getParent(), "mlp512", Map.of());
+      try (Predictor<float[], float[]> p = m.newPredictor(Codecs.floatVector(512))) {
+        raw = LoadGenerator.run(1, WARMUP_S, MEASURE_S, c -> {
+          p.predict(inputs[c]);
+          return 1;
+        }).meanMs();
+      }
+    }
+    double sdk;
+    try (ModelRuntime rt = runtime()) {
+      rt.deploy(spec("1.0.0", BatchingPolicy.disabled()));
+      ModelHandle<float[], float[]> h = rt.handle("mlp512", "1.0.0", float[].class, float[].class);
+      sdk = LoadGenerator.run(1, WARMUP_S, MEASURE_S, c -> {
+        h.predict(inputs[c]);
+        return 1;
+      }).meanMs();
+    }
+    figures.add(new Figure("overhead.single_caller.ratio", sdk / raw, "ratio", raw, sdk / raw,
+        "<= 1.05", String.format(Locale.ROOT, "maasdk %.4f ms/call vs raw DJL Predictor %.4f ms/call",
+            sdk, raw)));
+  }
+
+  private void batching(boolean withCurve) throws Exception {
+    // The ceiling: one Predictor fed ready-made batches of BATCH in a tight loop.
+    double ceiling;
+    double batchComputeMs;
+    try (Model m = Model.newInstance("raw", Device.cpu(), "PyTorch")) {
+      m.load(modelFile.getParent(), "mlp512", Map.of());
+      try (Predictor<float[], float[]> p = m.newPredictor(Codecs.floatVector(512))) {
+        List<float[]> batch = List.of(Arrays.copyOf(inputs, BATCH));
+        LoadGenerator.Result r = LoadGenerator.run(1, WARMUP_S, MEASURE_S, c -> {
+          p.batchPredict(batch);
+          return BATCH;
+        });
+        ceiling = r.itemsPerSecond();
+        batchComputeMs = r.meanMs();
+      }
+    }
+    try (ModelRuntime rt = runtime()) {
+      rt.deploy(spec("1.0.0", BatchingPolicy.disabled()));
+      rt.deploy(spec("2.0.0", BatchingPolicy.of(BATCH, MAX_DELAY)));
+      ModelHandle<float[], float[]> off = rt.handle("mlp512", "1.0.0", float[].class, float[].class);
+      ModelHandle<float[], float[]> on = rt.handle("mlp512", "2.0.0", float[].class, float[].class);
+      LoadGenerator.Result off64 = load(off, 64);
+      LoadGenerator.Result on64 = load(on, 64);
+      figures.add(new Figure("batching.vs_unbatched.ratio",
+          on64.itemsPerSecond() / off64.itemsPerSecond(), "ratio", off64.itemsPerSecond(),
+          on64.itemsPerSecond() / off64.itemsPerSecond(), ">= 3", String.format(Locale.ROOT,
+              "64 callers: %.0f items/s batched vs %.0f unbatched", on64.itemsPerSecond(),
+              off64.itemsPerSecond())));
+      figures.add(new Figure("batching.vs_ceiling.ratio", on64.itemsPerSecond() / ceiling, "ratio",
+          ceiling, on64.itemsPerSecond() / ceiling, ">= 0.85", String.format(Locale.ROOT,
+              "ceiling: one Predictor, ready-made batches of %d, %.0f items/s", BATCH, ceiling)));
+      double low = Double.MAX_VALUE;
+      StringBuilder lowNote = new StringBuilder();
+      for (int callers : new int[] {1, 4}) {
+        double r = load(on, callers).itemsPerSecond() / load(off, callers).itemsPerSecond();
+        low = Math.min(low, r);
+        lowNote.append(String.format(Locale.ROOT, "%d callers: %.3f; ", callers, r));
+      }
+      figures.add(new Figure("batching.low_concurrency.ratio", low, "ratio", null, low, ">= 0.95",
+          lowNote.toString().trim()));
+      double p99 = on64.percentileMs(99);
+      figures.add(new Figure("latency.p99_64_callers.ms", p99, "ms", null, null,
+          String.format(Locale.ROOT, "<= %.2f (maxDelay %d ms + 3 x batch compute)",
+              MAX_DELAY.toMillis() + 3 * batchComputeMs, MAX_DELAY.toMillis()),
+          String.format(Locale.ROOT, "p50 %.2f, p90 %.2f, p99.9 %.2f ms", on64.percentileMs(50),
+              on64.percentileMs(90), on64.percentileMs(99.9))));
+      figures.add(new Figure("batch_compute.ms", batchComputeMs, "ms", null, null, "",
+          "one engine call on a batch of " + BATCH));
+      if (withCurve) {
+        curve.add("| callers | items/s | p50 ms | p90 ms | p99 ms | p99.9 ms |");
+        curve.add("|---:|---:|---:|---:|---:|---:|");
+        for (int callers : new int[] {1, 4, 16, 64, 256}) {
+          LoadGenerator.Result r = callers == 64 ? on64 : load(on, callers);
+          curve.add(String.format(Locale.ROOT, "| %d | %.0f | %.2f | %.2f | %.2f | %.2f |", callers,
+              r.itemsPerSecond(), r.percentileMs(50), r.percentileMs(90), r.percentileMs(99),
+              r.percentileMs(99.9)));
+        }
+      }
+    }
+  }
+
+  private LoadGenerator.Result load(ModelHandle<float[], float[]> h, int callers) throws Exception {
+    LoadGenerator.Result r = LoadGenerator.run(callers, WARMUP_S, MEASURE_S, c -> {
+      h.predict(inputs[c % inputs.length]);
+      return 1;
+    });
+    if (r.failures() > 0) {
+      throw new IllegalStateException(r.failures() + " calls failed at " + callers + " callers");
+    }
+    return r;
+  }
+
+  private static ModelRuntime runtime() {
+    return ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build();
+  }
+
+  private void write() throws IOException {
+    StringBuilder json = new StringBuilder("[\n");
+    for (int i = 0; i < figures.size(); i++) {
+      Figure f = figures.get(i);
+      json.append(String.format(Locale.ROOT,
+          "  {\"id\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", \"baseline\": %s, \"ratio\": %s,"
+              + " \"target\": \"%s\"}%s%n",
+          f.id(), f.value(), f.unit(), num(f.baseline()), num(f.ratio()), f.target(),
+          i + 1 < figures.size() ? "," : ""));
+    }
+    json.append("]\n");
+    Files.createDirectories(Path.of("target"));
+    Files.writeString(Path.of("target/benchmark-results.json"), json, StandardCharsets.UTF_8);
+
+    StringBuilder md = new StringBuilder();
+    md.append("# maasdk benchmarks\n\n");
+    md.append("Produced by `mvn -B -q -Pbenchmarks -pl maasdk-benchmarks -am verify -DskipTests`")
+        .append(" on ").append(Instant.now()).append(". Raw figures: ")
+        .append("`maasdk-benchmarks/target/benchmark-results.json`.\n\n");
+    md.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+        .append(cpuModel()).append(", JDK ").append(System.getProperty("java.version"))
+        .append(" (").append(System.getProperty("java.vm.name")).append("), ")
+        .append(System.getProperty("os.name")).append(".\n\n");
+    md.append("Model: TorchScript MLP 512→1024→1024→10 (`maasdk-testkit` bench model), PyTorch ")
+        .append("2.7.1 CPU via DJL 0.35.1, default DJL threads. maasdk: 1 replica, batching ")
+        .append(BATCH).append(" / ").append(MAX_DELAY.toMillis()).append(" ms where on. Closed-loop ")
+        .append("callers, ").append((int) WARMUP_S).append(" s warm-up then ").append((int) MEASURE_S)
+        .append(" s measured per point; every baseline is measured in the same run.\n\n");
+    md.append("| id | value | target | baseline | notes |\n|---|---:|---|---:|---|\n");
+    for (Figure f : figures) {
+      md.append(String.format(Locale.ROOT, "| `%s` | %.3f %s | %s | %s | %s |%n", f.id(), f.value(),
+          f.unit().equals("ratio") ? "" : f.unit(), f.target(),
+          f.baseline() == null ? "" : String.format(Locale.ROOT, "%.4g", f.baseline()), f.note()));
+    }
+    if (!curve.isEmpty()) {
+      md.append("\n## Latency and throughput by concurrency (batching on)\n\n");
+      curve.forEach(l -> md.append(l).append('\n'));
+    }
+    md.append("\n## Not measured yet\n\n")
+        .append("`overload.vs_peak.ratio` and `memory.unload_cycles.growth_ratio` (issue #3) have")
+        .append(" no harness yet.\n");
+    Path root = Path.of("..").toAbsolutePath().normalize();
+    Files.writeString(root.resolve("BENCHMARKS.md"), md, StandardCharsets.UTF_8);
+    System.out.print(md);
+  }
+
+  private static String num(Double d) {
+    return d == null ? "null" : String.format(Locale.ROOT, "%.6g", d);
+  }
+
+  private static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name")).findFirst()
+          .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+    } catch (IOException e) {
+      return "unknown CPU";
+    }
+  }
+
+}
