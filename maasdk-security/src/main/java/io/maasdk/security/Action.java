@@ -1,0 +1,36 @@
+package io.maasdk.security;
+
+import io.maasdk.spi.ManagementRequest;
+import java.util.Locale;
+
+/** What a principal may do to a model. {@link #ADMIN} implies every other action. */
+public enum Action {
+  PREDICT,
+  DEPLOY,
+  UNDEPLOY,
+  /** Moving or rolling back an alias. */
+  ALIAS,
+  ADMIN;
+
+  /** The lower-case name used in messages and policies: {@code predict}, {@code deploy}, … */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The action a runtime management operation needs. */
+  public static Action of(ManagementRequest.Action action) {
+    switch (action) {
+      case DEPLOY:
+        return DEPLOY;
+      case UNDEPLOY:
+        return UNDEPLOY;
+      default:
+        return ALIAS; // ALIAS and ROLLBACK
+    }
+  }
+
+  /** Parses {@code predict}, {@code deploy}, … (case-insensitive). */
+  public static Action parse(String text) {
+    return valueOf(text.toUpperCase(Locale.ROOT));
+  }
+}

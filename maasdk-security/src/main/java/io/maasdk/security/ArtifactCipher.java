@@ -1,0 +1,223 @@
+package io.maasdk.security;
+
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.StreamingAead;
+import io.maasdk.IntegrityException;
+import io.maasdk.Version;
+import io.maasdk.security.internal.ModelFiles;
+import io.maasdk.security.internal.TinkInit;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Encrypts model files with Tink StreamingAead (AES256-GCM-HKDF, 4 KB segments) and decrypts them
+ * into memory. The associated data binds each ciphertext to its model name, version and file name,
+ * so a file moved to another model, version or name no longer decrypts. An encrypted file is the
+ * plaintext name plus {@value #SUFFIX}.
+ *
+ * <p>Decryption authenticates the whole file before returning any byte: StreamingAead notices a
+ * truncated stream only at its end, so nothing is handed to an engine until the end is reached.
+ * Plaintext is never written to disk. Immutable and thread-safe.
+ */
+public final class ArtifactCipher {
+  /** Suffix of encrypted files: {@code model.pt} becomes {@code model.pt.tink}. */
+  public static final String SUFFIX = ".tink";
+
+  private final StreamingAead aead;
+
+  private ArtifactCipher(StreamingAead aead) {
+    this.aead = aead;
+  }
+
+  /**
+   * A cipher over an {@link KeyPurpose#ARTIFACT} keyset: encrypts with its primary, decrypts with
+   * any enabled key.
+   */
+  public static ArtifactCipher of(KeysetHandle artifactKeys) {
+    KeysetLoader.requirePrimary(artifactKeys, "the artifact keyset");
+    try {
+      return new ArtifactCipher(artifactKeys.getPrimitive(TinkInit.config(), StreamingAead.class));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "not a StreamingAead keyset: use KeyPurpose.ARTIFACT.generate()", e);
+    }
+  }
+
+  /** The associated data of one file: binds model, version and file name. */
+  static byte[] associatedData(String model, Version version, String plainFileName) {
+    return ("maasdk/artifact/v1\n" + model + "\n" + version + "\n" + plainFileName)
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Encrypts {@code plaintextFile} to {@code outDir/<name>.tink}, replacing it atomically.
+   *
+   * @return the encrypted file
+   */
+  public Path encryptFile(String model, String version, Path plaintextFile, Path outDir) {
+    Version v = Version.parse(version);
+    ModelFiles.requireSafeName(model, v);
+    String name = plaintextFile.getFileName().toString();
+    String problem = ModelFiles.pathProblem(name);
+    if (problem != null || Files.isSymbolicLink(plaintextFile)) {
+      throw new IllegalArgumentException("cannot encrypt " + plaintextFile + ": "
+          + (problem != null ? "file name " + problem : "it is a symbolic link"));
+    }
+    Path target = outDir.resolve(name + SUFFIX);
+    try (InputStream in = Files.newInputStream(plaintextFile, LinkOption.NOFOLLOW_LINKS)) {
+      writeEncrypted(in, model, v, name, target);
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encrypt " + plaintextFile + " for " + model + "@" + v, e);
+    }
+  }
+
+  /**
+   * Encrypts every regular file directly in {@code plaintextDir} into {@code outDir}.
+   *
+   * @return the encrypted files, sorted by name
+   */
+  public List<Path> encryptDirectory(String model, String version, Path plaintextDir, Path outDir) {
+    List<Path> out = new ArrayList<>();
+    for (Path f : regularFiles(plaintextDir, false)) {
+      out.add(encryptFile(model, version, f, outDir));
+    }
+    return out;
+  }
+
+  /**
+   * Decrypts every {@value #SUFFIX} file of {@code encryptedDir} with whatever enabled key it was
+   * encrypted under and encrypts it again under the current primary, replacing each file
+   * atomically. Run after {@link Keysets#rotate}; re-sign the model afterwards.
+   *
+   * @return how many files were re-encrypted
+   * @throws IntegrityException if a file does not authenticate; files already done stay done
+   */
+  public int reencryptDirectory(String model, String version, Path encryptedDir) {
+    Version v = Version.parse(version);
+    int n = 0;
+    for (Path f : regularFiles(encryptedDir, true)) {
+      String encName = f.getFileName().toString();
+      String plainName = encName.substring(0, encName.length() - SUFFIX.length());
+      byte[] plain = null;
+      try {
+        byte[] ct = Files.readAllBytes(f);
+        plain = decrypt(model, v, encName, ct);
+        writeEncrypted(new ByteArrayInputStream(plain), model, v, plainName, f);
+        n++;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot re-encrypt " + f, e);
+      } finally {
+        if (plain != null) {
+          Arrays.fill(plain, (byte) 0);
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Decrypts and authenticates a whole encrypted file held in memory.
+   *
+   * @param encryptedFileName the stored name, ending in {@value #SUFFIX}
+   * @throws IntegrityException naming the model and file if it does not authenticate
+   */
+  public byte[] decrypt(String model, Version version, String encryptedFileName, byte[] ciphertext) {
+    Plaintext p = decryptInPlace(model, version, encryptedFileName, ciphertext);
+    if (p.length() == p.bytes().length) {
+      return p.bytes();
+    }
+    byte[] out = Arrays.copyOf(p.bytes(), p.length());
+    Arrays.fill(p.bytes(), (byte) 0);
+    return out;
+  }
+
+  /** Plaintext in {@code bytes[0..length)}; the rest of the buffer is unused. */
+  record Plaintext(byte[] bytes, int length) {}
+
+  /** Like {@link #decrypt}, without copying: the buffer is as long as the ciphertext. */
+  Plaintext decryptInPlace(
+      String model, Version version, String encryptedFileName, byte[] ciphertext) {
+    if (!encryptedFileName.endsWith(SUFFIX)) {
+      throw new IntegrityException(model, version, "refused " + model + "@" + version + " file "
+          + encryptedFileName + ": encrypted model files end in " + SUFFIX);
+    }
+    String plainName =
+        encryptedFileName.substring(0, encryptedFileName.length() - SUFFIX.length());
+    byte[] ad = associatedData(model, version, plainName);
+    // Plaintext is never longer than the ciphertext: decrypt into one buffer, then trim.
+    byte[] buf = new byte[ciphertext.length];
+    int len = 0;
+    try (InputStream in = aead.newDecryptingStream(new ByteArrayInputStream(ciphertext), ad)) {
+      for (int r; (r = in.read(buf, len, buf.length - len)) > 0; ) {
+        len += r;
+      }
+      if (in.read() != -1) {
+        throw new IOException("plaintext longer than ciphertext");
+      }
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      Arrays.fill(buf, (byte) 0);
+      throw new IntegrityException(
+          model, version,
+          "integrity check failed for " + model + "@" + version + " file " + encryptedFileName
+              + ": it does not authenticate under any enabled key of the artifact keyset"
+              + " (tampered, truncated, extended, moved from another model, version or file,"
+              + " or encrypted under a key that was rotated away or disabled). Nothing was loaded.",
+          e);
+    }
+    return new Plaintext(buf, len);
+  }
+
+  private void writeEncrypted(InputStream in, String model, Version v, String plainName, Path target)
+      throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, ".maasdk-enc-", ".tmp");
+    try {
+      try (OutputStream os = Files.newOutputStream(tmp);
+          OutputStream enc = aead.newEncryptingStream(os, associatedData(model, v, plainName))) {
+        in.transferTo(enc);
+      } catch (GeneralSecurityException e) {
+        throw new IOException("encryption failed", e);
+      }
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static List<Path> regularFiles(Path dir, boolean encrypted) {
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path f : ds) {
+        String n = f.getFileName().toString();
+        if (Files.isSymbolicLink(f)) {
+          throw new IllegalArgumentException("refusing the symbolic link " + f);
+        }
+        if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && !n.startsWith(".")
+            && !n.equals(ModelSigner.MANIFEST) && !n.equals(ModelSigner.SIGNATURE)
+            && n.endsWith(SUFFIX) == encrypted) {
+          files.add(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir, e);
+    }
+    files.sort(Objects.requireNonNull(java.util.Comparator.naturalOrder()));
+    return files;
+  }
+}

@@ -1,0 +1,85 @@
+package io.maasdk.security;
+
+import com.google.crypto.tink.KeysetHandle;
+import io.maasdk.ModelSource;
+import java.nio.file.Path;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link ModelSource} over a folder of files encrypted by {@link ArtifactCipher} (and optionally
+ * signed by {@link ModelSigner}). On {@code open} it verifies the manifest (per its {@link
+ * SignaturePolicy}), reads the model file into memory, checks its size and SHA-256, decrypts and
+ * authenticates the whole file, checks the format allow-list, and only then hands the plaintext to
+ * the engine as an in-memory stream (DJL loads TorchScript and ONNX from an {@code InputStream}).
+ * Plaintext never touches the disk; the buffer is zeroed once the engine has loaded it. Any
+ * failure is an {@link io.maasdk.IntegrityException} naming the model and the file, and nothing
+ * reaches the engine.
+ *
+ * <pre>{@code
+ * ModelSource source = EncryptedModelSource.builder(Path.of("models/digits/1.0.0"), artifactKeys)
+ *     .signatures(SignaturePolicy.required(trustedPublicKeys))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Memory: about twice the model's size while loading (ciphertext and plaintext). A model must
+ * be a single file (TorchScript or ONNX) below 2 GiB. Thread-safe: may be opened concurrently.
+ */
+public final class EncryptedModelSource {
+  private EncryptedModelSource() {}
+
+  /** A source over {@code dir} with default settings (no signature required, default formats). */
+  public static ModelSource of(Path dir, KeysetHandle artifactKeys) {
+    return builder(dir, artifactKeys).build();
+  }
+
+  public static Builder builder(Path dir, KeysetHandle artifactKeys) {
+    return new Builder(dir, ArtifactCipher.of(artifactKeys));
+  }
+
+  /** Configures an encrypted source; each setter validates at once. */
+  public static final class Builder {
+    private final Path dir;
+    private final ArtifactCipher cipher;
+    private SignaturePolicy signatures = SignaturePolicy.none();
+    private FormatPolicy formats = FormatPolicy.defaults();
+    private long maxFileBytes = Integer.MAX_VALUE - 64;
+    private @Nullable AuditLog audit;
+
+    private Builder(Path dir, ArtifactCipher cipher) {
+      this.dir = Objects.requireNonNull(dir, "dir");
+      this.cipher = cipher;
+    }
+
+    /** Whether a signed manifest is required; default {@link SignaturePolicy#none()}. */
+    public Builder signatures(SignaturePolicy policy) {
+      this.signatures = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Which formats may be loaded; default {@link FormatPolicy#defaults()}. */
+    public Builder formats(FormatPolicy policy) {
+      this.formats = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The largest encrypted file accepted; default and maximum just under 2 GiB. */
+    public Builder maxFileBytes(long max) {
+      if (max <= 0 || max > Integer.MAX_VALUE - 64) {
+        throw new IllegalArgumentException("maxFileBytes must be in 1..2^31-65, was " + max);
+      }
+      this.maxFileBytes = max;
+      return this;
+    }
+
+    /** Records a {@code key-use} audit record each time an artifact is decrypted or refused. */
+    public Builder auditTo(AuditLog log) {
+      this.audit = Objects.requireNonNull(log, "log");
+      return this;
+    }
+
+    public ModelSource build() {
+      return new SecureSource(dir, cipher, signatures, formats, maxFileBytes, audit);
+    }
+  }
+}

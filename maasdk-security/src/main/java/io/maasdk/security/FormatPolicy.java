@@ -1,0 +1,69 @@
+package io.maasdk.security;
+
+import io.maasdk.IntegrityException;
+import io.maasdk.Version;
+import java.util.EnumSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The allow-list of model formats a source hands to an engine. {@link #defaults()} allows
+ * TorchScript, ONNX and DJL parameters, and refuses pickled {@code torch.save} checkpoints, which
+ * run arbitrary code when unpickled. Immutable and thread-safe.
+ *
+ * <p>An allowed format is not a safe model: it only keeps out formats that execute code by design.
+ */
+public final class FormatPolicy {
+  private static final Logger LOG = LoggerFactory.getLogger(FormatPolicy.class);
+  private static final FormatPolicy DEFAULTS =
+      new FormatPolicy(EnumSet.of(ModelFormat.TORCHSCRIPT, ModelFormat.ONNX, ModelFormat.DJL_PARAMS));
+
+  private final Set<ModelFormat> allowed;
+
+  private FormatPolicy(Set<ModelFormat> allowed) {
+    this.allowed = Set.copyOf(allowed);
+  }
+
+  /** TorchScript, ONNX and DJL parameters. */
+  public static FormatPolicy defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * Exactly {@code formats}. Allowing {@link ModelFormat#PICKLE} or {@link ModelFormat#UNKNOWN}
+   * logs a warning: such files can run code when loaded.
+   */
+  public static FormatPolicy allowing(Set<ModelFormat> formats) {
+    if (formats.contains(ModelFormat.PICKLE) || formats.contains(ModelFormat.UNKNOWN)) {
+      LOG.warn("INSECURE: format policy allows {}: pickled files run code when loaded", formats);
+    }
+    return new FormatPolicy(EnumSet.copyOf(formats));
+  }
+
+  /** The formats allowed. */
+  public Set<ModelFormat> allowed() {
+    return allowed;
+  }
+
+  /**
+   * Refuses {@code bytes[0..len)} unless its format is allowed.
+   *
+   * @return the detected format
+   * @throws IntegrityException naming the model, the file and why
+   */
+  public ModelFormat check(String model, Version version, String fileName, byte[] bytes, int len) {
+    ModelFormat f = ModelFormat.detect(fileName, bytes, len);
+    if (allowed.contains(f)) {
+      return f;
+    }
+    String why = f == ModelFormat.PICKLE
+        ? "it is a pickled checkpoint (torch.save or pickle), and unpickling runs arbitrary code."
+            + " Export the model with torch.jit.save (TorchScript) or to ONNX instead"
+        : "its format is not recognised as TorchScript, ONNX or DJL parameters";
+    throw new IntegrityException(
+        model, version,
+        "refused " + model + "@" + version + " file " + fileName + ": " + why
+            + " (allowed formats: " + allowed + ")");
+  }
+}

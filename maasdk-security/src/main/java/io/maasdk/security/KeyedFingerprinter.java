@@ -1,0 +1,75 @@
+package io.maasdk.security;
+
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.prf.PrfSet;
+import io.maasdk.security.internal.Hex;
+import io.maasdk.security.internal.TinkInit;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+
+/**
+ * A keyed fingerprint of an input (HMAC-SHA256 via Tink PRF, 128-bit output, hex): a stable cache
+ * or deduplication key that does not reveal the input and cannot be recomputed by someone without
+ * the key, so raw inputs never need to be kept as cache keys. Equal inputs of the same type give
+ * equal fingerprints; a type tag keeps a {@code float[]} and a {@code byte[]} with the same bits
+ * apart. Thread-safe.
+ */
+public final class KeyedFingerprinter {
+  private final PrfSet prf;
+
+  private KeyedFingerprinter(PrfSet prf) {
+    this.prf = prf;
+  }
+
+  /** Fingerprints under {@code prfKeys}' primary key (rotating it changes every fingerprint). */
+  public static KeyedFingerprinter of(KeysetHandle prfKeys) {
+    KeysetLoader.requirePrimary(prfKeys, "the fingerprint keyset");
+    try {
+      return new KeyedFingerprinter(prfKeys.getPrimitive(TinkInit.config(), PrfSet.class));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("not a PRF keyset: use KeyPurpose.PRF.generate()", e);
+    }
+  }
+
+  public String fingerprint(byte[] input) {
+    return compute('b', input);
+  }
+
+  public String fingerprint(String input) {
+    return compute('s', input.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public String fingerprint(float[] input) {
+    ByteBuffer b = ByteBuffer.allocate(input.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(input);
+    return compute('f', b.array());
+  }
+
+  /** Fingerprints {@code byte[]}, {@code String} or {@code float[]} inputs. */
+  public String fingerprint(Object input) {
+    if (input instanceof byte[] b) {
+      return fingerprint(b);
+    }
+    if (input instanceof String s) {
+      return fingerprint(s);
+    }
+    if (input instanceof float[] f) {
+      return fingerprint(f);
+    }
+    throw new IllegalArgumentException(
+        "cannot fingerprint a " + input.getClass().getSimpleName() + "; pass its bytes");
+  }
+
+  private String compute(char type, byte[] data) {
+    byte[] in = new byte[data.length + 1];
+    in[0] = (byte) type;
+    System.arraycopy(data, 0, in, 1, data.length);
+    try {
+      return Hex.of(prf.computePrimary(in, 16));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("PRF failed", e);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.maasdk.security;
+
+import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
+import io.maasdk.IntegrityException;
+import io.maasdk.security.internal.TinkInit;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Objects;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads and writes Tink keysets (Tink's JSON format) from a file, an environment variable or a
+ * classpath resource. Three kinds:
+ *
+ * <ul>
+ *   <li>{@link #encrypted(MasterKey)}: secret keysets encrypted under a master AEAD; the only kind
+ *       to use in production;
+ *   <li>{@link #publicKeys()}: keysets without secrets (signature verification keys); refuses
+ *       secret keys;
+ *   <li>{@link #insecureCleartext(String)}: cleartext secret keysets, for tests and local
+ *       development only; logs a warning each time one is created.
+ * </ul>
+ *
+ * <p>Every loaded keyset must have an enabled primary key. Error messages name the origin, never
+ * the content. Immutable and thread-safe.
+ */
+public final class KeysetLoader {
+  private static final Logger LOG = LoggerFactory.getLogger(KeysetLoader.class);
+  private static final byte[] KEYSET_AD = "maasdk/keyset/v1".getBytes(StandardCharsets.UTF_8);
+
+  private enum Kind { ENCRYPTED, PUBLIC, CLEARTEXT }
+
+  private final Kind kind;
+  private final @Nullable MasterKey master;
+
+  private KeysetLoader(Kind kind, @Nullable MasterKey master) {
+    this.kind = kind;
+    this.master = master;
+    TinkInit.config();
+  }
+
+  /** Keysets encrypted under {@code master}. */
+  public static KeysetLoader encrypted(MasterKey master) {
+    return new KeysetLoader(Kind.ENCRYPTED, Objects.requireNonNull(master, "master"));
+  }
+
+  /** Public keysets only (no secret key material). */
+  public static KeysetLoader publicKeys() {
+    return new KeysetLoader(Kind.PUBLIC, null);
+  }
+
+  /**
+   * INSECURE: cleartext secret keysets, for tests and local development. Logs a warning naming
+   * {@code reason}.
+   */
+  public static KeysetLoader insecureCleartext(String reason) {
+    LOG.warn("INSECURE: reading and writing cleartext keysets ({}); never do this in production",
+        reason);
+    return new KeysetLoader(Kind.CLEARTEXT, null);
+  }
+
+  /** Reads a keyset from a file. */
+  public KeysetHandle fromFile(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the keyset file " + file, e);
+    }
+    return parse(text, "file " + file);
+  }
+
+  /** Reads a keyset from the environment variable {@code name}. */
+  public KeysetHandle fromEnvironment(String name) {
+    return fromEnvironment(name, System::getenv);
+  }
+
+  KeysetHandle fromEnvironment(String name, Function<String, @Nullable String> env) {
+    String text = env.apply(name);
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException("the environment variable " + name + " is not set");
+    }
+    return parse(text, "environment variable " + name);
+  }
+
+  /** Reads a keyset from a classpath resource (context class loader, else maasdk's). */
+  public KeysetHandle fromClasspath(String resource) {
+    ClassLoader cl = Thread.currentThread().getContextClassLoader();
+    if (cl == null) {
+      cl = KeysetLoader.class.getClassLoader();
+    }
+    try (InputStream in = cl.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no classpath resource " + resource);
+      }
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "resource " + resource);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the keyset resource " + resource, e);
+    }
+  }
+
+  /** Parses a serialized keyset; {@code origin} is used in messages. */
+  public KeysetHandle parse(String text, String origin) {
+    KeysetHandle h;
+    try {
+      switch (kind) {
+        case ENCRYPTED:
+          h = TinkJsonProtoKeysetFormat.parseEncryptedKeyset(text, master().aead(), KEYSET_AD);
+          break;
+        case PUBLIC:
+          h = TinkJsonProtoKeysetFormat.parseKeysetWithoutSecret(text);
+          break;
+        default:
+          h = TinkJsonProtoKeysetFormat.parseKeyset(text, InsecureSecretKeyAccess.get());
+      }
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new IntegrityException(
+          null, null,
+          "cannot load the keyset from " + origin + ": " + expectation()
+              + " (" + e.getClass().getSimpleName() + ")");
+    }
+    requirePrimary(h, origin);
+    return h;
+  }
+
+  /** Writes {@code keyset} to a new owner-only file in this loader's form; never overwrites. */
+  public void write(KeysetHandle keyset, Path file) {
+    try {
+      MasterKey.writeOwnerOnly(file, serialize(keyset).getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the keyset " + file, e);
+    }
+  }
+
+  /** Serializes {@code keyset} in this loader's form. */
+  public String serialize(KeysetHandle keyset) {
+    try {
+      switch (kind) {
+        case ENCRYPTED:
+          return TinkJsonProtoKeysetFormat.serializeEncryptedKeyset(keyset, master().aead(), KEYSET_AD);
+        case PUBLIC:
+          return TinkJsonProtoKeysetFormat.serializeKeysetWithoutSecret(keyset);
+        default:
+          return TinkJsonProtoKeysetFormat.serializeKeyset(keyset, InsecureSecretKeyAccess.get());
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot serialize the keyset as " + kind.name().toLowerCase()
+          + (kind == Kind.PUBLIC ? ": it holds secret keys; pass Keysets.publicKeys(...)" : ""));
+    }
+  }
+
+  private MasterKey master() {
+    return Objects.requireNonNull(master);
+  }
+
+  private String expectation() {
+    switch (kind) {
+      case ENCRYPTED:
+        return "expected a keyset encrypted under this master key (wrong master key, tampered,"
+            + " or not encrypted)";
+      case PUBLIC:
+        return "expected a public keyset without secret keys";
+      default:
+        return "expected a cleartext Tink JSON keyset";
+    }
+  }
+
+  static void requirePrimary(KeysetHandle h, String origin) {
+    try {
+      var primary = h.getPrimary();
+      if (primary.getStatus() != com.google.crypto.tink.KeyStatus.ENABLED) {
+        throw new IllegalStateException();
+      }
+    } catch (RuntimeException e) {
+      throw new IntegrityException(
+          null, null, "the keyset from " + origin + " has no enabled primary key");
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package io.maasdk.security;
+
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.PublicKeyVerify;
+import io.maasdk.IntegrityException;
+import io.maasdk.Version;
+import io.maasdk.security.internal.ModelFiles;
+import io.maasdk.security.internal.TinkInit;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Whether a model folder must carry a {@link Manifest} signed by a trusted key. {@link
+ * #required(KeysetHandle)} refuses unsigned or wrongly signed models; {@link
+ * #ifPresent(KeysetHandle)} verifies a manifest when there is one; {@link #none()} ignores
+ * manifests. The trusted keyset holds public keys only ({@link Keysets#publicKeys}); a manifest
+ * verifies if any of its enabled keys signed it. Immutable and thread-safe.
+ */
+public final class SignaturePolicy {
+  private static final int MAX_SIGNATURE_BYTES = 1024;
+
+  private final @Nullable PublicKeyVerify verifier;
+  private final boolean required;
+
+  private SignaturePolicy(@Nullable PublicKeyVerify verifier, boolean required) {
+    this.verifier = verifier;
+    this.required = required;
+  }
+
+  /** Every model must be signed by one of {@code trustedPublicKeys}. */
+  public static SignaturePolicy required(KeysetHandle trustedPublicKeys) {
+    return new SignaturePolicy(verifier(trustedPublicKeys), true);
+  }
+
+  /** A model's manifest, if it has one, must be signed by one of {@code trustedPublicKeys}. */
+  public static SignaturePolicy ifPresent(KeysetHandle trustedPublicKeys) {
+    return new SignaturePolicy(verifier(trustedPublicKeys), false);
+  }
+
+  /** Manifests are neither required nor checked. */
+  public static SignaturePolicy none() {
+    return new SignaturePolicy(null, false);
+  }
+
+  /** Whether unsigned models are refused. */
+  public boolean isRequired() {
+    return required;
+  }
+
+  private static PublicKeyVerify verifier(KeysetHandle keys) {
+    try {
+      return keys.getPrimitive(TinkInit.config(), PublicKeyVerify.class);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)", e);
+    }
+  }
+
+  /**
+   * Verifies the manifest of {@code dir} for {@code model@version}: signature, name, version and
+   * path safety of every entry (sizes and digests are checked by the reader of each file).
+   *
+   * @return the verified manifest, or empty if the folder has none and none is required
+   * @throws IntegrityException naming the model and the file when anything is wrong
+   */
+  public Optional<Manifest> verifyManifest(Path dir, String model, Version version) {
+    if (verifier == null) {
+      return Optional.empty();
+    }
+    Path manifestFile = dir.resolve(ModelSigner.MANIFEST);
+    Path sigFile = dir.resolve(ModelSigner.SIGNATURE);
+    if (!Files.exists(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
+      if (required) {
+        throw fail(model, version, ModelSigner.MANIFEST,
+            "the model is unsigned and the signature policy requires a signed manifest;"
+                + " sign it with `maasdk model sign`");
+      }
+      return Optional.empty();
+    }
+    byte[] json = readSmall(model, version, dir, ModelSigner.MANIFEST, Manifest.MAX_BYTES);
+    byte[] sig = readSmall(model, version, dir, ModelSigner.SIGNATURE, MAX_SIGNATURE_BYTES);
+    if (!Files.exists(sigFile, LinkOption.NOFOLLOW_LINKS)) {
+      throw fail(model, version, ModelSigner.SIGNATURE, "the manifest has no signature");
+    }
+    try {
+      verifier.verify(sig, ModelSigner.signedBytes(json));
+    } catch (GeneralSecurityException e) {
+      throw fail(model, version, ModelSigner.MANIFEST,
+          "the manifest's signature does not verify under any trusted key (signed by an"
+              + " untrusted key, or the manifest or signature was modified)");
+    }
+    Manifest m;
+    try {
+      m = Manifest.parse(json);
+    } catch (IllegalArgumentException e) {
+      throw fail(model, version, ModelSigner.MANIFEST, e.getMessage());
+    }
+    if (!m.name().equals(model) || !m.version().equals(version)) {
+      throw fail(model, version, ModelSigner.MANIFEST,
+          "the manifest is for " + m.name() + "@" + m.version() + ", not " + model + "@" + version);
+    }
+    return Optional.of(m);
+  }
+
+  /**
+   * Verifies a whole model folder without loading it: the manifest must be present and signed by a
+   * trusted key, and every file it lists must exist inside the folder (no links) with the signed
+   * size and SHA-256. Decryption is not attempted: for encrypted folders the digests cover the
+   * ciphertext.
+   *
+   * @return the verified manifest
+   * @throws IntegrityException naming the model and the first file that fails
+   */
+  public Manifest verifyFolder(Path dir, String model, Version version) {
+    ModelFiles.requireSafeName(model, version);
+    Path real;
+    try {
+      real = dir.toRealPath();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the model folder " + dir, e);
+    }
+    SignaturePolicy strict = required ? this : new SignaturePolicy(verifier, true);
+    Manifest m = strict.verifyManifest(real, model, version)
+        .orElseThrow(() -> fail(model, version, ModelSigner.MANIFEST,
+            "no signature policy with trusted keys was given"));
+    for (Manifest.FileEntry f : m.files()) {
+      checkFile(model, version, real, f);
+    }
+    return m;
+  }
+
+  /** Checks one listed file's location, size and digest by streaming it. */
+  static void checkFile(String model, Version version, Path realDir, Manifest.FileEntry f) {
+    String[] problem = new String[1];
+    Path p = ModelFiles.resolveInside(realDir, f.path(), problem);
+    if (p == null) {
+      throw fail(model, version, f.path(), "the file " + problem[0]);
+    }
+    try {
+      if (Files.size(p) != f.size() || !f.sha256().equals(ModelSigner.sha256(p))) {
+        throw fail(model, version, f.path(),
+            "its size or SHA-256 does not match the signed manifest");
+      }
+    } catch (IOException e) {
+      throw fail(model, version, f.path(), "cannot read it (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private static byte[] readSmall(String model, Version version, Path dir, String name, int max) {
+    String[] problem = new String[1];
+    Path f;
+    try {
+      f = ModelFiles.resolveInside(dir.toRealPath(), name, problem);
+    } catch (IOException e) {
+      throw fail(model, version, name, "the model folder cannot be read");
+    }
+    if (f == null) {
+      throw fail(model, version, name, "the file " + problem[0]);
+    }
+    try {
+      return ModelFiles.readBounded(f, max);
+    } catch (IOException e) {
+      throw fail(model, version, name, "cannot read it: " + e.getMessage());
+    }
+  }
+
+  static IntegrityException fail(String model, Version version, String file, String why) {
+    return new IntegrityException(
+        model, version, "integrity check failed for " + model + "@" + version + " file " + file
+            + ": " + why + ". Nothing was loaded.");
+  }
+}
