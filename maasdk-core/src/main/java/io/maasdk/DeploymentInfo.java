@@ -14,6 +14,9 @@ import java.util.Map;
  * @param queueDepth requests waiting now
  * @param queueCapacity the queue's bound
  * @param inFlight requests admitted and not yet finished (queued or running)
+ * @param replicasUp replicas with a working Predictor now (a failed one is being recreated)
+ * @param replicaRestarts how many times a failed replica's Predictor was recreated
+ * @param breakerState the circuit breaker: {@code CLOSED}, {@code OPEN} or {@code HALF_OPEN}
  * @param accepting false while it is being undeployed
  * @param labels the spec's labels
  * @param aliases the aliases that currently send it traffic
@@ -27,6 +30,9 @@ public record DeploymentInfo(
     int queueDepth,
     int queueCapacity,
     int inFlight,
+    int replicasUp,
+    long replicaRestarts,
+    String breakerState,
     boolean accepting,
     Map<String, String> labels,
     List<String> aliases) {

@@ -44,6 +44,7 @@ public final class ModelSpec<I, O> {
   private final int replicas;
   private final DevicePolicy devicePolicy;
   private final BatchingPolicy batching;
+  private final FailurePolicy failurePolicy;
   private final int queueCapacity;
   private final List<I> warmup;
   private final Map<String, String> labels;
@@ -62,6 +63,7 @@ public final class ModelSpec<I, O> {
     this.replicas = b.replicas;
     this.devicePolicy = b.devicePolicy;
     this.batching = b.batching;
+    this.failurePolicy = b.failurePolicy;
     this.queueCapacity = b.queueCapacity;
     this.warmup = List.copyOf(b.warmup);
     this.labels = Collections.unmodifiableMap(new LinkedHashMap<>(b.labels));
@@ -131,6 +133,10 @@ public final class ModelSpec<I, O> {
     return queueCapacity;
   }
 
+  public FailurePolicy failurePolicy() {
+    return failurePolicy;
+  }
+
   public List<I> warmup() {
     return warmup;
   }
@@ -163,6 +169,7 @@ public final class ModelSpec<I, O> {
     private int replicas = 1;
     private DevicePolicy devicePolicy = DevicePolicy.auto();
     private BatchingPolicy batching = BatchingPolicy.disabled();
+    private FailurePolicy failurePolicy = FailurePolicy.ofDefaults();
     private int queueCapacity = 1000;
     private final List<I> warmup = new ArrayList<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
@@ -196,6 +203,7 @@ public final class ModelSpec<I, O> {
       b.replicas = replicas;
       b.devicePolicy = devicePolicy;
       b.batching = batching;
+      b.failurePolicy = failurePolicy;
       b.queueCapacity = queueCapacity;
       b.warmup.addAll(warmup);
       b.labels.putAll(labels);
@@ -251,6 +259,12 @@ public final class ModelSpec<I, O> {
 
     public Builder<I, O> batching(BatchingPolicy batching) {
       this.batching = Objects.requireNonNull(batching, "batching");
+      return this;
+    }
+
+    /** Replica restart and circuit-breaker settings; default {@link FailurePolicy#ofDefaults()}. */
+    public Builder<I, O> failurePolicy(FailurePolicy policy) {
+      this.failurePolicy = Objects.requireNonNull(policy, "failurePolicy");
       return this;
     }
 

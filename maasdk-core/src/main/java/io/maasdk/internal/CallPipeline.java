@@ -123,7 +123,7 @@ public final class CallPipeline {
       } catch (OverloadedException e) {
         return refuse(model, version, input, opts, Outcome.OVERLOADED, e);
       } catch (ModelUnavailableException e) {
-        if (attempt < 3) {
+        if (attempt < 3 && !target.accepting()) { // draining: the alias may have moved on
           continue;
         }
         return refuse(model, version, input, opts, Outcome.UNAVAILABLE, e);

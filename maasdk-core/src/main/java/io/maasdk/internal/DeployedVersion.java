@@ -46,6 +46,9 @@ final class DeployedVersion<I, O> {
   private final Condition idle = stateLock.newCondition();
   private int inFlight;
   private volatile boolean accepting = true;
+  private final CircuitBreaker breaker;
+  private final java.util.concurrent.atomic.AtomicLong restarts =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** Loads on every placed device, creates predictors, warms each up, then starts the workers. */
   DeployedVersion(
@@ -55,6 +58,8 @@ final class DeployedVersion<I, O> {
     this.placements = List.copyOf(placements);
     this.pipeline = pipeline;
     this.queue = new RequestQueue<>(spec.queueCapacity());
+    this.breaker = new CircuitBreaker(spec.failurePolicy().breakerThreshold(),
+        spec.failurePolicy().breakerOpenFor().toNanos(), System::nanoTime);
     this.models = new LinkedHashMap<>();
     try {
       for (Placement p : placements) {
@@ -94,6 +99,18 @@ final class DeployedVersion<I, O> {
     return accepting;
   }
 
+  int replicasUp() {
+    return (int) replicas.stream().filter(r -> r.up).count();
+  }
+
+  long replicaRestarts() {
+    return restarts.get();
+  }
+
+  String breakerState() {
+    return breaker.state().name();
+  }
+
   /**
    * Admission: queues {@code r} or refuses at once. Throws {@link ModelUnavailableException} if this
    * version is draining (the caller may re-resolve), {@link OverloadedException} if the queue is
@@ -106,7 +123,15 @@ final class DeployedVersion<I, O> {
         throw new ModelUnavailableException(
             spec.name(), version(), spec.name() + "@" + version() + " is being undeployed");
       }
+      if (!breaker.tryAcquire()) {
+        throw new ModelUnavailableException(spec.name(), version(),
+            spec.name() + "@" + version() + " is failing: its circuit breaker opened after "
+                + spec.failurePolicy().breakerThreshold() + " consecutive engine failures."
+                + " Calls fail fast; a probe call is let through in "
+                + TimeUnit.NANOSECONDS.toMillis(breaker.retryInNanos()) + " ms.");
+      }
       if (!queue.offer(r)) {
+        breaker.onIgnored();
         throw new OverloadedException(spec.name(), version(), queue.capacity());
       }
       inFlight++;
@@ -179,7 +204,9 @@ final class DeployedVersion<I, O> {
 
   private void closeNative() {
     for (Replica r : replicas) {
-      r.predictor.close();
+      if (r.up) { // a replica that failed to restart already closed its predictor
+        r.predictor.close();
+      }
     }
     boolean gpu = false;
     for (Map.Entry<String, Model> e : models.entrySet()) {
@@ -194,9 +221,10 @@ final class DeployedVersion<I, O> {
   /** One worker: a thread that owns one Predictor (DJL Predictors are not thread-safe). */
   private final class Replica implements Runnable {
     final Placement placement;
-    final Predictor<I, O> predictor;
+    Predictor<I, O> predictor; // confined to this replica's thread once started
     final Thread thread;
     volatile boolean stopping;
+    volatile boolean up = true;
 
     Replica(Placement placement, Predictor<I, O> predictor) {
       this.placement = placement;
@@ -283,8 +311,10 @@ final class DeployedVersion<I, O> {
       List<Request<I, O>> live = new ArrayList<>(batch.size());
       for (Request<I, O> r : batch) {
         if (r.future.isDone()) { // cancelled while queued but already taken by us
+          breaker.onIgnored();
           pipeline.finish(DeployedVersion.this, r, Outcome.CANCELLED, null, null, 0, 0, 0, null);
         } else if (r.expired(now)) {
+          breaker.onIgnored();
           fail(r, Outcome.DEADLINE_EXCEEDED, now - r.enqueuedNanos, 0, 0, expired(r, now));
         } else {
           live.add(r);
@@ -302,6 +332,7 @@ final class DeployedVersion<I, O> {
         long took = System.nanoTime() - start;
         for (int i = 0; i < live.size(); i++) {
           Request<I, O> r = live.get(i);
+          breaker.onSuccess();
           pipeline.finish(
               DeployedVersion.this,
               r,
@@ -323,14 +354,49 @@ final class DeployedVersion<I, O> {
         }
         Request<I, O> r = live.get(0);
         long took = System.nanoTime() - start;
-        boolean badInput = e instanceof TranslateException && !(e.getCause() instanceof ai.djl.engine.EngineException);
-        fail(
-            r,
-            badInput ? Outcome.INVALID_INPUT : Outcome.FAILED,
-            start - r.enqueuedNanos,
-            took,
-            1,
-            badInput ? invalid(r, e) : wrap(e, r));
+        boolean badInput =
+            e instanceof TranslateException && !(e.getCause() instanceof ai.djl.engine.EngineException);
+        if (badInput) {
+          breaker.onIgnored();
+        } else {
+          breaker.onFailure();
+        }
+        MaasdkException error = badInput ? invalid(r, e) : wrap(e, r);
+        if (!badInput) {
+          restart(); // before the caller hears of it, so health is current when it does
+        }
+        fail(r, badInput ? Outcome.INVALID_INPUT : Outcome.FAILED, start - r.enqueuedNanos, took, 1,
+            error);
+      }
+    }
+
+    /**
+     * Recovery: an engine error may leave a Predictor's native state unusable, so it is closed and
+     * a new one is made from the loaded model, retrying with exponential backoff while the other
+     * replicas keep serving. This replica takes no work until it is up again.
+     */
+    private void restart() {
+      up = false;
+      try {
+        predictor.close();
+      } catch (RuntimeException e) {
+        LOG.debug("{}: closing the failed predictor threw", thread.getName(), e);
+      }
+      long backoff = spec.failurePolicy().restartBackoff().toNanos();
+      long max = spec.failurePolicy().maxRestartBackoff().toNanos();
+      while (!stopping) {
+        try {
+          predictor = models.get(placement.device()).newPredictor(spec.translator());
+          restarts.incrementAndGet();
+          up = true;
+          LOG.warn("{}: predictor recreated after an engine failure", thread.getName());
+          return;
+        } catch (RuntimeException e) {
+          LOG.error("{}: cannot recreate the predictor; retrying in {} ms", thread.getName(),
+              TimeUnit.NANOSECONDS.toMillis(backoff), e);
+          java.util.concurrent.locks.LockSupport.parkNanos(backoff);
+          backoff = Math.min(max, Math.max(1, backoff * 2));
+        }
       }
     }
 

@@ -354,7 +354,8 @@ public final class ModelRegistry implements AutoCloseable {
     });
     Collections.sort(aliases);
     return new DeploymentInfo(name, dv.version(), dv.engine, dv.spec.source().describe(),
-        dv.placements, dv.queueDepth(), dv.spec.queueCapacity(), dv.inFlight(), dv.accepting(),
+        dv.placements, dv.queueDepth(), dv.spec.queueCapacity(), dv.inFlight(), dv.replicasUp(),
+        dv.replicaRestarts(), dv.breakerState(), dv.accepting(),
         dv.spec.labels(), aliases);
   }
 

@@ -1,0 +1,48 @@
+package io.maasdk.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class CircuitBreakerTest {
+  private final AtomicLong now = new AtomicLong();
+  private final CircuitBreaker breaker = new CircuitBreaker(3, 1_000, now::get);
+
+  @Test
+  void opensAfterThresholdConsecutiveFailures_successResetsTheCount() {
+    breaker.onFailure();
+    breaker.onFailure();
+    breaker.onSuccess();
+    breaker.onFailure();
+    breaker.onFailure();
+    assertTrue(breaker.tryAcquire());
+    breaker.onFailure();
+    assertEquals(CircuitBreaker.State.OPEN, breaker.state());
+    assertFalse(breaker.tryAcquire());
+    assertEquals(1_000, breaker.retryInNanos());
+  }
+
+  @Test
+  void halfOpen_letsExactlyOneProbe_successCloses_failureReopens() {
+    for (int i = 0; i < 3; i++) {
+      breaker.onFailure();
+    }
+    now.addAndGet(1_000);
+    assertEquals(CircuitBreaker.State.HALF_OPEN, breaker.state());
+    assertTrue(breaker.tryAcquire());
+    assertFalse(breaker.tryAcquire(), "only one probe");
+    breaker.onFailure();
+    assertEquals(CircuitBreaker.State.OPEN, breaker.state());
+    now.addAndGet(1_000);
+    assertTrue(breaker.tryAcquire());
+    breaker.onIgnored(); // the probe expired unrun: another may go
+    assertTrue(breaker.tryAcquire());
+    breaker.onSuccess();
+    assertEquals(CircuitBreaker.State.CLOSED, breaker.state());
+    assertTrue(breaker.tryAcquire());
+    assertTrue(breaker.tryAcquire());
+  }
+}
