@@ -30,6 +30,17 @@ public class MaasdkException extends RuntimeException {
     this.version = version;
   }
 
+  /**
+   * For flow-control failures raised at high rates (queue full): no stack trace is captured, so
+   * refusing a call stays cheap when it matters most.
+   */
+  protected MaasdkException(
+      @Nullable String modelName, @Nullable Version version, String message, boolean stackTrace) {
+    super(message, null, true, stackTrace);
+    this.modelName = modelName;
+    this.version = version;
+  }
+
   /** The model this failure concerns, if any. */
   public @Nullable String modelName() {
     return modelName;

@@ -2,7 +2,8 @@ package io.maasdk;
 
 /**
  * The version's bounded queue is full: the call was refused at once and nothing was queued. Back
- * off and retry, add replicas, or raise {@link ModelSpec.Builder#queueCapacity(int)}.
+ * off and retry, add replicas, or raise {@link ModelSpec.Builder#queueCapacity(int)}. Carries no
+ * stack trace: it is a flow-control signal, raised at high rates under overload.
  */
 public class OverloadedException extends MaasdkException {
   private static final long serialVersionUID = 1L;
@@ -20,7 +21,7 @@ public class OverloadedException extends MaasdkException {
             + " is overloaded: its queue of "
             + queueCapacity
             + " requests is full. Retry later, add replicas, or raise queueCapacity.",
-        null);
+        false);
     this.queueCapacity = queueCapacity;
   }
 
