@@ -156,6 +156,14 @@ public final class ModelRuntime implements AutoCloseable {
     return registry.rollback(model, alias, null);
   }
 
+  /**
+   * Management operations made with {@code credentials} (an API key, say), for runtimes whose
+   * interceptors check who manages what. The plain methods on the runtime act with no credential.
+   */
+  public ModelAdmin admin(String credentials) {
+    return new ModelAdmin(registry, credentials);
+  }
+
   /** Every move of {@code alias}, oldest first. */
   public List<AliasChange> aliasHistory(String model, String alias) {
     return registry.aliasHistory(model, alias);
