@@ -1,0 +1,37 @@
+package io.maasdk.metrics;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+
+/** A calendar period for usage totals, invoices and budgets. */
+public enum BillingPeriod {
+  DAY,
+  MONTH;
+
+  /** The first day of the period holding {@code date}. */
+  public LocalDate start(LocalDate date) {
+    return this == DAY ? date : date.withDayOfMonth(1);
+  }
+
+  /** The first day of the period holding {@code instant} in {@code zone}. */
+  public LocalDate start(Instant instant, ZoneId zone) {
+    return start(LocalDate.ofInstant(instant, zone));
+  }
+
+  /** The first day of the period after the one starting at {@code start}. */
+  public LocalDate next(LocalDate start) {
+    return this == DAY ? start.plusDays(1) : start.plusMonths(1);
+  }
+
+  /** When the period holding {@code instant} ends, in {@code zone}. */
+  public Instant end(Instant instant, ZoneId zone) {
+    return ZonedDateTime.of(next(start(instant, zone)).atStartOfDay(), zone).toInstant();
+  }
+
+  /** {@code 2026-11} for a month, {@code 2026-11-23} for a day. */
+  public String label(LocalDate start) {
+    return this == DAY ? start.toString() : start.toString().substring(0, 7);
+  }
+}

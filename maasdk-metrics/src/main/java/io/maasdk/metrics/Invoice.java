@@ -1,0 +1,110 @@
+package io.maasdk.metrics;
+
+import io.maasdk.metrics.internal.Json;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.Currency;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What one tenant owes for one period under one {@link PricePlan}. Immutable. The {@link #total()}
+ * is the exact sum of the lines' amounts.
+ *
+ * @param tenant the tenant
+ * @param plan the plan's name
+ * @param currency the currency of every amount
+ * @param period the kind of period
+ * @param periodStart its first day
+ * @param lines one per model used, by model name
+ * @param total the sum of the lines' amounts
+ */
+public record Invoice(
+    String tenant,
+    String plan,
+    Currency currency,
+    BillingPeriod period,
+    LocalDate periodStart,
+    List<InvoiceLine> lines,
+    BigDecimal total) {
+
+  /** CSV header of {@link #toCsv()}. */
+  public static final String CSV_HEADER =
+      "tenant,plan,period,model,calls,successes,units,cache_hit_units,chargeable_units,"
+          + "free_units,billed_units,price_per_1000,currency,amount";
+
+  public Invoice {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(plan, "plan");
+    Objects.requireNonNull(currency, "currency");
+    Objects.requireNonNull(period, "period");
+    Objects.requireNonNull(periodStart, "periodStart");
+    lines = List.copyOf(lines);
+    Objects.requireNonNull(total, "total");
+    BigDecimal sum = lines.stream().map(InvoiceLine::amount).reduce(BigDecimal.ZERO,
+        BigDecimal::add);
+    if (sum.compareTo(total) != 0) {
+      throw new IllegalArgumentException("total " + total + " is not the sum of lines " + sum);
+    }
+  }
+
+  /** {@code 2026-11} or {@code 2026-11-23}. */
+  public String periodLabel() {
+    return period.label(periodStart);
+  }
+
+  /** The header and one row per line (RFC 4180 quoting). The total is the sum of {@code amount}. */
+  public String toCsv() {
+    StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
+    appendCsvRows(b);
+    return b.toString();
+  }
+
+  /** Appends this invoice's rows (no header) to {@code b}, for exporting many invoices. */
+  public void appendCsvRows(StringBuilder b) {
+    for (InvoiceLine l : lines) {
+      b.append(csv(tenant)).append(',').append(csv(plan)).append(',').append(periodLabel())
+          .append(',').append(csv(l.model())).append(',').append(l.calls()).append(',')
+          .append(l.successes()).append(',').append(l.units()).append(',')
+          .append(l.cacheHitUnits()).append(',').append(l.chargeableUnits()).append(',')
+          .append(l.freeUnits()).append(',').append(l.billedUnits()).append(',')
+          .append(l.pricePer1000().toPlainString()).append(',')
+          .append(currency.getCurrencyCode()).append(',').append(l.amount().toPlainString())
+          .append('\n');
+    }
+  }
+
+  /** This invoice as one JSON object; amounts are strings, so no reader turns them into doubles. */
+  public String toJson() {
+    StringBuilder b = new StringBuilder("{\"tenant\":").append(Json.quote(tenant))
+        .append(",\"plan\":").append(Json.quote(plan))
+        .append(",\"period\":").append(Json.quote(periodLabel()))
+        .append(",\"currency\":").append(Json.quote(currency.getCurrencyCode()))
+        .append(",\"lines\":[");
+    for (int i = 0; i < lines.size(); i++) {
+      InvoiceLine l = lines.get(i);
+      b.append(i == 0 ? "" : ",")
+          .append("{\"model\":").append(Json.quote(l.model()))
+          .append(",\"calls\":").append(l.calls())
+          .append(",\"successes\":").append(l.successes())
+          .append(",\"units\":").append(l.units())
+          .append(",\"cacheHitUnits\":").append(l.cacheHitUnits())
+          .append(",\"chargeableUnits\":").append(l.chargeableUnits())
+          .append(",\"freeUnits\":").append(l.freeUnits())
+          .append(",\"billedUnits\":").append(l.billedUnits())
+          .append(",\"pricePer1000\":").append(Json.quote(l.pricePer1000().toPlainString()))
+          .append(",\"amount\":").append(Json.quote(l.amount().toPlainString()))
+          .append('}');
+    }
+    return b.append("],\"total\":").append(Json.quote(total.toPlainString())).append('}')
+        .toString();
+  }
+
+  private static String csv(String s) {
+    if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0
+        && s.indexOf('\r') < 0) {
+      return s;
+    }
+    return '"' + s.replace("\"", "\"\"") + '"';
+  }
+}

@@ -1,0 +1,39 @@
+package io.maasdk.metrics;
+
+import java.math.BigDecimal;
+import java.util.Objects;
+
+/**
+ * One model's charges on an {@link Invoice}. Immutable.
+ *
+ * @param model the model
+ * @param calls calls recorded (any outcome)
+ * @param successes calls that produced an output
+ * @param units units of computed successful calls
+ * @param cacheHitUnits units of successful calls answered by the cache
+ * @param chargeableUnits {@code units}, plus {@code cacheHitUnits} if the plan bills cache hits
+ * @param freeUnits units of the plan's free tier used by this line
+ * @param billedUnits {@code chargeableUnits - freeUnits}
+ * @param pricePer1000 the plan's price per 1,000 units of this model
+ * @param amount {@code billedUnits × pricePer1000 / 1000}, rounded to the currency's minor unit
+ */
+public record InvoiceLine(
+    String model,
+    long calls,
+    long successes,
+    long units,
+    long cacheHitUnits,
+    long chargeableUnits,
+    long freeUnits,
+    long billedUnits,
+    BigDecimal pricePer1000,
+    BigDecimal amount) {
+  public InvoiceLine {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(pricePer1000, "pricePer1000");
+    Objects.requireNonNull(amount, "amount");
+    if (billedUnits != chargeableUnits - freeUnits) {
+      throw new IllegalArgumentException("billedUnits must be chargeableUnits - freeUnits");
+    }
+  }
+}
