@@ -191,7 +191,6 @@ class ServingEngineTest {
     assertEquals(2f, c.join()[4]);
     assertEquals(1, events.stream().filter(e -> e.outcome() == Outcome.CANCELLED).count());
     assertEquals(3, events.stream().filter(e -> e.outcome() == Outcome.SUCCESS).count());
-    assertEquals(0, runtime.describe("echo", Version.parse("1.0.0")).orElseThrow().inFlight());
   }
 
   @Test

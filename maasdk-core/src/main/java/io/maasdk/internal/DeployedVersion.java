@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class DeployedVersion<I, O> {
   private static final Logger LOG = LoggerFactory.getLogger(DeployedVersion.class);
   private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** How long a free worker spins for the next call before it parks (see spinForWork). */
+  private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
   final ModelSpec<I, O> spec;
   final String engine;
@@ -277,6 +279,7 @@ final class DeployedVersion<I, O> {
       while (true) {
         Request<I, O> first;
         try {
+          queue.spinForWork(SPIN_NANOS);
           first = queue.poll(IDLE_POLL_NANOS);
         } catch (InterruptedException e) {
           break;
