@@ -34,7 +34,8 @@ import java.util.Set;
  * against a baseline measured in this same process run.
  *
  * <p>Arguments: {@code all}, or comma-separated groups ({@code overhead}, {@code batching},
- * {@code latency}).
+ * {@code latency}, {@code overload}, {@code memory}, {@code metering}, {@code ledger}, {@code
+ * security}) or figure ids ({@code batching.vs_ceiling.ratio} runs its group).
  */
 public final class BenchmarkSuite {
   static final int BATCH = 32;
@@ -61,8 +62,12 @@ public final class BenchmarkSuite {
   }
 
   public static void main(String[] args) throws Exception {
-    Set<String> groups = new HashSet<>(Arrays.asList(
-        (args.length == 0 ? "all" : String.join(",", args)).split(",")));
+    Set<String> groups = new HashSet<>();
+    for (String name : (args.length == 0 ? "all" : String.join(",", args)).split(",")) {
+      // A figure id names its group by its first segment: latency.p99_64_callers.ms -> latency.
+      String g = name.trim().split("\\.")[0];
+      groups.add(g.equals("batch_compute") ? "batching" : g);
+    }
     boolean all = groups.contains("all");
     Path model = TestModels.writeBenchMlp(Path.of("target/bench/mlp512.pt"));
     BenchmarkSuite s = new BenchmarkSuite(model);
@@ -75,6 +80,15 @@ public final class BenchmarkSuite {
     }
     if (all || groups.contains("memory")) {
       s.memory();
+    }
+    if (all || groups.contains("metering")) {
+      s.figures.add(PluginBenchmarks.meteringOverhead());
+    }
+    if (all || groups.contains("ledger")) {
+      s.figures.addAll(PluginBenchmarks.ledger());
+    }
+    if (all || groups.contains("security")) {
+      s.figures.addAll(PluginBenchmarks.security());
     }
     s.write();
   }

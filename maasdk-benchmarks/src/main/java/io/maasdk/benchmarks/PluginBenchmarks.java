@@ -1,0 +1,158 @@
+package io.maasdk.benchmarks;
+
+import com.google.crypto.tink.KeysetHandle;
+import io.maasdk.CallOptions;
+import io.maasdk.Version;
+import io.maasdk.VersionSelector;
+import io.maasdk.benchmarks.BenchmarkSuite.Figure;
+import io.maasdk.metrics.BillingPeriod;
+import io.maasdk.metrics.FsyncPolicy;
+import io.maasdk.metrics.LedgerSink;
+import io.maasdk.metrics.MaasdkMetrics;
+import io.maasdk.metrics.Metering;
+import io.maasdk.metrics.QuotaInterceptor;
+import io.maasdk.metrics.QuotaPolicy;
+import io.maasdk.metrics.UsageMeter;
+import io.maasdk.metrics.UsageMeters;
+import io.maasdk.metrics.UsageRecord;
+import io.maasdk.security.ArtifactCipher;
+import io.maasdk.security.KeyPurpose;
+import io.maasdk.security.Keysets;
+import io.maasdk.security.ModelSigner;
+import io.maasdk.security.SignaturePolicy;
+import io.maasdk.spi.CallContext;
+import io.maasdk.spi.InferenceEvent;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/** Figures for maasdk-metrics (issue #5) and maasdk-security (issue #6). */
+final class PluginBenchmarks {
+  private PluginBenchmarks() {}
+
+  /**
+   * What metrics + metering + quota checks add to one call: the interceptor before it and the
+   * listeners after it, on a real event, timed per call on one thread against doing nothing.
+   */
+  static Figure meteringOverhead() throws Exception {
+    Path dir = Files.createTempDirectory(Path.of("target"), "ledger-overhead");
+    UsageMeters meters = UsageMeters.builder().meter("*", UsageMeter.perCall()).build();
+    MaasdkMetrics metrics = MaasdkMetrics.builder().build();
+    metrics.bindTo(new SimpleMeterRegistry());
+    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(meters)
+        .defaultPolicy(QuotaPolicy.builder().requestsPerSecond(1e9, 1_000_000_000L)
+            .unitBudget(Long.MAX_VALUE / 4, BillingPeriod.MONTH).build())
+        .build();
+    try (Metering metering = Metering.builder().meters(meters)
+        .sink(LedgerSink.open(dir, FsyncPolicy.every(Duration.ofMillis(100)))).build()) {
+      float[] input = new float[4];
+      CallContext ctx = new CallContext("echo", VersionSelector.latest(), input,
+          CallOptions.builder().tenant("acme").build());
+      InferenceEvent event = new InferenceEvent(Instant.now(), "acme", "echo",
+          Version.parse("1.0.0"), "cpu()", input, new float[5], 20_000, 200_000, 1, false,
+          InferenceEvent.Outcome.SUCCESS, null);
+      int n = 200_000;
+      long best = Long.MAX_VALUE;
+      for (int round = 0; round < 8; round++) { // early rounds warm the JIT; keep the best
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          quotas.beforeCall(ctx);
+          quotas.onEvent(event);
+          metrics.onEvent(event);
+          metering.onEvent(event);
+        }
+        best = Math.min(best, System.nanoTime() - t0);
+        metering.flush(Duration.ofSeconds(30));
+      }
+      double us = best / 1000.0 / n;
+      return new Figure("metering.overhead.us", us, "us", null, null, "<= 2",
+          String.format(Locale.ROOT, "quota check + Micrometer meters + metering record into a"
+              + " JSON-Lines ledger (fsync 100 ms), per call, best of 8 x %d calls; %d dropped",
+              n, metering.droppedRecords()));
+    }
+  }
+
+  /** Ledger throughput with fsync every 100 ms (batched writes) and fsync per record. */
+  static List<Figure> ledger() throws IOException {
+    List<Figure> out = new ArrayList<>();
+    for (boolean each : new boolean[] {false, true}) {
+      Path dir = Files.createTempDirectory(Path.of("target"), "ledger");
+      try (LedgerSink sink = LedgerSink.open(dir,
+          each ? FsyncPolicy.always() : FsyncPolicy.every(Duration.ofMillis(100)))) {
+        int batch = each ? 1 : 256;
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        long start = System.nanoTime();
+        long written = 0;
+        while (System.nanoTime() < deadline) {
+          List<UsageRecord> records = new ArrayList<>(batch);
+          for (int i = 0; i < batch; i++) {
+            records.add(new UsageRecord(UUID.randomUUID().toString(), Instant.now(), "acme",
+                "digits", "1.0.0", 1, false, InferenceEvent.Outcome.SUCCESS, 250_000));
+          }
+          sink.write(records);
+          written += batch;
+        }
+        sink.flush();
+        double perS = written / ((System.nanoTime() - start) / 1e9);
+        out.add(each
+            ? new Figure("ledger.fsync_each.records_per_s", perS, "records/s", null, null,
+                ">= 5000", "one record per write, each fsynced before write returns")
+            : new Figure("ledger.fsync_100ms.records_per_s", perS, "records/s", null, null,
+                ">= 200000", "writes of 256 records, fsync every 100 ms"));
+      }
+    }
+    return out;
+  }
+
+  /** Warm StreamingAead decryption and signature + digest verification of the MiniLM model. */
+  static List<Figure> security() throws Exception {
+    Path plain = Path.of("target/bench/minilm/plain");
+    Path enc = Path.of("target/bench/minilm/enc");
+    Files.createDirectories(plain);
+    try (InputStream in = PluginBenchmarks.class.getClassLoader()
+        .getResourceAsStream("all-minilm-l6-v2.onnx")) {
+      Files.copy(in, plain.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
+    }
+    KeysetHandle artifactKeys = KeyPurpose.ARTIFACT.generate();
+    KeysetHandle signingKeys = KeyPurpose.SIGNING.generate();
+    ArtifactCipher cipher = ArtifactCipher.of(artifactKeys);
+    cipher.encryptDirectory("minilm", "1.0.0", plain, enc);
+    ModelSigner.of(signingKeys).sign(enc, "minilm", "1.0.0");
+    Path file = enc.resolve("model.onnx" + ArtifactCipher.SUFFIX);
+    byte[] ciphertext = Files.readAllBytes(file);
+    Version v = Version.parse("1.0.0");
+    long[] dec = new long[8];
+    for (int i = 0; i < dec.length; i++) {
+      long t0 = System.nanoTime();
+      cipher.decrypt("minilm", v, file.getFileName().toString(), ciphertext);
+      dec[i] = System.nanoTime() - t0;
+    }
+    Arrays.sort(dec, 3, dec.length); // the first 3 warm up
+    double mbPerS = ciphertext.length / 1e6 / (dec[3 + (dec.length - 3) / 2] / 1e9);
+    SignaturePolicy policy = SignaturePolicy.required(Keysets.publicKeys(signingKeys));
+    long[] ver = new long[8];
+    for (int i = 0; i < ver.length; i++) {
+      long t0 = System.nanoTime();
+      policy.verifyFolder(enc, "minilm", v);
+      ver[i] = System.nanoTime() - t0;
+    }
+    Arrays.sort(ver, 3, ver.length);
+    double verifyMs = ver[3 + (ver.length - 3) / 2] / 1e6;
+    return List.of(
+        new Figure("security.decrypt.mb_per_s", mbPerS, "MB/s", null, null, ">= 1000",
+            String.format(Locale.ROOT, "StreamingAead AES256-GCM-HKDF 4 KB, %.0f MB MiniLM,"
+                + " median of 5 warm runs", ciphertext.length / 1e6)),
+        new Figure("security.verify_minilm.ms", verifyMs, "ms", null, null, "<= 150",
+            "Ed25519 manifest signature + size + SHA-256 of the encrypted MiniLM, median of 5"));
+  }
+}
