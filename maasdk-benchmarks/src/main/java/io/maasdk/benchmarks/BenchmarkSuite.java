@@ -90,7 +90,7 @@ public final class BenchmarkSuite {
     if (all || groups.contains("security")) {
       s.figures.addAll(PluginBenchmarks.security());
     }
-    s.write();
+    s.write(all);
   }
 
   private ModelSpec<float[], float[]> spec(String version, BatchingPolicy batching) {
@@ -323,7 +323,8 @@ public final class BenchmarkSuite {
     return ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build();
   }
 
-  private void write() throws IOException {
+  /** Writes the JSON results; a full run ({@code all}) also rewrites BENCHMARKS.md. */
+  private void write(boolean report) throws IOException {
     StringBuilder json = new StringBuilder("[\n");
     for (int i = 0; i < figures.size(); i++) {
       Figure f = figures.get(i);
@@ -361,8 +362,10 @@ public final class BenchmarkSuite {
       md.append("\n## Latency and throughput by concurrency (batching on)\n\n");
       curve.forEach(l -> md.append(l).append('\n'));
     }
-    Path root = Path.of("..").toAbsolutePath().normalize();
-    Files.writeString(root.resolve("BENCHMARKS.md"), md, StandardCharsets.UTF_8);
+    if (report) {
+      Path root = Path.of("..").toAbsolutePath().normalize();
+      Files.writeString(root.resolve("BENCHMARKS.md"), md, StandardCharsets.UTF_8);
+    }
     System.out.print(md);
   }
 
