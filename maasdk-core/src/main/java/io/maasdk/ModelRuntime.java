@@ -1,5 +1,8 @@
 package io.maasdk;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.maasdk.internal.CallPipeline;
 import io.maasdk.internal.DjlDeviceInventory;
 import io.maasdk.internal.ModelRegistry;
 import io.maasdk.spi.CallInterceptor;
@@ -65,6 +68,9 @@ public final class ModelRuntime implements AutoCloseable {
             b.defaultEngine,
             b.drainTimeout.toNanos(),
             b.clock);
+    if (b.cacheTicker != null) {
+      CallPipeline.responseCache(registry).ticker(b.cacheTicker);
+    }
   }
 
   public static Builder builder() {
@@ -201,6 +207,46 @@ public final class ModelRuntime implements AutoCloseable {
     return registry.describe(model, version);
   }
 
+  /**
+   * Drops every cached response of every version of {@code model} (see {@link CachePolicy}).
+   * Computations in flight still answer their callers but are not cached.
+   *
+   * @return how many deployed versions had a response cache
+   */
+  public int invalidate(String model) {
+    return CallPipeline.responseCache(registry).invalidate(Objects.requireNonNull(model, "model"));
+  }
+
+  /**
+   * Drops every cached response of {@code model@version}.
+   *
+   * @return whether that version had a response cache
+   */
+  public boolean invalidate(String model, Version version) {
+    return CallPipeline.responseCache(registry)
+        .invalidate(Objects.requireNonNull(model, "model"),
+            Objects.requireNonNull(version, "version"));
+  }
+
+  /**
+   * The runtime's response caches as one read-only Caffeine {@link Cache}: {@code estimatedSize()}
+   * and {@code stats()} (hits, misses, evictions, load time — a load is one model computation) sum
+   * every version's cache, including versions since undeployed. Made for Micrometer's {@code
+   * CaffeineCacheMetrics.monitor(registry, runtime.responseCache(), "maasdk.response")}; reading or
+   * writing entries through it is refused.
+   */
+  public Cache<Object, Object> responseCache() {
+    return CallPipeline.responseCache(registry).view();
+  }
+
+  /**
+   * One version's response cache, read-only like {@link #responseCache()}; empty until the first
+   * call to that version with caching on, and again after it is undeployed.
+   */
+  public Optional<Cache<Object, Object>> responseCache(String model, Version version) {
+    return CallPipeline.responseCache(registry).view(model, version);
+  }
+
   /** Drains and closes every version, frees native memory and stops every maasdk thread. */
   @Override
   public void close() {
@@ -215,6 +261,7 @@ public final class ModelRuntime implements AutoCloseable {
     private String defaultEngine = "PyTorch";
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
+    private @Nullable Ticker cacheTicker;
 
     private Builder() {}
 
@@ -258,6 +305,16 @@ public final class ModelRuntime implements AutoCloseable {
     /** The clock for event timestamps and alias history; default UTC system clock. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The time source for response-cache expiry ({@link CachePolicy.Builder#expireAfterWrite});
+     * default {@link Ticker#systemTicker()}. Tests pass a fake one to expire entries without
+     * waiting.
+     */
+    public Builder cacheTicker(Ticker ticker) {
+      this.cacheTicker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 

@@ -44,6 +44,7 @@ public final class ModelSpec<I, O> {
   private final int replicas;
   private final DevicePolicy devicePolicy;
   private final BatchingPolicy batching;
+  private final CachePolicy cachePolicy;
   private final FailurePolicy failurePolicy;
   private final int queueCapacity;
   private final List<I> warmup;
@@ -63,6 +64,7 @@ public final class ModelSpec<I, O> {
     this.replicas = b.replicas;
     this.devicePolicy = b.devicePolicy;
     this.batching = b.batching;
+    this.cachePolicy = b.cachePolicy;
     this.failurePolicy = b.failurePolicy;
     this.queueCapacity = b.queueCapacity;
     this.warmup = List.copyOf(b.warmup);
@@ -129,6 +131,11 @@ public final class ModelSpec<I, O> {
     return batching;
   }
 
+  /** Whether and how responses are cached; {@link CachePolicy#disabled()} unless set. */
+  public CachePolicy cachePolicy() {
+    return cachePolicy;
+  }
+
   public int queueCapacity() {
     return queueCapacity;
   }
@@ -153,7 +160,7 @@ public final class ModelSpec<I, O> {
   public String toString() {
     return "ModelSpec[" + name + "@" + version + ", source=" + source.describe() + ", engine="
         + (engine == null ? "default" : engine) + ", replicas=" + replicas + ", " + devicePolicy
-        + ", " + batching + "]";
+        + ", " + batching + ", " + cachePolicy + "]";
   }
 
   /** Builds a {@link ModelSpec}; each setter validates at once. Not thread-safe. */
@@ -169,6 +176,7 @@ public final class ModelSpec<I, O> {
     private int replicas = 1;
     private DevicePolicy devicePolicy = DevicePolicy.auto();
     private BatchingPolicy batching = BatchingPolicy.disabled();
+    private CachePolicy cachePolicy = CachePolicy.disabled();
     private FailurePolicy failurePolicy = FailurePolicy.ofDefaults();
     private int queueCapacity = 1000;
     private final List<I> warmup = new ArrayList<>();
@@ -203,6 +211,7 @@ public final class ModelSpec<I, O> {
       b.replicas = replicas;
       b.devicePolicy = devicePolicy;
       b.batching = batching;
+      b.cachePolicy = cachePolicy;
       b.failurePolicy = failurePolicy;
       b.queueCapacity = queueCapacity;
       b.warmup.addAll(warmup);
@@ -259,6 +268,15 @@ public final class ModelSpec<I, O> {
 
     public Builder<I, O> batching(BatchingPolicy batching) {
       this.batching = Objects.requireNonNull(batching, "batching");
+      return this;
+    }
+
+    /**
+     * The response cache for this version; default {@link CachePolicy#disabled()}. Turn it on only
+     * for models whose output depends on nothing but the input (no sampling, no clock).
+     */
+    public Builder<I, O> cachePolicy(CachePolicy policy) {
+      this.cachePolicy = Objects.requireNonNull(policy, "cachePolicy");
       return this;
     }
 

@@ -34,8 +34,8 @@ import java.util.Set;
  * against a baseline measured in this same process run.
  *
  * <p>Arguments: {@code all}, or comma-separated groups ({@code overhead}, {@code batching},
- * {@code latency}, {@code overload}, {@code memory}, {@code metering}, {@code ledger}, {@code
- * security}) or figure ids ({@code batching.vs_ceiling.ratio} runs its group).
+ * {@code latency}, {@code overload}, {@code memory}, {@code cache}, {@code metering}, {@code
+ * ledger}, {@code security}) or figure ids ({@code batching.vs_ceiling.ratio} runs its group).
  */
 public final class BenchmarkSuite {
   static final int BATCH = 32;
@@ -86,6 +86,10 @@ public final class BenchmarkSuite {
     }
     if (all || groups.contains("ledger")) {
       s.figures.addAll(PluginBenchmarks.ledger());
+    }
+    if (all || groups.contains("cache")) {
+      s.figures.add(CacheBenchmarks.hitVsCaffeineGet());
+      s.figures.addAll(CacheBenchmarks.hotKeys());
     }
     if (all || groups.contains("security")) {
       s.figures.addAll(PluginBenchmarks.security());

@@ -2,6 +2,7 @@ package io.maasdk.internal;
 
 import io.maasdk.CallOptions;
 import io.maasdk.DeadlineExceededException;
+import io.maasdk.InferenceException;
 import io.maasdk.InvalidInputException;
 import io.maasdk.MaasdkException;
 import io.maasdk.ModelNotFoundException;
@@ -17,7 +18,11 @@ import io.maasdk.spi.InferenceListener;
 import io.maasdk.spi.InputValidator;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -32,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>interceptors — access control, quotas; may refuse, nothing is queued;
  *   <li>version resolution — pin, range, alias (weighted, sticky by key), latest;
- *   <li>response cache — (issue #4: hit → listeners → return; miss → single flight);
+ *   <li>response cache — {@link ResponseCache}, one Caffeine cache per deployed version: hit →
+ *       listeners → return (never queued); miss → single flight, the first identical call computes
+ *       and the others wait for it;
  *   <li>validation and admission — bad input refused on the caller's thread; bounded queue,
  *       full → {@link OverloadedException} at once; deadline armed;
  *   <li>batcher and replica worker — {@link DeployedVersion}'s workers take batches from the queue
@@ -49,6 +56,9 @@ public final class CallPipeline {
   private final List<InferenceListener> listeners;
   private final Clock clock;
   private final ScheduledExecutorService deadlines;
+  private final ResponseCache responseCache = new ResponseCache();
+  /** The device a cache hit reports. */
+  static final String CACHE_DEVICE = "cache";
 
   CallPipeline(
       ModelRegistry registry,
@@ -96,6 +106,13 @@ public final class CallPipeline {
       return refuse(model, null, input, opts, Outcome.REFUSED, e);
     }
 
+    return route(handle, input, opts, deadline, 0);
+  }
+
+  /** Stages 2 to 5; waiters of a computation that failed for its own caller's reasons re-enter. */
+  private <I, O> CompletableFuture<Prediction<O>> route(
+      HandleImpl<I, O> handle, I input, CallOptions opts, long deadline, int retries) {
+    String model = handle.modelName();
     // 2. Version resolution; a version that starts draining between resolution and admission is
     //    resolved again, so an alias move never fails a call.
     for (int attempt = 0; ; attempt++) {
@@ -107,33 +124,195 @@ public final class CallPipeline {
       }
       Version version = target.version();
 
-      // 3. Response cache: see issue #4.
+      // 3. Response cache, keyed by the resolved version (its own cache), the input's fingerprint
+      //    and, when isolated, the tenant. Hit → listeners → return, never queued. Miss → single
+      //    flight: the first caller computes below; identical calls meanwhile wait for its answer.
+      CompletableFuture<Object> flight = null;
+      if (target.spec.cachePolicy().enabled()) {
+        ResponseCache.VersionCache vc = responseCache.forVersion(target);
+        Object key = vc == null ? null : vc.key(input, opts.tenant());
+        if (key != null) {
+          Flight leader = new Flight();
+          CompletableFuture<Object> entry = vc.cache.get(key, leader);
+          if (leader.promise == null && entry.isCompletedExceptionally()) {
+            // A failure Caffeine is about to drop: failures are never served, so compute again.
+            vc.cache.asMap().remove(key, entry);
+            entry = vc.cache.get(key, leader);
+          }
+          if (leader.promise == null) {
+            if (entry.isDone() && !entry.isCompletedExceptionally()) {
+              return hit(model, version, input, opts, entry.join());
+            }
+            return join(handle, version, input, opts, deadline, retries, entry);
+          }
+          flight = leader.promise;
+        }
+      }
 
       // 4. Validation, then admission to the version's bounded queue.
       InputValidator<I> validator = target.spec.validator();
       String problem = validator == null ? null : validator.problem(input);
       if (problem != null) {
-        return refuse(model, version, input, opts, Outcome.INVALID_INPUT,
+        return fail(flight, refuse(model, version, input, opts, Outcome.INVALID_INPUT,
             new InvalidInputException(model, version,
-                "invalid input for " + model + "@" + version + ": " + problem));
+                "invalid input for " + model + "@" + version + ": " + problem)));
       }
       Request<I, O> request = new Request<>(input, opts, deadline);
       try {
         target.admit(request);
       } catch (OverloadedException e) {
-        return refuse(model, version, input, opts, Outcome.OVERLOADED, e);
+        return fail(flight, refuse(model, version, input, opts, Outcome.OVERLOADED, e));
       } catch (ModelUnavailableException e) {
         if (attempt < 3 && !target.accepting()) { // draining: the alias may have moved on
+          if (flight != null) {
+            flight.completeExceptionally(e); // its waiters re-resolve too
+          }
           continue;
         }
-        return refuse(model, version, input, opts, Outcome.UNAVAILABLE, e);
+        return fail(flight, refuse(model, version, input, opts, Outcome.UNAVAILABLE, e));
       }
       if (deadline != Long.MAX_VALUE) {
         armDeadline(target, request, deadline - System.nanoTime());
       }
       // 5. The version's workers take it from here and call finish().
-      return request.future;
+      return flight == null ? request.future : settle(request, flight);
     }
+  }
+
+  /** Caffeine's loader for a missing key: records that this call leads the computation. */
+  private static final class Flight
+      implements BiFunction<Object, Executor, CompletableFuture<Object>> {
+    @Nullable CompletableFuture<Object> promise;
+
+    @Override
+    public CompletableFuture<Object> apply(Object key, Executor executor) {
+      promise = new CompletableFuture<>();
+      return promise;
+    }
+  }
+
+  /** A cache hit: one SUCCESS event with cacheHit, then the answer (a copy of arrays). */
+  private <O> CompletableFuture<Prediction<O>> hit(
+      String model, Version version, Object input, CallOptions opts, Object cached) {
+    @SuppressWarnings("unchecked")
+    O output = (O) ResponseCache.copy(cached);
+    emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, CACHE_DEVICE, input,
+        output, 0, 0, 0, true, Outcome.SUCCESS, null));
+    return CompletableFuture.completedFuture(
+        new Prediction<>(output, model, version, CACHE_DEVICE, true));
+  }
+
+  /**
+   * The leader's result also settles the flight: the cache gets the answer (or loses the entry on
+   * failure, which all waiters then receive) before the caller's future completes, so a caller that
+   * got an answer finds it cached on its next call.
+   */
+  private <I, O> CompletableFuture<Prediction<O>> settle(
+      Request<I, O> request, CompletableFuture<Object> flight) {
+    CompletableFuture<Prediction<O>> caller = new CompletableFuture<>();
+    request.future.whenComplete(
+        (p, e) -> {
+          if (e == null) {
+            flight.complete(ResponseCache.copy(p.output()));
+            caller.complete(p);
+          } else {
+            flight.completeExceptionally(e);
+            caller.completeExceptionally(e);
+          }
+        });
+    // Cancelling what the caller holds must reach the queued request.
+    caller.whenComplete(
+        (p, e) -> {
+          if (caller.isCancelled()) {
+            request.future.cancel(false);
+          }
+        });
+    return caller;
+  }
+
+  private static <O> CompletableFuture<Prediction<O>> fail(
+      @Nullable CompletableFuture<Object> flight, CompletableFuture<Prediction<O>> refused) {
+    if (flight != null) {
+      refused.whenComplete((p, e) -> flight.completeExceptionally(e));
+    }
+    return refused;
+  }
+
+  /**
+   * A waiter on an identical call in flight. Its own deadline and cancellation apply; it gets the
+   * leader's answer as a hit, or the leader's failure — unless that failure was the leader's own
+   * business (its deadline, its cancellation, its version draining), in which case it goes round
+   * again and may lead a new computation.
+   */
+  private <I, O> CompletableFuture<Prediction<O>> join(
+      HandleImpl<I, O> handle, Version version, I input, CallOptions opts, long deadline,
+      int retries, CompletableFuture<Object> entry) {
+    String model = handle.modelName();
+    CompletableFuture<Prediction<O>> caller = new CompletableFuture<>();
+    if (deadline != Long.MAX_VALUE) {
+      ScheduledFuture<?> timer =
+          deadlines.schedule(
+              () -> caller.completeExceptionally(new DeadlineExceededException(model, version,
+                  "call to " + model + "@" + version + " did not finish within its timeout of "
+                      + opts.timeout() + " while waiting for an identical call in flight.")),
+              Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      caller.whenComplete((v, e) -> timer.cancel(false));
+    }
+    entry.whenComplete(
+        (value, error) -> {
+          if (caller.isDone()) {
+            Outcome gone = caller.isCancelled() ? Outcome.CANCELLED : Outcome.DEADLINE_EXCEEDED;
+            emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input,
+                null, 0, 0, 0, false, gone, null));
+            return;
+          }
+          if (error == null && value != null) {
+            CallPipeline.this.<O>hit(model, version, input, opts, value)
+                .thenAccept(caller::complete);
+            return;
+          }
+          Throwable cause = error == null ? new InferenceException(model, version,
+              model + "@" + version + " produced no output") : unwrap(error);
+          if (retries < 3 && (cause instanceof CancellationException
+              || cause instanceof DeadlineExceededException
+              || cause instanceof ModelUnavailableException)) {
+            route(handle, input, opts, deadline, retries + 1)
+                .whenComplete((p, e) -> {
+                  if (e == null) {
+                    caller.complete(p);
+                  } else {
+                    caller.completeExceptionally(unwrap(e));
+                  }
+                });
+            return;
+          }
+          emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input,
+              null, 0, 0, 0, false, outcomeOf(cause), cause));
+          caller.completeExceptionally(cause);
+        });
+    return caller;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static Outcome outcomeOf(Throwable t) {
+    if (t instanceof InvalidInputException) {
+      return Outcome.INVALID_INPUT;
+    } else if (t instanceof OverloadedException) {
+      return Outcome.OVERLOADED;
+    } else if (t instanceof DeadlineExceededException) {
+      return Outcome.DEADLINE_EXCEEDED;
+    } else if (t instanceof ModelUnavailableException) {
+      return Outcome.UNAVAILABLE;
+    } else if (t instanceof CancellationException) {
+      return Outcome.CANCELLED;
+    }
+    return Outcome.FAILED;
   }
 
   private <I, O> void armDeadline(DeployedVersion<I, O> target, Request<I, O> r, long inNanos) {
@@ -205,7 +384,13 @@ public final class CallPipeline {
     }
   }
 
+  /** The runtime's response cache (ModelRuntime reaches it through its registry). */
+  public static ResponseCache responseCache(ModelRegistry registry) {
+    return registry.pipeline().responseCache;
+  }
+
   void close() {
+    responseCache.clear();
     deadlines.shutdownNow();
     try {
       deadlines.awaitTermination(5, TimeUnit.SECONDS);

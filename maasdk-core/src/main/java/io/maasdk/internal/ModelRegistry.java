@@ -180,6 +180,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
     // Outside the lock: in-flight calls finish, then native memory is freed.
     dv.drainAndClose(drainNanos, "undeployed");
+    CallPipeline.responseCache(this).drop(dv); // its cached answers go with it
     LOG.info("undeployed {}@{}", model, version);
   }
 

@@ -1,0 +1,190 @@
+package io.maasdk.benchmarks;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorContext;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.maasdk.CachePolicy;
+import io.maasdk.CallOptions;
+import io.maasdk.DevicePolicy;
+import io.maasdk.ModelHandle;
+import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSource;
+import io.maasdk.ModelSpec;
+import io.maasdk.benchmarks.BenchmarkSuite.Figure;
+import io.maasdk.codec.Codecs;
+import io.maasdk.codec.FloatVectorTranslator;
+import io.maasdk.spi.DeviceInventory;
+import io.maasdk.spi.InferenceEvent;
+import io.maasdk.testkit.TestModels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Response-cache figures (issue #4), as plain timed loops on the testkit's echo model. Run alone
+ * with {@code main}, or call {@link #hitVsCaffeineGet()} and {@link #hotKeys()} from the suite.
+ */
+final class CacheBenchmarks {
+  private static final String TEXT =
+      "The quick brown fox jumps over the lazy dog, twice, for caching."; // 64 characters
+
+  private CacheBenchmarks() {}
+
+  /** A {@code String -> float[]} model over echo: the text's length and first characters. */
+  private static Translator<String, float[]> textToEcho() {
+    FloatVectorTranslator inner = Codecs.floatVector(4);
+    return new Translator<>() {
+      @Override
+      public NDList processInput(TranslatorContext ctx, String input) throws Exception {
+        float[] x = new float[4];
+        x[0] = input.length();
+        for (int i = 1; i < 4 && i <= input.length(); i++) {
+          x[i] = input.charAt(i - 1);
+        }
+        return inner.processInput(ctx, x);
+      }
+
+      @Override
+      public float[] processOutput(TranslatorContext ctx, NDList list) {
+        return inner.processOutput(ctx, list);
+      }
+    };
+  }
+
+  private static ModelRuntime runtime(LongAdder computed) {
+    return ModelRuntime.builder()
+        .deviceInventory(DeviceInventory.cpuOnly())
+        .listener(
+            (InferenceEvent e) -> {
+              if (e.outcome().isSuccess() && !e.cacheHit()) {
+                computed.increment();
+              }
+            })
+        .build();
+  }
+
+  /**
+   * A cached {@code predict} of a 64-character String against a bare Caffeine {@code getIfPresent}
+   * with a precomputed key, same run, one thread. Target: at most 10x.
+   */
+  static Figure hitVsCaffeineGet() {
+    LongAdder computed = new LongAdder();
+    try (ModelRuntime runtime = runtime(computed)) {
+      runtime.deploy(ModelSpec.builder("text", String.class, float[].class).version("1.0.0")
+          .source(ModelSource.classpath(TestModels.resource("echo"))).translator(textToEcho())
+          .devicePolicy(DevicePolicy.cpu()).cachePolicy(CachePolicy.ofDefaults()).build());
+      ModelHandle<String, float[]> h =
+          runtime.handle("text", "1.0.0", String.class, float[].class);
+      h.predict(TEXT);
+      Cache<String, float[]> bare = Caffeine.newBuilder().maximumSize(10_000).build();
+      String key = TEXT;
+      bare.put(key, new float[5]);
+      long iterations = 2_000_000;
+      double sdk = 0;
+      double raw = 0;
+      for (int round = 0; round < 3; round++) { // the first rounds warm the JIT
+        sdk = nanosPerCall(iterations, () -> h.predict(TEXT, CallOptions.DEFAULT).length);
+        raw = nanosPerCall(iterations, () -> bare.getIfPresent(key).length);
+      }
+      if (computed.sum() != 1) {
+        throw new IllegalStateException("expected one computation, saw " + computed.sum());
+      }
+      return new Figure("cache.hit_vs_caffeine_get.ratio", sdk / raw, "ratio", raw, sdk / raw,
+          "<= 10", String.format(Locale.ROOT,
+              "cached predict %.1f ns/call vs Caffeine getIfPresent %.1f ns/call", sdk, raw));
+    }
+  }
+
+  private interface Op {
+    int run();
+  }
+
+  private static double nanosPerCall(long iterations, Op op) {
+    long sink = 0;
+    long start = System.nanoTime();
+    for (long i = 0; i < iterations; i++) {
+      sink += op.run();
+    }
+    long took = System.nanoTime() - start;
+    if (sink == 42) {
+      System.out.print("");
+    }
+    return (double) took / iterations;
+  }
+
+  /**
+   * 8 threads, started together, each calling 1,000 hot keys in its own order many times: every key
+   * must be computed exactly once. Reports duplicate computations (target 0) and throughput.
+   */
+  static List<Figure> hotKeys() throws Exception {
+    int threads = 8;
+    int keys = 1_000;
+    int rounds = 200;
+    LongAdder computed = new LongAdder();
+    List<Figure> out = new ArrayList<>();
+    try (ModelRuntime runtime = runtime(computed)) {
+      runtime.deploy(ModelSpec.builder("echo", float[].class, float[].class).version("1.0.0")
+          .source(ModelSource.classpath(TestModels.resource("echo")))
+          .translator(Codecs.floatVector(4)).devicePolicy(DevicePolicy.cpu()).replicas(2)
+          .cachePolicy(CachePolicy.builder().perTenant(false).build()).build());
+      ModelHandle<float[], float[]> h =
+          runtime.handle("echo", "1.0.0", float[].class, float[].class);
+      float[][] inputs = new float[keys][];
+      for (int k = 0; k < keys; k++) {
+        inputs[k] = new float[] {k, k + 1, k + 2, k + 3};
+      }
+      CyclicBarrier start = new CyclicBarrier(threads + 1);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<Long>> wrong = new ArrayList<>();
+      try {
+        for (int t = 0; t < threads; t++) {
+          int stride = 2 * t + 1; // each thread walks the keys in its own order
+          wrong.add(pool.submit(() -> {
+            start.await();
+            long bad = 0;
+            for (int r = 0; r < rounds; r++) {
+              for (int i = 0; i < keys; i++) {
+                int k = (i * stride + r) % keys;
+                float[] y = h.predict(inputs[k]);
+                bad += y[0] == 2 * k ? 0 : 1;
+              }
+            }
+            return bad;
+          }));
+        }
+        start.await();
+        long t0 = System.nanoTime();
+        long bad = 0;
+        for (Future<Long> f : wrong) {
+          bad += f.get(10, TimeUnit.MINUTES);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long calls = (long) threads * keys * rounds;
+        long duplicates = computed.sum() - keys;
+        out.add(new Figure("cache.hot_keys.duplicate_computations", duplicates, "count", null,
+            null, "0", String.format(Locale.ROOT,
+                "%d threads x %d keys x %d rounds: %d computations for %d keys, %d wrong answers,"
+                    + " %.0f calls/s", threads, keys, rounds, computed.sum(), keys, bad,
+                calls / seconds)));
+        out.add(new Figure("cache.hot_keys.calls_per_second", calls / seconds, "calls/s", null,
+            null, "", "8 threads, 1,000 hot float[4] keys, mostly hits"));
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+    return out;
+  }
+
+  public static void main(String[] args) throws Exception {
+    System.out.println(hitVsCaffeineGet());
+    hotKeys().forEach(System.out::println);
+  }
+}

@@ -1,0 +1,390 @@
+package io.maasdk.internal;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.Ticker;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import io.maasdk.CachePolicy;
+import io.maasdk.Version;
+import io.maasdk.spi.InputFingerprinter;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime's response cache: one Caffeine {@link AsyncCache} per deployed version whose spec
+ * enables caching, created on its first cached call and dropped when the version is undeployed.
+ *
+ * <p>Why one cache per version rather than one per runtime with namespaced keys: each spec's policy
+ * (size or weight bound, TTLs) is honoured exactly, a busy model cannot evict a quiet one's
+ * entries, dropping a version is O(1) instead of a scan, and the key on the hot path is just the
+ * input's fingerprint (plus the tenant), so a hit hashes and compares less. The model name and the
+ * <em>resolved</em> version are still part of every key: they select the cache, which belongs to
+ * one {@link DeployedVersion} instance, so even a version undeployed and deployed again (perhaps
+ * from other bytes) starts empty.
+ *
+ * <p>Thread-safe. Cached values are the outputs; in-flight computations are the futures Caffeine
+ * holds, which is what makes identical concurrent calls compute once.
+ */
+public final class ResponseCache {
+  private static final Logger LOG = LoggerFactory.getLogger(ResponseCache.class);
+
+  private final Map<DeployedVersion<?, ?>, VersionCache> caches = new ConcurrentHashMap<>();
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  private volatile Ticker ticker = Ticker.systemTicker();
+  /** Statistics of caches already dropped, so the runtime-wide counters never go backwards. */
+  private CacheStats retired = CacheStats.empty();
+
+  private final Cache<Object, Object> runtimeView =
+      new StatsView("the runtime", this::totalStats, this::totalSize, this::cleanUpAll,
+          this::invalidateAll);
+
+  ResponseCache() {}
+
+  /** The time source for TTLs; set before the first cached call (tests inject a fake one). */
+  public void ticker(Ticker ticker) {
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
+  }
+
+  /** The cache of {@code dv}, created on first use; {@code null} once {@code dv} is draining. */
+  @Nullable VersionCache forVersion(DeployedVersion<?, ?> dv) {
+    VersionCache c = caches.get(dv);
+    if (c != null) {
+      return c;
+    }
+    if (!dv.accepting()) {
+      return null;
+    }
+    c = caches.computeIfAbsent(dv, d -> new VersionCache(d, ticker));
+    if (!dv.accepting()) { // lost a race with undeploy: it may already have dropped the map entry
+      drop(dv);
+      return null;
+    }
+    return c;
+  }
+
+  /** Drops every entry of {@code dv} (undeploy). */
+  public void drop(DeployedVersion<?, ?> dv) {
+    VersionCache c = caches.remove(dv);
+    if (c != null) {
+      c.cache.synchronous().invalidateAll();
+      synchronized (this) {
+        retired = retired.plus(c.cache.synchronous().stats());
+      }
+    }
+  }
+
+  /** Drops every entry of every version of {@code model}; returns how many versions had some. */
+  public int invalidate(String model) {
+    int n = 0;
+    for (VersionCache c : caches.values()) {
+      if (c.dv.spec.name().equals(model)) {
+        c.cache.synchronous().invalidateAll();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Drops every entry of {@code model@version}; {@code false} if it had no cache. */
+  public boolean invalidate(String model, Version version) {
+    boolean any = false;
+    for (VersionCache c : caches.values()) {
+      if (c.dv.spec.name().equals(model) && c.dv.version().equals(version)) {
+        c.cache.synchronous().invalidateAll();
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** Drops everything (runtime close). */
+  void clear() {
+    for (DeployedVersion<?, ?> dv : new ArrayList<>(caches.keySet())) {
+      drop(dv);
+    }
+  }
+
+  /** A read-only view over every version's cache, for {@code CaffeineCacheMetrics}. */
+  public Cache<Object, Object> view() {
+    return runtimeView;
+  }
+
+  /** A read-only view of one version's cache, if it has one yet. */
+  public Optional<Cache<Object, Object>> view(String model, Version version) {
+    for (VersionCache c : caches.values()) {
+      if (c.dv.spec.name().equals(model) && c.dv.version().equals(version)) {
+        Cache<Object, Object> sync = c.cache.synchronous();
+        return Optional.of(new StatsView(model + "@" + version, sync::stats, sync::estimatedSize,
+            sync::cleanUp, sync::invalidateAll));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private CacheStats totalStats() {
+    CacheStats s;
+    synchronized (this) {
+      s = retired;
+    }
+    for (VersionCache c : caches.values()) {
+      s = s.plus(c.cache.synchronous().stats());
+    }
+    return s;
+  }
+
+  private long totalSize() {
+    long n = 0;
+    for (VersionCache c : caches.values()) {
+      n += c.cache.synchronous().estimatedSize();
+    }
+    return n;
+  }
+
+  private void cleanUpAll() {
+    caches.values().forEach(c -> c.cache.synchronous().cleanUp());
+  }
+
+  private void invalidateAll() {
+    caches.values().forEach(c -> c.cache.synchronous().invalidateAll());
+  }
+
+  /** Copies primitive arrays, so no caller can change what the cache or another caller holds. */
+  @SuppressWarnings("unchecked")
+  static <T> T copy(T value) {
+    if (value instanceof float[] a) {
+      return (T) a.clone();
+    } else if (value instanceof double[] a) {
+      return (T) a.clone();
+    } else if (value instanceof int[] a) {
+      return (T) a.clone();
+    } else if (value instanceof long[] a) {
+      return (T) a.clone();
+    } else if (value instanceof byte[] a) {
+      return (T) a.clone();
+    } else if (value instanceof short[] a) {
+      return (T) a.clone();
+    } else if (value instanceof char[] a) {
+      return (T) a.clone();
+    } else if (value instanceof boolean[] a) {
+      return (T) a.clone();
+    }
+    return value;
+  }
+
+  /** A key isolated per tenant. */
+  record TenantKey(String tenant, Object fingerprint) {}
+
+  /** One deployed version's cache. */
+  final class VersionCache {
+    final DeployedVersion<?, ?> dv;
+    final CachePolicy policy;
+    final AsyncCache<Object, Object> cache;
+    private final @Nullable InputFingerprinter custom;
+
+    VersionCache(DeployedVersion<?, ?> dv, Ticker ticker) {
+      this.dv = dv;
+      this.policy = dv.spec.cachePolicy();
+      this.custom = policy.fingerprinter();
+      Caffeine<Object, Object> b =
+          Caffeine.newBuilder().recordStats().ticker(ticker).executor(Runnable::run);
+      if (policy.maximumWeight() > 0) {
+        var weigher = policy.weigher();
+        b.maximumWeight(policy.maximumWeight())
+            .weigher((k, v) -> (int) Math.min(Integer.MAX_VALUE,
+                (long) Math.max(0, weigher.applyAsInt(v)) + keyWeight(k)));
+      } else {
+        b.maximumSize(policy.maximumSize());
+      }
+      if (policy.expireAfterWrite() != null) {
+        b.expireAfterWrite(policy.expireAfterWrite());
+      }
+      if (policy.expireAfterAccess() != null) {
+        b.expireAfterAccess(policy.expireAfterAccess());
+      }
+      this.cache = b.buildAsync();
+    }
+
+    /**
+     * The key of {@code input} for {@code tenant}, or {@code null} if its type has no fingerprint
+     * (warned once per model).
+     */
+    @Nullable Object key(Object input, String tenant) {
+      Object fp = custom == null ? null : custom.fingerprint(input);
+      if (fp == null) {
+        fp = Fingerprints.INSTANCE.fingerprint(input);
+      }
+      if (fp == null) {
+        if (warned.add(dv.spec.name())) {
+          LOG.warn("model {} has caching on, but its input type {} has no fingerprint: such calls"
+                  + " are computed without the cache. Set CachePolicy.builder().fingerprinter(...)"
+                  + " for it.", dv.spec.name(), input.getClass().getName());
+        }
+        return null;
+      }
+      return policy.perTenant() ? new TenantKey(tenant, fp) : fp;
+    }
+
+    private int keyWeight(Object key) {
+      if (key instanceof TenantKey t) {
+        return 32 + t.tenant().length() + keyWeight(t.fingerprint());
+      }
+      return key instanceof Fingerprints.Sha256 ? 48 : CachePolicy.approximateBytes(key);
+    }
+  }
+
+  /**
+   * A read-only {@link Cache} for statistics: size, stats, clean-up and invalidation work; reads
+   * and writes of entries are refused, so nothing outside the pipeline can put an answer in.
+   */
+  private static final class StatsView implements Cache<Object, Object>, Policy<Object, Object> {
+    private final String what;
+    private final Supplier<CacheStats> stats;
+    private final LongSupplier size;
+    private final Runnable cleanUp;
+    private final Runnable invalidateAll;
+
+    StatsView(String what, Supplier<CacheStats> stats, LongSupplier size, Runnable cleanUp,
+        Runnable invalidateAll) {
+      this.what = what;
+      this.stats = stats;
+      this.size = size;
+      this.cleanUp = cleanUp;
+      this.invalidateAll = invalidateAll;
+    }
+
+    private UnsupportedOperationException readOnly() {
+      return new UnsupportedOperationException("the response cache of " + what + " is read-only"
+          + " here (statistics only); use ModelRuntime.invalidate(...) to drop entries");
+    }
+
+    @Override
+    public @Nullable Object getIfPresent(Object key) {
+      throw readOnly();
+    }
+
+    @Override
+    public Object get(Object key, Function<? super Object, ? extends Object> mappingFunction) {
+      throw readOnly();
+    }
+
+    @Override
+    public Map<Object, Object> getAllPresent(Iterable<? extends Object> keys) {
+      throw readOnly();
+    }
+
+    @Override
+    public Map<Object, Object> getAll(Iterable<? extends Object> keys,
+        Function<? super Set<? extends Object>, ? extends Map<? extends Object, ? extends Object>>
+            mappingFunction) {
+      throw readOnly();
+    }
+
+    @Override
+    public void put(Object key, Object value) {
+      throw readOnly();
+    }
+
+    @Override
+    public void putAll(Map<? extends Object, ? extends Object> map) {
+      throw readOnly();
+    }
+
+    @Override
+    public void invalidate(Object key) {
+      throw readOnly();
+    }
+
+    @Override
+    public void invalidateAll(Iterable<? extends Object> keys) {
+      throw readOnly();
+    }
+
+    @Override
+    public void invalidateAll() {
+      invalidateAll.run();
+    }
+
+    @Override
+    public long estimatedSize() {
+      return size.getAsLong();
+    }
+
+    @Override
+    public CacheStats stats() {
+      return stats.get();
+    }
+
+    @Override
+    public ConcurrentMap<Object, Object> asMap() {
+      throw readOnly();
+    }
+
+    @Override
+    public void cleanUp() {
+      cleanUp.run();
+    }
+
+    @Override
+    public Policy<Object, Object> policy() {
+      return this;
+    }
+
+    @Override
+    public boolean isRecordingStats() {
+      return true;
+    }
+
+    @Override
+    public @Nullable Object getIfPresentQuietly(Object key) {
+      throw readOnly();
+    }
+
+    @Override
+    public Map<Object, java.util.concurrent.CompletableFuture<Object>> refreshes() {
+      return Map.of();
+    }
+
+    @Override
+    public Optional<Eviction<Object, Object>> eviction() {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<FixedExpiration<Object, Object>> expireAfterAccess() {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<FixedExpiration<Object, Object>> expireAfterWrite() {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<VarExpiration<Object, Object>> expireVariably() {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<FixedRefresh<Object, Object>> refreshAfterWrite() {
+      return Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+      return "ResponseCache[" + what + ", size=" + estimatedSize() + ", " + stats() + "]";
+    }
+  }
+}
