@@ -192,6 +192,9 @@ public final class ResponseCache {
     final DeployedVersion<?, ?> dv;
     final CachePolicy policy;
     final AsyncCache<Object, Object> cache;
+    /** This cache's statistics; the request path records fast-path hits on it directly. */
+    final com.github.benmanes.caffeine.cache.stats.ConcurrentStatsCounter stats =
+        new com.github.benmanes.caffeine.cache.stats.ConcurrentStatsCounter();
     private final @Nullable InputFingerprinter custom;
 
     VersionCache(DeployedVersion<?, ?> dv, Ticker ticker) {
@@ -199,7 +202,7 @@ public final class ResponseCache {
       this.policy = dv.spec.cachePolicy();
       this.custom = policy.fingerprinter();
       Caffeine<Object, Object> b =
-          Caffeine.newBuilder().recordStats().ticker(ticker).executor(Runnable::run);
+          Caffeine.newBuilder().recordStats(() -> stats).ticker(ticker).executor(Runnable::run);
       if (policy.maximumWeight() > 0) {
         var weigher = policy.weigher();
         b.maximumWeight(policy.maximumWeight())
