@@ -10,6 +10,7 @@ import io.maasdk.spi.GpuInfo;
 import io.maasdk.spi.InferenceEvent;
 import io.maasdk.spi.InferenceListener;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -132,7 +133,16 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
     return Double.NaN;
   }
 
-  /** Adds gauges for {@code runtime}'s deployments (queue depth, in flight, replicas). */
+  /** The {@code cache} tag of the response cache's meters. */
+  public static final String RESPONSE_CACHE = "maasdk.response";
+
+  private boolean responseCacheBound;
+
+  /**
+   * Adds gauges for {@code runtime}'s deployments (queue depth, in flight, replicas) and binds its
+   * response cache with Micrometer's {@code CaffeineCacheMetrics} (tag {@code
+   * cache=maasdk.response}).
+   */
   public void monitor(ModelRuntime runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
     refresh();
@@ -147,6 +157,11 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
     ModelRuntime rt = runtime;
     if (reg == null || rt == null) {
       return;
+    }
+    if (!responseCacheBound) {
+      // Micrometer's own binder: cache.gets{result=hit|miss}, cache.evictions, cache.size, …
+      CaffeineCacheMetrics.monitor(reg, rt.responseCache(), RESPONSE_CACHE);
+      responseCacheBound = true;
     }
     Set<String> live = new HashSet<>();
     for (DeploymentInfo d : rt.deployments()) {

@@ -10,6 +10,7 @@ import io.maasdk.AccessDeniedException;
 import io.maasdk.CallOptions;
 import io.maasdk.InvalidInputException;
 import io.maasdk.ModelHandle;
+import io.maasdk.ModelSpec;
 import io.maasdk.ModelRuntime;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.GpuInfo;
@@ -92,6 +93,10 @@ class MaasdkMetricsTest {
           .gauge().value());
       for (Meter m : registry.getMeters()) {
         String name = m.getId().getName();
+        if (name.startsWith("cache.")) { // Micrometer's CaffeineCacheMetrics keeps its own names
+          assertEquals(MaasdkMetrics.RESPONSE_CACHE, m.getId().getTag("cache"));
+          continue;
+        }
         assertTrue(name.matches("maasdk(\\.[a-z]+)+"), "dotted lower-case name: " + name);
         assertNull(m.getId().getTag("tenant"), "no tenant tag unless enabled");
       }
@@ -173,5 +178,32 @@ class MaasdkMetricsTest {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> metrics.bindTo(new SimpleMeterRegistry()));
     assertTrue(e.getMessage().contains("CompositeMeterRegistry"));
+  }
+
+  @Test
+  void responseCache_isBoundWithCaffeineCacheMetrics() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    MaasdkMetrics metrics = MaasdkMetrics.builder().build();
+    metrics.bindTo(registry);
+    try (ModelRuntime runtime = Fixtures.runtimeBuilder().listener(metrics).build()) {
+      runtime.deploy(ModelSpec.builder("echo", float[].class, float[].class)
+          .version("1.0.0")
+          .source(io.maasdk.ModelSource.classpath(io.maasdk.testkit.TestModels.resource("echo")))
+          .translator(io.maasdk.codec.Codecs.floatVector(4))
+          .devicePolicy(io.maasdk.DevicePolicy.cpu())
+          .cachePolicy(io.maasdk.CachePolicy.ofDefaults())
+          .build());
+      metrics.monitor(runtime);
+      ModelHandle<float[], float[]> echo =
+          runtime.handle("echo", "latest", float[].class, float[].class);
+      for (int i = 0; i < 3; i++) {
+        echo.predict(new float[] {1, 2, 3, 4});
+      }
+      String tag = MaasdkMetrics.RESPONSE_CACHE;
+      org.junit.jupiter.api.Assertions.assertEquals(2.0, registry.get("cache.gets")
+          .tags("cache", tag, "result", "hit").functionCounter().count());
+      org.junit.jupiter.api.Assertions.assertEquals(1.0, registry.get("cache.gets")
+          .tags("cache", tag, "result", "miss").functionCounter().count());
+    }
   }
 }
