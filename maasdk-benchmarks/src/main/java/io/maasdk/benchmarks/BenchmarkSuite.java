@@ -90,6 +90,7 @@ public final class BenchmarkSuite {
     if (all || groups.contains("cache")) {
       s.figures.add(CacheBenchmarks.hitVsCaffeineGet());
       s.figures.addAll(CacheBenchmarks.hotKeys());
+      s.figures.add(CacheBenchmarks.minilmSpeedup());
     }
     if (all || groups.contains("security")) {
       s.figures.addAll(PluginBenchmarks.security());

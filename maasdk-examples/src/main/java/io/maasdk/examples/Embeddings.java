@@ -31,7 +31,7 @@ public final class Embeddings {
           "Kittens love to nap in the sun.");
 
   /** A spec for one MiniLM variant: {@code file} is the ONNX resource, {@code tokenizer} its JSON. */
-  static ModelSpec<String, float[]> spec(String version, String file, String tokenizer) {
+  public static ModelSpec<String, float[]> spec(String version, String file, String tokenizer) {
     HuggingFaceTokenizer tok;
     try (InputStream in = Embeddings.class.getClassLoader().getResourceAsStream(tokenizer)) {
       if (in == null) {
