@@ -166,6 +166,9 @@ final class PluginBenchmarks {
       KeysetHandle signingKeys) throws Exception {
     Path keys = Path.of("target/bench/minilm/keys");
     Files.createDirectories(keys);
+    for (String f : new String[] {"artifact.json", "signing.pub.json"}) {
+      Files.deleteIfExists(keys.resolve(f)); // the loader never overwrites a keyset
+    }
     io.maasdk.security.KeysetLoader insecure =
         io.maasdk.security.KeysetLoader.insecureCleartext("benchmark keys under target/");
     insecure.write(artifactKeys, keys.resolve("artifact.json"));
