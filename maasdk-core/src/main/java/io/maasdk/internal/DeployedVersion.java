@@ -1,6 +1,5 @@
 package io.maasdk.internal;
 
-import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
@@ -448,9 +447,5 @@ final class DeployedVersion<I, O> {
           + "]";
     }
     return c.getSimpleName();
-  }
-
-  Device firstDevice() {
-    return EngineLoader.device(placements.get(0));
   }
 }

@@ -46,10 +46,6 @@ final class HandleImpl<I, O> implements ModelHandle<I, O> {
     return inputType;
   }
 
-  Class<O> outputType() {
-    return outputType;
-  }
-
   @Override
   public Prediction<O> predictDetailed(I input, CallOptions options) {
     CompletableFuture<Prediction<O>> f = predictDetailedAsync(input, options);
