@@ -129,26 +129,38 @@ class ResponseCacheTest {
         .cachePolicy(CachePolicy.ofDefaults()).build());
     ModelHandle<float[], float[]> h = runtime.handle("slow", "1.0.0", float[].class, float[].class);
     int n = 16;
+    int hitCount = 0;
+    for (Future<Prediction<float[]>> f : together(n, i -> h.predictDetailed(
+        new float[] {7, 7, 7, 7}, CallOptions.DEFAULT))) {
+      Prediction<float[]> p = f.get(30, TimeUnit.SECONDS);
+      assertArrayEquals(new float[] {8, 8, 8, 8}, p.output());
+      hitCount += p.cacheHit() ? 1 : 0;
+    }
+    assertEquals(1, computed());
+    assertEquals(n - 1, hitCount);
+    assertEquals(n - 1, hits());
+    assertEquals(n, events.size());
+  }
+
+  /** Runs {@code n} calls released together by a barrier; returns their completed futures. */
+  private static <T> List<Future<T>> together(int n, java.util.function.IntFunction<T> call)
+      throws InterruptedException {
     CyclicBarrier start = new CyclicBarrier(n);
     ExecutorService pool = Executors.newFixedThreadPool(n);
     try {
-      List<Future<Prediction<float[]>>> results = new ArrayList<>();
+      List<Future<T>> results = new ArrayList<>();
       for (int i = 0; i < n; i++) {
+        int k = i;
         results.add(pool.submit(() -> {
           start.await();
-          return h.predictDetailed(new float[] {7, 7, 7, 7}, CallOptions.DEFAULT);
+          return call.apply(k);
         }));
       }
-      int hitCount = 0;
-      for (Future<Prediction<float[]>> f : results) {
-        Prediction<float[]> p = f.get(30, TimeUnit.SECONDS);
-        assertArrayEquals(new float[] {8, 8, 8, 8}, p.output());
-        hitCount += p.cacheHit() ? 1 : 0;
+      pool.shutdown();
+      if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+        throw new AssertionError("concurrent calls did not finish within 30 s");
       }
-      assertEquals(1, computed());
-      assertEquals(n - 1, hitCount);
-      assertEquals(n - 1, hits());
-      assertEquals(n, events.size());
+      return results;
     } finally {
       pool.shutdownNow();
     }
@@ -170,23 +182,11 @@ class ResponseCacheTest {
     assertEquals(0, runtime.responseCache().estimatedSize());
 
     int n = 8;
-    CyclicBarrier start = new CyclicBarrier(n);
-    ExecutorService pool = Executors.newFixedThreadPool(n);
-    try {
-      List<Future<Prediction<float[]>>> results = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        results.add(pool.submit(() -> {
-          start.await();
-          return h.predictDetailed(poison.clone(), CallOptions.DEFAULT);
-        }));
-      }
-      for (Future<Prediction<float[]>> f : results) {
-        ExecutionException e = assertThrows(ExecutionException.class,
-            () -> f.get(30, TimeUnit.SECONDS));
-        assertInstanceOf(InferenceException.class, e.getCause());
-      }
-    } finally {
-      pool.shutdownNow();
+    for (Future<Prediction<float[]>> f :
+        together(n, i -> h.predictDetailed(poison.clone(), CallOptions.DEFAULT))) {
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> f.get(30, TimeUnit.SECONDS));
+      assertInstanceOf(InferenceException.class, e.getCause());
     }
     assertEquals(2 + n, events.stream().filter(e -> e.outcome() == Outcome.FAILED).count());
     assertEquals(0, hits());
@@ -213,22 +213,9 @@ class ResponseCacheTest {
         .cachePolicy(CachePolicy.ofDefaults()).build());
     ModelHandle<float[], float[]> h = runtime.handle("slow", "1.0.0", float[].class, float[].class);
     int perTenant = 6;
-    CyclicBarrier start = new CyclicBarrier(2 * perTenant);
-    ExecutorService pool = Executors.newFixedThreadPool(2 * perTenant);
-    try {
-      List<Future<Prediction<float[]>>> results = new ArrayList<>();
-      for (int i = 0; i < 2 * perTenant; i++) {
-        CallOptions opts = tenant(i % 2 == 0 ? "a" : "b");
-        results.add(pool.submit(() -> {
-          start.await();
-          return h.predictDetailed(new float[] {5, 5, 5, 5}, opts);
-        }));
-      }
-      for (Future<Prediction<float[]>> f : results) {
-        f.get(30, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
+    for (Future<Prediction<float[]>> f : together(2 * perTenant, i -> h.predictDetailed(
+        new float[] {5, 5, 5, 5}, tenant(i % 2 == 0 ? "a" : "b")))) {
+      f.get(30, TimeUnit.SECONDS);
     }
     // Each tenant computed once: b's latency never depends on whether a asked first.
     assertEquals(2, computed());
