@@ -147,6 +147,15 @@ def build_digits_model(directory, make_model, epochs, architecture, seed, data):
     print(f"{directory.relative_to(MODELS)}: accuracy {accuracy:.4f} after {epochs} epochs")
 
 
+def export_onnx(directory):
+    """Export the saved model.pt of a digits model to model.onnx (dynamic batch axis)."""
+    saved = torch.jit.load(str(directory / "model.pt")).eval()
+    torch.onnx.export(saved, (torch.zeros(1, 64),), str(directory / "model.onnx"),
+                      input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    print(f"{directory.relative_to(MODELS)}/model.onnx exported")
+
+
 # ---------------------------------------------------------------- behaviour models
 
 class Echo(nn.Module):
@@ -284,6 +293,7 @@ def main():
     digits = MODELS / "digits"
     build_digits_model(digits / "mlp" / "1.0.0", lambda: Mlp(32), 3,
                        "mlp 64-32(relu)-10", seed=1, data=data)
+    export_onnx(digits / "mlp" / "1.0.0")
     build_digits_model(digits / "mlp" / "1.1.0", lambda: Mlp(32), 8,
                        "mlp 64-32(relu)-10", seed=1, data=data)
     build_digits_model(digits / "mlp" / "2.0.0", lambda: Mlp(128), 60,

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +44,21 @@ final class EngineLoader {
       // Tensors saved on another device fail with "Expected all tensors to be on the same device".
       options.putIfAbsent("mapLocation", "true");
     }
-    Model model = Model.newInstance(subject, device, engine);
-    try (ModelArtifact artifact = spec.source().open(spec.name(), spec.version())) {
+    // Open (fetch, verify, decrypt) the artifact on its own thread while the engine starts: both
+    // take hundreds of milliseconds on a cold JVM and need different cores. Nothing reaches the
+    // engine until open() has returned.
+    CompletableFuture<ModelArtifact> opening = openAsync(spec);
+    Model model = null;
+    try {
+      Engine.getEngine(engine).getAlternativeEngine(); // DJL's hybrid engine, e.g. PyTorch for ORT
+      model = Model.newInstance(subject, device, engine);
+    } catch (RuntimeException e) {
+      closeWhenOpened(opening);
+      throw new ModelLoadException(spec.name(), spec.version(),
+          "cannot load " + subject + ": engine " + engine + " failed to start on " + device + ": "
+              + e, e);
+    }
+    try (ModelArtifact artifact = opened(opening)) {
       Optional<Path> path = artifact.path();
       if (path.isPresent()) {
         String file = artifact.fileName();
@@ -67,6 +82,60 @@ final class EngineLoader {
           "cannot load " + subject + " from " + spec.source().describe() + " with engine "
               + engine + " on " + device + ": " + e,
           e);
+    }
+  }
+
+  /** Runs {@code source.open} on a short-lived thread that ends when open returns. */
+  private static CompletableFuture<ModelArtifact> openAsync(ModelSpec<?, ?> spec) {
+    CompletableFuture<ModelArtifact> f = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        f.complete(spec.source().open(spec.name(), spec.version()));
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    }, "maasdk-open-" + spec.name() + "@" + spec.version());
+    t.setDaemon(true);
+    t.start();
+    return f;
+  }
+
+  /** The opened artifact, or the exception open threw (IOException or unchecked) as is. */
+  private static ModelArtifact opened(CompletableFuture<ModelArtifact> opening)
+      throws IOException {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return opening.get();
+        } catch (InterruptedException e) {
+          interrupted = true; // the open must finish so that its artifact is closed, not leaked
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof IOException io) {
+            throw io;
+          }
+          if (cause instanceof RuntimeException re) {
+            throw re;
+          }
+          if (cause instanceof Error err) {
+            throw err;
+          }
+          throw new IOException(cause);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void closeWhenOpened(CompletableFuture<ModelArtifact> opening) {
+    try (ModelArtifact a = opened(opening)) {
+      LOG.debug("closing {} unused", a.fileName());
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("the artifact failed to open as well", e);
     }
   }
 

@@ -2,6 +2,7 @@ package io.maasdk.security;
 
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.StreamingAead;
+import com.google.crypto.tink.streamingaead.StreamingAeadParameters;
 import io.maasdk.IntegrityException;
 import io.maasdk.Version;
 import io.maasdk.security.internal.ModelFiles;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Encrypts model files with Tink StreamingAead (AES256-GCM-HKDF, 4 KB segments) and decrypts them
@@ -37,10 +39,32 @@ public final class ArtifactCipher {
   /** Suffix of encrypted files: {@code model.pt} becomes {@code model.pt.tink}. */
   public static final String SUFFIX = ".tink";
 
-  private final StreamingAead aead;
+  private final KeysetHandle keys;
+  // Made on first use, often on the runtime's artifact-opening thread, where Tink's set-up
+  // overlaps the engine's start on a cold JVM.
+  private volatile @Nullable StreamingAead aead;
 
-  private ArtifactCipher(StreamingAead aead) {
-    this.aead = aead;
+  private ArtifactCipher(KeysetHandle keys) {
+    this.keys = keys;
+  }
+
+  private StreamingAead aead() {
+    StreamingAead a = aead;
+    if (a == null) {
+      synchronized (this) {
+        a = aead;
+        if (a == null) {
+          try {
+            a = keys.getPrimitive(TinkInit.config(), StreamingAead.class);
+          } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(
+                "not a StreamingAead keyset: use KeyPurpose.ARTIFACT.generate()", e);
+          }
+          aead = a;
+        }
+      }
+    }
+    return a;
   }
 
   /**
@@ -49,12 +73,14 @@ public final class ArtifactCipher {
    */
   public static ArtifactCipher of(KeysetHandle artifactKeys) {
     KeysetLoader.requirePrimary(artifactKeys, "the artifact keyset");
-    try {
-      return new ArtifactCipher(artifactKeys.getPrimitive(TinkInit.config(), StreamingAead.class));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException(
-          "not a StreamingAead keyset: use KeyPurpose.ARTIFACT.generate()", e);
+    TinkInit.config();
+    for (int i = 0; i < artifactKeys.size(); i++) {
+      if (!(artifactKeys.getAt(i).getKey().getParameters() instanceof StreamingAeadParameters)) {
+        throw new IllegalArgumentException(
+            "not a StreamingAead keyset: use KeyPurpose.ARTIFACT.generate()");
+      }
     }
+    return new ArtifactCipher(artifactKeys);
   }
 
   /** The associated data of one file: binds model, version and file name. */
@@ -152,6 +178,21 @@ public final class ArtifactCipher {
   /** Like {@link #decrypt}, without copying: the buffer is as long as the ciphertext. */
   Plaintext decryptInPlace(
       String model, Version version, String encryptedFileName, byte[] ciphertext) {
+    return decryptStream(model, version, encryptedFileName,
+        new ByteArrayInputStream(ciphertext), ciphertext.length);
+  }
+
+  /**
+   * Decrypts and authenticates {@code ciphertext} to its end in one pass, into a buffer of {@code
+   * ciphertextLength} bytes (plaintext is never longer). The stream is read exactly once, so a
+   * caller may hash the ciphertext while it is decrypted (see {@code SecureSource}). Reads go in
+   * {@value #CHUNK}-byte steps: Tink's keyset decrypter buffers everything read before its first
+   * successful read (to retry other keys), so one huge first read would copy the whole file again.
+   *
+   * @throws IntegrityException naming the model and file if it does not authenticate
+   */
+  Plaintext decryptStream(String model, Version version, String encryptedFileName,
+      InputStream ciphertext, int ciphertextLength) {
     if (!encryptedFileName.endsWith(SUFFIX)) {
       throw new IntegrityException(model, version, "refused " + model + "@" + version + " file "
           + encryptedFileName + ": encrypted model files end in " + SUFFIX);
@@ -159,11 +200,10 @@ public final class ArtifactCipher {
     String plainName =
         encryptedFileName.substring(0, encryptedFileName.length() - SUFFIX.length());
     byte[] ad = associatedData(model, version, plainName);
-    // Plaintext is never longer than the ciphertext: decrypt into one buffer, then trim.
-    byte[] buf = new byte[ciphertext.length];
+    byte[] buf = new byte[ciphertextLength];
     int len = 0;
-    try (InputStream in = aead.newDecryptingStream(new ByteArrayInputStream(ciphertext), ad)) {
-      for (int r; (r = in.read(buf, len, buf.length - len)) > 0; ) {
+    try (InputStream in = aead().newDecryptingStream(new NonClosing(ciphertext), ad)) {
+      for (int r; (r = in.read(buf, len, Math.min(CHUNK, buf.length - len))) > 0; ) {
         len += r;
       }
       if (in.read() != -1) {
@@ -182,6 +222,18 @@ public final class ArtifactCipher {
     return new Plaintext(buf, len);
   }
 
+  private static final int CHUNK = 1 << 16;
+
+  /** Leaves the caller's stream open: the caller still drains and closes it. */
+  private static final class NonClosing extends java.io.FilterInputStream {
+    NonClosing(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public void close() {}
+  }
+
   private void writeEncrypted(InputStream in, String model, Version v, String plainName, Path target)
       throws IOException {
     Path dir = target.toAbsolutePath().getParent();
@@ -189,7 +241,7 @@ public final class ArtifactCipher {
     Path tmp = Files.createTempFile(dir, ".maasdk-enc-", ".tmp");
     try {
       try (OutputStream os = Files.newOutputStream(tmp);
-          OutputStream enc = aead.newEncryptingStream(os, associatedData(model, v, plainName))) {
+          OutputStream enc = aead().newEncryptingStream(os, associatedData(model, v, plainName))) {
         in.transferTo(enc);
       } catch (GeneralSecurityException e) {
         throw new IOException("encryption failed", e);

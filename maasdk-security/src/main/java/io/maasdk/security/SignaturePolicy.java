@@ -2,6 +2,7 @@ package io.maasdk.security;
 
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.PublicKeyVerify;
+import com.google.crypto.tink.signature.SignaturePublicKey;
 import io.maasdk.IntegrityException;
 import io.maasdk.Version;
 import io.maasdk.security.internal.ModelFiles;
@@ -24,22 +25,25 @@ import org.jspecify.annotations.Nullable;
 public final class SignaturePolicy {
   private static final int MAX_SIGNATURE_BYTES = 1024;
 
-  private final @Nullable PublicKeyVerify verifier;
+  private final @Nullable KeysetHandle trusted;
   private final boolean required;
+  // Made on first use, often on the runtime's artifact-opening thread: Tink's Ed25519 set-up costs
+  // a few hundred milliseconds on a cold JVM and can then overlap the engine's start.
+  private volatile @Nullable PublicKeyVerify verifier;
 
-  private SignaturePolicy(@Nullable PublicKeyVerify verifier, boolean required) {
-    this.verifier = verifier;
+  private SignaturePolicy(@Nullable KeysetHandle trusted, boolean required) {
+    this.trusted = trusted;
     this.required = required;
   }
 
   /** Every model must be signed by one of {@code trustedPublicKeys}. */
   public static SignaturePolicy required(KeysetHandle trustedPublicKeys) {
-    return new SignaturePolicy(verifier(trustedPublicKeys), true);
+    return new SignaturePolicy(checked(trustedPublicKeys), true);
   }
 
   /** A model's manifest, if it has one, must be signed by one of {@code trustedPublicKeys}. */
   public static SignaturePolicy ifPresent(KeysetHandle trustedPublicKeys) {
-    return new SignaturePolicy(verifier(trustedPublicKeys), false);
+    return new SignaturePolicy(checked(trustedPublicKeys), false);
   }
 
   /** Manifests are neither required nor checked. */
@@ -52,13 +56,34 @@ public final class SignaturePolicy {
     return required;
   }
 
-  private static PublicKeyVerify verifier(KeysetHandle keys) {
-    try {
-      return keys.getPrimitive(TinkInit.config(), PublicKeyVerify.class);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException(
-          "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)", e);
+  private static KeysetHandle checked(KeysetHandle keys) {
+    TinkInit.config();
+    for (int i = 0; i < keys.size(); i++) {
+      if (!(keys.getAt(i).getKey() instanceof SignaturePublicKey)) {
+        throw new IllegalArgumentException(
+            "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)");
+      }
     }
+    return keys;
+  }
+
+  private @Nullable PublicKeyVerify verifier() {
+    PublicKeyVerify v = verifier;
+    if (v == null && trusted != null) {
+      synchronized (this) {
+        v = verifier;
+        if (v == null) {
+          try {
+            v = trusted.getPrimitive(TinkInit.config(), PublicKeyVerify.class);
+          } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(
+                "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)", e);
+          }
+          verifier = v;
+        }
+      }
+    }
+    return v;
   }
 
   /**
@@ -69,6 +94,7 @@ public final class SignaturePolicy {
    * @throws IntegrityException naming the model and the file when anything is wrong
    */
   public Optional<Manifest> verifyManifest(Path dir, String model, Version version) {
+    PublicKeyVerify verifier = verifier();
     if (verifier == null) {
       return Optional.empty();
     }
@@ -124,7 +150,7 @@ public final class SignaturePolicy {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot read the model folder " + dir, e);
     }
-    SignaturePolicy strict = required ? this : new SignaturePolicy(verifier, true);
+    SignaturePolicy strict = required ? this : new SignaturePolicy(trusted, true);
     Manifest m = strict.verifyManifest(real, model, version)
         .orElseThrow(() -> fail(model, version, ModelSigner.MANIFEST,
             "no signature policy with trusted keys was given"));

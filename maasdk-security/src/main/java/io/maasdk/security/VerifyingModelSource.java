@@ -26,6 +26,6 @@ public final class VerifyingModelSource {
   public static ModelSource of(Path dir, SignaturePolicy policy, FormatPolicy formats) {
     return new SecureSource(
         Objects.requireNonNull(dir, "dir"), null, Objects.requireNonNull(policy, "policy"),
-        Objects.requireNonNull(formats, "formats"), Integer.MAX_VALUE - 64, null);
+        Objects.requireNonNull(formats, "formats"), Integer.MAX_VALUE - 64, null, true);
   }
 }

@@ -47,6 +47,15 @@ public final class TestModels {
     return ROOT + model + "/model.pt";
   }
 
+  /**
+   * Classpath resource of {@code digits-mlp} 1.0.0 exported to ONNX ({@code model.onnx}, input
+   * {@code x [B,64]}, output {@code y [B,10]}); its logits match {@code expectedLogits("mlp",
+   * "1.0.0")} to 1e-4.
+   */
+  public static String digitsOnnxResource() {
+    return ROOT + "digits/mlp/1.0.0/model.onnx";
+  }
+
   /** Classpath resource of a digits model: {@code digitsResource("mlp", "2.0.0")}. */
   public static String digitsResource(String arch, String version) {
     return ROOT + "digits/" + arch + "/" + version + "/model.pt";
