@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * ModelSpec.builder("embed", String.class, float[].class)
- *     .cachePolicy(CachePolicy.ofDefaults())                 // 10,000 entries, 1 h, per tenant
+ *     .cachePolicy(CachePolicy.ofDefaults())                 // 10,000 entries, per tenant
  *     ...
  * CachePolicy bounded = CachePolicy.builder()
  *     .maximumWeight(64L << 20)                              // ~64 MiB of outputs and keys
@@ -80,7 +80,13 @@ public final class CachePolicy {
     return DISABLED;
   }
 
-  /** {@value #DEFAULT_MAXIMUM_SIZE} entries, expiring 1 hour after write, isolated per tenant. */
+  /**
+   * {@value #DEFAULT_MAXIMUM_SIZE} entries, least recently used first out, isolated per tenant, no
+   * expiry. Entries never go stale on their own: each deployed version has its own cache, which is
+   * dropped when the version is undeployed, so only a model whose answers depend on something
+   * outside its input (set {@link Builder#expireAfterWrite}) needs a TTL. Like Triton's response
+   * cache, which is bounded by size only. Without a TTL a hit also skips a clock read.
+   */
   public static CachePolicy ofDefaults() {
     return DEFAULTS;
   }
@@ -202,7 +208,7 @@ public final class CachePolicy {
     private long maximumWeight;
     private ToIntFunction<Object> weigher = CachePolicy::approximateBytes;
     private boolean weigherSet;
-    private @Nullable Duration expireAfterWrite = Duration.ofHours(1);
+    private @Nullable Duration expireAfterWrite;
     private @Nullable Duration expireAfterAccess;
     private boolean perTenant = true;
     private @Nullable InputFingerprinter fingerprinter;
@@ -237,7 +243,10 @@ public final class CachePolicy {
       return this;
     }
 
-    /** Entries expire this long after they were computed; {@code null} for never. Default 1 h. */
+    /**
+     * Entries expire this long after they were computed; {@code null} (the default) for never. A
+     * TTL makes every read check the clock (about 30 ns here).
+     */
     public Builder expireAfterWrite(@Nullable Duration ttl) {
       this.expireAfterWrite = positive(ttl, "expireAfterWrite");
       return this;

@@ -208,6 +208,50 @@ class ResponseCacheTest {
   }
 
   @Test
+  void predict_perTenant_defaultTenantKeptApartFromNamedTenants() {
+    // The default tenant's key is the bare fingerprint, every other tenant's a TenantKey.
+    ModelHandle<float[], float[]> h = echo(CachePolicy.ofDefaults());
+    float[] x = {4, 4, 4, 4};
+    assertFalse(h.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
+    assertFalse(h.predictDetailed(x, tenant("a")).cacheHit(), "a must not see default's entry");
+    assertTrue(h.predictDetailed(x, tenant(new String("default"))).cacheHit(),
+        "a tenant named \"default\" is the default tenant");
+    assertTrue(h.predictDetailed(x, tenant("a")).cacheHit());
+    assertEquals(2, computed());
+    assertEquals(2, runtime.responseCache().estimatedSize());
+  }
+
+  @Test
+  void predict_manyHits_eachTellsTheListenerItWasAHit() {
+    ModelHandle<float[], float[]> h = echo(CachePolicy.ofDefaults());
+    float[] x = {6, 6, 6, 6};
+    for (int i = 0; i < 100; i++) {
+      h.predict(x);
+    }
+    assertEquals(100, events.size(), "one event per call");
+    assertEquals(1, computed());
+    assertEquals(99, hits());
+    assertTrue(events.stream().filter(InferenceEvent::cacheHit)
+        .allMatch(e -> e.outcome() == Outcome.SUCCESS && e.output() != null));
+  }
+
+  @Test
+  void predict_hitWithNoListener_isAHit_countedAndACopy() {
+    try (ModelRuntime quiet = Models.runtime()) {
+      quiet.deploy(Models.echo("echo", "1.0.0").cachePolicy(CachePolicy.ofDefaults()).build());
+      ModelHandle<float[], float[]> h = quiet.handle("echo", "1.0.0", float[].class, float[].class);
+      float[] x = {1, 2, 3, 4};
+      assertFalse(h.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
+      Prediction<float[]> hit = h.predictDetailed(x, CallOptions.DEFAULT);
+      assertTrue(hit.cacheHit());
+      hit.output()[0] = 99; // must not reach the cache
+      assertArrayEquals(new float[] {2, 4, 6, 8, 1}, h.predict(x));
+      assertEquals(2, quiet.responseCache().stats().hitCount());
+      assertEquals(1, quiet.responseCache().stats().missCount());
+    }
+  }
+
+  @Test
   void predict_perTenant_concurrentTenantsNeverJoinEachOthersFlight() throws Exception {
     runtime.deploy(Models.fixture("slow", "1.0.0").replicas(2)
         .cachePolicy(CachePolicy.ofDefaults()).build());

@@ -39,8 +39,13 @@ import org.junit.jupiter.api.Test;
 class ServingEngineTest {
   private static final float GATE = 4242f;
   private final List<InferenceEvent> events = new CopyOnWriteArrayList<>();
+  /** The thread each event was reported on: the one that computed the call. */
+  private final List<Thread> eventThreads = new CopyOnWriteArrayList<>();
   private final ModelRuntime runtime = ModelRuntime.builder()
-      .deviceInventory(DeviceInventory.cpuOnly()).listener(events::add).build();
+      .deviceInventory(DeviceInventory.cpuOnly()).listener(e -> {
+        eventThreads.add(Thread.currentThread());
+        events.add(e);
+      }).build();
   private final CountDownLatch entered = new CountDownLatch(1);
   private final CountDownLatch release = new CountDownLatch(1);
 
@@ -124,6 +129,59 @@ class ServingEngineTest {
     float[] out = h.predict(new float[] {1, 2, 3, 4});
     assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2), "waited for maxDelay");
     assertEquals(1f, out[4]);
+  }
+
+  @Test
+  void syncCall_withNothingQueuedAndAReplicaIdle_runsOnTheCallersThread() {
+    ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ofMillis(1)), 100);
+    assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]);
+    assertEquals(Thread.currentThread(), eventThreads.get(0));
+    assertEquals(4f, h.predictAsync(new float[] {2, 0, 0, 0}).join()[0]);
+    assertTrue(eventThreads.get(1).getName().startsWith("maasdk-echo@1.0.0-r"),
+        eventThreads.get(1).getName());
+    // With a deadline the call is queued: a caller computing on its own thread could not give up.
+    h.predict(new float[] {3, 0, 0, 0}, CallOptions.builder().timeout(Duration.ofSeconds(5)).build());
+    assertTrue(eventThreads.get(2).getName().startsWith("maasdk-"), eventThreads.get(2).getName());
+  }
+
+  @Test
+  void syncCall_neverOvertakesQueuedCalls_norBorrowsABusyReplica() throws Exception {
+    ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(1, Duration.ZERO), 100);
+    CompletableFuture<float[]> gate = holdWorker(h);
+    List<CompletableFuture<float[]>> queued = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      queued.add(h.predictAsync(new float[] {i, 0, 0, 0}));
+    }
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try {
+      Future<float[]> sync = caller.submit(() -> h.predict(new float[] {9, 0, 0, 0}));
+      while (runtime.describe("echo", Version.parse("1.0.0")).orElseThrow().queueDepth() < 4) {
+        Thread.onSpinWait(); // the sync call queued behind the three
+      }
+      release.countDown();
+      gate.join();
+      assertEquals(18f, sync.get(10, TimeUnit.SECONDS)[0]);
+    } finally {
+      caller.shutdown();
+    }
+    for (CompletableFuture<float[]> f : queued) {
+      f.join();
+    }
+    assertEquals(5, events.size());
+    for (Thread t : eventThreads) {
+      assertTrue(t.getName().startsWith("maasdk-echo@1.0.0-r"), t.getName());
+    }
+  }
+
+  @Test
+  void inlineEngineFailure_replacesThePredictor_beforeTheCallerHearsOfIt() {
+    ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.of(8, Duration.ofMillis(1)), 100);
+    assertThrows(InferenceException.class, () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+    assertEquals(Thread.currentThread(), eventThreads.get(0));
+    DeploymentInfo info = runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow();
+    assertEquals(1, info.replicaRestarts());
+    assertEquals(1, info.replicasUp());
+    assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]);
   }
 
   @Test

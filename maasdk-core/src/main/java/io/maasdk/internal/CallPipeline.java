@@ -83,9 +83,18 @@ public final class CallPipeline {
 
   /** Runs one call down the path; the future completes with the result or a MaasdkException. */
   <I, O> CompletableFuture<Prediction<O>> call(HandleImpl<I, O> handle, I input, CallOptions opts) {
-    long start = System.nanoTime();
+    return call(handle, input, opts, false);
+  }
+
+  /**
+   * As {@link #call(HandleImpl, Object, CallOptions)}; {@code sync} says the caller will block on
+   * the future at once, so the call may run on the caller's thread when a replica is idle.
+   */
+  <I, O> CompletableFuture<Prediction<O>> call(
+      HandleImpl<I, O> handle, I input, CallOptions opts, boolean sync) {
+    // The clock is read only for a call with a timeout: a cache hit without one never touches it.
     long deadline =
-        opts.timeout() == null ? Long.MAX_VALUE : start + opts.timeout().toNanos();
+        opts.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + opts.timeout().toNanos();
     String model = handle.modelName();
     if (!handle.inputType().isInstance(input)) {
       InvalidInputException e =
@@ -106,12 +115,12 @@ public final class CallPipeline {
       return refuse(model, null, input, opts, Outcome.REFUSED, e);
     }
 
-    return route(handle, input, opts, deadline, 0);
+    return route(handle, input, opts, deadline, 0, sync);
   }
 
   /** Stages 2 to 5; waiters of a computation that failed for its own caller's reasons re-enter. */
-  private <I, O> CompletableFuture<Prediction<O>> route(
-      HandleImpl<I, O> handle, I input, CallOptions opts, long deadline, int retries) {
+  private <I, O> CompletableFuture<Prediction<O>> route(HandleImpl<I, O> handle, I input,
+      CallOptions opts, long deadline, int retries, boolean sync) {
     String model = handle.modelName();
     // 2. Version resolution; a version that starts draining between resolution and admission is
     //    resolved again, so an alias move never fails a call.
@@ -129,7 +138,11 @@ public final class CallPipeline {
       //    flight: the first caller computes below; identical calls meanwhile wait for its answer.
       CompletableFuture<Object> flight = null;
       if (target.spec.cachePolicy().enabled()) {
-        ResponseCache.VersionCache vc = responseCache.forVersion(target);
+        ResponseCache.VersionCache vc = handle.lastCache; // no map lookup while it stays valid
+        if (vc == null || vc.dv != target || vc.dropped) {
+          vc = responseCache.forVersion(target);
+          handle.lastCache = vc;
+        }
         Object key = vc == null ? null : vc.key(input, opts.tenant());
         if (key != null) {
           // Fast path for a hit: a plain map read (no loader, no allocation); counted by hand,
@@ -165,8 +178,14 @@ public final class CallPipeline {
                 "invalid input for " + model + "@" + version + ": " + problem)));
       }
       Request<I, O> request = new Request<>(input, opts, deadline);
+      boolean ranInline;
       try {
-        target.admit(request);
+        // 5'. Or on this thread, when a replica is idle: only without a deadline, because a call
+        //     computing on its caller's thread cannot give up when its deadline passes.
+        ranInline = sync && deadline == Long.MAX_VALUE && target.tryRunInline(request);
+        if (!ranInline) {
+          target.admit(request);
+        }
       } catch (OverloadedException e) {
         return fail(flight, refuse(model, version, input, opts, Outcome.OVERLOADED, e));
       } catch (ModelUnavailableException e) {
@@ -178,7 +197,7 @@ public final class CallPipeline {
         }
         return fail(flight, refuse(model, version, input, opts, Outcome.UNAVAILABLE, e));
       }
-      if (deadline != Long.MAX_VALUE) {
+      if (deadline != Long.MAX_VALUE && !ranInline) {
         armDeadline(target, request, deadline - System.nanoTime());
       }
       // 5. The version's workers take it from here and call finish().
@@ -198,13 +217,18 @@ public final class CallPipeline {
     }
   }
 
-  /** A cache hit: one SUCCESS event with cacheHit, then the answer (a copy of arrays). */
+  /**
+   * A cache hit: one SUCCESS event with cacheHit, then the answer (a copy of arrays). With no
+   * listener registered there is nobody to tell, so neither the clock nor an event is touched.
+   */
   private <O> CompletableFuture<Prediction<O>> hit(
       String model, Version version, Object input, CallOptions opts, Object cached) {
     @SuppressWarnings("unchecked")
     O output = (O) ResponseCache.copy(cached);
-    emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, CACHE_DEVICE, input,
-        output, 0, 0, 0, true, Outcome.SUCCESS, null));
+    if (!listeners.isEmpty()) {
+      emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, CACHE_DEVICE, input,
+          output, 0, 0, 0, true, Outcome.SUCCESS, null));
+    }
     return CompletableFuture.completedFuture(
         new Prediction<>(output, model, version, CACHE_DEVICE, true));
   }
@@ -283,7 +307,7 @@ public final class CallPipeline {
           if (retries < 3 && (cause instanceof CancellationException
               || cause instanceof DeadlineExceededException
               || cause instanceof ModelUnavailableException)) {
-            route(handle, input, opts, deadline, retries + 1)
+            route(handle, input, opts, deadline, retries + 1, false)
                 .whenComplete((p, e) -> {
                   if (e == null) {
                     caller.complete(p);

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
 
 /** The {@link ModelHandle} implementation: a name, a selector and the types, over the pipeline. */
 final class HandleImpl<I, O> implements ModelHandle<I, O> {
@@ -18,6 +19,13 @@ final class HandleImpl<I, O> implements ModelHandle<I, O> {
   private final Class<I> inputType;
   private final Class<O> outputType;
   private final ModelRegistry registry;
+  /**
+   * The response cache of the version this handle's last cached call resolved to, so that a hit
+   * finds its cache without a map lookup. Only a hint: the pipeline uses it only when it belongs to
+   * the version just resolved and has not been dropped, and replaces it otherwise (racy writes are
+   * harmless, every value is some version's valid cache or {@code null}).
+   */
+  volatile ResponseCache.@Nullable VersionCache lastCache;
 
   HandleImpl(
       String modelName,
@@ -48,7 +56,8 @@ final class HandleImpl<I, O> implements ModelHandle<I, O> {
 
   @Override
   public Prediction<O> predictDetailed(I input, CallOptions options) {
-    CompletableFuture<Prediction<O>> f = predictDetailedAsync(input, options);
+    Objects.requireNonNull(options, "options");
+    CompletableFuture<Prediction<O>> f = registry.pipeline().call(this, input, options, true);
     try {
       return f.get();
     } catch (InterruptedException e) {

@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.maasdk.CachePolicy;
+import io.maasdk.CallOptions;
 import io.maasdk.Version;
 import io.maasdk.spi.InputFingerprinter;
 import java.util.ArrayList;
@@ -79,6 +80,7 @@ public final class ResponseCache {
   public void drop(DeployedVersion<?, ?> dv) {
     VersionCache c = caches.remove(dv);
     if (c != null) {
+      c.dropped = true; // handles that remembered it look it up again (and find none)
       c.cache.synchronous().invalidateAll();
       synchronized (this) {
         retired = retired.plus(c.cache.synchronous().stats());
@@ -184,7 +186,12 @@ public final class ResponseCache {
     return value;
   }
 
-  /** A key isolated per tenant. */
+  /**
+   * A key isolated per tenant, for every tenant but {@link CallOptions#DEFAULT_TENANT}, whose key is
+   * the bare fingerprint: no fingerprint is ever a {@code TenantKey} (the type is private to this
+   * package, and no value record holds an {@code Object}), so the two kinds never collide, and the
+   * most common call allocates no key.
+   */
   record TenantKey(String tenant, Object fingerprint) {}
 
   /** One deployed version's cache. */
@@ -196,11 +203,15 @@ public final class ResponseCache {
     final com.github.benmanes.caffeine.cache.stats.ConcurrentStatsCounter stats =
         new com.github.benmanes.caffeine.cache.stats.ConcurrentStatsCounter();
     private final @Nullable InputFingerprinter custom;
+    private final boolean perTenant;
+    /** Set when {@link #drop} removed this cache: a handle's remembered reference is then stale. */
+    volatile boolean dropped;
 
     VersionCache(DeployedVersion<?, ?> dv, Ticker ticker) {
       this.dv = dv;
       this.policy = dv.spec.cachePolicy();
       this.custom = policy.fingerprinter();
+      this.perTenant = policy.perTenant();
       Caffeine<Object, Object> b =
           Caffeine.newBuilder().recordStats(() -> stats).ticker(ticker).executor(Runnable::run);
       if (policy.maximumWeight() > 0) {
@@ -237,14 +248,23 @@ public final class ResponseCache {
         }
         return null;
       }
-      return policy.perTenant() ? new TenantKey(tenant, fp) : fp;
+      return perTenant && !CallOptions.DEFAULT_TENANT.equals(tenant)
+          ? new TenantKey(tenant, fp)
+          : fp;
     }
 
+    /** The key's weight; a per-tenant cache weighs the default tenant's bare key as a TenantKey. */
     private int keyWeight(Object key) {
       if (key instanceof TenantKey t) {
-        return 32 + t.tenant().length() + keyWeight(t.fingerprint());
+        return 32 + t.tenant().length() + fingerprintWeight(t.fingerprint());
       }
-      return key instanceof Fingerprints.Sha256 ? 48 : CachePolicy.approximateBytes(key);
+      return perTenant
+          ? 32 + CallOptions.DEFAULT_TENANT.length() + fingerprintWeight(key)
+          : fingerprintWeight(key);
+    }
+
+    private static int fingerprintWeight(Object fp) {
+      return fp instanceof Fingerprints.Sha256 ? 48 : CachePolicy.approximateBytes(fp);
     }
   }
 
