@@ -35,14 +35,23 @@ final class Jmh {
     }
   }
 
-  /** Runs every benchmark of {@code type}; scores by method name. */
+  /** Runs every benchmark of {@code type} in one fork each; scores by method name. */
   static Map<String, Score> run(
       Class<?> type, int warmups, TimeValue warmupTime, int measurements, TimeValue measurementTime)
       throws RunnerException {
+    return run(type, 1, warmups, warmupTime, measurements, measurementTime);
+  }
+
+  /**
+   * Runs every benchmark of {@code type} in {@code forks} forks each (the score pools every
+   * fork's iterations, so fork-to-fork differences show in the error); scores by method name.
+   */
+  static Map<String, Score> run(Class<?> type, int forks, int warmups, TimeValue warmupTime,
+      int measurements, TimeValue measurementTime) throws RunnerException {
     Options options =
         new OptionsBuilder()
             .include("^" + java.util.regex.Pattern.quote(type.getName()) + "\\.")
-            .forks(1)
+            .forks(forks)
             .threads(1)
             .warmupIterations(warmups)
             .warmupTime(warmupTime)
