@@ -184,15 +184,58 @@ public final class ArtifactCipher {
 
   /**
    * Decrypts and authenticates {@code ciphertext} to its end in one pass, into a buffer of {@code
-   * ciphertextLength} bytes (plaintext is never longer). The stream is read exactly once, so a
-   * caller may hash the ciphertext while it is decrypted (see {@code SecureSource}). Reads go in
-   * {@value #CHUNK}-byte steps: Tink's keyset decrypter buffers everything read before its first
-   * successful read (to retry other keys), so one huge first read would copy the whole file again.
+   * ciphertextLength} bytes (plaintext is never longer).
    *
    * @throws IntegrityException naming the model and file if it does not authenticate
    */
   Plaintext decryptStream(String model, Version version, String encryptedFileName,
       InputStream ciphertext, int ciphertextLength) {
+    HeapSink sink = new HeapSink(ciphertextLength);
+    try {
+      decryptTo(model, version, encryptedFileName, ciphertext, sink);
+    } catch (IntegrityException e) {
+      Arrays.fill(sink.buf, (byte) 0);
+      throw e;
+    }
+    return new Plaintext(sink.buf, sink.len);
+  }
+
+  /** Where decrypted bytes go, in order; nothing may be handed on before the whole file passed. */
+  interface Sink {
+    void write(byte[] b, int off, int len) throws IOException;
+  }
+
+  /** A bounded heap buffer. */
+  static final class HeapSink implements Sink {
+    final byte[] buf;
+    int len;
+
+    HeapSink(int capacity) {
+      this.buf = new byte[capacity];
+    }
+
+    @Override
+    public void write(byte[] b, int off, int n) throws IOException {
+      if (n > buf.length - len) {
+        throw new IOException("longer than its stored size");
+      }
+      System.arraycopy(b, off, buf, len, n);
+      len += n;
+    }
+  }
+
+  /**
+   * Decrypts and authenticates {@code ciphertext} to its end in one pass into {@code out}. The
+   * stream is read exactly once, so a caller may hash the ciphertext while it is decrypted (see
+   * {@code SecureSource}). Reads go in {@value #CHUNK}-byte steps: Tink's keyset decrypter buffers
+   * everything read before its first successful read (to retry other keys), so one huge first
+   * read would copy the whole file again. On failure, {@code out} holds unauthenticated bytes that
+   * the caller must discard.
+   *
+   * @throws IntegrityException naming the model and file if it does not authenticate
+   */
+  void decryptTo(String model, Version version, String encryptedFileName, InputStream ciphertext,
+      Sink out) {
     if (!encryptedFileName.endsWith(SUFFIX)) {
       throw new IntegrityException(model, version, "refused " + model + "@" + version + " file "
           + encryptedFileName + ": encrypted model files end in " + SUFFIX);
@@ -200,17 +243,12 @@ public final class ArtifactCipher {
     String plainName =
         encryptedFileName.substring(0, encryptedFileName.length() - SUFFIX.length());
     byte[] ad = associatedData(model, version, plainName);
-    byte[] buf = new byte[ciphertextLength];
-    int len = 0;
+    byte[] chunk = new byte[CHUNK];
     try (InputStream in = aead().newDecryptingStream(new NonClosing(ciphertext), ad)) {
-      for (int r; (r = in.read(buf, len, Math.min(CHUNK, buf.length - len))) > 0; ) {
-        len += r;
-      }
-      if (in.read() != -1) {
-        throw new IOException("plaintext longer than ciphertext");
+      for (int r; (r = in.read(chunk, 0, CHUNK)) > 0; ) {
+        out.write(chunk, 0, r);
       }
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      Arrays.fill(buf, (byte) 0);
       throw new IntegrityException(
           model, version,
           "integrity check failed for " + model + "@" + version + " file " + encryptedFileName
@@ -218,8 +256,9 @@ public final class ArtifactCipher {
               + " (tampered, truncated, extended, moved from another model, version or file,"
               + " or encrypted under a key that was rotated away or disabled). Nothing was loaded.",
           e);
+    } finally {
+      Arrays.fill(chunk, (byte) 0);
     }
-    return new Plaintext(buf, len);
   }
 
   private static final int CHUNK = 1 << 16;

@@ -98,39 +98,76 @@ final class SecureSource implements ModelSource {
     if (manifest.isPresent() && entry == null) {
       throw SignaturePolicy.fail(model, version, main, "the signed manifest does not list it");
     }
-    ArtifactCipher.Plaintext p = read(model, version, main, storedName, file, entry);
-    byte[] plain = p.bytes();
-    int len = p.length();
-    if (cipher != null) {
-      audit(model, version, "artifact decrypted");
+    byte[] plain;
+    int len;
+    MemoryFiles.Writer tmpfs = memoryFiles && plainName.toLowerCase(java.util.Locale.ROOT)
+        .endsWith(".onnx") ? MemoryFiles.create(plainName) : null;
+    if (tmpfs != null) {
+      // ONNX Runtime loads from a path ~4x faster than from bytes (DJL copies a stream through a
+      // growing buffer): decrypt straight into an owner-only file in RAM-backed tmpfs, which the
+      // engine gets only once everything checked out and which is deleted once it has loaded.
+      Path done;
+      try {
+        read(model, version, main, storedName, file, entry, tmpfs::write);
+        done = tmpfs.finish();
+      } catch (IOException | RuntimeException e) {
+        tmpfs.abort();
+        throw e instanceof IntegrityException ie ? ie
+            : SignaturePolicy.fail(model, version, main, "cannot stage it in tmpfs: " + e);
+      }
+      if (ModelFormat.detect(plainName, tmpfs.header(), tmpfs.headerLength())
+          == ModelFormat.ONNX) {
+        try {
+          formats.check(model, version, plainName, tmpfs.header(), tmpfs.headerLength());
+        } catch (IntegrityException e) {
+          MemoryFiles.delete(done);
+          throw e;
+        }
+        return new MemoryFileArtifact(done);
+      }
+      // Named .onnx but not ONNX: check the whole file the usual way, from the heap.
+      try {
+        plain = Files.readAllBytes(done);
+      } catch (IOException e) {
+        throw SignaturePolicy.fail(model, version, main, "cannot read it back from tmpfs: " + e);
+      } finally {
+        MemoryFiles.delete(done);
+      }
+      len = plain.length;
+    } else {
+      ArtifactCipher.HeapSink heap;
+      try {
+        heap = new ArtifactCipher.HeapSink((int) Files.size(file));
+      } catch (IOException e) {
+        throw SignaturePolicy.fail(model, version, main, "cannot read it: " + e.getMessage());
+      }
+      try {
+        read(model, version, main, storedName, file, entry, heap);
+      } catch (RuntimeException e) {
+        Arrays.fill(heap.buf, (byte) 0);
+        throw e;
+      }
+      plain = heap.buf;
+      len = heap.len;
     }
-    ModelFormat format;
     try {
-      format = formats.check(model, version, plainName, plain, len);
+      formats.check(model, version, plainName, plain, len);
     } catch (IntegrityException e) {
       Arrays.fill(plain, (byte) 0);
       throw e;
-    }
-    if (format == ModelFormat.ONNX && memoryFiles) {
-      // ONNX Runtime loads from a path ~4x faster than from bytes (DJL copies a stream through a
-      // growing buffer): hand it a file in RAM-backed tmpfs, owner-only, deleted once loaded.
-      Path inMemory = MemoryFiles.write(plainName, plain, len);
-      Arrays.fill(plain, (byte) 0);
-      if (inMemory != null) {
-        return new MemoryFileArtifact(inMemory);
-      }
     }
     return new InMemoryArtifact(plainName, plain, len);
   }
 
   /**
-   * Reads the stored file once: the SHA-256 of what is read is computed while it is decrypted, so
-   * the bytes that are hashed are exactly the bytes that are decrypted. The size is checked
-   * against the manifest before reading and the digest after; nothing is returned unless both
-   * (and, when encrypted, the AEAD over the whole file) check out.
+   * Reads the stored file once into {@code out}: the SHA-256 of what is read is computed while it
+   * is decrypted, so the bytes that are hashed are exactly the bytes that are decrypted. The size
+   * is checked against the manifest before reading and the digest after; this returns only if
+   * both (and, when encrypted, the AEAD over the whole file) check out. On failure {@code out}
+   * holds bytes that must be discarded.
    */
-  private ArtifactCipher.Plaintext read(String model, Version version, String main,
-      String storedName, Path file, Manifest.@Nullable FileEntry entry) {
+  private void read(String model, Version version, String main, String storedName, Path file,
+      Manifest.@Nullable FileEntry entry, ArtifactCipher.Sink out) {
     long size;
     try {
       size = Files.size(file);
@@ -146,31 +183,33 @@ final class SecureSource implements ModelSource {
           "its size or SHA-256 does not match the signed manifest");
     }
     MessageDigest sha = entry != null ? Hex.sha256() : null;
-    ArtifactCipher.Plaintext p = null;
     IntegrityException decryptFailure = null;
     long extra;
     try (InputStream raw = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
       InputStream in = sha != null ? new DigestInputStream(raw, sha) : raw;
       if (cipher != null) {
         try {
-          p = cipher.decryptStream(model, version, storedName, in, (int) size);
+          cipher.decryptTo(model, version, storedName, in, out);
         } catch (IntegrityException e) {
           decryptFailure = e;
         }
+        extra = in.transferTo(OutputStream.nullOutputStream()); // the rest goes through the digest
       } else {
-        byte[] b = in.readNBytes((int) size);
-        p = new ArtifactCipher.Plaintext(b, b.length);
-        if (b.length != size) {
+        byte[] chunk = new byte[1 << 16];
+        long copied = 0;
+        for (int r; copied < size && (r = in.read(chunk, 0, (int) Math.min(chunk.length,
+            size - copied))) > 0; copied += r) {
+          out.write(chunk, 0, r);
+        }
+        if (copied != size) {
           throw new IOException("it shrank while it was read");
         }
+        extra = in.transferTo(OutputStream.nullOutputStream());
       }
-      extra = in.transferTo(OutputStream.nullOutputStream()); // the rest goes through the digest
     } catch (IOException e) {
-      wipe(p);
       throw SignaturePolicy.fail(model, version, main, "cannot read it: " + e.getMessage());
     }
     if (sha != null && (extra != 0 || !entry.sha256().equals(Hex.of(sha.digest())))) {
-      wipe(p);
       throw SignaturePolicy.fail(model, version, main,
           "its size or SHA-256 does not match the signed manifest");
     }
@@ -179,15 +218,10 @@ final class SecureSource implements ModelSource {
       throw decryptFailure;
     }
     if (extra != 0) {
-      wipe(p);
       throw SignaturePolicy.fail(model, version, main, "it grew while it was read");
     }
-    return p;
-  }
-
-  private static void wipe(ArtifactCipher.@Nullable Plaintext p) {
-    if (p != null) {
-      Arrays.fill(p.bytes(), (byte) 0);
+    if (cipher != null) {
+      audit(model, version, "artifact decrypted");
     }
   }
 

@@ -111,6 +111,21 @@ class OnnxHandoffTest {
   }
 
   @Test
+  void aFileNamedOnnxThatIsNotOnnx_isCheckedWhole_fromTheHeap() throws IOException {
+    Path odd = tmp.resolve("odd");
+    TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), odd.resolve("model.onnx"));
+    Path oddEnc = tmp.resolve("odd-enc");
+    ArtifactCipher.of(ARTIFACT_KEYS).encryptDirectory("digits", "1.0.0", odd, oddEnc);
+    List<Path> before = ours();
+    ModelSource s = EncryptedModelSource.builder(oddEnc, ARTIFACT_KEYS).tmpfsHandoff(true).build();
+    try (ModelArtifact a = s.open("digits", V1); InputStream in = a.openStream()) {
+      assertTrue(a.path().isEmpty(), "a TorchScript archive is not handed over as ONNX");
+      assertArrayEquals(Files.readAllBytes(odd.resolve("model.onnx")), in.readAllBytes());
+    }
+    assertEquals(before, ours());
+  }
+
+  @Test
   void foldersLeftByADeadProcessAreRemoved() throws IOException {
     assumeTrue(MemoryFiles.available(), "no RAM-backed tmpfs on this machine");
     long dead = deadPid();

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Owner-only files in RAM-backed tmpfs ({@code /dev/shm} on Linux) for engines that load fastest
  * from a path. Nothing here ever writes to a disk-backed file system: where no tmpfs is found,
- * {@link #write} returns {@code null} and the caller keeps the plaintext on the heap.
+ * {@link #create} returns {@code null} and the caller keeps the plaintext on the heap.
  *
  * <p>Each file lives alone in a {@code 0700} folder named after the process id; folders left by
  * a process that died while loading are removed the next time a file is written.
@@ -47,48 +47,97 @@ public final class MemoryFiles {
   }
 
   /**
-   * Writes {@code bytes[0..len)} to an owner-only file named {@code fileName} in a fresh
-   * owner-only folder on tmpfs.
+   * Creates an owner-only file named {@code fileName} in a fresh owner-only folder on tmpfs.
    *
-   * @return the file, or {@code null} if there is no tmpfs or writing failed (nothing is left)
+   * @return a writer, or {@code null} if there is no tmpfs or the file cannot be made
    */
-  public static @Nullable Path write(String fileName, byte[] bytes, int len) {
+  public static @Nullable Writer create(String fileName) {
     Path root = ROOT;
     if (root == null) {
       return null;
     }
     removeStale(root);
     Path dir = null;
-    Path file = null;
     try {
       dir = Files.createTempDirectory(root, PREFIX + ProcessHandle.current().pid() + "-",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      file = dir.resolve(fileName);
-      try (FileChannel ch = FileChannel.open(file,
+      Path file = dir.resolve(fileName);
+      FileChannel ch = FileChannel.open(file,
           EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-        // In 1 MiB steps: NIO copies a heap buffer through a temporary direct buffer as large as
-        // what is written, which for a whole model would be one more model-sized allocation.
-        for (int off = 0; off < len; ) {
-          ByteBuffer b = ByteBuffer.wrap(bytes, off, Math.min(1 << 20, len - off));
-          while (b.hasRemaining()) {
-            off += ch.write(b);
-          }
-        }
-      }
-      return file;
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      return new Writer(file, ch);
     } catch (IOException | RuntimeException e) {
-      LOG.debug("could not write to tmpfs; keeping the model on the heap", e);
-      if (file != null) {
-        delete(file);
-      } else if (dir != null) {
+      LOG.debug("could not create a file in tmpfs; keeping the model on the heap", e);
+      if (dir != null) {
         deleteQuietly(dir);
       }
       return null;
     }
   }
 
-  /** Deletes a file made by {@link #write} and its folder. */
+  /** Appends to one tmpfs file; keeps its first {@value #HEADER} bytes for format checks. */
+  public static final class Writer {
+    static final int HEADER = 64;
+    private final Path file;
+    private final FileChannel channel;
+    private final byte[] header = new byte[HEADER];
+    private int headerLength;
+    private long length;
+
+    private Writer(Path file, FileChannel channel) {
+      this.file = file;
+      this.channel = channel;
+    }
+
+    /** Appends {@code b[off..off+len)}. */
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (headerLength < HEADER) {
+        int n = Math.min(len, HEADER - headerLength);
+        System.arraycopy(b, off, header, headerLength, n);
+        headerLength += n;
+      }
+      // In 1 MiB steps: NIO copies a heap buffer through a temporary direct buffer as large as
+      // what is written, which for a whole model would be one more model-sized allocation.
+      for (int done = 0; done < len; ) {
+        ByteBuffer buf = ByteBuffer.wrap(b, off + done, Math.min(1 << 20, len - done));
+        while (buf.hasRemaining()) {
+          done += channel.write(buf);
+        }
+      }
+      length += len;
+    }
+
+    /** The first bytes written (up to {@value #HEADER}); {@link #headerLength} of them are set. */
+    public byte[] header() {
+      return header;
+    }
+
+    public int headerLength() {
+      return headerLength;
+    }
+
+    public long length() {
+      return length;
+    }
+
+    /** Closes the file; it stays until {@link #delete}. */
+    public Path finish() throws IOException {
+      channel.close();
+      return file;
+    }
+
+    /** Closes and deletes the file and its folder, whatever state they are in. */
+    public void abort() {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        LOG.debug("closing {} failed", file, e);
+      }
+      delete(file);
+    }
+  }
+
+  /** Deletes a file made by {@link #create} and its folder. */
   public static void delete(Path file) {
     deleteQuietly(file);
     Path dir = file.getParent();
