@@ -94,7 +94,8 @@ public final class ModelRegistry implements AutoCloseable {
 
   public synchronized <I, O> Version deploy(ModelSpec<I, O> spec, @Nullable String credentials) {
     checkOpen();
-    guard(new ManagementRequest(Action.DEPLOY, spec.name(), spec.version(), null, credentials));
+    guard(new ManagementRequest(
+        Action.DEPLOY, spec.name(), spec.version(), null, credentials, spec.source()));
     ModelEntry entry = models.get(spec.name());
     if (entry != null) {
       if (entry.inputType != spec.inputType() || entry.outputType != spec.outputType()) {

@@ -1,5 +1,6 @@
 package io.maasdk.spi;
 
+import io.maasdk.ModelSource;
 import io.maasdk.Version;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -12,13 +13,16 @@ import org.jspecify.annotations.Nullable;
  * @param version the version concerned, if any
  * @param alias the alias concerned, for {@link Action#ALIAS} and {@link Action#ROLLBACK}
  * @param credentials the credential the operation was made with, if any (never logged)
+ * @param source for {@link Action#DEPLOY}, where the version's files come from (so that a policy
+ *     can require, say, signed models); {@code null} otherwise
  */
 public record ManagementRequest(
     Action action,
     String modelName,
     @Nullable Version version,
     @Nullable String alias,
-    @Nullable String credentials) {
+    @Nullable String credentials,
+    @Nullable ModelSource source) {
 
   /** Management actions. */
   public enum Action {
@@ -31,6 +35,12 @@ public record ManagementRequest(
   public ManagementRequest {
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(modelName, "modelName");
+  }
+
+  /** A request without a source (any action but a deploy). */
+  public ManagementRequest(Action action, String modelName, @Nullable Version version,
+      @Nullable String alias, @Nullable String credentials) {
+    this(action, modelName, version, alias, credentials, null);
   }
 
   @Override

@@ -256,6 +256,11 @@ final class SecureSource implements ModelSource {
         + withSuffix.size() + " candidate files");
   }
 
+  /** The signature policy every open applies. */
+  SignaturePolicy signatures() {
+    return signatures;
+  }
+
   @Override
   public String describe() {
     return (cipher != null ? "encrypted:" : "verified:") + dir;

@@ -56,6 +56,11 @@ public final class SignaturePolicy {
     return required;
   }
 
+  /** Whether this policy refuses every model not signed by a key of {@code trustedPublicKeys}. */
+  boolean requiresSignatureBy(KeysetHandle trustedPublicKeys) {
+    return required && trusted != null && trusted.equalsKeyset(trustedPublicKeys);
+  }
+
   private static KeysetHandle checked(KeysetHandle keys) {
     TinkInit.config();
     for (int i = 0; i < keys.size(); i++) {

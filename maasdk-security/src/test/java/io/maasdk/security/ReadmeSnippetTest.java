@@ -58,6 +58,7 @@ class ReadmeSnippetTest {
     try (AuditLog audit = AuditLog.open(keys.resolve("audit.log"), loader.fromFile(keys.resolve("audit.json")));
         ModelRuntime runtime = ModelRuntime.builder()
             .deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(RequireSignatures.by(trusted)) // every model must be signed
             .interceptor(AccessControl.of(policy, apiKeys))
             .interceptor(audit.managementRecorder())
             .listener(audit.callListener())
