@@ -75,4 +75,30 @@ class InterceptorTest {
       assertTrue(!admin.toString().contains("ops-key"));
     }
   }
+
+  @Test
+  void afterManagement_saysHowEachPermittedOperationEnded() {
+    List<String> ended = new CopyOnWriteArrayList<>();
+    CallInterceptor recorder = new CallInterceptor() {
+      @Override
+      public void beforeCall(io.maasdk.spi.CallContext context) {}
+
+      @Override
+      public void afterManagement(ManagementRequest request, RuntimeException failure) {
+        ended.add(request.action() + " " + (failure == null ? "done"
+            : failure.getClass().getSimpleName()));
+      }
+    };
+    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+        .interceptor(recorder).build()) {
+      rt.deploy(Models.echo("echo", "1.0.0").build());
+      assertThrows(DeploymentConflictException.class,
+          () -> rt.deploy(Models.echo("echo", "1.0.0").build()));
+      rt.setAlias("echo", "stable", Version.parse("1.0.0"));
+      assertThrows(DeploymentConflictException.class, () -> rt.rollback("echo", "stable"));
+      assertThrows(DeploymentConflictException.class, () -> rt.undeploy("echo", "1.0.0"));
+      assertEquals(List.of("DEPLOY done", "DEPLOY DeploymentConflictException", "ALIAS done",
+          "ROLLBACK DeploymentConflictException", "UNDEPLOY DeploymentConflictException"), ended);
+    }
+  }
 }

@@ -94,8 +94,20 @@ public final class ModelRegistry implements AutoCloseable {
 
   public synchronized <I, O> Version deploy(ModelSpec<I, O> spec, @Nullable String credentials) {
     checkOpen();
-    guard(new ManagementRequest(
-        Action.DEPLOY, spec.name(), spec.version(), null, credentials, spec.source()));
+    ManagementRequest request = new ManagementRequest(
+        Action.DEPLOY, spec.name(), spec.version(), null, credentials, spec.source());
+    guard(request);
+    try {
+      Version v = deployGuarded(spec);
+      ended(request, null);
+      return v;
+    } catch (RuntimeException e) {
+      ended(request, e);
+      throw e;
+    }
+  }
+
+  private <I, O> Version deployGuarded(ModelSpec<I, O> spec) {
     ModelEntry entry = models.get(spec.name());
     if (entry != null) {
       if (entry.inputType != spec.inputType() || entry.outputType != spec.outputType()) {
@@ -134,9 +146,23 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   public void undeploy(String model, Version version, @Nullable String credentials) {
+    ManagementRequest request =
+        new ManagementRequest(Action.UNDEPLOY, model, version, null, credentials);
+    synchronized (this) {
+      guard(request);
+    }
+    try {
+      undeployGuarded(model, version);
+      ended(request, null);
+    } catch (RuntimeException e) {
+      ended(request, e);
+      throw e;
+    }
+  }
+
+  private void undeployGuarded(String model, Version version) {
     DeployedVersion<?, ?> dv;
     synchronized (this) {
-      guard(new ManagementRequest(Action.UNDEPLOY, model, version, null, credentials));
       ModelEntry entry = entry(model);
       dv = entry.versions.get(version);
       if (dv == null) {
@@ -189,8 +215,19 @@ public final class ModelRegistry implements AutoCloseable {
       String model, String alias, AliasTarget target, @Nullable String credentials) {
     checkOpen();
     VersionSelector.Alias a = new VersionSelector.Alias(alias);
-    guard(new ManagementRequest(Action.ALIAS, model, target.isSingle()
-        ? target.weights().keySet().iterator().next() : null, a.name(), credentials));
+    ManagementRequest request = new ManagementRequest(Action.ALIAS, model, target.isSingle()
+        ? target.weights().keySet().iterator().next() : null, a.name(), credentials);
+    guard(request);
+    try {
+      setAliasGuarded(model, alias, target);
+      ended(request, null);
+    } catch (RuntimeException e) {
+      ended(request, e);
+      throw e;
+    }
+  }
+
+  private void setAliasGuarded(String model, String alias, AliasTarget target) {
     ModelEntry entry = entry(model);
     for (Version v : target.weights().keySet()) {
       DeployedVersion<?, ?> dv = entry.versions.get(v);
@@ -209,7 +246,20 @@ public final class ModelRegistry implements AutoCloseable {
 
   public synchronized AliasTarget rollback(String model, String alias, @Nullable String credentials) {
     checkOpen();
-    guard(new ManagementRequest(Action.ROLLBACK, model, null, alias, credentials));
+    ManagementRequest request =
+        new ManagementRequest(Action.ROLLBACK, model, null, alias, credentials);
+    guard(request);
+    try {
+      AliasTarget back = rollbackGuarded(model, alias);
+      ended(request, null);
+      return back;
+    } catch (RuntimeException e) {
+      ended(request, e);
+      throw e;
+    }
+  }
+
+  private AliasTarget rollbackGuarded(String model, String alias) {
     ModelEntry entry = entry(model);
     List<AliasTarget> stack = entry.stacks.get(alias);
     if (stack == null) {
@@ -258,6 +308,17 @@ public final class ModelRegistry implements AutoCloseable {
   private void guard(ManagementRequest request) {
     for (CallInterceptor i : interceptors) {
       i.beforeManagement(request);
+    }
+  }
+
+  /** Tells every interceptor how a request they all let through ended; never throws. */
+  private void ended(ManagementRequest request, @Nullable RuntimeException failure) {
+    for (CallInterceptor i : interceptors) {
+      try {
+        i.afterManagement(request, failure);
+      } catch (RuntimeException e) {
+        LOG.error("interceptor {} failed after {}", i, request, e);
+      }
     }
   }
 

@@ -1,5 +1,7 @@
 package io.maasdk.spi;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Runs before a call is resolved and queued, and may refuse it by throwing a {@link
  * io.maasdk.MaasdkException} (typically {@link io.maasdk.AccessDeniedException} or {@link
@@ -20,4 +22,12 @@ public interface CallInterceptor {
 
   /** Called before every management operation (deploy, undeploy, alias, rollback). */
   default void beforeManagement(ManagementRequest request) {}
+
+  /**
+   * Called once a management operation that every interceptor let through has ended: {@code
+   * failure} is {@code null} if it took effect, else what it failed with (and the operation had
+   * no effect). Runs on the thread that made the request, after an undeploy has drained. An
+   * exception thrown here is logged and does not change the operation's outcome.
+   */
+  default void afterManagement(ManagementRequest request, @Nullable RuntimeException failure) {}
 }

@@ -133,9 +133,9 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Records every management request (deploy, undeploy, alias, rollback) before it runs. Add it
-   * after {@link AccessControl} so only permitted requests are recorded; core has no hook after a
-   * management operation, so a record means "requested", not "done".
+   * Records every management request (deploy, undeploy, alias, rollback) twice: {@code requested}
+   * before it runs, then {@code done} or {@code failed: <exception>} once it has ended. Add it
+   * after {@link AccessControl} so only permitted requests are recorded.
    */
   public CallInterceptor managementRecorder() {
     return new CallInterceptor() {
@@ -148,6 +148,15 @@ public final class AuditLog implements AutoCloseable {
             r.version() == null ? null : r.version().toString(),
             r.credentials() == null ? AccessPolicy.ANONYMOUS : "credentialed",
             r.alias() == null ? "requested" : "requested alias=" + r.alias());
+      }
+
+      @Override
+      public void afterManagement(ManagementRequest r, @Nullable RuntimeException failure) {
+        String outcome = failure == null ? "done" : "failed: " + failure.getClass().getSimpleName();
+        append(r.action().name().toLowerCase(java.util.Locale.ROOT), r.modelName(),
+            r.version() == null ? null : r.version().toString(),
+            r.credentials() == null ? AccessPolicy.ANONYMOUS : "credentialed",
+            r.alias() == null ? outcome : outcome + " alias=" + r.alias());
       }
     };
   }

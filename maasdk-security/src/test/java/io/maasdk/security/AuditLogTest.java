@@ -140,4 +140,24 @@ class AuditLogTest {
     Files.delete(head);
     assertTrue(verify().problem().contains("missing"), verify().problem());
   }
+
+  @Test
+  void managementRecorder_recordsTheRequestAndHowItEnded() throws IOException {
+    Path managed = tmp.resolve("managed.log");
+    try (AuditLog a = AuditLog.open(managed, KEY);
+        io.maasdk.ModelRuntime rt = io.maasdk.ModelRuntime.builder()
+            .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+            .interceptor(a.managementRecorder()).build()) {
+      io.maasdk.ModelSource src = io.maasdk.ModelSource.directory(Fixtures.plain(tmp, "1.0.0"));
+      rt.admin("secret-key").deploy(Fixtures.spec("digits", "1.0.0", src));
+      assertThrows(io.maasdk.DeploymentConflictException.class,
+          () -> rt.deploy(Fixtures.spec("digits", "1.0.0", src)));
+    }
+    List<String> l = Files.readAllLines(managed, StandardCharsets.UTF_8);
+    assertEquals(4, l.size());
+    assertTrue(l.get(0).contains("requested") && l.get(1).contains("done"), l.toString());
+    assertTrue(l.get(3).contains("failed: DeploymentConflictException"), l.get(3));
+    assertFalse(String.join("\n", l).contains("secret-key"), "credentials are never written");
+    assertEquals(AuditVerification.ok(4), AuditLog.verify(managed, KEY));
+  }
 }
