@@ -14,7 +14,8 @@ import java.nio.file.Path;
 /**
  * Child-JVM entry point for {@code security.encrypted_cold_load.ratio}: deploys MiniLM from a
  * plaintext folder or from an encrypted and signed one (keys loaded in the timed section), warms
- * it with one call, and prints the milliseconds from the start of {@code main}.
+ * it with one call, and prints the milliseconds from the start of {@code main} and the process's
+ * CPU time so far (every thread, the JIT's included).
  *
  * <p>Arguments: {@code plain DIR} or {@code encrypted DIR KEYS_DIR}. The benchmark's keys are
  * written in cleartext under {@code target/} through the explicitly insecure loader: they protect
@@ -43,6 +44,8 @@ public final class ColdLoad {
           .devicePolicy(base.devicePolicy()).build());
       rt.handle("minilm", "1.0.0", String.class, float[].class).predict("warm up");
       System.out.println("COLD_LOAD_MS " + (System.nanoTime() - t0) / 1e6);
+      System.out.println("CPU_MS " + ProcessHandle.current().info().totalCpuDuration()
+          .map(java.time.Duration::toMillis).orElse(-1L));
     }
   }
 
