@@ -234,6 +234,54 @@ class ServingEngineTest {
       assertArrayEquals(new float[] {i + 1, 1, 1, 1}, good.get(i).join());
     }
     assertTrue(failure(poison).getMessage().contains("poison input"));
+    // The others ran fine on the same predictor: the input caused it, the replica is healthy.
+    DeploymentInfo info = runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow();
+    assertEquals(0, info.replicaRestarts());
+    assertEquals("CLOSED", info.breakerState());
+  }
+
+  @Test
+  void aFloodOfPoisonInputsInBatches_neverOpensTheBreaker_norRestartsTheReplica()
+      throws Exception {
+    ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.of(8, Duration.ZERO), 100);
+    holdWorker(h);
+    List<CompletableFuture<float[]>> poison = new ArrayList<>();
+    List<CompletableFuture<float[]>> good = new ArrayList<>();
+    // 24 queued calls, 3 batches of 8, each holding 6 poison inputs and 2 good ones. The breaker
+    // would open after 3 consecutive engine failures.
+    for (int i = 0; i < 6; i++) {
+      for (int j = 0; j < 3; j++) {
+        poison.add(h.predictAsync(new float[] {TestModels.POISON, 0, 0, 0}));
+      }
+      good.add(h.predictAsync(new float[] {i, 0, 0, 0}));
+    }
+    release.countDown();
+    for (CompletableFuture<float[]> f : poison) {
+      assertInstanceOf(InferenceException.class, failure(f));
+    }
+    for (CompletableFuture<float[]> f : good) {
+      f.join();
+    }
+    DeploymentInfo info = runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow();
+    assertEquals(0, info.replicaRestarts());
+    assertEquals("CLOSED", info.breakerState());
+  }
+
+  @Test
+  void aBatchInWhichEveryMemberFails_restartsTheReplicaOnce() throws Exception {
+    ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.of(8, Duration.ZERO), 100);
+    holdWorker(h);
+    List<CompletableFuture<float[]>> poison = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      poison.add(h.predictAsync(new float[] {TestModels.POISON, 0, 0, 0}));
+    }
+    release.countDown();
+    for (CompletableFuture<float[]> f : poison) {
+      assertInstanceOf(InferenceException.class, failure(f));
+    }
+    assertEquals(1, runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow()
+        .replicaRestarts());
+    assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]);
   }
 
   @Test

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -404,6 +405,18 @@ final class DeployedVersion<I, O> {
     }
 
     private void runBatch(List<Request<I, O>> batch, boolean inline) {
+      runBatch(batch, inline, null);
+    }
+
+    /**
+     * Runs a batch. With {@code isolating} non-null this is one member of a failed batch rerun
+     * alone: an engine error is then added to {@code isolating} for the caller of this method to
+     * judge, instead of restarting the replica.
+     *
+     * @return whether every live request succeeded
+     */
+    private boolean runBatch(List<Request<I, O>> batch, boolean inline,
+        @Nullable List<EngineFailure> isolating) {
       long now = System.nanoTime();
       List<Request<I, O>> live = new ArrayList<>(batch.size());
       for (Request<I, O> r : batch) {
@@ -418,7 +431,7 @@ final class DeployedVersion<I, O> {
         }
       }
       if (live.isEmpty()) {
-        return;
+        return true;
       }
       List<I> inputs = new ArrayList<>(live.size());
       live.forEach(r -> inputs.add(r.input));
@@ -441,13 +454,11 @@ final class DeployedVersion<I, O> {
               live.size(),
               null);
         }
+        return true;
       } catch (TranslateException | RuntimeException e) {
         if (live.size() > 1) {
-          // Isolation: one bad input must not fail the other callers in its batch.
-          for (Request<I, O> r : live) {
-            runBatch(List.of(r), inline);
-          }
-          return;
+          isolate(live, inline);
+          return false;
         }
         Request<I, O> r = live.get(0);
         long took = System.nanoTime() - start;
@@ -455,15 +466,57 @@ final class DeployedVersion<I, O> {
             e instanceof TranslateException && !(e.getCause() instanceof ai.djl.engine.EngineException);
         if (badInput) {
           breaker.onIgnored();
+          fail(r, Outcome.INVALID_INPUT, start - r.enqueuedNanos, took, 1, invalid(r, e));
+        } else if (isolating != null) {
+          isolating.add(new EngineFailure(r, e, start - r.enqueuedNanos, took));
         } else {
           breaker.onFailure();
-        }
-        MaasdkException error = badInput ? invalid(r, e) : wrap(e, r);
-        if (!badInput) {
           restart(inline); // before the caller hears of it, so health is current when it does
+          fail(r, Outcome.FAILED, start - r.enqueuedNanos, took, 1, wrap(e, r));
         }
-        fail(r, badInput ? Outcome.INVALID_INPUT : Outcome.FAILED, start - r.enqueuedNanos, took, 1,
-            error);
+        return false;
+      }
+    }
+
+    /**
+     * Isolation: one bad input must not fail the other callers in its batch, so each member runs
+     * again alone. If some members then succeed on this same predictor, the engine errors of the
+     * others were caused by their inputs: the replica is healthy, so it is neither restarted nor
+     * counted against the circuit breaker (a flood of such inputs cannot open it). If every member
+     * fails, the replica is restarted once before its callers hear of it.
+     */
+    private void isolate(List<Request<I, O>> live, boolean inline) {
+      List<EngineFailure> failures = new ArrayList<>();
+      boolean anyOk = false;
+      for (Request<I, O> r : live) {
+        anyOk |= runBatch(List.of(r), inline, failures);
+      }
+      if (failures.isEmpty()) {
+        return;
+      }
+      if (anyOk) {
+        failures.forEach(f -> breaker.onIgnored());
+      } else {
+        breaker.onFailure();
+        restart(inline);
+      }
+      for (EngineFailure f : failures) {
+        fail(f.request, Outcome.FAILED, f.waitNanos, f.tookNanos, 1, wrap(f.error, f.request));
+      }
+    }
+
+    /** An engine error of one member of a failed batch, judged once all members have rerun. */
+    private final class EngineFailure {
+      final Request<I, O> request;
+      final Throwable error;
+      final long waitNanos;
+      final long tookNanos;
+
+      EngineFailure(Request<I, O> request, Throwable error, long waitNanos, long tookNanos) {
+        this.request = request;
+        this.error = error;
+        this.waitNanos = waitNanos;
+        this.tookNanos = tookNanos;
       }
     }
 
