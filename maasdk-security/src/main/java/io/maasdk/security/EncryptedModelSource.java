@@ -9,14 +9,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * A {@link ModelSource} over a folder of files encrypted by {@link ArtifactCipher} (and optionally
  * signed by {@link ModelSigner}). On {@code open} it verifies the manifest (per its {@link
- * SignaturePolicy}), reads the model file into memory, checks its size and SHA-256, decrypts and
- * authenticates the whole file, checks the format allow-list, and only then hands the plaintext to
- * the engine as an in-memory stream (DJL loads TorchScript from an {@code InputStream}). ONNX
- * models are handed over as an owner-only file in RAM-backed tmpfs, deleted once loaded (see
- * {@link Builder#tmpfsHandoff}). Plaintext never touches a disk; heap buffers are zeroed once the
- * engine has loaded them. The file is read once: its SHA-256 is computed while it is decrypted. Any
- * failure is an {@link io.maasdk.IntegrityException} naming the model and the file, and nothing
- * reaches the engine.
+ * SignaturePolicy}), reads the model file once (its SHA-256 is computed while it is decrypted),
+ * checks its size and digest against the manifest, authenticates the whole file, checks the format
+ * allow-list, and only then hands the plaintext to the engine: TorchScript as an in-memory stream
+ * (zeroed once loaded), ONNX as an owner-only file in RAM-backed tmpfs, deleted once loaded (see
+ * {@link Builder#tmpfsHandoff}). Plaintext never touches a disk. Any failure is an {@link
+ * io.maasdk.IntegrityException} naming the model and the file, and nothing reaches the engine.
  *
  * <pre>{@code
  * ModelSource source = EncryptedModelSource.builder(Path.of("models/digits/1.0.0"), artifactKeys)
@@ -24,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>Memory: about the model's size while loading (plus as much again in tmpfs for ONNX). A model
+ * <p>Memory: about the model's size while loading (on the heap, or in tmpfs for ONNX). A model
  * must be a single file (TorchScript or ONNX) below 2 GiB. Thread-safe: may be opened
  * concurrently.
  */

@@ -25,8 +25,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The shared reader behind {@link EncryptedModelSource} and {@link VerifyingModelSource}: verify
- * manifest, read the model file into memory, check its size and digest, decrypt and authenticate
- * it whole, check its format, and only then hand it to the engine as an in-memory stream.
+ * the manifest, read the model file once (hashing while decrypting), check its size, digest, AEAD
+ * and format, and only then hand it to the engine: ONNX as a file in RAM-backed tmpfs, anything
+ * else (or ONNX without tmpfs) as an in-memory stream.
  */
 final class SecureSource implements ModelSource {
   private final Path dir;
