@@ -351,7 +351,9 @@ public final class BenchmarkSuite {
         .append(" (").append(System.getProperty("java.vm.name")).append("), ")
         .append(System.getProperty("os.name")).append(".\n\n");
     md.append("Model: TorchScript MLP 512→1024→1024→10 (`maasdk-testkit` bench model), PyTorch ")
-        .append("2.7.1 CPU via DJL 0.35.1, default DJL threads. maasdk: 1 replica, batching ")
+        .append("2.7.1 CPU via DJL 0.35.1, default DJL threads, OMP_WAIT_POLICY=")
+        .append(System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"))
+        .append(" for every JVM of the run. maasdk: 1 replica, batching ")
         .append(BATCH).append(" / ").append(MAX_DELAY.toMillis()).append(" ms where on. Closed-loop ")
         .append("callers, ").append((int) WARMUP_S).append(" s warm-up then ").append((int) MEASURE_S)
         .append(" s measured per point; every baseline is measured in the same run. Per-call costs")
