@@ -97,14 +97,7 @@ public final class ModelRegistry implements AutoCloseable {
     ManagementRequest request = new ManagementRequest(
         Action.DEPLOY, spec.name(), spec.version(), null, credentials, spec.source());
     guard(request);
-    try {
-      Version v = deployGuarded(spec);
-      ended(request, null);
-      return v;
-    } catch (RuntimeException e) {
-      ended(request, e);
-      throw e;
-    }
+    return managed(request, () -> deployGuarded(spec));
   }
 
   private <I, O> Version deployGuarded(ModelSpec<I, O> spec) {
@@ -151,13 +144,10 @@ public final class ModelRegistry implements AutoCloseable {
     synchronized (this) {
       guard(request);
     }
-    try {
+    managed(request, () -> {
       undeployGuarded(model, version);
-      ended(request, null);
-    } catch (RuntimeException e) {
-      ended(request, e);
-      throw e;
-    }
+      return null;
+    });
   }
 
   private void undeployGuarded(String model, Version version) {
@@ -218,13 +208,10 @@ public final class ModelRegistry implements AutoCloseable {
     ManagementRequest request = new ManagementRequest(Action.ALIAS, model, target.isSingle()
         ? target.weights().keySet().iterator().next() : null, a.name(), credentials);
     guard(request);
-    try {
+    managed(request, () -> {
       setAliasGuarded(model, alias, target);
-      ended(request, null);
-    } catch (RuntimeException e) {
-      ended(request, e);
-      throw e;
-    }
+      return null;
+    });
   }
 
   private void setAliasGuarded(String model, String alias, AliasTarget target) {
@@ -249,14 +236,7 @@ public final class ModelRegistry implements AutoCloseable {
     ManagementRequest request =
         new ManagementRequest(Action.ROLLBACK, model, null, alias, credentials);
     guard(request);
-    try {
-      AliasTarget back = rollbackGuarded(model, alias);
-      ended(request, null);
-      return back;
-    } catch (RuntimeException e) {
-      ended(request, e);
-      throw e;
-    }
+    return managed(request, () -> rollbackGuarded(model, alias));
   }
 
   private AliasTarget rollbackGuarded(String model, String alias) {
@@ -309,6 +289,19 @@ public final class ModelRegistry implements AutoCloseable {
     for (CallInterceptor i : interceptors) {
       i.beforeManagement(request);
     }
+  }
+
+  /** Runs a request every interceptor let through, then tells them how it ended. */
+  private <T> T managed(ManagementRequest request, java.util.function.Supplier<T> operation) {
+    T result;
+    try {
+      result = operation.get();
+    } catch (RuntimeException e) {
+      ended(request, e);
+      throw e;
+    }
+    ended(request, null);
+    return result;
   }
 
   /** Tells every interceptor how a request they all let through ended; never throws. */

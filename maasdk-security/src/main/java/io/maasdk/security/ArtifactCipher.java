@@ -5,6 +5,7 @@ import com.google.crypto.tink.StreamingAead;
 import com.google.crypto.tink.streamingaead.StreamingAeadParameters;
 import io.maasdk.IntegrityException;
 import io.maasdk.Version;
+import io.maasdk.security.internal.LazyPrimitive;
 import io.maasdk.security.internal.ModelFiles;
 import io.maasdk.security.internal.TinkInit;
 import java.io.ByteArrayInputStream;
@@ -23,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Encrypts model files with Tink StreamingAead (AES256-GCM-HKDF, 4 KB segments) and decrypts them
@@ -39,32 +39,11 @@ public final class ArtifactCipher {
   /** Suffix of encrypted files: {@code model.pt} becomes {@code model.pt.tink}. */
   public static final String SUFFIX = ".tink";
 
-  private final KeysetHandle keys;
-  // Made on first use, often on the runtime's artifact-opening thread, where Tink's set-up
-  // overlaps the engine's start on a cold JVM.
-  private volatile @Nullable StreamingAead aead;
+  private final LazyPrimitive<StreamingAead> aead;
 
   private ArtifactCipher(KeysetHandle keys) {
-    this.keys = keys;
-  }
-
-  private StreamingAead aead() {
-    StreamingAead a = aead;
-    if (a == null) {
-      synchronized (this) {
-        a = aead;
-        if (a == null) {
-          try {
-            a = keys.getPrimitive(TinkInit.config(), StreamingAead.class);
-          } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(
-                "not a StreamingAead keyset: use KeyPurpose.ARTIFACT.generate()", e);
-          }
-          aead = a;
-        }
-      }
-    }
-    return a;
+    this.aead = new LazyPrimitive<>(keys, StreamingAead.class,
+        "not a StreamingAead keyset: use KeyPurpose.ARTIFACT.generate()");
   }
 
   /**
@@ -163,7 +142,8 @@ public final class ArtifactCipher {
    * @throws IntegrityException naming the model and file if it does not authenticate
    */
   public byte[] decrypt(String model, Version version, String encryptedFileName, byte[] ciphertext) {
-    Plaintext p = decryptInPlace(model, version, encryptedFileName, ciphertext);
+    Plaintext p = decryptStream(model, version, encryptedFileName,
+        new ByteArrayInputStream(ciphertext), ciphertext.length);
     if (p.length() == p.bytes().length) {
       return p.bytes();
     }
@@ -174,13 +154,6 @@ public final class ArtifactCipher {
 
   /** Plaintext in {@code bytes[0..length)}; the rest of the buffer is unused. */
   record Plaintext(byte[] bytes, int length) {}
-
-  /** Like {@link #decrypt}, without copying: the buffer is as long as the ciphertext. */
-  Plaintext decryptInPlace(
-      String model, Version version, String encryptedFileName, byte[] ciphertext) {
-    return decryptStream(model, version, encryptedFileName,
-        new ByteArrayInputStream(ciphertext), ciphertext.length);
-  }
 
   /**
    * Decrypts and authenticates {@code ciphertext} to its end in one pass, into a buffer of {@code
@@ -244,7 +217,7 @@ public final class ArtifactCipher {
         encryptedFileName.substring(0, encryptedFileName.length() - SUFFIX.length());
     byte[] ad = associatedData(model, version, plainName);
     byte[] chunk = new byte[CHUNK];
-    try (InputStream in = aead().newDecryptingStream(new NonClosing(ciphertext), ad)) {
+    try (InputStream in = aead.get().newDecryptingStream(new NonClosing(ciphertext), ad)) {
       for (int r; (r = in.read(chunk, 0, CHUNK)) > 0; ) {
         out.write(chunk, 0, r);
       }
@@ -280,7 +253,7 @@ public final class ArtifactCipher {
     Path tmp = Files.createTempFile(dir, ".maasdk-enc-", ".tmp");
     try {
       try (OutputStream os = Files.newOutputStream(tmp);
-          OutputStream enc = aead().newEncryptingStream(os, associatedData(model, v, plainName))) {
+          OutputStream enc = aead.get().newEncryptingStream(os, associatedData(model, v, plainName))) {
         in.transferTo(enc);
       } catch (GeneralSecurityException e) {
         throw new IOException("encryption failed", e);

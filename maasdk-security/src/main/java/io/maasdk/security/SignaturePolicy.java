@@ -5,6 +5,7 @@ import com.google.crypto.tink.PublicKeyVerify;
 import com.google.crypto.tink.signature.SignaturePublicKey;
 import io.maasdk.IntegrityException;
 import io.maasdk.Version;
+import io.maasdk.security.internal.LazyPrimitive;
 import io.maasdk.security.internal.ModelFiles;
 import io.maasdk.security.internal.TinkInit;
 import java.io.IOException;
@@ -27,13 +28,13 @@ public final class SignaturePolicy {
 
   private final @Nullable KeysetHandle trusted;
   private final boolean required;
-  // Made on first use, often on the runtime's artifact-opening thread: Tink's Ed25519 set-up costs
-  // a few hundred milliseconds on a cold JVM and can then overlap the engine's start.
-  private volatile @Nullable PublicKeyVerify verifier;
+  private final @Nullable LazyPrimitive<PublicKeyVerify> verifier;
 
   private SignaturePolicy(@Nullable KeysetHandle trusted, boolean required) {
     this.trusted = trusted;
     this.required = required;
+    this.verifier = trusted == null ? null : new LazyPrimitive<>(trusted, PublicKeyVerify.class,
+        "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)");
   }
 
   /** Every model must be signed by one of {@code trustedPublicKeys}. */
@@ -73,22 +74,7 @@ public final class SignaturePolicy {
   }
 
   private @Nullable PublicKeyVerify verifier() {
-    PublicKeyVerify v = verifier;
-    if (v == null && trusted != null) {
-      synchronized (this) {
-        v = verifier;
-        if (v == null) {
-          try {
-            v = trusted.getPrimitive(TinkInit.config(), PublicKeyVerify.class);
-          } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(
-                "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)", e);
-          }
-          verifier = v;
-        }
-      }
-    }
-    return v;
+    return verifier == null ? null : verifier.get();
   }
 
   /**
