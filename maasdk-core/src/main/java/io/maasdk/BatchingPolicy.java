@@ -7,20 +7,30 @@ import java.util.Objects;
  * How a version's workers group queued requests into one engine call. Immutable.
  *
  * <p>A worker that becomes free takes the oldest request and, with batching on, every other request
- * already queued, up to {@link #maxBatchSize()}; it never waits for a batch to fill while it is
- * idle, so a lone request runs at once. A batch grows only while every replica is busy, and no
- * request waits more than {@link #maxDelay()} for a batch to form. Batching needs a translator
+ * already queued, up to {@link #maxBatchSize()}. It waits for more only while the rate at which
+ * requests arrived during its last engine call predicts another one before the oldest request has
+ * waited {@link #maxDelay()}; no request waits longer than that for a batch to form, and a lone
+ * caller, who cannot send again before it is answered, never waits. Batching needs a translator
  * that can batch (DJL's {@code Batchifier}); the runtime refuses batching for one that cannot.
+ *
+ * <p><b>Deploy-time check.</b> With batching on, a deploy computes the spec's warm-up inputs alone
+ * and as one batch and refuses the version ({@code ModelLoadException}) if the answers differ: a
+ * translator that adds its own batch dimension, or a model whose answer depends on its batch-mates,
+ * would otherwise answer wrongly only under load. Give warm-up inputs to have it checked; {@link
+ * #withDeployCheck(boolean) withDeployCheck(false)} skips it for a model whose answers depend on the
+ * batch by design.
  */
 public final class BatchingPolicy {
-  private static final BatchingPolicy DISABLED = new BatchingPolicy(1, Duration.ZERO);
+  private static final BatchingPolicy DISABLED = new BatchingPolicy(1, Duration.ZERO, true);
 
   private final int maxBatchSize;
   private final Duration maxDelay;
+  private final boolean deployCheck;
 
-  private BatchingPolicy(int maxBatchSize, Duration maxDelay) {
+  private BatchingPolicy(int maxBatchSize, Duration maxDelay, boolean deployCheck) {
     this.maxBatchSize = maxBatchSize;
     this.maxDelay = maxDelay;
+    this.deployCheck = deployCheck;
   }
 
   /** One request per engine call (the default). */
@@ -46,7 +56,20 @@ public final class BatchingPolicy {
     if (maxDelay.isNegative()) {
       throw new IllegalArgumentException("maxDelay must not be negative, was " + maxDelay);
     }
-    return new BatchingPolicy(maxBatchSize, maxDelay);
+    return new BatchingPolicy(maxBatchSize, maxDelay, true);
+  }
+
+  /**
+   * This policy with the deploy-time batch check on (the default) or off. Turn it off only for a
+   * model whose answer depends on its batch-mates by design.
+   */
+  public BatchingPolicy withDeployCheck(boolean check) {
+    return check == deployCheck ? this : new BatchingPolicy(maxBatchSize, maxDelay, check);
+  }
+
+  /** Whether a deploy checks that batched answers equal answers computed alone. */
+  public boolean deployCheck() {
+    return deployCheck;
   }
 
   public int maxBatchSize() {
@@ -65,18 +88,20 @@ public final class BatchingPolicy {
   public boolean equals(Object o) {
     return o instanceof BatchingPolicy p
         && maxBatchSize == p.maxBatchSize
-        && maxDelay.equals(p.maxDelay);
+        && maxDelay.equals(p.maxDelay)
+        && deployCheck == p.deployCheck;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(maxBatchSize, maxDelay);
+    return Objects.hash(maxBatchSize, maxDelay, deployCheck);
   }
 
   @Override
   public String toString() {
     return enabled()
-        ? "BatchingPolicy[maxBatchSize=" + maxBatchSize + ", maxDelay=" + maxDelay + "]"
+        ? "BatchingPolicy[maxBatchSize=" + maxBatchSize + ", maxDelay=" + maxDelay
+            + (deployCheck ? "" : ", deployCheck=false") + "]"
         : "BatchingPolicy[disabled]";
   }
 }

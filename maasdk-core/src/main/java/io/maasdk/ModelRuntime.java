@@ -1,8 +1,6 @@
 package io.maasdk;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Ticker;
-import io.maasdk.internal.CallPipeline;
 import io.maasdk.internal.DjlDeviceInventory;
 import io.maasdk.internal.ModelRegistry;
 import io.maasdk.spi.CallInterceptor;
@@ -67,10 +65,8 @@ public final class ModelRuntime implements AutoCloseable {
             b.listeners,
             b.defaultEngine,
             b.drainTimeout.toNanos(),
-            b.clock);
-    if (b.cacheTicker != null) {
-      CallPipeline.responseCache(registry).ticker(b.cacheTicker);
-    }
+            b.clock,
+            b.ticker);
   }
 
   public static Builder builder() {
@@ -214,7 +210,7 @@ public final class ModelRuntime implements AutoCloseable {
    * @return how many deployed versions had a response cache
    */
   public int invalidate(String model) {
-    return CallPipeline.responseCache(registry).invalidate(Objects.requireNonNull(model, "model"));
+    return registry.responseCache().invalidate(Objects.requireNonNull(model, "model"));
   }
 
   /**
@@ -223,7 +219,7 @@ public final class ModelRuntime implements AutoCloseable {
    * @return whether that version had a response cache
    */
   public boolean invalidate(String model, Version version) {
-    return CallPipeline.responseCache(registry)
+    return registry.responseCache()
         .invalidate(Objects.requireNonNull(model, "model"),
             Objects.requireNonNull(version, "version"));
   }
@@ -236,7 +232,7 @@ public final class ModelRuntime implements AutoCloseable {
    * writing entries through it is refused.
    */
   public Cache<Object, Object> responseCache() {
-    return CallPipeline.responseCache(registry).view();
+    return registry.responseCache().view();
   }
 
   /**
@@ -244,7 +240,7 @@ public final class ModelRuntime implements AutoCloseable {
    * call to that version with caching on, and again after it is undeployed.
    */
   public Optional<Cache<Object, Object>> responseCache(String model, Version version) {
-    return CallPipeline.responseCache(registry).view(model, version);
+    return registry.responseCache().view(model, version);
   }
 
   /** Drains and closes every version, frees native memory and stops every maasdk thread. */
@@ -261,7 +257,7 @@ public final class ModelRuntime implements AutoCloseable {
     private String defaultEngine = "PyTorch";
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
-    private @Nullable Ticker cacheTicker;
+    private Ticker ticker = Ticker.system();
 
     private Builder() {}
 
@@ -309,12 +305,14 @@ public final class ModelRuntime implements AutoCloseable {
     }
 
     /**
-     * The time source for response-cache expiry ({@link CachePolicy.Builder#expireAfterWrite});
-     * default {@link Ticker#systemTicker()}. Tests pass a fake one to expire entries without
-     * waiting.
+     * The one time source of the request path: deadlines, queue waits, batching delays, the
+     * circuit breaker's open period and response-cache expiry ({@link
+     * CachePolicy.Builder#expireAfterWrite}); default {@link Ticker#system()}. Tests pass a fake
+     * one to move time without sleeping. Deadline timers fire in real time; when they fire, the
+     * runtime measures with this ticker.
      */
-    public Builder cacheTicker(Ticker ticker) {
-      this.cacheTicker = Objects.requireNonNull(ticker, "ticker");
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 

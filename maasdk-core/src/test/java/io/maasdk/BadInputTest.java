@@ -96,14 +96,16 @@ class BadInputTest {
   }
 
   @Test
-  void engineError_failsOnlyItsCaller_andReplicaKeepsServing() {
-    runtime.deploy(Models.fixture("faulty", "1.0.0").build());
+  void engineRejectedInput_isInvalidInput_failsOnlyItsCaller_andReplicaKeepsServing() {
+    runtime.deploy(Models.fixture("faulty", "1.0.0").warmup(new float[4]).build());
     ModelHandle<float[], float[]> h = runtime.handle("faulty", "1.0.0", float[].class, float[].class);
-    InferenceException e = assertThrows(InferenceException.class,
+    InvalidInputException e = assertThrows(InvalidInputException.class,
         () -> h.predict(new float[] {1, TestModels.POISON, 3, 4}));
     assertTrue(e.getMessage().contains("faulty@1.0.0") && e.getMessage().contains("poison input"),
         e.getMessage());
     assertArrayEquals(new float[] {2, 3, 4, 5}, h.predict(new float[] {1, 2, 3, 4}));
+    assertEquals(0, runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow()
+        .replicaRestarts(), "the warm-up input proved the replica healthy: no restart");
   }
 
   @Test
@@ -115,5 +117,27 @@ class BadInputTest {
     NullPointerException npe = assertThrows(NullPointerException.class,
         () -> ModelSpec.builder("m", float[].class, float[].class).version("1.0.0").build());
     assertTrue(npe.getMessage().contains("source not set"), npe.getMessage());
+  }
+
+  /**
+   * Issue 10, failure 8: a model whose answer depends on its batch (here the echo model, whose
+   * last column is the batch size; a translator that adds its own batch dimension does the same)
+   * gave silently wrong answers with batching on. The deploy now checks.
+   */
+  @Test
+  void batchingOn_answersThatDifferInABatch_refuseTheDeploy_andSayHowToFix() {
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> runtime.deploy(
+        Models.echo("echo", "1.0.0").batching(BatchingPolicy.of(8, java.time.Duration.ZERO))
+            .warmup(new float[] {1, 2, 3, 4}, new float[] {5, 6, 7, 8}).build()));
+    assertTrue(e.getMessage().contains("echo@1.0.0") && e.getMessage().contains("differently")
+        && e.getMessage().contains("BatchingPolicy.disabled()"), e.getMessage());
+    assertTrue(runtime.deployments().isEmpty());
+    // Checked and consistent: a real batching translator on the digits model.
+    runtime.deploy(Models.digits("1.0.0").batching(BatchingPolicy.ofDefaults())
+        .warmup(TestModels.digitsTestSet().features()[0], TestModels.digitsTestSet().features()[1])
+        .build());
+    // Opting out for a model that depends on its batch by design.
+    runtime.deploy(Models.echo("echo", "1.0.0").batching(BatchingPolicy.of(8,
+        java.time.Duration.ZERO).withDeployCheck(false)).warmup(new float[4]).build());
   }
 }

@@ -114,4 +114,32 @@ class DevicePlacementTest {
       assertTrue(rt.deployments().isEmpty());
     }
   }
+
+  /** Issue 10, failure 9: a GPU placement the engine cannot honour used to deploy, then fail. */
+  @Test
+  void gpuPlacement_onACpuOnlyEngine_isVerifiedAtDeploy_andFallsBackToCpu() {
+    try (ModelRuntime rt = ModelRuntime.builder()
+        .deviceInventory(DeviceInventory.fixed(new GpuInfo(0, 8 * GIB, 8 * GIB))).build()) {
+      rt.deploy(Models.digits("1.0.0").devicePolicy(DevicePolicy.gpus(0).fallbackToCpu())
+          .build());
+      Placement p = rt.describe("digits", V).orElseThrow().placements().get(0);
+      assertEquals("cpu()", p.device(), p.toString());
+      assertTrue(p.reason().contains("gpu(0) failed verification"), p.reason());
+      float[] x = io.maasdk.testkit.TestModels.digitsTestSet().features()[0];
+      assertEquals(10, rt.handle("digits", "1.0.0", float[].class, float[].class)
+          .predict(x).length);
+    }
+  }
+
+  @Test
+  void gpuPlacement_onACpuOnlyEngine_withoutFallback_refusesTheDeployClearly() {
+    try (ModelRuntime rt = ModelRuntime.builder()
+        .deviceInventory(DeviceInventory.fixed(new GpuInfo(0, 8 * GIB, 8 * GIB))).build()) {
+      DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class,
+          () -> rt.deploy(Models.digits("1.0.0").devicePolicy(DevicePolicy.gpus(0)).build()));
+      assertTrue(e.getMessage().contains("digits@1.0.0") && e.getMessage().contains("gpu(0)"),
+          e.getMessage());
+      assertTrue(rt.deployments().isEmpty());
+    }
+  }
 }

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Undeploy drains; close frees everything and stops every thread maasdk started. */
@@ -62,7 +64,9 @@ class LifecycleTest {
         f.get();
       } catch (ExecutionException | InterruptedException e) {
         assertTrue(e.getCause() instanceof ModelUnavailableException, String.valueOf(e.getCause()));
-        assertTrue(e.getCause().getMessage().contains("closed before this queued call ran"));
+        String m = e.getCause().getMessage();
+        assertTrue(m.contains("closed before this queued call ran")
+            || m.contains("closed while this call was still running"), m);
         failed++;
       }
     }
@@ -122,5 +126,79 @@ class LifecycleTest {
         System.gc();
       }
     }
+  }
+
+  /**
+   * Issue 10, failure 4: with a translator stuck for 70 s and a 2 s drain timeout, close() took
+   * 62 s, left a future pending and closed the predictor under the running call.
+   */
+  @Test
+  void close_withACallStuckInTheTranslator_returnsWithinTheDrainTimeout_andSettlesIt()
+      throws Exception {
+    CountDownLatch stuck = new CountDownLatch(1);
+    CountDownLatch unstick = new CountDownLatch(1);
+    io.maasdk.codec.FloatVectorTranslator inner = io.maasdk.codec.Codecs.floatVector(4);
+    ai.djl.translate.Translator<float[], float[]> hanging = new ai.djl.translate.Translator<>() {
+      @Override
+      public ai.djl.ndarray.NDList processInput(ai.djl.translate.TranslatorContext ctx,
+          float[] input) throws Exception {
+        if (input[0] == 70f) {
+          stuck.countDown();
+          unstick.await(60, TimeUnit.SECONDS); // hung on something outside the runtime
+        }
+        return inner.processInput(ctx, input);
+      }
+
+      @Override
+      public float[] processOutput(ai.djl.translate.TranslatorContext ctx,
+          ai.djl.ndarray.NDList list) {
+        return inner.processOutput(ctx, list);
+      }
+    };
+    List<InferenceEvent> events = new CopyOnWriteArrayList<>();
+    ModelRuntime rt = ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+        .drainTimeout(Duration.ofMillis(500)).listener(events::add).build();
+    try {
+      rt.deploy(Models.fixture("faulty", "1.0.0").translator(hanging).build());
+      ModelHandle<float[], float[]> h = rt.handle("faulty", "1.0.0", float[].class, float[].class);
+      CompletableFuture<float[]> hung = h.predictAsync(new float[] {70, 0, 0, 0});
+      assertTrue(stuck.await(10, TimeUnit.SECONDS));
+      CompletableFuture<float[]> queued = h.predictAsync(new float[] {1, 0, 0, 0});
+      long start = System.nanoTime();
+      rt.close();
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(tookMs < 5_000, "close took " + tookMs + " ms with a 500 ms drain timeout");
+      for (CompletableFuture<float[]> f : List.of(hung, queued)) {
+        assertTrue(f.isDone(), "every future is settled when close returns");
+        ExecutionException e = assertThrows(ExecutionException.class, f::get);
+        assertTrue(e.getCause() instanceof ModelUnavailableException, e.getCause().toString());
+      }
+    } finally {
+      unstick.countDown();
+    }
+    // Once the stuck call returns, it finishes on its still-open predictor, which is closed then.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!maasdkThreads().isEmpty()) {
+      assertTrue(System.nanoTime() < until, "threads left: " + maasdkThreads());
+      Thread.sleep(10); // waiting for another thread to end, bounded
+    }
+    assertTrue(events.stream().anyMatch(e -> e.outcome() == InferenceEvent.Outcome.UNAVAILABLE
+        && e.inferenceNanos() > 0), "the stuck call was computed to its end: " + events);
+  }
+
+  /** Issue 10, failure 6: predictAsync after close threw on the caller's thread. */
+  @Test
+  void predictAsync_afterClose_failsThroughTheFuture() {
+    ModelRuntime rt = Models.runtime();
+    rt.deploy(Models.echo("echo", "1.0.0").build());
+    ModelHandle<float[], float[]> h = rt.handle("echo", "1.0.0", float[].class, float[].class);
+    rt.close();
+    CompletableFuture<float[]> f = h.predictAsync(new float[4]);
+    ExecutionException e = assertThrows(ExecutionException.class, f::get);
+    assertTrue(e.getCause() instanceof ModelUnavailableException, e.getCause().toString());
+    assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
+    CompletableFuture<Prediction<float[]>> d =
+        h.predictDetailedAsync(new float[4], CallOptions.DEFAULT);
+    assertTrue(d.isCompletedExceptionally());
   }
 }

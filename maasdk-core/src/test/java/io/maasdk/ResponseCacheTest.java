@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDList;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-import com.github.benmanes.caffeine.cache.Ticker;
+
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.maasdk.codec.Codecs;
 import io.maasdk.codec.FloatVectorTranslator;
@@ -47,7 +47,7 @@ class ResponseCacheTest {
   private final ModelRuntime runtime = ModelRuntime.builder()
       .deviceInventory(DeviceInventory.cpuOnly())
       .listener(events::add)
-      .cacheTicker(ticker)
+      .ticker(ticker)
       .build();
 
   @AfterEach
@@ -152,7 +152,7 @@ class ResponseCacheTest {
       for (int i = 0; i < n; i++) {
         int k = i;
         results.add(pool.submit(() -> {
-          start.await();
+          start.await(30, TimeUnit.SECONDS);
           return call.apply(k);
         }));
       }
@@ -175,9 +175,10 @@ class ResponseCacheTest {
         runtime.handle("faulty", "1.0.0", float[].class, float[].class);
     float[] poison = {TestModels.POISON, 0, 0, 0};
 
-    assertThrows(InferenceException.class, () -> h.predict(poison));
-    assertThrows(InferenceException.class, () -> h.predict(poison));
-    long computedFailures = events.stream().filter(e -> e.outcome() == Outcome.FAILED).count();
+    assertThrows(InvalidInputException.class, () -> h.predict(poison));
+    assertThrows(InvalidInputException.class, () -> h.predict(poison));
+    long computedFailures =
+        events.stream().filter(e -> e.outcome() == Outcome.INVALID_INPUT).count();
     assertEquals(2, computedFailures, "a failure is never served from the cache");
     assertEquals(0, runtime.responseCache().estimatedSize());
 
@@ -186,9 +187,10 @@ class ResponseCacheTest {
         together(n, i -> h.predictDetailed(poison.clone(), CallOptions.DEFAULT))) {
       ExecutionException e = assertThrows(ExecutionException.class,
           () -> f.get(30, TimeUnit.SECONDS));
-      assertInstanceOf(InferenceException.class, e.getCause());
+      assertInstanceOf(InvalidInputException.class, e.getCause());
     }
-    assertEquals(2 + n, events.stream().filter(e -> e.outcome() == Outcome.FAILED).count());
+    assertEquals(2 + n,
+        events.stream().filter(e -> e.outcome() == Outcome.INVALID_INPUT).count());
     assertEquals(0, hits());
     assertEquals(0, runtime.responseCache().estimatedSize());
     // The model still answers, and good answers are cached.
@@ -411,7 +413,7 @@ class ResponseCacheTest {
       for (int t = 0; t < threads; t++) {
         int offset = t;
         checked.add(pool.submit(() -> {
-          start.await();
+          start.await(30, TimeUnit.SECONDS);
           int n = 0;
           while (!stop.get() || n < 50) {
             int i = (n + offset) % inputs;
@@ -423,7 +425,7 @@ class ResponseCacheTest {
           return n;
         }));
       }
-      start.await();
+      start.await(30, TimeUnit.SECONDS);
       for (int move = 0; move < 40; move++) {
         runtime.setAlias("digits", "stable", Version.parse(move % 2 == 0 ? "2.0.0" : "1.0.0"));
         Thread.onSpinWait();
@@ -517,5 +519,49 @@ class ResponseCacheTest {
     ModelSpec.Builder<float[], float[]> b =
         Models.echo("echo", "1.0.0").cachePolicy(CachePolicy.ofDefaults());
     assertEquals(CachePolicy.ofDefaults(), b.copy().build().cachePolicy());
+  }
+
+  /**
+   * Issue 10, failure 13: every failed computation with the cache on logged Caffeine's
+   * asynchronous-load warning with the whole engine traceback through java.util.logging.
+   */
+  @Test
+  void failedComputations_logNothingThroughCaffeine() {
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    List<java.util.logging.LogRecord> records = new CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        records.add(r);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Handler[] previous = root.getHandlers();
+    for (java.util.logging.Handler hd : previous) {
+      root.removeHandler(hd); // keep the deliberate failures out of the build log
+    }
+    root.addHandler(capture);
+    try {
+      runtime.deploy(Models.fixture("faulty", "1.0.0").warmup(new float[4])
+          .cachePolicy(CachePolicy.ofDefaults()).build());
+      ModelHandle<float[], float[]> h =
+          runtime.handle("faulty", "1.0.0", float[].class, float[].class);
+      for (int i = 0; i < 5; i++) {
+        assertThrows(InvalidInputException.class,
+            () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+      }
+    } finally {
+      root.removeHandler(capture);
+      for (java.util.logging.Handler hd : previous) {
+        root.addHandler(hd);
+      }
+    }
+    assertEquals(List.of(), records.stream().map(r -> r.getLoggerName() + ": " + r.getMessage())
+        .toList());
   }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,8 @@ class ServingEngineTest {
       }).build();
   private final CountDownLatch entered = new CountDownLatch(1);
   private final CountDownLatch release = new CountDownLatch(1);
+  /** While set, the translator fails every input the way a lost device does: the engine is broken. */
+  private volatile boolean broken;
 
   @AfterEach
   void close() {
@@ -63,7 +66,12 @@ class ServingEngineTest {
       public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
         if (input[0] == GATE) {
           entered.countDown();
-          release.await();
+          if (!release.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the test never released its gate");
+          }
+        }
+        if (broken) {
+          throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
         }
         return inner.processInput(ctx, input);
       }
@@ -93,6 +101,20 @@ class ServingEngineTest {
     CompletableFuture<float[]> f = h.predictAsync(new float[] {GATE, 0, 0, 0});
     assertTrue(entered.await(10, TimeUnit.SECONDS));
     return f;
+  }
+
+  /** Events of calls that ended off the caller's path (timer, cancel) are told on another thread. */
+  private InferenceEvent awaitEvent(Outcome outcome) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      for (InferenceEvent e : events) {
+        if (e.outcome() == outcome) {
+          return e;
+        }
+      }
+      assertTrue(System.nanoTime() < until, "no " + outcome + " event in " + events);
+      Thread.sleep(5); // polling a list another thread appends to, with a bound
+    }
   }
 
   private static Throwable failure(CompletableFuture<?> f) {
@@ -174,16 +196,51 @@ class ServingEngineTest {
   }
 
   @Test
-  void inlineEngineFailure_replacesThePredictor_beforeTheCallerHearsOfIt() {
+  void poisonAlone_withNothingKnownGood_isRetriedOnAFreshPredictor_thenBlamedOnTheInput() {
     ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.of(8, Duration.ofMillis(1)), 100);
-    assertThrows(InferenceException.class, () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+    release.countDown();
+    InvalidInputException e = assertThrows(InvalidInputException.class,
+        () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+    assertTrue(e.getMessage().contains("fresh predictor reproduced"), e.getMessage());
     assertEquals(Thread.currentThread(), eventThreads.get(0));
     DeploymentInfo info = runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow();
-    assertEquals(1, info.replicaRestarts());
+    assertEquals(1, info.replicaRestarts(), "the fresh predictor it was retried on");
     assertEquals(1, info.replicasUp());
+    assertEquals("CLOSED", info.breakerState());
     assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]);
+    // Once something was computed, it is the known-good probe: no more restarts for bad inputs.
+    for (int i = 0; i < 10; i++) {
+      assertThrows(InvalidInputException.class,
+          () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+    }
+    assertEquals(1, runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow()
+        .replicaRestarts());
   }
 
+  /** Issue 10, failure 2: one tenant's bad inputs used to open the breaker for every tenant. */
+  @Test
+  void oneTenantsPoisonInputs_alone_neverOpenTheBreakerForOthers() throws Exception {
+    for (BatchingPolicy batching : List.of(BatchingPolicy.disabled(),
+        BatchingPolicy.of(8, Duration.ofMillis(1)))) {
+      String version = batching.enabled() ? "2.0.0" : "1.0.0";
+      runtime.deploy(Models.fixture("faulty", version).translator(gated())
+          .batching(batching).warmup(new float[4]).failurePolicy(FailurePolicy.ofDefaults()
+              .withBreaker(3, Duration.ofSeconds(30))).build());
+      release.countDown();
+      ModelHandle<float[], float[]> h =
+          runtime.handle("faulty", version, float[].class, float[].class);
+      CallOptions bad = CallOptions.builder().tenant("mallory").build();
+      CallOptions good = CallOptions.builder().tenant("alice").build();
+      for (int i = 0; i < 20; i++) {
+        assertThrows(InvalidInputException.class,
+            () -> h.predict(new float[] {TestModels.POISON, 1, 2, 3}, bad));
+        assertArrayEquals(new float[] {i + 1f, 1, 1, 1}, h.predict(new float[] {i, 0, 0, 0}, good));
+      }
+      DeploymentInfo info = runtime.describe("faulty", Version.parse(version)).orElseThrow();
+      assertEquals("CLOSED", info.breakerState());
+      assertEquals(0, info.replicaRestarts());
+    }
+  }
   @Test
   void fullQueue_rejectsAtOnce_withItsSize() throws Exception {
     ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.disabled(), 2);
@@ -211,8 +268,7 @@ class ServingEngineTest {
     CompletableFuture<float[]> next = h.predictAsync(new float[] {1, 0, 0, 0});
     release.countDown();
     assertEquals(1f, next.join()[4], "the expired call did not join the batch");
-    InferenceEvent expired = events.stream().filter(ev -> ev.outcome() == Outcome.DEADLINE_EXCEEDED)
-        .findFirst().orElseThrow();
+    InferenceEvent expired = awaitEvent(Outcome.DEADLINE_EXCEEDED);
     assertEquals(0, expired.batchSize());
     assertEquals(0, expired.inferenceNanos());
   }
@@ -257,7 +313,7 @@ class ServingEngineTest {
     }
     release.countDown();
     for (CompletableFuture<float[]> f : poison) {
-      assertInstanceOf(InferenceException.class, failure(f));
+      assertInstanceOf(InvalidInputException.class, failure(f));
     }
     for (CompletableFuture<float[]> f : good) {
       f.join();
@@ -266,24 +322,99 @@ class ServingEngineTest {
     assertEquals(0, info.replicaRestarts());
     assertEquals("CLOSED", info.breakerState());
   }
-
   @Test
-  void aBatchInWhichEveryMemberFails_restartsTheReplicaOnce() throws Exception {
+  void aBatchInWhichEveryMemberFails_onAHealthyReplica_blamesTheInputs() throws Exception {
     ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.of(8, Duration.ZERO), 100);
-    holdWorker(h);
+    holdWorker(h); // the gate call succeeds: the replica has a known-good input
     List<CompletableFuture<float[]>> poison = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       poison.add(h.predictAsync(new float[] {TestModels.POISON, 0, 0, 0}));
     }
     release.countDown();
     for (CompletableFuture<float[]> f : poison) {
-      assertInstanceOf(InferenceException.class, failure(f));
+      assertInstanceOf(InvalidInputException.class, failure(f));
     }
-    assertEquals(1, runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow()
+    assertEquals(0, runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow()
         .replicaRestarts());
     assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]);
   }
 
+  @Test
+  void aBrokenEngine_failsEveryInput_restartsTheReplica_andCountsForTheBreaker()
+      throws Exception {
+    ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ZERO), 100);
+    release.countDown();
+    assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]); // a known-good input
+    broken = true;
+    InferenceException e = assertThrows(InferenceException.class,
+        () -> h.predict(new float[] {2, 0, 0, 0}));
+    assertTrue(e.getMessage().contains("known-good input too"), e.getMessage());
+    DeploymentInfo info = runtime.describe("echo", Version.parse("1.0.0")).orElseThrow();
+    assertEquals(1, info.replicaRestarts());
+    broken = false;
+    assertEquals(6f, h.predict(new float[] {3, 0, 0, 0})[0]);
+    assertEquals("CLOSED", runtime.describe("echo", Version.parse("1.0.0")).orElseThrow()
+        .breakerState());
+  }
+
+  /** Issue 10, failure 3: an Error in one input's translation failed its whole batch. */
+  @Test
+  void aTranslatorError_failsOnlyItsOwnCaller_withItsOwnMessage() throws Exception {
+    FloatVectorTranslator inner = Codecs.floatVector(4);
+    Translator<float[], float[]> asserting = new Translator<>() {
+      @Override
+      public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
+        if (input[0] == GATE) {
+          entered.countDown();
+          if (!release.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the test never released its gate");
+          }
+        }
+        if (input[0] == -1f) {
+          throw new AssertionError("secret of caller -1: " + input[1]);
+        }
+        return inner.processInput(ctx, input);
+      }
+
+      @Override
+      public float[] processOutput(TranslatorContext ctx, NDList list) {
+        return inner.processOutput(ctx, list);
+      }
+
+      @Override
+      public Batchifier getBatchifier() {
+        return Batchifier.STACK;
+      }
+    };
+    runtime.deploy(Models.fixture("faulty", "1.0.0").translator(asserting)
+        .batching(BatchingPolicy.of(8, Duration.ZERO)).build());
+    ModelHandle<float[], float[]> h = runtime.handle("faulty", "1.0.0", float[].class, float[].class);
+    holdWorker(h);
+    List<CompletableFuture<float[]>> good = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      good.add(h.predictAsync(new float[] {i, 0, 0, 0}));
+    }
+    CompletableFuture<float[]> bad = h.predictAsync(new float[] {-1f, 77f, 0, 0});
+    for (int i = 3; i < 6; i++) {
+      good.add(h.predictAsync(new float[] {i, 0, 0, 0}));
+    }
+    release.countDown();
+    for (int i = 0; i < good.size(); i++) {
+      assertArrayEquals(new float[] {i + 1, 1, 1, 1}, good.get(i).join());
+    }
+    Throwable own = failure(bad);
+    assertInstanceOf(InvalidInputException.class, own);
+    assertTrue(own.getMessage().contains("AssertionError") && own.getMessage().contains("77"),
+        own.getMessage());
+    for (InferenceEvent ev : events) {
+      if (ev.error() != null && ev.input() != bad) {
+        assertTrue(((float[]) ev.input())[0] == -1f, "only the bad caller failed: " + ev);
+      }
+    }
+    DeploymentInfo info = runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow();
+    assertEquals(0, info.replicaRestarts());
+    assertEquals("CLOSED", info.breakerState());
+  }
   @Test
   void cancelWhileQueued_isNeverComputed_othersUnaffected() throws Exception {
     ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ZERO), 100);
@@ -320,8 +451,8 @@ class ServingEngineTest {
   }
 
   @Test
-  void failingReplica_isReplaced_whileOthersKeepServing() throws Exception {
-    runtime.deploy(Models.fixture("faulty", "1.0.0").replicas(2).build());
+  void poisonCalls_amidConcurrentTraffic_failOnlyThemselves() throws Exception {
+    runtime.deploy(Models.fixture("faulty", "1.0.0").replicas(2).warmup(new float[4]).build());
     ModelHandle<float[], float[]> h = runtime.handle("faulty", "1.0.0", float[].class, float[].class);
     int threads = 4;
     CyclicBarrier start = new CyclicBarrier(threads + 1);
@@ -329,16 +460,16 @@ class ServingEngineTest {
     List<Future<Integer>> ok = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       ok.add(pool.submit(() -> {
-        start.await();
+        start.await(10, TimeUnit.SECONDS);
         for (int i = 0; i < 200; i++) {
           assertEquals(i + 1f, h.predict(new float[] {i, 0, 0, 0})[0]);
         }
         return 200;
       }));
     }
-    start.await();
+    start.await(10, TimeUnit.SECONDS);
     for (int i = 0; i < 3; i++) {
-      assertThrows(InferenceException.class,
+      assertThrows(InvalidInputException.class,
           () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
     }
     int served = 0;
@@ -348,30 +479,234 @@ class ServingEngineTest {
     pool.shutdown();
     assertEquals(threads * 200, served);
     DeploymentInfo info = runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow();
-    assertEquals(3, info.replicaRestarts());
+    assertEquals(0, info.replicaRestarts());
     assertEquals(2, info.replicasUp());
     assertEquals("CLOSED", info.breakerState());
   }
-
   @Test
-  void breaker_opensAfterRepeatedFailures_failsFast_thenAProbeClosesIt() throws Exception {
+  void breaker_opensAfterRepeatedEngineFailures_failsFast_thenAProbeClosesIt() throws Exception {
     ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.disabled(), 100);
     release.countDown();
+    h.predict(new float[] {1, 0, 0, 0});
+    broken = true;
     for (int i = 0; i < 3; i++) {
-      assertThrows(InferenceException.class,
-          () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+      assertThrows(InferenceException.class, () -> h.predict(new float[] {1, 0, 0, 0}));
     }
     Version v = Version.parse("1.0.0");
     assertEquals("OPEN", runtime.describe("faulty", v).orElseThrow().breakerState());
+    broken = false;
     ModelUnavailableException open = assertThrows(ModelUnavailableException.class,
         () -> h.predict(new float[] {1, 0, 0, 0}));
     assertTrue(open.getMessage().contains("circuit breaker"), open.getMessage());
+    awaitHalfOpen(v);
+    assertArrayEquals(new float[] {2, 1, 1, 1}, h.predict(new float[] {1, 0, 0, 0}));
+    assertEquals("CLOSED", runtime.describe("faulty", v).orElseThrow().breakerState());
+  }
+
+  private void awaitHalfOpen(Version v) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!runtime.describe("faulty", v).orElseThrow().breakerState().equals("HALF_OPEN")) {
       assertTrue(System.nanoTime() < deadline, "breaker never half-opened");
       Thread.onSpinWait(); // the breaker's own 300 ms timer, not a happens-before stand-in
     }
-    assertArrayEquals(new float[] {2, 1, 1, 1}, h.predict(new float[] {1, 0, 0, 0}));
-    assertEquals("CLOSED", runtime.describe("faulty", v).orElseThrow().breakerState());
+  }
+
+  /** Issue 10, failure 1: a probe cancelled or expired while queued kept the breaker half-open. */
+  @Test
+  void aProbeCancelledOrExpiredWhileQueued_handsTheProbeSlotBack() throws Exception {
+    AtomicLong now = new AtomicLong();
+    CountDownLatch gate2 = new CountDownLatch(1);
+    FloatVectorTranslator inner = Codecs.floatVector(4);
+    Translator<float[], float[]> t = new Translator<>() {
+      @Override
+      public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
+        if (input[0] == GATE) {
+          entered.countDown();
+          if (!release.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the test never released its gate");
+          }
+        } else if (input[0] == GATE + 1) {
+          if (!gate2.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the test never released its gate");
+          }
+        } else if (broken) {
+          throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
+        }
+        return inner.processInput(ctx, input);
+      }
+
+      @Override
+      public float[] processOutput(TranslatorContext ctx, NDList list) {
+        return inner.processOutput(ctx, list);
+      }
+    };
+    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+        .ticker(now::get).build()) {
+      rt.deploy(Models.fixture("faulty", "1.0.0").translator(t).warmup(new float[4])
+          .failurePolicy(FailurePolicy.ofDefaults().withBreaker(1, Duration.ofSeconds(5))
+              .withRestartBackoff(Duration.ZERO, Duration.ZERO)).build());
+      Version v = Version.parse("1.0.0");
+      ModelHandle<float[], float[]> h = rt.handle("faulty", "1.0.0", float[].class, float[].class);
+      // The single worker: a held call, then an engine failure that opens the breaker, then a
+      // second held call, all admitted while the breaker was closed.
+      CompletableFuture<float[]> first = h.predictAsync(new float[] {GATE, 0, 0, 0});
+      assertTrue(entered.await(10, TimeUnit.SECONDS));
+      CompletableFuture<float[]> failing = h.predictAsync(new float[] {1, 0, 0, 0});
+      CompletableFuture<float[]> second = h.predictAsync(new float[] {GATE + 1, 0, 0, 0});
+      broken = true;
+      release.countDown();
+      assertInstanceOf(InferenceException.class, failure(failing));
+      broken = false;
+      assertEquals("OPEN", rt.describe("faulty", v).orElseThrow().breakerState());
+      now.addAndGet(Duration.ofSeconds(5).toNanos()); // half-open, without sleeping
+
+      // The probe slot goes to a call that is cancelled while it waits behind the second one...
+      CompletableFuture<float[]> probe = h.predictAsync(new float[] {2, 0, 0, 0});
+      assertTrue(probe.cancel(true));
+      // ... and then to one whose deadline fires while it waits.
+      CompletableFuture<float[]> expiring = admitted(h, CallOptions.builder()
+          .timeout(Duration.ofMillis(20)).build());
+      assertInstanceOf(DeadlineExceededException.class, failure(expiring));
+      // Each handed the slot back, so the next call is admitted as the probe.
+      CompletableFuture<float[]> next = admitted(h, CallOptions.DEFAULT);
+      gate2.countDown();
+      assertEquals(GATE + 2, second.join()[0]);
+      assertArrayEquals(new float[] {4, 1, 1, 1}, next.join());
+      assertEquals(GATE + 1, first.join()[0]);
+      assertEquals("CLOSED", rt.describe("faulty", v).orElseThrow().breakerState());
+    }
+  }
+
+  /** A call admitted as the half-open probe; the slot may take a moment to come back. */
+  private static CompletableFuture<float[]> admitted(ModelHandle<float[], float[]> h,
+      CallOptions options) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      CompletableFuture<float[]> f = h.predictAsync(new float[] {3, 0, 0, 0}, options);
+      if (!f.isCompletedExceptionally()) {
+        return f;
+      }
+      Throwable refused = failure(f);
+      assertInstanceOf(ModelUnavailableException.class, refused);
+      assertTrue(System.nanoTime() < until, "the probe slot was never handed back: "
+          + refused.getMessage());
+      Thread.onSpinWait(); // the cancelled call's completion runs on another thread
+    }
+  }
+
+  /**
+   * Issue 10, failure 5: with batching on, calls were computed after their deadline because it
+   * was checked when their batch started, not against when it would end.
+   */
+  @Test
+  void batched_aCallThatCannotFinishBeforeItsDeadline_isNeverComputed() throws Exception {
+    List<Float> translated = new CopyOnWriteArrayList<>();
+    FloatVectorTranslator inner = Codecs.floatVector(4);
+    Translator<float[], float[]> slow = new Translator<>() {
+      @Override
+      public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
+        translated.add(input[0]);
+        if (input[0] == GATE) {
+          entered.countDown();
+        }
+        Thread.sleep(150); // a translator that takes 150 ms per batch member
+        return inner.processInput(ctx, input);
+      }
+
+      @Override
+      public float[] processOutput(TranslatorContext ctx, NDList list) {
+        return inner.processOutput(ctx, list);
+      }
+
+      @Override
+      public Batchifier getBatchifier() {
+        return Batchifier.STACK;
+      }
+    };
+    runtime.deploy(Models.fixture("faulty", "1.0.0").translator(slow)
+        .batching(BatchingPolicy.of(4, Duration.ZERO)).build());
+    ModelHandle<float[], float[]> h = runtime.handle("faulty", "1.0.0", float[].class, float[].class);
+    for (int i = 0; i < 2; i++) { // teaches the batcher what a batch costs
+      h.predictAsync(new float[] {i, 0, 0, 0}).join();
+    }
+    CompletableFuture<float[]> running = h.predictAsync(new float[] {GATE, 0, 0, 0});
+    assertTrue(entered.await(10, TimeUnit.SECONDS));
+    // Starts ~150 ms from now with ~100 ms left: it could only finish late.
+    CompletableFuture<float[]> doomed = h.predictAsync(new float[] {9, 0, 0, 0},
+        CallOptions.builder().timeout(Duration.ofMillis(250)).build());
+    assertInstanceOf(DeadlineExceededException.class, failure(doomed));
+    running.join();
+    assertTrue(translated.stream().noneMatch(x -> x == 9f), "computed past its deadline");
+    InferenceEvent ev = awaitEvent(Outcome.DEADLINE_EXCEEDED);
+    assertEquals(0, ev.inferenceNanos());
+  }
+
+  /**
+   * Issue 10, failure 5: deadlines reached callers late when the deadline thread also ran the
+   * listeners of every expired call; a slow metering sink delayed every later deadline.
+   */
+  @Test
+  void deadlines_fireOnTime_evenWhenAListenerIsSlow() throws Exception {
+    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+        .listener(e -> {
+          if (e.outcome() == Outcome.DEADLINE_EXCEEDED) {
+            try {
+              Thread.sleep(300); // a listener writing to a slow disk
+            } catch (InterruptedException ie) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        }).build()) {
+      rt.deploy(Models.fixture("echo", "1.0.0").translator(gated()).build());
+      ModelHandle<float[], float[]> h = rt.handle("echo", "1.0.0", float[].class, float[].class);
+      holdWorker(h);
+      List<CompletableFuture<float[]>> calls = new ArrayList<>();
+      List<Long> deadlines = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        deadlines.add(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
+        calls.add(h.predictAsync(new float[] {i, 0, 0, 0},
+            CallOptions.builder().timeout(Duration.ofMillis(100)).build()));
+      }
+      long worstLateMs = 0;
+      for (int i = 0; i < calls.size(); i++) {
+        assertInstanceOf(DeadlineExceededException.class, failure(calls.get(i)));
+        worstLateMs = Math.max(worstLateMs,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deadlines.get(i)));
+      }
+      assertTrue(worstLateMs < 250, "a deadline reached its caller " + worstLateMs + " ms late");
+      release.countDown();
+    }
+  }
+
+  /**
+   * maxDelay: a worker waits for more requests only while the arrivals during its last engine
+   * call predict more within the delay. A lone caller, who cannot send again before it is
+   * answered, never waits.
+   */
+  @Test
+  void maxDelay_waitsForArrivalsItExpects_butALoneCallerNeverWaits() throws Exception {
+    ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ofSeconds(1))
+        .withDeployCheck(false), 100);
+    long start = System.nanoTime();
+    for (int i = 0; i < 20; i++) { // queued calls (async), one at a time
+      assertEquals(1f, h.predictAsync(new float[] {i, 0, 0, 0}).get(10, TimeUnit.SECONDS)[4]);
+    }
+    long loneMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(loneMs < 5_000, "20 lone calls took " + loneMs + " ms with a 1 s maxDelay");
+
+    CompletableFuture<float[]> gate = holdWorker(h); // a long engine call ...
+    List<CompletableFuture<float[]>> early = new ArrayList<>();
+    for (int i = 0; i < 3; i++) { // ... during which 3 requests arrive
+      early.add(h.predictAsync(new float[] {i, 0, 0, 0}));
+    }
+    Thread.sleep(100); // the gate's engine call lasts a while: a rate of 3 per 100+ ms
+    release.countDown();
+    gate.join();
+    Thread.sleep(30); // well inside the expected gap, after the worker took the first 3
+    CompletableFuture<float[]> late = h.predictAsync(new float[] {9, 0, 0, 0});
+    assertEquals(4f, late.get(10, TimeUnit.SECONDS)[4], "the late arrival joined the batch");
+    for (CompletableFuture<float[]> f : early) {
+      assertEquals(4f, f.join()[4]);
+    }
   }
 }

@@ -99,7 +99,7 @@ class VersionRoutingTest {
     List<Future<Integer>> results = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       results.add(pool.submit(() -> {
-        start.await();
+        start.await(30, TimeUnit.SECONDS);
         int calls = 0;
         while (calls < 400) {
           boolean movedBefore = moved.get();
@@ -114,7 +114,7 @@ class VersionRoutingTest {
         return calls;
       }));
     }
-    start.await();
+    start.await(30, TimeUnit.SECONDS);
     while (runtime.deployments().stream().mapToInt(DeploymentInfo::inFlight).sum() == 0) {
       Thread.onSpinWait(); // wait until calls are flowing
     }

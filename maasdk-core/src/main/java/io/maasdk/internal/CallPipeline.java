@@ -9,100 +9,96 @@ import io.maasdk.ModelNotFoundException;
 import io.maasdk.ModelUnavailableException;
 import io.maasdk.OverloadedException;
 import io.maasdk.Prediction;
+import io.maasdk.Ticker;
 import io.maasdk.Version;
 import io.maasdk.spi.CallContext;
 import io.maasdk.spi.CallInterceptor;
-import io.maasdk.spi.InferenceEvent;
 import io.maasdk.spi.InferenceEvent.Outcome;
-import io.maasdk.spi.InferenceListener;
 import io.maasdk.spi.InputValidator;
-import java.time.Clock;
 import java.util.List;
-import java.util.function.BiFunction;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The request path, every stage in order (DESIGN.md):
+ * The request path, every stage in order; each stage is one class:
  *
  * <ol>
- *   <li>interceptors — access control, quotas; may refuse, nothing is queued;
- *   <li>version resolution — pin, range, alias (weighted, sticky by key), latest;
- *   <li>response cache — {@link ResponseCache}, one Caffeine cache per deployed version: hit →
- *       listeners → return (never queued); miss → single flight, the first identical call computes
- *       and the others wait for it;
- *   <li>validation and admission — bad input refused on the caller's thread; bounded queue,
- *       full → {@link OverloadedException} at once; deadline armed;
- *   <li>batcher and replica worker — {@link DeployedVersion}'s workers take batches from the queue
- *       and run them on their own DJL Predictor;
- *   <li>completion — {@link #finish}: listeners (metrics, metering, audit), then the caller's
+ *   <li>interceptors ({@link CallInterceptor}) — access control, quotas; may refuse, nothing is
+ *       queued;
+ *   <li>version resolution ({@link ModelRegistry#resolve}) — pin, range, alias (weighted, sticky
+ *       by key), latest; an alias's fallback version while its primary is failing or draining;
+ *   <li>response cache ({@link ResponseCache}) — hit → listeners → return, never queued; miss →
+ *       single flight: the first identical call leads the computation, the others join it;
+ *   <li>validation and admission ({@link Admission}) — bad input refused on the caller's thread;
+ *       bounded queue, full → {@link OverloadedException} at once; circuit breaker; deadline armed;
+ *   <li>batcher ({@link Batcher}) and replica ({@link Replica}) — a worker per replica forms
+ *       batches and runs them on its own DJL Predictor (or an idle replica runs a lone call on its
+ *       caller's thread);
+ *   <li>completion ({@link Completer}) — listeners (metrics, metering, audit), then the caller's
  *       future.
  * </ol>
+ *
+ * <p>Every asynchronous refusal, whatever its cause (a closed runtime included), comes through the
+ * returned future, never as an exception on the caller's thread.
  */
-public final class CallPipeline {
-  private static final Logger LOG = LoggerFactory.getLogger(CallPipeline.class);
-
+final class CallPipeline {
   private final ModelRegistry registry;
   private final List<CallInterceptor> interceptors;
-  private final List<InferenceListener> listeners;
-  private final Clock clock;
+  private final Completer completer;
+  private final Ticker ticker;
   private final ScheduledExecutorService deadlines;
-  private final ResponseCache responseCache = new ResponseCache();
-  /** The device a cache hit reports. */
-  static final String CACHE_DEVICE = "cache";
+  final ResponseCache responseCache = new ResponseCache();
 
-  CallPipeline(
-      ModelRegistry registry,
-      List<CallInterceptor> interceptors,
-      List<InferenceListener> listeners,
-      Clock clock) {
+  CallPipeline(ModelRegistry registry, List<CallInterceptor> interceptors, Completer completer,
+      Ticker ticker) {
     this.registry = registry;
     this.interceptors = List.copyOf(interceptors);
-    this.listeners = List.copyOf(listeners);
-    this.clock = clock;
-    ScheduledThreadPoolExecutor timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, "maasdk-deadlines");
-              t.setDaemon(true);
-              return t;
-            });
+    this.completer = completer;
+    this.ticker = ticker;
+    responseCache.ticker(ticker);
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "maasdk-deadlines");
+      t.setDaemon(true);
+      return t;
+    });
     timer.setRemoveOnCancelPolicy(true);
     this.deadlines = timer;
   }
 
-  /** Runs one call down the path; the future completes with the result or a MaasdkException. */
-  <I, O> CompletableFuture<Prediction<O>> call(HandleImpl<I, O> handle, I input, CallOptions opts) {
-    return call(handle, input, opts, false);
-  }
-
   /**
-   * As {@link #call(HandleImpl, Object, CallOptions)}; {@code sync} says the caller will block on
-   * the future at once, so the call may run on the caller's thread when a replica is idle.
+   * Runs one call down the path; the future completes with the result or a MaasdkException.
+   * {@code sync} says the caller will block on the future at once, so the call may run on the
+   * caller's thread when a replica is idle.
    */
   <I, O> CompletableFuture<Prediction<O>> call(
       HandleImpl<I, O> handle, I input, CallOptions opts, boolean sync) {
+    try {
+      return start(handle, input, opts, sync);
+    } catch (RuntimeException e) { // e.g. the runtime closed under us: still through the future
+      return CompletableFuture.failedFuture(e instanceof MaasdkException ? e
+          : new MaasdkException(handle.modelName(), null,
+              "call to " + handle.modelName() + " failed: " + e, e));
+    }
+  }
+
+  private <I, O> CompletableFuture<Prediction<O>> start(
+      HandleImpl<I, O> handle, I input, CallOptions opts, boolean sync) {
     // The clock is read only for a call with a timeout: a cache hit without one never touches it.
-    long deadline =
-        opts.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + opts.timeout().toNanos();
+    long deadline = opts.timeout() == null ? Long.MAX_VALUE
+        : ticker.read() + opts.timeout().toNanos();
     String model = handle.modelName();
     if (!handle.inputType().isInstance(input)) {
-      InvalidInputException e =
-          new InvalidInputException(
-              model, null,
-              "model " + model + " takes " + handle.inputType().getSimpleName() + ", got "
-                  + (input == null ? "null" : input.getClass().getSimpleName()));
-      return input == null ? CompletableFuture.failedFuture(e) : refuse(model, null, input, opts, Outcome.INVALID_INPUT, e);
+      InvalidInputException e = new InvalidInputException(model, null,
+          "model " + model + " takes " + handle.inputType().getSimpleName() + ", got "
+              + (input == null ? "null" : input.getClass().getSimpleName()));
+      return input == null ? CompletableFuture.failedFuture(e)
+          : completer.refuse(model, null, input, opts, Outcome.INVALID_INPUT, e);
     }
 
     // 1. Interceptors: may refuse before anything is resolved or queued.
@@ -112,9 +108,8 @@ public final class CallPipeline {
         interceptor.beforeCall(ctx);
       }
     } catch (MaasdkException e) {
-      return refuse(model, null, input, opts, Outcome.REFUSED, e);
+      return completer.refuse(model, null, input, opts, Outcome.REFUSED, e);
     }
-
     return route(handle, input, opts, deadline, 0, sync);
   }
 
@@ -125,18 +120,19 @@ public final class CallPipeline {
     // 2. Version resolution; a version that starts draining between resolution and admission is
     //    resolved again, so an alias move never fails a call.
     for (int attempt = 0; ; attempt++) {
-      DeployedVersion<I, O> target;
+      Deployment<I, O> target;
       try {
         target = registry.resolve(handle, opts);
       } catch (ModelNotFoundException e) {
-        return refuse(model, null, input, opts, Outcome.NOT_FOUND, e);
+        return completer.refuse(model, null, input, opts, Outcome.NOT_FOUND, e);
+      } catch (MaasdkException e) {
+        return completer.refuse(model, null, input, opts, Outcome.UNAVAILABLE, e);
       }
       Version version = target.version();
 
-      // 3. Response cache, keyed by the resolved version (its own cache), the input's fingerprint
-      //    and, when isolated, the tenant. Hit → listeners → return, never queued. Miss → single
-      //    flight: the first caller computes below; identical calls meanwhile wait for its answer.
-      CompletableFuture<Object> flight = null;
+      // 3. Response cache: the resolved version's own cache, the input's fingerprint and, when
+      //    isolated, the tenant. A hit returns at once; a miss leads or joins a computation.
+      ResponseCache.Flight flight = null;
       if (target.spec.cachePolicy().enabled()) {
         ResponseCache.VersionCache vc = handle.lastCache; // no map lookup while it stays valid
         if (vc == null || vc.dv != target || vc.dropped) {
@@ -145,27 +141,16 @@ public final class CallPipeline {
         }
         Object key = vc == null ? null : vc.key(input, opts.tenant());
         if (key != null) {
-          // Fast path for a hit: a plain map read (no loader, no allocation); counted by hand,
-          // because Map.get records no statistics and a miss is recorded by get() below.
-          CompletableFuture<Object> present = vc.cache.asMap().get(key);
-          if (present != null && present.isDone() && !present.isCompletedExceptionally()) {
-            vc.stats.recordHits(1);
-            return hit(model, version, input, opts, present.join());
+          Object found = vc.lookup(key);
+          if (found instanceof ResponseCache.Flight lead) {
+            flight = lead;
+          } else if (found instanceof ResponseCache.Joined joined) {
+            return join(handle, version, input, opts, deadline, retries, joined.flight());
+          } else {
+            @SuppressWarnings("unchecked")
+            O output = (O) ResponseCache.copy(found);
+            return completer.hit(model, version, input, opts, output);
           }
-          Flight leader = new Flight();
-          CompletableFuture<Object> entry = vc.cache.get(key, leader);
-          if (leader.promise == null && entry.isCompletedExceptionally()) {
-            // A failure Caffeine is about to drop: failures are never served, so compute again.
-            vc.cache.asMap().remove(key, entry);
-            entry = vc.cache.get(key, leader);
-          }
-          if (leader.promise == null) {
-            if (entry.isDone() && !entry.isCompletedExceptionally()) {
-              return hit(model, version, input, opts, entry.join());
-            }
-            return join(handle, version, input, opts, deadline, retries, entry);
-          }
-          flight = leader.promise;
         }
       }
 
@@ -173,7 +158,7 @@ public final class CallPipeline {
       InputValidator<I> validator = target.spec.validator();
       String problem = validator == null ? null : validator.problem(input);
       if (problem != null) {
-        return fail(flight, refuse(model, version, input, opts, Outcome.INVALID_INPUT,
+        return lead(flight, completer.refuse(model, version, input, opts, Outcome.INVALID_INPUT,
             new InvalidInputException(model, version,
                 "invalid input for " + model + "@" + version + ": " + problem)));
       }
@@ -187,86 +172,53 @@ public final class CallPipeline {
           target.admit(request);
         }
       } catch (OverloadedException e) {
-        return fail(flight, refuse(model, version, input, opts, Outcome.OVERLOADED, e));
+        return lead(flight, completer.refuse(model, version, input, opts, Outcome.OVERLOADED, e));
       } catch (ModelUnavailableException e) {
         if (attempt < 3 && !target.accepting()) { // draining: the alias may have moved on
           if (flight != null) {
-            flight.completeExceptionally(e); // its waiters re-resolve too
+            flight.fail(e); // its waiters resolve again too
           }
           continue;
         }
-        return fail(flight, refuse(model, version, input, opts, Outcome.UNAVAILABLE, e));
+        return lead(flight, completer.refuse(model, version, input, opts, Outcome.UNAVAILABLE,
+            e));
       }
       if (deadline != Long.MAX_VALUE && !ranInline) {
-        armDeadline(target, request, deadline - System.nanoTime());
+        armDeadline(target, request, deadline);
       }
-      // 5. The version's workers take it from here and call finish().
-      return flight == null ? request.future : settle(request, flight);
-    }
-  }
-
-  /** Caffeine's loader for a missing key: records that this call leads the computation. */
-  private static final class Flight
-      implements BiFunction<Object, Executor, CompletableFuture<Object>> {
-    @Nullable CompletableFuture<Object> promise;
-
-    @Override
-    public CompletableFuture<Object> apply(Object key, Executor executor) {
-      promise = new CompletableFuture<>();
-      return promise;
+      // 5. The version's batcher and replica take it from here; the completer ends it.
+      return lead(flight, request.future);
     }
   }
 
   /**
-   * A cache hit: one SUCCESS event with cacheHit, then the answer (a copy of arrays). With no
-   * listener registered there is nobody to tell, so neither the clock nor an event is touched.
+   * The leader's result also settles its flight: the cache gets the answer (or loses the entry on
+   * failure, which all waiters then receive) before the caller's future completes, so a caller
+   * that got an answer finds it cached on its next call. Cancelling what the caller holds reaches
+   * the queued request.
    */
-  private <O> CompletableFuture<Prediction<O>> hit(
-      String model, Version version, Object input, CallOptions opts, Object cached) {
-    @SuppressWarnings("unchecked")
-    O output = (O) ResponseCache.copy(cached);
-    if (!listeners.isEmpty()) {
-      emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, CACHE_DEVICE, input,
-          output, 0, 0, 0, true, Outcome.SUCCESS, null));
+  private static <O> CompletableFuture<Prediction<O>> lead(
+      ResponseCache.@Nullable Flight flight, CompletableFuture<Prediction<O>> result) {
+    if (flight == null) {
+      return result;
     }
-    return CompletableFuture.completedFuture(
-        new Prediction<>(output, model, version, CACHE_DEVICE, true));
-  }
-
-  /**
-   * The leader's result also settles the flight: the cache gets the answer (or loses the entry on
-   * failure, which all waiters then receive) before the caller's future completes, so a caller that
-   * got an answer finds it cached on its next call.
-   */
-  private <I, O> CompletableFuture<Prediction<O>> settle(
-      Request<I, O> request, CompletableFuture<Object> flight) {
     CompletableFuture<Prediction<O>> caller = new CompletableFuture<>();
-    request.future.whenComplete(
-        (p, e) -> {
-          if (e == null) {
-            flight.complete(ResponseCache.copy(p.output()));
-            caller.complete(p);
-          } else {
-            flight.completeExceptionally(e);
-            caller.completeExceptionally(e);
-          }
-        });
-    // Cancelling what the caller holds must reach the queued request.
-    caller.whenComplete(
-        (p, e) -> {
-          if (caller.isCancelled()) {
-            request.future.cancel(false);
-          }
-        });
+    result.whenComplete((p, e) -> {
+      if (e == null) {
+        flight.succeed(p.output());
+        caller.complete(p);
+      } else {
+        Throwable cause = unwrap(e);
+        flight.fail(cause);
+        caller.completeExceptionally(cause);
+      }
+    });
+    caller.whenComplete((p, e) -> {
+      if (caller.isCancelled()) {
+        result.cancel(false);
+      }
+    });
     return caller;
-  }
-
-  private static <O> CompletableFuture<Prediction<O>> fail(
-      @Nullable CompletableFuture<Object> flight, CompletableFuture<Prediction<O>> refused) {
-    if (flight != null) {
-      refused.whenComplete((p, e) -> flight.completeExceptionally(e));
-    }
-    return refused;
   }
 
   /**
@@ -281,46 +233,43 @@ public final class CallPipeline {
     String model = handle.modelName();
     CompletableFuture<Prediction<O>> caller = new CompletableFuture<>();
     if (deadline != Long.MAX_VALUE) {
-      ScheduledFuture<?> timer =
-          deadlines.schedule(
-              () -> caller.completeExceptionally(new DeadlineExceededException(model, version,
-                  "call to " + model + "@" + version + " did not finish within its timeout of "
-                      + opts.timeout() + " while waiting for an identical call in flight.")),
-              Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      ScheduledFuture<?> timer = deadlines.schedule(
+          () -> caller.completeExceptionally(new DeadlineExceededException(model, version,
+              "call to " + model + "@" + version + " did not finish within its timeout of "
+                  + opts.timeout() + " while waiting for an identical call in flight.")),
+          Math.max(0, deadline - ticker.read()), TimeUnit.NANOSECONDS);
       caller.whenComplete((v, e) -> timer.cancel(false));
     }
-    entry.whenComplete(
-        (value, error) -> {
-          if (caller.isDone()) {
-            Outcome gone = caller.isCancelled() ? Outcome.CANCELLED : Outcome.DEADLINE_EXCEEDED;
-            emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input,
-                null, 0, 0, 0, false, gone, null));
-            return;
+    entry.whenComplete((value, error) -> {
+      if (caller.isDone()) {
+        Outcome gone = caller.isCancelled() ? Outcome.CANCELLED : Outcome.DEADLINE_EXCEEDED;
+        completer.waiterEnded(model, version, input, opts, gone, null);
+        return;
+      }
+      if (error == null && value != null && !(value instanceof ResponseCache.Failed)) {
+        @SuppressWarnings("unchecked")
+        O output = (O) ResponseCache.copy(value);
+        completer.hit(model, version, input, opts, output).thenAccept(caller::complete);
+        return;
+      }
+      Throwable cause = value instanceof ResponseCache.Failed f ? f.error()
+          : error != null ? unwrap(error)
+          : new InferenceException(model, version, model + "@" + version + " produced no output");
+      if (retries < 3 && (cause instanceof CancellationException
+          || cause instanceof DeadlineExceededException
+          || cause instanceof ModelUnavailableException)) {
+        route(handle, input, opts, deadline, retries + 1, false).whenComplete((p, e) -> {
+          if (e == null) {
+            caller.complete(p);
+          } else {
+            caller.completeExceptionally(unwrap(e));
           }
-          if (error == null && value != null) {
-            CallPipeline.this.<O>hit(model, version, input, opts, value)
-                .thenAccept(caller::complete);
-            return;
-          }
-          Throwable cause = error == null ? new InferenceException(model, version,
-              model + "@" + version + " produced no output") : unwrap(error);
-          if (retries < 3 && (cause instanceof CancellationException
-              || cause instanceof DeadlineExceededException
-              || cause instanceof ModelUnavailableException)) {
-            route(handle, input, opts, deadline, retries + 1, false)
-                .whenComplete((p, e) -> {
-                  if (e == null) {
-                    caller.complete(p);
-                  } else {
-                    caller.completeExceptionally(unwrap(e));
-                  }
-                });
-            return;
-          }
-          emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input,
-              null, 0, 0, 0, false, outcomeOf(cause), cause));
-          caller.completeExceptionally(cause);
         });
+        return;
+      }
+      completer.waiterEnded(model, version, input, opts, outcomeOf(cause), cause);
+      caller.completeExceptionally(cause);
+    });
     return caller;
   }
 
@@ -346,78 +295,20 @@ public final class CallPipeline {
     return Outcome.FAILED;
   }
 
-  private <I, O> void armDeadline(DeployedVersion<I, O> target, Request<I, O> r, long inNanos) {
-    ScheduledFuture<?> timer =
-        deadlines.schedule(
-            () ->
-                r.future.completeExceptionally(
-                    new DeadlineExceededException(
-                        target.spec.name(),
-                        target.version(),
-                        "call to " + target.spec.name() + "@" + target.version()
-                            + " did not finish within its timeout of " + r.options.timeout()
-                            + " (queue depth " + target.queueDepth() + "). Raise the timeout,"
-                            + " add replicas or enable batching.")),
-            Math.max(0, inNanos),
-            TimeUnit.NANOSECONDS);
-    r.future.whenComplete((v, e) -> timer.cancel(false));
-  }
-
   /**
-   * 6. Completion: exactly once per admitted request. Tells the listeners, then completes the
-   * caller's future. If the caller already gave up (cancelled, or its deadline fired), the event
-   * says so and no result is delivered.
+   * The deadline's timer: it only completes the caller's future, at the deadline; the request then
+   * leaves the queue and its event is told on the completions thread ({@link Deployment#admit}).
    */
-  <I, O> void finish(
-      DeployedVersion<I, O> dv,
-      Request<I, O> r,
-      Outcome outcome,
-      @Nullable O output,
-      @Nullable String device,
-      long queueWaitNanos,
-      long inferenceNanos,
-      int batchSize,
-      @Nullable MaasdkException error) {
-    try {
-      if (r.future.isDone()) {
-        outcome = r.future.isCancelled() ? Outcome.CANCELLED : Outcome.DEADLINE_EXCEEDED;
-        output = null;
-      }
-      emit(new InferenceEvent(
-          clock.instant(), r.options.tenant(), dv.spec.name(), dv.version(), device, r.input,
-          output, queueWaitNanos, inferenceNanos, batchSize, false, outcome, error));
-      if (outcome == Outcome.SUCCESS && output != null) {
-        r.future.complete(new Prediction<>(output, dv.spec.name(), dv.version(),
-            device == null ? "unknown" : device, false));
-      } else if (error != null) {
-        r.future.completeExceptionally(error);
-      }
-    } finally {
-      dv.released();
-    }
-  }
-
-  private <O> CompletableFuture<Prediction<O>> refuse(
-      String model, @Nullable Version version, Object input, CallOptions opts, Outcome outcome,
-      MaasdkException e) {
-    emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
-        0, false, outcome, e));
-    return CompletableFuture.failedFuture(e);
-  }
-
-  private void emit(InferenceEvent event) {
-    for (InferenceListener l : listeners) {
-      try {
-        l.onEvent(event);
-      } catch (RuntimeException ex) {
-        LOG.warn("InferenceListener {} threw; ignored", l.getClass().getName(), ex);
-      }
-    }
-  }
-
-  /** The runtime's response cache (ModelRuntime reaches it through its registry). */
-  public static ResponseCache responseCache(ModelRegistry registry) {
-    return registry.pipeline().responseCache;
+  private <I, O> void armDeadline(Deployment<I, O> target, Request<I, O> r, long deadline) {
+    ScheduledFuture<?> timer = deadlines.schedule(
+        () -> r.future.completeExceptionally(new DeadlineExceededException(
+            target.spec.name(), target.version(),
+            "call to " + target.spec.name() + "@" + target.version()
+                + " did not finish within its timeout of " + r.options.timeout()
+                + " (queue depth " + target.queueDepth() + "). Raise the timeout,"
+                + " add replicas or enable batching.")),
+        Math.max(0, deadline - ticker.read()), TimeUnit.NANOSECONDS);
+    r.future.whenComplete((v, e) -> timer.cancel(false));
   }
 
   void close() {

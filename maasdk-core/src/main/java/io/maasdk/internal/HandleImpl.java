@@ -88,7 +88,7 @@ final class HandleImpl<I, O> implements ModelHandle<I, O> {
   @Override
   public CompletableFuture<Prediction<O>> predictDetailedAsync(I input, CallOptions options) {
     Objects.requireNonNull(options, "options");
-    return registry.pipeline().call(this, input, options);
+    return registry.pipeline().call(this, input, options, false);
   }
 
   @Override

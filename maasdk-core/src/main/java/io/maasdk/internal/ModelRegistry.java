@@ -10,6 +10,7 @@ import io.maasdk.ModelHandle;
 import io.maasdk.ModelNotFoundException;
 import io.maasdk.ModelSpec;
 import io.maasdk.Placement;
+import io.maasdk.Ticker;
 import io.maasdk.Version;
 import io.maasdk.VersionSelector;
 import io.maasdk.spi.CallInterceptor;
@@ -51,6 +52,8 @@ public final class ModelRegistry implements AutoCloseable {
   private final String defaultEngine;
   private final long drainNanos;
   private final Clock clock;
+  private final Ticker ticker;
+  private final Completer completer;
   private final CallPipeline pipeline;
   private volatile boolean closed;
 
@@ -60,24 +63,32 @@ public final class ModelRegistry implements AutoCloseable {
       List<InferenceListener> listeners,
       String defaultEngine,
       long drainNanos,
-      Clock clock) {
+      Clock clock,
+      Ticker ticker) {
     this.inventory = inventory;
     this.interceptors = List.copyOf(interceptors);
     this.defaultEngine = defaultEngine;
     this.drainNanos = drainNanos;
     this.clock = clock;
-    this.pipeline = new CallPipeline(this, interceptors, listeners, clock);
+    this.ticker = ticker;
+    this.completer = new Completer(listeners, clock);
+    this.pipeline = new CallPipeline(this, interceptors, completer, ticker);
   }
 
   CallPipeline pipeline() {
     return pipeline;
   }
 
+  /** The runtime's response cache (ModelRuntime reaches it for statistics and invalidation). */
+  public ResponseCache responseCache() {
+    return pipeline.responseCache;
+  }
+
   /** Per model: its types, deployed versions, and aliases. */
   private static final class ModelEntry {
     final Class<?> inputType;
     final Class<?> outputType;
-    final NavigableMap<Version, DeployedVersion<?, ?>> versions = new ConcurrentSkipListMap<>();
+    final NavigableMap<Version, Deployment<?, ?>> versions = new ConcurrentSkipListMap<>();
     /** alias → current target; replaced whole on every move. */
     final Map<String, AliasTarget> aliases = new ConcurrentHashMap<>();
     /** alias → targets it had, oldest first, current last (the rollback stack). */
@@ -128,7 +139,7 @@ public final class ModelRegistry implements AutoCloseable {
         Placer.place(spec.name(), spec.version(), spec.replicas(), spec.devicePolicy(),
             inventory.gpus());
     // Loaded and warmed before it becomes visible: no call can reach a cold version.
-    DeployedVersion<I, O> dv = new DeployedVersion<>(spec, engine, placements, pipeline);
+    Deployment<I, O> dv = new Deployment<>(spec, engine, placements, completer, ticker);
     models
         .computeIfAbsent(spec.name(), n -> new ModelEntry(spec.inputType(), spec.outputType()))
         .versions
@@ -151,7 +162,7 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   private void undeployGuarded(String model, Version version) {
-    DeployedVersion<?, ?> dv;
+    Deployment<?, ?> dv;
     synchronized (this) {
       ModelEntry entry = entry(model);
       dv = entry.versions.get(version);
@@ -197,7 +208,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
     // Outside the lock: in-flight calls finish, then native memory is freed.
     dv.drainAndClose(drainNanos, "undeployed");
-    CallPipeline.responseCache(this).drop(dv); // its cached answers go with it
+    pipeline.responseCache.drop(dv); // its cached answers go with it
     LOG.info("undeployed {}@{}", model, version);
   }
 
@@ -217,7 +228,7 @@ public final class ModelRegistry implements AutoCloseable {
   private void setAliasGuarded(String model, String alias, AliasTarget target) {
     ModelEntry entry = entry(model);
     for (Version v : target.weights().keySet()) {
-      DeployedVersion<?, ?> dv = entry.versions.get(v);
+      Deployment<?, ?> dv = entry.versions.get(v);
       if (dv == null || !dv.accepting()) {
         throw new DeploymentConflictException(model, v,
             "cannot point alias '" + alias + "' of " + model + " at " + v
@@ -336,7 +347,7 @@ public final class ModelRegistry implements AutoCloseable {
 
   /** Resolution: the deployed version a call through {@code h} with {@code opts} goes to. */
   @SuppressWarnings("unchecked")
-  <I, O> DeployedVersion<I, O> resolve(HandleImpl<I, O> h, CallOptions opts) {
+  <I, O> Deployment<I, O> resolve(HandleImpl<I, O> h, CallOptions opts) {
     ModelEntry entry = entry(h.modelName());
     VersionSelector s = h.selector();
     Version v;
@@ -355,11 +366,11 @@ public final class ModelRegistry implements AutoCloseable {
       v = entry.versions.descendingKeySet().stream().filter(x -> !x.isPreRelease()).findFirst()
           .orElseThrow(() -> notFound(h.modelName(), "a released version"));
     }
-    DeployedVersion<?, ?> dv = entry.versions.get(v);
+    Deployment<?, ?> dv = entry.versions.get(v);
     if (dv == null) {
       throw notFound(h.modelName(), "version " + v + " (selected by " + s + ")");
     }
-    return (DeployedVersion<I, O>) dv;
+    return (Deployment<I, O>) dv;
   }
 
   /** A point in [0,1) fixed by the routing key (sticky), or random when there is none. */
@@ -388,7 +399,7 @@ public final class ModelRegistry implements AutoCloseable {
       if (e == null) {
         continue;
       }
-      for (DeployedVersion<?, ?> dv : e.versions.values()) {
+      for (Deployment<?, ?> dv : e.versions.values()) {
         out.add(info(name, e, dv));
       }
     }
@@ -397,11 +408,11 @@ public final class ModelRegistry implements AutoCloseable {
 
   public Optional<DeploymentInfo> describe(String model, Version version) {
     ModelEntry e = models.get(model);
-    DeployedVersion<?, ?> dv = e == null ? null : e.versions.get(version);
+    Deployment<?, ?> dv = e == null ? null : e.versions.get(version);
     return dv == null ? Optional.empty() : Optional.of(info(model, e, dv));
   }
 
-  private static DeploymentInfo info(String name, ModelEntry e, DeployedVersion<?, ?> dv) {
+  private static DeploymentInfo info(String name, ModelEntry e, Deployment<?, ?> dv) {
     List<String> aliases = new ArrayList<>();
     e.aliases.forEach((a, t) -> {
       if (t.includes(dv.version())) {
@@ -447,7 +458,7 @@ public final class ModelRegistry implements AutoCloseable {
   /** Stops admitting everywhere, drains every version, frees native memory, stops threads. */
   @Override
   public void close() {
-    List<DeployedVersion<?, ?>> all = new ArrayList<>();
+    List<Deployment<?, ?>> all = new ArrayList<>();
     synchronized (this) {
       if (closed) {
         return;
@@ -456,9 +467,10 @@ public final class ModelRegistry implements AutoCloseable {
       models.values().forEach(e -> all.addAll(e.versions.values()));
       models.clear();
     }
-    for (DeployedVersion<?, ?> dv : all) {
+    for (Deployment<?, ?> dv : all) {
       dv.drainAndClose(drainNanos, "the runtime closed");
     }
     pipeline.close();
+    completer.close();
   }
 }

@@ -4,15 +4,22 @@ import io.maasdk.CallOptions;
 import io.maasdk.Prediction;
 import java.util.concurrent.CompletableFuture;
 
-/** One admitted call on its way through a version's queue to a worker. */
+/**
+ * One admitted call on its way through a version's queue to a replica. It leaves the queue exactly
+ * once (a batcher takes it, or the cancel/deadline path or a drain removes it: the queue's lock
+ * decides), and whoever took it ends it exactly once with a {@link Completion}.
+ */
 final class Request<I, O> {
   final I input;
   final CallOptions options;
-  /** Absolute {@link System#nanoTime()} deadline, or {@link Long#MAX_VALUE} for none. */
+  /** Absolute {@link io.maasdk.Ticker} deadline, or {@link Long#MAX_VALUE} for none. */
   final long deadlineNanos;
 
   final CompletableFuture<Prediction<O>> future = new CompletableFuture<>();
+  /** When admission queued it (ticker nanos). Written before it becomes visible to a batcher. */
   long enqueuedNanos;
+  /** Whether it holds the circuit breaker's half-open probe slot (set at admission). */
+  boolean probe;
 
   Request(I input, CallOptions options, long deadlineNanos) {
     this.input = input;
@@ -20,8 +27,13 @@ final class Request<I, O> {
     this.deadlineNanos = deadlineNanos;
   }
 
-  boolean expired(long now) {
-    return now - deadlineNanos >= 0 && deadlineNanos != Long.MAX_VALUE;
+  boolean hasDeadline() {
+    return deadlineNanos != Long.MAX_VALUE;
+  }
+
+  /** Whether its deadline passes at or before {@code when}. */
+  boolean expiresBy(long when) {
+    return deadlineNanos != Long.MAX_VALUE && when - deadlineNanos >= 0;
   }
 
   boolean bulk() {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import io.maasdk.Ticker;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class RequestQueue<I, O> {
   private final int capacity;
+  private final Ticker ticker;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
   /** [0] interactive, [1] bulk; tenant → FIFO, iteration order is the round-robin order. */
@@ -27,9 +29,12 @@ final class RequestQueue<I, O> {
 
   private volatile int size; // written under the lock; read without it by spinning workers
   private volatile boolean closed;
+  /** Requests ever offered and accepted; batchers read it to estimate the arrival rate. */
+  private volatile long arrivals;
 
-  RequestQueue(int capacity) {
+  RequestQueue(int capacity, Ticker ticker) {
     this.capacity = capacity;
+    this.ticker = ticker;
   }
 
   int capacity() {
@@ -43,9 +48,10 @@ final class RequestQueue<I, O> {
       if (closed || size >= capacity) {
         return false;
       }
-      r.enqueuedNanos = System.nanoTime();
+      r.enqueuedNanos = ticker.read();
       levels[r.bulk() ? 1 : 0].computeIfAbsent(r.options.tenant(), t -> new ArrayDeque<>()).add(r);
       size++;
+      arrivals++;
       notEmpty.signal();
       return true;
     } finally {
@@ -68,6 +74,31 @@ final class RequestQueue<I, O> {
         left = notEmpty.awaitNanos(left);
       }
       return next();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many requests were ever accepted. */
+  long arrivals() {
+    return arrivals;
+  }
+
+  /**
+   * Waits up to {@code nanos} for the queue to hold a request; {@code true} if it does. Used by a
+   * batcher that holds a partial batch and expects more calls within its batching delay.
+   */
+  boolean awaitWork(long nanos) throws InterruptedException {
+    lock.lockInterruptibly();
+    try {
+      long left = nanos;
+      while (size == 0) {
+        if (closed || left <= 0) {
+          return false;
+        }
+        left = notEmpty.awaitNanos(left);
+      }
+      return true;
     } finally {
       lock.unlock();
     }
@@ -124,12 +155,7 @@ final class RequestQueue<I, O> {
   }
 
   int size() {
-    lock.lock();
-    try {
-      return size;
-    } finally {
-      lock.unlock();
-    }
+    return size;
   }
 
   /** Stops admitting; queued requests stay until drained. Wakes every waiting worker. */

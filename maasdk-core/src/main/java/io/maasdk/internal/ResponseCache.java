@@ -4,10 +4,10 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Policy;
-import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.maasdk.CachePolicy;
 import io.maasdk.CallOptions;
+import io.maasdk.Ticker;
 import io.maasdk.Version;
 import io.maasdk.spi.InputFingerprinter;
 import java.util.ArrayList;
@@ -16,7 +16,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -33,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * entries, dropping a version is O(1) instead of a scan, and the key on the hot path is just the
  * input's fingerprint (plus the tenant), so a hit hashes and compares less. The model name and the
  * <em>resolved</em> version are still part of every key: they select the cache, which belongs to
- * one {@link DeployedVersion} instance, so even a version undeployed and deployed again (perhaps
+ * one {@link Deployment} instance, so even a version undeployed and deployed again (perhaps
  * from other bytes) starts empty.
  *
  * <p>Thread-safe. Cached values are the outputs; in-flight computations are the futures Caffeine
@@ -42,9 +45,9 @@ import org.slf4j.LoggerFactory;
 public final class ResponseCache {
   private static final Logger LOG = LoggerFactory.getLogger(ResponseCache.class);
 
-  private final Map<DeployedVersion<?, ?>, VersionCache> caches = new ConcurrentHashMap<>();
+  private final Map<Deployment<?, ?>, VersionCache> caches = new ConcurrentHashMap<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
-  private volatile Ticker ticker = Ticker.systemTicker();
+  private volatile Ticker ticker = Ticker.system();
   /** Statistics of caches already dropped, so the runtime-wide counters never go backwards. */
   private CacheStats retired = CacheStats.empty();
 
@@ -55,12 +58,12 @@ public final class ResponseCache {
   ResponseCache() {}
 
   /** The time source for TTLs; set before the first cached call (tests inject a fake one). */
-  public void ticker(Ticker ticker) {
+  void ticker(Ticker ticker) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
   }
 
   /** The cache of {@code dv}, created on first use; {@code null} once {@code dv} is draining. */
-  @Nullable VersionCache forVersion(DeployedVersion<?, ?> dv) {
+  @Nullable VersionCache forVersion(Deployment<?, ?> dv) {
     VersionCache c = caches.get(dv);
     if (c != null) {
       return c;
@@ -77,7 +80,7 @@ public final class ResponseCache {
   }
 
   /** Drops every entry of {@code dv} (undeploy). */
-  public void drop(DeployedVersion<?, ?> dv) {
+  public void drop(Deployment<?, ?> dv) {
     VersionCache c = caches.remove(dv);
     if (c != null) {
       c.dropped = true; // handles that remembered it look it up again (and find none)
@@ -114,7 +117,7 @@ public final class ResponseCache {
 
   /** Drops everything (runtime close). */
   void clear() {
-    for (DeployedVersion<?, ?> dv : new ArrayList<>(caches.keySet())) {
+    for (Deployment<?, ?> dv : new ArrayList<>(caches.keySet())) {
       drop(dv);
     }
   }
@@ -194,9 +197,52 @@ public final class ResponseCache {
    */
   record TenantKey(String tenant, Object fingerprint) {}
 
+  /**
+   * A computation this call leads for one key. Its waiters hold {@link #promise}; {@link #succeed}
+   * caches the answer, {@link #fail} removes the entry first and then hands the waiters a {@link
+   * Failed} marker: the cache never completes a future exceptionally, so Caffeine never logs a
+   * failed load with its full traceback (one bad input used to write ~235 lines per call).
+   */
+  static final class Flight implements BiFunction<Object, Executor, CompletableFuture<Object>> {
+    private final VersionCache owner;
+    private final Object key;
+    @Nullable CompletableFuture<Object> promise;
+
+    Flight(VersionCache owner, Object key) {
+      this.owner = owner;
+      this.key = key;
+    }
+
+    @Override
+    public CompletableFuture<Object> apply(Object k, Executor executor) {
+      promise = new CompletableFuture<>();
+      return promise;
+    }
+
+    void succeed(Object output) {
+      promise().complete(copy(output));
+    }
+
+    void fail(Throwable error) {
+      CompletableFuture<Object> p = promise();
+      owner.cache.asMap().remove(key, p);
+      p.complete(new Failed(error));
+    }
+
+    private CompletableFuture<Object> promise() {
+      return Objects.requireNonNull(promise, "not a leader");
+    }
+  }
+
+  /** An identical call's computation in flight, to wait for. */
+  record Joined(CompletableFuture<Object> flight) {}
+
+  /** What a failed flight hands its waiters instead of an exceptional completion. */
+  record Failed(Throwable error) {}
+
   /** One deployed version's cache. */
   final class VersionCache {
-    final DeployedVersion<?, ?> dv;
+    final Deployment<?, ?> dv;
     final CachePolicy policy;
     final AsyncCache<Object, Object> cache;
     /** This cache's statistics; the request path records fast-path hits on it directly. */
@@ -207,13 +253,14 @@ public final class ResponseCache {
     /** Set when {@link #drop} removed this cache: a handle's remembered reference is then stale. */
     volatile boolean dropped;
 
-    VersionCache(DeployedVersion<?, ?> dv, Ticker ticker) {
+    VersionCache(Deployment<?, ?> dv, Ticker ticker) {
       this.dv = dv;
       this.policy = dv.spec.cachePolicy();
       this.custom = policy.fingerprinter();
       this.perTenant = policy.perTenant();
       Caffeine<Object, Object> b =
-          Caffeine.newBuilder().recordStats(() -> stats).ticker(ticker).executor(Runnable::run);
+          Caffeine.newBuilder().recordStats(() -> stats).ticker(ticker::read)
+              .executor(Runnable::run);
       if (policy.maximumWeight() > 0) {
         var weigher = policy.weigher();
         b.maximumWeight(policy.maximumWeight())
@@ -251,6 +298,43 @@ public final class ResponseCache {
       return perTenant && !CallOptions.DEFAULT_TENANT.equals(tenant)
           ? new TenantKey(tenant, fp)
           : fp;
+    }
+
+    /**
+     * Stage 3 for one key: the cached output (a hit, counted), a {@link Flight} this call now leads
+     * (a miss: it computes and settles the flight), or a {@link Joined} flight of an identical call
+     * already computing (single flight: it waits for that answer). A failed computation is never
+     * cached or served.
+     */
+    Object lookup(Object key) {
+      CompletableFuture<Object> present = cache.asMap().get(key);
+      if (present != null && present.isDone()) {
+        Object v = present.getNow(null);
+        if (v != null && !(v instanceof Failed)) {
+          // The common hit: a plain map read (no loader, no allocation); counted by hand, because
+          // Map.get records no statistics.
+          stats.recordHits(1);
+          return v;
+        }
+      }
+      for (int attempt = 0; ; attempt++) {
+        Flight leader = new Flight(this, key);
+        CompletableFuture<Object> entry = cache.get(key, leader);
+        if (leader.promise == entry) {
+          return leader;
+        }
+        if (entry.isDone()) {
+          Object v = entry.getNow(null);
+          if (v != null && !(v instanceof Failed)) {
+            return v;
+          }
+          cache.asMap().remove(key, entry); // a failure its leader has not removed yet
+          if (attempt < 2) {
+            continue;
+          }
+        }
+        return new Joined(entry);
+      }
     }
 
     /** The key's weight; a per-tenant cache weighs the default tenant's bare key as a TenantKey. */

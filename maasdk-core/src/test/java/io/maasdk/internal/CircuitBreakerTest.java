@@ -18,10 +18,10 @@ class CircuitBreakerTest {
     breaker.onSuccess();
     breaker.onFailure();
     breaker.onFailure();
-    assertTrue(breaker.tryAcquire());
+    assertEquals(CircuitBreaker.Permit.PASS, breaker.tryAcquire());
     breaker.onFailure();
     assertEquals(CircuitBreaker.State.OPEN, breaker.state());
-    assertFalse(breaker.tryAcquire());
+    assertEquals(CircuitBreaker.Permit.REFUSED, breaker.tryAcquire());
     assertEquals(1_000, breaker.retryInNanos());
   }
 
@@ -32,17 +32,19 @@ class CircuitBreakerTest {
     }
     now.addAndGet(1_000);
     assertEquals(CircuitBreaker.State.HALF_OPEN, breaker.state());
-    assertTrue(breaker.tryAcquire());
-    assertFalse(breaker.tryAcquire(), "only one probe");
+    assertEquals(CircuitBreaker.Permit.PROBE, breaker.tryAcquire());
+    assertEquals(CircuitBreaker.Permit.REFUSED, breaker.tryAcquire(), "only one probe");
     breaker.onFailure();
     assertEquals(CircuitBreaker.State.OPEN, breaker.state());
     now.addAndGet(1_000);
-    assertTrue(breaker.tryAcquire());
-    breaker.onIgnored(); // the probe expired unrun: another may go
-    assertTrue(breaker.tryAcquire());
+    assertEquals(CircuitBreaker.Permit.PROBE, breaker.tryAcquire());
+    breaker.release(false); // a call that did not hold the probe gives nothing back
+    assertEquals(CircuitBreaker.Permit.REFUSED, breaker.tryAcquire());
+    breaker.release(true); // the probe expired unrun: another may go
+    assertEquals(CircuitBreaker.Permit.PROBE, breaker.tryAcquire());
     breaker.onSuccess();
     assertEquals(CircuitBreaker.State.CLOSED, breaker.state());
-    assertTrue(breaker.tryAcquire());
-    assertTrue(breaker.tryAcquire());
+    assertEquals(CircuitBreaker.Permit.PASS, breaker.tryAcquire());
+    assertEquals(CircuitBreaker.Permit.PASS, breaker.tryAcquire());
   }
 }

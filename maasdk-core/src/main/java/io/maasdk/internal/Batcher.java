@@ -1,0 +1,201 @@
+package io.maasdk.internal;
+
+import io.maasdk.BatchingPolicy;
+import io.maasdk.DeadlineExceededException;
+import io.maasdk.Ticker;
+import io.maasdk.spi.InferenceEvent.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 5a of the request path: the loop of one replica's worker thread. It takes a batch from
+ * its version's queue, drops what must not be computed, hands the rest to its {@link Replica} and
+ * the replica's {@link Completion}s to the {@link Completer}.
+ *
+ * <p><b>Forming a batch.</b> A free worker takes the oldest waiting request and whatever queued up
+ * behind it, up to {@link BatchingPolicy#maxBatchSize()}. It waits for more only while arrivals
+ * predict a fuller batch within {@link BatchingPolicy#maxDelay()}: the rate of arrivals during its
+ * last engine call must promise at least one more request before the oldest one has waited
+ * {@code maxDelay}, and it stops at the first gap twice as long as that rate predicts. So a lone
+ * caller (who cannot send again until answered) never waits, while a steady stream of independent
+ * callers fills batches.
+ *
+ * <p><b>Deadlines.</b> A request whose deadline passes before this batch's expected compute time
+ * ends (the moving average of this replica's engine calls) is never computed: its caller gets
+ * {@link DeadlineExceededException} at once. Deadlines that pass while a request waits are fired
+ * by the runtime's timer, not by this loop.
+ */
+final class Batcher<I, O> implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
+  private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** How long a free worker spins for the next call before it parks (see spinForWork). */
+  private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
+  private final Deployment<I, O> dv;
+  private final Replica<I, O> replica;
+  private final RequestQueue<I, O> queue;
+  private final Ticker ticker;
+  private final int maxBatch;
+  private final long maxDelay;
+  /** Moving averages of this replica's engine calls: time and batch size. */
+  private double avgComputeNanos;
+  private double avgBatch;
+  /** The last engine call: how long it took and how many requests arrived meanwhile. */
+  private long lastComputeNanos;
+  private long arrivalsDuringLast;
+
+  Batcher(Deployment<I, O> dv, Replica<I, O> replica) {
+    this.dv = dv;
+    this.replica = replica;
+    this.queue = dv.admission.queue;
+    this.ticker = dv.ticker;
+    BatchingPolicy policy = dv.spec.batching();
+    this.maxBatch = policy.maxBatchSize();
+    this.maxDelay = policy.maxDelay().toNanos();
+  }
+
+  @Override
+  public void run() {
+    List<Request<I, O>> batch = new ArrayList<>(maxBatch);
+    try {
+      while (true) {
+        if (replica.restartPending) {
+          replica.lock.lock();
+          try {
+            replica.restartWithBackoff();
+          } finally {
+            replica.lock.unlock();
+          }
+        }
+        Request<I, O> first;
+        try {
+          queue.spinForWork(SPIN_NANOS);
+          first = queue.poll(IDLE_POLL_NANOS);
+        } catch (InterruptedException e) {
+          break;
+        }
+        if (first == null) {
+          if (replica.stopping) {
+            break;
+          }
+          continue;
+        }
+        batch.add(first);
+        if (maxBatch > 1) {
+          queue.drainTo(batch, maxBatch - 1);
+          if (maxDelay > 0 && batch.size() < maxBatch) {
+            fill(batch);
+          }
+        }
+        runBatch(batch);
+        batch.clear();
+        if (replica.stopping) {
+          replica.closeIfStopping();
+        }
+      }
+    } finally {
+      replica.closeIfStopping();
+    }
+  }
+
+  /** Waits for more requests while the arrival rate predicts them within the batching delay. */
+  private void fill(List<Request<I, O>> batch) {
+    if (arrivalsDuringLast == 0 || lastComputeNanos <= 0) {
+      return; // nothing arrived while the engine last ran: a wait would only add latency
+    }
+    double perNano = arrivalsDuringLast / (double) lastComputeNanos;
+    long oldest = Long.MAX_VALUE;
+    long tightest = Long.MAX_VALUE;
+    for (Request<I, O> r : batch) {
+      oldest = Math.min(oldest, r.enqueuedNanos);
+      tightest = Math.min(tightest, r.deadlineNanos);
+    }
+    long until = oldest + maxDelay;
+    if (tightest != Long.MAX_VALUE) {
+      until = Math.min(until, tightest - (long) avgComputeNanos);
+    }
+    try {
+      while (batch.size() < maxBatch) {
+        long left = until - ticker.read();
+        if (left <= 0 || perNano * left < 1) {
+          return;
+        }
+        long gap = (long) Math.min(left, 2 / perNano);
+        if (!queue.awaitWork(gap)) {
+          return;
+        }
+        queue.drainTo(batch, maxBatch - batch.size());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void runBatch(List<Request<I, O>> batch) {
+    long now = ticker.read();
+    long expectedEnd = now + expectedCompute(batch.size());
+    List<Request<I, O>> live = new ArrayList<>(batch.size());
+    for (Request<I, O> r : batch) {
+      if (r.future.isDone()) { // cancelled or expired after we took it: never computed
+        dv.completer.complete(dv, Completion.unrun(r, Outcome.CANCELLED, null));
+      } else if (r.expiresBy(expectedEnd)) {
+        dv.completer.complete(dv, Completion.unrun(r, Outcome.DEADLINE_EXCEEDED,
+            tooLate(r, now, expectedEnd)));
+      } else {
+        live.add(r);
+      }
+    }
+    if (live.isEmpty()) {
+      return;
+    }
+    List<Completion<I, O>> done;
+    long arrivals = queue.arrivals();
+    long start = ticker.read();
+    replica.lock.lock(); // waits while a caller runs inline (at most one call)
+    try {
+      if (replica.restartPending) {
+        replica.restartWithBackoff();
+      }
+      done = replica.run(live);
+    } catch (Throwable t) { // never let one batch kill the worker
+      LOG.error("{}: unexpected failure in a batch", replica.name, t);
+      done = new ArrayList<>();
+      for (Request<I, O> r : live) {
+        done.add(Completion.failure(r, Outcome.FAILED, replica.placement.device(), 0, 0,
+            live.size(), new io.maasdk.InferenceException(dv.spec.name(), dv.version(),
+                "internal error computing " + dv.spec.name() + "@" + dv.version() + ": " + t)));
+      }
+    } finally {
+      replica.lock.unlock();
+    }
+    long took = ticker.read() - start;
+    lastComputeNanos = took;
+    arrivalsDuringLast = queue.arrivals() - arrivals;
+    avgComputeNanos = avgComputeNanos == 0 ? took : avgComputeNanos + (took - avgComputeNanos) / 4;
+    avgBatch = avgBatch == 0 ? live.size() : avgBatch + (live.size() - avgBatch) / 4;
+    dv.completer.completeAll(dv, done);
+  }
+
+  /** The engine time a batch of {@code n} is expected to take; lenient for smaller batches. */
+  private long expectedCompute(int n) {
+    if (avgComputeNanos == 0) {
+      return 0;
+    }
+    return (long) (avgComputeNanos * Math.min(1.0, n / Math.max(1.0, avgBatch)));
+  }
+
+  private DeadlineExceededException tooLate(Request<I, O> r, long now, long expectedEnd) {
+    String why = r.expiresBy(now)
+        ? "expired after waiting " + TimeUnit.NANOSECONDS.toMillis(now - r.enqueuedNanos)
+            + " ms in the queue"
+        : "would pass its deadline before its batch could finish (expected compute "
+            + TimeUnit.NANOSECONDS.toMicros(expectedEnd - now) + " us, "
+            + TimeUnit.NANOSECONDS.toMicros(Math.max(0, r.deadlineNanos - now)) + " us left)";
+    return new DeadlineExceededException(dv.spec.name(), dv.version(),
+        "call to " + dv.spec.name() + "@" + dv.version() + " " + why + " (timeout "
+            + r.options.timeout() + "); it was not computed. Raise the timeout or add replicas.");
+  }
+}

@@ -1,0 +1,158 @@
+package io.maasdk.internal;
+
+import io.maasdk.CallOptions;
+import io.maasdk.MaasdkException;
+import io.maasdk.Prediction;
+import io.maasdk.Version;
+import io.maasdk.spi.InferenceEvent;
+import io.maasdk.spi.InferenceEvent.Outcome;
+import io.maasdk.spi.InferenceListener;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last stage of the request path: every call ends here, exactly once. It tells the {@link
+ * InferenceListener}s (metrics, metering, audit) in one immutable event, then completes the
+ * caller's future, then returns the request's place to its version's {@link Admission}.
+ *
+ * <p>Stages hand it a {@link Completion} and never call back into the stage that called them.
+ * Completions that arrive on the deadline timer or on a cancelling caller's thread are run on the
+ * runtime's one {@code maasdk-completions} thread ({@link #completeLater}), so a slow listener
+ * can never make the next deadline fire late.
+ */
+final class Completer {
+  private static final Logger LOG = LoggerFactory.getLogger(Completer.class);
+  /** The device a cache hit reports. */
+  static final String CACHE_DEVICE = "cache";
+
+  private final List<InferenceListener> listeners;
+  private final Clock clock;
+  private final ExecutorService later;
+
+  Completer(List<InferenceListener> listeners, Clock clock) {
+    this.listeners = List.copyOf(listeners);
+    this.clock = clock;
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "maasdk-completions");
+          t.setDaemon(true);
+          return t;
+        });
+    this.later = pool;
+  }
+
+  boolean hasListeners() {
+    return !listeners.isEmpty();
+  }
+
+  /**
+   * Ends an admitted request. If its caller already gave up (cancelled, or its deadline fired), the
+   * event says so and no result is delivered.
+   */
+  <I, O> void complete(Deployment<I, O> dv, Completion<I, O> c) {
+    Request<I, O> r = c.request();
+    try {
+      Outcome outcome = c.outcome();
+      O output = c.output();
+      if (r.future.isDone()) {
+        outcome = r.future.isCancelled() ? Outcome.CANCELLED : gaveUp(r.future);
+        output = null;
+      }
+      emit(new InferenceEvent(clock.instant(), r.options.tenant(), dv.spec.name(), dv.version(),
+          c.device(), r.input, output, c.queueWaitNanos(), c.inferenceNanos(), c.batchSize(),
+          false, outcome, c.error()));
+      if (outcome == Outcome.SUCCESS && output != null) {
+        r.future.complete(new Prediction<>(output, dv.spec.name(), dv.version(),
+            c.device() == null ? "unknown" : c.device(), false));
+      } else if (c.error() != null) {
+        r.future.completeExceptionally(c.error());
+      }
+    } finally {
+      dv.admission.ended(r);
+    }
+  }
+
+  /** {@link #complete} for every completion of a batch, in order. */
+  <I, O> void completeAll(Deployment<I, O> dv, List<Completion<I, O>> batch) {
+    for (Completion<I, O> c : batch) {
+      complete(dv, c);
+    }
+  }
+
+  /** {@link #complete} on the completions thread: for callers that must not run listeners. */
+  <I, O> void completeLater(Deployment<I, O> dv, Completion<I, O> c) {
+    try {
+      later.execute(() -> complete(dv, c));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      complete(dv, c); // the runtime is closing: finish here
+    }
+  }
+
+  private static Outcome gaveUp(CompletableFuture<?> f) {
+    try {
+      f.getNow(null);
+      return Outcome.SUCCESS;
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      return cause instanceof io.maasdk.ModelUnavailableException
+          ? Outcome.UNAVAILABLE : Outcome.DEADLINE_EXCEEDED;
+    }
+  }
+
+  /**
+   * A cache hit: one SUCCESS event with cacheHit, then the answer. With no listener registered
+   * there is nobody to tell, so neither the clock nor an event is touched.
+   */
+  <O> CompletableFuture<Prediction<O>> hit(
+      String model, Version version, Object input, CallOptions opts, O output) {
+    if (!listeners.isEmpty()) {
+      emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, CACHE_DEVICE, input,
+          output, 0, 0, 0, true, Outcome.SUCCESS, null));
+    }
+    return CompletableFuture.completedFuture(
+        new Prediction<>(output, model, version, CACHE_DEVICE, true));
+  }
+
+  /** A call that ended before it was admitted: one event, then a failed future. */
+  <O> CompletableFuture<Prediction<O>> refuse(
+      String model, @Nullable Version version, Object input, CallOptions opts, Outcome outcome,
+      MaasdkException e) {
+    emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
+        0, false, outcome, e));
+    return CompletableFuture.failedFuture(e);
+  }
+
+  /** Tells a waiter's end (it shared a leader's computation) to the listeners. */
+  void waiterEnded(String model, Version version, Object input, CallOptions opts, Outcome outcome,
+      @Nullable Throwable error) {
+    emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
+        0, false, outcome, error));
+  }
+
+  private void emit(InferenceEvent event) {
+    for (InferenceListener l : listeners) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException ex) {
+        LOG.warn("InferenceListener {} threw; ignored", l.getClass().getName(), ex);
+      }
+    }
+  }
+
+  void close() {
+    later.shutdown();
+    try {
+      later.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
