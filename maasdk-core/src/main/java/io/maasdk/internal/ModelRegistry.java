@@ -129,14 +129,17 @@ public final class ModelRegistry implements AutoCloseable {
     /** alias → its last moves, oldest first; bounded. */
     final Map<String, ArrayDeque<AliasChange>> history = new HashMap<>();
     final Set<LeaseImpl> leases = new LinkedHashSet<>();
-    /** Recently undeployed versions and when, for messages only; bounded. */
-    final Map<Version, Instant> undeployed =
+    /**
+     * Recently undeployed versions and when, for messages only; bounded. Its own lock, so a failing
+     * call never waits on the model's monitor.
+     */
+    final Map<Version, Instant> undeployed = Collections.synchronizedMap(
         new LinkedHashMap<>() {
           @Override
           protected boolean removeEldestEntry(Map.Entry<Version, Instant> eldest) {
             return size() > UNDEPLOYED_REMEMBERED;
           }
-        };
+        });
     /** Set when this entry left {@link #models} (emptied, or the runtime closed); never unset. */
     boolean retired;
 
@@ -616,10 +619,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
     DeployedVersion<?, ?> dv = entry.versions.get(v);
     if (dv == null) {
-      Instant gone;
-      synchronized (entry) {
-        gone = entry.undeployed.get(v);
-      }
+      Instant gone = entry.undeployed.get(v);
       String why = gone == null ? "" : " (it was undeployed at " + gone + ")";
       throw new ModelNotFoundException(model, v,
           model + "@" + v + " is not deployed" + why + "; this handle selects '" + s
