@@ -3,15 +3,35 @@ package io.maasdk;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
- * What an alias points to: one version, or a weighted split between several (a canary). Weights
- * are relative ({@code 90}/{@code 10} and {@code 9}/{@code 1} are the same split). Immutable.
+ * What an alias points to: one version, or a weighted split between several (a canary), and
+ * optionally one <em>fallback</em> version. Weights are relative ({@code 90}/{@code 10} and {@code
+ * 9}/{@code 1} are the same split). Immutable and thread-safe.
+ *
+ * <p><b>Fallback.</b> {@link #withFallback(Version)} names a version that takes a call when the
+ * version the alias picked cannot (its circuit breaker is open, or it is draining); the call's
+ * {@link Prediction#version()} then says the fallback answered. Like the weighted versions, the
+ * fallback must be deployed when the alias is set ({@link ModelRuntime#setAlias} refuses it
+ * otherwise), and it cannot be undeployed while an alias names it.
  *
  * @param weights version → weight, each weight > 0, ordered by version
+ * @param fallback the version calls go to when the picked one cannot take them, or {@code null};
+ *     never one of the weighted versions
  */
-public record AliasTarget(Map<Version, Integer> weights) {
+public record AliasTarget(Map<Version, Integer> weights, @Nullable Version fallback) {
+
+  /**
+   * Validates and copies.
+   *
+   * @throws IllegalArgumentException if {@code weights} is empty, a weight is not positive, or
+   *     {@code fallback} is one of the weighted versions
+   */
   public AliasTarget {
     Objects.requireNonNull(weights, "weights");
     if (weights.isEmpty()) {
@@ -25,6 +45,16 @@ public record AliasTarget(Map<Version, Integer> weights) {
           }
         });
     weights = Collections.unmodifiableMap(new TreeMap<>(weights));
+    if (fallback != null && weights.containsKey(fallback)) {
+      throw new IllegalArgumentException(
+          "fallback " + fallback + " is already a target of this alias (" + weights.keySet()
+              + "); a fallback must be another version");
+    }
+  }
+
+  /** A target without fallback: {@code new AliasTarget(weights, null)}. */
+  public AliasTarget(Map<Version, Integer> weights) {
+    this(weights, null);
   }
 
   /** All traffic to {@code version}. */
@@ -37,14 +67,46 @@ public record AliasTarget(Map<Version, Integer> weights) {
     return new AliasTarget(weights);
   }
 
+  /**
+   * This target with {@code fallback} as its fallback version (replacing any other), for example
+   * {@code AliasTarget.of(v2).withFallback(v1)}.
+   *
+   * @throws IllegalArgumentException if {@code fallback} is one of the weighted versions
+   */
+  public AliasTarget withFallback(Version fallback) {
+    return new AliasTarget(weights, Objects.requireNonNull(fallback, "fallback"));
+  }
+
+  /** This target without a fallback. */
+  public AliasTarget withoutFallback() {
+    return fallback == null ? this : new AliasTarget(weights, null);
+  }
+
+  /** The fallback version, if one is named. */
+  public Optional<Version> fallbackVersion() {
+    return Optional.ofNullable(fallback);
+  }
+
   /** Whether all traffic goes to one version. */
   public boolean isSingle() {
     return weights.size() == 1;
   }
 
-  /** Whether {@code version} gets any traffic. */
+  /** Whether {@code version} gets any traffic by weight (the fallback does not count). */
   public boolean includes(Version version) {
     return weights.containsKey(version);
+  }
+
+  /**
+   * Every version this target names, weighted ones and the fallback, ascending: what must stay
+   * deployed while an alias points here.
+   */
+  public Set<Version> versions() {
+    Set<Version> all = new TreeSet<>(weights.keySet());
+    if (fallback != null) {
+      all.add(fallback);
+    }
+    return Collections.unmodifiableSet(all);
   }
 
   /**
@@ -66,20 +128,25 @@ public record AliasTarget(Map<Version, Integer> weights) {
     return last;
   }
 
+  /** {@code 2.0.0}, {@code 1.0.0:90% 2.0.0:10%}, with {@code  fallback 1.0.0} when one is named. */
   @Override
   public String toString() {
-    if (isSingle()) {
-      return weights.keySet().iterator().next().toString();
-    }
-    int total = weights.values().stream().mapToInt(Integer::intValue).sum();
     StringBuilder sb = new StringBuilder();
-    weights.forEach(
-        (v, w) ->
-            sb.append(sb.length() == 0 ? "" : " ")
-                .append(v)
-                .append(':')
-                .append(Math.round(100.0 * w / total))
-                .append('%'));
+    if (isSingle()) {
+      sb.append(weights.keySet().iterator().next());
+    } else {
+      int total = weights.values().stream().mapToInt(Integer::intValue).sum();
+      weights.forEach(
+          (v, w) ->
+              sb.append(sb.length() == 0 ? "" : " ")
+                  .append(v)
+                  .append(':')
+                  .append(Math.round(100.0 * w / total))
+                  .append('%'));
+    }
+    if (fallback != null) {
+      sb.append(" fallback ").append(fallback);
+    }
     return sb.toString();
   }
 }

@@ -6,6 +6,7 @@ import io.maasdk.internal.ModelRegistry;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceListener;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hosts model versions inside this JVM and hands out {@link ModelHandle}s to call them. Create one
@@ -33,8 +36,16 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Thread safety.</b> All methods are thread-safe. Calls never take a global lock: resolution
  * reads immutable alias targets, and each version has its own queue and worker threads (one DJL
  * {@code Predictor} per replica thread). Management operations (deploy, undeploy, alias, rollback)
- * are serialized with each other; loading a model happens before the new version becomes visible,
- * so callers never reach a cold version.
+ * take a per-model lock, and only for their check-and-publish step: a deploy loads and warms up
+ * with no lock held and publishes the version only then (so callers never reach a cold version),
+ * and an undeploy drains outside the lock. So a rollback or alias move of one model never waits for
+ * another model's deploy, nor for a deploy of another version of the same model.
+ *
+ * <p><b>Handles and undeploy.</b> {@link ModelHandle}s hold nothing and need no closing; a version
+ * can be undeployed under a handle, whose next call then fails with {@link ModelNotFoundException}
+ * naming the version and what is deployed. What keeps a version deployed is explicit: an alias that
+ * points at it (by weight or as {@linkplain AliasTarget#withFallback fallback}), or an open {@link
+ * ModelHandle.Lease} from {@link ModelHandle#pin()}.
  *
  * <p><b>Lifecycle.</b> {@link #close()} stops admitting calls, lets queued and running calls finish
  * for up to the drain timeout, fails the rest with {@link ModelUnavailableException}, closes every
@@ -47,6 +58,7 @@ import org.jspecify.annotations.Nullable;
  * DJL's tracking unless the application set those properties itself.
  */
 public final class ModelRuntime implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelRuntime.class);
   private final ModelRegistry registry;
 
   private ModelRuntime(Builder b) {
@@ -66,7 +78,8 @@ public final class ModelRuntime implements AutoCloseable {
             b.defaultEngine,
             b.drainTimeout.toNanos(),
             b.clock,
-            b.ticker);
+            b.ticker,
+            b.aliasHistoryLimit);
   }
 
   public static Builder builder() {
@@ -75,11 +88,15 @@ public final class ModelRuntime implements AutoCloseable {
 
   /**
    * Loads {@code spec} on the devices its policy picks, warms every replica up with the spec's
-   * warm-up inputs, and only then makes the version callable. Blocks until done.
+   * warm-up inputs, and only then makes the version callable. Blocks until done; holds no lock
+   * while loading, so other management goes on meanwhile.
    *
    * @return the deployed version
-   * @throws DeploymentConflictException if that version is already deployed, or the model's other
-   *     versions have other input/output types
+   * @throws DeploymentConflictException if that version (or one differing only in build metadata)
+   *     is already deployed or being deployed by another call right now (refused at once, before
+   *     loading anything), or the model's other versions have other input/output types
+   * @throws ModelUnavailableException if the runtime is closed while the version loads (what was
+   *     loaded is closed)
    * @throws ModelLoadException if the engine cannot load it (names the file and the engine's cause)
    * @throws DeviceUnavailableException if the device policy cannot be met and must not fall back
    */
@@ -89,11 +106,15 @@ public final class ModelRuntime implements AutoCloseable {
 
   /**
    * Deploys every version of {@code template}'s model found in {@code repository}; each version's
-   * spec is {@code template} with that version and its folder as the source.
+   * spec is {@code template} with that version and its folder as the source. One folder's problem
+   * is never fatal for the others: folders that are not versions ({@link
+   * ModelRepository#scan(String)}), and versions whose deploy fails (an unreadable model, a version
+   * already deployed), are skipped, logged and listed in the result.
    *
-   * @return the versions deployed, ascending
+   * @return the versions deployed and the folders skipped, with why
+   * @throws ModelNotFoundException if the repository has no folder for the model
    */
-  public <I, O> List<Version> deployAll(
+  public <I, O> ModelRepository.DeployResult deployAll(
       ModelRepository repository, ModelSpec.Builder<I, O> template) {
     return deployAll(repository, template, UnaryOperator.identity());
   }
@@ -102,27 +123,39 @@ public final class ModelRuntime implements AutoCloseable {
    * Like {@link #deployAll(ModelRepository, ModelSpec.Builder)}, letting {@code perVersion} adjust
    * each version's builder (replicas, labels…).
    */
-  public <I, O> List<Version> deployAll(
+  public <I, O> ModelRepository.DeployResult deployAll(
       ModelRepository repository,
       ModelSpec.Builder<I, O> template,
       UnaryOperator<ModelSpec.Builder<I, O>> perVersion) {
     String name = template.name();
+    ModelRepository.Listing listing = repository.scan(name);
     List<Version> deployed = new ArrayList<>();
-    repository
-        .versions(name)
-        .forEach(
-            (v, source) ->
-                deployed.add(
-                    deploy(perVersion.apply(template.copy().version(v).source(source)).build())));
-    return deployed;
+    List<ModelRepository.Skipped> skipped = new ArrayList<>(listing.skipped());
+    listing.versions().forEach((v, source) -> {
+      try {
+        deployed.add(deploy(perVersion.apply(template.copy().version(v).source(source)).build()));
+      } catch (RuntimeException e) {
+        Path folder = repository.root().resolve(name).resolve(v.toString());
+        LOG.warn("model repository: {}@{} from {} not deployed: {}", name, v, folder,
+            e.getMessage());
+        skipped.add(new ModelRepository.Skipped(folder, "deploy failed: " + e.getMessage(), e));
+      }
+    });
+    return new ModelRepository.DeployResult(name, deployed, skipped);
   }
 
   /**
    * Stops sending calls to {@code model@version}, lets its in-flight calls finish, then closes it.
    *
-   * @throws DeploymentConflictException if an alias or a live handle (pinned, or a range only it
-   *     satisfies) still needs it; the message says which
-   * @throws ModelNotFoundException if it is not deployed
+   * <p>Handles do not keep a version deployed (see {@link ModelHandle}); what does: an alias whose
+   * target names it (by weight or as fallback), and an open {@link ModelHandle.Lease} that needs it
+   * (a lease on this exact version, or on a range or {@code latest} that no other deployed version
+   * would satisfy). {@code version} matches a deployed version that differs only in build
+   * metadata.
+   *
+   * @throws DeploymentConflictException if an alias or open lease still needs it; the message
+   *     names each alias with its target and each lease with where it was taken
+   * @throws ModelNotFoundException if it is not deployed (or still being deployed)
    */
   public void undeploy(String model, Version version) {
     registry.undeploy(model, version, null);
@@ -143,16 +176,25 @@ public final class ModelRuntime implements AutoCloseable {
     registry.setAlias(model, alias, AliasTarget.of(version), null);
   }
 
-  /** Points {@code alias} at a target, which may split traffic by weight (a canary). */
+  /**
+   * Points {@code alias} at a target, which may split traffic by weight (a canary) and may name a
+   * {@linkplain AliasTarget#withFallback fallback} version.
+   *
+   * @throws DeploymentConflictException if a version the target names, weighted or fallback, is
+   *     not deployed
+   */
   public void setAlias(String model, String alias, AliasTarget target) {
     registry.setAlias(model, alias, Objects.requireNonNull(target, "target"), null);
   }
 
   /**
-   * Moves {@code alias} back to the target it had before its last move.
+   * Moves {@code alias} back to the target it had before its last move. Each alias remembers its
+   * last {@link Builder#aliasHistoryLimit} targets (default 256), so at most that many minus one
+   * rollbacks in a row are possible.
    *
    * @return the target it points to now
-   * @throws DeploymentConflictException if it has no previous target or that one is undeployed
+   * @throws DeploymentConflictException if it has no previous target or a version it names is
+   *     undeployed
    */
   public AliasTarget rollback(String model, String alias) {
     return registry.rollback(model, alias, null);
@@ -166,7 +208,12 @@ public final class ModelRuntime implements AutoCloseable {
     return new ModelAdmin(registry, credentials);
   }
 
-  /** Every move of {@code alias}, oldest first. */
+  /**
+   * The last moves of {@code alias}, oldest first: at most {@link Builder#aliasHistoryLimit} (default
+   * 256); older moves are forgotten, so a long-lived alias moved by automation keeps bounded memory.
+   *
+   * @throws ModelNotFoundException if the model or alias does not exist
+   */
   public List<AliasChange> aliasHistory(String model, String alias) {
     return registry.aliasHistory(model, alias);
   }
@@ -177,7 +224,9 @@ public final class ModelRuntime implements AutoCloseable {
   }
 
   /**
-   * A typed handle on {@code model} following {@code selector}.
+   * A typed handle on {@code model} following {@code selector}. The handle pins nothing and needs no
+   * closing (see {@link ModelHandle}); take a {@link ModelHandle#pin() lease} to keep its version
+   * deployed.
    *
    * @throws ModelNotFoundException if nothing deployed matches the selector now
    * @throws IllegalArgumentException if the model's types are not {@code I -> O}
@@ -258,8 +307,24 @@ public final class ModelRuntime implements AutoCloseable {
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
     private Ticker ticker = Ticker.system();
+    private int aliasHistoryLimit = ModelRegistry.DEFAULT_ALIAS_HISTORY_LIMIT;
 
     private Builder() {}
+
+    /**
+     * How many moves each alias keeps in {@link ModelRuntime#aliasHistory} and how many targets in
+     * its rollback stack; default 256. Older ones are forgotten, oldest first.
+     *
+     * @throws IllegalArgumentException if below 2 (one rollback needs two targets)
+     */
+    public Builder aliasHistoryLimit(int limit) {
+      if (limit < 2) {
+        throw new IllegalArgumentException(
+            "aliasHistoryLimit must be at least 2 (one rollback needs two targets), was " + limit);
+      }
+      this.aliasHistoryLimit = limit;
+      return this;
+    }
 
     /** Where GPUs are found; default: DJL's view of CUDA. */
     public Builder deviceInventory(DeviceInventory inventory) {

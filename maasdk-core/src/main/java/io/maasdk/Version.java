@@ -1,6 +1,7 @@
 package io.maasdk;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -8,9 +9,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * A Semantic Versioning 2.0 version: {@code MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]}. Immutable.
  *
- * <p>Ordering follows SemVer precedence (a pre-release sorts before its release; build metadata is
- * ignored for ordering but kept for equality, so {@code 1.0.0+a} and {@code 1.0.0+b} are two
- * versions that a range treats alike).
+ * <p>Ordering and equality follow SemVer precedence: a pre-release sorts before its release, and
+ * build metadata is ignored by both, so {@code 1.0.0+a} and {@code 1.0.0+b} are <em>the same
+ * version</em> (equal, same hash code, compare as 0). The runtime therefore deploys at most one of
+ * them per model, and a {@link ModelRepository} with a folder for each refuses both. The metadata is
+ * kept for display: {@link #toString()} and {@link #buildMetadata()} show it.
+ *
+ * <p>Each of MAJOR, MINOR and PATCH must fit in an {@code int}; pre-release numeric identifiers may
+ * be of any length. Text is parsed exactly as given: surrounding whitespace is refused, not
+ * trimmed. Thread-safe (immutable).
  */
 public final class Version implements Comparable<Version> {
   private static final Pattern SEMVER =
@@ -45,19 +52,46 @@ public final class Version implements Comparable<Version> {
   }
 
   /**
-   * Parses a full SemVer string such as {@code 1.4.0} or {@code 2.0.0-rc.1}.
+   * Parses a full SemVer string such as {@code 1.4.0}, {@code 2.0.0-rc.1} or {@code 1.2.0+build.7},
+   * exactly as given.
    *
-   * @throws IllegalArgumentException naming the text and the expected form
+   * @throws IllegalArgumentException naming the text and what was expected: not of the form, with
+   *     surrounding whitespace, or with a MAJOR/MINOR/PATCH number above {@value Integer#MAX_VALUE}
    */
   public static Version parse(String text) {
     Objects.requireNonNull(text, "version");
-    Matcher m = SEMVER.matcher(text.trim());
-    if (!m.matches()) {
+    Version v = tryParse(text);
+    if (v != null) {
+      return v;
+    }
+    if (!text.equals(text.strip()) && tryParse(text.strip()) != null) {
       throw new IllegalArgumentException(
-          "'"
-              + text
-              + "' is not a semantic version: expected MAJOR.MINOR.PATCH such as 1.0.0 or"
-              + " 2.1.0-rc.1");
+          "'" + text + "' is not a semantic version: it has leading or trailing whitespace");
+    }
+    if (SEMVER.matcher(text).matches()) {
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a usable version: MAJOR, MINOR and PATCH must each be at most "
+              + Integer.MAX_VALUE);
+    }
+    throw new IllegalArgumentException(
+        "'"
+            + text
+            + "' is not a semantic version: expected MAJOR.MINOR.PATCH such as 1.0.0 or"
+            + " 2.1.0-rc.1");
+  }
+
+  /**
+   * Whether {@code text}, exactly as given, is a version {@link #parse} accepts; when this is
+   * {@code true}, {@code parse} never throws.
+   */
+  public static boolean isVersion(String text) {
+    return text != null && tryParse(text) != null;
+  }
+
+  private static @Nullable Version tryParse(String text) {
+    Matcher m = SEMVER.matcher(text);
+    if (!m.matches()) {
+      return null;
     }
     try {
       return new Version(
@@ -67,13 +101,8 @@ public final class Version implements Comparable<Version> {
           m.group(4),
           m.group(5));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' has a version number out of range", e);
+      return null; // a number beyond int
     }
-  }
-
-  /** Whether {@code text} is a full semantic version. */
-  public static boolean isVersion(String text) {
-    return SEMVER.matcher(text.trim()).matches();
   }
 
   public int major() {
@@ -91,6 +120,14 @@ public final class Version implements Comparable<Version> {
   /** Whether this is a pre-release such as {@code 2.0.0-rc.1}; ranges skip those. */
   public boolean isPreRelease() {
     return preRelease != null;
+  }
+
+  /**
+   * The build metadata ({@code build.7} in {@code 1.2.0+build.7}), if any. It is shown, never
+   * compared: see the class comment.
+   */
+  public Optional<String> buildMetadata() {
+    return Optional.ofNullable(build);
   }
 
   @Override
@@ -118,8 +155,10 @@ public final class Version implements Comparable<Version> {
       boolean xn = x[i].chars().allMatch(Character::isDigit);
       boolean yn = y[i].chars().allMatch(Character::isDigit);
       int c;
-      if (xn && yn) {
-        c = Long.compare(Long.parseLong(x[i]), Long.parseLong(y[i]));
+      if (xn && yn) { // no leading zeros (the pattern refuses them): longer is larger
+        c = x[i].length() != y[i].length()
+            ? Integer.compare(x[i].length(), y[i].length())
+            : x[i].compareTo(y[i]);
       } else if (xn || yn) {
         c = xn ? -1 : 1;
       } else {
@@ -132,19 +171,19 @@ public final class Version implements Comparable<Version> {
     return Integer.compare(x.length, y.length);
   }
 
+  /** Equal when SemVer precedence is equal: build metadata is ignored, as in {@link #compareTo}. */
   @Override
   public boolean equals(Object o) {
     return o instanceof Version v
         && major == v.major
         && minor == v.minor
         && patch == v.patch
-        && Objects.equals(preRelease, v.preRelease)
-        && Objects.equals(build, v.build);
+        && Objects.equals(preRelease, v.preRelease);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(major, minor, patch, preRelease, build);
+    return Objects.hash(major, minor, patch, preRelease);
   }
 
   @Override

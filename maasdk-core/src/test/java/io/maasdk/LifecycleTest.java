@@ -107,23 +107,136 @@ class LifecycleTest {
         rt.deploy(Models.echo("echo", "1.0.0").replicas(2).build());
         assertEquals(2f, rt.handle("echo", "1.0.0", float[].class, float[].class)
             .predict(new float[] {1, 0, 0, 0})[0]);
-        System.gc(); // drop the handle so its pin does not block the undeploy
-        undeployEventually(rt);
+        rt.undeploy("echo", "1.0.0"); // the throw-away handle above pins nothing
       }
       assertTrue(maasdkThreads().stream().noneMatch(n -> n.startsWith("maasdk-echo")));
     }
   }
 
-  private static void undeployEventually(ModelRuntime rt) {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        rt.undeploy("echo", "1.0.0");
-        return;
-      } catch (DeploymentConflictException e) {
-        if (attempt > 50) {
-          throw e;
+  // ------------------------------------------------------------ handle lifecycle (issue 10, #7)
+
+  @Test
+  void undeploy_rightAfterThrowAwayHandleCall_succeedsWithoutGarbageCollection() {
+    try (ModelRuntime rt = Models.runtime()) {
+      rt.deploy(Models.echo("echo", "1.0.0").build());
+      rt.deploy(Models.echo("echo", "2.0.0").build());
+      ModelHandle<float[], float[]> kept =
+          rt.handle("echo", "1.0.0", float[].class, float[].class);
+      assertEquals(2f, kept.predict(new float[] {1, 0, 0, 0})[0]);
+      rt.handle("echo", "1.0.0", float[].class, float[].class).predict(new float[4]);
+
+      rt.undeploy("echo", "1.0.0"); // neither handle, live or dropped, holds it
+
+      ModelNotFoundException e =
+          assertThrows(ModelNotFoundException.class, () -> kept.predict(new float[4]));
+      assertEquals(Version.parse("1.0.0"), e.version());
+      assertTrue(e.getMessage().contains("echo@1.0.0 is not deployed (it was undeployed at "),
+          e.getMessage());
+      assertTrue(e.getMessage().contains("versions [2.0.0]"), e.getMessage());
+      rt.deploy(Models.echo("echo", "1.0.0").build()); // the handle works again once redeployed
+      assertEquals(2f, kept.predict(new float[] {1, 0, 0, 0})[0]);
+    }
+  }
+
+  @Test
+  void lease_blocksUndeployUntilClosed_andTheRefusalNamesEachLeaseAndWhereItWasTaken() {
+    try (ModelRuntime rt = Models.runtime()) {
+      rt.deploy(Models.echo("echo", "1.0.0").build());
+      ModelHandle<float[], float[]> h = rt.handle("echo", "1.0.0", float[].class, float[].class);
+      ModelHandle.Lease first = h.pin();
+      ModelHandle.Lease second = rt.handle("echo", "^1", float[].class, float[].class).pin();
+      assertTrue(first.isOpen());
+
+      DeploymentConflictException refused =
+          assertThrows(DeploymentConflictException.class, () -> rt.undeploy("echo", "1.0.0"));
+      String m = refused.getMessage();
+      assertTrue(m.startsWith("cannot undeploy echo@1.0.0: still needed by lease #"), m);
+      assertTrue(m.contains("on echo '1.0.0' taken at io.maasdk.LifecycleTest.lease_blocks"), m);
+      assertTrue(m.contains("on echo '^1' taken at io.maasdk.LifecycleTest.lease_blocks"), m);
+      assertTrue(m.contains("(thread " + Thread.currentThread().getName() + ")"), m);
+      assertTrue(m.endsWith("Close the leases first."), m);
+
+      first.close();
+      first.close(); // idempotent
+      assertFalse(first.isOpen());
+      DeploymentConflictException byRange =
+          assertThrows(DeploymentConflictException.class, () -> rt.undeploy("echo", "1.0.0"));
+      assertFalse(byRange.getMessage().contains("'1.0.0'"), byRange.getMessage());
+      assertTrue(byRange.getMessage().contains("'^1'"), byRange.getMessage());
+      assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]); // still served meanwhile
+
+      second.close();
+      rt.undeploy("echo", "1.0.0");
+      assertTrue(rt.deployments().isEmpty());
+    }
+  }
+
+  @Test
+  void lease_onRangeOrLatest_onlyBlocksTheLastVersionThatSatisfiesIt() {
+    try (ModelRuntime rt = Models.runtime()) {
+      rt.deploy(Models.echo("echo", "1.0.0").build());
+      rt.deploy(Models.echo("echo", "1.1.0").build());
+      try (ModelHandle.Lease range = rt.handle("echo", "^1", float[].class, float[].class).pin();
+          ModelHandle.Lease latest =
+              rt.handle("echo", "latest", float[].class, float[].class).pin()) {
+        rt.undeploy("echo", "1.1.0"); // 1.0.0 still satisfies both
+        DeploymentConflictException e =
+            assertThrows(DeploymentConflictException.class, () -> rt.undeploy("echo", "1.0.0"));
+        assertTrue(e.getMessage().contains("'^1'") && e.getMessage().contains("'latest'"),
+            e.getMessage());
+      }
+      rt.undeploy("echo", "1.0.0");
+    }
+  }
+
+  @Test
+  void pin_onSelectorNothingSatisfies_isRefused_andLeasesEndWithTheRuntime() {
+    ModelRuntime rt = Models.runtime();
+    rt.deploy(Models.echo("echo", "1.0.0").build());
+    ModelHandle<float[], float[]> h = rt.handle("echo", "1.0.0", float[].class, float[].class);
+    rt.undeploy("echo", "1.0.0");
+    rt.deploy(Models.echo("echo", "2.0.0").build());
+    ModelNotFoundException e = assertThrows(ModelNotFoundException.class, h::pin);
+    assertTrue(e.getMessage().contains("echo@1.0.0 is not deployed"), e.getMessage());
+    ModelHandle.Lease lease = rt.handle("echo", "2.0.0", float[].class, float[].class).pin();
+    rt.close(); // an open lease does not hold the runtime open
+    assertFalse(lease.isOpen());
+    lease.close();
+    assertEquals(List.of(), maasdkThreads());
+  }
+
+  @Test
+  void pinAndUndeploy_racingFromManyThreads_neverUndeployUnderAnOpenLease() throws Exception {
+    try (ModelRuntime rt = Models.runtime()) {
+      int rounds = 20;
+      for (int round = 0; round < rounds; round++) {
+        rt.deploy(Models.echo("echo", "1.0.0").build());
+        ModelHandle<float[], float[]> h =
+            rt.handle("echo", "1.0.0", float[].class, float[].class);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        CompletableFuture<ModelHandle.Lease> pin = CompletableFuture.supplyAsync(() -> {
+          await(start);
+          try {
+            return h.pin();
+          } catch (ModelNotFoundException gone) {
+            return null; // undeploy won the race
+          }
+        });
+        await(start);
+        boolean undeployed;
+        try {
+          rt.undeploy("echo", "1.0.0");
+          undeployed = true;
+        } catch (DeploymentConflictException pinned) {
+          undeployed = false;
         }
-        System.gc();
+        ModelHandle.Lease lease = pin.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(undeployed != (lease != null), "exactly one of pin and undeploy wins");
+        if (lease != null) {
+          assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]); // the lease kept it served
+          lease.close();
+          rt.undeploy("echo", "1.0.0");
+        }
       }
     }
   }
@@ -200,5 +313,13 @@ class LifecycleTest {
     CompletableFuture<Prediction<float[]>> d =
         h.predictDetailedAsync(new float[4], CallOptions.DEFAULT);
     assertTrue(d.isCompletedExceptionally());
+  }
+
+  private static void await(java.util.concurrent.CyclicBarrier b) {
+    try {
+      b.await(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 }

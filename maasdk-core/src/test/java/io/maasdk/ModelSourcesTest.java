@@ -58,19 +58,22 @@ class ModelSourcesTest {
   @Test
   void load_fromRepository_deploysEveryVersionFound() throws Exception {
     TestModels.writeDigitsRepository(dir);
-    Files.createDirectories(dir.resolve("digits-mlp/not-a-version")); // ignored
+    Files.createDirectories(dir.resolve("digits-mlp/not-a-version")); // skipped, reported
     ModelRepository repo = ModelRepository.at(dir);
     assertEquals(List.of("digits-cnn", "digits-mlp"), List.copyOf(repo.modelNames()));
 
-    List<Version> deployed =
+    ModelRepository.DeployResult result =
         runtime.deployAll(
             repo,
             ModelSpec.builder("digits-mlp", float[].class, float[].class)
                 .translator(Codecs.floatVector(64))
                 .devicePolicy(DevicePolicy.cpu()));
 
+    List<Version> deployed = result.deployed();
     assertEquals(
         List.of(Version.parse("1.0.0"), Version.parse("1.1.0"), Version.parse("2.0.0")), deployed);
+    assertEquals(List.of(repo.root().resolve("digits-mlp/not-a-version")),
+        result.skipped().stream().map(ModelRepository.Skipped::folder).toList());
     float[] x = TestModels.digitsTestSet().features()[0];
     for (Version v : deployed) {
       float[] out = runtime.handle("digits-mlp", v.toString(), float[].class, float[].class)

@@ -180,7 +180,7 @@ class VersionRoutingTest {
   }
 
   @Test
-  void undeploy_refusedWhileAliasOrPinOrRangeNeedsIt() {
+  void undeploy_refusedWhileAliasOrLeaseNeedsIt() {
     runtime.deploy(Models.digits("3.0.0")
         .source(io.maasdk.ModelSource.classpath(TestModels.digitsResource("mlp", "2.0.0")))
         .build());
@@ -188,21 +188,35 @@ class VersionRoutingTest {
     runtime.setAlias("digits", "next", v3);
     DeploymentConflictException byAlias =
         assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
-    assertTrue(byAlias.getMessage().contains("alias 'next'"), byAlias.getMessage());
+    assertEquals("cannot undeploy digits@3.0.0: still needed by alias 'next' (3.0.0)."
+        + " Point the alias elsewhere (setAlias) first. ", byAlias.getMessage());
+
+    runtime.setAlias("digits", "next", AliasTarget.of(V200).withFallback(v3));
+    DeploymentConflictException byFallback =
+        assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
+    assertTrue(byFallback.getMessage().contains(
+        "alias 'next' (2.0.0 fallback 3.0.0) as its fallback"), byFallback.getMessage());
 
     runtime.setAlias("digits", "next", V200);
     ModelHandle<float[], float[]> pin = handle("3.0.0");
-    DeploymentConflictException byPin =
-        assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
-    assertTrue(byPin.getMessage().contains("pinned"), byPin.getMessage());
-    assertEquals(v3, pin.resolve(CallOptions.DEFAULT));
-
+    try (ModelHandle.Lease pinLease = pin.pin()) {
+      DeploymentConflictException byPin =
+          assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
+      assertTrue(byPin.getMessage().contains("on digits '3.0.0' taken at"), byPin.getMessage());
+      assertEquals(v3, pin.resolve(CallOptions.DEFAULT));
+    }
     ModelHandle<float[], float[]> range = handle("^3");
-    DeploymentConflictException byRange =
-        assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
-    assertTrue(byRange.getMessage().contains("range ^3"), byRange.getMessage());
-    assertEquals(v3, range.resolve(CallOptions.DEFAULT));
+    try (ModelHandle.Lease rangeLease = range.pin()) {
+      DeploymentConflictException byRange =
+          assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
+      assertTrue(byRange.getMessage().contains("on digits '^3' taken at"), byRange.getMessage());
+      assertEquals(v3, range.resolve(CallOptions.DEFAULT));
+    }
     assertTrue(runtime.describe("digits", v3).isPresent());
+    runtime.undeploy("digits", v3); // nothing needs it any more: the handles pin nothing
+    ModelNotFoundException gone =
+        assertThrows(ModelNotFoundException.class, () -> pin.predict(x));
+    assertTrue(gone.getMessage().contains("digits@3.0.0 is not deployed"), gone.getMessage());
   }
 
   @Test

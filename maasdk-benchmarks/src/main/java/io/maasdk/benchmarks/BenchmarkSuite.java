@@ -279,17 +279,7 @@ public final class BenchmarkSuite {
       for (int i = 0; i < 200; i++) {
         rt.deploy(spec("1.0.0", BatchingPolicy.disabled()));
         rt.handle("mlp512", "1.0.0", float[].class, float[].class).predict(inputs[0]);
-        for (int attempt = 0; ; attempt++) {
-          System.gc(); // the handle pinned the version until it is collected
-          try {
-            rt.undeploy("mlp512", "1.0.0");
-            break;
-          } catch (io.maasdk.DeploymentConflictException e) {
-            if (attempt > 100) {
-              throw e;
-            }
-          }
-        }
+        rt.undeploy("mlp512", "1.0.0"); // handles pin nothing
         if (i == 19) {
           warmRss = rssBytes();
         }

@@ -12,7 +12,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
-/** The {@link ModelHandle} implementation: a name, a selector and the types, over the pipeline. */
+/**
+ * The {@link ModelHandle} implementation: a name, a selector and the types, over the pipeline. The
+ * registry does not track handles; {@link #pin()} registers a lease there instead.
+ */
 final class HandleImpl<I, O> implements ModelHandle<I, O> {
   private final String modelName;
   private final VersionSelector selector;
@@ -94,6 +97,11 @@ final class HandleImpl<I, O> implements ModelHandle<I, O> {
   @Override
   public Version resolve(CallOptions options) {
     return registry.resolve(this, options).version();
+  }
+
+  @Override
+  public Lease pin() {
+    return registry.pin(this);
   }
 
   private static RuntimeException unwrap(Throwable t) {

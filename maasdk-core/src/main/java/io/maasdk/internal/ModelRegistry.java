@@ -9,6 +9,7 @@ import io.maasdk.MaasdkException;
 import io.maasdk.ModelHandle;
 import io.maasdk.ModelNotFoundException;
 import io.maasdk.ModelSpec;
+import io.maasdk.ModelUnavailableException;
 import io.maasdk.Placement;
 import io.maasdk.Ticker;
 import io.maasdk.Version;
@@ -20,43 +21,73 @@ import io.maasdk.spi.ManagementRequest;
 import io.maasdk.spi.ManagementRequest.Action;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.WeakHashMap;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime's state: deployed versions per model, aliases and their history, live handles.
- * Reads (resolution on every call) are lock-free over concurrent maps and immutable alias targets;
- * management operations are serialized on {@code this}, so an alias move is one atomic write.
+ * The runtime's state: deployed versions per model, aliases and their bounded history, and the
+ * leases taken on handles.
+ *
+ * <p><b>Concurrency.</b> Reads (resolution on every call) are lock-free over concurrent maps and
+ * immutable alias targets. Each model has its own monitor (its {@link ModelEntry}); a management
+ * operation holds only the monitor of the model it changes, and only for its check-and-publish
+ * step, never while loading or draining. A deploy reserves its version under the monitor (a second
+ * deploy of the same version is refused at once), loads and warms up with no lock held, then
+ * publishes under the monitor. So a rollback of one model never waits for another model's load,
+ * and an alias move is one atomic write.
+ *
+ * <p><b>Handles</b> are not tracked: only {@link ModelHandle.Lease}s and aliases keep a version
+ * from being undeployed.
  */
 public final class ModelRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+  /** Alias moves kept per alias (history and rollback stack) unless the builder says otherwise. */
+  public static final int DEFAULT_ALIAS_HISTORY_LIMIT = 256;
+  /** Undeployed versions remembered per model, only to explain a failed resolution. */
+  private static final int UNDEPLOYED_REMEMBERED = 32;
 
   private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
-  private final Map<HandleImpl<?, ?>, Boolean> liveHandles =
-      Collections.synchronizedMap(new WeakHashMap<>());
   private final DeviceInventory inventory;
   private final List<CallInterceptor> interceptors;
   private final String defaultEngine;
   private final long drainNanos;
   private final Clock clock;
+  private final int historyLimit;
   private final Ticker ticker;
   private final Completer completer;
   private final CallPipeline pipeline;
+  private final AtomicLong leaseIds = new AtomicLong();
+  private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean closed;
 
+  /**
+   * The registry of one runtime.
+   *
+   * @param aliasHistoryLimit how many moves each alias keeps in its history, and how many targets
+   *     in its rollback stack (at least 2)
+   */
   public ModelRegistry(
       DeviceInventory inventory,
       List<CallInterceptor> interceptors,
@@ -64,12 +95,18 @@ public final class ModelRegistry implements AutoCloseable {
       String defaultEngine,
       long drainNanos,
       Clock clock,
-      Ticker ticker) {
+      Ticker ticker,
+      int aliasHistoryLimit) {
+    if (aliasHistoryLimit < 2) {
+      throw new IllegalArgumentException(
+          "aliasHistoryLimit must be at least 2 (one move back), was " + aliasHistoryLimit);
+    }
     this.inventory = inventory;
     this.interceptors = List.copyOf(interceptors);
     this.defaultEngine = defaultEngine;
     this.drainNanos = drainNanos;
     this.clock = clock;
+    this.historyLimit = aliasHistoryLimit;
     this.ticker = ticker;
     this.completer = new Completer(listeners, clock);
     this.pipeline = new CallPipeline(this, interceptors, completer, ticker);
@@ -84,16 +121,38 @@ public final class ModelRegistry implements AutoCloseable {
     return pipeline.responseCache;
   }
 
-  /** Per model: its types, deployed versions, and aliases. */
+  /**
+   * Per model: its types, deployed versions, aliases, and what is in progress. Its monitor
+   * serialises management of this model only. Fields not marked concurrent are read and written
+   * only under the monitor.
+   */
   private static final class ModelEntry {
     final Class<?> inputType;
     final Class<?> outputType;
+    /** Concurrent: read lock-free by every call. */
     final NavigableMap<Version, Deployment<?, ?>> versions = new ConcurrentSkipListMap<>();
-    /** alias → current target; replaced whole on every move. */
+    /** Concurrent: alias → current target; replaced whole on every move. */
     final Map<String, AliasTarget> aliases = new ConcurrentHashMap<>();
-    /** alias → targets it had, oldest first, current last (the rollback stack). */
-    final Map<String, List<AliasTarget>> stacks = new LinkedHashMap<>();
-    final Map<String, List<AliasChange>> history = new LinkedHashMap<>();
+    /** Versions being loaded now → the source they load from (reservations). */
+    final Map<Version, String> loading = new HashMap<>();
+    /** alias → targets it had, oldest first, current last (the rollback stack); bounded. */
+    final Map<String, ArrayDeque<AliasTarget>> stacks = new HashMap<>();
+    /** alias → its last moves, oldest first; bounded. */
+    final Map<String, ArrayDeque<AliasChange>> history = new HashMap<>();
+    final Set<LeaseImpl> leases = new LinkedHashSet<>();
+    /**
+     * Recently undeployed versions and when, for messages only; bounded. Its own lock, so a failing
+     * call never waits on the model's monitor.
+     */
+    final Map<Version, Instant> undeployed = Collections.synchronizedMap(
+        new LinkedHashMap<>() {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<Version, Instant> eldest) {
+            return size() > UNDEPLOYED_REMEMBERED;
+          }
+        });
+    /** Set when this entry left {@link #models} (emptied, or the runtime closed); never unset. */
+    boolean retired;
 
     ModelEntry(Class<?> inputType, Class<?> outputType) {
       this.inputType = inputType;
@@ -101,9 +160,41 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code op} under the monitor of {@code model}'s entry. With {@code creating}, an absent
+   * entry is created with that spec's types; without, an absent model is {@link
+   * ModelNotFoundException}. Retries if the entry was retired between lookup and lock.
+   */
+  private <T> T locked(
+      String model, @Nullable ModelSpec<?, ?> creating, Function<ModelEntry, T> op) {
+    for (;;) {
+      ModelEntry e = creating == null
+          ? entry(model)
+          : models.computeIfAbsent(
+              model, n -> new ModelEntry(creating.inputType(), creating.outputType()));
+      synchronized (e) {
+        if (closed) {
+          retireIfEmpty(model, e); // an entry created after close() emptied the map
+          throw closedFor(model);
+        }
+        if (!e.retired) {
+          return op.apply(e);
+        }
+      }
+    }
+  }
+
+  /** Under {@code e}'s monitor: drops the entry once nothing is deployed, loading or aliased. */
+  private void retireIfEmpty(String model, ModelEntry e) {
+    if (e.versions.isEmpty() && e.aliases.isEmpty() && e.loading.isEmpty() && !e.retired) {
+      e.retired = true;
+      models.remove(model, e);
+    }
+  }
+
   // ---------------------------------------------------------------- management
 
-  public synchronized <I, O> Version deploy(ModelSpec<I, O> spec, @Nullable String credentials) {
+  public <I, O> Version deploy(ModelSpec<I, O> spec, @Nullable String credentials) {
     checkOpen();
     ManagementRequest request = new ManagementRequest(
         Action.DEPLOY, spec.name(), spec.version(), null, credentials, spec.source());
@@ -112,49 +203,101 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   private <I, O> Version deployGuarded(ModelSpec<I, O> spec) {
-    ModelEntry entry = models.get(spec.name());
-    if (entry != null) {
-      if (entry.inputType != spec.inputType() || entry.outputType != spec.outputType()) {
-        throw new DeploymentConflictException(spec.name(), spec.version(),
-            "model " + spec.name() + " takes " + entry.inputType.getSimpleName() + " -> "
-                + entry.outputType.getSimpleName() + " in its deployed versions; "
-                + spec.version() + " declares " + spec.inputType().getSimpleName() + " -> "
-                + spec.outputType().getSimpleName() + ". All versions of a model share types.");
-      }
-      if (entry.versions.containsKey(spec.version())) {
-        throw new DeploymentConflictException(spec.name(), spec.version(),
-            spec.name() + "@" + spec.version() + " is already deployed; undeploy it first or"
-                + " deploy a new version.");
-      }
-    }
-    if (spec.batching().enabled()
-        && spec.translator().getBatchifier() == null) {
+    String name = spec.name();
+    Version version = spec.version();
+    if (spec.batching().enabled() && spec.translator().getBatchifier() == null) {
       throw new IllegalArgumentException(
-          spec.name() + "@" + spec.version() + ": batching " + spec.batching()
+          name + "@" + version + ": batching " + spec.batching()
               + " needs a translator that can batch, but " + spec.translator()
               + " has no Batchifier. Use BatchingPolicy.disabled() or a batching translator.");
     }
-    String engine = spec.engine() == null ? defaultEngine : spec.engine();
-    List<Placement> placements =
-        Placer.place(spec.name(), spec.version(), spec.replicas(), spec.devicePolicy(),
-            inventory.gpus());
-    // Loaded and warmed before it becomes visible: no call can reach a cold version.
-    Deployment<I, O> dv = new Deployment<>(spec, engine, placements, completer, ticker);
-    models
-        .computeIfAbsent(spec.name(), n -> new ModelEntry(spec.inputType(), spec.outputType()))
-        .versions
-        .put(spec.version(), dv);
-    LOG.info("deployed {}@{} on {}", spec.name(), spec.version(),
+    // 1. Reserve the version under the model's monitor: conflicts are refused before any loading.
+    ModelEntry entry = locked(name, spec, e -> {
+      reserve(e, spec);
+      return e;
+    });
+    // 2. Load and warm up with no lock held: other management, of this model too, goes on.
+    Deployment<I, O> dv = null;
+    List<Placement> placements = List.of();
+    try {
+      String engine = spec.engine() == null ? defaultEngine : spec.engine();
+      placements = Placer.place(name, version, spec.replicas(), spec.devicePolicy(),
+          inventory.gpus());
+      // Loaded and warmed before it becomes visible: no call can reach a cold version.
+      dv = new Deployment<>(spec, engine, placements, completer, ticker);
+    } finally {
+      if (dv == null) { // the load failed: give the reservation back
+        synchronized (entry) {
+          entry.loading.remove(version);
+          retireIfEmpty(name, entry);
+        }
+      }
+    }
+    // 3. Publish under the monitor, unless the runtime closed meanwhile.
+    boolean published;
+    synchronized (entry) {
+      entry.loading.remove(version);
+      published = !closed && !entry.retired;
+      if (published) {
+        entry.versions.put(version, dv);
+        entry.undeployed.remove(version);
+      } else {
+        retireIfEmpty(name, entry);
+      }
+    }
+    if (!published) {
+      dv.drainAndClose(0, "the runtime closed while it was being deployed");
+      throw new ModelUnavailableException(name, version,
+          "cannot deploy " + name + "@" + version + ": the ModelRuntime was closed while it was"
+              + " loading; what it loaded has been closed");
+    }
+    LOG.info("deployed {}@{} on {}", name, version,
         placements.stream().map(Placement::device).toList());
-    return spec.version();
+    return version;
+  }
+
+  /** Under {@code e}'s monitor: refuses a conflicting deploy, else reserves its version. */
+  private static void reserve(ModelEntry e, ModelSpec<?, ?> spec) {
+    String name = spec.name();
+    Version version = spec.version();
+    if (e.inputType != spec.inputType() || e.outputType != spec.outputType()) {
+      throw new DeploymentConflictException(name, version,
+          "model " + name + " takes " + e.inputType.getSimpleName() + " -> "
+              + e.outputType.getSimpleName() + " in its deployed versions; " + version
+              + " declares " + spec.inputType().getSimpleName() + " -> "
+              + spec.outputType().getSimpleName() + ". All versions of a model share types.");
+    }
+    Deployment<?, ?> existing = e.versions.get(version);
+    if (existing != null) {
+      throw new DeploymentConflictException(name, version,
+          name + "@" + existing.version() + " is already deployed"
+              + sameVersionNote(existing.version(), version)
+              + "; undeploy it first or deploy a new version.");
+    }
+    for (Map.Entry<Version, String> l : e.loading.entrySet()) {
+      if (l.getKey().equals(version)) {
+        throw new DeploymentConflictException(name, version,
+            name + "@" + l.getKey() + " is being deployed by another call right now (from "
+                + l.getValue() + ")" + sameVersionNote(l.getKey(), version)
+                + "; this deploy is refused. Wait for that one, or undeploy it after.");
+      }
+    }
+    e.loading.put(version, spec.source().describe());
+  }
+
+  /** When two equal versions are written differently: why they are the same version. */
+  private static String sameVersionNote(Version existing, Version asked) {
+    return existing.toString().equals(asked.toString())
+        ? ""
+        : " (" + asked + " differs from it only in build metadata, which SemVer ignores: they are"
+            + " one version)";
   }
 
   public void undeploy(String model, Version version, @Nullable String credentials) {
+    checkOpen();
     ManagementRequest request =
         new ManagementRequest(Action.UNDEPLOY, model, version, null, credentials);
-    synchronized (this) {
-      guard(request);
-    }
+    guard(request);
     managed(request, () -> {
       undeployGuarded(model, version);
       return null;
@@ -162,126 +305,148 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   private void undeployGuarded(String model, Version version) {
-    Deployment<?, ?> dv;
-    synchronized (this) {
-      ModelEntry entry = entry(model);
-      dv = entry.versions.get(version);
-      if (dv == null) {
+    Deployment<?, ?> dv = locked(model, null, entry -> {
+      Deployment<?, ?> found = entry.versions.get(version);
+      if (found == null) {
+        if (entry.loading.containsKey(version)) {
+          throw new ModelNotFoundException(model, version,
+              model + "@" + version + " is still being deployed; undeploy it once deploy returns");
+        }
         throw notFound(model, "version " + version);
       }
-      List<String> needs = new ArrayList<>();
-      entry.aliases.forEach(
-          (alias, target) -> {
-            if (target.includes(version)) {
-              needs.add("alias '" + alias + "' (" + target + ")");
-            }
-          });
-      List<Version> remaining = new ArrayList<>(entry.versions.keySet());
-      remaining.remove(version);
-      synchronized (liveHandles) {
-        for (HandleImpl<?, ?> h : liveHandles.keySet()) {
-          if (!h.modelName().equals(model)) {
-            continue;
-          }
-          VersionSelector s = h.selector();
-          if (s instanceof VersionSelector.Exact e && e.version().equals(version)) {
-            needs.add("a handle pinned to " + version);
-          } else if (s instanceof VersionSelector.Range r
-              && r.contains(version) && r.highest(remaining).isEmpty()) {
-            needs.add("a handle on range " + r + " that no other version satisfies");
-          } else if (s instanceof VersionSelector.Latest
-              && remaining.stream().noneMatch(v -> !v.isPreRelease())) {
-            needs.add("a handle on 'latest' (no other release would remain)");
-          }
-        }
-      }
+      List<String> needs = neededBy(entry, found.version());
       if (!needs.isEmpty()) {
+        boolean aliases = needs.stream().anyMatch(n -> n.startsWith("alias"));
+        boolean leases = needs.stream().anyMatch(n -> n.startsWith("lease"));
         throw new DeploymentConflictException(model, version,
-            "cannot undeploy " + model + "@" + version + ": still needed by "
-                + String.join(", ", needs.stream().distinct().toList())
-                + ". Move the alias (setAlias) or drop the handle first.");
+            "cannot undeploy " + model + "@" + found.version() + ": still needed by "
+                + String.join("; ", needs) + ". "
+                + (aliases ? "Point the alias elsewhere (setAlias) first. " : "")
+                + (leases ? "Close the lease" + (needs.size() > 1 ? "s" : "") + " first." : ""));
       }
       entry.versions.remove(version); // no new call resolves to it from here on
-      if (entry.versions.isEmpty() && entry.aliases.isEmpty()) {
-        models.remove(model);
-      }
-    }
+      entry.undeployed.put(found.version(), clock.instant());
+      retireIfEmpty(model, entry);
+      return found;
+    });
     // Outside the lock: in-flight calls finish, then native memory is freed.
     dv.drainAndClose(drainNanos, "undeployed");
     pipeline.responseCache.drop(dv); // its cached answers go with it
-    LOG.info("undeployed {}@{}", model, version);
+    LOG.info("undeployed {}@{}", model, dv.version());
   }
 
-  public synchronized void setAlias(
+  /** Under the monitor: every alias and lease that needs {@code version}, in words. */
+  private static List<String> neededBy(ModelEntry entry, Version version) {
+    List<String> needs = new ArrayList<>();
+    new java.util.TreeMap<>(entry.aliases).forEach((alias, target) -> {
+      if (target.includes(version)) {
+        needs.add("alias '" + alias + "' (" + target + ")");
+      } else if (version.equals(target.fallback())) {
+        needs.add("alias '" + alias + "' (" + target + ") as its fallback");
+      }
+    });
+    List<Version> remaining = new ArrayList<>(entry.versions.keySet());
+    remaining.remove(version);
+    for (LeaseImpl lease : entry.leases) {
+      VersionSelector s = lease.selector;
+      boolean needed;
+      if (s instanceof VersionSelector.Exact e) {
+        needed = e.version().equals(version);
+      } else if (s instanceof VersionSelector.Range r) {
+        needed = r.contains(version) && r.highest(remaining).isEmpty();
+      } else if (s instanceof VersionSelector.Latest) {
+        needed = !version.isPreRelease() && remaining.stream().allMatch(Version::isPreRelease);
+      } else {
+        needed = false; // an alias lease: the alias itself protects its targets
+      }
+      if (needed) {
+        needs.add(lease.describe());
+      }
+    }
+    return needs;
+  }
+
+  public void setAlias(
       String model, String alias, AliasTarget target, @Nullable String credentials) {
     checkOpen();
     VersionSelector.Alias a = new VersionSelector.Alias(alias);
     ManagementRequest request = new ManagementRequest(Action.ALIAS, model, target.isSingle()
         ? target.weights().keySet().iterator().next() : null, a.name(), credentials);
     guard(request);
-    managed(request, () -> {
-      setAliasGuarded(model, alias, target);
+    managed(request, () -> locked(model, null, entry -> {
+      setAliasLocked(entry, model, a.name(), target);
       return null;
-    });
+    }));
   }
 
-  private void setAliasGuarded(String model, String alias, AliasTarget target) {
-    ModelEntry entry = entry(model);
-    for (Version v : target.weights().keySet()) {
+  private void setAliasLocked(ModelEntry entry, String model, String alias, AliasTarget target) {
+    for (Version v : target.versions()) {
       Deployment<?, ?> dv = entry.versions.get(v);
       if (dv == null || !dv.accepting()) {
+        String role = v.equals(target.fallback()) ? " (as fallback)" : "";
         throw new DeploymentConflictException(model, v,
-            "cannot point alias '" + alias + "' of " + model + " at " + v
+            "cannot point alias '" + alias + "' of " + model + " at " + v + role
                 + ": it is not deployed (deployed: " + entry.versions.keySet() + ")");
       }
     }
     AliasTarget previous = entry.aliases.put(alias, target);
-    entry.stacks.computeIfAbsent(alias, k -> new ArrayList<>()).add(target);
+    ArrayDeque<AliasTarget> stack = entry.stacks.computeIfAbsent(alias, k -> new ArrayDeque<>());
+    stack.addLast(target);
+    while (stack.size() > historyLimit) {
+      stack.removeFirst();
+    }
     record(entry, alias, target.isSingle() ? AliasChange.Kind.SET : AliasChange.Kind.SPLIT,
         previous, target);
     LOG.info("alias {}:{} -> {}", model, alias, target);
   }
 
-  public synchronized AliasTarget rollback(String model, String alias, @Nullable String credentials) {
+  public AliasTarget rollback(String model, String alias, @Nullable String credentials) {
     checkOpen();
     ManagementRequest request =
         new ManagementRequest(Action.ROLLBACK, model, null, alias, credentials);
     guard(request);
-    return managed(request, () -> rollbackGuarded(model, alias));
+    return managed(request, () -> locked(model, null, entry -> rollbackLocked(entry, model,
+        alias)));
   }
 
-  private AliasTarget rollbackGuarded(String model, String alias) {
-    ModelEntry entry = entry(model);
-    List<AliasTarget> stack = entry.stacks.get(alias);
+  private AliasTarget rollbackLocked(ModelEntry entry, String model, String alias) {
+    ArrayDeque<AliasTarget> stack = entry.stacks.get(alias);
     if (stack == null) {
       throw notFound(model, "alias '" + alias + "'");
     }
     if (stack.size() < 2) {
       throw new DeploymentConflictException(model, null,
           "alias '" + alias + "' of " + model + " has no previous target to roll back to (it"
-              + " points at " + stack.get(0) + " since it was created)");
+              + " points at " + stack.peekLast() + "; an alias remembers its last " + historyLimit
+              + " targets)");
     }
-    AliasTarget back = stack.get(stack.size() - 2);
-    for (Version v : back.weights().keySet()) {
-      if (!entry.versions.containsKey(v)) {
+    Iterator<AliasTarget> down = stack.descendingIterator();
+    down.next();
+    AliasTarget back = down.next();
+    for (Version v : back.versions()) {
+      Deployment<?, ?> dv = entry.versions.get(v);
+      if (dv == null || !dv.accepting()) {
         throw new DeploymentConflictException(model, v,
             "cannot roll alias '" + alias + "' of " + model + " back to " + back + ": " + v
                 + " is no longer deployed. Deploy it again or setAlias explicitly.");
       }
     }
-    AliasTarget current = stack.remove(stack.size() - 1);
+    AliasTarget current = stack.removeLast();
     entry.aliases.put(alias, back);
     record(entry, alias, AliasChange.Kind.ROLLBACK, current, back);
     LOG.info("alias {}:{} rolled back {} -> {}", model, alias, current, back);
     return back;
   }
 
-  public synchronized List<AliasChange> aliasHistory(String model, String alias) {
-    List<AliasChange> h = entry(model).history.get(alias);
-    if (h == null) {
-      throw notFound(model, "alias '" + alias + "'");
-    }
-    return List.copyOf(h);
+  /** The alias's last moves (at most the history limit), oldest first. */
+  public List<AliasChange> aliasHistory(String model, String alias) {
+    return locked(model, null, entry -> {
+      ArrayDeque<AliasChange> h = entry.history.get(alias);
+      if (h == null) {
+        throw notFound(model, "alias '" + alias + "'");
+      }
+      return List.copyOf(h);
+    });
   }
 
   public Map<String, AliasTarget> aliases(String model) {
@@ -289,11 +454,15 @@ public final class ModelRegistry implements AutoCloseable {
     return e == null ? Map.of() : Map.copyOf(e.aliases);
   }
 
+  /** Under the monitor: appends a move, forgetting the oldest beyond the limit. */
   private void record(
       ModelEntry entry, String alias, AliasChange.Kind kind, @Nullable AliasTarget from,
       AliasTarget to) {
-    entry.history.computeIfAbsent(alias, k -> new ArrayList<>())
-        .add(new AliasChange(clock.instant(), kind, from, to));
+    ArrayDeque<AliasChange> h = entry.history.computeIfAbsent(alias, k -> new ArrayDeque<>());
+    h.addLast(new AliasChange(clock.instant(), kind, from, to));
+    while (h.size() > historyLimit) {
+      h.removeFirst();
+    }
   }
 
   private void guard(ManagementRequest request) {
@@ -326,9 +495,9 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------- handles and resolution
+  // ---------------------------------------------------------------- handles and leases
 
-  @SuppressWarnings("unchecked")
+  /** A handle; it is not tracked, so dropping it costs nothing and pins nothing. */
   public <I, O> ModelHandle<I, O> handle(
       String model, VersionSelector selector, Class<I> inputType, Class<O> outputType) {
     Objects.requireNonNull(selector, "selector");
@@ -341,36 +510,151 @@ public final class ModelRegistry implements AutoCloseable {
     }
     HandleImpl<I, O> h = new HandleImpl<>(model, selector, inputType, outputType, this);
     resolve(h, CallOptions.DEFAULT); // fail now, not on the first call, if nothing matches
-    liveHandles.put(h, Boolean.TRUE);
     return h;
   }
 
-  /** Resolution: the deployed version a call through {@code h} with {@code opts} goes to. */
+  /** {@link ModelHandle#pin()}: a lease on {@code h}'s selector, atomically with undeploy. */
+  ModelHandle.Lease pin(HandleImpl<?, ?> h) {
+    String site = callerFrame();
+    String thread = Thread.currentThread().getName();
+    return locked(h.modelName(), null, entry -> {
+      resolve(h, CallOptions.DEFAULT); // only a satisfiable selector can be kept satisfiable
+      LeaseImpl lease = new LeaseImpl(
+          leaseIds.incrementAndGet(), h.modelName(), h.selector(), site, thread, entry, this);
+      entry.leases.add(lease);
+      return lease;
+    });
+  }
+
+  /** The first stack frame outside maasdk's own API and internals: who took the lease. */
+  private static String callerFrame() {
+    return StackWalker.getInstance()
+        .walk(frames -> frames
+            .filter(f -> !f.getClassName().startsWith("io.maasdk.internal.")
+                && !f.getClassName().equals("io.maasdk.ModelHandle"))
+            .findFirst()
+            .map(StackWalker.StackFrame::toStackTraceElement)
+            .map(StackTraceElement::toString)
+            .orElse("an unknown caller"));
+  }
+
+  /** A lease: registered in its model's entry until closed or the runtime closes. */
+  private static final class LeaseImpl implements ModelHandle.Lease {
+    final long id;
+    final String model;
+    final VersionSelector selector;
+    final String site;
+    final String thread;
+    final ModelEntry entry;
+    final ModelRegistry registry;
+    private volatile boolean open = true;
+
+    LeaseImpl(long id, String model, VersionSelector selector, String site, String thread,
+        ModelEntry entry, ModelRegistry registry) {
+      this.id = id;
+      this.model = model;
+      this.selector = selector;
+      this.site = site;
+      this.thread = thread;
+      this.entry = entry;
+      this.registry = registry;
+    }
+
+    @Override
+    public VersionSelector selector() {
+      return selector;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return open && !registry.closed;
+    }
+
+    @Override
+    public void close() {
+      synchronized (entry) {
+        if (open) {
+          open = false;
+          entry.leases.remove(this);
+        }
+      }
+    }
+
+    String describe() {
+      return "lease #" + id + " on " + model + " '" + selector + "' taken at " + site
+          + " (thread " + thread + ")";
+    }
+
+    @Override
+    public String toString() {
+      return (isOpen() ? "" : "closed ") + describe();
+    }
+  }
+
+  // ---------------------------------------------------------------- resolution
+
+  /**
+   * Resolution: the deployed version a call through {@code h} with {@code opts} goes to.
+   *
+   * @throws ModelNotFoundException naming what the selector asked for and what is deployed
+   */
   @SuppressWarnings("unchecked")
   <I, O> Deployment<I, O> resolve(HandleImpl<I, O> h, CallOptions opts) {
-    ModelEntry entry = entry(h.modelName());
     VersionSelector s = h.selector();
+    String model = h.modelName();
+    ModelEntry entry = models.get(Objects.requireNonNull(model, "model"));
+    if (closed) {
+      throw closedFor(model);
+    }
+    if (entry == null) {
+      throw new ModelNotFoundException(model, s instanceof VersionSelector.Exact e
+          ? e.version() : null,
+          "no model named '" + model + "' is deployed (this handle selects '" + s
+              + "'); deployed models: " + new TreeSet<>(models.keySet()));
+    }
     Version v;
     if (s instanceof VersionSelector.Exact e) {
       v = e.version();
     } else if (s instanceof VersionSelector.Range r) {
       v = r.highest(entry.versions.keySet())
-          .orElseThrow(() -> notFound(h.modelName(), "a version in range " + r));
+          .orElseThrow(() -> notFound(model, "a version in range " + r));
     } else if (s instanceof VersionSelector.Alias a) {
       AliasTarget t = entry.aliases.get(a.name());
       if (t == null) {
-        throw notFound(h.modelName(), "alias '" + a.name() + "'");
+        throw notFound(model, "alias '" + a.name() + "'");
       }
       v = t.isSingle() ? t.weights().keySet().iterator().next() : t.pick(unit(opts, a.name()));
     } else {
       v = entry.versions.descendingKeySet().stream().filter(x -> !x.isPreRelease()).findFirst()
-          .orElseThrow(() -> notFound(h.modelName(), "a released version"));
+          .orElseThrow(() -> notFound(model, "a released version"));
     }
     Deployment<?, ?> dv = entry.versions.get(v);
     if (dv == null) {
-      throw notFound(h.modelName(), "version " + v + " (selected by " + s + ")");
+      Instant gone = entry.undeployed.get(v);
+      String why = gone == null ? "" : " (it was undeployed at " + gone + ")";
+      throw new ModelNotFoundException(model, v,
+          model + "@" + v + " is not deployed" + why + "; this handle selects '" + s
+              + "'. Deployed: " + deployedText(entry));
     }
     return (Deployment<I, O>) dv;
+  }
+
+  /**
+   * The fallback for a call through {@code h}: the deployed version its alias's target names as
+   * fallback ({@link AliasTarget#fallback()}), or {@code null} when the handle does not follow an
+   * alias, the target names none, or it is no longer deployed (the runtime is closing). Lock-free,
+   * like {@link #resolve}. {@code opts} is the call's options (unused today: every call of an
+   * alias shares its fallback).
+   */
+  @SuppressWarnings("unchecked")
+  <I, O> @Nullable Deployment<I, O> fallback(HandleImpl<I, O> h, CallOptions opts) {
+    if (!(h.selector() instanceof VersionSelector.Alias a)) {
+      return null;
+    }
+    ModelEntry entry = models.get(h.modelName());
+    AliasTarget t = entry == null ? null : entry.aliases.get(a.name());
+    Version fb = t == null ? null : t.fallback();
+    return fb == null ? null : (Deployment<I, O>) entry.versions.get(fb);
   }
 
   /** A point in [0,1) fixed by the routing key (sticky), or random when there is none. */
@@ -394,7 +678,7 @@ public final class ModelRegistry implements AutoCloseable {
 
   public List<DeploymentInfo> deployments() {
     List<DeploymentInfo> out = new ArrayList<>();
-    for (String name : new java.util.TreeSet<>(models.keySet())) {
+    for (String name : new TreeSet<>(models.keySet())) {
       ModelEntry e = models.get(name);
       if (e == null) {
         continue;
@@ -429,24 +713,31 @@ public final class ModelRegistry implements AutoCloseable {
   private ModelEntry entry(String model) {
     Objects.requireNonNull(model, "model");
     if (closed) {
-      throw new io.maasdk.ModelUnavailableException(model, null,
-          "the ModelRuntime is closed; model " + model + " cannot be called or managed");
+      throw closedFor(model);
     }
     ModelEntry e = models.get(model);
     if (e == null) {
       throw new ModelNotFoundException(model, null,
           "no model named '" + model + "' is deployed; deployed models: "
-              + new java.util.TreeSet<>(models.keySet()));
+              + new TreeSet<>(models.keySet()));
     }
     return e;
   }
 
+  private static ModelUnavailableException closedFor(String model) {
+    return new ModelUnavailableException(model, null,
+        "the ModelRuntime is closed; model " + model + " cannot be called or managed");
+  }
+
   private ModelNotFoundException notFound(String model, String what) {
     ModelEntry e = models.get(model);
-    String have = e == null ? "nothing" : "versions " + e.versions.keySet() + ", aliases "
-        + e.aliases;
     return new ModelNotFoundException(model, null,
-        "model " + model + " has no " + what + "; deployed: " + have);
+        "model " + model + " has no " + what + "; deployed: "
+            + (e == null ? "nothing" : deployedText(e)));
+  }
+
+  private static String deployedText(ModelEntry e) {
+    return "versions " + e.versions.keySet() + ", aliases " + new java.util.TreeMap<>(e.aliases);
   }
 
   private void checkOpen() {
@@ -455,18 +746,26 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
-  /** Stops admitting everywhere, drains every version, frees native memory, stops threads. */
+  /**
+   * Stops admitting everywhere, drains every version, frees native memory, stops threads. A deploy
+   * still loading when this runs fails once it has loaded, and closes what it loaded; open leases
+   * end with the runtime.
+   */
   @Override
   public void close() {
-    List<Deployment<?, ?>> all = new ArrayList<>();
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      models.values().forEach(e -> all.addAll(e.versions.values()));
-      models.clear();
+    if (!closing.compareAndSet(false, true)) {
+      return;
     }
+    closed = true;
+    List<Deployment<?, ?>> all = new ArrayList<>();
+    for (ModelEntry e : models.values()) {
+      synchronized (e) { // waits for a publish in progress; later ones see closed
+        e.retired = true;
+        all.addAll(e.versions.values());
+        e.leases.clear();
+      }
+    }
+    models.clear();
     for (Deployment<?, ?> dv : all) {
       dv.drainAndClose(drainNanos, "the runtime closed");
     }

@@ -117,7 +117,8 @@ public final class SignaturePolicy {
     } catch (IllegalArgumentException e) {
       throw fail(model, version, ModelSigner.MANIFEST, e.getMessage());
     }
-    if (!m.name().equals(model) || !m.version().equals(version)) {
+    // Exact text: Version.equals ignores build metadata (SemVer), a signature must not.
+    if (!m.name().equals(model) || !m.version().toString().equals(version.toString())) {
       throw fail(model, version, ModelSigner.MANIFEST,
           "the manifest is for " + m.name() + "@" + m.version() + ", not " + model + "@" + version);
     }
