@@ -118,15 +118,27 @@ final class CallPipeline {
       CallOptions opts, long deadline, int retries, boolean sync) {
     String model = handle.modelName();
     // 2. Version resolution; a version that starts draining between resolution and admission is
-    //    resolved again, so an alias move never fails a call.
+    //    resolved again, so an alias move never fails a call. An alias with a fallback sends the
+    //    call there while its primary is failing (breaker open) or draining.
     for (int attempt = 0; ; attempt++) {
       Deployment<I, O> target;
+      Deployment<I, O> fallback;
       try {
         target = registry.resolve(handle, opts);
+        fallback = registry.fallback(handle, opts);
       } catch (ModelNotFoundException e) {
         return completer.refuse(model, null, input, opts, Outcome.NOT_FOUND, e);
       } catch (MaasdkException e) {
         return completer.refuse(model, null, input, opts, Outcome.UNAVAILABLE, e);
+      }
+      Version failoverFrom = null;
+      if (fallback == target || (fallback != null && !fallback.accepting())) {
+        fallback = null;
+      }
+      if (fallback != null && (target.failing() || !target.accepting())) {
+        failoverFrom = target.version();
+        target = fallback;
+        fallback = null;
       }
       Version version = target.version();
 
@@ -154,58 +166,109 @@ final class CallPipeline {
         }
       }
 
-      // 4. Validation, then admission to the version's bounded queue.
+      // 4. Validation, then admission to the version's bounded queue; 5. batcher and replica.
       InputValidator<I> validator = target.spec.validator();
       String problem = validator == null ? null : validator.problem(input);
       if (problem != null) {
-        return lead(flight, completer.refuse(model, version, input, opts, Outcome.INVALID_INPUT,
-            new InvalidInputException(model, version,
+        return lead(flight, version, completer.refuse(model, version, input, opts,
+            Outcome.INVALID_INPUT, new InvalidInputException(model, version,
                 "invalid input for " + model + "@" + version + ": " + problem)));
       }
-      Request<I, O> request = new Request<>(input, opts, deadline);
-      boolean ranInline;
+      CompletableFuture<Prediction<O>> result;
       try {
-        // 5'. Or on this thread, when a replica is idle: only without a deadline, because a call
-        //     computing on its caller's thread cannot give up when its deadline passes.
-        ranInline = sync && deadline == Long.MAX_VALUE && target.tryRunInline(request);
-        if (!ranInline) {
-          target.admit(request);
-        }
+        result = submit(target, input, opts, deadline, sync, failoverFrom);
       } catch (OverloadedException e) {
-        return lead(flight, completer.refuse(model, version, input, opts, Outcome.OVERLOADED, e));
+        return lead(flight, version, completer.refuse(model, version, input, opts,
+            Outcome.OVERLOADED, e));
       } catch (ModelUnavailableException e) {
+        if (fallback != null) { // refused by a half-open breaker or a drain: the fallback serves
+          result = failOver(target, fallback, input, opts, deadline, e);
+          return lead(flight, version, result);
+        }
         if (attempt < 3 && !target.accepting()) { // draining: the alias may have moved on
           if (flight != null) {
             flight.fail(e); // its waiters resolve again too
           }
           continue;
         }
-        return lead(flight, completer.refuse(model, version, input, opts, Outcome.UNAVAILABLE,
-            e));
+        return lead(flight, version, completer.refuse(model, version, input, opts,
+            Outcome.UNAVAILABLE, e));
       }
-      if (deadline != Long.MAX_VALUE && !ranInline) {
-        armDeadline(target, request, deadline);
+      if (fallback != null) {
+        Deployment<I, O> primary = target;
+        Deployment<I, O> fb = fallback;
+        CompletableFuture<Prediction<O>> first = result;
+        // An engine failure of the primary (not the input's fault) is computed again on the
+        // fallback: callers through an alias with a fallback never see the primary fail.
+        CompletableFuture<Prediction<O>> composed = first.exceptionallyCompose(e -> {
+          Throwable cause = unwrap(e);
+          return cause instanceof InferenceException || cause instanceof ModelUnavailableException
+              ? failOver(primary, fb, input, opts, deadline, cause)
+              : CompletableFuture.failedFuture(cause);
+        });
+        composed.whenComplete((p, e) -> {
+          if (composed.isCancelled()) {
+            first.cancel(false); // reaches the queued request
+          }
+        });
+        result = composed;
       }
-      // 5. The version's batcher and replica take it from here; the completer ends it.
-      return lead(flight, request.future);
+      return lead(flight, version, result);
+    }
+  }
+
+  /**
+   * Stages 4 and 5 for one version: admission, then a replica, on this thread when one is idle
+   * (only without a deadline, because a call computing on its caller's thread cannot give up when
+   * its deadline passes), else through the queue with the deadline armed.
+   */
+  private <I, O> CompletableFuture<Prediction<O>> submit(Deployment<I, O> target, I input,
+      CallOptions opts, long deadline, boolean sync, @Nullable Version failoverFrom) {
+    Request<I, O> request = new Request<>(input, opts, deadline);
+    request.failoverFrom = failoverFrom;
+    if (sync && deadline == Long.MAX_VALUE && target.tryRunInline(request)) {
+      return request.future;
+    }
+    target.admit(request);
+    if (deadline != Long.MAX_VALUE) {
+      armDeadline(target, request, deadline);
+    }
+    return request.future;
+  }
+
+  /** The same call on the alias's fallback, told as failed over from {@code primary}. */
+  private <I, O> CompletableFuture<Prediction<O>> failOver(Deployment<I, O> primary,
+      Deployment<I, O> fallback, I input, CallOptions opts, long deadline, Throwable why) {
+    try {
+      return submit(fallback, input, opts, deadline, false, primary.version());
+    } catch (MaasdkException e) {
+      e.addSuppressed(why);
+      return completer.refuse(primary.spec.name(), fallback.version(), input, opts,
+          e instanceof OverloadedException ? Outcome.OVERLOADED : Outcome.UNAVAILABLE, e);
     }
   }
 
   /**
    * The leader's result also settles its flight: the cache gets the answer (or loses the entry on
    * failure, which all waiters then receive) before the caller's future completes, so a caller
-   * that got an answer finds it cached on its next call. Cancelling what the caller holds reaches
-   * the queued request.
+   * that got an answer finds it cached on its next call. An answer of another version (a
+   * failover) is never cached as {@code cached}'s: its waiters resolve again. Cancelling what the
+   * caller holds reaches the queued request.
    */
-  private static <O> CompletableFuture<Prediction<O>> lead(
-      ResponseCache.@Nullable Flight flight, CompletableFuture<Prediction<O>> result) {
+  private static <O> CompletableFuture<Prediction<O>> lead(ResponseCache.@Nullable Flight flight,
+      Version cached, CompletableFuture<Prediction<O>> result) {
     if (flight == null) {
       return result;
     }
     CompletableFuture<Prediction<O>> caller = new CompletableFuture<>();
     result.whenComplete((p, e) -> {
       if (e == null) {
-        flight.succeed(p.output());
+        if (p.version().equals(cached)) {
+          flight.succeed(p.output());
+        } else { // the fallback answered: never cache it as the primary's answer
+          flight.fail(new ModelUnavailableException(p.modelName(), cached, p.modelName() + "@"
+              + cached + " failed over to " + p.version() + "; calls go there meanwhile"));
+        }
         caller.complete(p);
       } else {
         Throwable cause = unwrap(e);

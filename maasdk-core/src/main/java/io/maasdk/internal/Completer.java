@@ -68,7 +68,7 @@ final class Completer {
       }
       emit(new InferenceEvent(clock.instant(), r.options.tenant(), dv.spec.name(), dv.version(),
           c.device(), r.input, output, c.queueWaitNanos(), c.inferenceNanos(), c.batchSize(),
-          false, outcome, c.error()));
+          false, outcome, c.error(), r.failoverFrom));
       if (outcome == Outcome.SUCCESS && output != null) {
         r.future.complete(new Prediction<>(output, dv.spec.name(), dv.version(),
             c.device() == null ? "unknown" : c.device(), false));

@@ -2,7 +2,9 @@ package io.maasdk.internal;
 
 import io.maasdk.CallOptions;
 import io.maasdk.Prediction;
+import io.maasdk.Version;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One admitted call on its way through a version's queue to a replica. It leaves the queue exactly
@@ -18,6 +20,8 @@ final class Request<I, O> {
   final CompletableFuture<Prediction<O>> future = new CompletableFuture<>();
   /** When admission queued it (ticker nanos). Written before it becomes visible to a batcher. */
   long enqueuedNanos;
+  /** The alias's primary version when this request runs on the alias's fallback instead. */
+  @Nullable Version failoverFrom;
   /** Whether it holds the circuit breaker's half-open probe slot (set at admission). */
   boolean probe;
 

@@ -23,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  * @param cacheHit whether the output came from the response cache
  * @param outcome how the call ended
  * @param error the exception the caller received, {@code null} on success
+ * @param failoverFrom the alias's primary version when this call was served by the alias's
+ *     fallback instead ({@code AliasTarget.withFallback}), else {@code null}
  */
 public record InferenceEvent(
     Instant timestamp,
@@ -37,7 +39,8 @@ public record InferenceEvent(
     int batchSize,
     boolean cacheHit,
     Outcome outcome,
-    @Nullable Throwable error) {
+    @Nullable Throwable error,
+    @Nullable Version failoverFrom) {
 
   /** How a call ended. */
   public enum Outcome {
@@ -63,6 +66,20 @@ public record InferenceEvent(
     Objects.requireNonNull(modelName, "modelName");
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(outcome, "outcome");
+  }
+
+  /** An event of a call that was not failed over (the common case). */
+  public InferenceEvent(Instant timestamp, String tenant, String modelName,
+      @Nullable Version version, @Nullable String device, Object input, @Nullable Object output,
+      long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
+      @Nullable Throwable error) {
+    this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
+        inferenceNanos, batchSize, cacheHit, outcome, error, null);
+  }
+
+  /** Whether an alias's fallback served this call because its primary was failing or draining. */
+  public boolean failedOver() {
+    return failoverFrom != null;
   }
 
   /** Total time the call spent in the runtime after admission (queue wait + inference). */
