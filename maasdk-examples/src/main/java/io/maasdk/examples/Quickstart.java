@@ -7,6 +7,7 @@ import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
+import io.maasdk.Prediction;
 import io.maasdk.Version;
 import io.maasdk.codec.Codecs;
 import io.maasdk.testkit.TestModels;
@@ -71,6 +72,12 @@ public final class Quickstart {
           + ", accuracy now " + String.format("%.4f", accuracy(stable, test)));
       System.out.println("stable history: " + runtime.aliasHistory("digits", "stable").size()
           + " moves");
+
+      // 6. 2.0.0 serves "stable"; while it fails (its breaker open) or drains, 1.0.0 answers instead.
+      runtime.setAlias("digits", "stable", AliasTarget.of(V2).withFallback(V1));
+      Prediction<float[]> p = stable.predictDetailed(test.features()[0], CallOptions.DEFAULT);
+      System.out.println("stable -> " + runtime.aliases("digits").get("stable") + ", answered by "
+          + p.version());
     }
   }
 
