@@ -49,24 +49,34 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Lifecycle.</b> {@link #close()} stops admitting calls, lets queued and running calls finish
  * for up to the drain timeout, fails the rest with {@link ModelUnavailableException}, closes every
- * predictor and model (freeing native and GPU memory) and stops every thread it started.
+ * predictor and model (freeing native and GPU memory) and stops every thread it started. The
+ * runtime owns what is registered with it: interceptors and listeners that are {@link
+ * AutoCloseable} (a metering pipeline, an audit log) are closed last, in reverse order of
+ * registration, so nothing they started outlives the runtime.
  *
  * <p><b>Engine settings.</b> DJL engine options (inter/intra-op threads) are JVM-wide, not per
  * model: set them once with system properties before the first model loads, e.g. {@code
- * -Dai.djl.pytorch.num_interop_threads=1 -Dai.djl.pytorch.num_threads=2}. maasdk never lets DJL
- * download anything or report usage: the builder sets {@code ai.djl.offline=true} and opts out of
- * DJL's tracking unless the application set those properties itself.
+ * -Dai.djl.pytorch.num_interop_threads=1 -Dai.djl.pytorch.num_threads=2}. By default maasdk keeps
+ * DJL from downloading anything or reporting usage: building a runtime sets the JVM-wide system
+ * properties {@code ai.djl.offline=true} and {@code ai.djl.disable_usage_tracking=true}, each only
+ * if the application has not set it; {@link Builder#djlOffline(boolean) djlOffline(false)} leaves
+ * both alone.
  */
 public final class ModelRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelRuntime.class);
   private final ModelRegistry registry;
 
+  private final List<AutoCloseable> owned = new ArrayList<>();
+
   private ModelRuntime(Builder b) {
-    if (System.getProperty("ai.djl.offline") == null) {
-      System.setProperty("ai.djl.offline", "true");
+    if (b.djlOffline) {
+      setIfAbsent("ai.djl.offline", "true");
+      setIfAbsent("ai.djl.disable_usage_tracking", "true");
     }
-    if (System.getProperty("ai.djl.disable_usage_tracking") == null) {
-      System.setProperty("ai.djl.disable_usage_tracking", "true");
+    for (Object o : b.registered) {
+      if (o instanceof AutoCloseable c && !owned.contains(c)) {
+        owned.add(c);
+      }
     }
     DeviceInventory inventory =
         b.inventory != null ? b.inventory : new DjlDeviceInventory(b.defaultEngine);
@@ -296,6 +306,25 @@ public final class ModelRuntime implements AutoCloseable {
   @Override
   public void close() {
     registry.close();
+    List<AutoCloseable> reversed;
+    synchronized (owned) {
+      reversed = new ArrayList<>(owned);
+      owned.clear(); // closed once, however often close() is called
+    }
+    java.util.Collections.reverse(reversed);
+    for (AutoCloseable c : reversed) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} after the runtime failed; continuing", c, e);
+      }
+    }
+  }
+
+  private static void setIfAbsent(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
+    }
   }
 
   /** Configures a {@link ModelRuntime}. */
@@ -307,6 +336,9 @@ public final class ModelRuntime implements AutoCloseable {
     private Duration drainTimeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
     private Ticker ticker = Ticker.system();
+    private boolean djlOffline = true;
+    /** Interceptors and listeners in registration order, for closing in reverse. */
+    private final List<Object> registered = new ArrayList<>();
     private int aliasHistoryLimit = ModelRegistry.DEFAULT_ALIAS_HISTORY_LIMIT;
 
     private Builder() {}
@@ -332,15 +364,23 @@ public final class ModelRuntime implements AutoCloseable {
       return this;
     }
 
-    /** Adds an interceptor; they run in the order added, before each call is resolved. */
+    /**
+     * Adds an interceptor; they run in the order added, before each call is resolved. One that is
+     * {@link AutoCloseable} is closed by {@link ModelRuntime#close()}.
+     */
     public Builder interceptor(CallInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      registered.add(interceptor);
       return this;
     }
 
-    /** Adds a listener told about every call's outcome. */
+    /**
+     * Adds a listener told about every call's outcome. One that is {@link AutoCloseable} is closed
+     * by {@link ModelRuntime#close()}, after every call has ended.
+     */
     public Builder listener(InferenceListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      registered.add(listener);
       return this;
     }
 
@@ -378,6 +418,18 @@ public final class ModelRuntime implements AutoCloseable {
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Whether building the runtime keeps DJL offline and untracked (default {@code true}): it then
+     * sets the JVM-wide system properties {@code ai.djl.offline=true} and {@code
+     * ai.djl.disable_usage_tracking=true}, each only if the application has not set it already.
+     * With {@code false} the runtime touches no system property; DJL may then try to download
+     * engines or report usage as its own defaults say.
+     */
+    public Builder djlOffline(boolean offline) {
+      this.djlOffline = offline;
       return this;
     }
 

@@ -322,4 +322,65 @@ class LifecycleTest {
       throw new AssertionError(e);
     }
   }
+
+  /** Issue 11, item 14: what is registered with the runtime is closed with it, last first. */
+  @Test
+  void close_closesAutoCloseableListenersAndInterceptors_inReverseOrder_once() {
+    List<String> closed = new CopyOnWriteArrayList<>();
+    class Sink implements io.maasdk.spi.InferenceListener, AutoCloseable {
+      private final String name;
+
+      Sink(String name) {
+        this.name = name;
+      }
+
+      @Override
+      public void onEvent(InferenceEvent event) {}
+
+      @Override
+      public void close() {
+        closed.add(name);
+      }
+    }
+    class Gate implements io.maasdk.spi.CallInterceptor, AutoCloseable {
+      @Override
+      public void beforeCall(io.maasdk.spi.CallContext context) {}
+
+      @Override
+      public void close() {
+        closed.add("gate");
+      }
+    }
+    ModelRuntime rt = ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+        .listener(new Sink("first")).interceptor(new Gate()).listener(new Sink("last"))
+        .listener(e -> { }).build();
+    rt.deploy(Models.echo("echo", "1.0.0").build());
+    rt.close();
+    rt.close();
+    assertEquals(List.of("last", "gate", "first"), closed);
+  }
+
+  @Test
+  void build_leavesDjlPropertiesAloneWhenTheApplicationSetThem_orWhenAskedTo() {
+    String before = System.getProperty("ai.djl.offline");
+    try {
+      System.setProperty("ai.djl.offline", "false");
+      ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).build()
+          .close();
+      assertEquals("false", System.getProperty("ai.djl.offline"));
+      System.clearProperty("ai.djl.offline");
+      ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+          .djlOffline(false).build().close();
+      assertEquals(null, System.getProperty("ai.djl.offline"));
+      ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).build()
+          .close();
+      assertEquals("true", System.getProperty("ai.djl.offline"));
+    } finally {
+      if (before == null) {
+        System.clearProperty("ai.djl.offline");
+      } else {
+        System.setProperty("ai.djl.offline", before);
+      }
+    }
+  }
 }

@@ -6,8 +6,12 @@ import ai.djl.util.cuda.CudaUtils;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.GpuInfo;
 import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +28,17 @@ public final class DjlDeviceInventory implements DeviceInventory {
     this.engine = engine;
   }
 
+  private static final AtomicBoolean TOLD = new AtomicBoolean();
+
   @Override
   public List<GpuInfo> gpus() {
+    if (noNvidiaDriver()) {
+      // Asking DJL would make it try to load CUDA and warn twice per JVM on every CPU machine.
+      if (TOLD.compareAndSet(false, true)) {
+        LOG.info("no NVIDIA driver on this machine: maasdk places models on the CPU");
+      }
+      return List.of();
+    }
     int count;
     try {
       count = Engine.hasEngine(engine) ? Engine.getEngine(engine).getGpuCount() : 0;
@@ -41,6 +54,23 @@ public final class DjlDeviceInventory implements DeviceInventory {
       out.add(new GpuInfo(i, total, Math.max(0, Math.min(total, total - used))));
     }
     return out;
+  }
+
+  /**
+   * Whether this machine certainly has no usable NVIDIA GPU, decided without loading CUDA: no
+   * driver on Linux (neither {@code /proc/driver/nvidia/version} nor {@code /dev/nvidia0}, nor
+   * WSL's {@code /dev/dxg}), or macOS. Elsewhere DJL is asked.
+   */
+  static boolean noNvidiaDriver() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    if (os.contains("mac")) {
+      return true;
+    }
+    if (!os.contains("linux")) {
+      return false;
+    }
+    return !Files.exists(Path.of("/proc/driver/nvidia/version"))
+        && !Files.exists(Path.of("/dev/nvidia0")) && !Files.exists(Path.of("/dev/dxg"));
   }
 
   @Override
