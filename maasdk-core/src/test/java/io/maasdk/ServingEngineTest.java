@@ -70,7 +70,7 @@ class ServingEngineTest {
             throw new IllegalStateException("the test never released its gate");
           }
         }
-        if (broken) {
+        if (broken && input[0] != GATE) {
           throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
         }
         return inner.processInput(ctx, input);
@@ -355,6 +355,29 @@ class ServingEngineTest {
     assertEquals(6f, h.predict(new float[] {3, 0, 0, 0})[0]);
     assertEquals("CLOSED", runtime.describe("echo", Version.parse("1.0.0")).orElseThrow()
         .breakerState());
+  }
+
+  @Test
+  void aBrokenEngineUnderABatch_failsEveryMember_restartsOnce_andCountsOnceForTheBreaker()
+      throws Exception {
+    runtime.deploy(Models.fixture("echo", "1.0.0").translator(gated()).warmup(new float[4])
+        .batching(BatchingPolicy.of(8, Duration.ZERO).withDeployCheck(false))
+        .failurePolicy(FailurePolicy.ofDefaults().withBreaker(3, Duration.ofSeconds(30))).build());
+    ModelHandle<float[], float[]> h = runtime.handle("echo", "1.0.0", float[].class, float[].class);
+    CompletableFuture<float[]> gate = holdWorker(h);
+    List<CompletableFuture<float[]>> batch = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      batch.add(h.predictAsync(new float[] {i, 0, 0, 0}));
+    }
+    broken = true; // the engine breaks while the gate call runs (the gate itself is spared)
+    release.countDown();
+    gate.join();
+    for (CompletableFuture<float[]> f : batch) {
+      assertInstanceOf(InferenceException.class, failure(f));
+    }
+    DeploymentInfo info = runtime.describe("echo", Version.parse("1.0.0")).orElseThrow();
+    assertEquals(1, info.replicaRestarts(), "one judgement for the batch, not one per member");
+    assertEquals("CLOSED", info.breakerState(), "one engine failure counted, threshold 3");
   }
 
   /** Issue 10, failure 3: an Error in one input's translation failed its whole batch. */

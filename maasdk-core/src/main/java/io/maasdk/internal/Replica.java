@@ -146,12 +146,37 @@ final class Replica<I, O> {
         times.add(new long[] {start, dv.ticker.read() - start});
       }
     }
-    for (int i = 0; i < failed.size(); i++) {
+    if (failed.isEmpty()) {
+      return out;
+    }
+    if (anyOk) { // this predictor computed batch-mates: each failure is its own input's
+      for (int i = 0; i < failed.size(); i++) {
+        out.add(inputFault(failed.get(i), errors.get(i), times.get(i)[0], times.get(i)[1],
+            "its batch-mates were computed"));
+      }
+      return out;
+    }
+    // Every member failed alone: judge one; the verdict on the engine holds for the rest.
+    Completion<I, O> first = judge(failed.get(0), errors.get(0), times.get(0)[0], times.get(0)[1]);
+    out.add(first);
+    boolean engineBroken = first.outcome() == Outcome.FAILED;
+    for (int i = 1; i < failed.size(); i++) {
       Request<I, O> r = failed.get(i);
       long[] t = times.get(i);
-      out.add(anyOk || translationError(errors.get(i))
-          ? inputFault(r, errors.get(i), t[0], t[1], "its batch-mates were computed")
-          : judge(r, errors.get(i), t[0], t[1]));
+      if (engineBroken) {
+        out.add(engineFault(r, errors.get(i), t[0], t[1], false));
+        continue;
+      }
+      long again = dv.ticker.read();
+      try { // once more on the predictor the first member's judgement proved or replaced
+        O o = predictor.predict(r.input);
+        succeeded(List.of(r), r.input);
+        out.add(Completion.success(r, o, placement.device(), again - r.enqueuedNanos,
+            dv.ticker.read() - again, 1));
+      } catch (Throwable e) {
+        out.add(inputFault(r, e, t[0], t[1] + dv.ticker.read() - again,
+            "a checked predictor reproduced the failure"));
+      }
     }
     return out;
   }
@@ -213,8 +238,16 @@ final class Replica<I, O> {
   }
 
   private Completion<I, O> engineFault(Request<I, O> r, Throwable e, long start, long took) {
-    dv.admission.breaker.onFailure();
-    Admission.judged(r);
+    return engineFault(r, e, start, took, true);
+  }
+
+  /** The engine is at fault; {@code count} once per judgement, not per member of its batch. */
+  private Completion<I, O> engineFault(Request<I, O> r, Throwable e, long start, long took,
+      boolean count) {
+    if (count) {
+      dv.admission.breaker.onFailure();
+      Admission.judged(r);
+    }
     dv.failures.log(r, e);
     MaasdkException error = e instanceof MaasdkException me ? me
         : new InferenceException(spec.name(), spec.version(),
