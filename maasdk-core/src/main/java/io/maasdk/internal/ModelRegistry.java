@@ -208,8 +208,8 @@ public final class ModelRegistry implements AutoCloseable {
     if (spec.batching().enabled() && spec.translator().getBatchifier() == null) {
       throw new IllegalArgumentException(
           name + "@" + version + ": batching " + spec.batching()
-              + " needs a translator that can batch, but " + spec.translator()
-              + " has no Batchifier. Use BatchingPolicy.disabled() or a batching translator.");
+              + " needs a translator that can batch, but "
+              + spec.translator().getClass().getSimpleName() + " has no Batchifier. Use BatchingPolicy.disabled() or a batching translator.");
     }
     // 1. Reserve the version under the model's monitor: conflicts are refused before any loading.
     ModelEntry entry = locked(name, spec, e -> {
