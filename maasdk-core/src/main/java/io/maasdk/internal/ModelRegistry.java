@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,11 +63,14 @@ public final class ModelRegistry implements AutoCloseable {
       long drainNanos,
       Clock clock) {
     this.inventory = inventory;
-    this.interceptors = List.copyOf(interceptors);
+    // The runtime, not the order of registration, puts authentication before quotas (stable sort).
+    List<CallInterceptor> byPhase = new ArrayList<>(interceptors);
+    byPhase.sort(Comparator.comparing(CallInterceptor::phase));
+    this.interceptors = List.copyOf(byPhase);
     this.defaultEngine = defaultEngine;
     this.drainNanos = drainNanos;
     this.clock = clock;
-    this.pipeline = new CallPipeline(this, interceptors, listeners, clock);
+    this.pipeline = new CallPipeline(this, this.interceptors, listeners, clock);
   }
 
   CallPipeline pipeline() {
@@ -283,6 +287,24 @@ public final class ModelRegistry implements AutoCloseable {
       AliasTarget to) {
     entry.history.computeIfAbsent(alias, k -> new ArrayList<>())
         .add(new AliasChange(clock.instant(), kind, from, to));
+  }
+
+  /**
+   * Drops the cached responses of {@code model@version} (of every version when {@code version} is
+   * null), as a management operation: the interceptors see it first (and may refuse it) and are
+   * told how it ended. Not serialized with the other operations: a cache drop never waits for a
+   * deploy.
+   *
+   * @return how many deployed versions had a response cache that was dropped
+   */
+  public int invalidate(String model, @Nullable Version version, @Nullable String credentials) {
+    ManagementRequest request =
+        new ManagementRequest(Action.INVALIDATE, model, version, null, credentials);
+    guard(request);
+    return managed(request, () -> {
+      ResponseCache cache = CallPipeline.responseCache(this);
+      return version == null ? cache.invalidate(model) : cache.invalidate(model, version) ? 1 : 0;
+    });
   }
 
   private void guard(ManagementRequest request) {
