@@ -18,15 +18,9 @@ import io.maasdk.metrics.BillingPeriod;
 import io.maasdk.metrics.QuotaInterceptor;
 import io.maasdk.metrics.QuotaPolicy;
 import io.maasdk.metrics.UsageMeters;
-import io.maasdk.spi.CallContext;
-import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.DeviceInventory;
-import io.maasdk.spi.InferenceEvent;
 import io.maasdk.testkit.TestModels;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
