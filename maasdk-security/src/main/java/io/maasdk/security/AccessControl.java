@@ -101,6 +101,9 @@ public final class AccessControl implements CallInterceptor {
         Action.of(request.action()));
     if (request.principal() == null) {
       request.bind(who.principal(), who.tenant());
+    } else if (!who.principal().equals(request.principal())) {
+      throw new AccessDeniedException(request.modelName(), request.version(), "access denied: "
+          + request + " was already bound to another principal by another interceptor");
     }
   }
 

@@ -47,4 +47,15 @@ class AuditInterruptedTest {
     }
     assertEquals(AuditVerification.ok(1), AuditLog.verify(log, KEY));
   }
+
+  @Test
+  void fsyncMode_appendsAndVerifies() {
+    Path log = tmp.resolve("durable.log");
+    try (AuditLog a = AuditLog.open(log, KEY, java.time.Clock.systemUTC(), true)) {
+      assertEquals(1, a.append("deploy", "digits", null, "ops", "requested"));
+      assertEquals(2, a.append("deploy", "digits", null, "ops", "done"));
+    }
+    assertEquals(AuditVerification.ok(2), AuditLog.verify(log, KEY));
+    assertFalse(Files.exists(log.resolveSibling("durable.log.head.tmp")));
+  }
 }
