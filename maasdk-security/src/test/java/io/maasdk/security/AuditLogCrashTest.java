@@ -132,7 +132,8 @@ class AuditLogCrashTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     long acked = 5;
     for (int round = 0; round < 8; round++) {
-      Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+      Process child = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+          "-cp", System.getProperty("java.class.path"),
           AuditCrashChild.class.getName(), log.toString(), keyFile.toString())
           .redirectError(ProcessBuilder.Redirect.DISCARD)
           .start();
