@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who may do what, and for whom: roles (named sets of {@link Permission}s), principals (an id, the
@@ -133,6 +134,100 @@ public final class AccessPolicy {
 
   List<String> anonymousRoles() {
     return anonymousRoles;
+  }
+
+  /**
+   * Parses a policy from JSON, strictly (unknown or duplicate fields, wrong types and undefined
+   * roles are refused). {@code tenants} defaults to the principal's id, {@code anonymous} to no
+   * roles and the tenant {@value #ANONYMOUS_TENANT}:
+   *
+   * <pre>{@code
+   * {"roles": {"scorer": [{"models": "digits*", "actions": ["predict"]}]},
+   *  "principals": [{"id": "checkout", "keyHash": "<ApiKeys.hash(key)>",
+   *                  "tenants": ["acme"], "roles": ["scorer"]}],
+   *  "anonymous": {"roles": [], "tenant": "public"}}
+   * }</pre>
+   *
+   * @throws IllegalArgumentException saying what is wrong and where (never a key hash)
+   */
+  public static AccessPolicy fromJson(String json) {
+    Map<String, Object> root = obj(io.maasdk.security.internal.Json.parse(json, 6, 4096),
+        "the policy", Set.of("roles", "principals", "anonymous"));
+    Builder b = builder();
+    Map<String, Object> roles = obj(root.getOrDefault("roles", Map.of()), "roles", null);
+    for (Map.Entry<String, Object> r : roles.entrySet()) {
+      List<Permission> perms = new ArrayList<>();
+      for (Object o : list(r.getValue(), "role " + r.getKey())) {
+        Map<String, Object> p = obj(o, "a permission of role " + r.getKey(),
+            Set.of("models", "actions"));
+        java.util.EnumSet<Action> actions = java.util.EnumSet.noneOf(Action.class);
+        for (String a : strings(p.get("actions"), "actions of role " + r.getKey())) {
+          try {
+            actions.add(Action.parse(a));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                "role " + r.getKey() + ": unknown action '" + a + "'");
+          }
+        }
+        perms.add(new Permission(str(p.get("models"), "models of role " + r.getKey()), actions));
+      }
+      b.role(r.getKey(), perms.toArray(new Permission[0]));
+    }
+    for (Object o : list(root.getOrDefault("principals", List.of()), "principals")) {
+      Map<String, Object> p = obj(o, "a principal", Set.of("id", "keyHash", "tenants", "roles"));
+      String id = str(p.get("id"), "a principal's id");
+      List<String> tenants = p.containsKey("tenants")
+          ? strings(p.get("tenants"), "tenants of " + id) : List.of(id);
+      b.principal(id, str(p.get("keyHash"), "keyHash of " + id), tenants,
+          strings(p.getOrDefault("roles", List.of()), "roles of " + id).toArray(new String[0]));
+    }
+    if (root.containsKey("anonymous")) {
+      Map<String, Object> a = obj(root.get("anonymous"), "anonymous", Set.of("roles", "tenant"));
+      b.anonymous(strings(a.getOrDefault("roles", List.of()), "anonymous roles")
+          .toArray(new String[0]));
+      if (a.containsKey("tenant")) {
+        b.anonymousTenant(str(a.get("tenant"), "the anonymous tenant"));
+      }
+    }
+    return b.build();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> obj(Object o, String what, @Nullable Set<String> fields) {
+    if (!(o instanceof Map)) {
+      throw new IllegalArgumentException(what + " must be a JSON object");
+    }
+    Map<String, Object> m = (Map<String, Object>) o;
+    if (fields != null) {
+      for (String k : m.keySet()) {
+        if (!fields.contains(k)) {
+          throw new IllegalArgumentException(what + " has an unknown field '" + k + "'");
+        }
+      }
+    }
+    return m;
+  }
+
+  private static List<?> list(Object o, String what) {
+    if (!(o instanceof List<?> l)) {
+      throw new IllegalArgumentException(what + " must be a JSON array");
+    }
+    return l;
+  }
+
+  private static String str(@Nullable Object o, String what) {
+    if (!(o instanceof String s)) {
+      throw new IllegalArgumentException(what + " must be a string");
+    }
+    return s;
+  }
+
+  private static List<String> strings(@Nullable Object o, String what) {
+    List<String> out = new ArrayList<>();
+    for (Object e : list(o, what)) {
+      out.add(str(e, what));
+    }
+    return out;
   }
 
   /** Whether {@code roleNames} grant {@code action} on {@code model}. */
