@@ -85,6 +85,8 @@ public final class AuditLog implements AutoCloseable {
   private long lastSeq;
   private String lastHash;
   private boolean closed;
+  /** A failed append could not be taken back: the file may hold one record more than we know. */
+  private boolean broken;
 
   private AuditLog(Path file, Mac mac, Clock clock, boolean fsync, long lastSeq, String lastHash) {
     this.file = file;
@@ -169,6 +171,10 @@ public final class AuditLog implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("the audit log " + file + " is closed");
     }
+    if (broken) {
+      throw new IllegalStateException("the audit log " + file + " could not take back a failed"
+          + " append; open it again (opening repairs it)");
+    }
     long seq = lastSeq + 1;
     String body = String.join("\t", "v1", Long.toString(seq), clock.instant().toString(),
         esc(event), esc(model), version == null ? "-" : esc(version), esc(actor), esc(detail),
@@ -191,9 +197,10 @@ public final class AuditLog implements AutoCloseable {
       lastSeq = seq;
       lastHash = hash;
     } catch (IOException e) {
-      rollBack(before, e);
+      broken = !rollBack(before, e);
       throw new UncheckedIOException("cannot append to the audit log " + file
-          + " (the record was not written)", e);
+          + (broken ? " (the record may be in the file; reopen the log)"
+              : " (the record was not written)"), e);
     }
     return seq;
   }
@@ -383,17 +390,23 @@ public final class AuditLog implements AutoCloseable {
     return true;
   }
 
-  /** Cuts the log back to {@code size} after a failed append, so no fragment stays in it. */
-  private void rollBack(long size, IOException cause) {
+  /**
+   * Cuts the log back to {@code size} after a failed append, so no fragment stays in it.
+   *
+   * @return whether the log is back to {@code size} (or was never written)
+   */
+  private boolean rollBack(long size, IOException cause) {
     if (size < 0) {
-      return;
+      return true;
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
       if (ch.size() > size) {
         ch.truncate(size);
       }
+      return true;
     } catch (IOException e) {
       cause.addSuppressed(e);
+      return false;
     }
   }
 
