@@ -18,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * @param tenant who is calling; used by quotas, metering and cache isolation. Default {@value
- *     #DEFAULT_TENANT}.
+ *     #DEFAULT_TENANT}. With an authenticating interceptor (maasdk-security's {@code
+ *     AccessControl}) this is only a request: the call is bound to a tenant its principal may act
+ *     for ({@link io.maasdk.spi.CallContext#bind}), and every later stage uses that one.
  * @param timeout how long the caller waits, from the moment {@code predict} is called; {@code null}
  *     means no deadline. A request whose deadline passes while queued is never computed.
  * @param priority {@link Priority#INTERACTIVE} calls are served before {@link Priority#BULK} ones.

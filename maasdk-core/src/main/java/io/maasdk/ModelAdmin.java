@@ -47,6 +47,17 @@ public final class ModelAdmin {
     return registry.rollback(model, alias, credentials);
   }
 
+  /** {@link ModelRuntime#invalidate(String)}, as this caller. */
+  public int invalidate(String model) {
+    return registry.invalidate(Objects.requireNonNull(model, "model"), null, credentials);
+  }
+
+  /** {@link ModelRuntime#invalidate(String, Version)}, as this caller. */
+  public boolean invalidate(String model, Version version) {
+    return registry.invalidate(Objects.requireNonNull(model, "model"),
+        Objects.requireNonNull(version, "version"), credentials) > 0;
+  }
+
   @Override
   public String toString() {
     return "ModelAdmin[credentials=<redacted>]";

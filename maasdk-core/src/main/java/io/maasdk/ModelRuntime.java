@@ -264,12 +264,14 @@ public final class ModelRuntime implements AutoCloseable {
 
   /**
    * Drops every cached response of every version of {@code model} (see {@link CachePolicy}).
-   * Computations in flight still answer their callers but are not cached.
+   * Computations in flight still answer their callers but are not cached. A management operation:
+   * interceptors see it (as {@code ManagementRequest.Action.INVALIDATE}, without credentials; use
+   * {@link ModelAdmin#invalidate} to act with some) and may refuse it.
    *
    * @return how many deployed versions had a response cache
    */
   public int invalidate(String model) {
-    return registry.responseCache().invalidate(Objects.requireNonNull(model, "model"));
+    return registry.invalidate(Objects.requireNonNull(model, "model"), null, null);
   }
 
   /**
@@ -278,9 +280,8 @@ public final class ModelRuntime implements AutoCloseable {
    * @return whether that version had a response cache
    */
   public boolean invalidate(String model, Version version) {
-    return registry.responseCache()
-        .invalidate(Objects.requireNonNull(model, "model"),
-            Objects.requireNonNull(version, "version"));
+    return registry.invalidate(Objects.requireNonNull(model, "model"),
+        Objects.requireNonNull(version, "version"), null) > 0;
   }
 
   /**
@@ -365,8 +366,10 @@ public final class ModelRuntime implements AutoCloseable {
     }
 
     /**
-     * Adds an interceptor; they run in the order added, before each call is resolved. One that is
-     * {@link AutoCloseable} is closed by {@link ModelRuntime#close()}.
+     * Adds an interceptor. Interceptors run before each call is resolved, ordered by their {@link
+     * CallInterceptor#phase() phase} (authentication, then checks, then quotas) and, within a
+     * phase, in the order added. One that is {@link AutoCloseable} is closed by {@link
+     * ModelRuntime#close()}.
      */
     public Builder interceptor(CallInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));

@@ -101,14 +101,19 @@ final class CallPipeline {
           : completer.refuse(model, null, input, opts, Outcome.INVALID_INPUT, e);
     }
 
-    // 1. Interceptors: may refuse before anything is resolved or queued.
-    try {
+    // 1. Interceptors: may refuse before anything is resolved or queued. An authenticating one
+    //    binds the call's tenant; every later stage (cache isolation, queueing, events) uses the
+    //    bound options, never the tenant the caller wrote.
+    if (!interceptors.isEmpty()) {
       CallContext ctx = new CallContext(model, handle.selector(), input, opts);
-      for (CallInterceptor interceptor : interceptors) {
-        interceptor.beforeCall(ctx);
+      try {
+        for (CallInterceptor interceptor : interceptors) {
+          interceptor.beforeCall(ctx);
+        }
+      } catch (MaasdkException e) {
+        return completer.refuse(model, null, input, ctx.options(), Outcome.REFUSED, e);
       }
-    } catch (MaasdkException e) {
-      return completer.refuse(model, null, input, opts, Outcome.REFUSED, e);
+      opts = ctx.options();
     }
     return route(handle, input, opts, deadline, 0, sync);
   }

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -102,14 +103,17 @@ public final class ModelRegistry implements AutoCloseable {
           "aliasHistoryLimit must be at least 2 (one move back), was " + aliasHistoryLimit);
     }
     this.inventory = inventory;
-    this.interceptors = List.copyOf(interceptors);
+    // The runtime, not the order of registration, puts authentication before quotas (stable sort).
+    List<CallInterceptor> byPhase = new ArrayList<>(interceptors);
+    byPhase.sort(Comparator.comparing(CallInterceptor::phase));
+    this.interceptors = List.copyOf(byPhase);
     this.defaultEngine = defaultEngine;
     this.drainNanos = drainNanos;
     this.clock = clock;
     this.historyLimit = aliasHistoryLimit;
     this.ticker = ticker;
     this.completer = new Completer(listeners, clock);
-    this.pipeline = new CallPipeline(this, interceptors, completer, ticker);
+    this.pipeline = new CallPipeline(this, this.interceptors, completer, ticker);
   }
 
   CallPipeline pipeline() {
@@ -463,6 +467,24 @@ public final class ModelRegistry implements AutoCloseable {
     while (h.size() > historyLimit) {
       h.removeFirst();
     }
+  }
+
+  /**
+   * Drops the cached responses of {@code model@version} (of every version when {@code version} is
+   * null), as a management operation: the interceptors see it first (and may refuse it) and are
+   * told how it ended. Not serialized with the other operations: a cache drop never waits for a
+   * deploy.
+   *
+   * @return how many deployed versions had a response cache that was dropped
+   */
+  public int invalidate(String model, @Nullable Version version, @Nullable String credentials) {
+    ManagementRequest request =
+        new ManagementRequest(Action.INVALIDATE, model, version, null, credentials);
+    guard(request);
+    return managed(request, () -> {
+      ResponseCache cache = pipeline.responseCache;
+      return version == null ? cache.invalidate(model) : cache.invalidate(model, version) ? 1 : 0;
+    });
   }
 
   private void guard(ManagementRequest request) {

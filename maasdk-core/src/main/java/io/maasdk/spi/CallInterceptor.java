@@ -8,11 +8,37 @@ import org.jspecify.annotations.Nullable;
  * io.maasdk.QuotaExceededException}): a refused call is never queued, and its {@link
  * InferenceEvent} has outcome {@link InferenceEvent.Outcome#REFUSED}.
  *
- * <p>Interceptors run on the caller's thread, in the order they were added to the runtime's
- * builder; they must be thread-safe and fast. Access control and quotas live in maasdk-security and
- * maasdk-metrics; core only calls them.
+ * <p>Interceptors run on the caller's thread, ordered by {@link #phase()} and, within a phase, in
+ * the order they were added to the runtime's builder: authentication first, quotas last, whatever
+ * the order of registration, so a call refused by any check spends no quota. They must be
+ * thread-safe and fast. Access control and quotas live in maasdk-security and maasdk-metrics; core
+ * only calls them.
  */
 public interface CallInterceptor {
+
+  /**
+   * When an interceptor runs relative to the others; the runtime sorts by phase (stably, so
+   * interceptors of one phase keep their registration order), for calls and management alike.
+   */
+  enum Phase {
+    /**
+     * Identifies the caller, {@linkplain CallContext#bind binds} the call's tenant and checks its
+     * permissions (access control). Runs first.
+     */
+    AUTHENTICATION,
+    /** Any other check or recorder; sees the bound tenant. The default. */
+    CHECK,
+    /**
+     * Spends budgets (quotas, rate limits). Runs last, so a call that any other interceptor refuses
+     * costs nothing.
+     */
+    ADMISSION
+  }
+
+  /** This interceptor's phase; {@link Phase#CHECK} unless overridden. */
+  default Phase phase() {
+    return Phase.CHECK;
+  }
 
   /** Does nothing. */
   CallInterceptor NONE = ctx -> {};

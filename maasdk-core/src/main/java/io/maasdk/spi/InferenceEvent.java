@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * One call, after it ended. Immutable.
  *
  * @param timestamp when the call ended
- * @param tenant the caller's tenant ({@link io.maasdk.CallOptions#tenant()})
+ * @param tenant the call's tenant: the one an authenticating interceptor bound it to ({@link
+ *     CallContext#bind}), else {@link io.maasdk.CallOptions#tenant()} as the caller wrote it
  * @param modelName the model called
  * @param version the version that served (or would have served) it; {@code null} when the call
  *     ended before a version was resolved (refused, not found)

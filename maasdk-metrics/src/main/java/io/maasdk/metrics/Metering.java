@@ -141,11 +141,15 @@ public final class Metering implements InferenceListener, MeterBinder, AutoClose
    * flushed.
    *
    * @throws java.io.UncheckedIOException if a sink's flush failed
-   * @throws IllegalStateException if it did not finish within {@code timeout} or metering is closed
+   * <p>After {@link #close()} (which a {@code ModelRuntime} that this metering is registered with
+   * calls when it closes) there is nothing left to flush: close delivered and flushed every record,
+   * and this returns at once.
+   *
+   * @throws IllegalStateException if it did not finish within {@code timeout}
    */
   public void flush(Duration timeout) {
     if (closed) {
-      throw new IllegalStateException("metering is closed");
+      return;
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
     try {

@@ -82,6 +82,12 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     return p != null ? p : defaultPolicy;
   }
 
+  /** {@link Phase#ADMISSION}: runs after access control and every other check. */
+  @Override
+  public Phase phase() {
+    return Phase.ADMISSION;
+  }
+
   @Override
   public void beforeCall(CallContext ctx) {
     String tenant = ctx.options().tenant();

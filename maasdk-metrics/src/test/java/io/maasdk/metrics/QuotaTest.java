@@ -48,7 +48,17 @@ class QuotaTest {
     int threads = 64;
     int perThread = 4;
     try (ModelRuntime runtime = quotas.installOn(Fixtures.runtimeBuilder())
-        .interceptor(ctx -> passedQuota.incrementAndGet()) // runs only after quotas let it pass
+        .interceptor(new io.maasdk.spi.CallInterceptor() { // runs only after quotas let it pass
+          @Override
+          public Phase phase() {
+            return Phase.ADMISSION; // same phase as the quota, registered after it
+          }
+
+          @Override
+          public void beforeCall(io.maasdk.spi.CallContext ctx) {
+            passedQuota.incrementAndGet();
+          }
+        })
         .listener(metering)
         .build()) {
       runtime.deploy(Fixtures.echo("echo"));

@@ -10,6 +10,8 @@ public enum Action {
   UNDEPLOY,
   /** Moving or rolling back an alias. */
   ALIAS,
+  /** Dropping a model's cached responses. */
+  INVALIDATE,
   ADMIN;
 
   /** The lower-case name used in messages and policies: {@code predict}, {@code deploy}, … */
@@ -24,6 +26,8 @@ public enum Action {
         return DEPLOY;
       case UNDEPLOY:
         return UNDEPLOY;
+      case INVALIDATE:
+        return INVALIDATE;
       default:
         return ALIAS; // ALIAS and ROLLBACK
     }

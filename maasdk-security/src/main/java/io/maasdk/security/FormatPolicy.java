@@ -2,6 +2,7 @@ package io.maasdk.security;
 
 import io.maasdk.IntegrityException;
 import io.maasdk.Version;
+import io.maasdk.security.internal.TorchScriptArchive;
 import java.util.EnumSet;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -11,6 +12,14 @@ import org.slf4j.LoggerFactory;
  * The allow-list of model formats a source hands to an engine. {@link #defaults()} allows
  * TorchScript, ONNX and DJL parameters, and refuses pickled {@code torch.save} checkpoints, which
  * run arbitrary code when unpickled. Immutable and thread-safe.
+ *
+ * <p>A TorchScript archive is also opened and every pickle in it ({@code data.pkl}, {@code
+ * constants.pkl}, the debug pickles) is scanned, without being run, for the globals it would
+ * import: only the TorchScript classes compiled from the archive's own {@code code/}, the tensor
+ * and storage rebuild types, {@code collections.OrderedDict} and TorchScript's list builders pass
+ * (the allow-list of PyTorch's {@code weights_only} loader, narrowed to what TorchScript writes); a
+ * zip that merely has a {@code code/} folder but pickles {@code os.system} is refused before the
+ * engine sees a byte.
  *
  * <p>An allowed format is not a safe model: it only keeps out formats that execute code by design.
  */
@@ -47,7 +56,8 @@ public final class FormatPolicy {
   }
 
   /**
-   * Refuses {@code bytes[0..len)} unless its format is allowed.
+   * Refuses {@code bytes[0..len)} unless its format is allowed and, for TorchScript, every pickle
+   * in the archive imports only allowed globals.
    *
    * @return the detected format
    * @throws IntegrityException naming the model, the file and why
@@ -55,6 +65,14 @@ public final class FormatPolicy {
   public ModelFormat check(String model, Version version, String fileName, byte[] bytes, int len) {
     ModelFormat f = ModelFormat.detect(fileName, bytes, len);
     if (allowed.contains(f)) {
+      String problem = f == ModelFormat.TORCHSCRIPT ? TorchScriptArchive.problem(bytes, len) : null;
+      if (problem != null) {
+        throw new IntegrityException(model, version,
+            "refused " + model + "@" + version + " file " + fileName + ": it is laid out as a"
+                + " TorchScript archive, but " + problem + ". Only the globals TorchScript needs"
+                + " to rebuild tensors may appear in its pickles; export the model again with"
+                + " torch.jit.save");
+      }
       return f;
     }
     String why = f == ModelFormat.PICKLE

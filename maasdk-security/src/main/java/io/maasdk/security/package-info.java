@@ -3,7 +3,9 @@
  * io.maasdk.security.EncryptedModelSource}, {@link io.maasdk.security.ArtifactCipher}), signed
  * manifests ({@link io.maasdk.security.ModelSigner}, {@link io.maasdk.security.SignaturePolicy}),
  * keys ({@link io.maasdk.security.KeysetLoader}, {@link io.maasdk.security.MasterKey}, {@link
- * io.maasdk.security.Keysets}), access control ({@link io.maasdk.security.AccessControl}), payload
+ * io.maasdk.security.Keysets}), access control that binds each call to its principal's tenant
+ * ({@link io.maasdk.security.AccessControl}, {@link io.maasdk.security.AccessPolicy}, {@link
+ * io.maasdk.security.SwappablePolicy} for revocation at run time), payload
  * protection ({@link io.maasdk.security.PayloadProtector}, {@link
  * io.maasdk.security.KeyedFingerprinter}), a format allow-list ({@link
  * io.maasdk.security.FormatPolicy}) and a tamper-evident audit log ({@link

@@ -1,9 +1,12 @@
 package io.maasdk.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.crypto.tink.KeysetHandle;
+import io.maasdk.AccessDeniedException;
 import io.maasdk.CallOptions;
+import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSpec;
 import io.maasdk.codec.Codecs;
@@ -11,6 +14,7 @@ import io.maasdk.security.cli.MaasdkCli;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.testkit.TestModels;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,15 +55,16 @@ class ReadmeSnippetTest {
     AccessPolicy policy = AccessPolicy.builder()
         .role("scorer", Permission.of("digits", Action.PREDICT))
         .role("ops", Permission.of("*", Action.DEPLOY, Action.UNDEPLOY, Action.ALIAS))
-        .principal("checkout", checkoutHash, "scorer")
-        .anonymous("ops") // core does not pass credentials to management calls yet
+        .principal("checkout", checkoutHash, List.of("acme"), "scorer") // acts for tenant acme
+        .anonymous("ops") // or give ops an API key and manage through runtime.admin(opsKey)
         .build();
+    SwappablePolicy policies = SwappablePolicy.of(policy); // replaceable while serving
 
     try (AuditLog audit = AuditLog.open(keys.resolve("audit.log"), loader.fromFile(keys.resolve("audit.json")));
         ModelRuntime runtime = ModelRuntime.builder()
             .deviceInventory(DeviceInventory.cpuOnly())
             .interceptor(RequireSignatures.by(trusted)) // every model must be signed
-            .interceptor(AccessControl.of(policy, apiKeys))
+            .interceptor(AccessControl.of(policies, apiKeys))
             .interceptor(audit.managementRecorder())
             .listener(audit.callListener())
             .build()) {
@@ -71,10 +76,15 @@ class ReadmeSnippetTest {
               .build())
           .translator(Codecs.floatVector(64))
           .build());
-      float[] logits = runtime.handle("digits", "1.0.0", float[].class, float[].class)
-          .predict(pixels, CallOptions.builder().credentials(checkoutKey).build());
+      ModelHandle<float[], float[]> digits =
+          runtime.handle("digits", "1.0.0", float[].class, float[].class);
+      float[] logits = digits.predict(pixels, CallOptions.builder().credentials(checkoutKey).build());
+
+      policies.swap(policy.withoutPrincipal("checkout")); // revoke: its next call is refused
       // README-SNIPPET-END
       assertEquals(TestModels.argmax(TestModels.expectedLogits("mlp", "1.0.0")[0]), TestModels.argmax(logits));
+      assertThrows(AccessDeniedException.class,
+          () -> digits.predict(pixels, CallOptions.builder().credentials(checkoutKey).build()));
     }
     cli("audit", "verify", "--log", tmp.resolve("audit.log").toString(),
         "--keyset", tmp.resolve("audit.json").toString(), "--master-key", m);

@@ -63,6 +63,25 @@ public final class MaasdkCli {
       "exit codes: 0 ok, 1 verification failed, 2 usage error, 3 other error");
 
   private static final Set<String> FLAGS = Set.of("insecure-cleartext");
+  private static final Set<String> KEY_SOURCE = Set.of("master-key", "insecure-cleartext");
+
+  /** The options each command takes; anything else is a usage error (a typo must not be ignored). */
+  private static final Map<String, Set<String>> OPTIONS = Map.of(
+      "keys create-master", Set.of("out"),
+      "keys create", with(KEY_SOURCE, "type", "out", "public-out"),
+      "keys rotate", with(KEY_SOURCE, "type", "keyset", "out"),
+      "model encrypt", with(KEY_SOURCE, "name", "version", "in", "out", "keyset"),
+      "model reencrypt", with(KEY_SOURCE, "name", "version", "dir", "keyset"),
+      "model sign", with(KEY_SOURCE, "name", "version", "dir", "keyset"),
+      "model verify", with(KEY_SOURCE, "name", "version", "dir", "public-keyset", "keyset"),
+      "model inspect", Set.of("dir"),
+      "audit verify", with(KEY_SOURCE, "log", "keyset"));
+
+  private static Set<String> with(Set<String> base, String... more) {
+    Set<String> s = new java.util.HashSet<>(base);
+    s.addAll(List.of(more));
+    return Set.copyOf(s);
+  }
 
   private final PrintStream out;
   private final PrintStream err;
@@ -111,8 +130,12 @@ public final class MaasdkCli {
     if (args.length < 2) {
       throw new UsageException("missing command");
     }
-    Map<String, String> o = options(args);
     String cmd = args[0] + " " + args[1];
+    Set<String> known = OPTIONS.get(cmd);
+    if (known == null) {
+      throw new UsageException("unknown command '" + cmd + "'");
+    }
+    Map<String, String> o = options(args, cmd, known);
     switch (cmd) {
       case "keys create-master":
         MasterKey.createLocal(path(o, "out"));
@@ -253,7 +276,9 @@ public final class MaasdkCli {
   private int auditVerify(Map<String, String> o) {
     AuditVerification v = AuditLog.verify(path(o, "log"), loader(o).fromFile(path(o, "keyset")));
     if (v.valid()) {
-      out.println("OK audit log " + o.get("log") + ": " + v.records() + " record(s) verified");
+      out.println("OK audit log " + o.get("log") + ": " + v.records() + " record(s) verified"
+          + (v.interrupted() ? "; " + v.problem() + " (not tampering; opening the log repairs"
+              + " it)" : ""));
       return OK;
     }
     err.println("maasdk: VERIFICATION FAILED: audit log " + o.get("log") + ": " + v.problem());
@@ -286,7 +311,7 @@ public final class MaasdkCli {
     return KeysetLoader.encrypted(MasterKey.local(path(o, "master-key")));
   }
 
-  private static Map<String, String> options(String[] args) {
+  private static Map<String, String> options(String[] args, String cmd, Set<String> known) {
     Map<String, String> m = new HashMap<>();
     for (int i = 2; i < args.length; i++) {
       String a = args[i];
@@ -294,20 +319,82 @@ public final class MaasdkCli {
         throw new UsageException("unexpected argument '" + a + "'");
       }
       String k = a.substring(2);
+      int eq = k.indexOf('=');
+      String inline = null;
+      if (eq > 0) { // --name=value
+        inline = k.substring(eq + 1);
+        k = k.substring(0, eq);
+      }
+      if (!known.contains(k)) {
+        throw new UsageException("unknown option --" + k + " for `" + cmd + "`"
+            + suggestion(k, known) + "; it takes " + sorted(known));
+      }
       String v;
       if (FLAGS.contains(k)) {
+        if (inline != null) {
+          throw new UsageException("option --" + k + " takes no value");
+        }
         v = "true";
+      } else if (inline != null) {
+        v = inline;
       } else {
-        if (i + 1 >= args.length) {
+        if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
           throw new UsageException("option --" + k + " needs a value");
         }
         v = args[++i];
+      }
+      if (v.isBlank()) {
+        throw new UsageException("option --" + k + " needs a non-blank value");
       }
       if (m.put(k, v) != null) {
         throw new UsageException("option --" + k + " given twice");
       }
     }
+    if (m.containsKey("version")) {
+      try {
+        Version.parse(m.get("version"));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("option --version: '" + m.get("version")
+            + "' is not a version (" + e.getMessage() + ")");
+      }
+    }
     return m;
+  }
+
+  private static String suggestion(String k, Set<String> known) {
+    String best = null;
+    int bestD = 3;
+    for (String c : known) {
+      int d = distance(k, c);
+      if (d < bestD || c.startsWith(k) && best == null) {
+        best = c;
+        bestD = Math.min(d, bestD);
+      }
+    }
+    return best == null ? "" : " (did you mean --" + best + "?)";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  private static String sorted(Set<String> known) {
+    return known.stream().sorted().map(k -> "--" + k).toList().toString();
   }
 
   private static String req(Map<String, String> o, String key) {
@@ -319,7 +406,11 @@ public final class MaasdkCli {
   }
 
   private static Path path(Map<String, String> o, String key) {
-    return Path.of(req(o, key));
+    try {
+      return Path.of(req(o, key));
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new UsageException("option --" + key + ": not a path (" + e.getReason() + ")");
+    }
   }
 
   private static final class UsageException extends IllegalArgumentException {

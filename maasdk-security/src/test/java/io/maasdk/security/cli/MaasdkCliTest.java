@@ -129,4 +129,41 @@ class MaasdkCliTest {
         "--out", p("a2.json"), "--master-key", p("m2.json")));
     assertTrue(err.contains("master key"), err);
   }
+
+  @Test
+  void typoInAnOption_isAUsageError_notASilentlySkippedDecryption() throws Exception {
+    TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), tmp.resolve("m/model.pt"));
+    assertEquals(0, run("keys", "create-master", "--out", p("master.json")), err);
+    assertEquals(0, run("keys", "create", "--type", "signing", "--out", p("signing.json"),
+        "--public-out", p("signing.pub.json"), "--master-key", p("master.json")), err);
+    assertEquals(0, run("model", "sign", "--name", "digits", "--version", "1.0.0",
+        "--dir", p("m"), "--keyset", p("signing.json"), "--master-key", p("master.json")), err);
+
+    assertEquals(MaasdkCli.USAGE, run("model", "verify", "--name", "digits", "--version",
+        "1.0.0", "--dir", p("m"), "--public-keyset", p("signing.pub.json"),
+        "--keyst", p("artifact.json"), "--master-key", p("master.json")));
+    assertTrue(err.contains("unknown option --keyst") && err.contains("did you mean --keyset?"),
+        err);
+    assertFalse(out.contains("OK"), out);
+    assertEquals(MaasdkCli.USAGE, run("model", "inspect", "--dir", p("m"), "--verbose", "x"));
+    assertTrue(err.contains("unknown option --verbose for `model inspect`"), err);
+    assertEquals(MaasdkCli.USAGE, run("keys", "create-master", "--out", p("m2.json"),
+        "--keyset", p("k.json"))); // an option of another command
+    assertFalse(Files.exists(tmp.resolve("m2.json")), "nothing was done");
+  }
+
+  @Test
+  void malformedValues_areUsageErrors() {
+    assertEquals(MaasdkCli.USAGE, run("model", "sign", "--name", "digits", "--version", "1.x",
+        "--dir", p("m"), "--keyset", p("signing.json"), "--insecure-cleartext"));
+    assertTrue(err.contains("--version") && err.contains("'1.x' is not a version"), err);
+    assertEquals(MaasdkCli.USAGE, run("model", "inspect", "--dir", "--verbose"));
+    assertTrue(err.contains("--dir needs a value"), err);
+    assertEquals(MaasdkCli.USAGE, run("model", "inspect", "--dir", " "));
+    assertEquals(MaasdkCli.USAGE, run("model", "inspect", "--dir", "a\u0000b"));
+    assertTrue(err.contains("not a path"), err);
+    assertEquals(MaasdkCli.USAGE, run("keys", "create", "--type", "artefact", "--out",
+        p("k.json"), "--insecure-cleartext=yes"));
+    assertEquals(0, run("model", "inspect", "--dir=" + tmp));
+  }
 }
