@@ -33,14 +33,9 @@ final class FailureLog {
       return;
     }
     long more = suppressed.getAndSet(0);
-    LOG.warn("{}: call of tenant {} failed: {}{}", subject, r.options.tenant(), oneLine(error),
+    LOG.warn("{}: call of tenant {} failed: {}{}", subject, r.options.tenant(),
+        Replica.message(error),
         more == 0 ? "" : " (" + more + " more failures in the last second not logged)");
     LOG.debug("{}: call failed", subject, error);
-  }
-
-  private static String oneLine(Throwable e) {
-    String m = String.valueOf(e.getMessage());
-    int nl = m.indexOf('\n');
-    return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
   }
 }

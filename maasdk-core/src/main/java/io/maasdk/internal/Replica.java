@@ -263,7 +263,8 @@ final class Replica<I, O> {
     return spec.translator().getClass().getSimpleName();
   }
 
-  private static String message(Throwable e) {
+  /** The gist of an engine or translator failure, on one line (no traceback). */
+  static String message(Throwable e) {
     Throwable root = e;
     while ((root instanceof TranslateException || root instanceof EngineException)
         && root.getCause() != null && root.getMessage() != null
