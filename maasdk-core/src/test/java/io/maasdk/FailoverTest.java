@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDList;
 import ai.djl.translate.Translator;
-import ai.djl.translate.TranslatorContext;
-import io.maasdk.codec.Codecs;
-import io.maasdk.codec.FloatVectorTranslator;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceEvent;
 import java.time.Duration;
@@ -33,22 +29,13 @@ class FailoverTest {
   private volatile boolean primaryBroken;
 
   private Translator<float[], float[]> breakable() {
-    FloatVectorTranslator inner = Codecs.floatVector(4);
-    return new Translator<>() {
-      @Override
-      public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
-        if (primaryBroken) {
-          throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
-        }
-        return inner.processInput(ctx, input);
+    return Models.hooked(input -> {
+      if (primaryBroken) {
+        throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
       }
-
-      @Override
-      public float[] processOutput(TranslatorContext ctx, NDList list) {
-        return inner.processOutput(ctx, list);
-      }
-    };
+    });
   }
+
 
   @Test
   void primaryFails_callersThroughTheAliasSeeNoFailure_thenTrafficReturnsWhenItRecovers()

@@ -250,24 +250,12 @@ class LifecycleTest {
       throws Exception {
     CountDownLatch stuck = new CountDownLatch(1);
     CountDownLatch unstick = new CountDownLatch(1);
-    io.maasdk.codec.FloatVectorTranslator inner = io.maasdk.codec.Codecs.floatVector(4);
-    ai.djl.translate.Translator<float[], float[]> hanging = new ai.djl.translate.Translator<>() {
-      @Override
-      public ai.djl.ndarray.NDList processInput(ai.djl.translate.TranslatorContext ctx,
-          float[] input) throws Exception {
-        if (input[0] == 70f) {
-          stuck.countDown();
-          unstick.await(60, TimeUnit.SECONDS); // hung on something outside the runtime
-        }
-        return inner.processInput(ctx, input);
+    ai.djl.translate.Translator<float[], float[]> hanging = Models.hooked(input -> {
+      if (input[0] == 70f) {
+        stuck.countDown();
+        unstick.await(60, TimeUnit.SECONDS); // hung on something outside the runtime
       }
-
-      @Override
-      public float[] processOutput(ai.djl.translate.TranslatorContext ctx,
-          ai.djl.ndarray.NDList list) {
-        return inner.processOutput(ctx, list);
-      }
-    };
+    });
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
     ModelRuntime rt = ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
         .drainTimeout(Duration.ofMillis(500)).listener(events::add).build();

@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDList;
-import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
-import ai.djl.translate.TranslatorContext;
 import io.maasdk.codec.Codecs;
-import io.maasdk.codec.FloatVectorTranslator;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceEvent;
 import io.maasdk.spi.InferenceEvent.Outcome;
@@ -60,33 +56,17 @@ class ServingEngineTest {
 
   /** Codecs.floatVector(4), but an input starting with GATE blocks its worker until released. */
   private Translator<float[], float[]> gated() {
-    FloatVectorTranslator inner = Codecs.floatVector(4);
-    return new Translator<>() {
-      @Override
-      public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
-        if (input[0] == GATE) {
-          entered.countDown();
-          if (!release.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the test never released its gate");
-          }
-        }
-        if (broken && input[0] != GATE) {
-          throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
-        }
-        return inner.processInput(ctx, input);
+    return Models.hooked(input -> {
+      if (input[0] == GATE) {
+        entered.countDown();
+        Models.await(release);
       }
-
-      @Override
-      public float[] processOutput(TranslatorContext ctx, NDList list) {
-        return inner.processOutput(ctx, list);
+      if (broken && input[0] != GATE) {
+        throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
       }
-
-      @Override
-      public Batchifier getBatchifier() {
-        return Batchifier.STACK;
-      }
-    };
+    });
   }
+
 
   private ModelHandle<float[], float[]> deploy(String model, BatchingPolicy batching, int queue) {
     runtime.deploy(Models.fixture(model, "1.0.0").translator(gated()).batching(batching)
@@ -383,32 +363,15 @@ class ServingEngineTest {
   /** Issue 10, failure 3: an Error in one input's translation failed its whole batch. */
   @Test
   void aTranslatorError_failsOnlyItsOwnCaller_withItsOwnMessage() throws Exception {
-    FloatVectorTranslator inner = Codecs.floatVector(4);
-    Translator<float[], float[]> asserting = new Translator<>() {
-      @Override
-      public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
-        if (input[0] == GATE) {
-          entered.countDown();
-          if (!release.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the test never released its gate");
-          }
-        }
-        if (input[0] == -1f) {
-          throw new AssertionError("secret of caller -1: " + input[1]);
-        }
-        return inner.processInput(ctx, input);
+    Translator<float[], float[]> asserting = Models.hooked(input -> {
+      if (input[0] == GATE) {
+        entered.countDown();
+        Models.await(release);
       }
-
-      @Override
-      public float[] processOutput(TranslatorContext ctx, NDList list) {
-        return inner.processOutput(ctx, list);
+      if (input[0] == -1f) {
+        throw new AssertionError("secret of caller -1: " + input[1]);
       }
-
-      @Override
-      public Batchifier getBatchifier() {
-        return Batchifier.STACK;
-      }
-    };
+    });
     runtime.deploy(Models.fixture("faulty", "1.0.0").translator(asserting)
         .batching(BatchingPolicy.of(8, Duration.ZERO)).build());
     ModelHandle<float[], float[]> h = runtime.handle("faulty", "1.0.0", float[].class, float[].class);
@@ -539,30 +502,16 @@ class ServingEngineTest {
   void aProbeCancelledOrExpiredWhileQueued_handsTheProbeSlotBack() throws Exception {
     AtomicLong now = new AtomicLong();
     CountDownLatch gate2 = new CountDownLatch(1);
-    FloatVectorTranslator inner = Codecs.floatVector(4);
-    Translator<float[], float[]> t = new Translator<>() {
-      @Override
-      public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
-        if (input[0] == GATE) {
-          entered.countDown();
-          if (!release.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the test never released its gate");
-          }
-        } else if (input[0] == GATE + 1) {
-          if (!gate2.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the test never released its gate");
-          }
-        } else if (broken) {
-          throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
-        }
-        return inner.processInput(ctx, input);
+    Translator<float[], float[]> t = Models.hooked(input -> {
+      if (input[0] == GATE) {
+        entered.countDown();
+        Models.await(release);
+      } else if (input[0] == GATE + 1) {
+        Models.await(gate2);
+      } else if (broken) {
+        throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
       }
-
-      @Override
-      public float[] processOutput(TranslatorContext ctx, NDList list) {
-        return inner.processOutput(ctx, list);
-      }
-    };
+    });
     try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
         .ticker(now::get).build()) {
       rt.deploy(Models.fixture("faulty", "1.0.0").translator(t).warmup(new float[4])
@@ -624,28 +573,13 @@ class ServingEngineTest {
   @Test
   void batched_aCallThatCannotFinishBeforeItsDeadline_isNeverComputed() throws Exception {
     List<Float> translated = new CopyOnWriteArrayList<>();
-    FloatVectorTranslator inner = Codecs.floatVector(4);
-    Translator<float[], float[]> slow = new Translator<>() {
-      @Override
-      public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
-        translated.add(input[0]);
-        if (input[0] == GATE) {
-          entered.countDown();
-        }
-        Thread.sleep(150); // a translator that takes 150 ms per batch member
-        return inner.processInput(ctx, input);
+    Translator<float[], float[]> slow = Models.hooked(input -> {
+      translated.add(input[0]);
+      if (input[0] == GATE) {
+        entered.countDown();
       }
-
-      @Override
-      public float[] processOutput(TranslatorContext ctx, NDList list) {
-        return inner.processOutput(ctx, list);
-      }
-
-      @Override
-      public Batchifier getBatchifier() {
-        return Batchifier.STACK;
-      }
-    };
+      Thread.sleep(150); // a translator that takes 150 ms per batch member
+    });
     runtime.deploy(Models.fixture("faulty", "1.0.0").translator(slow)
         .batching(BatchingPolicy.of(4, Duration.ZERO)).build());
     ModelHandle<float[], float[]> h = runtime.handle("faulty", "1.0.0", float[].class, float[].class);
