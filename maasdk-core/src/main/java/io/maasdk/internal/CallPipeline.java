@@ -16,12 +16,14 @@ import io.maasdk.spi.InferenceEvent;
 import io.maasdk.spi.InferenceEvent.Outcome;
 import io.maasdk.spi.InferenceListener;
 import io.maasdk.spi.InputValidator;
+import io.maasdk.spi.ReleaseGate;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -54,6 +56,8 @@ public final class CallPipeline {
   private final ModelRegistry registry;
   private final List<CallInterceptor> interceptors;
   private final List<InferenceListener> listeners;
+  /** The listeners that are also {@link ReleaseGate}s: a result waits for them (see release). */
+  private final List<ReleaseGate> gates;
   private final Clock clock;
   private final ScheduledExecutorService deadlines;
   private final ResponseCache responseCache = new ResponseCache();
@@ -68,6 +72,8 @@ public final class CallPipeline {
     this.registry = registry;
     this.interceptors = List.copyOf(interceptors);
     this.listeners = List.copyOf(listeners);
+    this.gates = this.listeners.stream().filter(ReleaseGate.class::isInstance)
+        .map(ReleaseGate.class::cast).toList();
     this.clock = clock;
     ScheduledThreadPoolExecutor timer =
         new ScheduledThreadPoolExecutor(
@@ -225,12 +231,49 @@ public final class CallPipeline {
       String model, Version version, Object input, CallOptions opts, Object cached) {
     @SuppressWarnings("unchecked")
     O output = (O) ResponseCache.copy(cached);
-    if (!listeners.isEmpty()) {
-      emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, CACHE_DEVICE, input,
-          output, 0, 0, 0, true, Outcome.SUCCESS, null));
+    Prediction<O> prediction = new Prediction<>(output, model, version, CACHE_DEVICE, true);
+    if (listeners.isEmpty()) {
+      return CompletableFuture.completedFuture(prediction);
     }
-    return CompletableFuture.completedFuture(
-        new Prediction<>(output, model, version, CACHE_DEVICE, true));
+    InferenceEvent event = new InferenceEvent(clock.instant(), opts.tenant(), model, version,
+        CACHE_DEVICE, input, output, 0, 0, 0, true, Outcome.SUCCESS, null);
+    emit(event);
+    CompletableFuture<Prediction<O>> released = new CompletableFuture<>();
+    release(event, released, prediction);
+    return released;
+  }
+
+  /**
+   * Completes {@code target} with {@code value} once every {@link ReleaseGate}'s stage for {@code
+   * event} has completed (at once when there is no gate); a failed stage or a throwing gate fails
+   * it instead, with a MaasdkException.
+   */
+  private <T> void release(InferenceEvent event, CompletableFuture<T> target, T value) {
+    if (gates.isEmpty()) {
+      target.complete(value);
+      return;
+    }
+    CompletableFuture<?> all = CompletableFuture.completedFuture(null);
+    for (ReleaseGate gate : gates) {
+      CompletionStage<?> stage;
+      try {
+        stage = gate.beforeRelease(event);
+      } catch (RuntimeException e) {
+        stage = CompletableFuture.failedFuture(e);
+      }
+      all = all.thenCombine(stage, (a, b) -> null);
+    }
+    all.whenComplete((v, e) -> {
+      if (e == null) {
+        target.complete(value);
+        return;
+      }
+      Throwable cause = unwrap(e);
+      target.completeExceptionally(cause instanceof MaasdkException ? cause
+          : new InferenceException(event.modelName(), event.version(), "the result of "
+              + event.modelName() + "@" + event.version() + " was computed but held back: "
+              + cause, cause));
+    });
   }
 
   /**
@@ -299,7 +342,13 @@ public final class CallPipeline {
           }
           if (error == null && value != null) {
             CallPipeline.this.<O>hit(model, version, input, opts, value)
-                .thenAccept(caller::complete);
+                .whenComplete((p, e) -> {
+                  if (e == null) {
+                    caller.complete(p);
+                  } else {
+                    caller.completeExceptionally(unwrap(e));
+                  }
+                });
             return;
           }
           Throwable cause = error == null ? new InferenceException(model, version,
@@ -383,11 +432,12 @@ public final class CallPipeline {
         outcome = r.future.isCancelled() ? Outcome.CANCELLED : Outcome.DEADLINE_EXCEEDED;
         output = null;
       }
-      emit(new InferenceEvent(
+      InferenceEvent event = new InferenceEvent(
           clock.instant(), r.options.tenant(), dv.spec.name(), dv.version(), device, r.input,
-          output, queueWaitNanos, inferenceNanos, batchSize, false, outcome, error));
+          output, queueWaitNanos, inferenceNanos, batchSize, false, outcome, error);
+      emit(event);
       if (outcome == Outcome.SUCCESS && output != null) {
-        r.future.complete(new Prediction<>(output, dv.spec.name(), dv.version(),
+        release(event, r.future, new Prediction<>(output, dv.spec.name(), dv.version(),
             device == null ? "unknown" : device, false));
       } else if (error != null) {
         r.future.completeExceptionally(error);
