@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param currency the currency of every amount
  * @param period the kind of period
  * @param periodStart its first day
- * @param lines one per model used, by model name
+ * @param lines one per model used and kind of unit priced, by model name (its {@code units} line
+ *     first, then other kinds by name)
  * @param total the sum of the lines' amounts
  */
 public record Invoice(
@@ -30,7 +31,7 @@ public record Invoice(
 
   /** CSV header of {@link #toCsv()}. */
   public static final String CSV_HEADER =
-      "tenant,plan,period,model,calls,successes,units,cache_hit_units,chargeable_units,"
+      "tenant,plan,period,model,unit,calls,successes,units,cache_hit_units,chargeable_units,"
           + "free_units,billed_units,price_per_1000,currency,amount";
 
   public Invoice {
@@ -64,7 +65,8 @@ public record Invoice(
   public void appendCsvRows(StringBuilder b) {
     for (InvoiceLine l : lines) {
       b.append(csv(tenant)).append(',').append(csv(plan)).append(',').append(periodLabel())
-          .append(',').append(csv(l.model())).append(',').append(l.calls()).append(',')
+          .append(',').append(csv(l.model())).append(',').append(l.unit()).append(',')
+          .append(l.calls()).append(',')
           .append(l.successes()).append(',').append(l.units()).append(',')
           .append(l.cacheHitUnits()).append(',').append(l.chargeableUnits()).append(',')
           .append(l.freeUnits()).append(',').append(l.billedUnits()).append(',')
@@ -85,6 +87,7 @@ public record Invoice(
       InvoiceLine l = lines.get(i);
       b.append(i == 0 ? "" : ",")
           .append("{\"model\":").append(Json.quote(l.model()))
+          .append(",\"unit\":").append(Json.quote(l.unit()))
           .append(",\"calls\":").append(l.calls())
           .append(",\"successes\":").append(l.successes())
           .append(",\"units\":").append(l.units())

@@ -139,7 +139,8 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
         units,
         e.cacheHit(),
         e.outcome(),
-        e.totalNanos());
+        e.totalNanos(),
+        meters.extraUnits(e));
   }
 
   /** A record that a call in durable mode waits for: done when it is durable in every sink. */

@@ -52,6 +52,11 @@ import org.jspecify.annotations.Nullable;
  * of which an earlier interceptor refuses. Rate-limit tokens are not given back: a refused or
  * failed request still counts as a request.
  *
+ * <p><b>Units of other kinds</b> ({@link CallMeter}: output tokens, device time) are known only
+ * after a call: their price under a money budget's plan is added to the tenant's spend when a call
+ * succeeds, so one call can pass the budget by its own output's price; the next is then refused.
+ * Unit budgets and unit rates count {@link UsageMeter} units only.
+ *
  * <p><b>Restarts.</b> With {@link Builder#restoreFrom(LedgerReader)} the budgets start from what
  * the ledger says each tenant already spent in the current period (successful calls' units, and
  * their price under the money budget's plan), so a restart never resets a tenant's spend. What the
@@ -184,6 +189,16 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     if (r != null && !e.outcome().isSuccess()) {
       r.state.refund(r, clock.instant());
     }
+    if (e.outcome().isSuccess() && meters.hasExtraKinds()) {
+      TenantState state = states.get(e.tenant());
+      PricePlan plan = state == null ? null : state.p.moneyPlan;
+      if (state != null && plan != null && state.p.moneyBudgetPeriod != null) {
+        BigDecimal cost = plan.exactCost(e.modelName(), meters.extraUnits(e));
+        if (cost.signum() > 0) {
+          state.charge(cost, clock.instant());
+        }
+      }
+    }
   }
 
   /** Takes the reservation {@code e}'s call made, if it made one; each is taken once. */
@@ -274,7 +289,8 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
         }
         if (moneyPeriod != null && p.moneyBudgetPeriod != null && p.moneyPlan != null
             && moneyPeriod.equals(p.moneyBudgetPeriod.start(r.timestamp(), zone))) {
-          moneyUsed = moneyUsed.add(p.moneyPlan.exactCost(r.model(), r.units()));
+          moneyUsed = moneyUsed.add(p.moneyPlan.exactCost(r.model(), r.units()))
+              .add(p.moneyPlan.exactCost(r.model(), r.extraUnits()));
         }
       }
     }
@@ -336,6 +352,12 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
         return null;
       }
       return new Reservation(tenant, model, input, this, units, cost, unitPeriod, moneyPeriod);
+    }
+
+    /** Adds the price of a finished call's output-based units to the money budget. */
+    synchronized void charge(BigDecimal cost, Instant instant) {
+      rollOver(instant);
+      moneyUsed = moneyUsed.add(cost);
     }
 
     /** Gives {@code r} back, to the period it was made in only. */
