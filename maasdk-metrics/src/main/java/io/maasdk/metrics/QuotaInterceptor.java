@@ -80,8 +80,7 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
   private final LongSupplier nanoTime;
   private final ConcurrentHashMap<String, TenantState> states = new ConcurrentHashMap<>();
   /** Budget reservations waiting for their call's event, by the identity of the call's input. */
-  private final ConcurrentHashMap<InputKey, List<Reservation>> reserved =
-      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<InputKey, Reservation> reserved = new ConcurrentHashMap<>();
   /** The reservation the last beforeCall on this thread made, for a refusal after it. */
   private final ThreadLocal<@Nullable Reservation> lastReserved = new ThreadLocal<>();
   private final AtomicLong outstanding = new AtomicLong();
@@ -129,10 +128,52 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     }
   }
 
-  /** Units and money one admitted call reserved, in the periods it reserved them in. */
-  private record Reservation(String tenant, String model, Object input, TenantState state,
-      long units, BigDecimal cost, @Nullable LocalDate unitPeriod,
-      @Nullable LocalDate moneyPeriod) {}
+  /**
+   * Units and money one admitted call reserved, in the periods it reserved them in. Reservations of
+   * calls with the same input object form a chain ({@code next}), changed only inside the map's
+   * atomic compute of their key.
+   */
+  private static final class Reservation {
+    final String tenant;
+    final String model;
+    final Object input;
+    final TenantState state;
+    final long units;
+    final BigDecimal cost;
+    final @Nullable LocalDate unitPeriod;
+    final @Nullable LocalDate moneyPeriod;
+    @Nullable Reservation next;
+
+    Reservation(String tenant, String model, Object input, TenantState state, long units,
+        BigDecimal cost, @Nullable LocalDate unitPeriod, @Nullable LocalDate moneyPeriod) {
+      this.tenant = tenant;
+      this.model = model;
+      this.input = input;
+      this.state = state;
+      this.units = units;
+      this.cost = cost;
+      this.unitPeriod = unitPeriod;
+      this.moneyPeriod = moneyPeriod;
+    }
+
+    boolean sameCall(InferenceEvent e) {
+      return input == e.input() && tenant.equals(e.tenant()) && model.equals(e.modelName());
+    }
+
+    /** This chain without {@code r}; the head, or {@code null} if it is empty. */
+    @Nullable Reservation without(Reservation r) {
+      if (this == r) {
+        return next;
+      }
+      for (Reservation p = this; p.next != null; p = p.next) {
+        if (p.next == r) {
+          p.next = r.next;
+          break;
+        }
+      }
+      return this;
+    }
+  }
 
   public static Builder builder() {
     return new Builder();
@@ -172,7 +213,10 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     if (r != null && (listening || outstanding.get() < 100_000)) {
       // Without refunds (not registered as a listener) tracking would only grow: stop it.
       outstanding.incrementAndGet();
-      reserved.computeIfAbsent(new InputKey(ctx.input()), k -> new ArrayList<>(1)).add(r);
+      reserved.compute(new InputKey(ctx.input()), (k, head) -> {
+        r.next = head;
+        return r;
+      });
       lastReserved.set(r);
     }
   }
@@ -211,27 +255,19 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     if (refusal) {
       // Refused by an interceptor, on the caller's thread, right after they ran: it reserved only
       // if this interceptor ran for it, i.e. the last reservation on this thread is for this input.
-      if (mine == null || mine.input != e.input() || !mine.tenant.equals(e.tenant())
-          || !mine.model.equals(e.modelName())) {
+      if (mine == null || !mine.sameCall(e)) {
         return null;
       }
     }
     Reservation[] taken = new Reservation[1];
-    reserved.computeIfPresent(new InputKey(e.input()), (k, list) -> {
-      if (refusal) {
-        if (list.remove(mine)) {
-          taken[0] = mine;
-        }
-      } else {
-        for (int i = 0; i < list.size(); i++) {
-          Reservation c = list.get(i);
-          if (c.tenant.equals(e.tenant()) && c.model.equals(e.modelName())) {
-            taken[0] = list.remove(i);
-            break;
-          }
+    reserved.computeIfPresent(new InputKey(e.input()), (k, head) -> {
+      for (Reservation c = head; c != null; c = c.next) {
+        if (refusal ? c == mine : c.sameCall(e)) {
+          taken[0] = c;
+          return head.without(c);
         }
       }
-      return list.isEmpty() ? null : list;
+      return head;
     });
     Reservation r = taken[0];
     if (r != null) {
