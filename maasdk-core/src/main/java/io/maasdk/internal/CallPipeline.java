@@ -249,11 +249,7 @@ public final class CallPipeline {
    * it instead, with a MaasdkException.
    */
   private <T> void release(InferenceEvent event, CompletableFuture<T> target, T value) {
-    if (gates.isEmpty()) {
-      target.complete(value);
-      return;
-    }
-    CompletableFuture<?> all = CompletableFuture.completedFuture(null);
+    CompletableFuture<?> all = null;
     for (ReleaseGate gate : gates) {
       CompletionStage<?> stage;
       try {
@@ -261,7 +257,15 @@ public final class CallPipeline {
       } catch (RuntimeException e) {
         stage = CompletableFuture.failedFuture(e);
       }
-      all = all.thenCombine(stage, (a, b) -> null);
+      if (stage instanceof CompletableFuture<?> f && f.isDone() && !f.isCompletedExceptionally()) {
+        continue; // nothing to wait for (a gate with nothing to do): no allocation
+      }
+      all = (all == null ? CompletableFuture.completedFuture(null) : all)
+          .thenCombine(stage, (x, y) -> null);
+    }
+    if (all == null) {
+      target.complete(value);
+      return;
     }
     all.whenComplete((v, e) -> {
       if (e == null) {
