@@ -239,6 +239,29 @@ class MeteringTest {
         () -> UsageRecord.fromJson(r.toJson().substring(0, 40)));
   }
 
+  @Test
+  void usageRecord_fromJson_refusesAmbiguousOrHostileLines_ignoresNewFields() {
+    String ok = new UsageRecord("id-1", java.time.Instant.parse("2026-11-23T10:00:00Z"), "t", "m",
+        "1.0.0", 3, false, Outcome.SUCCESS, 5).toJson();
+    String body = ok.substring(1, ok.length() - 1);
+    assertEquals(3, UsageRecord.fromJson("{\"region\":{\"a\":[1,2]}," + body + "}").units(),
+        "a field a later version adds is ignored");
+    for (String bad : List.of(
+        "{" + body + ",\"units\":999}",                  // two values for one key
+        "{" + body + "} {}",                               // trailing content
+        "[" + body + "]",
+        "{" + body.replace("\"units\":3", "\"units\":99999999999999999999") + "}",
+        "{" + body.replace("\"units\":3", "\"units\":-3") + "}",
+        "{" + body.replace("\"units\":3", "\"units\":\"3\"") + "}",
+        "{\"id\":\"" + "x".repeat(100_000) + "\"}",
+        "{\"a\":" + "[".repeat(1000) + "}")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> UsageRecord.fromJson(bad), bad.length() > 100 ? bad.substring(0, 100) : bad);
+      assertTrue(e.getMessage().startsWith("not a usage record"), e.getMessage());
+      assertTrue(e.getMessage().length() < 1000, "the message does not echo a huge line");
+    }
+  }
+
   /** A sink whose flush (the fsync) the test holds until it lets go; counts writes and flushes. */
   static final class GatedSink implements UsageSink {
     final InMemoryUsageSink written = new InMemoryUsageSink();
