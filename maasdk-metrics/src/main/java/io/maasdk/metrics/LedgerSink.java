@@ -2,6 +2,8 @@ package io.maasdk.metrics;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -285,23 +287,44 @@ public final class LedgerSink implements UsageSink {
 
   private void writeLines(List<UsageRecord> records, Map<Path, Long> touched)
       throws IOException {
-    StringBuilder pending = new StringBuilder();
-    long pendingBytes = 0;
-    for (UsageRecord r : records) {
-      LocalDate day = LocalDate.ofInstant(r.timestamp(), ZoneOffset.UTC);
-      String line = r.toJson() + "\n";
-      long lineBytes = line.getBytes(StandardCharsets.UTF_8).length;
+    // Every line encoded once, into one buffer: line i is bytes [ends[i-1], ends[i]).
+    Lines lines = new Lines(records.size() * 200);
+    int[] ends = new int[records.size()];
+    try (JsonGenerator g = JsonSupport.FACTORY.createGenerator(lines, JsonEncoding.UTF8)) {
+      g.setRootValueSeparator(null);
+      for (int i = 0; i < ends.length; i++) {
+        records.get(i).writeJson(g);
+        g.flush();
+        lines.write('\n');
+        ends[i] = lines.size();
+      }
+    }
+    byte[] bytes = lines.bytes();
+    int from = 0; // first byte not yet appended
+    for (int i = 0; i < ends.length; i++) {
+      int start = i == 0 ? 0 : ends[i - 1];
+      LocalDate day = LocalDate.ofInstant(records.get(i).timestamp(), ZoneOffset.UTC);
+      long pendingBytes = start - from;
+      long lineBytes = ends[i] - start;
       boolean full = size + pendingBytes + lineBytes > maxFileBytes && size + pendingBytes > 0;
       if (channel == null || !day.equals(currentDay) || full) {
-        append(pending, touched);
-        pending.setLength(0);
-        pendingBytes = 0;
+        append(bytes, from, start, touched);
+        from = start;
         rotate(day);
       }
-      pending.append(line);
-      pendingBytes += lineBytes;
     }
-    append(pending, touched);
+    append(bytes, from, ends.length == 0 ? 0 : ends[ends.length - 1], touched);
+  }
+
+  /** A byte buffer whose array is read without a copy. */
+  private static final class Lines extends java.io.ByteArrayOutputStream {
+    Lines(int size) {
+      super(size);
+    }
+
+    byte[] bytes() {
+      return buf;
+    }
   }
 
   /** Closes the current file (synced) and starts the next one. */
@@ -338,11 +361,11 @@ public final class LedgerSink implements UsageSink {
     }
   }
 
-  private void append(CharSequence chunk, Map<Path, Long> touched) throws IOException {
-    if (chunk.length() == 0) {
+  private void append(byte[] buf, int from, int to, Map<Path, Long> touched) throws IOException {
+    if (to <= from) {
       return;
     }
-    ByteBuffer bytes = StandardCharsets.UTF_8.encode(chunk.toString());
+    ByteBuffer bytes = ByteBuffer.wrap(buf, from, to - from);
     FileChannel ch = Objects.requireNonNull(channel);
     touched.putIfAbsent(Objects.requireNonNull(currentFile), size);
     dirty = true;

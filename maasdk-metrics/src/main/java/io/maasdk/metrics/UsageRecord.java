@@ -1,5 +1,6 @@
 package io.maasdk.metrics;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -91,26 +92,29 @@ public record UsageRecord(
    * fields {@code "units.<kind>"}.
    */
   public String toJson() {
-    return JsonSupport.write(g -> {
-      g.writeStartObject();
-      g.writeStringField("id", id);
-      g.writeStringField("ts", timestamp.toString());
-      g.writeStringField("tenant", tenant);
-      g.writeStringField("model", model);
-      if (version == null) {
-        g.writeNullField("version");
-      } else {
-        g.writeStringField("version", version);
-      }
-      g.writeNumberField("units", units);
-      g.writeBooleanField("cacheHit", cacheHit);
-      g.writeStringField("outcome", outcome.name());
-      g.writeNumberField("latencyNanos", latencyNanos);
-      for (Map.Entry<String, Long> e : extraUnits.entrySet()) {
-        g.writeNumberField(EXTRA_PREFIX + e.getKey(), e.getValue());
-      }
-      g.writeEndObject();
-    });
+    return JsonSupport.write(this::writeJson);
+  }
+
+  /** Writes this record as one JSON object to {@code g} (the ledger's line, without newline). */
+  void writeJson(JsonGenerator g) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", id);
+    g.writeStringField("ts", timestamp.toString());
+    g.writeStringField("tenant", tenant);
+    g.writeStringField("model", model);
+    if (version == null) {
+      g.writeNullField("version");
+    } else {
+      g.writeStringField("version", version);
+    }
+    g.writeNumberField("units", units);
+    g.writeBooleanField("cacheHit", cacheHit);
+    g.writeStringField("outcome", outcome.name());
+    g.writeNumberField("latencyNanos", latencyNanos);
+    for (Map.Entry<String, Long> e : extraUnits.entrySet()) {
+      g.writeNumberField(EXTRA_PREFIX + e.getKey(), e.getValue());
+    }
+    g.writeEndObject();
   }
 
   /**
