@@ -361,6 +361,36 @@ class MeteringTest {
   }
 
   @Test
+  void durableMode_cacheHit_waitsForItsRecordToo() throws Exception {
+    GatedSink sink = new GatedSink();
+    Metering metering = Metering.builder().sink(sink).durable(true).build();
+    try (ModelRuntime runtime = Fixtures.runtimeBuilder().listener(metering).build()) {
+      runtime.deploy(io.maasdk.ModelSpec.builder("echo", float[].class, float[].class)
+          .version("1.0.0")
+          .source(io.maasdk.ModelSource.classpath(io.maasdk.testkit.TestModels.resource("echo")))
+          .translator(io.maasdk.codec.Codecs.floatVector(4))
+          .devicePolicy(io.maasdk.DevicePolicy.cpu())
+          .cachePolicy(io.maasdk.CachePolicy.ofDefaults())
+          .build());
+      ModelHandle<float[], float[]> echo =
+          runtime.handle("echo", "latest", float[].class, float[].class);
+      CallOptions a = CallOptions.builder().tenant("a").build();
+      echo.predict(new float[] {1, 1, 1, 1}, a); // computed; its flush is not held
+      assertTrue(sink.flushing.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS));
+      sink.hold = new CountDownLatch(1);
+      java.util.concurrent.CompletableFuture<io.maasdk.Prediction<float[]>> hit =
+          echo.predictDetailedAsync(new float[] {1, 1, 1, 1}, a);
+      assertTrue(sink.flushing.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(!hit.isDone(), "a cache hit is not released before its record is durable");
+      sink.hold.countDown();
+      assertTrue(hit.get(30, java.util.concurrent.TimeUnit.SECONDS).cacheHit());
+      assertEquals(2, sink.written.records().size());
+    } finally {
+      metering.close();
+    }
+  }
+
+  @Test
   void durableMode_sinkFails_callFailsInsteadOfReturningAnUnrecordedResult() throws Exception {
     GatedSink sink = new GatedSink();
     sink.failWrites = true;
