@@ -380,8 +380,8 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
         }
       } catch (Exception e) {
         failure = e;
-        LOG.error("usage sink flush failed; {} call(s) waiting for a durable record fail",
-            waiting.size(), e);
+        LOG.error("usage sink flush failed ({}); {} call(s) waiting for a durable record fail",
+            e.toString(), waiting.size());
       }
     }
     for (Pending p : waiting) {
