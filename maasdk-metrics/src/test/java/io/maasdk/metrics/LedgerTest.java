@@ -142,6 +142,32 @@ class LedgerTest {
   }
 
   @Test
+  void write_batchSpanningFiles_failsAtRotation_everyFileCutBack(@TempDir Path dir)
+      throws Exception {
+    FaultyDisk disk = new FaultyDisk();
+    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.always()).maxFileBytes(1024)
+        .opener(disk).build()) {
+      sink.write(List.of(record(1, T0, "a", "m", 1), record(2, T0, "a", "m", 1)));
+      long before = Files.size(LedgerSink.files(dir).get(0));
+      disk.failCreate.set(true);
+      List<UsageRecord> big = new ArrayList<>();
+      for (int i = 10; i < 30; i++) {
+        big.add(record(i, T0, "a", "m", 1));
+      }
+      org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+          () -> sink.write(big));
+      assertEquals(before, Files.size(LedgerSink.files(dir).get(0)),
+          "the part of the batch that went into the first file is gone too");
+      disk.failCreate.set(false);
+      sink.write(List.of(record(3, T0, "a", "m", 1)));
+    }
+    LedgerReader ledger = LedgerReader.read(dir);
+    assertEquals(List.of("r-1", "r-2", "r-3"),
+        ledger.records().stream().map(UsageRecord::id).toList());
+    assertEquals(0, ledger.skippedLines());
+  }
+
+  @Test
   void write_fsyncFailsUnderAlways_batchRolledBack_nextWriteClean(@TempDir Path dir)
       throws Exception {
     FaultyDisk disk = new FaultyDisk();
