@@ -46,6 +46,9 @@ public final class Billing {
   /**
    * One invoice per tenant × period present in {@code usage}, in the order of the usage (by tenant,
    * then period, when it comes from {@link UsageTotals#aggregate}).
+   *   * <p>Each model gets a line for its {@code units}, then one per other unit kind the plan prices
+   * for it ({@link PricePlan.Builder#price(String, String, BigDecimal)}); a model the plan prices
+   * only by other kinds gets no {@code units} line.
    *
    * @throws IllegalStateException if a tenant has no plan, or its plan prices none of its models
    */
