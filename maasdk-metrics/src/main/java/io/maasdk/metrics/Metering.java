@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * to every sink and every sink was flushed (for a {@link LedgerSink}: fsynced), so a crash can
  * never lose the record of a call whose result a caller received. Commits are grouped: the delivery
  * thread writes and flushes everything queued while the previous flush ran as one batch, so
- * concurrent calls share one fsync. If the record cannot be made durable (buffer full past {@link
+ * concurrent calls share one fsync; when part of an engine batch's calls have arrived it waits up to
+ * 0.5 ms for the rest, so one engine batch costs one fsync. If the record cannot be made durable (buffer full past {@link
  * Builder#offerTimeout}, metering closed, a sink's write or flush failed) the call fails with a
  * {@link io.maasdk.MaasdkException} instead of returning a result whose use was not recorded. Calls
  * that produce no output (refused, failed, …) are recorded as usual but never wait. Dependent
@@ -80,6 +83,8 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
   private static final Logger LOG = LoggerFactory.getLogger(Metering.class);
   private static final int MAX_BATCH = 512;
   private static final Object STOP = new Object();
+  /** The longest durable mode waits for the rest of an engine batch before committing a group. */
+  private static final long LINGER_NANOS = 500_000;
   private static final CompletableFuture<Void> RELEASED = CompletableFuture.completedFuture(null);
 
   private final UsageMeters meters;
@@ -326,6 +331,9 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
         continue; // only close() stops this thread, with STOP
       }
       buffer.drainTo(batch, MAX_BATCH - 1);
+      if (durable) {
+        linger(batch);
+      }
       for (Object item : batch) {
         if (item instanceof UsageRecord r) {
           room.release();
@@ -362,6 +370,59 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
       commit(records, waiting);
       batch.clear();
     }
+  }
+
+  /**
+   * Durable mode: the calls of one engine batch end together, and their events arrive one by one.
+   * While the group holds only part of an engine batch (its events share the model, version, batch
+   * size and batch time), waits a little — at most {@link #LINGER_NANOS} — for the rest, so the
+   * whole engine batch shares one fsync instead of two.
+   */
+  private void linger(List<Object> batch) {
+    Map<List<Object>, Integer> missing = null;
+    for (Object item : batch) {
+      missing = expect(missing, item);
+    }
+    if (missing == null || missing.isEmpty()) {
+      return;
+    }
+    long deadline = System.nanoTime() + LINGER_NANOS;
+    while (!missing.isEmpty() && batch.size() < MAX_BATCH) {
+      long left = deadline - System.nanoTime();
+      Object next;
+      try {
+        next = left <= 0 ? null : buffer.poll(left, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        return; // only close() stops this thread, with STOP
+      }
+      if (next == null) {
+        return;
+      }
+      batch.add(next);
+      if (!(next instanceof UsageRecord) && !(next instanceof Pending)) {
+        return; // a flush or stop: deal with it now
+      }
+      missing = expect(missing, next);
+    }
+  }
+
+  /** Counts {@code item} against its engine batch in {@code missing}: how many are still to come. */
+  private static @Nullable Map<List<Object>, Integer> expect(
+      @Nullable Map<List<Object>, Integer> missing, Object item) {
+    if (!(item instanceof Pending p) || p.event.batchSize() <= 1) {
+      return missing;
+    }
+    InferenceEvent e = p.event;
+    List<Object> key = List.of(e.modelName(), String.valueOf(e.version()), e.batchSize(),
+        e.inferenceNanos());
+    Map<List<Object>, Integer> m = missing == null ? new HashMap<>() : missing;
+    int left = m.getOrDefault(key, e.batchSize()) - 1;
+    if (left <= 0) {
+      m.remove(key);
+    } else {
+      m.put(key, left);
+    }
+    return m;
   }
 
   /**
