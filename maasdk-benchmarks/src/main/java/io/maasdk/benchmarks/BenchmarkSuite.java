@@ -90,6 +90,8 @@ public final class BenchmarkSuite {
     }
     if (all || groups.contains("metering")) {
       s.figures.add(PluginBenchmarks.meteringOverhead());
+      s.figures.add(PluginBenchmarks.durableMode(
+          () -> s.spec("1.0.0", BatchingPolicy.of(BATCH, MAX_DELAY)), s.inputs));
     }
     if (all || groups.contains("ledger")) {
       s.figures.addAll(PluginBenchmarks.ledger());

@@ -2,6 +2,9 @@ package io.maasdk.benchmarks;
 
 import com.google.crypto.tink.KeysetHandle;
 import io.maasdk.CallOptions;
+import io.maasdk.ModelHandle;
+import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSpec;
 import io.maasdk.Version;
 import io.maasdk.VersionSelector;
 import io.maasdk.benchmarks.BenchmarkSuite.Figure;
@@ -21,6 +24,7 @@ import io.maasdk.security.Keysets;
 import io.maasdk.security.ModelSigner;
 import io.maasdk.security.SignaturePolicy;
 import io.maasdk.spi.CallContext;
+import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -35,6 +39,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /** Figures for maasdk-metrics (issue #5) and maasdk-security (issue #6). */
 final class PluginBenchmarks {
@@ -80,6 +85,79 @@ final class PluginBenchmarks {
               + " JSON-Lines ledger (fsync 100 ms), per call, best of 8 x %d calls; %d dropped",
               n, metering.droppedRecords()));
     }
+  }
+
+  /**
+   * What durable metering costs under load: 64 closed-loop callers on the bench MLP (batching on),
+   * with metering into a ledger in asynchronous mode (fsync every 100 ms) and in durable mode (each
+   * result waits for its record's group fsync), in the same run. Two runtimes are deployed side by
+   * side and measured in interleaved rounds, so drift in the machine hits both alike; the ratio is
+   * asynchronous throughput over durable throughput, summed over the rounds.
+   */
+  static Figure durableMode(Supplier<ModelSpec<float[], float[]>> spec, float[][] inputs)
+      throws Exception {
+    int callers = 64;
+    int rounds = Integer.getInteger("bench.durable.rounds", 3);
+    double warmup = 1;
+    double seconds = Double.parseDouble(System.getProperty("bench.durable.seconds", "3"));
+    Path dir = Files.createTempDirectory(Path.of("target"), "ledger-durable");
+    Metering async = Metering.builder()
+        .sink(LedgerSink.open(dir.resolve("async"), FsyncPolicy.every(Duration.ofMillis(100))))
+        .build();
+    Metering durable = Metering.builder()
+        .sink(LedgerSink.open(dir.resolve("durable"), FsyncPolicy.always())).durable(true)
+        .build();
+    long asyncItems = 0;
+    long durableItems = 0;
+    double asyncS = 0;
+    double durableS = 0;
+    long[] durableP99 = new long[rounds];
+    try (ModelRuntime a = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+            .listener(async).build();
+        ModelRuntime d = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+            .listener(durable).build()) {
+      a.deploy(spec.get());
+      d.deploy(spec.get());
+      ModelHandle<float[], float[]> ha = a.handle("mlp512", "latest", float[].class,
+          float[].class);
+      ModelHandle<float[], float[]> hd = d.handle("mlp512", "latest", float[].class,
+          float[].class);
+      for (int r = 0; r < rounds; r++) {
+        for (boolean isDurable : r % 2 == 0 ? new boolean[] {false, true}
+            : new boolean[] {true, false}) {
+          ModelHandle<float[], float[]> h = isDurable ? hd : ha;
+          LoadGenerator.Result res = LoadGenerator.run(callers, warmup, seconds, c -> {
+            h.predict(inputs[c % inputs.length]);
+            return 1;
+          });
+          if (res.failures() > 0) {
+            throw new IllegalStateException(res.failures() + " calls failed, durable="
+                + isDurable);
+          }
+          if (isDurable) {
+            durableItems += res.items();
+            durableS += res.seconds();
+            durableP99[r] = (long) (res.percentileMs(99) * 1000);
+          } else {
+            asyncItems += res.items();
+            asyncS += res.seconds();
+          }
+        }
+      }
+    } finally {
+      async.close();
+      durable.close();
+    }
+    double asyncRate = asyncItems / asyncS;
+    double durableRate = durableItems / durableS;
+    Arrays.sort(durableP99);
+    return new Figure("metering.durable_mode.overhead.ratio", asyncRate / durableRate, "ratio",
+        asyncRate, asyncRate / durableRate, "<= 1.10", String.format(Locale.ROOT,
+            "%d callers, bench MLP batching %d: asynchronous %.0f items/s vs durable %.0f"
+                + " items/s (ledger fsync per group, FsyncPolicy.always); %d interleaved rounds of"
+                + " %.0f s each; durable p99 median %.1f ms; %d+%d records failed",
+            callers, BenchmarkSuite.BATCH, asyncRate, durableRate, rounds, seconds,
+            durableP99[rounds / 2] / 1000.0, async.failedRecords(), durable.failedRecords()));
   }
 
   /** Ledger throughput with fsync every 100 ms (batched writes) and fsync per record. */

@@ -317,7 +317,13 @@ final class CallPipeline {
       if (error == null && value != null && !(value instanceof ResponseCache.Failed)) {
         @SuppressWarnings("unchecked")
         O output = (O) ResponseCache.copy(value);
-        completer.hit(model, version, input, opts, output).thenAccept(caller::complete);
+        completer.hit(model, version, input, opts, output).whenComplete((p, e) -> {
+          if (e == null) {
+            caller.complete(p);
+          } else { // a release gate refused it (durable metering could not record it)
+            caller.completeExceptionally(unwrap(e));
+          }
+        });
         return;
       }
       Throwable cause = value instanceof ResponseCache.Failed f ? f.error()

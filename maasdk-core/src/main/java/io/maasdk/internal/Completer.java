@@ -1,15 +1,19 @@
 package io.maasdk.internal;
 
 import io.maasdk.CallOptions;
+import io.maasdk.InferenceException;
 import io.maasdk.MaasdkException;
 import io.maasdk.Prediction;
 import io.maasdk.Version;
 import io.maasdk.spi.InferenceEvent;
 import io.maasdk.spi.InferenceEvent.Outcome;
 import io.maasdk.spi.InferenceListener;
+import io.maasdk.spi.ReleaseGate;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -34,11 +38,15 @@ final class Completer {
   static final String CACHE_DEVICE = "cache";
 
   private final List<InferenceListener> listeners;
+  /** The listeners that are also {@link ReleaseGate}s: a result waits for them. */
+  private final List<ReleaseGate> gates;
   private final Clock clock;
   private final ExecutorService later;
 
   Completer(List<InferenceListener> listeners, Clock clock) {
     this.listeners = List.copyOf(listeners);
+    this.gates = this.listeners.stream().filter(ReleaseGate.class::isInstance)
+        .map(ReleaseGate.class::cast).toList();
     this.clock = clock;
     ThreadPoolExecutor pool = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
@@ -66,11 +74,12 @@ final class Completer {
         outcome = r.future.isCancelled() ? Outcome.CANCELLED : gaveUp(r.future);
         output = null;
       }
-      emit(new InferenceEvent(clock.instant(), r.options.tenant(), dv.spec.name(), dv.version(),
-          c.device(), r.input, output, c.queueWaitNanos(), c.inferenceNanos(), c.batchSize(),
-          false, outcome, c.error(), r.failoverFrom));
+      InferenceEvent event = new InferenceEvent(clock.instant(), r.options.tenant(),
+          dv.spec.name(), dv.version(), c.device(), r.input, output, c.queueWaitNanos(),
+          c.inferenceNanos(), c.batchSize(), false, outcome, c.error(), r.failoverFrom);
+      emit(event);
       if (outcome == Outcome.SUCCESS && output != null) {
-        r.future.complete(new Prediction<>(output, dv.spec.name(), dv.version(),
+        release(event, r.future, new Prediction<>(output, dv.spec.name(), dv.version(),
             c.device() == null ? "unknown" : c.device(), false));
       } else if (c.error() != null) {
         r.future.completeExceptionally(c.error());
@@ -113,12 +122,56 @@ final class Completer {
    */
   <O> CompletableFuture<Prediction<O>> hit(
       String model, Version version, Object input, CallOptions opts, O output) {
-    if (!listeners.isEmpty()) {
-      emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, CACHE_DEVICE, input,
-          output, 0, 0, 0, true, Outcome.SUCCESS, null));
+    Prediction<O> prediction = new Prediction<>(output, model, version, CACHE_DEVICE, true);
+    if (listeners.isEmpty()) {
+      return CompletableFuture.completedFuture(prediction);
     }
-    return CompletableFuture.completedFuture(
-        new Prediction<>(output, model, version, CACHE_DEVICE, true));
+    InferenceEvent event = new InferenceEvent(clock.instant(), opts.tenant(), model, version,
+        CACHE_DEVICE, input, output, 0, 0, 0, true, Outcome.SUCCESS, null);
+    emit(event);
+    if (gates.isEmpty()) {
+      return CompletableFuture.completedFuture(prediction);
+    }
+    CompletableFuture<Prediction<O>> released = new CompletableFuture<>();
+    release(event, released, prediction);
+    return released;
+  }
+
+  /**
+   * Completes {@code target} with {@code value} once every {@link ReleaseGate}'s stage for {@code
+   * event} has completed (at once when there is no gate, or every stage is already done); a failed
+   * stage or a throwing gate fails it instead, with a MaasdkException.
+   */
+  private <T> void release(InferenceEvent event, CompletableFuture<T> target, T value) {
+    CompletableFuture<?> all = null;
+    for (ReleaseGate gate : gates) {
+      CompletionStage<?> stage;
+      try {
+        stage = gate.beforeRelease(event);
+      } catch (RuntimeException e) {
+        stage = CompletableFuture.failedFuture(e);
+      }
+      if (stage instanceof CompletableFuture<?> f && f.isDone() && !f.isCompletedExceptionally()) {
+        continue; // nothing to wait for: no allocation
+      }
+      all = (all == null ? CompletableFuture.completedFuture(null) : all)
+          .thenCombine(stage, (x, y) -> null);
+    }
+    if (all == null) {
+      target.complete(value);
+      return;
+    }
+    all.whenComplete((v, e) -> {
+      if (e == null) {
+        target.complete(value);
+        return;
+      }
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      target.completeExceptionally(cause instanceof MaasdkException ? cause
+          : new InferenceException(event.modelName(), event.version(), "the result of "
+              + event.modelName() + "@" + event.version() + " was computed but held back: "
+              + cause, cause));
+    });
   }
 
   /** A call that ended before it was admitted: one event, then a failed future. */

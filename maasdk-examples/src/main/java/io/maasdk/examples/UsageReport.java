@@ -68,6 +68,7 @@ public final class UsageReport {
             .requestsPerSecond(1_000, 200)
             .unitBudget(150, BillingPeriod.MONTH)
             .build())
+        .restoreFrom(LedgerReader.read(ledgerDir)) // a restart keeps the month's spend
         .build();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     MaasdkMetrics metrics = MaasdkMetrics.builder().tenantTag(10).build();

@@ -46,6 +46,9 @@ public final class Billing {
   /**
    * One invoice per tenant × period present in {@code usage}, in the order of the usage (by tenant,
    * then period, when it comes from {@link UsageTotals#aggregate}).
+   *   * <p>Each model gets a line for its {@code units}, then one per other unit kind the plan prices
+   * for it ({@link PricePlan.Builder#price(String, String, BigDecimal)}); a model the plan prices
+   * only by other kinds gets no {@code units} line.
    *
    * @throws IllegalStateException if a tenant has no plan, or its plan prices none of its models
    */
@@ -71,24 +74,48 @@ public final class Billing {
       byModel.merge(u.model(), u, (a, b) -> new UsageTotals(a.tenant(), a.model(), a.period(),
           a.periodStart(), a.calls() + b.calls(), a.successes() + b.successes(),
           a.cacheHits() + b.cacheHits(), a.units() + b.units(),
-          a.cacheHitUnits() + b.cacheHitUnits()));
+          a.cacheHitUnits() + b.cacheHitUnits(), sum(a.extraUnits(), b.extraUnits()),
+          sum(a.cacheHitExtraUnits(), b.cacheHitExtraUnits())));
     }
     long freeLeft = plan.freeUnitsPerPeriod();
     List<InvoiceLine> lines = new ArrayList<>();
     BigDecimal total = BigDecimal.ZERO.setScale(plan.currency().getDefaultFractionDigits(),
         RoundingMode.UNNECESSARY);
     for (UsageTotals u : byModel.values()) {
-      long chargeable = u.units() + (plan.billsCacheHits() ? u.cacheHitUnits() : 0);
-      long free = Math.min(freeLeft, chargeable);
-      freeLeft -= free;
-      long billed = chargeable - free;
-      BigDecimal amount = plan.amount(u.model(), billed);
-      lines.add(new InvoiceLine(u.model(), u.calls(), u.successes(), u.units(),
-          u.cacheHitUnits(), chargeable, free, billed, plan.requirePricePer1000(u.model()),
-          amount));
-      total = total.add(amount);
+      java.util.SortedSet<String> kinds = new java.util.TreeSet<>(u.extraUnits().keySet());
+      kinds.addAll(u.cacheHitExtraUnits().keySet());
+      kinds.removeIf(k -> plan.pricePer1000(u.model(), k).isEmpty());
+      if (plan.pricePer1000(u.model()).isPresent() || kinds.isEmpty()) {
+        long chargeable = u.units() + (plan.billsCacheHits() ? u.cacheHitUnits() : 0);
+        long free = Math.min(freeLeft, chargeable);
+        freeLeft -= free;
+        long billed = chargeable - free;
+        BigDecimal amount = plan.amount(u.model(), billed); // throws if the model has no price
+        lines.add(new InvoiceLine(u.model(), u.calls(), u.successes(), u.units(),
+            u.cacheHitUnits(), chargeable, free, billed, plan.requirePricePer1000(u.model()),
+            amount));
+        total = total.add(amount);
+      }
+      for (String kind : kinds) {
+        BigDecimal price = plan.pricePer1000(u.model(), kind).orElseThrow();
+        long units = u.extraUnits().getOrDefault(kind, 0L);
+        long cached = u.cacheHitExtraUnits().getOrDefault(kind, 0L);
+        long chargeable = units + (plan.billsCacheHits() ? cached : 0);
+        BigDecimal amount = price.multiply(BigDecimal.valueOf(chargeable))
+            .divide(BigDecimal.valueOf(1000))
+            .setScale(plan.currency().getDefaultFractionDigits(), RoundingMode.HALF_EVEN);
+        lines.add(new InvoiceLine(u.model(), kind, u.calls(), u.successes(), units, cached,
+            chargeable, 0, chargeable, price, amount));
+        total = total.add(amount);
+      }
     }
     return new Invoice(tenant, plan.name(), plan.currency(), period, start, lines, total);
+  }
+
+  private static Map<String, Long> sum(Map<String, Long> a, Map<String, Long> b) {
+    Map<String, Long> out = new java.util.TreeMap<>(a);
+    b.forEach((k, v) -> out.merge(k, v, Long::sum));
+    return out;
   }
 
   /** Configures {@link Billing}. */

@@ -1,6 +1,5 @@
 package io.maasdk.metrics;
 
-import io.maasdk.metrics.internal.Json;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.Currency;
@@ -16,7 +15,8 @@ import java.util.Objects;
  * @param currency the currency of every amount
  * @param period the kind of period
  * @param periodStart its first day
- * @param lines one per model used, by model name
+ * @param lines one per model used and kind of unit priced, by model name (its {@code units} line
+ *     first, then other kinds by name)
  * @param total the sum of the lines' amounts
  */
 public record Invoice(
@@ -30,7 +30,7 @@ public record Invoice(
 
   /** CSV header of {@link #toCsv()}. */
   public static final String CSV_HEADER =
-      "tenant,plan,period,model,calls,successes,units,cache_hit_units,chargeable_units,"
+      "tenant,plan,period,model,unit,calls,successes,units,cache_hit_units,chargeable_units,"
           + "free_units,billed_units,price_per_1000,currency,amount";
 
   public Invoice {
@@ -64,7 +64,8 @@ public record Invoice(
   public void appendCsvRows(StringBuilder b) {
     for (InvoiceLine l : lines) {
       b.append(csv(tenant)).append(',').append(csv(plan)).append(',').append(periodLabel())
-          .append(',').append(csv(l.model())).append(',').append(l.calls()).append(',')
+          .append(',').append(csv(l.model())).append(',').append(l.unit()).append(',')
+          .append(l.calls()).append(',')
           .append(l.successes()).append(',').append(l.units()).append(',')
           .append(l.cacheHitUnits()).append(',').append(l.chargeableUnits()).append(',')
           .append(l.freeUnits()).append(',').append(l.billedUnits()).append(',')
@@ -76,28 +77,32 @@ public record Invoice(
 
   /** This invoice as one JSON object; amounts are strings, so no reader turns them into doubles. */
   public String toJson() {
-    StringBuilder b = new StringBuilder("{\"tenant\":").append(Json.quote(tenant))
-        .append(",\"plan\":").append(Json.quote(plan))
-        .append(",\"period\":").append(Json.quote(periodLabel()))
-        .append(",\"currency\":").append(Json.quote(currency.getCurrencyCode()))
-        .append(",\"lines\":[");
-    for (int i = 0; i < lines.size(); i++) {
-      InvoiceLine l = lines.get(i);
-      b.append(i == 0 ? "" : ",")
-          .append("{\"model\":").append(Json.quote(l.model()))
-          .append(",\"calls\":").append(l.calls())
-          .append(",\"successes\":").append(l.successes())
-          .append(",\"units\":").append(l.units())
-          .append(",\"cacheHitUnits\":").append(l.cacheHitUnits())
-          .append(",\"chargeableUnits\":").append(l.chargeableUnits())
-          .append(",\"freeUnits\":").append(l.freeUnits())
-          .append(",\"billedUnits\":").append(l.billedUnits())
-          .append(",\"pricePer1000\":").append(Json.quote(l.pricePer1000().toPlainString()))
-          .append(",\"amount\":").append(Json.quote(l.amount().toPlainString()))
-          .append('}');
-    }
-    return b.append("],\"total\":").append(Json.quote(total.toPlainString())).append('}')
-        .toString();
+    return JsonSupport.write(g -> {
+      g.writeStartObject();
+      g.writeStringField("tenant", tenant);
+      g.writeStringField("plan", plan);
+      g.writeStringField("period", periodLabel());
+      g.writeStringField("currency", currency.getCurrencyCode());
+      g.writeArrayFieldStart("lines");
+      for (InvoiceLine l : lines) {
+        g.writeStartObject();
+        g.writeStringField("model", l.model());
+        g.writeStringField("unit", l.unit());
+        g.writeNumberField("calls", l.calls());
+        g.writeNumberField("successes", l.successes());
+        g.writeNumberField("units", l.units());
+        g.writeNumberField("cacheHitUnits", l.cacheHitUnits());
+        g.writeNumberField("chargeableUnits", l.chargeableUnits());
+        g.writeNumberField("freeUnits", l.freeUnits());
+        g.writeNumberField("billedUnits", l.billedUnits());
+        g.writeStringField("pricePer1000", l.pricePer1000().toPlainString());
+        g.writeStringField("amount", l.amount().toPlainString());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeStringField("total", total.toPlainString());
+      g.writeEndObject();
+    });
   }
 
   private static String csv(String s) {

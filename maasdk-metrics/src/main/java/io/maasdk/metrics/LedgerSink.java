@@ -2,6 +2,8 @@ package io.maasdk.metrics;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +12,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,11 +32,28 @@ import org.slf4j.LoggerFactory;
  * UsageRecord#toJson()} per line. A new file starts when the current one would pass {@link
  * Builder#maxFileBytes} or a record falls on another UTC day.
  *
- * <p><b>Durability.</b> Each batch is written with one {@code write} of complete lines, then synced
- * as the {@link FsyncPolicy} says. After a crash (even {@code kill -9} mid-write) {@link #open}
- * finds a torn last line (bytes after the last newline) in any file and truncates it away, so the
- * next record starts on a clean line; every line that was complete stays. A record is written once:
- * the sink never retries a write, and {@link LedgerReader} also ignores a repeated record id.
+ * <p><b>Durability.</b> Each batch is written as complete lines, then synced as the {@link
+ * FsyncPolicy} says. A batch is all or nothing:
+ *
+ * <ul>
+ *   <li><b>Write failures</b> (disk full, I/O error, a failed fsync under {@link
+ *       FsyncPolicy#always()}): {@link #write} cuts every file it touched back to where that batch
+ *       began and throws, so none of the batch's records is in the ledger and the caller can count
+ *       them all as failed. If even that cut fails, the file is cut back before the next write, and
+ *       until that succeeds every write fails; a record is never glued onto a partial line.
+ *   <li><b>Crashes</b> (even {@code kill -9} or a power loss mid-write): {@link #open} finds a torn
+ *       last line (bytes after the last newline) in any file and truncates it away, so the next
+ *       record starts on a clean line; every line that was complete stays.
+ *   <li><b>Background fsync failures</b> ({@link FsyncPolicy#every}): the next {@link #flush()}
+ *       throws, because the records written since the last good fsync may not be on the device.
+ * </ul>
+ *
+ * <p>A record is written once: the sink never retries a write, and {@link LedgerReader} also
+ * ignores a repeated record id.
+ *
+ * <p><b>Start.</b> {@link #open} creates the directory if it is missing, then proves it can write
+ * there; a directory that cannot be created or written fails at once with an {@link IOException}
+ * saying so, not on the first call.
  *
  * <p><b>Thread safety and lifecycle.</b> Thread-safe (methods are synchronized). One sink per
  * directory per process: two writers on the same directory would interleave files. {@link #close()}
@@ -47,18 +68,27 @@ public final class LedgerSink implements UsageSink {
   private final long maxFileBytes;
   private final @Nullable ScheduledExecutorService syncTimer;
   private final long truncatedBytes;
+  private final ChannelOpener opener;
   private @Nullable FileChannel channel;
+  private @Nullable Path currentFile;
   private @Nullable LocalDate currentDay;
   private int sequence;
+  /** Bytes of complete records in the current file. */
   private long size;
   private boolean dirty;
   private boolean closed;
+  /** Files a failed write could not cut back yet, with the size to cut them to. */
+  private final Map<Path, Long> repairs = new LinkedHashMap<>();
+  /** Records written since the last successful fsync (for {@link #unsyncedRecords()}). */
+  private volatile long unsynced;
+  private @Nullable IOException syncFailure;
 
   private LedgerSink(Builder b) throws IOException {
     this.dir = b.dir;
     this.fsync = b.fsync;
     this.maxFileBytes = b.maxFileBytes;
-    Files.createDirectories(dir);
+    this.opener = b.opener;
+    checkWritable(dir, opener);
     long truncated = 0;
     for (Path file : files(dir)) {
       truncated += truncateTornLine(file);
@@ -86,7 +116,11 @@ public final class LedgerSink implements UsageSink {
     }
   }
 
-  /** Opens (creating if needed, recovering after a crash) the ledger in {@code dir}. */
+  /**
+   * Opens (creating if needed, recovering after a crash) the ledger in {@code dir}.
+   *
+   * @throws IOException if the directory cannot be created or written, or recovery failed
+   */
   public static LedgerSink open(Path dir, FsyncPolicy fsync) throws IOException {
     return builder(dir).fsync(fsync).build();
   }
@@ -107,9 +141,34 @@ public final class LedgerSink implements UsageSink {
     }
   }
 
+  /** Creates {@code dir} if missing and proves a file can be created and written in it. */
+  private static void checkWritable(Path dir, ChannelOpener opener) throws IOException {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException | SecurityException e) {
+      throw new IOException("ledger directory " + dir.toAbsolutePath() + " does not exist and"
+          + " cannot be created (" + e + "); create it or choose another directory", e);
+    }
+    Path probe = dir.resolve(".maasdk-ledger-probe");
+    try (FileChannel ch = opener.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ch.write(ByteBuffer.wrap(new byte[] {'\n'}));
+    } catch (IOException | SecurityException e) {
+      throw new IOException("ledger directory " + dir.toAbsolutePath() + " is not writable ("
+          + e + "); usage records could not be kept. Fix its permissions or mount, or choose"
+          + " another directory", e);
+    } finally {
+      try {
+        Files.deleteIfExists(probe);
+      } catch (IOException ignored) {
+        // a read-only directory: the probe was never created
+      }
+    }
+  }
+
   /** Removes bytes after the last newline; returns how many. */
-  private static long truncateTornLine(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
+  private long truncateTornLine(Path file) throws IOException {
+    try (FileChannel ch = opener.open(file, StandardOpenOption.READ,
         StandardOpenOption.WRITE)) {
       long end = ch.size();
       long pos = end;
@@ -153,46 +212,143 @@ public final class LedgerSink implements UsageSink {
     return dir;
   }
 
+  /**
+   * Records written by {@link #write} that are not yet known to be on the storage device (not yet
+   * fsynced): what a power loss or OS crash could take. A process crash cannot: they are in the
+   * operating system's page cache.
+   */
+  public long unsyncedRecords() {
+    return unsynced;
+  }
+
+  /**
+   * Appends {@code records} as complete lines, all or nothing (see the class comment); with {@link
+   * FsyncPolicy#always()} they are on the device when it returns.
+   *
+   * @throws IOException if the batch could not be written (or fsynced under {@code always()}); then
+   *     none of its records is in the ledger
+   */
   @Override
   public synchronized void write(List<UsageRecord> records) throws IOException {
     if (closed) {
       throw new IOException("ledger " + dir + " is closed");
     }
-    StringBuilder pending = new StringBuilder();
-    long pendingBytes = 0;
-    for (UsageRecord r : records) {
-      LocalDate day = LocalDate.ofInstant(r.timestamp(), ZoneOffset.UTC);
-      String line = r.toJson() + "\n";
-      long lineBytes = line.getBytes(StandardCharsets.UTF_8).length;
+    repair();
+    Map<Path, Long> touched = new LinkedHashMap<>();
+    try {
+      writeLines(records, touched);
+      if (fsync.syncsEveryWrite()) {
+        sync();
+      } else {
+        unsynced += records.size();
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      rollBack(touched, e);
+      throw e;
+    }
+  }
+
+  /** Cuts every file touched by a failed batch back to where the batch began. */
+  private void rollBack(Map<Path, Long> touched, Throwable failure) {
+    repairs.putAll(touched);
+    if (currentFile != null && touched.containsKey(currentFile)) {
+      size = touched.get(currentFile);
+    }
+    try {
+      repair();
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+      LOG.error("ledger {}: could not cut back a failed write ({}); the next write tries again",
+          dir, e.toString());
+    }
+  }
+
+  /** Cuts files left by failed writes back to their last complete record; throws if it cannot. */
+  private void repair() throws IOException {
+    while (!repairs.isEmpty()) {
+      Map.Entry<Path, Long> r = repairs.entrySet().iterator().next();
+      Path file = r.getKey();
+      long keep = r.getValue();
+      try (FileChannel ch = opener.open(file, StandardOpenOption.WRITE)) {
+        if (ch.size() > keep) {
+          ch.truncate(keep);
+          ch.force(true);
+        }
+      } catch (IOException e) {
+        throw new IOException("ledger file " + file + " still holds a partial write that could"
+            + " not be cut back to " + keep + " bytes (" + e + "); not writing after it", e);
+      }
+      repairs.remove(file);
+      if (file.equals(currentFile)) {
+        size = keep;
+      }
+    }
+  }
+
+  private void writeLines(List<UsageRecord> records, Map<Path, Long> touched)
+      throws IOException {
+    // Every line encoded once, into one buffer: line i is bytes [ends[i-1], ends[i]).
+    Lines lines = new Lines(records.size() * 200);
+    int[] ends = new int[records.size()];
+    try (JsonGenerator g = JsonSupport.FACTORY.createGenerator(lines, JsonEncoding.UTF8)) {
+      g.setRootValueSeparator(null);
+      for (int i = 0; i < ends.length; i++) {
+        records.get(i).writeJson(g);
+        g.flush();
+        lines.write('\n');
+        ends[i] = lines.size();
+      }
+    }
+    byte[] bytes = lines.bytes();
+    int from = 0; // first byte not yet appended
+    for (int i = 0; i < ends.length; i++) {
+      int start = i == 0 ? 0 : ends[i - 1];
+      LocalDate day = LocalDate.ofInstant(records.get(i).timestamp(), ZoneOffset.UTC);
+      long pendingBytes = start - from;
+      long lineBytes = ends[i] - start;
       boolean full = size + pendingBytes + lineBytes > maxFileBytes && size + pendingBytes > 0;
       if (channel == null || !day.equals(currentDay) || full) {
-        append(pending);
-        pending.setLength(0);
-        pendingBytes = 0;
+        append(bytes, from, start, touched);
+        from = start;
         rotate(day);
       }
-      pending.append(line);
-      pendingBytes += lineBytes;
     }
-    append(pending);
-    if (fsync.syncsEveryWrite()) {
-      sync();
+    append(bytes, from, ends.length == 0 ? 0 : ends[ends.length - 1], touched);
+  }
+
+  /** A byte buffer whose array is read without a copy. */
+  private static final class Lines extends java.io.ByteArrayOutputStream {
+    Lines(int size) {
+      super(size);
+    }
+
+    byte[] bytes() {
+      return buf;
     }
   }
 
   /** Closes the current file (synced) and starts the next one. */
   private void rotate(LocalDate day) throws IOException {
-    if (channel != null) {
-      channel.force(false);
-      channel.close();
+    FileChannel old = channel;
+    if (old != null) {
+      channel = null;
+      currentFile = null;
+      try {
+        old.force(false);
+        unsynced = 0;
+      } finally {
+        old.close();
+      }
     }
     sequence++;
     String name = String.format("usage-%s-%06d.jsonl",
         day.toString().replace("-", ""), sequence);
     Path file = dir.resolve(name);
-    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+    FileChannel opened = opener.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.APPEND);
-    size = channel.size();
+    channel = opened;
+    currentFile = file;
+    size = opened.size();
     currentDay = day;
     dirty = false;
     if (fsync.syncsEveryWrite()) {
@@ -205,22 +361,26 @@ public final class LedgerSink implements UsageSink {
     }
   }
 
-  private void append(CharSequence chunk) throws IOException {
-    if (chunk.length() == 0) {
+  private void append(byte[] buf, int from, int to, Map<Path, Long> touched) throws IOException {
+    if (to <= from) {
       return;
     }
-    ByteBuffer bytes = StandardCharsets.UTF_8.encode(chunk.toString());
+    ByteBuffer bytes = ByteBuffer.wrap(buf, from, to - from);
     FileChannel ch = Objects.requireNonNull(channel);
-    while (bytes.hasRemaining()) {
-      size += ch.write(bytes);
-    }
+    touched.putIfAbsent(Objects.requireNonNull(currentFile), size);
     dirty = true;
+    long written = 0;
+    while (bytes.hasRemaining()) {
+      written += ch.write(bytes);
+    }
+    size += written;
   }
 
   private synchronized void sync() throws IOException {
     if (channel != null && dirty) {
       channel.force(false);
       dirty = false;
+      unsynced = 0;
     }
   }
 
@@ -231,13 +391,29 @@ public final class LedgerSink implements UsageSink {
     try {
       sync();
     } catch (IOException e) {
-      LOG.error("ledger {}: background fsync failed", dir, e);
+      if (syncFailure == null) {
+        syncFailure = e;
+      }
+      LOG.error("ledger {}: background fsync failed ({}); the next flush() reports it", dir,
+          e.toString());
     }
   }
 
+  /**
+   * Forces everything written so far to the storage device.
+   *
+   * @throws IOException if the fsync fails now, or a background fsync failed since the last flush
+   *     (records written before it may not be durable; reported once)
+   */
   @Override
   public synchronized void flush() throws IOException {
+    IOException earlier = syncFailure;
+    syncFailure = null;
     sync();
+    if (earlier != null) {
+      throw new IOException("ledger " + dir + ": a background fsync failed since the last flush"
+          + " (" + earlier + "); records written before it may not be durable", earlier);
+    }
   }
 
   @Override
@@ -265,6 +441,7 @@ public final class LedgerSink implements UsageSink {
     private final Path dir;
     private FsyncPolicy fsync = FsyncPolicy.every(Duration.ofMillis(100));
     private long maxFileBytes = 64L << 20;
+    private ChannelOpener opener = FileChannel::open;
 
     private Builder(Path dir) {
       this.dir = Objects.requireNonNull(dir, "dir");
@@ -285,10 +462,26 @@ public final class LedgerSink implements UsageSink {
       return this;
     }
 
-    /** Opens the ledger, recovering it after a crash. */
+    /** How files are opened; tests pass one that fails on cue. */
+    Builder opener(ChannelOpener opener) {
+      this.opener = Objects.requireNonNull(opener, "opener");
+      return this;
+    }
+
+    /**
+     * Opens the ledger, recovering it after a crash.
+     *
+     * @throws IOException if the directory cannot be created or written, or recovery failed
+     */
     public LedgerSink build() throws IOException {
       return new LedgerSink(this);
     }
+  }
+
+  /** Opens a ledger file; {@link FileChannel#open(Path, java.nio.file.OpenOption...)} in use. */
+  @FunctionalInterface
+  interface ChannelOpener {
+    FileChannel open(Path file, java.nio.file.OpenOption... options) throws IOException;
   }
 
   @Override

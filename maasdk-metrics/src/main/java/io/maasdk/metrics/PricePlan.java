@@ -26,6 +26,11 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
+ * <p><b>Units of other kinds.</b> Units that {@link CallMeter}s count (output tokens, device time…)
+ * are priced per kind with {@link Builder#price(String, String, BigDecimal)}; a kind the plan does
+ * not price for a model is not billed. Free units and the default price apply to {@code units}
+ * only.
+ *
  * <p><b>Arithmetic.</b> A line's amount is {@code billedUnits × price / 1000}, rounded once to the
  * currency's minor unit (half-even); an invoice's total is the exact sum of its lines. Free units
  * are used up by the tenant's models in name order.
@@ -38,8 +43,13 @@ public final class PricePlan {
   private final @Nullable BigDecimal defaultPrice;
   private final long freeUnits;
   private final boolean billCacheHits;
+  /** Prices of other unit kinds: kind → patterns in order. */
+  private final Map<String, List<Map.Entry<Pattern, BigDecimal>>> kindPrices;
 
   private PricePlan(Builder b) {
+    Map<String, List<Map.Entry<Pattern, BigDecimal>>> k = new java.util.TreeMap<>();
+    b.kindPrices.forEach((kind, list) -> k.put(kind, List.copyOf(list)));
+    this.kindPrices = java.util.Collections.unmodifiableMap(k);
     this.name = b.name;
     this.currency = b.currency;
     this.prices = List.copyOf(b.prices);
@@ -105,6 +115,43 @@ public final class PricePlan {
         .divide(BigDecimal.valueOf(1000));
   }
 
+  /**
+   * The price per 1,000 units of kind {@code unit} of {@code model}, if this plan prices it; for
+   * {@code "units"} the same as {@link #pricePer1000(String)}.
+   */
+  public Optional<BigDecimal> pricePer1000(String model, String unit) {
+    if (UsageRecord.UNITS.equals(unit)) {
+      return pricePer1000(model);
+    }
+    for (Map.Entry<Pattern, BigDecimal> p : kindPrices.getOrDefault(unit, List.of())) {
+      if (p.getKey().matcher(model).matches()) {
+        return Optional.of(p.getValue());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The unit kinds besides {@code units} this plan prices, in name order. */
+  public java.util.Set<String> pricedKinds() {
+    return kindPrices.keySet();
+  }
+
+  /**
+   * The exact (unrounded) cost of the units of other kinds in {@code extraUnits} for {@code model};
+   * kinds this plan does not price cost nothing.
+   */
+  public BigDecimal exactCost(String model, Map<String, Long> extraUnits) {
+    BigDecimal sum = BigDecimal.ZERO;
+    for (Map.Entry<String, Long> e : extraUnits.entrySet()) {
+      Optional<BigDecimal> price = pricePer1000(model, e.getKey());
+      if (price.isPresent() && !UsageRecord.UNITS.equals(e.getKey())) {
+        sum = sum.add(price.get().multiply(BigDecimal.valueOf(e.getValue()))
+            .divide(BigDecimal.valueOf(1000)));
+      }
+    }
+    return sum;
+  }
+
   @Override
   public String toString() {
     return "PricePlan[" + name + ", " + currency + ", prices " + patterns + ", default "
@@ -121,6 +168,8 @@ public final class PricePlan {
     private @Nullable BigDecimal defaultPrice;
     private long freeUnits;
     private boolean billCacheHits = true;
+    private final Map<String, List<Map.Entry<Pattern, BigDecimal>>> kindPrices =
+        new java.util.LinkedHashMap<>();
 
     private Builder(String name, Currency currency) {
       this.name = Objects.requireNonNull(name, "name");
@@ -132,6 +181,21 @@ public final class PricePlan {
       Objects.requireNonNull(modelPattern, "modelPattern");
       prices.add(Map.entry(Globs.compile(modelPattern), checkPrice(pricePer1000)));
       patterns.add(modelPattern);
+      return this;
+    }
+
+    /**
+     * Price per 1,000 units of kind {@code unit} (counted by a {@link CallMeter}, for example
+     * {@code "output_tokens"} or {@code "compute_us"}) of models matching {@code modelPattern};
+     * first match wins. {@code "units"} is the same as {@link #price(String, BigDecimal)}.
+     */
+    public Builder price(String modelPattern, String unit, BigDecimal pricePer1000) {
+      if (UsageRecord.UNITS.equals(unit)) {
+        return price(modelPattern, pricePer1000);
+      }
+      Objects.requireNonNull(modelPattern, "modelPattern");
+      kindPrices.computeIfAbsent(UsageMeters.checkKind(unit), k -> new ArrayList<>())
+          .add(Map.entry(Globs.compile(modelPattern), checkPrice(pricePer1000)));
       return this;
     }
 

@@ -15,10 +15,13 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -39,13 +42,31 @@ import org.jspecify.annotations.Nullable;
  * <p><b>How budgets stay exact.</b> A call's units (from its {@link UsageMeter}, on its input) are
  * reserved against the budget before it is admitted, under the tenant's lock, so concurrent callers
  * can never spend more than the budget. A call that then does not succeed (failed, overloaded,
- * timed out, refused by a later interceptor) gets its reservation back when the runtime reports it;
- * that needs this object registered as a listener too ({@link #installOn} does both). Rate-limit
- * tokens are not given back: a refused or failed request still counts as a request.
+ * timed out, refused by a later interceptor) gets exactly its reservation back, once, when the
+ * runtime reports it; that needs this object registered as a listener too ({@link #installOn} does
+ * both). A call that never reached this interceptor — refused by an earlier interceptor (a wrong
+ * API key, another quota) or with an input of the wrong type — reserved nothing and gets nothing
+ * back. Reservations are matched to their calls by the identity of the input object (and, for a
+ * refusal, by the thread it ran on); the one case this cannot tell apart is the same input object
+ * passed to two calls of one tenant at once from one thread with {@code predictAsync}, the second
+ * of which an earlier interceptor refuses. Rate-limit tokens are not given back: a refused or
+ * failed request still counts as a request.
+ *
+ * <p><b>Units of other kinds</b> ({@link CallMeter}: output tokens, device time) are known only
+ * after a call: their price under a money budget's plan is added to the tenant's spend when a call
+ * succeeds, so one call can pass the budget by its own output's price; the next is then refused.
+ * Unit budgets and unit rates count {@link UsageMeter} units only.
+ *
+ * <p><b>Restarts.</b> With {@link Builder#restoreFrom(LedgerReader)} the budgets start from what
+ * the ledger says each tenant already spent in the current period (successful calls' units, and
+ * their price under the money budget's plan), so a restart never resets a tenant's spend. What the
+ * ledger lacks — records lost in a crash in {@link Metering}'s asynchronous mode, calls in flight —
+ * is not counted; {@link Metering.Builder#durable(boolean) durable metering} leaves out no call
+ * that returned a result.
  *
  * <p><b>Time.</b> Token buckets use a monotonic nanosecond source, budgets a {@link Clock} and a
- * zone for calendar periods; both are injectable for tests. A refund that arrives after the period
- * rolled over goes to the new period (never below zero).
+ * zone for calendar periods; both are injectable for tests. A reservation is refunded only to the
+ * period it was made in: after a roll-over there is nothing left to give back.
  *
  * <p><b>Thread safety.</b> Thread-safe; one lock per tenant, held for a few arithmetic operations.
  * Tenants without a policy and no default are not limited and cost one map lookup.
@@ -58,6 +79,14 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
   private final ZoneId zone;
   private final LongSupplier nanoTime;
   private final ConcurrentHashMap<String, TenantState> states = new ConcurrentHashMap<>();
+  /** Budget reservations waiting for their call's event, by the identity of the call's input. */
+  private final ConcurrentHashMap<InputKey, Reservation> reserved = new ConcurrentHashMap<>();
+  /** The reservation the last beforeCall on this thread made, for a refusal after it. */
+  private final ThreadLocal<@Nullable Reservation> lastReserved = new ThreadLocal<>();
+  private final AtomicLong outstanding = new AtomicLong();
+  private volatile boolean listening;
+  /** Billable records of the current periods, per tenant, from the ledger at start. */
+  private final Map<String, List<UsageRecord>> restored;
 
   private QuotaInterceptor(Builder b) {
     this.meters = b.meters;
@@ -66,6 +95,84 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     this.clock = b.clock;
     this.zone = b.zone;
     this.nanoTime = b.nanoTime;
+    Map<String, List<UsageRecord>> byTenant = new HashMap<>();
+    if (b.ledger != null) {
+      // Budgets are at most monthly: older records can never count.
+      Instant from = BillingPeriod.MONTH.start(clock.instant(), zone).atStartOfDay(zone)
+          .toInstant();
+      for (UsageRecord r : b.ledger.records()) {
+        if (r.billable() && !r.timestamp().isBefore(from)) {
+          byTenant.computeIfAbsent(r.tenant(), t -> new ArrayList<>()).add(r);
+        }
+      }
+    }
+    this.restored = byTenant;
+  }
+
+  /** Identity of a call's input object: the link between its reservation and its event. */
+  private static final class InputKey {
+    final Object input;
+
+    InputKey(Object input) {
+      this.input = input;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof InputKey k && k.input == input;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(input);
+    }
+  }
+
+  /**
+   * Units and money one admitted call reserved, in the periods it reserved them in. Reservations of
+   * calls with the same input object form a chain ({@code next}), changed only inside the map's
+   * atomic compute of their key.
+   */
+  private static final class Reservation {
+    final String tenant;
+    final String model;
+    final Object input;
+    final TenantState state;
+    final long units;
+    final BigDecimal cost;
+    final @Nullable LocalDate unitPeriod;
+    final @Nullable LocalDate moneyPeriod;
+    @Nullable Reservation next;
+
+    Reservation(String tenant, String model, Object input, TenantState state, long units,
+        BigDecimal cost, @Nullable LocalDate unitPeriod, @Nullable LocalDate moneyPeriod) {
+      this.tenant = tenant;
+      this.model = model;
+      this.input = input;
+      this.state = state;
+      this.units = units;
+      this.cost = cost;
+      this.unitPeriod = unitPeriod;
+      this.moneyPeriod = moneyPeriod;
+    }
+
+    boolean sameCall(InferenceEvent e) {
+      return input == e.input() && tenant.equals(e.tenant()) && model.equals(e.modelName());
+    }
+
+    /** This chain without {@code r}; the head, or {@code null} if it is empty. */
+    @Nullable Reservation without(Reservation r) {
+      if (this == r) {
+        return next;
+      }
+      for (Reservation p = this; p.next != null; p = p.next) {
+        if (p.next == r) {
+          p.next = r.next;
+          break;
+        }
+      }
+      return this;
+    }
   }
 
   public static Builder builder() {
@@ -106,38 +213,76 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     }
     BigDecimal cost = policy.moneyPlan == null ? BigDecimal.ZERO
         : policy.moneyPlan.exactCost(ctx.modelName(), units);
-    TenantState state = states.computeIfAbsent(tenant, t -> new TenantState(policy, nanoTime));
-    state.acquire(this, ctx.modelName(), tenant, units, cost, nanoTime.getAsLong(),
-        clock.instant());
+    TenantState state = states.computeIfAbsent(tenant, t -> new TenantState(t, policy));
+    Reservation r = state.acquire(this, ctx.modelName(), tenant, ctx.input(), units, cost,
+        nanoTime.getAsLong(), clock.instant());
+    if (r != null && (listening || outstanding.get() < 100_000)) {
+      // Without refunds (not registered as a listener) tracking would only grow: stop it.
+      outstanding.incrementAndGet();
+      reserved.compute(new InputKey(ctx.input()), (k, head) -> {
+        r.next = head;
+        return r;
+      });
+      lastReserved.set(r);
+    }
   }
 
   @Override
   public void onEvent(InferenceEvent e) {
-    if (e.outcome() == Outcome.SUCCESS) {
-      return;
-    }
+    listening = true;
     Throwable error = e.error();
     if (error instanceof QuotaRefusedException q && q.owner == this
         || error instanceof UnmeteredInputException u && u.owner == this) {
       return; // refused here: nothing was reserved
     }
-    QuotaPolicy policy = policyOf(e.tenant());
-    if (policy == null || !policy.hasBudget()) {
-      return;
+    Reservation r = claim(e);
+    if (r != null && !e.outcome().isSuccess()) {
+      r.state.refund(r, clock.instant());
     }
-    TenantState state = states.get(e.tenant());
-    if (state == null) {
-      return;
+    if (e.outcome().isSuccess() && meters.hasExtraKinds()) {
+      TenantState state = states.get(e.tenant());
+      PricePlan plan = state == null ? null : state.p.moneyPlan;
+      if (state != null && plan != null && state.p.moneyBudgetPeriod != null) {
+        BigDecimal cost = plan.exactCost(e.modelName(), meters.extraUnits(e));
+        if (cost.signum() > 0) {
+          state.charge(cost, clock.instant());
+        }
+      }
     }
-    long units;
-    try {
-      units = meters.units(e.modelName(), e.input());
-    } catch (RuntimeException ex) {
-      return;
+  }
+
+  /** Takes the reservation {@code e}'s call made, if it made one; each is taken once. */
+  private @Nullable Reservation claim(InferenceEvent e) {
+    if (e.outcome() == Outcome.INVALID_INPUT && e.version() == null) {
+      return null; // the input's type was refused before any interceptor ran
     }
-    BigDecimal cost = policy.moneyPlan == null ? BigDecimal.ZERO
-        : policy.moneyPlan.exactCost(e.modelName(), units);
-    state.refund(units, cost, clock.instant());
+    Reservation mine = lastReserved.get();
+    boolean refusal = e.outcome() == Outcome.REFUSED;
+    if (refusal) {
+      // Refused by an interceptor, on the caller's thread, right after they ran: it reserved only
+      // if this interceptor ran for it, i.e. the last reservation on this thread is for this input.
+      if (mine == null || !mine.sameCall(e)) {
+        return null;
+      }
+    }
+    Reservation[] taken = new Reservation[1];
+    reserved.computeIfPresent(new InputKey(e.input()), (k, head) -> {
+      for (Reservation c = head; c != null; c = c.next) {
+        if (refusal ? c == mine : c.sameCall(e)) {
+          taken[0] = c;
+          return head.without(c);
+        }
+      }
+      return head;
+    });
+    Reservation r = taken[0];
+    if (r != null) {
+      outstanding.decrementAndGet();
+      if (r == mine) {
+        lastReserved.remove();
+      }
+    }
+    return r;
   }
 
   /** Units of {@code tenant}'s unit budget used in the current period (0 if none). */
@@ -155,6 +300,7 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
   /** Per-tenant buckets and budget counters; every method holds the state's lock. */
   private final class TenantState {
     private final QuotaPolicy p;
+    private final String tenant;
     private double requestTokens;
     private double unitTokens;
     private long lastRefill;
@@ -163,15 +309,37 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     private @Nullable LocalDate moneyPeriod;
     private BigDecimal moneyUsed = BigDecimal.ZERO;
 
-    TenantState(QuotaPolicy p, LongSupplier nanoTime) {
+    TenantState(String tenant, QuotaPolicy p) {
       this.p = p;
+      this.tenant = tenant;
       this.requestTokens = p.requestBurst;
       this.unitTokens = p.unitBurst;
       this.lastRefill = nanoTime.getAsLong();
+      List<UsageRecord> spent = restored.get(tenant);
+      if (spent != null) {
+        restore(spent, clock.instant());
+      }
     }
 
-    synchronized void acquire(Object owner, String model, String tenant, long units,
-        BigDecimal cost, long now, Instant instant) {
+    /** Starts the budgets from the spend the ledger shows in the current periods. */
+    private synchronized void restore(List<UsageRecord> spent, Instant now) {
+      rollOver(now);
+      for (UsageRecord r : spent) {
+        if (unitPeriod != null && p.unitBudgetPeriod != null
+            && unitPeriod.equals(p.unitBudgetPeriod.start(r.timestamp(), zone))) {
+          unitsUsed += r.units();
+        }
+        if (moneyPeriod != null && p.moneyBudgetPeriod != null && p.moneyPlan != null
+            && moneyPeriod.equals(p.moneyBudgetPeriod.start(r.timestamp(), zone))) {
+          moneyUsed = moneyUsed.add(p.moneyPlan.exactCost(r.model(), r.units()))
+              .add(p.moneyPlan.exactCost(r.model(), r.extraUnits()));
+        }
+      }
+    }
+
+    /** Takes tokens and reserves budget, or throws; returns the reservation if there is a budget. */
+    synchronized @Nullable Reservation acquire(Object owner, String model, String tenant,
+        Object input, long units, BigDecimal cost, long now, Instant instant) {
       refill(now);
       rollOver(instant);
       if (p.requestBurst > 0 && requestTokens < 1) {
@@ -222,12 +390,27 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
       }
       unitsUsed += units;
       moneyUsed = moneyUsed.add(cost);
+      if (!p.hasBudget()) {
+        return null;
+      }
+      return new Reservation(tenant, model, input, this, units, cost, unitPeriod, moneyPeriod);
     }
 
-    synchronized void refund(long units, BigDecimal cost, Instant instant) {
+    /** Adds the price of a finished call's output-based units to the money budget. */
+    synchronized void charge(BigDecimal cost, Instant instant) {
       rollOver(instant);
-      unitsUsed = Math.max(0, unitsUsed - units);
-      moneyUsed = moneyUsed.subtract(cost).max(BigDecimal.ZERO);
+      moneyUsed = moneyUsed.add(cost);
+    }
+
+    /** Gives {@code r} back, to the period it was made in only. */
+    synchronized void refund(Reservation r, Instant instant) {
+      rollOver(instant);
+      if (unitPeriod != null && unitPeriod.equals(r.unitPeriod)) {
+        unitsUsed = Math.max(0, unitsUsed - r.units);
+      }
+      if (moneyPeriod != null && moneyPeriod.equals(r.moneyPeriod)) {
+        moneyUsed = moneyUsed.subtract(r.cost).max(BigDecimal.ZERO);
+      }
     }
 
     synchronized long unitsUsed(Instant instant) {
@@ -323,8 +506,19 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     private Clock clock = Clock.systemUTC();
     private ZoneId zone = ZoneOffset.UTC;
     private LongSupplier nanoTime = System::nanoTime;
+    private @Nullable LedgerReader ledger;
 
     private Builder() {}
+
+    /**
+     * Starts each tenant's budgets from its spend in the current period as recorded in {@code
+     * ledger} (the {@link LedgerSink} directory {@link Metering} writes to, read at start), so a
+     * restart does not reset spend. Uses the same {@link UsageMeters} units the records carry.
+     */
+    public Builder restoreFrom(LedgerReader ledger) {
+      this.ledger = Objects.requireNonNull(ledger, "ledger");
+      return this;
+    }
 
     /** How units are counted; use the same {@link UsageMeters} as {@link Metering}. */
     public Builder meters(UsageMeters meters) {

@@ -3,6 +3,7 @@ package io.maasdk.metrics;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,8 @@ import java.util.TreeMap;
  * @param cacheHits successful calls answered by the response cache
  * @param units units of successful calls computed by the model
  * @param cacheHitUnits units of successful calls answered by the cache
+ * @param extraUnits units of other kinds ({@link CallMeter}) of computed successful calls, by kind
+ * @param cacheHitExtraUnits units of other kinds of successful calls answered by the cache
  */
 public record UsageTotals(
     String tenant,
@@ -31,9 +34,20 @@ public record UsageTotals(
     long successes,
     long cacheHits,
     long units,
-    long cacheHitUnits) {
+    long cacheHitUnits,
+    Map<String, Long> extraUnits,
+    Map<String, Long> cacheHitExtraUnits) {
+
+  /** Totals without units of other kinds. */
+  public UsageTotals(String tenant, String model, BillingPeriod period, LocalDate periodStart,
+      long calls, long successes, long cacheHits, long units, long cacheHitUnits) {
+    this(tenant, model, period, periodStart, calls, successes, cacheHits, units, cacheHitUnits,
+        Map.of(), Map.of());
+  }
 
   public UsageTotals {
+    extraUnits = Collections.unmodifiableMap(new TreeMap<>(extraUnits));
+    cacheHitExtraUnits = Collections.unmodifiableMap(new TreeMap<>(cacheHitExtraUnits));
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(period, "period");
@@ -52,26 +66,30 @@ public record UsageTotals(
   public static List<UsageTotals> aggregate(
       Iterable<UsageRecord> records, BillingPeriod period, ZoneId zone) {
     record Key(String tenant, LocalDate start, String model) {}
-    Map<Key, long[]> sums = new TreeMap<>(Comparator.comparing(Key::tenant)
+    record Sums(long[] n, Map<String, Long> extra, Map<String, Long> cachedExtra) {}
+    Map<Key, Sums> sums = new TreeMap<>(Comparator.comparing(Key::tenant)
         .thenComparing(Key::start).thenComparing(Key::model));
     for (UsageRecord r : records) {
-      long[] s = sums.computeIfAbsent(
-          new Key(r.tenant(), period.start(r.timestamp(), zone), r.model()), k -> new long[5]);
-      s[0]++;
+      Sums s = sums.computeIfAbsent(
+          new Key(r.tenant(), period.start(r.timestamp(), zone), r.model()),
+          k -> new Sums(new long[5], new TreeMap<>(), new TreeMap<>()));
+      s.n[0]++;
       if (r.billable()) {
-        s[1]++;
+        s.n[1]++;
+        Map<String, Long> extra = r.cacheHit() ? s.cachedExtra : s.extra;
+        r.extraUnits().forEach((kind, n) -> extra.merge(kind, n, Long::sum));
         if (r.cacheHit()) {
-          s[2]++;
-          s[4] += r.units();
+          s.n[2]++;
+          s.n[4] += r.units();
         } else {
-          s[3] += r.units();
+          s.n[3] += r.units();
         }
       }
     }
     List<UsageTotals> out = new ArrayList<>(sums.size());
     sums.forEach((k, s) ->
-        out.add(new UsageTotals(k.tenant(), k.model(), period, k.start(), s[0], s[1], s[2], s[3],
-            s[4])));
+        out.add(new UsageTotals(k.tenant(), k.model(), period, k.start(), s.n[0], s.n[1],
+            s.n[2], s.n[3], s.n[4], s.extra, s.cachedExtra)));
     return List.copyOf(out);
   }
 }

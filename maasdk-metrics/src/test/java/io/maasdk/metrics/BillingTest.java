@@ -125,8 +125,8 @@ class BillingTest {
     assertEquals(Invoice.CSV_HEADER, rows[0]);
     for (int r = 1; r < rows.length; r++) {
       String[] f = rows[r].split(",");
-      assertEquals(14, f.length);
-      csvTotal = csvTotal.add(new BigDecimal(f[13]));
+      assertEquals(15, f.length);
+      csvTotal = csvTotal.add(new BigDecimal(f[14]));
     }
     assertEquals(0, grandTotal.compareTo(csvTotal));
     BigDecimal jsonTotal = BigDecimal.ZERO;
@@ -181,7 +181,92 @@ class BillingTest {
     Invoice i = new Invoice("a,b", "p", EUR, BillingPeriod.DAY, LocalDate.parse("2026-11-23"),
         List.of(new InvoiceLine("m\"x", 1, 1, 10, 0, 10, 0, 10, BigDecimal.ONE,
             new BigDecimal("0.01"))), new BigDecimal("0.01"));
-    assertEquals(Invoice.CSV_HEADER + "\n\"a,b\",p,2026-11-23,\"m\"\"x\",1,1,10,0,10,0,10,1,EUR,"
+    assertEquals(Invoice.CSV_HEADER + "\n\"a,b\",p,2026-11-23,\"m\"\"x\",units,1,1,10,0,10,0,10,1,EUR,"
         + "0.01\n", i.toCsv());
+  }
+
+  @Test
+  void outputAndComputeUnits_pricedPerKind_invoicedAndChargedToMoneyBudget(@TempDir Path dir)
+      throws Exception {
+    UsageMeters meters = UsageMeters.builder()
+        .meter("digits", UsageMeter.perCall())
+        .meter("digits", "output_values", call -> ((float[]) call.output()).length)
+        .meter("digits", "compute_us", CallMeter.computeMicros())
+        .meter("*", "output_items", CallMeter.outputItems())
+        .build();
+    PricePlan plan = PricePlan.builder("metered", EUR)
+        .price("digits", new BigDecimal("1.00"))                    // per 1,000 calls
+        .price("digits", "output_values", new BigDecimal("0.10"))   // per 1,000 values returned
+        .price("digits", "compute_us", new BigDecimal("0.002"))     // EUR 0.002 per ms
+        .build();
+    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(meters)
+        .policy("acme", QuotaPolicy.builder()
+            .moneyBudget(new BigDecimal("100"), plan, BillingPeriod.MONTH).build())
+        .build();
+    Metering metering = Metering.builder().meters(meters)
+        .sink(LedgerSink.open(dir, FsyncPolicy.always())).durable(true).build();
+    float[][] x = TestModels.digitsTestSet().features();
+    try (ModelRuntime runtime = quotas.installOn(Fixtures.runtimeBuilder()).listener(metering)
+        .build()) {
+      runtime.deploy(ModelSpecs.digits());
+      ModelHandle<float[], float[]> digits =
+          runtime.handle("digits", "latest", float[].class, float[].class);
+      for (int i = 0; i < 20; i++) {
+        digits.predict(x[i], CallOptions.builder().tenant("acme").build());
+      }
+    } finally {
+      metering.close();
+    }
+    LedgerReader ledger = LedgerReader.read(dir);
+    assertEquals(20, ledger.records().size());
+    long computeUs = 0;
+    for (UsageRecord r : ledger.records()) {
+      assertEquals(10L, r.extraUnits().get("output_values"), "10 class scores per call");
+      assertEquals(1L, r.extraUnits().get("output_items"));
+      assertTrue(r.units("compute_us") > 0, "device time measured: " + r);
+      computeUs += r.units("compute_us");
+    }
+    BigDecimal exact = new BigDecimal("0.020") // 20 calls
+        .add(new BigDecimal("0.020"))           // 200 values
+        .add(new BigDecimal("0.002").multiply(BigDecimal.valueOf(computeUs))
+            .divide(BigDecimal.valueOf(1000)));
+    assertEquals(0, exact.compareTo(quotas.moneyUsed("acme")),
+        "the money budget saw every kind: " + quotas.moneyUsed("acme") + " vs " + exact);
+    QuotaInterceptor restarted = QuotaInterceptor.builder().meters(meters)
+        .policy("acme", QuotaPolicy.builder()
+            .moneyBudget(new BigDecimal("100"), plan, BillingPeriod.MONTH).build())
+        .restoreFrom(ledger).build();
+    restarted.beforeCall(new io.maasdk.spi.CallContext("digits",
+        io.maasdk.VersionSelector.latest(), x[0], CallOptions.builder().tenant("acme").build()));
+    assertEquals(0, exact.add(new BigDecimal("0.001")).compareTo(restarted.moneyUsed("acme")),
+        "restored from the ledger, plus the new call's reservation");
+
+    Invoice invoice = Billing.builder().defaultPlan(plan).build()
+        .invoices(ledger.usage(BillingPeriod.MONTH, ZoneOffset.UTC)).get(0);
+    assertEquals(List.of("units", "compute_us", "output_values"),
+        invoice.lines().stream().map(InvoiceLine::unit).toList(), "unpriced output_items: none");
+    InvoiceLine compute = invoice.lines().get(1);
+    assertEquals(computeUs, compute.billedUnits());
+    assertEquals(new BigDecimal("0.002").multiply(BigDecimal.valueOf(computeUs))
+        .divide(BigDecimal.valueOf(1000)).setScale(2, RoundingMode.HALF_EVEN), compute.amount());
+    assertEquals(new BigDecimal("0.02"), invoice.lines().get(2).amount());
+    assertEquals(invoice.lines().stream().map(InvoiceLine::amount)
+        .reduce(BigDecimal.ZERO, BigDecimal::add), invoice.total());
+    assertTrue(invoice.toCsv().contains(",digits,compute_us,20,20,"), invoice.toCsv());
+  }
+
+  @Test
+  void usageRecord_extraUnits_jsonRoundTrip_andOldLinesStillRead() {
+    UsageRecord r = new UsageRecord("id-1", Instant.parse("2026-11-23T10:00:00Z"), "t", "m",
+        "1.0.0", 3, false, Outcome.SUCCESS, 10, Map.of("output_tokens", 42L, "compute_us", 7L));
+    assertTrue(r.toJson().endsWith(",\"units.compute_us\":7,\"units.output_tokens\":42}"),
+        r.toJson());
+    assertEquals(r, UsageRecord.fromJson(r.toJson()));
+    String old = "{\"id\":\"x\",\"ts\":\"2026-11-23T10:00:00Z\",\"tenant\":\"t\",\"model\":\"m\","
+        + "\"version\":null,\"units\":1,\"cacheHit\":false,\"outcome\":\"SUCCESS\","
+        + "\"latencyNanos\":5}";
+    assertEquals(Map.of(), UsageRecord.fromJson(old).extraUnits());
+    assertThrows(IllegalArgumentException.class, () -> UsageMeters.builder()
+        .meter("*", "units", CallMeter.outputItems()));
   }
 }

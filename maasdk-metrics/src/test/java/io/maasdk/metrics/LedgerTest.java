@@ -78,6 +78,148 @@ class LedgerTest {
   }
 
   @Test
+  void read_tornUtf8Line_lastAndMidFile_isSkippedAndCounted(@TempDir Path dir) throws Exception {
+    String tenant = "müller-租户";
+    try (LedgerSink sink = LedgerSink.open(dir, FsyncPolicy.always())) {
+      sink.write(List.of(record(1, T0, tenant, "m", 1), record(2, T0, tenant, "m", 2)));
+    }
+    Path file = LedgerSink.files(dir).get(0);
+    byte[] third = (record(3, T0, tenant, "m", 3).toJson()).getBytes(StandardCharsets.UTF_8);
+    String json3 = record(3, T0, tenant, "m", 3).toJson();
+    int cut = json3.substring(0, json3.indexOf('租')).getBytes(StandardCharsets.UTF_8).length;
+    byte[] good = Files.readAllBytes(file);
+    // mid-file: a line cut inside the 3-byte '租', then a line of bytes that are no UTF-8 at all
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    bytes.write(good, 0, good.length);
+    int midLine1Offset = bytes.size();
+    bytes.write(third, 0, cut + 1);
+    bytes.write('\n');
+    int midLine2Offset = bytes.size();
+    bytes.write(new byte[] {(byte) 0xff, (byte) 0xc3, '(', 0, 0, '\n'});
+    bytes.write(record(4, T0, tenant, "m", 4).toJson().getBytes(StandardCharsets.UTF_8));
+    bytes.write('\n');
+    int lastOffset = bytes.size();
+    bytes.write(third, 0, cut + 2); // last line, torn inside '租', no newline
+    Files.write(file, bytes.toByteArray());
+
+    LedgerReader ledger = LedgerReader.read(dir);
+    assertEquals(List.of("r-1", "r-2", "r-4"),
+        ledger.records().stream().map(UsageRecord::id).toList());
+    assertEquals(tenant, ledger.records().get(2).tenant());
+    assertEquals(3, ledger.skippedLines());
+    List<LedgerReader.SkippedLine> skipped = ledger.skipped();
+    assertEquals(List.of(3L, 4L, 6L), skipped.stream().map(LedgerReader.SkippedLine::line)
+        .toList());
+    assertEquals(List.of((long) midLine1Offset, (long) midLine2Offset, (long) lastOffset),
+        skipped.stream().map(LedgerReader.SkippedLine::offset).toList());
+    assertTrue(skipped.get(0).reason().contains("UTF-8"), skipped.get(0).reason());
+    assertTrue(skipped.get(2).reason().startsWith("torn"), skipped.get(2).reason());
+    assertEquals(file, skipped.get(0).file());
+  }
+
+  @Test
+  void write_diskFullThenSpaceBack_cutsPartialLine_countsFailuresExactly(@TempDir Path dir)
+      throws Exception {
+    FaultyDisk disk = new FaultyDisk();
+    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.every(
+        java.time.Duration.ofHours(1))).opener(disk).build()) {
+      sink.write(List.of(record(1, T0, "a", "m", 1), record(2, T0, "a", "m", 1)));
+      disk.spaceLeft.set(150); // the next batch fits in part: a short write, then ENOSPC
+      java.io.IOException full = org.junit.jupiter.api.Assertions.assertThrows(
+          java.io.IOException.class,
+          () -> sink.write(List.of(record(3, T0, "a", "m", 1), record(4, T0, "a", "m", 1))));
+      assertTrue(full.getMessage().contains("No space left"), full.getMessage());
+      disk.full();
+      org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+          () -> sink.write(List.of(record(5, T0, "a", "m", 1))));
+      disk.spaceBack();
+      sink.write(List.of(record(6, T0, "a", "m", 1)));
+    }
+    LedgerReader ledger = LedgerReader.read(dir);
+    assertEquals(List.of("r-1", "r-2", "r-6"),
+        ledger.records().stream().map(UsageRecord::id).toList());
+    assertEquals(0, ledger.skippedLines(), "no partial line left behind: " + ledger.skipped());
+  }
+
+  @Test
+  void write_batchSpanningFiles_failsAtRotation_everyFileCutBack(@TempDir Path dir)
+      throws Exception {
+    FaultyDisk disk = new FaultyDisk();
+    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.always()).maxFileBytes(1024)
+        .opener(disk).build()) {
+      sink.write(List.of(record(1, T0, "a", "m", 1), record(2, T0, "a", "m", 1)));
+      long before = Files.size(LedgerSink.files(dir).get(0));
+      disk.failCreate.set(true);
+      List<UsageRecord> big = new ArrayList<>();
+      for (int i = 10; i < 30; i++) {
+        big.add(record(i, T0, "a", "m", 1));
+      }
+      org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+          () -> sink.write(big));
+      assertEquals(before, Files.size(LedgerSink.files(dir).get(0)),
+          "the part of the batch that went into the first file is gone too");
+      disk.failCreate.set(false);
+      sink.write(List.of(record(3, T0, "a", "m", 1)));
+    }
+    LedgerReader ledger = LedgerReader.read(dir);
+    assertEquals(List.of("r-1", "r-2", "r-3"),
+        ledger.records().stream().map(UsageRecord::id).toList());
+    assertEquals(0, ledger.skippedLines());
+  }
+
+  @Test
+  void write_fsyncFailsUnderAlways_batchRolledBack_nextWriteClean(@TempDir Path dir)
+      throws Exception {
+    FaultyDisk disk = new FaultyDisk();
+    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.always()).opener(disk)
+        .build()) {
+      sink.write(List.of(record(1, T0, "a", "m", 1)));
+      disk.failSync.set(true);
+      org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+          () -> sink.write(List.of(record(2, T0, "a", "m", 1), record(3, T0, "a", "m", 1))));
+      disk.failSync.set(false);
+      sink.write(List.of(record(4, T0, "a", "m", 1)));
+    }
+    assertEquals(List.of("r-1", "r-4"),
+        LedgerReader.read(dir).records().stream().map(UsageRecord::id).toList());
+  }
+
+  @Test
+  void flush_fsyncFails_throws_thenRecovers(@TempDir Path dir) throws Exception {
+    FaultyDisk disk = new FaultyDisk();
+    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.every(
+        java.time.Duration.ofHours(1))).opener(disk).build()) {
+      disk.failSync.set(true);
+      sink.write(List.of(record(1, T0, "a", "m", 1)));
+      assertEquals(1, sink.unsyncedRecords());
+      org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, sink::flush);
+      disk.failSync.set(false);
+      sink.flush();
+      assertEquals(0, sink.unsyncedRecords());
+    }
+  }
+
+  @Test
+  void open_readOnlyDirectory_failsFastWithClearMessage(@TempDir Path dir) {
+    FaultyDisk disk = new FaultyDisk();
+    disk.failOpen.set(true);
+    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+        java.io.IOException.class, () -> LedgerSink.builder(dir).opener(disk).build());
+    assertTrue(e.getMessage().contains("is not writable"), e.getMessage());
+    assertTrue(e.getMessage().contains(dir.toAbsolutePath().toString()), e.getMessage());
+  }
+
+  @Test
+  void open_missingDirectoryThatCannotBeCreated_failsFastWithClearMessage(@TempDir Path dir)
+      throws Exception {
+    Path aFile = Files.writeString(dir.resolve("not-a-dir"), "x");
+    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+        java.io.IOException.class,
+        () -> LedgerSink.open(aFile.resolve("ledger"), FsyncPolicy.always()));
+    assertTrue(e.getMessage().contains("does not exist and cannot be created"), e.getMessage());
+  }
+
+  @Test
   void reader_sameRecordTwice_countsItOnce(@TempDir Path dir) throws Exception {
     try (LedgerSink sink = LedgerSink.open(dir, FsyncPolicy.never())) {
       sink.write(List.of(record(1, T0, "a", "m", 5)));

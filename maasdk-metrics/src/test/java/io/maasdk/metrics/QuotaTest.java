@@ -213,4 +213,115 @@ class QuotaTest {
         () -> quotas.beforeCall(ctx("t", new Object())));
     assertTrue(e.getMessage().contains("cannot count the units"), e.getMessage());
   }
+
+  @Test
+  void refusedEarlierOrWrongInputType_neverRefunded_budget100AllowsExactly100() throws Exception {
+    TestClock clock = new TestClock(NOV_23);
+    QuotaInterceptor quotas = QuotaInterceptor.builder()
+        .policy("acme", QuotaPolicy.builder().unitBudget(100, BillingPeriod.MONTH).build())
+        .clock(clock).nanoTime(clock::nanoTime).build();
+    AtomicInteger ok = new AtomicInteger();
+    try (ModelRuntime runtime = quotas.installOn(Fixtures.runtimeBuilder()
+        .interceptor(ctx -> { // runs before the quota: a wrong key
+          if ("wrong".equals(ctx.options().credentials())) {
+            throw new io.maasdk.AccessDeniedException(ctx.modelName(), null, "bad key");
+          }
+        })).clock(clock).build()) {
+      runtime.deploy(Fixtures.echo("echo"));
+      ModelHandle<float[], float[]> echo =
+          runtime.handle("echo", "latest", float[].class, float[].class);
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      ModelHandle<Object, float[]> raw = (ModelHandle) echo;
+      CallOptions acme = CallOptions.builder().tenant("acme").build();
+      CallOptions badKey = CallOptions.builder().tenant("acme").credentials("wrong").build();
+      Fixtures.concurrently(16, t -> {
+        for (int i = 0; i < 32; i++) {
+          assertThrows(io.maasdk.AccessDeniedException.class,
+              () -> echo.predict(new float[4], badKey));
+          assertThrows(InvalidInputException.class, () -> raw.predict("not floats", acme));
+          try {
+            echo.predict(new float[4], acme);
+            ok.incrementAndGet();
+          } catch (QuotaRefusedException e) {
+            assertEquals(Limit.UNIT_BUDGET, e.limit());
+          }
+        }
+        return null;
+      });
+    }
+    assertEquals(100, ok.get(), "512 tries, a budget of 100");
+    assertEquals(100, quotas.unitsUsed("acme"));
+  }
+
+  @Test
+  void refusedByLaterQuota_earlierQuotaRefundsExactlyOnce() throws Exception {
+    TestClock clock = new TestClock(NOV_23);
+    QuotaInterceptor big = QuotaInterceptor.builder()
+        .defaultPolicy(QuotaPolicy.builder().unitBudget(100, BillingPeriod.MONTH).build())
+        .clock(clock).nanoTime(clock::nanoTime).build();
+    QuotaInterceptor small = QuotaInterceptor.builder()
+        .defaultPolicy(QuotaPolicy.builder().unitBudget(10, BillingPeriod.MONTH).build())
+        .clock(clock).nanoTime(clock::nanoTime).build();
+    AtomicInteger ok = new AtomicInteger();
+    try (ModelRuntime runtime = small.installOn(big.installOn(Fixtures.runtimeBuilder()))
+        .clock(clock).build()) {
+      runtime.deploy(Fixtures.echo("echo"));
+      ModelHandle<float[], float[]> echo =
+          runtime.handle("echo", "latest", float[].class, float[].class);
+      Fixtures.concurrently(8, t -> {
+        for (int i = 0; i < 8; i++) {
+          try {
+            echo.predict(new float[4], CallOptions.builder().tenant("t").build());
+            ok.incrementAndGet();
+          } catch (QuotaRefusedException e) {
+            assertEquals(Limit.UNIT_BUDGET, e.limit());
+          }
+        }
+        return null;
+      });
+    }
+    assertEquals(10, ok.get());
+    assertEquals(10, small.unitsUsed("t"));
+    assertEquals(10, big.unitsUsed("t"), "54 refusals by the later quota, each refunded once");
+  }
+
+  @Test
+  void restartMidPeriod_spendRebuiltFromLedger_budgetOf3AllowsNoMoreThan3(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    TestClock clock = new TestClock(NOV_23);
+    QuotaPolicy three = QuotaPolicy.builder().unitBudget(3, BillingPeriod.MONTH).build();
+    CallOptions acme = CallOptions.builder().tenant("acme").build();
+    for (int restart = 0; restart < 2; restart++) {
+      QuotaInterceptor quotas = QuotaInterceptor.builder().policy("acme", three)
+          .restoreFrom(LedgerReader.read(dir))
+          .clock(clock).nanoTime(clock::nanoTime).build();
+      Metering metering = Metering.builder()
+          .sink(LedgerSink.open(dir, FsyncPolicy.always())).durable(true).build();
+      int passed = 0;
+      try (ModelRuntime runtime = quotas.installOn(Fixtures.runtimeBuilder())
+          .listener(metering).clock(clock).build()) {
+        runtime.deploy(Fixtures.echo("echo"));
+        ModelHandle<float[], float[]> echo =
+            runtime.handle("echo", "latest", float[].class, float[].class);
+        for (int i = 0; i < 3; i++) {
+          try {
+            echo.predict(new float[4], acme);
+            passed++;
+          } catch (QuotaRefusedException e) {
+            assertEquals(Limit.UNIT_BUDGET, e.limit());
+          }
+        }
+        assertEquals(3, quotas.unitsUsed("acme"));
+      } finally {
+        metering.close();
+      }
+      assertEquals(restart == 0 ? 3 : 0, passed, "after restart " + restart);
+      clock.advance(Duration.ofDays(2)); // still November
+    }
+    clock.advance(Duration.ofDays(6)); // December: a new budget
+    QuotaInterceptor december = QuotaInterceptor.builder().policy("acme", three)
+        .restoreFrom(LedgerReader.read(dir)).clock(clock).nanoTime(clock::nanoTime).build();
+    december.beforeCall(ctx("acme", new float[4]));
+    assertEquals(1, december.unitsUsed("acme"));
+  }
 }
