@@ -59,7 +59,7 @@ final class Fixtures {
       for (int i = 0; i < threads; i++) {
         int index = i;
         futures.add(pool.submit(() -> {
-          start.await();
+          start.await(30, java.util.concurrent.TimeUnit.SECONDS);
           return task.apply(index);
         }));
       }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class MeteringTest {
@@ -88,7 +89,9 @@ class MeteringTest {
     UsageSink slow = records -> {
       entered.countDown();
       try {
-        release.await();
+        if (!release.await(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the test never released the sink");
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -99,7 +102,8 @@ class MeteringTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     metering.bindTo(registry);
     metering.onEvent(Fixtures.event("a", "m", Outcome.SUCCESS, new float[4]));
-    entered.await(); // the delivery thread holds record 1 in the sink: the buffer is empty
+    // the delivery thread holds record 1 in the sink: the buffer is empty
+    org.junit.jupiter.api.Assertions.assertTrue(entered.await(30, TimeUnit.SECONDS));
     for (int i = 0; i < 10; i++) {
       metering.onEvent(Fixtures.event("a", "m", Outcome.SUCCESS, new float[4]));
     }
