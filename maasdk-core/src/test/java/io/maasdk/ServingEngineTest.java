@@ -412,6 +412,7 @@ class ServingEngineTest {
     release.countDown();
     assertEquals(2f, a.join()[4]); // a and c ran together; b was gone
     assertEquals(2f, c.join()[4]);
+    awaitEvent(Outcome.CANCELLED); // told on the completions thread, not the canceller's
     assertEquals(1, events.stream().filter(e -> e.outcome() == Outcome.CANCELLED).count());
     assertEquals(3, events.stream().filter(e -> e.outcome() == Outcome.SUCCESS).count());
   }

@@ -8,6 +8,7 @@ import io.maasdk.metrics.internal.TenantTags;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.GpuInfo;
 import io.maasdk.spi.InferenceEvent;
+import io.maasdk.spi.InferenceEvent.Outcome;
 import io.maasdk.spi.InferenceListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -54,6 +55,9 @@ import org.jspecify.annotations.Nullable;
  *       {@code model, version};
  *   <li>{@code maasdk.inference.batch.size} summary — the size of the batch each call ran in; tags
  *       {@code model, version};
+ *   <li>{@code maasdk.inference.failovers} counter — calls an alias's fallback served because its
+ *       primary was failing or draining; tags {@code model, from} (the primary), {@code version}
+ *       (the fallback that answered), {@code outcome};
  *   <li>{@code maasdk.queue.depth} gauge — requests waiting per deployed version; {@code
  *       maasdk.queue.in.flight} gauge — admitted and unfinished;
  *   <li>{@code maasdk.replicas} gauge — replicas per deployed version and device; tags {@code
@@ -97,6 +101,10 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
       boolean cacheHit, String tenant) {}
 
   private record Counters(Counter requests, @Nullable Counter errors) {}
+
+  private record Failover(String model, String from, String version, Outcome outcome) {}
+
+  private final Map<Failover, Counter> failovers = new ConcurrentHashMap<>();
 
   private record RunMeters(Timer latency, Timer queueWait, DistributionSummary batchSize) {}
 
@@ -221,6 +229,15 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
     c.requests.increment();
     if (c.errors != null) {
       c.errors.increment();
+    }
+    if (e.failoverFrom() != null) {
+      failovers.computeIfAbsent(new Failover(e.modelName(), e.failoverFrom().toString(), version,
+              e.outcome()), f -> Counter.builder("maasdk.inference.failovers")
+              .tags("model", f.model, "from", f.from, "version", f.version, "outcome",
+                  f.outcome.name().toLowerCase())
+              .description("calls an alias's fallback served while its primary failed or drained")
+              .register(reg))
+          .increment();
     }
     if (e.batchSize() > 0 || e.cacheHit()) {
       // the latency, queue and batch meters carry no tenant tag

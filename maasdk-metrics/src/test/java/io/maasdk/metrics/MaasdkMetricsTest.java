@@ -206,4 +206,23 @@ class MaasdkMetricsTest {
           .tags("cache", tag, "result", "miss").functionCounter().count());
     }
   }
+
+  @Test
+  void failedOverCalls_areCountedWithTheirPrimaryAndTheFallbackThatAnswered() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    MaasdkMetrics metrics = MaasdkMetrics.builder().build();
+    metrics.bindTo(registry);
+    io.maasdk.Version v1 = io.maasdk.Version.parse("1.0.0");
+    io.maasdk.Version v2 = io.maasdk.Version.parse("2.0.0");
+    for (int i = 0; i < 3; i++) {
+      metrics.onEvent(new io.maasdk.spi.InferenceEvent(java.time.Instant.now(), "t", "digits", v1,
+          "cpu()", new float[4], new float[4], 0, 1000, 1, false,
+          io.maasdk.spi.InferenceEvent.Outcome.SUCCESS, null, v2));
+    }
+    metrics.onEvent(new io.maasdk.spi.InferenceEvent(java.time.Instant.now(), "t", "digits", v2,
+        "cpu()", new float[4], new float[4], 0, 1000, 1, false,
+        io.maasdk.spi.InferenceEvent.Outcome.SUCCESS, null));
+    assertEquals(3.0, registry.get("maasdk.inference.failovers").tag("model", "digits")
+        .tag("from", "2.0.0").tag("version", "1.0.0").tag("outcome", "success").counter().count());
+  }
 }
