@@ -1,6 +1,5 @@
 package io.maasdk;
 
-import com.github.benmanes.caffeine.cache.Cache;
 import io.maasdk.internal.DjlDeviceInventory;
 import io.maasdk.internal.ModelRegistry;
 import io.maasdk.spi.CallInterceptor;
@@ -285,22 +284,22 @@ public final class ModelRuntime implements AutoCloseable {
   }
 
   /**
-   * The runtime's response caches as one read-only Caffeine {@link Cache}: {@code estimatedSize()}
-   * and {@code stats()} (hits, misses, evictions, load time — a load is one model computation) sum
-   * every version's cache, including versions since undeployed. Made for Micrometer's {@code
-   * CaffeineCacheMetrics.monitor(registry, runtime.responseCache(), "maasdk.response")}; reading or
-   * writing entries through it is refused.
+   * Statistics of every response cache of this runtime together: hits, misses and evictions since
+   * it started (versions since undeployed included, so counters never go backwards) and the
+   * entries held now. {@code maasdk-metrics} publishes them as Micrometer's {@code cache.*}
+   * meters.
    */
-  public Cache<Object, Object> responseCache() {
-    return registry.responseCache().view();
+  public CacheStats responseCacheStats() {
+    return registry.responseCache().stats();
   }
 
   /**
-   * One version's response cache, read-only like {@link #responseCache()}; empty until the first
-   * call to that version with caching on, and again after it is undeployed.
+   * One version's response-cache statistics; empty until the first call to that version with
+   * caching on, and again after it is undeployed.
    */
-  public Optional<Cache<Object, Object>> responseCache(String model, Version version) {
-    return registry.responseCache().view(model, version);
+  public Optional<CacheStats> responseCacheStats(String model, Version version) {
+    return registry.responseCache().stats(Objects.requireNonNull(model, "model"),
+        Objects.requireNonNull(version, "version"));
   }
 
   /** Drains and closes every version, frees native memory and stops every maasdk thread. */

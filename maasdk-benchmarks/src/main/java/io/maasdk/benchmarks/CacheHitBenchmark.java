@@ -80,8 +80,8 @@ public class CacheHitBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      long misses = runtime.responseCache().stats().missCount();
-      long cachedHits = runtime.responseCache().stats().hitCount();
+      long misses = runtime.responseCacheStats().misses();
+      long cachedHits = runtime.responseCacheStats().hits();
       runtime.close();
       if (misses != 1) {
         throw new IllegalStateException("expected one computation, the cache saw " + misses);

@@ -3,7 +3,6 @@ package io.maasdk.internal;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.maasdk.CachePolicy;
 import io.maasdk.CallOptions;
@@ -11,18 +10,14 @@ import io.maasdk.Ticker;
 import io.maasdk.Version;
 import io.maasdk.spi.InputFingerprinter;
 import java.util.ArrayList;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
-import java.util.function.Function;
-import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,9 +46,6 @@ public final class ResponseCache {
   /** Statistics of caches already dropped, so the runtime-wide counters never go backwards. */
   private CacheStats retired = CacheStats.empty();
 
-  private final Cache<Object, Object> runtimeView =
-      new StatsView("the runtime", this::totalStats, this::totalSize, this::cleanUpAll,
-          this::invalidateAll);
 
   ResponseCache() {}
 
@@ -122,21 +114,27 @@ public final class ResponseCache {
     }
   }
 
-  /** A read-only view over every version's cache, for {@code CaffeineCacheMetrics}. */
-  public Cache<Object, Object> view() {
-    return runtimeView;
+  /** Every version's statistics together, dropped versions included (counters never go back). */
+  public io.maasdk.CacheStats stats() {
+    cleanUpAll(); // pending evictions are counted before they are read
+    return maasdk(totalStats(), totalSize());
   }
 
-  /** A read-only view of one version's cache, if it has one yet. */
-  public Optional<Cache<Object, Object>> view(String model, Version version) {
+  /** One version's statistics, if it has a cache yet. */
+  public Optional<io.maasdk.CacheStats> stats(String model, Version version) {
     for (VersionCache c : caches.values()) {
       if (c.dv.spec.name().equals(model) && c.dv.version().equals(version)) {
         Cache<Object, Object> sync = c.cache.synchronous();
-        return Optional.of(new StatsView(model + "@" + version, sync::stats, sync::estimatedSize,
-            sync::cleanUp, sync::invalidateAll));
+        sync.cleanUp();
+        return Optional.of(maasdk(sync.stats(), sync.estimatedSize()));
       }
     }
     return Optional.empty();
+  }
+
+  private static io.maasdk.CacheStats maasdk(CacheStats s, long size) {
+    return new io.maasdk.CacheStats(s.hitCount(), s.missCount(), s.evictionCount(),
+        Math.max(0, size));
   }
 
   private CacheStats totalStats() {
@@ -162,9 +160,6 @@ public final class ResponseCache {
     caches.values().forEach(c -> c.cache.synchronous().cleanUp());
   }
 
-  private void invalidateAll() {
-    caches.values().forEach(c -> c.cache.synchronous().invalidateAll());
-  }
 
   /** Copies primitive arrays, so no caller can change what the cache or another caller holds. */
   @SuppressWarnings("unchecked")
@@ -349,149 +344,6 @@ public final class ResponseCache {
 
     private static int fingerprintWeight(Object fp) {
       return fp instanceof Fingerprints.Sha256 ? 48 : CachePolicy.approximateBytes(fp);
-    }
-  }
-
-  /**
-   * A read-only {@link Cache} for statistics: size, stats, clean-up and invalidation work; reads
-   * and writes of entries are refused, so nothing outside the pipeline can put an answer in.
-   */
-  private static final class StatsView implements Cache<Object, Object>, Policy<Object, Object> {
-    private final String what;
-    private final Supplier<CacheStats> stats;
-    private final LongSupplier size;
-    private final Runnable cleanUp;
-    private final Runnable invalidateAll;
-
-    StatsView(String what, Supplier<CacheStats> stats, LongSupplier size, Runnable cleanUp,
-        Runnable invalidateAll) {
-      this.what = what;
-      this.stats = stats;
-      this.size = size;
-      this.cleanUp = cleanUp;
-      this.invalidateAll = invalidateAll;
-    }
-
-    private UnsupportedOperationException readOnly() {
-      return new UnsupportedOperationException("the response cache of " + what + " is read-only"
-          + " here (statistics only); use ModelRuntime.invalidate(...) to drop entries");
-    }
-
-    @Override
-    public @Nullable Object getIfPresent(Object key) {
-      throw readOnly();
-    }
-
-    @Override
-    public Object get(Object key, Function<? super Object, ? extends Object> mappingFunction) {
-      throw readOnly();
-    }
-
-    @Override
-    public Map<Object, Object> getAllPresent(Iterable<? extends Object> keys) {
-      throw readOnly();
-    }
-
-    @Override
-    public Map<Object, Object> getAll(Iterable<? extends Object> keys,
-        Function<? super Set<? extends Object>, ? extends Map<? extends Object, ? extends Object>>
-            mappingFunction) {
-      throw readOnly();
-    }
-
-    @Override
-    public void put(Object key, Object value) {
-      throw readOnly();
-    }
-
-    @Override
-    public void putAll(Map<? extends Object, ? extends Object> map) {
-      throw readOnly();
-    }
-
-    @Override
-    public void invalidate(Object key) {
-      throw readOnly();
-    }
-
-    @Override
-    public void invalidateAll(Iterable<? extends Object> keys) {
-      throw readOnly();
-    }
-
-    @Override
-    public void invalidateAll() {
-      invalidateAll.run();
-    }
-
-    @Override
-    public long estimatedSize() {
-      return size.getAsLong();
-    }
-
-    @Override
-    public CacheStats stats() {
-      return stats.get();
-    }
-
-    @Override
-    public ConcurrentMap<Object, Object> asMap() {
-      throw readOnly();
-    }
-
-    @Override
-    public void cleanUp() {
-      cleanUp.run();
-    }
-
-    @Override
-    public Policy<Object, Object> policy() {
-      return this;
-    }
-
-    @Override
-    public boolean isRecordingStats() {
-      return true;
-    }
-
-    @Override
-    public @Nullable Object getIfPresentQuietly(Object key) {
-      throw readOnly();
-    }
-
-    @Override
-    public Map<Object, java.util.concurrent.CompletableFuture<Object>> refreshes() {
-      return Map.of();
-    }
-
-    @Override
-    public Optional<Eviction<Object, Object>> eviction() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<FixedExpiration<Object, Object>> expireAfterAccess() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<FixedExpiration<Object, Object>> expireAfterWrite() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<VarExpiration<Object, Object>> expireVariably() {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<FixedRefresh<Object, Object>> refreshAfterWrite() {
-      return Optional.empty();
-    }
-
-    @Override
-    public String toString() {
-      return "ResponseCache[" + what + ", size=" + estimatedSize() + ", " + stats() + "]";
     }
   }
 }

@@ -11,7 +11,7 @@ import io.maasdk.spi.InferenceEvent;
 import io.maasdk.spi.InferenceEvent.Outcome;
 import io.maasdk.spi.InferenceListener;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -167,8 +167,8 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
       return;
     }
     if (!responseCacheBound) {
-      // Micrometer's own binder: cache.gets{result=hit|miss}, cache.evictions, cache.size, …
-      CaffeineCacheMetrics.monitor(reg, rt.responseCache(), RESPONSE_CACHE);
+      // Micrometer's cache meters: cache.gets{result=hit|miss}, cache.evictions, cache.size, …
+      new ResponseCacheMetrics(rt).bindTo(reg);
       responseCacheBound = true;
     }
     Set<String> live = new HashSet<>();
@@ -310,5 +310,49 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
     public MaasdkMetrics build() {
       return new MaasdkMetrics(this);
     }
+  }
+
+  /**
+   * The runtime's response caches as Micrometer's standard cache meters (tag {@code
+   * cache=maasdk.response}), read from maasdk's own {@code CacheStats}. {@code cache.puts} counts
+   * computed answers (each miss leads one).
+   */
+  private static final class ResponseCacheMetrics extends CacheMeterBinder<ModelRuntime> {
+    ResponseCacheMetrics(ModelRuntime runtime) {
+      super(runtime, RESPONSE_CACHE, Tags.empty());
+    }
+
+    private io.maasdk.CacheStats stats() {
+      ModelRuntime rt = getCache();
+      return rt == null ? new io.maasdk.CacheStats(0, 0, 0, 0) : rt.responseCacheStats();
+    }
+
+    @Override
+    protected Long size() {
+      return stats().size();
+    }
+
+    @Override
+    protected long hitCount() {
+      return stats().hits();
+    }
+
+    @Override
+    protected Long missCount() {
+      return stats().misses();
+    }
+
+    @Override
+    protected Long evictionCount() {
+      return stats().evictions();
+    }
+
+    @Override
+    protected long putCount() {
+      return stats().misses();
+    }
+
+    @Override
+    protected void bindImplementationSpecificMetrics(MeterRegistry registry) {}
   }
 }
