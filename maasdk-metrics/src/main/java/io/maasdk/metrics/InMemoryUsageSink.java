@@ -10,6 +10,9 @@ import java.util.List;
 public final class InMemoryUsageSink implements UsageSink {
   private final List<UsageRecord> records = new ArrayList<>();
 
+  /** An empty sink. */
+  public InMemoryUsageSink() {}
+
   @Override
   public synchronized void write(List<UsageRecord> batch) {
     records.addAll(batch);

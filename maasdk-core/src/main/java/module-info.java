@@ -1,0 +1,18 @@
+/**
+ * maasdk core: the runtime, specs, versions and aliases, devices, batching, the response cache
+ * and the SPIs. Only {@code io.maasdk}, {@code io.maasdk.spi} and {@code io.maasdk.codec} are API;
+ * {@code io.maasdk.internal} is not exported.
+ */
+// DJL ships only an Automatic-Module-Name
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+module io.maasdk.core {
+  requires transitive ai.djl.api;
+  requires static transitive org.jspecify;
+  requires com.github.benmanes.caffeine;
+  requires org.slf4j;
+  requires java.management;
+
+  exports io.maasdk;
+  exports io.maasdk.spi;
+  exports io.maasdk.codec;
+}
