@@ -2,11 +2,13 @@ package io.maasdk.internal;
 
 import ai.djl.engine.EngineException;
 import ai.djl.translate.TranslateException;
+import io.maasdk.AccessDeniedException;
 import io.maasdk.DeadlineExceededException;
 import io.maasdk.InferenceException;
 import io.maasdk.InvalidInputException;
 import io.maasdk.MaasdkException;
 import io.maasdk.ModelSpec;
+import io.maasdk.ModelUnavailableException;
 import io.maasdk.OverloadedException;
 import io.maasdk.Placement;
 import io.maasdk.spi.Backend;
@@ -118,6 +120,16 @@ final class Replica<I, O> {
         }
         return out;
       }
+      if (e instanceof ModelUnavailableException) { // the backend is unreachable: no input's fault
+        List<Completion<I, O>> out = new ArrayList<>(live.size());
+        long took = dv.ticker.read() - start;
+        boolean replaced = recreate();
+        for (Request<I, O> r : live) {
+          out.add(engineFault(r, e, start, took));
+        }
+        LOG.debug("{}: backend unavailable; session replaced: {}", name, replaced);
+        return out;
+      }
       if (live.size() > 1) {
         return isolate(live);
       }
@@ -189,6 +201,10 @@ final class Replica<I, O> {
     if (answered(e)) {
       return passThrough(r, (MaasdkException) e, start, took, 1);
     }
+    if (e instanceof ModelUnavailableException) {
+      recreate();
+      return engineFault(r, e, start, took);
+    }
     if (translationError(e)) {
       return inputFault(r, e, start, took, e instanceof InvalidInputException
           ? "its backend refused it" : "its translator refused it");
@@ -231,9 +247,13 @@ final class Replica<I, O> {
         || e instanceof TranslateException && !(e.getCause() instanceof EngineException);
   }
 
-  /** A backend's answer that needs no judging: the call's deadline passed, or it is overloaded. */
+  /**
+   * A backend's answer that needs no judging: the call's deadline passed, the backend is
+   * overloaded, or it refused the call's credentials.
+   */
   private static boolean answered(Throwable e) {
-    return e instanceof DeadlineExceededException || e instanceof OverloadedException;
+    return e instanceof DeadlineExceededException || e instanceof OverloadedException
+        || e instanceof AccessDeniedException;
   }
 
   /** The call as the backend sees it: its input, options and the time left to its deadline. */
@@ -245,7 +265,8 @@ final class Replica<I, O> {
   private Completion<I, O> passThrough(Request<I, O> r, MaasdkException e, long start, long took,
       int batch) {
     return Completion.failure(r, e instanceof DeadlineExceededException
-        ? Outcome.DEADLINE_EXCEEDED : Outcome.OVERLOADED, placement.device(),
+        ? Outcome.DEADLINE_EXCEEDED : e instanceof OverloadedException ? Outcome.OVERLOADED
+        : Outcome.REFUSED, placement.device(),
         start - r.enqueuedNanos, took, batch, e);
   }
 

@@ -75,9 +75,12 @@ public interface Backend {
    * Computes batches for one replica; used by one thread at a time, never concurrently.
    *
    * <p>Failures are attributed by what is thrown: {@link InvalidInputException} says the input is
-   * at fault (the caller gets it; no restart, no breaker count); {@link DeadlineExceededException}
-   * and {@link OverloadedException} are the call's answer as they are (nothing is judged); anything
-   * else is judged by the runtime with a known-good input, then a fresh session, and counts for the
+   * at fault (the caller gets it; no restart, no breaker count); {@link DeadlineExceededException},
+   * {@link OverloadedException} and {@link io.maasdk.AccessDeniedException} are the call's answer
+   * as they are (nothing is judged, the breaker does not count them); {@link
+   * io.maasdk.ModelUnavailableException} says the backend cannot be reached (the session is
+   * replaced and the breaker counts it, so an alias's fallback takes over); anything else is
+   * judged by the runtime with a known-good input, then a fresh session, and counts for the
    * circuit breaker only when the fresh session fails the known-good input too.
    */
   interface Session<I, O> extends AutoCloseable {
