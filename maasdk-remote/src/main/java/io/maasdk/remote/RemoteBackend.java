@@ -155,6 +155,13 @@ public final class RemoteBackend implements Backend {
     return target;
   }
 
+  /** A session for {@code spec} without deploy's ready check (tests of the client alone). */
+  @SuppressWarnings("unchecked")
+  <I, O> Session<I, O> sessionForTest(ModelSpec<I, O> spec) {
+    return new Target<>(spec, (TensorCodec<I>) input, (TensorCodec<O>) output, modelPath(spec))
+        .newSession();
+  }
+
   /** {@code /v2/models/{name}[/versions/{v}]} for {@code spec}. */
   private String modelPath(ModelSpec<?, ?> spec) {
     String name = model != null ? model : spec.name();
