@@ -25,7 +25,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
@@ -62,8 +64,17 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Failures</b> map to maasdk's: 400 → {@link InvalidInputException} (the input is at fault),
  * 401/403 → {@link AccessDeniedException}, 429 → {@link OverloadedException}, 408/504 and request
  * timeouts → {@link DeadlineExceededException}; 404, 503 and connection failures → {@link
- * ModelUnavailableException} (the session, a fresh HTTP client, is replaced; the breaker counts it;
- * an alias's fallback takes over); other statuses are judged like an engine failure.
+ * ModelUnavailableException} once no endpoint takes the request (the session, a fresh HTTP
+ * client, is replaced; the breaker counts it; an alias's fallback takes over); other statuses are
+ * judged like an engine failure.
+ *
+ * <p><b>Several endpoints</b> ({@link Builder#endpoint}) serve one version as a fleet: each
+ * request goes to the endpoint with the fewest requests outstanding; an endpoint that does not
+ * take a request (connection refused or broken before an answer, 503) is ejected for a backoff
+ * and re-admitted by the first request it answers afterwards; the request is retried on another
+ * endpoint, at most {@link Builder#retries} times, only within the call's deadline and only while
+ * the retry budget allows. So an endpoint that dies costs no failed call while another is healthy.
+ * {@link #endpointStatus()} shows the rotation.
  *
  * <p><b>Versions</b> map as {@link OipVersions} says: maasdk's {@code 1.0.0} is the protocol's
  * {@code 1}. {@link Builder#version} names the remote version explicitly, {@link
@@ -79,6 +90,9 @@ public final class RemoteBackend implements Backend {
   public static final String ROUTING_HEADER = "maasdk-routing-key";
 
   private final URI base;
+  private final Endpoints endpoints;
+  private final int maxRetries;
+  private final boolean retryUnanswered;
   private final @Nullable String model;
   private final @Nullable String version;
   private final boolean unversioned;
@@ -92,7 +106,11 @@ public final class RemoteBackend implements Backend {
   private final Duration defaultTimeout;
 
   private RemoteBackend(Builder b) {
-    this.base = b.base;
+    this.base = b.bases.get(0);
+    this.endpoints = new Endpoints(b.bases, b.ejectFor.toNanos(), b.maxEjectFor.toNanos(),
+        b.retryRatio);
+    this.maxRetries = b.retries;
+    this.retryUnanswered = b.retryUnanswered;
     this.model = b.model;
     this.version = b.version;
     this.unversioned = b.unversioned;
@@ -121,13 +139,34 @@ public final class RemoteBackend implements Backend {
     return "oip-rest";
   }
 
-  /** {@code remote:host:port}, the device its calls report. */
+  /**
+   * {@code remote:host:port}, the device its calls report; with several endpoints {@code
+   * remote:host1:port1,host2:port2,...}.
+   */
   public String device() {
-    return "remote:" + base.getHost() + ":" + port(base);
+    StringBuilder b = new StringBuilder("remote:");
+    for (Endpoints.Endpoint e : endpoints.all()) {
+      b.append(b.length() > 7 ? "," : "").append(e.hostPort);
+    }
+    return b.toString();
   }
 
-  private static int port(URI u) {
-    return u.getPort() >= 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
+  /**
+   * One endpoint's state now.
+   *
+   * @param uri the endpoint
+   * @param inRotation {@code false} while it is ejected after failing to take a request
+   * @param outstanding requests sent to it and not yet answered
+   */
+  public record EndpointStatus(URI uri, boolean inRotation, int outstanding) {}
+
+  /** The endpoints' states, in the order they were configured. Thread-safe snapshot. */
+  public List<EndpointStatus> endpointStatus() {
+    List<EndpointStatus> out = new ArrayList<>();
+    for (Endpoints.Endpoint e : endpoints.all()) {
+      out.add(new EndpointStatus(e.base, !endpoints.ejected(e), e.outstanding.get()));
+    }
+    return out;
   }
 
   @Override
@@ -175,13 +214,6 @@ public final class RemoteBackend implements Backend {
         .replace("+", "%20");
   }
 
-  private URI uri(String path) {
-    String b = base.toString();
-    if (b.endsWith("/")) {
-      b = b.substring(0, b.length() - 1);
-    }
-    return URI.create(b + path);
-  }
 
   HttpClient newClient() {
     HttpClient.Builder b = HttpClient.newBuilder().version(httpVersion)
@@ -194,7 +226,8 @@ public final class RemoteBackend implements Backend {
 
   @Override
   public String toString() {
-    return "oip+" + base + (model == null ? "/v2/models/<name>" : "/v2/models/" + model)
+    return "oip+" + base + (endpoints.size() > 1 ? " (+" + (endpoints.size() - 1)
+        + " endpoints)" : "") + (model == null ? "/v2/models/<name>" : "/v2/models/" + model)
         + (unversioned ? "" : version == null ? "/versions/<version>" : "/versions/" + version);
   }
 
@@ -203,37 +236,48 @@ public final class RemoteBackend implements Backend {
     private final ModelSpec<I, O> spec;
     private final TensorCodec<I> in;
     private final TensorCodec<O> out;
-    private final URI infer;
-    private final URI ready;
+    private final String path;
     private final String subject;
 
     Target(ModelSpec<I, O> spec, TensorCodec<I> in, TensorCodec<O> out, String path) {
       this.spec = spec;
       this.in = in;
       this.out = out;
-      this.infer = uri(path + "/infer");
-      this.ready = uri(path + "/ready");
-      this.subject = spec.name() + "@" + spec.version() + " (remote " + uri(path) + ")";
+      this.path = path;
+      this.subject = spec.name() + "@" + spec.version() + " (remote "
+          + endpoints.all().get(0).resolve(path) + (endpoints.size() > 1 ? " and "
+          + (endpoints.size() - 1) + " more endpoints" : "") + ")";
     }
 
-    /** At deploy: the remote model must answer ready, else the deploy fails naming why. */
+    /**
+     * At deploy: the remote model must answer ready on at least one endpoint, else the deploy
+     * fails naming why; endpoints that do not answer ready start out of rotation.
+     */
     void checkReady() {
       HttpClient client = newClient();
-      try {
-        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(ready).GET()
-            .timeout(defaultTimeout).build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != 200) {
+      List<String> problems = new ArrayList<>();
+      for (Endpoints.Endpoint e : endpoints.all()) {
+        String problem;
+        try {
+          HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(e.resolve(path + "/ready"))
+              .GET().timeout(defaultTimeout).build(), HttpResponse.BodyHandlers.ofByteArray());
+          problem = r.statusCode() == 200 ? null : "its ready check answered " + r.statusCode()
+              + ": " + OipJson.errorMessage(r.body());
+        } catch (IOException ex) {
+          problem = "its ready check failed: " + ex;
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
           throw new ModelLoadException(spec.name(), spec.version(), "cannot deploy " + subject
-              + ": its ready check answered " + r.statusCode() + ": "
-              + OipJson.errorMessage(r.body()));
+              + ": interrupted during its ready check", ex);
         }
-      } catch (IOException e) {
+        if (problem != null) {
+          problems.add(e.resolve(path) + ": " + problem);
+          endpoints.failed(e, problem);
+        }
+      }
+      if (problems.size() == endpoints.size()) {
         throw new ModelLoadException(spec.name(), spec.version(), "cannot deploy " + subject
-            + ": its ready check failed: " + e, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ModelLoadException(spec.name(), spec.version(), "cannot deploy " + subject
-            + ": interrupted during its ready check", e);
+            + ": " + String.join("; ", problems));
       }
     }
 
@@ -307,39 +351,84 @@ public final class RemoteBackend implements Backend {
         throw new InvalidInputException(spec.name(), spec.version(), "cannot encode the input of "
             + subject + " with " + in + ": " + e.getMessage(), e);
       }
-      HttpRequest.Builder rb = HttpRequest.newBuilder(infer)
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-          .timeout(unbounded ? defaultTimeout : timeout);
-      if (!unbounded) {
-        rb.header(TIMEOUT_HEADER, Long.toString(Math.max(1, timeout.toMillis())));
-      }
-      if (routing != null) {
-        rb.header(ROUTING_HEADER, routing);
-      }
       String credentials = calls.get(0).options().credentials();
-      if (credentials != null) {
-        rb.header(credentialsHeader, credentialsPrefix + credentials);
-      }
-      HttpResponse<byte[]> r;
-      try {
-        r = client.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
-      } catch (HttpConnectTimeoutException e) {
-        throw unavailable("could not connect within " + connectTimeout, e);
-      } catch (HttpTimeoutException e) {
-        if (unbounded) {
-          throw unavailable("no answer within " + defaultTimeout, e);
+      long deadline = unbounded ? 0 : System.nanoTime() + timeout.toNanos();
+      Set<Endpoints.Endpoint> tried = new HashSet<>();
+      endpoints.requested();
+      String failures = "";
+      for (int attempt = 0; ; attempt++) {
+        Endpoints.Endpoint ep = endpoints.pick(tried);
+        if (ep == null) {
+          throw new ModelUnavailableException(spec.name(), spec.version(), subject
+              + " cannot be reached on any endpoint:" + failures);
         }
-        throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
-            + " did not finish within its timeout (" + timeout.toMillis() + " ms left when sent)",
-            e);
-      } catch (IOException e) {
-        throw unavailable("the request failed: " + e, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw unavailable("interrupted", e);
+        Duration left = unbounded ? defaultTimeout : Duration.ofNanos(deadline - System.nanoTime());
+        if (!unbounded && (left.isZero() || left.isNegative())) {
+          throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
+              + " passed its deadline before it could be sent" + (attempt == 0 ? ""
+                  : " again after:" + failures) + "; it was not sent");
+        }
+        HttpRequest.Builder rb = HttpRequest.newBuilder(ep.resolve(path + "/infer"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .timeout(left);
+        if (!unbounded) {
+          rb.header(TIMEOUT_HEADER, Long.toString(Math.max(1, left.toMillis())));
+        }
+        if (routing != null) {
+          rb.header(ROUTING_HEADER, routing);
+        }
+        if (credentials != null) {
+          rb.header(credentialsHeader, credentialsPrefix + credentials);
+        }
+        HttpResponse<byte[]> r;
+        String undelivered;
+        Exception cause;
+        ep.outstanding.incrementAndGet();
+        try {
+          r = client.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+          if (r.statusCode() != 503) {
+            endpoints.answered(ep);
+            return answer(r, calls.size(), credentials != null);
+          }
+          undelivered = "answered 503: " + OipJson.errorMessage(r.body());
+          cause = null;
+        } catch (HttpConnectTimeoutException e) {
+          undelivered = "could not connect within " + connectTimeout;
+          cause = e;
+        } catch (HttpTimeoutException e) {
+          if (unbounded) {
+            throw unavailable("no answer within " + defaultTimeout + " from " + ep.base, e);
+          }
+          throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
+              + " did not finish within its timeout (" + left.toMillis() + " ms left when sent"
+              + " to " + ep.base + ")", e);
+        } catch (java.net.ConnectException e) {
+          undelivered = "connection refused";
+          cause = e;
+        } catch (IOException e) {
+          if (!retryUnanswered) {
+            endpoints.failed(ep, e.toString());
+            throw unavailable("the request to " + ep.base + " failed: " + e, e);
+          }
+          undelivered = "the connection broke before an answer: " + e;
+          cause = e;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw unavailable("interrupted", e);
+        } finally {
+          ep.outstanding.decrementAndGet();
+        }
+        endpoints.failed(ep, undelivered);
+        tried.add(ep);
+        failures += " " + ep.base + " " + undelivered + ";";
+        if (attempt >= maxRetries || tried.size() >= endpoints.size() || !endpoints.tryRetry()) {
+          ModelUnavailableException e = new ModelUnavailableException(spec.name(), spec.version(),
+              subject + " cannot be reached:" + failures + " (" + (attempt + 1) + " attempt(s))",
+              cause);
+          throw e;
+        }
       }
-      return answer(r, calls.size(), credentials != null);
     }
 
     private List<O> answer(HttpResponse<byte[]> r, int n, boolean sentCredentials) {
@@ -385,7 +474,12 @@ public final class RemoteBackend implements Backend {
 
   /** Configures a {@link RemoteBackend}; not thread-safe. */
   public static final class Builder {
-    private final URI base;
+    private final List<URI> bases = new ArrayList<>();
+    private int retries = 2;
+    private boolean retryUnanswered = true;
+    private double retryRatio = 0.2;
+    private Duration ejectFor = Duration.ofSeconds(1);
+    private Duration maxEjectFor = Duration.ofSeconds(30);
     private @Nullable String model;
     private @Nullable String version;
     private boolean unversioned;
@@ -399,6 +493,18 @@ public final class RemoteBackend implements Backend {
     private Duration defaultTimeout = Duration.ofSeconds(60);
 
     private Builder(URI endpoint) {
+      endpoint(endpoint);
+    }
+
+    /**
+     * Another server of the same model: calls go to the endpoint with the fewest requests
+     * outstanding; one that fails to take a request is ejected (1 s, doubling while it keeps
+     * failing, at most 30 s; see {@link #ejection}) and re-admitted by the first request it
+     * answers after that.
+     *
+     * @throws IllegalArgumentException if it is not an absolute http(s) URI with a host
+     */
+    public Builder endpoint(URI endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
       if (!endpoint.isAbsolute() || endpoint.getHost() == null
           || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))) {
@@ -409,7 +515,45 @@ public final class RemoteBackend implements Backend {
         throw new IllegalArgumentException("endpoint must not carry user info or a query; pass"
             + " credentials with CallOptions.credentials");
       }
-      this.base = endpoint;
+      bases.add(endpoint);
+      return this;
+    }
+
+    /**
+     * Retries of a request that an endpoint did not take (connection refused or failed, 503), each
+     * on another endpoint, only within the call's deadline; default 2. Retries also draw on a
+     * budget of {@code retryRatio} retries per request (default 0.2, with a burst of 10), so that
+     * retries cannot multiply the load of an overloaded fleet.
+     */
+    public Builder retries(int retries, double retryRatio) {
+      if (retries < 0 || retries > 10 || retryRatio < 0 || retryRatio > 1) {
+        throw new IllegalArgumentException("need 0 <= retries <= 10 and 0 <= ratio <= 1, got "
+            + retries + ", " + retryRatio);
+      }
+      this.retries = retries;
+      this.retryRatio = retryRatio;
+      return this;
+    }
+
+    /**
+     * Whether a request whose connection broke after it was sent but before any answer is
+     * retried on another endpoint; default {@code true}, because inference has no side effects
+     * (the dead server may have computed it, and its answer is lost). {@code false} retries only
+     * requests that were certainly never delivered.
+     */
+    public Builder retryUnanswered(boolean retry) {
+      this.retryUnanswered = retry;
+      return this;
+    }
+
+    /** How long a failing endpoint is ejected: {@code first}, doubling up to {@code max}. */
+    public Builder ejection(Duration first, Duration max) {
+      this.ejectFor = positive(first);
+      this.maxEjectFor = positive(max);
+      if (max.compareTo(first) < 0) {
+        throw new IllegalArgumentException("max ejection " + max + " < first " + first);
+      }
+      return this;
     }
 
     /** The model's name on the server; default: the spec's name. */

@@ -11,12 +11,16 @@ import io.maasdk.codec.Codecs;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.testkit.TestModels;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The other process of the two-process tests: hosts the testkit's digits models ({@code
  * digits-mlp} 1.0.0, 1.1.0, 2.0.0; alias {@code stable} → 1.1.0) behind an {@link OipServer} on
- * loopback, prints {@code OIP_PORT=<port>}, and serves until its standard input closes.
+ * loopback, prints {@code OIP_PORT=<port>}, and serves until its standard input closes. Arguments
+ * (optional): the versions to host, comma-separated, and the port.
  */
 public final class DigitsEndpointMain {
   private DigitsEndpointMain() {}
@@ -27,13 +31,19 @@ public final class DigitsEndpointMain {
   public static void main(String[] args) throws Exception {
     try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
         .build()) {
-      for (String v : TestModels.DIGITS_MLP_VERSIONS) {
+      List<String> versions = args.length > 0 && !args[0].isEmpty()
+          ? List.of(args[0].split(",")) : TestModels.DIGITS_MLP_VERSIONS;
+      int port = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+      for (String v : versions) {
         rt.deploy(spec(v).build());
       }
-      rt.setAlias("digits-mlp", "stable", AliasTarget.of(Version.parse("1.1.0")));
+      if (versions.contains("1.1.0")) {
+        rt.setAlias("digits-mlp", "stable", AliasTarget.of(Version.parse("1.1.0")));
+      }
       try (OipServer server = OipServer.builder(rt)
           .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
           .maxRequestBytes(MAX_REQUEST_BYTES)
+          .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
           .start()) {
         System.out.println("OIP_PORT=" + server.port());
         System.out.flush();

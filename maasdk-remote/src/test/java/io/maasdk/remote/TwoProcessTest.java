@@ -52,7 +52,7 @@ import org.junit.jupiter.api.Test;
  * them through remote versions and over raw HTTP.
  */
 class TwoProcessTest {
-  private static Process child;
+  private static ChildEndpoint child;
   private static int port;
   private static URI endpoint;
   private static final HttpClient HTTP = HttpClient.newBuilder()
@@ -60,38 +60,15 @@ class TwoProcessTest {
 
   @BeforeAll
   static void startChild() throws Exception {
-    Path log = Path.of("target", "oip-child.log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true",
-        "-Dai.djl.disable_usage_tracking=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"), DigitsEndpointMain.class.getName());
-    pb.redirectError(log.toFile());
-    child = pb.start();
-    BufferedReader out = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> found = CompletableFuture.supplyAsync(() -> {
-      try {
-        for (String line; (line = out.readLine()) != null; ) {
-          if (line.startsWith("OIP_PORT=")) {
-            return Integer.parseInt(line.substring(9).trim());
-          }
-        }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      throw new IllegalStateException("the child ended without a port; see " + log);
-    });
-    port = found.get(90, TimeUnit.SECONDS);
-    endpoint = URI.create("http://127.0.0.1:" + port);
+    child = ChildEndpoint.start("", 0);
+    port = child.port;
+    endpoint = child.uri();
   }
 
   @AfterAll
   static void stopChild() throws Exception {
     if (child != null) {
-      child.getOutputStream().close(); // the child serves until its stdin closes
-      if (!child.waitFor(20, TimeUnit.SECONDS)) {
-        child.destroyForcibly();
-      }
+      child.close();
     }
   }
 
