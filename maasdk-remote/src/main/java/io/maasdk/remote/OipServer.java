@@ -127,13 +127,13 @@ public final class OipServer implements AutoCloseable {
     }
     int port = server.getAddress().getPort();
     AtomicInteger n = new AtomicInteger();
+    // Unbounded hand-off: the JDK server cannot answer a rejected exchange; what bounds the work
+    // is each model's admission queue, which answers 429 at once when full.
     ThreadPoolExecutor tp = new ThreadPoolExecutor(b.threads, b.threads, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(b.threads * 64), r -> {
+        new LinkedBlockingQueue<>(), r -> {
           Thread t = new Thread(r, "maasdk-oip-" + port + "-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
-        }, (r, ex) -> {
-          throw new java.util.concurrent.RejectedExecutionException("server busy");
         });
     tp.allowCoreThreadTimeOut(true);
     this.pool = tp;
