@@ -285,6 +285,10 @@ class TwoProcessTest {
         zeros(64))), 404, "digits-mlp");
     assertError(post("/v2/models/digits-mlp/versions/no-such-alias/infer",
         digitsRequest("FP32", "[1,64]", zeros(64))), 404, "no-such-alias");
+    assertError(HTTP.send(HttpRequest.newBuilder(endpoint.resolve(infer))
+        .header("x-padding", "p".repeat(20_000))
+        .POST(HttpRequest.BodyPublishers.ofString(digitsRequest("FP32", "[1,64]", zeros(64))))
+        .build(), HttpResponse.BodyHandlers.ofString()), 431, "request headers");
     assertError(get(infer), 405, "takes POST");
     assertError(get("/v3/anything"), 404, "no route");
 
