@@ -350,8 +350,18 @@ public final class OipServer implements AutoCloseable {
     ModelHandle<I, O> handle = handle(s, selector);
     CallOptions opts = options(ex.getRequestHeaders());
     List<CompletableFuture<Prediction<O>>> calls = new ArrayList<>(inputs.size());
-    for (I input : inputs) {
-      calls.add(handle.predictDetailedAsync(input, opts));
+    if (inputs.size() == 1) {
+      // A lone call is made synchronously: when its version is idle the runtime computes it on
+      // this thread, sparing two thread hand-offs (see CONCURRENCY.md, "Caller runs").
+      try {
+        calls.add(CompletableFuture.completedFuture(handle.predictDetailed(inputs.get(0), opts)));
+      } catch (MaasdkException e) {
+        calls.add(CompletableFuture.failedFuture(e));
+      }
+    } else {
+      for (I input : inputs) {
+        calls.add(handle.predictDetailedAsync(input, opts));
+      }
     }
     List<O> outputs = new ArrayList<>(inputs.size());
     Prediction<O> first = null;
