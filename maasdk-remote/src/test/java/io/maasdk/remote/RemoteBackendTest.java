@@ -185,6 +185,70 @@ class RemoteBackendTest {
   }
 
   @Test
+  void serverFailsOneInputWith500_theKnownGoodProbeBlamesTheInput_notTheRemote()
+      throws Exception {
+    AtomicInteger infers = new AtomicInteger();
+    HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        0);
+    s.createContext("/", ex -> {
+      byte[] b;
+      int status = 200;
+      if (ex.getRequestURI().getPath().endsWith("/infer")) {
+        infers.incrementAndGet();
+        OipJson.Message m = OipJson.parse(ex.getRequestBody().readAllBytes(), true);
+        Tensor in = m.tensors().get(0);
+        float[] x = (float[]) in.data();
+        int n = (int) in.shape()[0];
+        boolean poison = false;
+        for (float v : x) {
+          poison |= v == -999f;
+        }
+        if (poison) {
+          status = 500;
+          b = OipJson.error("RuntimeError: poison input");
+        } else {
+          b = OipJson.response("m", "1", null, List.of(Tensor.fp32("output",
+              new long[] {n, 1}, new float[n])));
+        }
+      } else {
+        b = new byte[0];
+      }
+      ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
+      if (b.length > 0) {
+        try (OutputStream o = ex.getResponseBody()) {
+          o.write(b);
+        }
+      }
+      ex.close();
+    });
+    s.start();
+    open.add(() -> s.stop(0));
+    RemoteBackend b = RemoteBackend.builder(URI.create("http://127.0.0.1:"
+        + s.getAddress().getPort())).input(TensorCodec.floats("input"))
+        .output(TensorCodec.floats("output")).build();
+    try (io.maasdk.ModelRuntime rt = io.maasdk.ModelRuntime.builder()
+        .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).build()) {
+      rt.deploy(ModelSpec.builder("m", float[].class, float[].class).version("1.0.0")
+          .backend(b).warmup(new float[] {0, 0})
+          .failurePolicy(io.maasdk.FailurePolicy.ofDefaults()
+              .withBreaker(1, Duration.ofMinutes(1))).build());
+      io.maasdk.ModelHandle<float[], float[]> h =
+          rt.handle("m", "1.0.0", float[].class, float[].class);
+      for (int i = 0; i < 3; i++) {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+            () -> h.predict(new float[] {-999f, 1}));
+        assertTrue(e.getMessage().contains("known-good input")
+            && e.getMessage().contains("poison input"), e.getMessage());
+      }
+      assertEquals(1, h.predict(new float[] {1, 2}).length);
+      io.maasdk.DeploymentInfo info = rt.describe("m", io.maasdk.Version.parse("1.0.0"))
+          .orElseThrow();
+      assertEquals("CLOSED", info.breakerState(), "a bad input is not the remote's failure");
+      assertEquals(0, info.replicaRestarts(), "no fresh session was needed");
+    }
+  }
+
+  @Test
   void nobodyListening_isUnavailable() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
