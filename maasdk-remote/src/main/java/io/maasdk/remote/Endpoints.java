@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The endpoints of one {@link RemoteBackend}: least-outstanding-requests balancing, ejection of an
  * endpoint that fails to take a request (with a backoff that doubles while it keeps failing), and
- * re-admission by the first request it answers after its ejection ends. A retry budget bounds
+ * re-admission when its ready check passes after its ejection ends (or when it answers a request
+ * while no endpoint is in rotation). A retry budget bounds
  * retries to a fraction of requests, so that retries cannot amplify an overload. Thread-safe.
  */
 final class Endpoints {
@@ -28,6 +29,9 @@ final class Endpoints {
     private int failures; // guarded by this
     private volatile long ejectedUntil; // System.nanoTime(); meaningful while ejected
     private volatile boolean ejected;
+    /** A ready check of this ejected endpoint is in flight. */
+    final java.util.concurrent.atomic.AtomicBoolean probing =
+        new java.util.concurrent.atomic.AtomicBoolean();
 
     Endpoint(URI base) {
       this.base = base;
@@ -40,8 +44,12 @@ final class Endpoints {
       return URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + path);
     }
 
-    boolean available(long now) {
-      return !ejected || now - ejectedUntil >= 0;
+    boolean available() {
+      return !ejected;
+    }
+
+    boolean dueForProbe(long now) {
+      return ejected && now - ejectedUntil >= 0;
     }
   }
 
@@ -78,7 +86,6 @@ final class Endpoints {
    * {@code null} when all were tried.
    */
   @Nullable Endpoint pick(Set<Endpoint> tried) {
-    long now = System.nanoTime();
     int n = all.size();
     int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
     Endpoint best = null;
@@ -88,7 +95,7 @@ final class Endpoints {
       if (tried.contains(e)) {
         continue;
       }
-      if (e.available(now)) {
+      if (e.available()) {
         if (best == null || e.outstanding.get() < best.outstanding.get()) {
           best = e;
         }
@@ -97,6 +104,20 @@ final class Endpoints {
       }
     }
     return best != null ? best : soonest;
+  }
+
+  /**
+   * Starts a ready check ({@code probe}, asynchronous) of every ejected endpoint whose ejection
+   * has ended, one at a time per endpoint: re-admission comes from the protocol's ready call (or
+   * from a request it answers when no endpoint is in rotation), not from live traffic failing.
+   */
+  void probeDue(java.util.function.Consumer<Endpoint> probe) {
+    long now = System.nanoTime();
+    for (Endpoint e : all) {
+      if (e.dueForProbe(now) && e.probing.compareAndSet(false, true)) {
+        probe.accept(e);
+      }
+    }
   }
 
   /** A request was made: it feeds the retry budget. */

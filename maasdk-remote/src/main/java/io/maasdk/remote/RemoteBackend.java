@@ -71,9 +71,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Several endpoints</b> ({@link Builder#endpoint}) serve one version as a fleet: each
  * request goes to the endpoint with the fewest requests outstanding; an endpoint that does not
  * take a request (connection refused or broken before an answer, 503) is ejected for a backoff
- * and re-admitted by the first request it answers afterwards; the request is retried on another
- * endpoint, at most {@link Builder#retries} times, only within the call's deadline and only while
- * the retry budget allows. So an endpoint that dies costs no failed call while another is healthy.
+ * and re-admitted once its ready check ({@code GET .../ready}) passes after that; the request is
+ * retried on another endpoint, at most {@link Builder#retries} times, only within the call's
+ * deadline and only while the retry budget allows. So an endpoint that dies costs no failed call while another is healthy.
  * {@link #endpointStatus()} shows the rotation.
  *
  * <p><b>Versions</b> map as {@link OipVersions} says: maasdk's {@code 1.0.0} is the protocol's
@@ -355,6 +355,9 @@ public final class RemoteBackend implements Backend {
       long deadline = unbounded ? 0 : System.nanoTime() + timeout.toNanos();
       Set<Endpoints.Endpoint> tried = new HashSet<>();
       endpoints.requested();
+      if (endpoints.size() > 1) {
+        endpoints.probeDue(e -> probe(client, e));
+      }
       String failures = "";
       for (int attempt = 0; ; attempt++) {
         Endpoints.Endpoint ep = endpoints.pick(tried);
@@ -463,6 +466,24 @@ public final class RemoteBackend implements Backend {
       }
     }
 
+    /** An ejected endpoint's ready check, on the HTTP client's threads; 200 re-admits it. */
+    private void probe(HttpClient client, Endpoints.Endpoint e) {
+      HttpRequest ready = HttpRequest.newBuilder(e.resolve(path + "/ready")).GET()
+          .timeout(connectTimeout).build();
+      client.sendAsync(ready, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((r, ex) -> {
+        try {
+          if (ex == null && r.statusCode() == 200) {
+            endpoints.answered(e);
+          } else {
+            endpoints.failed(e, ex != null ? "ready check: " + ex
+                : "ready check answered " + r.statusCode());
+          }
+        } finally {
+          e.probing.set(false);
+        }
+      });
+    }
+
     private ModelUnavailableException unavailable(String why, Exception cause) {
       return new ModelUnavailableException(spec.name(), spec.version(),
           subject + " cannot be reached: " + why, cause);
@@ -499,8 +520,8 @@ public final class RemoteBackend implements Backend {
     /**
      * Another server of the same model: calls go to the endpoint with the fewest requests
      * outstanding; one that fails to take a request is ejected (1 s, doubling while it keeps
-     * failing, at most 30 s; see {@link #ejection}) and re-admitted by the first request it
-     * answers after that.
+     * failing, at most 30 s; see {@link #ejection}) and re-admitted when its ready check passes
+     * after that.
      *
      * @throws IllegalArgumentException if it is not an absolute http(s) URI with a host
      */
