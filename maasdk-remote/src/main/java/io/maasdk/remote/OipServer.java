@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Calls</b> go through the runtime's handles like in-process calls: interceptors (access
  * control with the credentials of the {@code Authorization: Bearer} header, quotas), aliases,
- * cache, admission, batching and listeners (metering) all apply. Each value of a request's batch is
+ * cache, admission, batching and listeners (metering) all apply, with the tenant that {@link
+ * Builder#tenant} derives from the credentials. Each value of a request's batch is
  * one call, so the runtime's batcher batches across requests. The {@code maasdk-timeout-ms} header
  * becomes the calls' timeout (a call that times out while queued is never computed); {@code
  * maasdk-routing-key} their routing key.
@@ -108,6 +109,7 @@ public final class OipServer implements AutoCloseable {
   private final int maxHeaderBytes;
   private final String credentialsHeader;
   private final String credentialsPrefix;
+  private final java.util.function.Function<String, String> tenantOf;
 
   private record Served<I, O>(String name, TensorCodec<I> in, TensorCodec<O> out) {}
 
@@ -118,6 +120,7 @@ public final class OipServer implements AutoCloseable {
     this.maxHeaderBytes = b.maxHeaderBytes;
     this.credentialsHeader = b.credentialsHeader;
     this.credentialsPrefix = b.credentialsPrefix;
+    this.tenantOf = b.tenantOf;
     if (b.ssl != null) {
       HttpsServer https = HttpsServer.create(b.address, b.backlog);
       https.setHttpsConfigurator(new HttpsConfigurator(b.ssl));
@@ -403,8 +406,20 @@ public final class OipServer implements AutoCloseable {
     CallOptions.Builder b = CallOptions.builder();
     String auth = h.getFirst(credentialsHeader);
     if (auth != null) {
-      b.credentials(auth.startsWith(credentialsPrefix)
-          ? auth.substring(credentialsPrefix.length()) : auth);
+      String credentials = auth.startsWith(credentialsPrefix)
+          ? auth.substring(credentialsPrefix.length()) : auth;
+      b.credentials(credentials);
+      String tenant;
+      try {
+        tenant = tenantOf.apply(credentials);
+      } catch (RuntimeException e) {
+        LOG.debug("the tenant function refused a request's credentials", e);
+        throw new Failure(401, "the request's credentials are not recognised");
+      }
+      if (tenant == null) {
+        throw new Failure(401, "the request's credentials are not recognised");
+      }
+      b.tenant(tenant);
     }
     String timeout = h.getFirst(RemoteBackend.TIMEOUT_HEADER);
     if (timeout != null) {
@@ -522,6 +537,8 @@ public final class OipServer implements AutoCloseable {
     private int backlog = 128;
     private String credentialsHeader = "Authorization";
     private String credentialsPrefix = "Bearer ";
+    private java.util.function.Function<String, String> tenantOf =
+        credentials -> CallOptions.DEFAULT_TENANT;
 
     private Builder(ModelRuntime runtime) {
       this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -587,6 +604,18 @@ public final class OipServer implements AutoCloseable {
     public Builder credentialsHeader(String name, String prefix) {
       this.credentialsHeader = Objects.requireNonNull(name, "name");
       this.credentialsPrefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
+    /**
+     * The tenant of a request that carries credentials, from those credentials: typically the id
+     * of the principal they authenticate, so that quotas and metering count per caller and never
+     * per whatever a client claims. {@code null} or an exception refuses the request with 401
+     * (the credentials are never logged). Requests without credentials, and all requests by
+     * default, are the default tenant. Must be thread-safe and fast; it runs on request threads.
+     */
+    public Builder tenant(java.util.function.Function<String, String> tenantOfCredentials) {
+      this.tenantOf = Objects.requireNonNull(tenantOfCredentials, "tenantOfCredentials");
       return this;
     }
 

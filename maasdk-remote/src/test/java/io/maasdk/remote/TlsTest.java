@@ -76,14 +76,19 @@ class TlsTest {
         }
       }
     };
+    java.util.List<io.maasdk.spi.InferenceEvent> served =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
     try (ModelRuntime server = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .interceptor(onlyKey).build();
+            .interceptor(onlyKey).listener(served::add).build();
         ModelRuntime client = ModelRuntime.builder()
             .deviceInventory(DeviceInventory.cpuOnly()).build()) {
       server.deploy(DigitsEndpointMain.spec("1.0.0").build());
       try (OipServer endpoint = OipServer.builder(server)
           .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
-          .tls(serverTls).start()) {
+          .tls(serverTls)
+          .tenant(key -> key.equals("let-me-in") ? "team-a" : key.equals("wrong") ? "guest"
+              : null)
+          .start()) {
         URI uri = URI.create("https://127.0.0.1:" + endpoint.port());
         RemoteBackend.Builder remote = RemoteBackend.builder(uri).model("digits-mlp")
             .input(TensorCodec.floats("input")).output(TensorCodec.floats("output"));
@@ -106,6 +111,12 @@ class TlsTest {
             () -> h.predict(x, CallOptions.builder().credentials("wrong").build()));
         assertArrayEquals(want, h.predict(x,
             CallOptions.builder().credentials("let-me-in").build()), 1e-4f);
+        assertEquals("team-a", served.get(served.size() - 1).tenant(),
+            "the serving side meters the tenant of the credentials");
+        AccessDeniedException unknown = assertThrows(AccessDeniedException.class,
+            () -> h.predict(x, CallOptions.builder().credentials("nobody").build()));
+        assertTrue(unknown.getMessage().contains("401")
+            && !unknown.getMessage().contains("nobody"), unknown.getMessage());
         assertEquals("CLOSED", client.describe("digits", io.maasdk.Version.parse("1.0.0"))
             .orElseThrow().breakerState(), "refusals are not failures of the remote");
       }
