@@ -8,11 +8,17 @@ import java.util.Locale;
  * long[]}, {@code boolean[]} and {@code String[]} (BYTES as UTF-8 text). Immutable.
  */
 public enum DataType {
+  /** 32-bit IEEE float, held in a {@code float[]}. */
   FP32(float[].class),
+  /** 64-bit IEEE float, held in a {@code double[]}. */
   FP64(double[].class),
+  /** 32-bit signed integer, held in an {@code int[]}. */
   INT32(int[].class),
+  /** 64-bit signed integer, held in a {@code long[]}. */
   INT64(long[].class),
+  /** Boolean, held in a {@code boolean[]}. */
   BOOL(boolean[].class),
+  /** Byte strings, carried as UTF-8 text in JSON and held in a {@code String[]}. */
   BYTES(String[].class);
 
   private final Class<?> arrayType;

@@ -169,6 +169,7 @@ public final class RemoteBackend implements Backend {
     return out;
   }
 
+  /** One placement per replica on {@link #device()}: the spec's device policy does not apply. */
   @Override
   public List<Placement> place(ModelSpec<?, ?> spec) {
     List<Placement> out = new ArrayList<>(spec.replicas());
@@ -178,6 +179,12 @@ public final class RemoteBackend implements Backend {
     return out;
   }
 
+  /**
+   * Checks that the codecs fit the spec's types and that the remote model answers its ready
+   * check on at least one endpoint (the others start out of rotation).
+   *
+   * @throws ModelLoadException naming the model, the version and the endpoints' answers otherwise
+   */
   @Override
   public <I, O> Loaded<I, O> load(ModelSpec<I, O> spec, Placement placement) {
     if (!spec.inputType().isAssignableFrom(input.type())

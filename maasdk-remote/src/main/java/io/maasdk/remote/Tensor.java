@@ -75,10 +75,12 @@ public final class Tensor {
     return count;
   }
 
+  /** The tensor's name in the protocol ({@code "input"}, {@code "INPUT__0"}). */
   public String name() {
     return name;
   }
 
+  /** The element type, which fixes the Java type of {@link #data()}. */
   public DataType datatype() {
     return datatype;
   }
