@@ -1,6 +1,7 @@
 package io.maasdk;
 
 import ai.djl.translate.Translator;
+import io.maasdk.spi.Backend;
 import io.maasdk.spi.InputValidator;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,9 +39,10 @@ public final class ModelSpec<I, O> {
   private final ModelSource source;
   private final Class<I> inputType;
   private final Class<O> outputType;
-  private final Translator<I, O> translator;
+  private final @Nullable Translator<I, O> translator;
   private final @Nullable InputValidator<I> validator;
   private final @Nullable String engine;
+  private final @Nullable Backend backend;
   private final int replicas;
   private final DevicePolicy devicePolicy;
   private final BatchingPolicy batching;
@@ -54,11 +56,13 @@ public final class ModelSpec<I, O> {
   private ModelSpec(Builder<I, O> b) {
     this.name = b.name;
     this.version = Objects.requireNonNull(b.version, () -> "model " + b.name + ": version not set");
-    this.source = Objects.requireNonNull(b.source, () -> "model " + b.name + ": source not set");
+    this.source = b.source == null && b.backend != null ? describing(b.backend)
+        : Objects.requireNonNull(b.source, () -> "model " + b.name + ": source not set");
     this.inputType = b.inputType;
     this.outputType = b.outputType;
-    this.translator =
-        Objects.requireNonNull(b.translator, () -> "model " + b.name + ": translator not set");
+    this.backend = b.backend;
+    this.translator = b.backend != null ? b.translator
+        : Objects.requireNonNull(b.translator, () -> "model " + b.name + ": translator not set");
     this.validator = b.validator;
     this.engine = b.engine;
     this.replicas = b.replicas;
@@ -70,6 +74,22 @@ public final class ModelSpec<I, O> {
     this.warmup = List.copyOf(b.warmup);
     this.labels = Collections.unmodifiableMap(new LinkedHashMap<>(b.labels));
     this.engineOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.engineOptions));
+  }
+
+  /** The source of a backend version without artifact: it describes the backend, never opens. */
+  private static ModelSource describing(Backend backend) {
+    return new ModelSource() {
+      @Override
+      public ModelArtifact open(String modelName, Version version) throws java.io.IOException {
+        throw new java.io.IOException(modelName + "@" + version + " is computed by " + backend
+            + " and has no artifact to open");
+      }
+
+      @Override
+      public String describe() {
+        return backend.toString();
+      }
+    };
   }
 
   /**
@@ -101,8 +121,20 @@ public final class ModelSpec<I, O> {
     return outputType;
   }
 
-  public Translator<I, O> translator() {
+  /**
+   * The DJL translator between {@code I}/{@code O} and tensors; never {@code null} for a DJL
+   * version, {@code null} for a version with a {@link #backend()} that was given none.
+   */
+  public @Nullable Translator<I, O> translator() {
     return translator;
+  }
+
+  /**
+   * How this version computes: {@code null} for DJL in this JVM (with {@link #engine()}), else
+   * the backend set with {@link Builder#backend}, e.g. a remote endpoint.
+   */
+  public @Nullable Backend backend() {
+    return backend;
   }
 
   /** The validator set on the spec, else the translator if it is one, else none. */
@@ -159,7 +191,8 @@ public final class ModelSpec<I, O> {
   @Override
   public String toString() {
     return "ModelSpec[" + name + "@" + version + ", source=" + source.describe() + ", engine="
-        + (engine == null ? "default" : engine) + ", replicas=" + replicas + ", " + devicePolicy
+        + (backend != null ? backend.engine() : engine == null ? "default" : engine)
+        + ", replicas=" + replicas + ", " + devicePolicy
         + ", " + batching + ", " + cachePolicy + "]";
   }
 
@@ -173,6 +206,7 @@ public final class ModelSpec<I, O> {
     private @Nullable Translator<I, O> translator;
     private @Nullable InputValidator<I> validator;
     private @Nullable String engine;
+    private @Nullable Backend backend;
     private int replicas = 1;
     private DevicePolicy devicePolicy = DevicePolicy.auto();
     private BatchingPolicy batching = BatchingPolicy.disabled();
@@ -208,6 +242,7 @@ public final class ModelSpec<I, O> {
       b.translator = translator;
       b.validator = validator;
       b.engine = engine;
+      b.backend = backend;
       b.replicas = replicas;
       b.devicePolicy = devicePolicy;
       b.batching = batching;
@@ -249,6 +284,17 @@ public final class ModelSpec<I, O> {
     /** A DJL engine name: {@code PyTorch} (the default) or {@code OnnxRuntime}. */
     public Builder<I, O> engine(String engine) {
       this.engine = Objects.requireNonNull(engine, "engine");
+      return this;
+    }
+
+    /**
+     * Computes this version with {@code backend} instead of DJL in this JVM (see {@link Backend});
+     * the translator and the source are then optional (the source defaults to one that describes
+     * the backend by its {@code toString()}) and {@link #engine} is ignored. Everything else (replicas,
+     * batching, cache, failure policy, queue, warm-up) applies as for a local version.
+     */
+    public Builder<I, O> backend(Backend backend) {
+      this.backend = Objects.requireNonNull(backend, "backend");
       return this;
     }
 
@@ -318,7 +364,8 @@ public final class ModelSpec<I, O> {
     }
 
     /**
-     * @throws NullPointerException naming the missing setting (version, source, translator)
+     * @throws NullPointerException naming the missing setting (version, source, translator unless
+     *     a backend is set)
      */
     public ModelSpec<I, O> build() {
       return new ModelSpec<>(this);

@@ -25,7 +25,16 @@ public class OverloadedException extends MaasdkException {
     this.queueCapacity = queueCapacity;
   }
 
-  /** The capacity of the queue that was full. */
+  /**
+   * Overload reported by something other than this version's queue, such as a remote server that
+   * answered 429; {@link #queueCapacity()} is then -1.
+   */
+  public OverloadedException(String modelName, Version version, String message) {
+    super(modelName, version, message, false);
+    this.queueCapacity = -1;
+  }
+
+  /** The capacity of the queue that was full, or -1 when a remote server reported the overload. */
   public int queueCapacity() {
     return queueCapacity;
   }

@@ -1,10 +1,5 @@
 package io.maasdk.internal;
 
-import ai.djl.Device;
-import ai.djl.Model;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.translate.TranslateException;
 import io.maasdk.DevicePolicy;
 import io.maasdk.DeviceUnavailableException;
 import io.maasdk.MaasdkException;
@@ -14,6 +9,7 @@ import io.maasdk.ModelUnavailableException;
 import io.maasdk.Placement;
 import io.maasdk.Ticker;
 import io.maasdk.Version;
+import io.maasdk.spi.Backend;
 import io.maasdk.spi.InferenceEvent.Outcome;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,17 +41,19 @@ final class Deployment<I, O> {
   final Ticker ticker;
   final AtomicLong restarts = new AtomicLong();
   final FailureLog failures;
-  private final Map<String, Model> models = new LinkedHashMap<>();
+  private final Backend backend;
+  private final Map<String, Backend.Loaded<I, O>> models = new LinkedHashMap<>();
   private final List<Replica<I, O>> replicas = new ArrayList<>();
   private final List<Thread> workers = new ArrayList<>();
   /** Predictors not yet closed; the last one closed also closes the models. */
   private final AtomicInteger openReplicas = new AtomicInteger();
 
   /** Loads, verifies and warms every replica, checks batching, then starts the workers. */
-  Deployment(ModelSpec<I, O> spec, String engine, List<Placement> placed, Completer completer,
+  Deployment(ModelSpec<I, O> spec, Backend backend, List<Placement> placed, Completer completer,
       Ticker ticker) {
     this.spec = spec;
-    this.engine = engine;
+    this.backend = backend;
+    this.engine = backend.engine();
     this.completer = completer;
     this.ticker = ticker;
     this.admission = new Admission<>(spec, ticker);
@@ -90,26 +88,24 @@ final class Deployment<I, O> {
     workers.forEach(Thread::start);
   }
 
-  /** Loads (or reuses) the model on {@code p}'s device, makes its predictor, proves it there. */
+  /** Loads (or reuses) the model on {@code p}'s device, makes its session, proves it there. */
   private Replica<I, O> start(Placement p) {
-    Model model = models.get(p.device());
+    Backend.Loaded<I, O> model = models.get(p.device());
     if (model == null) {
-      model = EngineLoader.load(spec, engine, EngineLoader.device(p));
+      model = backend.load(spec, p);
       models.put(p.device(), model);
     }
     Replica<I, O> replica = new Replica<>(this, p, model);
     openReplicas.incrementAndGet();
     try {
       if (spec.warmup().isEmpty()) {
-        if (p.onGpu()) {
-          probeDevice(model, p);
-        }
+        model.verify(p);
       } else {
         for (I input : spec.warmup()) {
-          replica.predictor().predict(input);
+          Replica.predictOne(replica.predictor(), input);
         }
       }
-    } catch (TranslateException | RuntimeException e) {
+    } catch (Exception e) {
       replica.tryClose();
       if (e instanceof MaasdkException me) {
         throw me;
@@ -119,15 +115,6 @@ final class Deployment<I, O> {
               + e.getMessage(), e);
     }
     return replica;
-  }
-
-  /** Without warm-up inputs, proves a GPU by allocating and reading back a tensor on it. */
-  private static void probeDevice(Model model, Placement p) {
-    try (NDManager m = model.getNDManager().newSubManager(EngineLoader.device(p))) {
-      m.zeros(new Shape(1)).toFloatArray();
-    } catch (UnsupportedOperationException e) {
-      LOG.debug("engine cannot allocate directly; {} is verified by its first call", p.device());
-    }
   }
 
   /** A GPU replica failed to load or verify: CPU if the policy allows, else a clear refusal. */
@@ -160,11 +147,13 @@ final class Deployment<I, O> {
     List<O> batched;
     List<O> alone = new ArrayList<>();
     try {
+      List<Backend.Call<I>> calls = new ArrayList<>(inputs.size());
       for (I input : inputs) {
-        alone.add(replica.predictor().predict(input));
+        alone.add(Replica.predictOne(replica.predictor(), input));
+        calls.add(Backend.Call.of(input));
       }
-      batched = replica.predictor().batchPredict(inputs);
-    } catch (TranslateException | RuntimeException e) {
+      batched = replica.predictor().predict(calls);
+    } catch (Exception e) {
       throw new ModelLoadException(spec.name(), spec.version(),
           spec.name() + "@" + spec.version() + ": its warm-up inputs compute alone but not as a"
               + " batch of " + inputs.size() + " (" + e.getMessage() + "). Fix the translator's"
@@ -177,7 +166,8 @@ final class Deployment<I, O> {
             spec.name() + "@" + spec.version() + " answers warm-up input " + i + " differently in"
                 + " a batch of " + inputs.size() + " than alone (" + difference + "). Batching"
                 + " would give wrong answers: the translator "
-                + spec.translator().getClass().getSimpleName() + " may add its own batch"
+                + (spec.translator() == null ? "of backend " + engine
+                    : spec.translator().getClass().getSimpleName()) + " may add its own batch"
                 + " dimension (DJL's batchifier adds one), or the model's output depends on its"
                 + " batch-mates. Fix the translator, or deploy with BatchingPolicy.disabled();"
                 + " BatchingPolicy.withDeployCheck(false) skips this check.");
@@ -341,19 +331,14 @@ final class Deployment<I, O> {
   }
 
   private synchronized void closeModels() {
-    boolean gpu = false;
-    for (Map.Entry<String, Model> e : models.entrySet()) {
+    for (Map.Entry<String, Backend.Loaded<I, O>> e : models.entrySet()) {
       try {
-        e.getValue().close();
+        e.getValue().close(); // a GPU model also empties the engine's CUDA cache
       } catch (RuntimeException ex) {
         LOG.debug("closing {} threw", e.getKey(), ex);
       }
-      gpu |= e.getKey().startsWith("gpu");
     }
     models.clear();
-    if (gpu) {
-      EngineLoader.releaseGpuCache(engine);
-    }
   }
 
   static String describe(Object input) {

@@ -14,6 +14,7 @@ import io.maasdk.Placement;
 import io.maasdk.Ticker;
 import io.maasdk.Version;
 import io.maasdk.VersionSelector;
+import io.maasdk.spi.Backend;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceListener;
@@ -209,7 +210,8 @@ public final class ModelRegistry implements AutoCloseable {
   private <I, O> Version deployGuarded(ModelSpec<I, O> spec) {
     String name = spec.name();
     Version version = spec.version();
-    if (spec.batching().enabled() && spec.translator().getBatchifier() == null) {
+    if (spec.batching().enabled() && spec.backend() == null
+        && spec.translator().getBatchifier() == null) {
       throw new IllegalArgumentException(
           name + "@" + version + ": batching " + spec.batching()
               + " needs a translator that can batch, but "
@@ -224,11 +226,13 @@ public final class ModelRegistry implements AutoCloseable {
     Deployment<I, O> dv = null;
     List<Placement> placements = List.of();
     try {
-      String engine = spec.engine() == null ? defaultEngine : spec.engine();
-      placements = Placer.place(name, version, spec.replicas(), spec.devicePolicy(),
-          inventory.gpus());
+      Backend backend = spec.backend() != null ? spec.backend()
+          : new DjlBackend(spec.engine() == null ? defaultEngine : spec.engine());
+      List<Placement> placed = backend.place(spec);
+      placements = placed != null ? placed : Placer.place(name, version, spec.replicas(),
+          spec.devicePolicy(), inventory.gpus());
       // Loaded and warmed before it becomes visible: no call can reach a cold version.
-      dv = new Deployment<>(spec, engine, placements, completer, ticker);
+      dv = new Deployment<>(spec, backend, placements, completer, ticker);
     } finally {
       if (dv == null) { // the load failed: give the reservation back
         synchronized (entry) {

@@ -1,15 +1,20 @@
 package io.maasdk.internal;
 
-import ai.djl.Model;
 import ai.djl.engine.EngineException;
-import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
+import io.maasdk.AccessDeniedException;
+import io.maasdk.DeadlineExceededException;
 import io.maasdk.InferenceException;
 import io.maasdk.InvalidInputException;
 import io.maasdk.MaasdkException;
 import io.maasdk.ModelSpec;
+import io.maasdk.ModelUnavailableException;
+import io.maasdk.OverloadedException;
 import io.maasdk.Placement;
+import io.maasdk.spi.Backend;
+import io.maasdk.spi.Backend.Call;
 import io.maasdk.spi.InferenceEvent.Outcome;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,10 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage 5b of the request path: one replica of a deployed version, that is one DJL {@link
- * Predictor} (Predictors are not thread-safe) bound to one device. {@link #run} turns a batch of
- * requests into one {@link Completion} each; the predictor is used only under {@link #lock}, by its
- * {@link Batcher}'s thread or by a caller running inline.
+ * Stage 5b of the request path: one replica of a deployed version, that is one {@link
+ * Backend.Session} (a DJL Predictor, which is not thread-safe, or a remote connection) bound to
+ * one device. {@link #run} turns a batch of requests into one {@link Completion} each; the session
+ * is used only under {@link #lock}, by its {@link Batcher}'s thread or by a caller running inline.
  *
  * <p><b>Whose fault is a failure.</b> One bad input must never cost other callers anything:
  *
@@ -49,8 +54,8 @@ final class Replica<I, O> {
   final ReentrantLock lock = new ReentrantLock();
   private final Deployment<I, O> dv;
   private final ModelSpec<I, O> spec;
-  private final Model model;
-  private Predictor<I, O> predictor; // guarded by lock
+  private final Backend.Loaded<I, O> model;
+  private Backend.Session<I, O> predictor; // guarded by lock
   /** The last input this replica computed, when the spec has no warm-up input to probe with. */
   private @Nullable I lastGood; // guarded by lock
   volatile boolean up = true;
@@ -61,18 +66,23 @@ final class Replica<I, O> {
   volatile List<Request<I, O>> running = List.of();
   private boolean closed; // guarded by lock
 
-  Replica(Deployment<I, O> dv, Placement placement, Model model) {
+  Replica(Deployment<I, O> dv, Placement placement, Backend.Loaded<I, O> model) {
     this.dv = dv;
     this.spec = dv.spec;
     this.placement = placement;
     this.model = model;
     this.name = "maasdk-" + spec.name() + "@" + spec.version() + "-r" + placement.replica();
-    this.predictor = model.newPredictor(spec.translator());
+    this.predictor = model.newSession();
   }
 
-  /** The predictor itself, for deploy-time checks (the caller holds no lock: not yet serving). */
-  Predictor<I, O> predictor() {
+  /** The session itself, for deploy-time checks (the caller holds no lock: not yet serving). */
+  Backend.Session<I, O> predictor() {
     return predictor;
+  }
+
+  /** One input alone, with no options and no deadline: warm-up, batch check, known-good probe. */
+  static <I, O> O predictOne(Backend.Session<I, O> session, I input) throws Exception {
+    return session.predict(List.of(Call.of(input))).get(0);
   }
 
   /**
@@ -90,13 +100,36 @@ final class Replica<I, O> {
 
   private List<Completion<I, O>> compute(List<Request<I, O>> live) {
     long start = dv.ticker.read();
-    List<I> inputs = new ArrayList<>(live.size());
-    live.forEach(r -> inputs.add(r.input));
+    List<Call<I>> calls = new ArrayList<>(live.size());
+    for (Request<I, O> r : live) {
+      calls.add(call(r, start));
+    }
     List<O> outputs;
     try {
-      outputs = live.size() == 1 ? List.of(predictor.predict(inputs.get(0)))
-          : predictor.batchPredict(inputs);
+      outputs = predictor.predict(calls);
+      if (outputs.size() != live.size()) {
+        throw new IllegalStateException("the backend returned " + outputs.size()
+            + " outputs for " + live.size() + " inputs");
+      }
     } catch (Throwable e) { // Errors too: one input's StackOverflowError must not fail the batch
+      if (answered(e)) { // a deadline or an overload is the answer for the whole batch
+        List<Completion<I, O>> out = new ArrayList<>(live.size());
+        long took = dv.ticker.read() - start;
+        for (Request<I, O> r : live) {
+          out.add(passThrough(r, (MaasdkException) e, start, took, live.size()));
+        }
+        return out;
+      }
+      if (e instanceof ModelUnavailableException) { // the backend is unreachable: no input's fault
+        List<Completion<I, O>> out = new ArrayList<>(live.size());
+        long took = dv.ticker.read() - start;
+        boolean replaced = recreate();
+        for (Request<I, O> r : live) {
+          out.add(engineFault(r, e, start, took));
+        }
+        LOG.debug("{}: backend unavailable; session replaced: {}", name, replaced);
+        return out;
+      }
       if (live.size() > 1) {
         return isolate(live);
       }
@@ -104,7 +137,7 @@ final class Replica<I, O> {
       return List.of(judge(r, e, start, dv.ticker.read() - start));
     }
     long took = dv.ticker.read() - start;
-    succeeded(live, inputs.get(0));
+    succeeded(live, live.get(0).input);
     List<Completion<I, O>> out = new ArrayList<>(live.size());
     for (int i = 0; i < live.size(); i++) {
       Request<I, O> r = live.get(i);
@@ -135,12 +168,16 @@ final class Replica<I, O> {
     for (Request<I, O> r : live) {
       long start = dv.ticker.read();
       try {
-        O o = predictor.predict(r.input);
+        O o = predictor.predict(List.of(call(r, start))).get(0);
         long took = dv.ticker.read() - start;
         succeeded(List.of(r), r.input);
         anyOk = true;
         out.add(Completion.success(r, o, placement.device(), start - r.enqueuedNanos, took, 1));
       } catch (Throwable e) {
+        if (answered(e)) {
+          out.add(passThrough(r, (MaasdkException) e, start, dv.ticker.read() - start, 1));
+          continue;
+        }
         failed.add(r);
         errors.add(e);
         times.add(new long[] {start, dv.ticker.read() - start});
@@ -186,8 +223,16 @@ final class Replica<I, O> {
    * one; see the type's javadoc.
    */
   private Completion<I, O> judge(Request<I, O> r, Throwable e, long start, long took) {
+    if (answered(e)) {
+      return passThrough(r, (MaasdkException) e, start, took, 1);
+    }
+    if (e instanceof ModelUnavailableException) {
+      recreate();
+      return engineFault(r, e, start, took);
+    }
     if (translationError(e)) {
-      return inputFault(r, e, start, took, "its translator refused it");
+      return inputFault(r, e, start, took, e instanceof InvalidInputException
+          ? "its backend refused it" : "its translator refused it");
     }
     I probe = spec.warmup().isEmpty() ? lastGood : spec.warmup().get(0);
     if (probe != null && computes(probe)) {
@@ -202,7 +247,7 @@ final class Replica<I, O> {
     }
     long again = dv.ticker.read();
     try {
-      O o = predictor.predict(r.input);
+      O o = predictor.predict(List.of(call(r, again))).get(0);
       long took2 = dv.ticker.read() - again;
       succeeded(List.of(r), r.input);
       return Completion.success(r, o, placement.device(), again - r.enqueuedNanos, took2, 1);
@@ -214,7 +259,7 @@ final class Replica<I, O> {
 
   private boolean computes(I probe) {
     try {
-      predictor.predict(probe);
+      predictOne(predictor, probe);
       return true;
     } catch (Throwable t) {
       LOG.debug("{}: the known-good probe failed", name, t);
@@ -223,7 +268,31 @@ final class Replica<I, O> {
   }
 
   private static boolean translationError(Throwable e) {
-    return e instanceof TranslateException && !(e.getCause() instanceof EngineException);
+    return e instanceof InvalidInputException
+        || e instanceof TranslateException && !(e.getCause() instanceof EngineException);
+  }
+
+  /**
+   * A backend's answer that needs no judging: the call's deadline passed, the backend is
+   * overloaded, or it refused the call's credentials.
+   */
+  private static boolean answered(Throwable e) {
+    return e instanceof DeadlineExceededException || e instanceof OverloadedException
+        || e instanceof AccessDeniedException;
+  }
+
+  /** The call as the backend sees it: its input, options and the time left to its deadline. */
+  private static <I> Call<I> call(Request<I, ?> r, long now) {
+    return new Call<>(r.input, r.options, r.deadlineNanos == Long.MAX_VALUE ? null
+        : Duration.ofNanos(r.deadlineNanos - now));
+  }
+
+  private Completion<I, O> passThrough(Request<I, O> r, MaasdkException e, long start, long took,
+      int batch) {
+    return Completion.failure(r, e instanceof DeadlineExceededException
+        ? Outcome.DEADLINE_EXCEEDED : e instanceof OverloadedException ? Outcome.OVERLOADED
+        : Outcome.REFUSED, placement.device(),
+        start - r.enqueuedNanos, took, batch, e);
   }
 
   private Completion<I, O> inputFault(Request<I, O> r, Throwable e, long start, long took,
@@ -260,7 +329,8 @@ final class Replica<I, O> {
   }
 
   private String translatorName() {
-    return spec.translator().getClass().getSimpleName();
+    return spec.translator() == null ? "backend " + dv.engine
+        : spec.translator().getClass().getSimpleName();
   }
 
   /** The gist of an engine or translator failure, on one line (no traceback). */
@@ -302,7 +372,7 @@ final class Replica<I, O> {
       LOG.debug("{}: closing the failed predictor threw", name, e);
     }
     try {
-      predictor = model.newPredictor(spec.translator());
+      predictor = model.newSession();
       dv.restarts.incrementAndGet();
       LOG.warn("{}: predictor recreated after a failure", name);
       return true;
@@ -324,7 +394,7 @@ final class Replica<I, O> {
     long max = spec.failurePolicy().maxRestartBackoff().toNanos();
     while (!stopping && restartPending) {
       try {
-        predictor = model.newPredictor(spec.translator());
+        predictor = model.newSession();
         dv.restarts.incrementAndGet();
         restartPending = false;
         up = true;

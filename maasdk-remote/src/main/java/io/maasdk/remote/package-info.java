@@ -1,0 +1,20 @@
+/**
+ * Remote versions and a maasdk endpoint over the Open Inference Protocol (KServe v2, also spoken
+ * by Triton, MLServer and DJL Serving), REST/JSON.
+ *
+ * <ul>
+ *   <li>{@link io.maasdk.remote.RemoteBackend}: a {@link io.maasdk.spi.Backend} that computes a
+ *       deployed version on a server elsewhere; the version is then routed, aliased, cached,
+ *       metered and circuit-broken like a local one.
+ *   <li>{@link io.maasdk.remote.OipServer}: serves a {@link io.maasdk.ModelRuntime}'s models over
+ *       the same protocol on the JDK {@code HttpServer}.
+ *   <li>{@link io.maasdk.remote.Tensor} and {@link io.maasdk.remote.TensorCodec}: typed values to
+ *       and from the protocol's named tensors, batched along the first dimension.
+ *   <li>{@link io.maasdk.remote.OipVersions}: protocol versions ({@code 1}) to maasdk versions
+ *       ({@code 1.0.0}) and back.
+ * </ul>
+ */
+@NullMarked
+package io.maasdk.remote;
+
+import org.jspecify.annotations.NullMarked;
