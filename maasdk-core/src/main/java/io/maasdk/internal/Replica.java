@@ -206,7 +206,7 @@ final class Replica<I, O> {
       }
       long again = dv.ticker.read();
       try { // once more on the predictor the first member's judgement proved or replaced
-        O o = predictor.predict(r.input);
+        O o = predictor.predict(List.of(call(r, again))).get(0);
         succeeded(List.of(r), r.input);
         out.add(Completion.success(r, o, placement.device(), again - r.enqueuedNanos,
             dv.ticker.read() - again, 1));
