@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param credentials the credential the operation was made with, if any (never logged)
  * @param source for {@link Action#DEPLOY}, where the version's files come from (so that a policy
  *     can require, say, signed models); {@code null} otherwise
+ * @param reason why, in words, when automation made the operation (a rollout's automatic rollback
+ *     names the gate that failed); {@code null} for operations made directly
  */
 public record ManagementRequest(
     Action action,
@@ -22,7 +24,8 @@ public record ManagementRequest(
     @Nullable Version version,
     @Nullable String alias,
     @Nullable String credentials,
-    @Nullable ModelSource source) {
+    @Nullable ModelSource source,
+    @Nullable String reason) {
 
   /** Management actions. */
   public enum Action {
@@ -37,15 +40,22 @@ public record ManagementRequest(
     Objects.requireNonNull(modelName, "modelName");
   }
 
+  /** A request made directly (no reason). */
+  public ManagementRequest(Action action, String modelName, @Nullable Version version,
+      @Nullable String alias, @Nullable String credentials, @Nullable ModelSource source) {
+    this(action, modelName, version, alias, credentials, source, null);
+  }
+
   /** A request without a source (any action but a deploy). */
   public ManagementRequest(Action action, String modelName, @Nullable Version version,
       @Nullable String alias, @Nullable String credentials) {
-    this(action, modelName, version, alias, credentials, null);
+    this(action, modelName, version, alias, credentials, null, null);
   }
 
   @Override
   public String toString() {
     return "ManagementRequest[" + action + " " + modelName
-        + (version == null ? "" : "@" + version) + (alias == null ? "" : " alias=" + alias) + "]";
+        + (version == null ? "" : "@" + version) + (alias == null ? "" : " alias=" + alias)
+        + (reason == null ? "" : " reason=" + reason) + "]";
   }
 }
