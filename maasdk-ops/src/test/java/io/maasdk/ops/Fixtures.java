@@ -26,6 +26,7 @@ final class Fixtures {
     return ModelSpec.builder(MODEL, float[].class, float[].class)
         .translator(Codecs.floatVector(64))
         .devicePolicy(DevicePolicy.cpu())
+        .batching(io.maasdk.BatchingPolicy.of(32, java.time.Duration.ofMillis(2)))
         .warmup(TEST_SET.features()[0]);
   }
 
