@@ -51,6 +51,9 @@ public final class ModelOps implements RuntimeExtension {
   private final long checkNanos;
   private final @Nullable String credentials;
   private final Map<String, EvaluationGate> gates;
+  private final Map<String, ShadowComparison<?, ?>> comparisons;
+  private final io.maasdk.CallOptions shadowOptions;
+  private final int maxShadowInFlight;
   private final Rollouts rollouts;
   private final List<RepositoryWatcher> watchers = new CopyOnWriteArrayList<>();
   private volatile @Nullable ModelRuntime runtime;
@@ -64,6 +67,10 @@ public final class ModelOps implements RuntimeExtension {
     this.checkNanos = b.checkInterval.toNanos();
     this.credentials = b.credentials;
     this.gates = Map.copyOf(b.gates);
+    this.comparisons = Map.copyOf(b.comparisons);
+    this.shadowOptions = io.maasdk.CallOptions.builder().tenant(b.shadowTenant)
+        .priority(io.maasdk.CallOptions.Priority.BULK).build();
+    this.maxShadowInFlight = b.maxShadowInFlight;
     this.rollouts = new Rollouts(this);
   }
 
@@ -90,7 +97,7 @@ public final class ModelOps implements RuntimeExtension {
           + "; build one per runtime");
     }
     this.runtime = runtime;
-    runtime.stateStore().ifPresent(s -> rollouts.restore(s, gates));
+    runtime.stateStore().ifPresent(s -> rollouts.restore(s, gates, comparisons));
     Thread t = new Thread(this::loop, "maasdk-rollouts");
     t.setDaemon(true);
     thread = t;
@@ -195,6 +202,14 @@ public final class ModelOps implements RuntimeExtension {
     return meters;
   }
 
+  io.maasdk.CallOptions shadowOptions() {
+    return shadowOptions;
+  }
+
+  int maxShadowInFlight() {
+    return maxShadowInFlight;
+  }
+
   void register(RepositoryWatcher w) {
     if (closed) {
       throw new IllegalStateException("the runtime is closing");
@@ -243,8 +258,43 @@ public final class ModelOps implements RuntimeExtension {
     private Duration checkInterval = Duration.ofMillis(200);
     private @Nullable String credentials;
     private final Map<String, EvaluationGate> gates = new LinkedHashMap<>();
+    private final Map<String, ShadowComparison<?, ?>> comparisons = new LinkedHashMap<>();
+    private String shadowTenant = "maasdk-shadow";
+    private int maxShadowInFlight = 16;
 
     private Builder() {}
+
+    /**
+     * The tenant shadow copies are made as ({@link RolloutPolicy.Builder#shadowFirst}), so that
+     * quotas, metering and invoices count them as the operator's, never a caller's; default {@code
+     * maasdk-shadow}.
+     */
+    public Builder shadowTenant(String tenant) {
+      this.shadowTenant = Objects.requireNonNull(tenant, "tenant");
+      return this;
+    }
+
+    /**
+     * Shadow copies in flight at most, per rollout; any more are dropped; default 16.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxShadowInFlight(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxShadowInFlight must be >= 1, was " + max);
+      }
+      this.maxShadowInFlight = max;
+      return this;
+    }
+
+    /**
+     * Registers a custom shadow comparison by its name, so that a restored rollout in its shadow
+     * step can go on (built-ins need no registration).
+     */
+    public Builder shadowComparison(ShadowComparison<?, ?> comparison) {
+      comparisons.put(comparison.name(), comparison);
+      return this;
+    }
 
     /**
      * The time source of step holds and watchers' settle periods; default {@link

@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param steps the policy's steps, in percent
  * @param stepCalls calls the candidate answered in this step so far (not kept across restarts)
  * @param stepErrors of those, failures
+ * @param shadowCompared in a shadow step, the candidate's answers compared so far
+ * @param shadowAgreed of those, the ones that agreed with the current version's
+ * @param shadowDropped in a shadow step, copies dropped under load (never computed)
  * @param evaluation the evaluation gate's verdict once it ran, else empty
  * @param startedAt when it started
  * @param updatedAt when its state last changed
@@ -33,6 +36,9 @@ public record Rollout(
     int[] steps,
     long stepCalls,
     long stepErrors,
+    long shadowCompared,
+    long shadowAgreed,
+    long shadowDropped,
     String evaluation,
     Instant startedAt,
     Instant updatedAt,
@@ -75,7 +81,12 @@ public record Rollout(
     return steps.clone();
   }
 
-  /** The candidate's share now, in percent (0 once rolled back or aborted). */
+  /** Whether it is in its shadow step (the candidate computes copies; callers never see them). */
+  public boolean shadowing() {
+    return !state.ended() && steps[step] == 0;
+  }
+
+  /** The candidate's share now, in percent (0 in a shadow step, once rolled back or aborted). */
   public int percent() {
     return state == State.ROLLED_BACK || state == State.ABORTED ? 0 : steps[step];
   }
@@ -85,7 +96,9 @@ public record Rollout(
     return o instanceof Rollout r && model.equals(r.model) && alias.equals(r.alias)
         && from.equals(r.from) && candidate.equals(r.candidate) && state == r.state
         && step == r.step && java.util.Arrays.equals(steps, r.steps) && stepCalls == r.stepCalls
-        && stepErrors == r.stepErrors && evaluation.equals(r.evaluation)
+        && stepErrors == r.stepErrors && shadowCompared == r.shadowCompared
+        && shadowAgreed == r.shadowAgreed && shadowDropped == r.shadowDropped
+        && evaluation.equals(r.evaluation)
         && startedAt.equals(r.startedAt) && updatedAt.equals(r.updatedAt)
         && reason.equals(r.reason);
   }
@@ -98,7 +111,8 @@ public record Rollout(
   @Override
   public String toString() {
     return "Rollout[" + model + ":" + alias + " " + from + " -> " + candidate + " " + state
-        + " step " + (step + 1) + "/" + steps.length + " (" + percent() + "%)"
+        + " step " + (step + 1) + "/" + steps.length + " (" + (shadowing() ? "shadow" : percent()
+        + "%") + ")"
         + (reason.isEmpty() ? "" : ": " + reason) + "]";
   }
 }

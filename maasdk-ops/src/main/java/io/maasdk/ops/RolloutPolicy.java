@@ -39,6 +39,9 @@ public final class RolloutPolicy {
   private final Duration p99Slack;
   private final @Nullable String gateName;
   private final @Nullable EvaluationGate gate;
+  private final @Nullable ShadowComparison<?, ?> shadow;
+  private final long shadowMinComparisons;
+  private final double shadowMinAgreement;
 
   private RolloutPolicy(Builder b) {
     this.steps = b.steps.clone();
@@ -49,6 +52,9 @@ public final class RolloutPolicy {
     this.p99Slack = b.p99Slack;
     this.gateName = b.gateName;
     this.gate = b.gate;
+    this.shadow = b.shadow;
+    this.shadowMinComparisons = b.shadowMinComparisons;
+    this.shadowMinAgreement = b.shadowMinAgreement;
   }
 
   /** 1% → 10% → 50% → 100%, 100 calls per step, at most 1% errors, p99 within 1.5x + 5 ms. */
@@ -97,6 +103,21 @@ public final class RolloutPolicy {
     return gate;
   }
 
+  /** The shadow step's comparison, if the policy starts with one. */
+  public @Nullable ShadowComparison<?, ?> shadow() {
+    return shadow;
+  }
+
+  /** Comparisons the shadow step needs before it can end. */
+  public long shadowMinComparisons() {
+    return shadowMinComparisons;
+  }
+
+  /** The least share of agreeing comparisons that passes the shadow step. */
+  public double shadowMinAgreement() {
+    return shadowMinAgreement;
+  }
+
   /** One line that {@link #decode} reads back (the gate by name). */
   String encode() {
     StringBuilder sb = new StringBuilder();
@@ -110,6 +131,11 @@ public final class RolloutPolicy {
     if (gateName != null) {
       sb.append(";gate=").append(gateName);
     }
+    if (shadow != null) {
+      sb.append(";shadow=").append(shadow.name()).append(";shadowMin=")
+          .append(shadowMinComparisons).append(";shadowAgreement=")
+          .append(Double.toString(shadowMinAgreement));
+    }
     return sb.toString();
   }
 
@@ -119,7 +145,8 @@ public final class RolloutPolicy {
    * @throws IllegalArgumentException if the text is not a policy, or names a gate not in {@code
    *     gates}
    */
-  static RolloutPolicy decode(String text, Map<String, EvaluationGate> gates) {
+  static RolloutPolicy decode(String text, Map<String, EvaluationGate> gates,
+      Map<String, ShadowComparison<?, ?>> comparisons) {
     Map<String, String> f = new LinkedHashMap<>();
     for (String kv : text.split(";")) {
       int eq = kv.indexOf('=');
@@ -144,6 +171,11 @@ public final class RolloutPolicy {
       }
       b.evaluationGate(g, gate);
     }
+    String sh = f.get("shadow");
+    if (sh != null) {
+      b.shadowFirst(ShadowComparison.named(sh, comparisons), Long.parseLong(f.get("shadowMin")),
+          Double.parseDouble(f.get("shadowAgreement")));
+    }
     return b.build();
   }
 
@@ -152,7 +184,9 @@ public final class RolloutPolicy {
     return String.format(Locale.ROOT, "RolloutPolicy[steps %s%%, %d calls and %s per step,"
         + " errors <= %s, p99 <= %sx + %s ms%s]", Arrays.toString(steps), minCallsPerStep,
         minTimePerStep, maxErrorRate, maxP99Ratio, p99Slack.toMillis(),
-        gateName == null ? "" : ", gate " + gateName);
+        (gateName == null ? "" : ", gate " + gateName)
+            + (shadow == null ? "" : ", shadow first (" + shadow.name() + " agreement >= "
+                + shadowMinAgreement + " over " + shadowMinComparisons + " calls)"));
   }
 
   /** Configures a {@link RolloutPolicy}. Not thread-safe. */
@@ -165,8 +199,38 @@ public final class RolloutPolicy {
     private Duration p99Slack = Duration.ofMillis(5);
     private @Nullable String gateName;
     private @Nullable EvaluationGate gate;
+    private @Nullable ShadowComparison<?, ?> shadow;
+    private long shadowMinComparisons;
+    private double shadowMinAgreement;
 
     private Builder() {}
+
+    /**
+     * Starts with a shadow step: the alias does not move; each successful call the current
+     * version answers is copied to the candidate (as a {@link io.maasdk.CallOptions.Priority#BULK}
+     * call of the operator's tenant, {@link ModelOps.Builder#shadowTenant}), whose answer is
+     * compared with {@code comparison} and discarded. The step holds until {@code minComparisons}
+     * answers were compared (and {@link #minTimePerStep} passed) and passes when at least {@code
+     * minAgreement} of them agree. Callers never see a shadow answer. Shadow copies are the first
+     * thing dropped under load: at most {@link ModelOps.Builder#maxShadowInFlight} are in flight,
+     * and one the candidate's queue refuses is dropped, never retried.
+     *
+     * @throws IllegalArgumentException if {@code minAgreement} is not in [0, 1] or {@code
+     *     minComparisons} is negative
+     */
+    public Builder shadowFirst(ShadowComparison<?, ?> comparison, long minComparisons,
+        double minAgreement) {
+      if (!(minAgreement >= 0 && minAgreement <= 1)) {
+        throw new IllegalArgumentException("minAgreement must be in [0, 1], was " + minAgreement);
+      }
+      if (minComparisons < 0) {
+        throw new IllegalArgumentException("minComparisons must be >= 0, was " + minComparisons);
+      }
+      this.shadow = java.util.Objects.requireNonNull(comparison, "comparison");
+      this.shadowMinComparisons = minComparisons;
+      this.shadowMinAgreement = minAgreement;
+      return this;
+    }
 
     /**
      * The candidate's share at each step, in percent: ascending, each in 1..100, the last 100.

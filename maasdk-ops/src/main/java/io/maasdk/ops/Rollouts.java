@@ -65,6 +65,8 @@ public final class Rollouts {
   private final Map<String, Map<String, Run>> runs = new TreeMap<>();
   /** model → version → stats of the step in progress; read lock-free by the listener. */
   private final Map<String, Map<Version, VersionStats>> stats = new ConcurrentHashMap<>();
+  /** model → the shadow steps in progress; read lock-free by the listener. */
+  private final Map<String, List<ShadowTap>> taps = new ConcurrentHashMap<>();
 
   /** One rollout's mutable state; guarded by the Rollouts monitor. */
   private static final class Run {
@@ -83,6 +85,9 @@ public final class Rollouts {
     String reason = "";
     long stepStart = NOT_APPLIED;
     boolean evaluating;
+    @Nullable ShadowTap tap;
+    /** Restored without a gate or comparison it names: it may not resume in this process. */
+    @Nullable String incomplete;
 
     Run(String model, String alias, AliasTarget from, Version candidate, RolloutPolicy policy,
         Instant startedAt) {
@@ -92,7 +97,13 @@ public final class Rollouts {
       this.current = from.weights().keySet().iterator().next();
       this.candidate = candidate;
       this.policy = policy;
-      this.steps = policy.steps();
+      int[] s = policy.steps();
+      if (policy.shadow() != null) { // a shadow step first: 0% of calls, copies to the candidate
+        int[] withShadow = new int[s.length + 1];
+        System.arraycopy(s, 0, withShadow, 1, s.length);
+        s = withShadow;
+      }
+      this.steps = s;
       this.startedAt = startedAt;
       this.updatedAt = startedAt;
       this.state = Rollout.State.RUNNING;
@@ -190,6 +201,10 @@ public final class Rollouts {
     if (r.state != Rollout.State.PAUSED) {
       throw new IllegalStateException("rollout " + view(r) + " is not paused");
     }
+    if (r.incomplete != null) {
+      throw new IllegalStateException("rollout " + view(r) + " cannot resume: it was "
+          + r.incomplete + ". Register it (ModelOps.Builder) and restart, or abort the rollout.");
+    }
     transition(r, Rollout.State.RUNNING, "");
     r.stepStart = NOT_APPLIED;
     applyStep(r);
@@ -257,8 +272,26 @@ public final class Rollouts {
             errors, calls, r.steps[r.step], r.policy.maxErrorRate()));
         return;
       }
-      boolean held = calls >= r.policy.minCallsPerStep()
-          && ops.ticker().read() - r.stepStart >= r.policy.minTimePerStep().toNanos();
+      boolean timeHeld =
+          ops.ticker().read() - r.stepStart >= r.policy.minTimePerStep().toNanos();
+      ShadowTap tap = r.tap;
+      if (tap != null) { // the shadow step: held for comparisons, judged by agreement
+        long compared = tap.compared.sum();
+        if (compared < r.policy.shadowMinComparisons() || !timeHeld) {
+          return;
+        }
+        double agreement = compared == 0 ? 1 : tap.agreed.sum() / (double) compared;
+        if (agreement < r.policy.shadowMinAgreement()) {
+          rollback(r, "shadow-agreement", String.format(java.util.Locale.ROOT,
+              "shadow step: %s agreed with %s on %.4f of %d shadowed calls (%s), below %s",
+              r.candidate, r.current, agreement, compared, r.policy.shadow().name(),
+              r.policy.shadowMinAgreement()));
+          return;
+        }
+        promote(r);
+        return;
+      }
+      boolean held = calls >= r.policy.minCallsPerStep() && timeHeld;
       if (!held) {
         return;
       }
@@ -320,6 +353,7 @@ public final class Rollouts {
 
   /** Under the lock: the step's hold passed its gates: next step, or done. */
   private void promote(Run r) {
+    removeTap(r);
     if (r.step == r.steps.length - 1) {
       transition(r, Rollout.State.PROMOTED, "");
       untrack(r);
@@ -340,6 +374,27 @@ public final class Rollouts {
       return; // not restored yet: its versions are still being deployed
     }
     int p = r.steps[r.step];
+    if (p == 0) { // the shadow step: the alias stays; the candidate computes copies
+      try {
+        ShadowComparison<?, ?> cmp = r.policy.shadow();
+        ShadowTap tap = new ShadowTap(r.current, ops.runtime().handle(r.model,
+            r.candidate.toString(), cmp.inputType(), cmp.outputType()), cmp, ops.shadowOptions(),
+            ops.maxShadowInFlight());
+        resetStats(r);
+        removeTap(r);
+        r.tap = tap;
+        taps.computeIfAbsent(r.model, m -> new java.util.concurrent.CopyOnWriteArrayList<>())
+            .add(tap);
+      } catch (RuntimeException e) {
+        transition(r, Rollout.State.PAUSED, "cannot shadow " + r.candidate + ": "
+            + e.getMessage());
+        LOG.error("rollout {}:{} paused: {}", r.model, r.alias, r.reason);
+        return;
+      }
+      r.stepStart = ops.ticker().read();
+      LOG.info("rollout {}:{} shadowing {} with {}", r.model, r.alias, r.candidate, r.current);
+      return;
+    }
     AliasTarget target = p >= 100
         ? AliasTarget.of(r.candidate)
         : AliasTarget.split(Map.of(r.current, 100 - p, r.candidate, p));
@@ -410,6 +465,23 @@ public final class Rollouts {
     if (m == null || Evaluator.OPTIONS.tenant().equals(e.tenant())) {
       return;
     }
+    if (ops.shadowOptions().tenant().equals(e.tenant())) { // a shadow copy's own outcome
+      VersionStats s = e.version() == null ? null : m.get(e.version());
+      if (s != null && e.outcome() == InferenceEvent.Outcome.FAILED) {
+        s.error();
+      } else if (s != null && e.outcome().isSuccess()) {
+        s.calls.increment(); // queued behind live calls as BULK: its latency is not judged
+      }
+      return;
+    }
+    List<ShadowTap> shadowing = taps.get(e.modelName());
+    if (shadowing != null && e.outcome().isSuccess() && e.output() != null) {
+      for (ShadowTap tap : shadowing) {
+        if (tap.current.equals(e.version())) {
+          tap.mirror(e.input(), e.output());
+        }
+      }
+    }
     if (e.failoverFrom() != null) {
       VersionStats primary = m.get(e.failoverFrom());
       if (primary != null) {
@@ -440,7 +512,22 @@ public final class Rollouts {
     m.put(r.candidate, new VersionStats());
   }
 
+  private void removeTap(Run r) {
+    ShadowTap tap = r.tap;
+    if (tap != null) {
+      r.tap = null;
+      List<ShadowTap> l = taps.get(r.model);
+      if (l != null) {
+        l.remove(tap);
+        if (l.isEmpty()) {
+          taps.remove(r.model, l);
+        }
+      }
+    }
+  }
+
   private void untrack(Run r) {
+    removeTap(r);
     Map<Version, VersionStats> m = stats.get(r.model);
     if (m == null) {
       return;
@@ -481,8 +568,11 @@ public final class Rollouts {
   private Rollout view(Run r) {
     VersionStats s = r.state.ended() || r.stepStart == NOT_APPLIED
         ? new VersionStats() : stats(r.model, r.candidate);
+    ShadowTap tap = r.tap;
     return new Rollout(r.model, r.alias, r.from, r.candidate, r.state, r.step, r.steps,
-        s.calls.sum(), s.errors.sum(), r.evaluation, r.startedAt, r.updatedAt, r.reason);
+        s.calls.sum(), s.errors.sum(), tap == null ? 0 : tap.compared.sum(),
+        tap == null ? 0 : tap.agreed.sum(), tap == null ? 0 : tap.dropped.sum(), r.evaluation,
+        r.startedAt, r.updatedAt, r.reason);
   }
 
   private void persist(Run r) {
@@ -512,7 +602,8 @@ public final class Rollouts {
    * be read fails the build, naming the key; one whose evaluation gate is not registered comes
    * back paused, saying so.
    */
-  synchronized void restore(StateStore store, Map<String, EvaluationGate> gates) {
+  synchronized void restore(StateStore store, Map<String, EvaluationGate> gates,
+      Map<String, ShadowComparison<?, ?>> comparisons) {
     for (String key : store.keys(KEY_PREFIX)) {
       byte[] bytes = store.read(key).orElse(null);
       if (bytes == null) {
@@ -535,9 +626,10 @@ public final class Rollouts {
       try {
         RolloutPolicy policy;
         try {
-          policy = RolloutPolicy.decode(f.get("policy"), gates);
+          policy = RolloutPolicy.decode(f.get("policy"), gates, comparisons);
         } catch (IllegalArgumentException e) {
-          policy = RolloutPolicy.decode(f.get("policy").replaceAll(";gate=[^;]*", ""), Map.of());
+          policy = RolloutPolicy.decode(f.get("policy").replaceAll(";gate=[^;]*", "")
+              .replaceAll(";shadow=[^;]*", ";shadow=top1"), Map.of(), Map.of());
           pausedFor = "restored without its evaluation gate: " + e.getMessage();
         }
         r = new Run(f.get("model"), f.get("alias"), parseTarget(f.get("from")),
@@ -550,6 +642,9 @@ public final class Rollouts {
       } catch (RuntimeException e) {
         throw new IllegalStateException("state store key '" + key + "' holds a rollout that"
             + " cannot be read (" + e + "); fix or delete it", e);
+      }
+      if (pausedFor != null) {
+        r.incomplete = pausedFor;
       }
       if (pausedFor != null && r.state == Rollout.State.RUNNING) {
         r.state = Rollout.State.PAUSED;
