@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Arguments: {@code all}, or comma-separated groups ({@code overhead}, {@code batching},
  * {@code latency}, {@code overload}, {@code memory}, {@code cache}, {@code metering}, {@code
- * ledger}, {@code security}) or figure ids ({@code batching.vs_ceiling.ratio} runs its group; a
+ * monitoring}, {@code ledger}, {@code security}) or figure ids ({@code batching.vs_ceiling.ratio} runs its group; a
  * {@code cache.*} id runs just that figure).
  */
 public final class BenchmarkSuite {
@@ -90,6 +90,9 @@ public final class BenchmarkSuite {
     }
     if (all || groups.contains("metering")) {
       s.figures.add(PluginBenchmarks.meteringOverhead());
+    }
+    if (all || groups.contains("monitoring")) {
+      s.figures.add(OpsBenchmarks.monitoringOverhead());
     }
     if (all || groups.contains("ledger")) {
       s.figures.addAll(PluginBenchmarks.ledger());
