@@ -120,9 +120,11 @@ public final class RepositoryWatcher implements AutoCloseable {
     return store;
   }
 
-  /** The last events (at most 256), oldest first. */
-  public synchronized List<RepositoryEvent> events() {
-    return List.copyOf(recent);
+  /** The last events (at most 256), oldest first. Never waits for a pass in progress. */
+  public List<RepositoryEvent> events() {
+    synchronized (recent) {
+      return List.copyOf(recent);
+    }
   }
 
   /**
@@ -175,7 +177,7 @@ public final class RepositoryWatcher implements AutoCloseable {
             t.fingerprint = sv.fingerprint();
             t.since = now;
           } else if (first || now - t.since >= settleNanos) {
-            deploy(sv, t, out);
+            deploy(sv, t, out, !first);
           }
         }
         case FAILED -> {
@@ -184,7 +186,7 @@ public final class RepositoryWatcher implements AutoCloseable {
             t.fingerprint = sv.fingerprint();
             t.since = now;
             if (settleNanos == 0) {
-              deploy(sv, t, out);
+              deploy(sv, t, out, true);
             }
           }
         }
@@ -193,7 +195,7 @@ public final class RepositoryWatcher implements AutoCloseable {
             t.status = Status.PENDING;
             t.fingerprint = sv.fingerprint();
             t.since = now - settleNanos;
-            deploy(sv, t, out);
+            deploy(sv, t, out, false);
             break;
           }
           t.status = Status.DEPLOYED;
@@ -213,6 +215,9 @@ public final class RepositoryWatcher implements AutoCloseable {
         }
         default -> throw new AssertionError(t.status);
       }
+    }
+    if (first) {
+      initialAlias();
     }
     for (Map.Entry<Version, Track> e : new ArrayList<>(tracks.entrySet())) {
       Version v = e.getKey();
@@ -244,7 +249,9 @@ public final class RepositoryWatcher implements AutoCloseable {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private void deploy(ModelStore.StoredVersion sv, Track t, List<RepositoryEvent> out) {
+  /** Deploys a settled version; {@code rollOut}: a new version (not the first pass's). */
+  private void deploy(ModelStore.StoredVersion sv, Track t, List<RepositoryEvent> out,
+      boolean rollOut) {
     Version v = sv.version();
     try {
       ModelSpec.Builder b = template.copy().version(v).source(sv.source());
@@ -260,9 +267,31 @@ public final class RepositoryWatcher implements AutoCloseable {
           + " (tried again when its files change)");
       return;
     }
-    if (rolloutAlias != null && rolloutPolicy != null) {
+    if (rollOut && rolloutAlias != null && rolloutPolicy != null) {
       autoRollout(v);
     }
+  }
+
+  /**
+   * After the first pass: an alias to roll out to that does not exist yet (nor was restored from
+   * the state store, which the first pass's deploys have brought back by now) starts at the
+   * highest release deployed. No rollout starts for versions that were there already.
+   */
+  private void initialAlias() {
+    if (rolloutAlias == null || runtime.aliases(model).containsKey(rolloutAlias)) {
+      return;
+    }
+    runtime.deployments().stream()
+        .filter(d -> d.modelName().equals(model) && !d.version().isPreRelease())
+        .map(DeploymentInfo::version).max(Version::compareTo)
+        .ifPresent(v -> {
+          try {
+            ops.setAlias(model, rolloutAlias, AliasTarget.of(v));
+          } catch (RuntimeException e) {
+            LOG.error("cannot point alias '{}' of {} at {}: {}", rolloutAlias, model, v,
+                e.getMessage());
+          }
+        });
   }
 
   /** A new version: the alias's first version, or the candidate of a rollout. */
@@ -295,9 +324,11 @@ public final class RepositoryWatcher implements AutoCloseable {
       String detail) {
     RepositoryEvent e = new RepositoryEvent(ops.clock().instant(), model, v, kind, detail);
     out.add(e);
-    recent.addLast(e);
-    while (recent.size() > EVENTS_KEPT) {
-      recent.removeFirst();
+    synchronized (recent) {
+      recent.addLast(e);
+      while (recent.size() > EVENTS_KEPT) {
+        recent.removeFirst();
+      }
     }
     switch (kind) {
       case DEPLOY_FAILED, CONTENT_CHANGED -> LOG.error("model repository: {}", e);

@@ -93,4 +93,38 @@ class DurableStateTest {
           ops.rollouts().get(Fixtures.MODEL, "stable").orElseThrow().state());
     }
   }
+
+  @Test
+  void restartedWatcher_doesNotOverrideARestoredAlias_norStartANewRollout() throws Exception {
+    Path repo = dir.resolve("models");
+    Fixtures.version(repo, "1.0.0", "1.0.0");
+    Path state = dir.resolve("state");
+    RolloutPolicy hold = RolloutPolicy.builder().steps(10, 100).minCallsPerStep(1_000_000).build();
+    Rollout before;
+    ModelOps first = RolloutChild.ops(new Fixtures.ManualTicker());
+    try (ModelRuntime a = RolloutChild.runtime(state, first)) {
+      RepositoryWatcher w = first.watch(Fixtures.store(repo), Fixtures.template())
+          .settle(java.time.Duration.ZERO).watchInBackground(false).rollOut("stable", hold)
+          .start();
+      assertEquals(AliasTarget.of(V1), a.aliases(Fixtures.MODEL).get("stable"));
+      Fixtures.version(repo, "2.0.0", "2.0.0");
+      w.syncNow(); // deployed, and a rollout starts: stable at 90/10
+      before = first.rollouts().get(Fixtures.MODEL, "stable").orElseThrow();
+      assertEquals(AliasTarget.split(Map.of(V1, 90, V2, 10)),
+          a.aliases(Fixtures.MODEL).get("stable"));
+    }
+
+    ModelOps ops = RolloutChild.ops(new Fixtures.ManualTicker());
+    try (ModelRuntime b = RolloutChild.runtime(state, ops)) {
+      ops.watch(Fixtures.store(repo), Fixtures.template()).watchInBackground(false)
+          .rollOut("stable", hold).start(); // deploys 1.0.0 then 2.0.0: the alias comes back
+
+      assertEquals(AliasTarget.split(Map.of(V1, 90, V2, 10)),
+          b.aliases(Fixtures.MODEL).get("stable"));
+      Rollout after = ops.rollouts().get(Fixtures.MODEL, "stable").orElseThrow();
+      assertEquals(before.startedAt(), after.startedAt(), "the same rollout, not a new one");
+      assertEquals(before.state(), after.state());
+      assertEquals(before.step(), after.step());
+    }
+  }
 }
