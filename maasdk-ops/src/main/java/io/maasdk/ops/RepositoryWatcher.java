@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * that runs the pass; a listener that throws is logged and skipped. {@link #close()} stops the
  * thread (the runtime's close closes every watcher too). Thread-safe.
  *
- * <p><b>Failures.</b> A store that cannot be read is logged and tried again at the next pass; a
+ * <p><b>Failures.</b> A store that cannot be read, or has no folder for the model at all (an
+ * unmounted volume, say), is logged and tried again at the next pass, and nothing is undeployed
+ * meanwhile; a
  * version that fails to deploy (including one refused by a signature policy such as
  * maasdk-security's {@code RequireSignatures}) is reported as {@link
  * RepositoryEvent.Kind#DEPLOY_FAILED} and tried again only when its files change. Serving versions
@@ -145,7 +147,11 @@ public final class RepositoryWatcher implements AutoCloseable {
     try {
       listing = store.list(model);
     } catch (ModelNotFoundException e) {
-      listing = new java.util.TreeMap<>(); // the model's folder is gone: every version is removed
+      // A missing model folder is more often an unmounted volume than a decision to remove every
+      // version: nothing is undeployed. Remove the version folders to remove versions.
+      LOG.warn("{} has no {} now ({}); nothing is undeployed until it is back", store.describe(),
+          model, e.getMessage());
+      return out;
     } catch (RuntimeException e) {
       LOG.warn("cannot list {} in {}: {}; trying again at the next pass", model,
           store.describe(), e.toString());

@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>p99 latency</b>: the candidate's p99 in the step at most {@link Builder#maxP99Ratio}
  *       times the current version's in the same step plus {@link Builder#p99Slack} (default 1.5x +
  *       5 ms); skipped while either has fewer than 20 calls in the step.
- *   <li><b>evaluation</b>: an {@link EvaluationGate}, run once before leaving the first step.
+ *   <li><b>evaluation</b>: an {@link EvaluationGate}, run once before leaving the first step
+ *       that sends the candidate traffic.
  * </ul>
  */
 public final class RolloutPolicy {

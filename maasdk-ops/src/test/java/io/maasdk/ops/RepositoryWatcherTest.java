@@ -199,4 +199,20 @@ class RepositoryWatcherTest {
       assertEquals(List.of(RepositoryEvent.Kind.DEPLOYED), kinds(w.syncNow()));
     }
   }
+
+  @Test
+  void modelFolderMissing_isNotTakenAsEveryVersionRemoved() throws Exception {
+    Fixtures.version(root, "1.0.0", "1.0.0");
+    try (RepositoryWatcher w = watcher().start()) {
+      Path moved = Files.move(root.resolve(MODEL), root.resolveSibling(root.getFileName() + "-x"));
+      try {
+        assertEquals(List.of(), w.syncNow());
+        assertEquals(List.of(V1), deployed(), "an unmounted volume undeploys nothing");
+      } finally {
+        Files.move(moved, root.resolve(MODEL));
+      }
+      Fixtures.delete(root.resolve(MODEL).resolve("1.0.0"));
+      assertEquals(List.of(RepositoryEvent.Kind.UNDEPLOYED), kinds(w.syncNow()));
+    }
+  }
 }
