@@ -50,7 +50,7 @@ final class FileSystemStore implements ModelStore {
     NavigableMap<Version, StoredVersion> out = new TreeMap<>();
     repository.scan(model).versions().forEach((v, source) -> {
       Path folder = repository.root().resolve(model).resolve(v.toString());
-      out.put(v, new StoredVersion(v, source, fingerprint(folder)));
+      out.put(v, new StoredVersion(v, source, fingerprint(folder), folder));
     });
     return out;
   }

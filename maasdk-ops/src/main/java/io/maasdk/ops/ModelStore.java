@@ -4,8 +4,10 @@ import io.maasdk.ModelRepository;
 import io.maasdk.ModelSource;
 import io.maasdk.Version;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.NavigableMap;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a {@link RepositoryWatcher} finds a model's versions: the file system built in ({@link
@@ -23,12 +25,20 @@ public interface ModelStore {
    * @param source where its bytes come from (what the runtime deploys)
    * @param fingerprint identifies its content (a digest of its files): a version whose fingerprint
    *     changes after it was deployed has changed content, which the watcher refuses
+   * @param folder the version's folder on the local file system, for sources that read a folder
+   *     themselves (a signature-verifying one, say); {@code null} for stores that have none
    */
-  record StoredVersion(Version version, ModelSource source, String fingerprint) {
+  record StoredVersion(Version version, ModelSource source, String fingerprint,
+      @Nullable Path folder) {
     public StoredVersion {
       Objects.requireNonNull(version, "version");
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(fingerprint, "fingerprint");
+    }
+
+    /** A version with no local folder (an object store, a registry). */
+    public StoredVersion(Version version, ModelSource source, String fingerprint) {
+      this(version, source, fingerprint, null);
     }
   }
 

@@ -5,6 +5,7 @@ import io.maasdk.DeploymentConflictException;
 import io.maasdk.DeploymentInfo;
 import io.maasdk.ModelNotFoundException;
 import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.Version;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -83,6 +85,7 @@ public final class RepositoryWatcher implements AutoCloseable {
   private final ModelStore store;
   private final ModelSpec.Builder<?, ?> template;
   private final UnaryOperator<ModelSpec.Builder<?, ?>> perVersion;
+  private final Function<ModelStore.StoredVersion, ModelSource> sources;
   private final String model;
   private final long pollNanos;
   private final long settleNanos;
@@ -103,6 +106,7 @@ public final class RepositoryWatcher implements AutoCloseable {
     this.store = b.store;
     this.template = b.template;
     this.perVersion = b.perVersion;
+    this.sources = b.sources;
     this.model = b.template.name();
     this.pollNanos = b.pollInterval.toNanos();
     this.settleNanos = b.settle.toNanos();
@@ -167,7 +171,7 @@ public final class RepositoryWatcher implements AutoCloseable {
         t = new Track(Status.PENDING, sv.fingerprint(), now);
         Optional<DeploymentInfo> deployed = runtime.describe(model, v);
         if (deployed.isPresent()) {
-          if (!deployed.get().source().equals(sv.source().describe())) {
+          if (!deployed.get().source().equals(sources.apply(sv).describe())) {
             continue; // deployed from elsewhere: not ours to manage
           }
           t.status = Status.DEPLOYED; // adopted (deployAll, or an earlier watcher)
@@ -259,17 +263,19 @@ public final class RepositoryWatcher implements AutoCloseable {
   private void deploy(ModelStore.StoredVersion sv, Track t, List<RepositoryEvent> out,
       boolean rollOut) {
     Version v = sv.version();
+    String described = sv.source().describe();
     try {
-      ModelSpec.Builder b = template.copy().version(v).source(sv.source());
+      ModelSource src = sources.apply(sv);
+      described = src.describe();
+      ModelSpec.Builder b = template.copy().version(v).source(src);
       ModelSpec<?, ?> spec = ((ModelSpec.Builder) ((UnaryOperator) perVersion).apply(b)).build();
       ops.deploy(spec);
       t.status = Status.DEPLOYED;
-      event(out, v, RepositoryEvent.Kind.DEPLOYED, "deployed and warmed up from "
-          + sv.source().describe());
+      event(out, v, RepositoryEvent.Kind.DEPLOYED, "deployed and warmed up from " + described);
     } catch (RuntimeException e) {
       t.status = Status.FAILED;
       event(out, v, RepositoryEvent.Kind.DEPLOY_FAILED, "not deployed from "
-          + sv.source().describe() + ": " + e.getMessage()
+          + described + ": " + e.getMessage()
           + " (tried again when its files change)");
       return;
     }
@@ -429,6 +435,8 @@ public final class RepositoryWatcher implements AutoCloseable {
     private final ModelStore store;
     private final ModelSpec.Builder<I, O> template;
     private UnaryOperator<ModelSpec.Builder<?, ?>> perVersion = UnaryOperator.identity();
+    private Function<ModelStore.StoredVersion, ModelSource> sources =
+        ModelStore.StoredVersion::source;
     private Duration pollInterval = Duration.ofSeconds(10);
     private Duration settle = Duration.ofSeconds(2);
     private final List<Consumer<RepositoryEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -442,7 +450,19 @@ public final class RepositoryWatcher implements AutoCloseable {
       this.template = Objects.requireNonNull(template, "template");
     }
 
-    /** Adjusts each version's spec builder (replicas, labels, a verifying source…). */
+    /**
+     * Where each version loads from; default the store's source. For signed repositories, verify
+     * each folder, e.g. with maasdk-security: {@code .source(v -> VerifyingModelSource.of(
+     * v.folder(), SignaturePolicy.required(trustedKeys)))}; with its {@code RequireSignatures} on
+     * the runtime, an unsigned or tampered new version is then refused and reported ({@link
+     * RepositoryEvent.Kind#DEPLOY_FAILED}) and serving versions are untouched.
+     */
+    public Builder<I, O> source(Function<ModelStore.StoredVersion, ModelSource> source) {
+      this.sources = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /** Adjusts each version's spec builder (replicas, labels…). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public Builder<I, O> perVersion(UnaryOperator<ModelSpec.Builder<I, O>> adjust) {
       Objects.requireNonNull(adjust, "adjust");
