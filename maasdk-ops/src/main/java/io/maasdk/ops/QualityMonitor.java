@@ -52,6 +52,24 @@ public final class QualityMonitor implements InferenceListener {
   private final int window;
   private final Map<String, OutputSpec> outputs;
   private final Map<String, DriftSpec> drifts;
+  private final int trackedCapacity;
+  private final AtomicLong callIds = new AtomicLong();
+  /** call id → what it predicted, until its label comes or it is forgotten; bounded. */
+  private final Map<Long, TrackedCall> tracked;
+
+  private record TrackedCall(PerVersion version, int predicted) {}
+
+  /**
+   * A call whose true label may be reported later ({@link #reportLabel}).
+   *
+   * @param callId the id to report the label under
+   * @param output the model's answer
+   * @param version the version that answered
+   * @param predicted the predicted class
+   * @param <O> the output type
+   */
+  public record Tracked<O>(long callId, O output, Version version, int predicted) {}
+
   /** model@version → its meters and bins, created on its first call. */
   private final Map<String, Map<Version, PerVersion>> perVersion = new ConcurrentHashMap<>();
 
@@ -66,6 +84,72 @@ public final class QualityMonitor implements InferenceListener {
     this.window = b.window;
     this.outputs = Map.copyOf(b.outputs);
     this.drifts = Map.copyOf(b.drifts);
+    this.trackedCapacity = b.trackedCalls;
+    this.tracked = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, TrackedCall> eldest) {
+        return size() > trackedCapacity;
+      }
+    };
+  }
+
+  /**
+   * Calls {@code handle} and remembers what it predicted under a new call id, so that the true
+   * label, known later (a chargeback, a human review), can be reported with {@link #reportLabel}:
+   * live accuracy per version, {@code maasdk.quality.live_accuracy} (gauge), with {@code
+   * maasdk.quality.labelled} and {@code maasdk.quality.correct} (counters). At most {@link
+   * Builder#trackedCalls} ids are remembered (oldest forgotten first).
+   *
+   * @throws IllegalStateException if {@link Builder#outputs} was not configured for the model
+   * @throws io.maasdk.MaasdkException whatever the call throws
+   */
+  public <I, O> Tracked<O> predict(io.maasdk.ModelHandle<I, O> handle, I input,
+      io.maasdk.CallOptions options) {
+    OutputSpec out = outputs.get(handle.modelName());
+    if (out == null) {
+      throw new IllegalStateException("QualityMonitor has no outputs(...) for model "
+          + handle.modelName() + ", so it cannot tell what a call predicted");
+    }
+    io.maasdk.Prediction<O> p = handle.predictDetailed(input, options);
+    float[] scores = out.scores().apply(p.output());
+    int best = 0;
+    for (int i = 1; i < scores.length; i++) {
+      if (scores[i] > scores[best]) {
+        best = i;
+      }
+    }
+    String model = handle.modelName();
+    Version v = p.version();
+    PerVersion pv = perVersion.computeIfAbsent(model, m -> new ConcurrentHashMap<>())
+        .computeIfAbsent(v, x -> new PerVersion(model, x, drifts.get(model)));
+    long id = callIds.incrementAndGet();
+    synchronized (tracked) {
+      tracked.put(id, new TrackedCall(pv, best));
+    }
+    return new Tracked<>(id, p.output(), v, best);
+  }
+
+  /**
+   * The true class of a call made with {@link #predict}.
+   *
+   * @return whether the id was known (false: never issued, already reported, or forgotten)
+   */
+  public boolean reportLabel(long callId, int label) {
+    TrackedCall c;
+    synchronized (tracked) {
+      c = tracked.remove(callId);
+    }
+    if (c == null) {
+      return false;
+    }
+    c.version().label(c.predicted() == label);
+    return true;
+  }
+
+  /** Live accuracy of {@code model@version} over every label reported; NaN before the first. */
+  public double liveAccuracy(String model, Version version) {
+    PerVersion pv = perVersion.getOrDefault(model, Map.of()).get(version);
+    return pv == null ? Double.NaN : pv.liveAccuracy();
   }
 
   public static Builder builder(MeterRegistry registry) {
@@ -116,6 +200,33 @@ public final class QualityMonitor implements InferenceListener {
     final double[] psi;
     final AtomicLong calls = new AtomicLong();
     final Counter[] alerts;
+    final AtomicLong labelled = new AtomicLong();
+    final AtomicLong correct = new AtomicLong();
+    private volatile @Nullable Counter labelledCounter;
+    private volatile @Nullable Counter correctCounter;
+
+    void label(boolean right) {
+      if (labelledCounter == null) {
+        Gauge.builder("maasdk.quality.live_accuracy", this, PerVersion::liveAccuracy)
+            .tags("model", model, "version", version.toString())
+            .description("share of reported true labels the version predicted").register(registry);
+        correctCounter = Counter.builder("maasdk.quality.correct")
+            .tags("model", model, "version", version.toString()).register(registry);
+        labelledCounter = Counter.builder("maasdk.quality.labelled")
+            .tags("model", model, "version", version.toString()).register(registry);
+      }
+      labelled.incrementAndGet();
+      labelledCounter.increment();
+      if (right) {
+        correct.incrementAndGet();
+        correctCounter.increment();
+      }
+    }
+
+    double liveAccuracy() {
+      long n = labelled.get();
+      return n == 0 ? Double.NaN : correct.get() / (double) n;
+    }
 
     PerVersion(String model, Version version, @Nullable DriftSpec drift) {
       this.model = model;
@@ -224,6 +335,7 @@ public final class QualityMonitor implements InferenceListener {
   public static final class Builder {
     private final MeterRegistry registry;
     private int window = 1000;
+    private int trackedCalls = 100_000;
     private final Map<String, OutputSpec> outputs = new LinkedHashMap<>();
     private final Map<String, DriftSpec> drifts = new LinkedHashMap<>();
 
@@ -298,6 +410,20 @@ public final class QualityMonitor implements InferenceListener {
       }
       drifts.put(Objects.requireNonNull(model, "model"),
           new DriftSpec(names, fs, edges, expected, threshold));
+      return this;
+    }
+
+    /**
+     * How many {@link QualityMonitor#predict tracked} calls wait for their label at most; the
+     * oldest are forgotten first. Default 100,000.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder trackedCalls(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("trackedCalls must be >= 1, was " + max);
+      }
+      this.trackedCalls = max;
       return this;
     }
 

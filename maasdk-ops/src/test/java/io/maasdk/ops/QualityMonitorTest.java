@@ -121,4 +121,35 @@ class QualityMonitorTest {
     System.out.printf("monitoring.overhead.us=%.3f (best of 8 x 200000 calls)%n", best);
     assertTrue(best < 20, "a sanity bound, not the target: " + best + " us");
   }
+
+  @Test
+  void liveAccuracy_fromLabelsReportedLater_matchesTheEvaluation_andUnknownIdsAreRefused() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    QualityMonitor quality = QualityMonitor.builder(meters)
+        .outputs(MODEL, float[].class, logits -> logits).trackedCalls(1000).build();
+    ModelOps ops = ModelOps.builder().build();
+    try (ModelRuntime runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+        .listener(quality).extension(ops).build()) {
+      runtime.deploy(ModelSpec.builder(MODEL, float[].class, float[].class).version(V2)
+          .source(ModelSource.classpath(TestModels.digitsResource("mlp", "2.0.0")))
+          .translator(Codecs.floatVector(64)).devicePolicy(DevicePolicy.cpu()).build());
+      ModelHandle<float[], float[]> h = runtime.handle(MODEL, "2.0.0", float[].class,
+          float[].class);
+      long[] ids = new long[TEST_SET.size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = quality.predict(h, TEST_SET.features()[i], io.maasdk.CallOptions.DEFAULT)
+            .callId();
+      }
+      for (int i = ids.length - 1; i >= 0; i--) { // labels arrive later, in any order
+        assertTrue(quality.reportLabel(ids[i], TEST_SET.labels()[i]));
+      }
+
+      double evaluated = ops.evaluate(MODEL, V2, Fixtures.testData(), 1).accuracy();
+      assertEquals(evaluated, quality.liveAccuracy(MODEL, V2), 1e-9);
+      assertEquals(evaluated, meters.get("maasdk.quality.live_accuracy").gauge().value(), 1e-9);
+      assertEquals(400, meters.get("maasdk.quality.labelled").counter().count());
+      assertTrue(!quality.reportLabel(ids[0], 3), "reported already");
+      assertTrue(!quality.reportLabel(-1, 3), "never issued");
+    }
+  }
 }
