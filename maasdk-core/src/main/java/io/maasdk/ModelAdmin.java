@@ -58,6 +58,12 @@ public final class ModelAdmin {
         Objects.requireNonNull(version, "version"), credentials) > 0;
   }
 
+  /** {@link ModelRuntime#rollbackTo}, as this caller. */
+  public void rollbackTo(String model, String alias, AliasTarget target, String reason) {
+    registry.rollbackTo(model, alias, Objects.requireNonNull(target, "target"), reason,
+        credentials);
+  }
+
   @Override
   public String toString() {
     return "ModelAdmin[credentials=<redacted>]";

@@ -88,12 +88,20 @@ public final class ModelRepository {
    *
    * @param model the model's name
    * @param deployed the versions deployed by this call, ascending
+   * @param alreadyDeployed the versions found that were deployed already (left as they are)
    * @param skipped the folders not deployed, with why
    */
-  public record DeployResult(String model, List<Version> deployed, List<Skipped> skipped) {
+  public record DeployResult(
+      String model, List<Version> deployed, List<Version> alreadyDeployed, List<Skipped> skipped) {
     public DeployResult {
       deployed = List.copyOf(deployed);
+      alreadyDeployed = List.copyOf(alreadyDeployed);
       skipped = List.copyOf(skipped);
+    }
+
+    /** A result with nothing already deployed. */
+    public DeployResult(String model, List<Version> deployed, List<Skipped> skipped) {
+      this(model, deployed, List.of(), skipped);
     }
 
     /** Whether every folder was deployed (nothing skipped or failed). */

@@ -5,6 +5,8 @@ import io.maasdk.internal.ModelRegistry;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceListener;
+import io.maasdk.spi.RuntimeExtension;
+import io.maasdk.spi.StateStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,6 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class ModelRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelRuntime.class);
   private final ModelRegistry registry;
+  private final @Nullable StateStore stateStore;
+  private final List<RuntimeExtension> extensions;
 
   private final List<AutoCloseable> owned = new ArrayList<>();
 
@@ -79,16 +83,46 @@ public final class ModelRuntime implements AutoCloseable {
     }
     DeviceInventory inventory =
         b.inventory != null ? b.inventory : new DjlDeviceInventory(b.defaultEngine);
+    List<CallInterceptor> interceptors = new ArrayList<>(b.interceptors);
+    List<InferenceListener> listeners = new ArrayList<>(b.listeners);
+    for (RuntimeExtension x : b.extensions) {
+      interceptors.addAll(x.interceptors());
+      listeners.addAll(x.listeners());
+    }
+    this.stateStore = b.stateStore;
+    this.extensions = List.copyOf(b.extensions);
     this.registry =
         new ModelRegistry(
             inventory,
-            b.interceptors,
-            b.listeners,
+            interceptors,
+            listeners,
             b.defaultEngine,
             b.drainTimeout.toNanos(),
             b.clock,
             b.ticker,
-            b.aliasHistoryLimit);
+            b.aliasHistoryLimit,
+            b.stateStore);
+  }
+
+  /** Tells each extension the runtime is built; closes the runtime again if one fails. */
+  private ModelRuntime start() {
+    try {
+      for (RuntimeExtension x : extensions) {
+        x.started(this);
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    return this;
+  }
+
+  /**
+   * The state store given to {@link Builder#stateStore}, where aliases (and extensions' state)
+   * are kept across restarts; empty if none was given.
+   */
+  public Optional<StateStore> stateStore() {
+    return Optional.ofNullable(stateStore);
   }
 
   public static Builder builder() {
@@ -117,8 +151,13 @@ public final class ModelRuntime implements AutoCloseable {
    * Deploys every version of {@code template}'s model found in {@code repository}; each version's
    * spec is {@code template} with that version and its folder as the source. One folder's problem
    * is never fatal for the others: folders that are not versions ({@link
-   * ModelRepository#scan(String)}), and versions whose deploy fails (an unreadable model, a version
-   * already deployed), are skipped, logged and listed in the result.
+   * ModelRepository#scan(String)}), and versions whose deploy fails (an unreadable model, a
+   * conflicting deploy), are skipped, logged and listed in the result.
+   *
+   * <p>Idempotent: a version already deployed (the same version, build metadata included) is left
+   * as it is and listed in {@link ModelRepository.DeployResult#alreadyDeployed()}, not as a
+   * conflict, so calling this again after adding a folder deploys just the new version. A folder
+   * whose version differs from a deployed one only in build metadata is still a conflict.
    *
    * @return the versions deployed and the folders skipped, with why
    * @throws ModelNotFoundException if the repository has no folder for the model
@@ -139,18 +178,34 @@ public final class ModelRuntime implements AutoCloseable {
     String name = template.name();
     ModelRepository.Listing listing = repository.scan(name);
     List<Version> deployed = new ArrayList<>();
+    List<Version> already = new ArrayList<>();
     List<ModelRepository.Skipped> skipped = new ArrayList<>(listing.skipped());
     listing.versions().forEach((v, source) -> {
+      if (isDeployedExactly(name, v)) {
+        already.add(v);
+        return;
+      }
       try {
         deployed.add(deploy(perVersion.apply(template.copy().version(v).source(source)).build()));
       } catch (RuntimeException e) {
+        if (e instanceof DeploymentConflictException && isDeployedExactly(name, v)) {
+          already.add(v); // another thread deployed it meanwhile
+          return;
+        }
         Path folder = repository.root().resolve(name).resolve(v.toString());
         LOG.warn("model repository: {}@{} from {} not deployed: {}", name, v, folder,
             e.getMessage());
         skipped.add(new ModelRepository.Skipped(folder, "deploy failed: " + e.getMessage(), e));
       }
     });
-    return new ModelRepository.DeployResult(name, deployed, skipped);
+    return new ModelRepository.DeployResult(name, deployed, already, skipped);
+  }
+
+  /** Whether {@code model@v} is deployed as exactly {@code v} (build metadata included). */
+  private boolean isDeployedExactly(String model, Version v) {
+    return registry.describe(model, v)
+        .map(d -> d.version().toString().equals(v.toString()))
+        .orElse(false);
   }
 
   /**
@@ -207,6 +262,20 @@ public final class ModelRuntime implements AutoCloseable {
    */
   public AliasTarget rollback(String model, String alias) {
     return registry.rollback(model, alias, null);
+  }
+
+  /**
+   * Moves {@code alias} back to {@code target}, a target it had before (what automation such as
+   * a rollout does when a gate fails): like {@link #setAlias(String, String, AliasTarget)}, but
+   * recorded as a {@link AliasChange.Kind#ROLLBACK} in the alias's history, and interceptors (the
+   * audit log) see a {@code ROLLBACK} management request carrying {@code reason}.
+   *
+   * @param reason why, in words (the gate that failed); shown to interceptors and logged
+   * @throws DeploymentConflictException if a version {@code target} names is not deployed
+   * @throws ModelNotFoundException if the alias does not exist
+   */
+  public void rollbackTo(String model, String alias, AliasTarget target, String reason) {
+    registry.rollbackTo(model, alias, Objects.requireNonNull(target, "target"), reason, null);
   }
 
   /**
@@ -305,6 +374,13 @@ public final class ModelRuntime implements AutoCloseable {
   /** Drains and closes every version, frees native memory and stops every maasdk thread. */
   @Override
   public void close() {
+    for (int i = extensions.size() - 1; i >= 0; i--) {
+      try {
+        extensions.get(i).close();
+      } catch (RuntimeException e) {
+        LOG.error("extension {} failed to close", extensions.get(i), e);
+      }
+    }
     registry.close();
     List<AutoCloseable> reversed;
     synchronized (owned) {
@@ -340,8 +416,31 @@ public final class ModelRuntime implements AutoCloseable {
     /** Interceptors and listeners in registration order, for closing in reverse. */
     private final List<Object> registered = new ArrayList<>();
     private int aliasHistoryLimit = ModelRegistry.DEFAULT_ALIAS_HISTORY_LIMIT;
+    private @Nullable StateStore stateStore;
+    private final List<RuntimeExtension> extensions = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Keeps aliases (targets with their splits and fallbacks, rollback stacks, history) in {@code
+     * store}, written on every alias move before the move takes effect, and restores them when the
+     * runtime is built: a model's history and rollback stack come back when its first version is
+     * deployed, and each alias starts serving its restored target as soon as every version that
+     * target names is deployed again (deploy them, e.g. with {@link ModelRuntime#deployAll}, before
+     * taking calls). Default: none, aliases are forgotten on restart.
+     *
+     * @see StateStore#directory(Path)
+     */
+    public Builder stateStore(StateStore store) {
+      this.stateStore = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** Installs an extension (see {@link RuntimeExtension}); they start in the order added. */
+    public Builder extension(RuntimeExtension extension) {
+      extensions.add(Objects.requireNonNull(extension, "extension"));
+      return this;
+    }
 
     /**
      * How many moves each alias keeps in {@link ModelRuntime#aliasHistory} and how many targets in
@@ -435,8 +534,14 @@ public final class ModelRuntime implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Builds the runtime, restoring aliases from the {@linkplain #stateStore state store} and
+     * starting each extension.
+     *
+     * @throws IllegalStateException if the state store holds state that cannot be read
+     */
     public ModelRuntime build() {
-      return new ModelRuntime(this);
+      return new ModelRuntime(this).start();
     }
   }
 }

@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Arguments: {@code all}, or comma-separated groups ({@code overhead}, {@code batching},
  * {@code latency}, {@code overload}, {@code memory}, {@code cache}, {@code metering}, {@code
- * ledger}, {@code security}) or figure ids ({@code batching.vs_ceiling.ratio} runs its group; a
+ * monitoring}, {@code ledger}, {@code security}) or figure ids ({@code batching.vs_ceiling.ratio} runs its group; a
  * {@code cache.*} id runs just that figure).
  */
 public final class BenchmarkSuite {
@@ -92,6 +92,9 @@ public final class BenchmarkSuite {
       s.figures.add(PluginBenchmarks.meteringOverhead());
       s.figures.add(PluginBenchmarks.durableMode(
           () -> s.spec("1.0.0", BatchingPolicy.of(BATCH, MAX_DELAY)), s.inputs));
+    }
+    if (all || groups.contains("monitoring")) {
+      s.figures.add(OpsBenchmarks.monitoringOverhead());
     }
     if (all || groups.contains("ledger")) {
       s.figures.addAll(PluginBenchmarks.ledger());

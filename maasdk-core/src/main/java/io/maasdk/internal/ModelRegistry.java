@@ -20,6 +20,7 @@ import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceListener;
 import io.maasdk.spi.ManagementRequest;
 import io.maasdk.spi.ManagementRequest.Action;
+import io.maasdk.spi.StateStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -83,6 +84,9 @@ public final class ModelRegistry implements AutoCloseable {
   private final AtomicLong leaseIds = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean closed;
+  private final @Nullable StateStore store;
+  /** Alias state read from the store at start, per model, until that model's entry is created. */
+  private final Map<String, AliasState> restored = new ConcurrentHashMap<>();
 
   /**
    * The registry of one runtime.
@@ -99,6 +103,29 @@ public final class ModelRegistry implements AutoCloseable {
       Clock clock,
       Ticker ticker,
       int aliasHistoryLimit) {
+    this(inventory, interceptors, listeners, defaultEngine, drainNanos, clock, ticker,
+        aliasHistoryLimit, null);
+  }
+
+  /**
+   * The registry of one runtime, remembering aliases in {@code store} (when not {@code null}):
+   * what the store holds is read now, and each model's aliases come back when its entry is created
+   * (its history and rollback stack at once; each alias's target as soon as every version it names
+   * is deployed).
+   *
+   * @throws IllegalStateException if the store holds alias state that cannot be read (nothing is
+   *     guessed: fix or remove the named key)
+   */
+  public ModelRegistry(
+      DeviceInventory inventory,
+      List<CallInterceptor> interceptors,
+      List<InferenceListener> listeners,
+      String defaultEngine,
+      long drainNanos,
+      Clock clock,
+      Ticker ticker,
+      int aliasHistoryLimit,
+      @Nullable StateStore store) {
     if (aliasHistoryLimit < 2) {
       throw new IllegalArgumentException(
           "aliasHistoryLimit must be at least 2 (one move back), was " + aliasHistoryLimit);
@@ -115,6 +142,25 @@ public final class ModelRegistry implements AutoCloseable {
     this.ticker = ticker;
     this.completer = new Completer(listeners, clock);
     this.pipeline = new CallPipeline(this, this.interceptors, completer, ticker);
+    this.store = store;
+    if (store != null) {
+      for (String key : store.keys("aliases/")) {
+        String model = key.substring("aliases/".length());
+        byte[] bytes = store.read(key).orElse(null);
+        if (bytes == null) {
+          continue;
+        }
+        try {
+          restored.put(model, AliasState.decode(model, bytes));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalStateException("state store " + store + " key '" + key
+              + "' cannot be read: " + e.getMessage() + ". Fix or delete it.", e);
+        }
+      }
+      if (!restored.isEmpty()) {
+        LOG.info("restoring aliases of {} from {}", new TreeSet<>(restored.keySet()), store);
+      }
+    }
   }
 
   CallPipeline pipeline() {
@@ -146,6 +192,11 @@ public final class ModelRegistry implements AutoCloseable {
     final Map<String, ArrayDeque<AliasChange>> history = new HashMap<>();
     final Set<LeaseImpl> leases = new LinkedHashSet<>();
     /**
+     * Aliases restored from the state store whose versions are not all deployed yet: alias →
+     * target. Each becomes an alias as soon as its versions are deployed.
+     */
+    final Map<String, AliasTarget> pending = new java.util.TreeMap<>();
+    /**
      * Recently undeployed versions and when, for messages only; bounded. Its own lock, so a failing
      * call never waits on the model's monitor.
      */
@@ -175,8 +226,16 @@ public final class ModelRegistry implements AutoCloseable {
     for (;;) {
       ModelEntry e = creating == null
           ? entry(model)
-          : models.computeIfAbsent(
-              model, n -> new ModelEntry(creating.inputType(), creating.outputType()));
+          : models.computeIfAbsent(model, n -> {
+            ModelEntry fresh = new ModelEntry(creating.inputType(), creating.outputType());
+            AliasState r = restored.remove(n);
+            if (r != null) {
+              r.stacks.forEach((a, st) -> fresh.stacks.put(a, new ArrayDeque<>(st)));
+              r.history.forEach((a, h) -> fresh.history.put(a, new ArrayDeque<>(h)));
+              fresh.pending.putAll(r.current);
+            }
+            return fresh;
+          });
       synchronized (e) {
         if (closed) {
           retireIfEmpty(model, e); // an entry created after close() emptied the map
@@ -194,6 +253,13 @@ public final class ModelRegistry implements AutoCloseable {
     if (e.versions.isEmpty() && e.aliases.isEmpty() && e.loading.isEmpty() && !e.retired) {
       e.retired = true;
       models.remove(model, e);
+      if (!e.pending.isEmpty() && !closed) { // restored aliases wait for the model's next entry
+        AliasState st = new AliasState();
+        st.current.putAll(e.pending);
+        st.stacks.putAll(e.stacks);
+        st.history.putAll(e.history);
+        restored.put(model, st);
+      }
     }
   }
 
@@ -249,6 +315,7 @@ public final class ModelRegistry implements AutoCloseable {
       if (published) {
         entry.versions.put(version, dv);
         entry.undeployed.remove(version);
+        activatePending(entry, name);
       } else {
         retireIfEmpty(name, entry);
       }
@@ -262,6 +329,19 @@ public final class ModelRegistry implements AutoCloseable {
     LOG.info("deployed {}@{} on {}", name, version,
         placements.stream().map(Placement::device).toList());
     return version;
+  }
+
+  /** Under the monitor: restored aliases whose versions are now all deployed start serving. */
+  private static void activatePending(ModelEntry entry, String model) {
+    for (Iterator<Map.Entry<String, AliasTarget>> it = entry.pending.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<String, AliasTarget> p = it.next();
+      if (entry.versions.keySet().containsAll(p.getValue().versions())) {
+        entry.aliases.put(p.getKey(), p.getValue());
+        it.remove();
+        LOG.info("alias {}:{} -> {} restored", model, p.getKey(), p.getValue());
+      }
+    }
   }
 
   /** Under {@code e}'s monitor: refuses a conflicting deploy, else reserves its version. */
@@ -397,15 +477,52 @@ public final class ModelRegistry implements AutoCloseable {
                 + ": it is not deployed (deployed: " + entry.versions.keySet() + ")");
       }
     }
-    AliasTarget previous = entry.aliases.put(alias, target);
-    ArrayDeque<AliasTarget> stack = entry.stacks.computeIfAbsent(alias, k -> new ArrayDeque<>());
+    AliasTarget previous = entry.aliases.get(alias);
+    ArrayDeque<AliasTarget> stack =
+        new ArrayDeque<>(entry.stacks.getOrDefault(alias, new ArrayDeque<>()));
     stack.addLast(target);
     while (stack.size() > historyLimit) {
       stack.removeFirst();
     }
-    record(entry, alias, target.isSingle() ? AliasChange.Kind.SET : AliasChange.Kind.SPLIT,
-        previous, target);
+    move(entry, model, alias, target, stack,
+        target.isSingle() ? AliasChange.Kind.SET : AliasChange.Kind.SPLIT, previous);
     LOG.info("alias {}:{} -> {}", model, alias, target);
+  }
+
+  /**
+   * Under the monitor: moves {@code alias} to {@code to} with its new rollback stack, recording
+   * the move; the state store (if any) is written first, so a move that cannot be kept is refused
+   * and nothing changes.
+   */
+  private void move(ModelEntry entry, String model, String alias, AliasTarget to,
+      ArrayDeque<AliasTarget> stack, AliasChange.Kind kind, @Nullable AliasTarget from) {
+    ArrayDeque<AliasChange> h =
+        new ArrayDeque<>(entry.history.getOrDefault(alias, new ArrayDeque<>()));
+    h.addLast(new AliasChange(clock.instant(), kind, from, to));
+    while (h.size() > historyLimit) {
+      h.removeFirst();
+    }
+    if (store != null) {
+      AliasState st = new AliasState();
+      st.current.putAll(entry.pending);
+      st.current.putAll(entry.aliases);
+      st.current.put(alias, to);
+      st.stacks.putAll(entry.stacks);
+      st.stacks.put(alias, stack);
+      st.history.putAll(entry.history);
+      st.history.put(alias, h);
+      try {
+        store.write(AliasState.key(model), st.encode());
+      } catch (RuntimeException e) {
+        throw new MaasdkException(model, null, "cannot move alias '" + alias + "' of " + model + " to " + to
+            + ": the state store refused to keep it (" + e.getMessage() + "); the alias is"
+            + " unchanged", e);
+      }
+    }
+    entry.pending.remove(alias);
+    entry.stacks.put(alias, stack);
+    entry.history.put(alias, h);
+    entry.aliases.put(alias, to);
   }
 
   public AliasTarget rollback(String model, String alias, @Nullable String credentials) {
@@ -439,11 +556,49 @@ public final class ModelRegistry implements AutoCloseable {
                 + " is no longer deployed. Deploy it again or setAlias explicitly.");
       }
     }
-    AliasTarget current = stack.removeLast();
-    entry.aliases.put(alias, back);
-    record(entry, alias, AliasChange.Kind.ROLLBACK, current, back);
+    ArrayDeque<AliasTarget> newStack = new ArrayDeque<>(stack);
+    AliasTarget current = newStack.removeLast();
+    move(entry, model, alias, back, newStack, AliasChange.Kind.ROLLBACK, current);
     LOG.info("alias {}:{} rolled back {} -> {}", model, alias, current, back);
     return back;
+  }
+
+  /**
+   * Moves {@code alias} to {@code target} as a rollback (history kind {@code ROLLBACK}; the move is
+   * pushed on the rollback stack), with {@code reason} in the management request that interceptors
+   * (and so the audit log) see.
+   */
+  public void rollbackTo(String model, String alias, AliasTarget target, String reason,
+      @Nullable String credentials) {
+    checkOpen();
+    VersionSelector.Alias a = new VersionSelector.Alias(alias);
+    ManagementRequest request = new ManagementRequest(Action.ROLLBACK, model, target.isSingle()
+        ? target.weights().keySet().iterator().next() : null, a.name(), credentials, null,
+        Objects.requireNonNull(reason, "reason"));
+    guard(request);
+    managed(request, () -> locked(model, null, entry -> {
+      for (Version v : target.versions()) {
+        Deployment<?, ?> dv = entry.versions.get(v);
+        if (dv == null || !dv.accepting()) {
+          throw new DeploymentConflictException(model, v,
+              "cannot roll alias '" + alias + "' of " + model + " back to " + target + ": " + v
+                  + " is not deployed (deployed: " + entry.versions.keySet() + ")");
+        }
+      }
+      AliasTarget current = entry.aliases.get(alias);
+      if (current == null) {
+        throw notFound(model, "alias '" + alias + "'");
+      }
+      ArrayDeque<AliasTarget> stack =
+          new ArrayDeque<>(entry.stacks.getOrDefault(alias, new ArrayDeque<>()));
+      stack.addLast(target);
+      while (stack.size() > historyLimit) {
+        stack.removeFirst();
+      }
+      move(entry, model, alias, target, stack, AliasChange.Kind.ROLLBACK, current);
+      LOG.warn("alias {}:{} rolled back {} -> {}: {}", model, alias, current, target, reason);
+      return null;
+    }));
   }
 
   /** The alias's last moves (at most the history limit), oldest first. */
@@ -460,17 +615,6 @@ public final class ModelRegistry implements AutoCloseable {
   public Map<String, AliasTarget> aliases(String model) {
     ModelEntry e = models.get(model);
     return e == null ? Map.of() : Map.copyOf(e.aliases);
-  }
-
-  /** Under the monitor: appends a move, forgetting the oldest beyond the limit. */
-  private void record(
-      ModelEntry entry, String alias, AliasChange.Kind kind, @Nullable AliasTarget from,
-      AliasTarget to) {
-    ArrayDeque<AliasChange> h = entry.history.computeIfAbsent(alias, k -> new ArrayDeque<>());
-    h.addLast(new AliasChange(clock.instant(), kind, from, to));
-    while (h.size() > historyLimit) {
-      h.removeFirst();
-    }
   }
 
   /**

@@ -32,6 +32,7 @@ public final class ManagementRequest {
   private final @Nullable String alias;
   private final @Nullable String credentials;
   private final @Nullable ModelSource source;
+  private final @Nullable String reason;
   private @Nullable String principal;
   private @Nullable String tenant;
 
@@ -45,6 +46,8 @@ public final class ManagementRequest {
    * @param credentials the credential the operation was made with, if any (never logged)
    * @param source for {@link Action#DEPLOY}, where the version's files come from (so that a policy
    *     can require, say, signed models); {@code null} otherwise
+   * @param reason why, in words, when automation made the operation (a rollout's automatic
+   *     rollback names the gate that failed); {@code null} for operations made directly
    * @throws NullPointerException if {@code action} or {@code modelName} is null
    */
   public ManagementRequest(
@@ -53,19 +56,32 @@ public final class ManagementRequest {
       @Nullable Version version,
       @Nullable String alias,
       @Nullable String credentials,
-      @Nullable ModelSource source) {
+      @Nullable ModelSource source,
+      @Nullable String reason) {
     this.action = Objects.requireNonNull(action, "action");
     this.modelName = Objects.requireNonNull(modelName, "modelName");
     this.version = version;
     this.alias = alias;
     this.credentials = credentials;
     this.source = source;
+    this.reason = reason;
+  }
+
+  /** A request made directly (no reason). */
+  public ManagementRequest(Action action, String modelName, @Nullable Version version,
+      @Nullable String alias, @Nullable String credentials, @Nullable ModelSource source) {
+    this(action, modelName, version, alias, credentials, source, null);
   }
 
   /** A request without a source (any action but a deploy). */
   public ManagementRequest(Action action, String modelName, @Nullable Version version,
       @Nullable String alias, @Nullable String credentials) {
-    this(action, modelName, version, alias, credentials, null);
+    this(action, modelName, version, alias, credentials, null, null);
+  }
+
+  /** Why, when automation made the operation (e.g. the rollout gate that failed); else null. */
+  public @Nullable String reason() {
+    return reason;
   }
 
   /** What is being done. */
@@ -132,6 +148,7 @@ public final class ManagementRequest {
   public String toString() {
     return "ManagementRequest[" + action + " " + modelName
         + (version == null ? "" : "@" + version) + (alias == null ? "" : " alias=" + alias)
-        + (principal == null ? "" : " by " + principal) + "]";
+        + (principal == null ? "" : " by " + principal)
+        + (reason == null ? "" : " reason=" + reason) + "]";
   }
 }
