@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToIntFunction;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -50,6 +51,7 @@ public final class ModelSpec<I, O> {
   private final List<I> warmup;
   private final Map<String, String> labels;
   private final Map<String, String> engineOptions;
+  private final @Nullable ToIntFunction<? super I> batchLength;
 
   private ModelSpec(Builder<I, O> b) {
     this.name = b.name;
@@ -70,6 +72,7 @@ public final class ModelSpec<I, O> {
     this.warmup = List.copyOf(b.warmup);
     this.labels = Collections.unmodifiableMap(new LinkedHashMap<>(b.labels));
     this.engineOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.engineOptions));
+    this.batchLength = b.batchLength;
   }
 
   /**
@@ -119,8 +122,27 @@ public final class ModelSpec<I, O> {
     return engine;
   }
 
+  /**
+   * The replica count: the one set with {@link Builder#replicas(int)}, else the default, which is
+   * 1. On a CPU an engine's own threads use the cores: an ONNX Runtime session gets one intra-op
+   * thread per core the JVM may use, split between pinned replicas (see the README's "Using the
+   * cores").
+   */
   public int replicas() {
-    return replicas;
+    return replicas > 0 ? replicas : 1;
+  }
+
+  /** Whether {@link Builder#replicas(int)} was called. */
+  public boolean replicasPinned() {
+    return replicas > 0;
+  }
+
+  /**
+   * The length function set with {@link Builder#batchByLength}, or {@code null}: batches are then
+   * run as taken.
+   */
+  public @Nullable ToIntFunction<? super I> batchLength() {
+    return batchLength;
   }
 
   public DevicePolicy devicePolicy() {
@@ -173,7 +195,7 @@ public final class ModelSpec<I, O> {
     private @Nullable Translator<I, O> translator;
     private @Nullable InputValidator<I> validator;
     private @Nullable String engine;
-    private int replicas = 1;
+    private int replicas; // 0: not pinned, the default applies
     private DevicePolicy devicePolicy = DevicePolicy.auto();
     private BatchingPolicy batching = BatchingPolicy.disabled();
     private CachePolicy cachePolicy = CachePolicy.disabled();
@@ -182,6 +204,7 @@ public final class ModelSpec<I, O> {
     private final List<I> warmup = new ArrayList<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final Map<String, String> engineOptions = new LinkedHashMap<>();
+    private @Nullable ToIntFunction<? super I> batchLength;
 
     private Builder(String name, Class<I> inputType, Class<O> outputType) {
       Objects.requireNonNull(name, "name");
@@ -217,6 +240,7 @@ public final class ModelSpec<I, O> {
       b.warmup.addAll(warmup);
       b.labels.putAll(labels);
       b.engineOptions.putAll(engineOptions);
+      b.batchLength = batchLength;
       return b;
     }
 
@@ -252,7 +276,10 @@ public final class ModelSpec<I, O> {
       return this;
     }
 
-    /** Worker replicas, each with its own DJL Predictor and thread (1 to 256). */
+    /**
+     * Worker replicas, each with its own DJL Predictor and thread (1 to 256). Unset, a version
+     * has {@linkplain ModelSpec#replicas() the default}.
+     */
     public Builder<I, O> replicas(int replicas) {
       if (replicas < 1 || replicas > 256) {
         throw new IllegalArgumentException("replicas must be 1..256, was " + replicas);
@@ -314,6 +341,22 @@ public final class ModelSpec<I, O> {
     public Builder<I, O> engineOption(String key, String value) {
       engineOptions.put(
           Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * For inputs of variable length that the translator pads to the longest in a batch (text):
+     * each batch a worker takes is split into groups of similar {@code lengthOf} (e.g. token
+     * count), and each group is one engine call, so that short inputs are not padded to a long
+     * one. Groups are chosen to minimize padded length plus a per-call cost; inputs of equal
+     * length stay in one call. Has no effect without {@link #batching batching}.
+     *
+     * @param lengthOf called on a worker thread for every input of a batch, concurrently for
+     *     different batches; must be cheap, thread-safe and not throw (a negative or failing
+     *     length counts as 0). {@code TextEmbeddingCodec#tokenCount} is one.
+     */
+    public Builder<I, O> batchByLength(ToIntFunction<? super I> lengthOf) {
+      this.batchLength = Objects.requireNonNull(lengthOf, "lengthOf");
       return this;
     }
 

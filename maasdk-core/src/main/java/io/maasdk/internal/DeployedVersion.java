@@ -389,7 +389,7 @@ final class DeployedVersion<I, O> {
           if (restartPending) {
             restart(false);
           }
-          runBatch(batch, false);
+          runTaken(batch);
         } catch (Throwable t) { // never let one batch kill the worker
           LOG.error("{}: unexpected failure in a batch", thread.getName(), t);
           for (Request<I, O> r : batch) {
@@ -406,6 +406,27 @@ final class DeployedVersion<I, O> {
 
     private void runBatch(List<Request<I, O>> batch, boolean inline) {
       runBatch(batch, inline, null);
+    }
+
+    /**
+     * Runs the batch a worker took: as one engine call, or, with {@code spec.batchLength()} set,
+     * as one call per group of similar length (see {@link LengthBuckets}).
+     */
+    private void runTaken(List<Request<I, O>> batch) {
+      java.util.function.ToIntFunction<? super I> lengthOf = spec.batchLength();
+      if (lengthOf == null || batch.size() < 2) {
+        runBatch(batch, false);
+        return;
+      }
+      List<int[]> groups = LengthBuckets.groups(
+          batch, r -> lengthOf.applyAsInt(r.input), LengthBuckets.DEFAULT_CALL_COST);
+      for (int[] group : groups) {
+        List<Request<I, O>> part = new ArrayList<>(group.length);
+        for (int i : group) {
+          part.add(batch.get(i));
+        }
+        runBatch(part, false);
+      }
     }
 
     /**

@@ -23,7 +23,24 @@ import org.slf4j.LoggerFactory;
 final class EngineLoader {
   private static final Logger LOG = LoggerFactory.getLogger(EngineLoader.class);
 
+  /** DJL's OnnxRuntime model option for a session's intra-op thread count. */
+  static final String INTRA_OP_THREADS = "intraOpNumThreads";
+
   private EngineLoader() {}
+
+  /** The processors this JVM may use (cgroup quota and CPU affinity included). */
+  static int cores() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * The default intra-op threads of an ONNX Runtime CPU session shared by {@code replicas}
+   * concurrent predictors: the cores split between them, at least one each. A spec pins its own
+   * with {@code engineOption("intraOpNumThreads", "n")}.
+   */
+  static int onnxIntraOpThreads(int replicas) {
+    return Math.max(1, cores() / Math.max(1, replicas));
+  }
 
   static Device device(Placement p) {
     return p.onGpu() ? Device.gpu(p.gpuIndex()) : Device.cpu();
@@ -44,15 +61,23 @@ final class EngineLoader {
       // Tensors saved on another device fail with "Expected all tensors to be on the same device".
       options.putIfAbsent("mapLocation", "true");
     }
+    if (!device.isGpu() && OnnxRuntimeEngines.NAME.equals(engine)) {
+      // ONNX Runtime's own default is one thread per *physical* core, which on a VM with two
+      // hyper-threads is one thread: a single replica then computed on half the machine.
+      options.putIfAbsent(INTRA_OP_THREADS, String.valueOf(onnxIntraOpThreads(spec.replicas())));
+    }
     // Open (fetch, verify, decrypt) the artifact on its own thread while the engine starts: both
     // take hundreds of milliseconds on a cold JVM and need different cores. Nothing reaches the
     // engine until open() has returned.
     CompletableFuture<ModelArtifact> opening = openAsync(spec);
     Model model = null;
     try {
-      Engine.getEngine(engine).getAlternativeEngine(); // DJL's hybrid engine, e.g. PyTorch for ORT
+      Engine started = OnnxRuntimeEngines.NAME.equals(engine)
+          ? OnnxRuntimeEngines.engine() // also when another library made ORT's environment first
+          : Engine.getEngine(engine);
+      started.getAlternativeEngine(); // DJL's hybrid engine, e.g. PyTorch for ORT
       model = Model.newInstance(subject, device, engine);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) { // an engine whose static start-up failed
       closeWhenOpened(opening);
       throw new ModelLoadException(spec.name(), spec.version(),
           "cannot load " + subject + ": engine " + engine + " failed to start on " + device + ": "
