@@ -1,7 +1,7 @@
 package io.maasdk.examples;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.huggingface.translator.TextEmbeddingTranslator;
+import io.maasdk.BatchingPolicy;
 import io.maasdk.CallOptions;
 import io.maasdk.DevicePolicy;
 import io.maasdk.ModelHandle;
@@ -9,9 +9,11 @@ import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.Version;
+import io.maasdk.codec.TextEmbeddingCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,12 @@ public final class Embeddings {
           "How do I bake sourdough bread?",
           "Kittens love to nap in the sun.");
 
-  /** A spec for one MiniLM variant: {@code file} is the ONNX resource, {@code tokenizer} its JSON. */
+  /**
+   * A spec for one MiniLM variant: {@code file} is the ONNX resource, {@code tokenizer} its JSON.
+   * Text is tokenized on the callers' threads, batches of up to 32 are split by token count, and
+   * replicas and ONNX Runtime threads are left at maasdk's defaults, which use the cores (see the
+   * README's "Embeddings").
+   */
   public static ModelSpec<String, float[]> spec(String version, String file, String tokenizer) {
     HuggingFaceTokenizer tok;
     try (InputStream in = Embeddings.class.getClassLoader().getResourceAsStream(tokenizer)) {
@@ -41,16 +48,14 @@ public final class Embeddings {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    TextEmbeddingCodec codec = TextEmbeddingCodec.of(tok);
     return ModelSpec.builder("minilm", String.class, float[].class)
         .version(version)
         .engine("OnnxRuntime")
         .source(ModelSource.classpath(file))
-        .translator(
-            TextEmbeddingTranslator.builder(tok)
-                .optPoolingMode("mean")
-                .optNormalize(true)
-                .optIncludeTokenTypes(true)
-                .build())
+        .translator(codec)
+        .batching(BatchingPolicy.of(32, Duration.ofMillis(2)))
+        .batchByLength(codec::tokenCount)
         .devicePolicy(DevicePolicy.cpu())
         .warmup("warm up")
         .build();
