@@ -123,10 +123,10 @@ public final class ModelSpec<I, O> {
   }
 
   /**
-   * The replica count: the one set with {@link Builder#replicas(int)}, else the default, which is
-   * 1. On a CPU an engine's own threads use the cores: an ONNX Runtime session gets one intra-op
-   * thread per core the JVM may use, split between pinned replicas (see the README's "Using the
-   * cores").
+   * The replica count set with {@link Builder#replicas(int)}, else 1. Unset, the deployed count
+   * is the default: for an ONNX Runtime model on the CPU one replica per core the JVM may use,
+   * each calling the shared session with one intra-op thread; otherwise 1 (see the README's
+   * "Embeddings"). {@code ModelRuntime.describe} shows what a deployed version got.
    */
   public int replicas() {
     return replicas > 0 ? replicas : 1;

@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Arguments: {@code all}, or comma-separated groups ({@code overhead}, {@code batching},
  * {@code latency}, {@code overload}, {@code memory}, {@code cache}, {@code metering}, {@code
- * ledger}, {@code security}) or figure ids ({@code batching.vs_ceiling.ratio} runs its group; a
+ * ledger}, {@code security}, {@code embeddings}) or figure ids ({@code batching.vs_ceiling.ratio} runs its group; a
  * {@code cache.*} id runs just that figure).
  */
 public final class BenchmarkSuite {
@@ -104,6 +104,9 @@ public final class BenchmarkSuite {
     }
     if (cache || ids.contains("cache.minilm_speedup.ratio")) {
       s.figures.add(CacheBenchmarks.minilmSpeedup());
+    }
+    if (all || groups.contains("embeddings")) {
+      s.figures.addAll(EmbeddingsBenchmark.run());
     }
     if (all || groups.contains("security")) {
       s.figures.addAll(PluginBenchmarks.security());

@@ -4,14 +4,17 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
+import io.maasdk.DevicePolicy;
 import io.maasdk.ModelArtifact;
 import io.maasdk.ModelLoadException;
 import io.maasdk.ModelSpec;
 import io.maasdk.Placement;
+import io.maasdk.spi.GpuInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,12 +37,30 @@ final class EngineLoader {
   }
 
   /**
-   * The default intra-op threads of an ONNX Runtime CPU session shared by {@code replicas}
-   * concurrent predictors: the cores split between them, at least one each. A spec pins its own
-   * with {@code engineOption("intraOpNumThreads", "n")}.
+   * The replicas a version gets: those its spec pins, else, for an ONNX Runtime model that will run
+   * on the CPU (policy {@code cpu()}, or no GPU to place it on), one per core the JVM may use, else
+   * one. With {@link #onnxIntraOpThreads} this makes N replicas of one intra-op thread each, which
+   * measured 1.5x (one caller) to 1.7x (64 callers) the sentences/s of one replica with N threads
+   * for all-MiniLM-L6-v2 on 2 cores (README, "Embeddings"). PyTorch models keep one replica: its
+   * intra-op threads are JVM-wide, so replicas would share them anyway.
    */
-  static int onnxIntraOpThreads(int replicas) {
-    return Math.max(1, cores() / Math.max(1, replicas));
+  static int replicas(ModelSpec<?, ?> spec, String engine, List<GpuInfo> gpus) {
+    if (spec.replicasPinned()) {
+      return spec.replicas();
+    }
+    boolean cpu = spec.devicePolicy().strategy() == DevicePolicy.Strategy.CPU || gpus.isEmpty();
+    return cpu && OnnxRuntimeEngines.NAME.equals(engine) ? Math.min(256, cores()) : 1;
+  }
+
+  /**
+   * The default intra-op threads of an ONNX Runtime CPU session, which all of a version's CPU
+   * replicas share: one when the replicas are the default (one per core), else the cores split
+   * between the pinned replicas, at least one each. One thread per session call avoids ONNX
+   * Runtime's spinning thread pool, which on a busy 2-core machine cost a single caller a third
+   * of its speed. A spec pins its own with {@code engineOption("intraOpNumThreads", "n")}.
+   */
+  static int onnxIntraOpThreads(ModelSpec<?, ?> spec) {
+    return spec.replicasPinned() ? Math.max(1, cores() / spec.replicas()) : 1;
   }
 
   static Device device(Placement p) {
@@ -62,9 +83,9 @@ final class EngineLoader {
       options.putIfAbsent("mapLocation", "true");
     }
     if (!device.isGpu() && OnnxRuntimeEngines.NAME.equals(engine)) {
-      // ONNX Runtime's own default is one thread per *physical* core, which on a VM with two
-      // hyper-threads is one thread: a single replica then computed on half the machine.
-      options.putIfAbsent(INTRA_OP_THREADS, String.valueOf(onnxIntraOpThreads(spec.replicas())));
+      // ONNX Runtime's own default is one spinning thread per physical core, per session; the
+      // cores are used by replicas instead (see replicas()).
+      options.putIfAbsent(INTRA_OP_THREADS, String.valueOf(onnxIntraOpThreads(spec)));
     }
     // Open (fetch, verify, decrypt) the artifact on its own thread while the engine starts: both
     // take hundreds of milliseconds on a cold JVM and need different cores. Nothing reaches the

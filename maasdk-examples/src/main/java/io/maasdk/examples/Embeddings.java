@@ -39,26 +39,32 @@ public final class Embeddings {
    * README's "Embeddings").
    */
   public static ModelSpec<String, float[]> spec(String version, String file, String tokenizer) {
-    HuggingFaceTokenizer tok;
-    try (InputStream in = Embeddings.class.getClassLoader().getResourceAsStream(tokenizer)) {
-      if (in == null) {
-        throw new IllegalStateException("tokenizer " + tokenizer + " is not on the classpath");
-      }
-      tok = HuggingFaceTokenizer.newInstance(in, Map.of("maxLength", "256"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    TextEmbeddingCodec codec = TextEmbeddingCodec.of(tok);
+    return specBuilder(file, tokenizer).version(version).build();
+  }
+
+  /** {@link #spec}'s settings, without a version, for variants (the benchmarks use it). */
+  public static ModelSpec.Builder<String, float[]> specBuilder(String file, String tokenizer) {
+    TextEmbeddingCodec codec = TextEmbeddingCodec.of(tokenizer(tokenizer));
     return ModelSpec.builder("minilm", String.class, float[].class)
-        .version(version)
         .engine("OnnxRuntime")
         .source(ModelSource.classpath(file))
         .translator(codec)
         .batching(BatchingPolicy.of(32, Duration.ofMillis(2)))
         .batchByLength(codec::tokenCount)
         .devicePolicy(DevicePolicy.cpu())
-        .warmup("warm up")
-        .build();
+        .warmup("warm up");
+  }
+
+  /** The Hugging Face tokenizer in classpath resource {@code json}, truncating at 256 tokens. */
+  public static HuggingFaceTokenizer tokenizer(String json) {
+    try (InputStream in = Embeddings.class.getClassLoader().getResourceAsStream(json)) {
+      if (in == null) {
+        throw new IllegalStateException("tokenizer " + json + " is not on the classpath");
+      }
+      return HuggingFaceTokenizer.newInstance(in, Map.of("maxLength", "256"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static ModelRuntime deployBoth(ModelRuntime runtime) {
@@ -68,7 +74,7 @@ public final class Embeddings {
   }
 
   /** Cosine similarity of two normalized embeddings. */
-  static double cosine(float[] a, float[] b) {
+  public static double cosine(float[] a, float[] b) {
     double dot = 0;
     for (int i = 0; i < a.length; i++) {
       dot += a[i] * b[i];
