@@ -123,18 +123,12 @@ public final class ModelSpec<I, O> {
   }
 
   /**
-   * The replica count set with {@link Builder#replicas(int)}, else 1. Unset, the deployed count
-   * is the default: for an ONNX Runtime model on the CPU one replica per core the JVM may use,
-   * each calling the shared session with one intra-op thread; otherwise 1 (see the README's
-   * "Embeddings"). {@code ModelRuntime.describe} shows what a deployed version got.
+   * The replica count, 1 unless set. On the CPU an ONNX Runtime version's replicas share one
+   * session whose intra-op threads default to the cores the JVM may use, split between the
+   * replicas (see the README's "Embeddings").
    */
   public int replicas() {
-    return replicas > 0 ? replicas : 1;
-  }
-
-  /** Whether {@link Builder#replicas(int)} was called. */
-  public boolean replicasPinned() {
-    return replicas > 0;
+    return replicas;
   }
 
   /**
@@ -195,7 +189,7 @@ public final class ModelSpec<I, O> {
     private @Nullable Translator<I, O> translator;
     private @Nullable InputValidator<I> validator;
     private @Nullable String engine;
-    private int replicas; // 0: not pinned, the default applies
+    private int replicas = 1;
     private DevicePolicy devicePolicy = DevicePolicy.auto();
     private BatchingPolicy batching = BatchingPolicy.disabled();
     private CachePolicy cachePolicy = CachePolicy.disabled();
@@ -276,10 +270,7 @@ public final class ModelSpec<I, O> {
       return this;
     }
 
-    /**
-     * Worker replicas, each with its own DJL Predictor and thread (1 to 256). Unset, a version
-     * has {@linkplain ModelSpec#replicas() the default}.
-     */
+    /** Worker replicas, each with its own DJL Predictor and thread (1 to 256). */
     public Builder<I, O> replicas(int replicas) {
       if (replicas < 1 || replicas > 256) {
         throw new IllegalArgumentException("replicas must be 1..256, was " + replicas);

@@ -130,8 +130,9 @@ final class EmbeddingsBenchmark {
   private static String defaults(ModelRuntime rt) {
     int replicas = rt.describe("minilm", io.maasdk.Version.parse("1.0.0")).orElseThrow()
         .placements().size();
-    return replicas + " replica(s) of 1 ONNX Runtime intra-op thread each, batching 32 / 2 ms"
-        + " split by token count, tokenized on the callers' threads";
+    return replicas + " replica(s), ONNX Runtime session of " + Math.max(1, CORES / replicas)
+        + " non-spinning intra-op thread(s), batching 32 / 2 ms split by token count, tokenized"
+        + " on the callers' threads";
   }
 
   /** maasdk variants, each differing from the example's spec in one setting, A B B A vs it. */
@@ -142,12 +143,16 @@ final class EmbeddingsBenchmark {
     List<Variant> variants = List.of(
         new Variant("no length buckets", b -> withoutBuckets(b)),
         new Variant("no batching", b -> b.batching(BatchingPolicy.disabled())),
-        new Variant("1 replica x N threads", b -> b.replicas(1)),
-        new Variant("N replicas x N threads", b -> b.replicas(CORES)
-            .engineOption("intraOpNumThreads", String.valueOf(CORES))),
+        new Variant("N replicas x 1 thread", b -> b.replicas(CORES)),
+        new Variant("1 replica x N spinning threads",
+            b -> b.engineOption("intraOpNumThreads", String.valueOf(CORES))),
         new Variant("DJL TextEmbeddingTranslator", b -> withDjlTranslator(b)));
     int v = 1;
+    String only = System.getProperty("embeddings.variants.only", "");
     for (Variant variant : variants) {
+      if (!variant.name().contains(only)) {
+        continue;
+      }
       String version = "1.0." + v++;
       ModelSpec.Builder<String, float[]> b = specBuilder().version(version);
       rt.deploy(variant.change().apply(b).build());

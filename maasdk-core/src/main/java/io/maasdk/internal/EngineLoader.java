@@ -4,21 +4,19 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import io.maasdk.DevicePolicy;
 import io.maasdk.ModelArtifact;
 import io.maasdk.ModelLoadException;
 import io.maasdk.ModelSpec;
 import io.maasdk.Placement;
-import io.maasdk.spi.GpuInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,30 +35,32 @@ final class EngineLoader {
   }
 
   /**
-   * The replicas a version gets: those its spec pins, else, for an ONNX Runtime model that will run
-   * on the CPU (policy {@code cpu()}, or no GPU to place it on), one per core the JVM may use, else
-   * one. With {@link #onnxIntraOpThreads} this makes N replicas of one intra-op thread each, which
-   * measured 1.5x (one caller) to 1.7x (64 callers) the sentences/s of one replica with N threads
-   * for all-MiniLM-L6-v2 on 2 cores (README, "Embeddings"). PyTorch models keep one replica: its
-   * intra-op threads are JVM-wide, so replicas would share them anyway.
+   * The default intra-op threads of an ONNX Runtime CPU session, which all of a version's CPU
+   * replicas share: the cores the JVM may use, split between the replicas (one replica by
+   * default: every core), at least one each. maasdk's threads do not spin (see {@link
+   * #nonSpinningSessionOptions}). A spec pins its own with {@code
+   * engineOption("intraOpNumThreads", "n")}; ONNX Runtime's defaults then apply to the rest.
    */
-  static int replicas(ModelSpec<?, ?> spec, String engine, List<GpuInfo> gpus) {
-    if (spec.replicasPinned()) {
-      return spec.replicas();
-    }
-    boolean cpu = spec.devicePolicy().strategy() == DevicePolicy.Strategy.CPU || gpus.isEmpty();
-    return cpu && OnnxRuntimeEngines.NAME.equals(engine) ? Math.min(256, cores()) : 1;
+  static int onnxIntraOpThreads(ModelSpec<?, ?> spec) {
+    return Math.max(1, cores() / spec.replicas());
   }
 
   /**
-   * The default intra-op threads of an ONNX Runtime CPU session, which all of a version's CPU
-   * replicas share: one when the replicas are the default (one per core), else the cores split
-   * between the pinned replicas, at least one each. One thread per session call avoids ONNX
-   * Runtime's spinning thread pool, which on a busy 2-core machine cost a single caller a third
-   * of its speed. A spec pins its own with {@code engineOption("intraOpNumThreads", "n")}.
+   * ONNX Runtime session options whose intra-op threads sleep instead of spinning between
+   * operators, or {@code null} if ONNX Runtime's Java API is not reachable. The caller closes them
+   * once the session exists (ONNX Runtime copies them into the session).
    */
-  static int onnxIntraOpThreads(ModelSpec<?, ?> spec) {
-    return spec.replicasPinned() ? Math.max(1, cores() / spec.replicas()) : 1;
+  private static @Nullable AutoCloseable nonSpinningSessionOptions() {
+    try {
+      Class<?> type = Class.forName("ai.onnxruntime.OrtSession$SessionOptions");
+      Object options = type.getConstructor().newInstance();
+      type.getMethod("addConfigEntry", String.class, String.class)
+          .invoke(options, "session.intra_op.allow_spinning", "0");
+      return (AutoCloseable) options;
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      LOG.debug("ONNX Runtime session options unavailable; its threads keep spinning", e);
+      return null;
+    }
   }
 
   static Device device(Placement p) {
@@ -82,11 +82,36 @@ final class EngineLoader {
       // Tensors saved on another device fail with "Expected all tensors to be on the same device".
       options.putIfAbsent("mapLocation", "true");
     }
-    if (!device.isGpu() && OnnxRuntimeEngines.NAME.equals(engine)) {
-      // ONNX Runtime's own default is one spinning thread per physical core, per session; the
-      // cores are used by replicas instead (see replicas()).
-      options.putIfAbsent(INTRA_OP_THREADS, String.valueOf(onnxIntraOpThreads(spec)));
+    AutoCloseable sessionOptions = null;
+    if (!device.isGpu() && OnnxRuntimeEngines.NAME.equals(engine)
+        && !options.containsKey(INTRA_OP_THREADS)) {
+      // ONNX Runtime's own default is one *spinning* thread per physical core, per session: with
+      // anything else running (callers tokenizing, other sessions, other processes) the spinning
+      // threads take the cores the work needs; a lone call measured 2x slower on a busy 2-core
+      // machine. maasdk's threads sleep between operators instead; pinned threads are left as
+      // ONNX Runtime makes them.
+      options.put(INTRA_OP_THREADS, String.valueOf(onnxIntraOpThreads(spec)));
+      sessionOptions = nonSpinningSessionOptions();
+      if (sessionOptions != null) {
+        options.putIfAbsent("sessionOptions", sessionOptions);
+      }
     }
+    try {
+      return load(spec, engine, device, options);
+    } finally {
+      if (sessionOptions != null) {
+        try {
+          sessionOptions.close();
+        } catch (Exception e) {
+          LOG.debug("closing ONNX Runtime session options failed", e);
+        }
+      }
+    }
+  }
+
+  private static Model load(ModelSpec<?, ?> spec, String engine, Device device,
+      Map<String, Object> options) {
+    String subject = spec.name() + "@" + spec.version();
     // Open (fetch, verify, decrypt) the artifact on its own thread while the engine starts: both
     // take hundreds of milliseconds on a cold JVM and need different cores. Nothing reaches the
     // engine until open() has returned.

@@ -125,8 +125,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
     String engine = spec.engine() == null ? defaultEngine : spec.engine();
     List<Placement> placements =
-        Placer.place(spec.name(), spec.version(),
-            EngineLoader.replicas(spec, engine, inventory.gpus()), spec.devicePolicy(),
+        Placer.place(spec.name(), spec.version(), spec.replicas(), spec.devicePolicy(),
             inventory.gpus());
     // Loaded and warmed before it becomes visible: no call can reach a cold version.
     DeployedVersion<I, O> dv = new DeployedVersion<>(spec, engine, placements, pipeline);

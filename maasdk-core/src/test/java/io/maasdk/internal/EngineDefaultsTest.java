@@ -6,51 +6,31 @@ import io.maasdk.DevicePolicy;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.codec.Codecs;
-import io.maasdk.spi.GpuInfo;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The replica and ONNX Runtime thread defaults that decide how a version uses the cores. */
+/** The ONNX Runtime thread defaults that decide how a version uses the cores. */
 class EngineDefaultsTest {
   private static final int CORES = Runtime.getRuntime().availableProcessors();
-  private static final List<GpuInfo> ONE_GPU =
-      List.of(new GpuInfo(0, 16L << 30, 16L << 30));
 
-  private static ModelSpec.Builder<float[], float[]> spec(DevicePolicy policy) {
+  private static ModelSpec.Builder<float[], float[]> spec() {
     return ModelSpec.builder("m", float[].class, float[].class)
         .version("1.0.0")
+        .engine("OnnxRuntime")
         .source(ModelSource.classpath("unused.onnx"))
         .translator(Codecs.floatVector(4))
-        .devicePolicy(policy);
+        .devicePolicy(DevicePolicy.cpu());
   }
 
   @Test
-  void onnxOnCpu_unpinned_getsOneReplicaPerCore_ofOneIntraOpThreadEach() {
-    ModelSpec<float[], float[]> s = spec(DevicePolicy.cpu()).engine("OnnxRuntime").build();
-    assertEquals(CORES, EngineLoader.replicas(s, "OnnxRuntime", ONE_GPU));
-    assertEquals(1, EngineLoader.onnxIntraOpThreads(s));
-  }
-
-  @Test
-  void onnxWithAutoPolicy_onAMachineWithoutGpus_usesTheCoresToo() {
-    ModelSpec<float[], float[]> s = spec(DevicePolicy.auto()).engine("OnnxRuntime").build();
-    assertEquals(CORES, EngineLoader.replicas(s, "OnnxRuntime", List.of()));
-    assertEquals(1, EngineLoader.replicas(s, "OnnxRuntime", ONE_GPU));
-  }
-
-  @Test
-  void pinnedReplicas_areKept_andShareTheCoresAsIntraOpThreads() {
-    ModelSpec<float[], float[]> s = spec(DevicePolicy.cpu()).engine("OnnxRuntime").replicas(1).build();
-    assertEquals(1, EngineLoader.replicas(s, "OnnxRuntime", List.of()));
+  void onnxOnCpu_byDefault_oneReplicaWithAnIntraOpThreadPerCore() {
+    ModelSpec<float[], float[]> s = spec().build();
+    assertEquals(1, s.replicas());
     assertEquals(CORES, EngineLoader.onnxIntraOpThreads(s));
-    ModelSpec<float[], float[]> many =
-        spec(DevicePolicy.cpu()).engine("OnnxRuntime").replicas(CORES * 2).build();
-    assertEquals(1, EngineLoader.onnxIntraOpThreads(many));
   }
 
   @Test
-  void pyTorch_keepsOneReplica_itsThreadsAreJvmWide() {
-    ModelSpec<float[], float[]> s = spec(DevicePolicy.cpu()).build();
-    assertEquals(1, EngineLoader.replicas(s, "PyTorch", List.of()));
+  void pinnedReplicas_shareTheCores_atLeastOneThreadEach() {
+    assertEquals(Math.max(1, CORES / 2), EngineLoader.onnxIntraOpThreads(spec().replicas(2).build()));
+    assertEquals(1, EngineLoader.onnxIntraOpThreads(spec().replicas(CORES * 2).build()));
   }
 }
