@@ -47,6 +47,10 @@ final class EmbeddingsBenchmark {
   static final double WARMUP_S = 0.5;
   static final double MEASURE_S = Double.parseDouble(System.getProperty("embeddings.seconds", "1.5"));
   static final int[] CALLERS = {1, 4, 16, 64};
+  /** The caller counts the variants are measured at ({@code -Dembeddings.variants.callers=1,64}). */
+  static final int[] VARIANT_CALLERS = java.util.Arrays.stream(
+      System.getProperty("embeddings.variants.callers", "1,64").split(","))
+      .mapToInt(x -> Integer.parseInt(x.trim())).toArray();
   static final int CORES = Runtime.getRuntime().availableProcessors();
 
   private EmbeddingsBenchmark() {}
@@ -157,7 +161,7 @@ final class EmbeddingsBenchmark {
       ModelSpec.Builder<String, float[]> b = specBuilder().version(version);
       rt.deploy(variant.change().apply(b).build());
       ModelHandle<String, float[]> h = rt.handle("minilm", version, String.class, float[].class);
-      for (int callers : new int[] {1, 64}) {
+      for (int callers : VARIANT_CALLERS) {
         double[] ratio = new double[ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
           double a1 = rate(callers, sentences, s -> base.predict(s));

@@ -87,7 +87,7 @@ final class EngineLoader {
         && !options.containsKey(INTRA_OP_THREADS)) {
       // ONNX Runtime's own default is one *spinning* thread per physical core, per session: with
       // anything else running (callers tokenizing, other sessions, other processes) the spinning
-      // threads take the cores the work needs; a lone call measured 2x slower on a busy 2-core
+      // threads take the cores the work needs; a lone call measured up to 3x slower on a busy 2-core
       // machine. maasdk's threads sleep between operators instead; pinned threads are left as
       // ONNX Runtime makes them.
       options.put(INTRA_OP_THREADS, String.valueOf(onnxIntraOpThreads(spec)));
