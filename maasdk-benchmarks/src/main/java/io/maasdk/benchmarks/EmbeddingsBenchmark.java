@@ -37,9 +37,13 @@ import java.util.function.UnaryOperator;
  * repeated sentences are computed every time. LangChain4j is called with {@code embed} per caller;
  * its {@code embedAll} over all 256 sentences from one thread is reported as its batch ceiling.
  *
- * <p>{@code -Dembeddings.variants=true} also measures, at 1 and 64 callers, maasdk variants that
- * differ from the defaults in one setting each (no length buckets, no batching, 2 replicas), the
- * figures the README's choice of defaults rests on.
+ * <p>{@code -Dembeddings.variants=true} also measures maasdk variants that differ from the
+ * defaults in one setting each (no length buckets, no batching, a replica per core of one thread,
+ * ONNX Runtime's spinning threads, DJL's {@code TextEmbeddingTranslator}), A B B A against the
+ * defaults: the figures the README's choice of defaults rests on. Knobs for such runs (system
+ * properties of the benchmark JVM): {@code embeddings.variants.only} (a part of the variants'
+ * names), {@code embeddings.variants.callers} (default {@code 1,64}), {@code embeddings.rounds}
+ * (3) and {@code embeddings.seconds} (1.5 per measurement).
  */
 final class EmbeddingsBenchmark {
   static final int SENTENCES = 256;
