@@ -50,7 +50,8 @@ import org.jspecify.annotations.Nullable;
  * single input.
  */
 public final class TextEmbeddingCodec implements Translator<String, float[]>, InputValidator<String> {
-  private static final int MAX_PENDING = 1 << 16;
+  /** Bounds the tokens of calls validated but never run (refused as overloaded, say). */
+  private static final int MAX_PENDING = 1 << 13;
   private static final String MASK = "maasdk.attention_mask";
 
   private final HuggingFaceTokenizer tokenizer;
