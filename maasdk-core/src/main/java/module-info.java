@@ -11,6 +11,7 @@ module io.maasdk.core {
   requires com.github.benmanes.caffeine;
   requires org.slf4j;
   requires java.management;
+  requires static ai.djl.tokenizers; // TextEmbeddingCodec only: optional dependency
 
   exports io.maasdk;
   exports io.maasdk.spi;

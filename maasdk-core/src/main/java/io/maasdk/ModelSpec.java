@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToIntFunction;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -52,6 +53,7 @@ public final class ModelSpec<I, O> {
   private final List<I> warmup;
   private final Map<String, String> labels;
   private final Map<String, String> engineOptions;
+  private final @Nullable ToIntFunction<? super I> batchLength;
 
   private ModelSpec(Builder<I, O> b) {
     this.name = b.name;
@@ -74,6 +76,7 @@ public final class ModelSpec<I, O> {
     this.warmup = List.copyOf(b.warmup);
     this.labels = Collections.unmodifiableMap(new LinkedHashMap<>(b.labels));
     this.engineOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.engineOptions));
+    this.batchLength = b.batchLength;
   }
 
   /** The source of a backend version without artifact: it describes the backend, never opens. */
@@ -151,8 +154,21 @@ public final class ModelSpec<I, O> {
     return engine;
   }
 
+  /**
+   * The replica count, 1 unless set. On the CPU an ONNX Runtime version's replicas share one
+   * session whose intra-op threads default to the cores the JVM may use, split between the
+   * replicas (see the README's "Embeddings").
+   */
   public int replicas() {
     return replicas;
+  }
+
+  /**
+   * The length function set with {@link Builder#batchByLength}, or {@code null}: batches are then
+   * run as taken.
+   */
+  public @Nullable ToIntFunction<? super I> batchLength() {
+    return batchLength;
   }
 
   public DevicePolicy devicePolicy() {
@@ -216,6 +232,7 @@ public final class ModelSpec<I, O> {
     private final List<I> warmup = new ArrayList<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final Map<String, String> engineOptions = new LinkedHashMap<>();
+    private @Nullable ToIntFunction<? super I> batchLength;
 
     private Builder(String name, Class<I> inputType, Class<O> outputType) {
       Objects.requireNonNull(name, "name");
@@ -252,6 +269,7 @@ public final class ModelSpec<I, O> {
       b.warmup.addAll(warmup);
       b.labels.putAll(labels);
       b.engineOptions.putAll(engineOptions);
+      b.batchLength = batchLength;
       return b;
     }
 
@@ -360,6 +378,22 @@ public final class ModelSpec<I, O> {
     public Builder<I, O> engineOption(String key, String value) {
       engineOptions.put(
           Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * For inputs of variable length that the translator pads to the longest in a batch (text):
+     * each batch a worker takes is split into groups of similar {@code lengthOf} (e.g. token
+     * count), and each group is one engine call, so that short inputs are not padded to a long
+     * one. Groups are chosen to minimize padded length plus a per-call cost; inputs of equal
+     * length stay in one call. Has no effect without {@link #batching batching}.
+     *
+     * @param lengthOf called on a worker thread for every input of a batch, concurrently for
+     *     different batches; must be cheap, thread-safe and not throw (a negative or failing
+     *     length counts as 0). {@code TextEmbeddingCodec#tokenCount} is one.
+     */
+    public Builder<I, O> batchByLength(ToIntFunction<? super I> lengthOf) {
+      this.batchLength = Objects.requireNonNull(lengthOf, "lengthOf");
       return this;
     }
 

@@ -7,6 +7,7 @@ import io.maasdk.spi.InferenceEvent.Outcome;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,6 +152,25 @@ final class Batcher<I, O> implements Runnable {
     if (live.isEmpty()) {
       return;
     }
+    ToIntFunction<? super I> lengthOf = dv.spec.batchLength();
+    if (lengthOf == null || live.size() < 2) {
+      runGroup(live);
+      return;
+    }
+    // Variable-length inputs (text): one engine call per group of similar length, so short
+    // inputs are not padded to a long one (see LengthBuckets).
+    for (int[] group : LengthBuckets.groups(live, r -> lengthOf.applyAsInt(r.input),
+        LengthBuckets.DEFAULT_CALL_COST)) {
+      List<Request<I, O>> part = new ArrayList<>(group.length);
+      for (int i : group) {
+        part.add(live.get(i));
+      }
+      runGroup(part);
+    }
+  }
+
+  /** One engine call for {@code live} under the replica's lock, then its completions. */
+  private void runGroup(List<Request<I, O>> live) {
     List<Completion<I, O>> done;
     long arrivals = queue.arrivals();
     long start = ticker.read();

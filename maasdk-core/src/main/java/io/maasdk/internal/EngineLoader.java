@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,44 @@ import org.slf4j.LoggerFactory;
 final class EngineLoader {
   private static final Logger LOG = LoggerFactory.getLogger(EngineLoader.class);
 
+  /** DJL's OnnxRuntime model option for a session's intra-op thread count. */
+  static final String INTRA_OP_THREADS = "intraOpNumThreads";
+
   private EngineLoader() {}
+
+  /** The processors this JVM may use (cgroup quota and CPU affinity included). */
+  static int cores() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * The default intra-op threads of an ONNX Runtime CPU session, which all of a version's CPU
+   * replicas share: the cores the JVM may use, split between the replicas (one replica by
+   * default: every core), at least one each. maasdk's threads do not spin (see {@link
+   * #nonSpinningSessionOptions}). A spec pins its own with {@code
+   * engineOption("intraOpNumThreads", "n")}; ONNX Runtime's defaults then apply to the rest.
+   */
+  static int onnxIntraOpThreads(ModelSpec<?, ?> spec) {
+    return Math.max(1, cores() / spec.replicas());
+  }
+
+  /**
+   * ONNX Runtime session options whose intra-op threads sleep instead of spinning between
+   * operators, or {@code null} if ONNX Runtime's Java API is not reachable. The caller closes them
+   * once the session exists (ONNX Runtime copies them into the session).
+   */
+  private static @Nullable AutoCloseable nonSpinningSessionOptions() {
+    try {
+      Class<?> type = Class.forName("ai.onnxruntime.OrtSession$SessionOptions");
+      Object options = type.getConstructor().newInstance();
+      type.getMethod("addConfigEntry", String.class, String.class)
+          .invoke(options, "session.intra_op.allow_spinning", "0");
+      return (AutoCloseable) options;
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      LOG.debug("ONNX Runtime session options unavailable; its threads keep spinning", e);
+      return null;
+    }
+  }
 
   static Device device(Placement p) {
     return p.onGpu() ? Device.gpu(p.gpuIndex()) : Device.cpu();
@@ -44,15 +82,48 @@ final class EngineLoader {
       // Tensors saved on another device fail with "Expected all tensors to be on the same device".
       options.putIfAbsent("mapLocation", "true");
     }
+    AutoCloseable sessionOptions = null;
+    if (!device.isGpu() && OnnxRuntimeEngines.NAME.equals(engine)
+        && !options.containsKey(INTRA_OP_THREADS)) {
+      // ONNX Runtime's own default is one *spinning* thread per physical core, per session: with
+      // anything else running (callers tokenizing, other sessions, other processes) the spinning
+      // threads take the cores the work needs; a lone call measured up to 3x slower on a busy 2-core
+      // machine. maasdk's threads sleep between operators instead; pinned threads are left as
+      // ONNX Runtime makes them.
+      options.put(INTRA_OP_THREADS, String.valueOf(onnxIntraOpThreads(spec)));
+      sessionOptions = nonSpinningSessionOptions();
+      if (sessionOptions != null) {
+        options.putIfAbsent("sessionOptions", sessionOptions);
+      }
+    }
+    try {
+      return load(spec, engine, device, options);
+    } finally {
+      if (sessionOptions != null) {
+        try {
+          sessionOptions.close();
+        } catch (Exception e) {
+          LOG.debug("closing ONNX Runtime session options failed", e);
+        }
+      }
+    }
+  }
+
+  private static Model load(ModelSpec<?, ?> spec, String engine, Device device,
+      Map<String, Object> options) {
+    String subject = spec.name() + "@" + spec.version();
     // Open (fetch, verify, decrypt) the artifact on its own thread while the engine starts: both
     // take hundreds of milliseconds on a cold JVM and need different cores. Nothing reaches the
     // engine until open() has returned.
     CompletableFuture<ModelArtifact> opening = openAsync(spec);
     Model model = null;
     try {
-      Engine.getEngine(engine).getAlternativeEngine(); // DJL's hybrid engine, e.g. PyTorch for ORT
+      Engine started = OnnxRuntimeEngines.NAME.equals(engine)
+          ? OnnxRuntimeEngines.engine() // also when another library made ORT's environment first
+          : Engine.getEngine(engine);
+      started.getAlternativeEngine(); // DJL's hybrid engine, e.g. PyTorch for ORT
       model = Model.newInstance(subject, device, engine);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) { // an engine whose static start-up failed
       closeWhenOpened(opening);
       throw new ModelLoadException(spec.name(), spec.version(),
           "cannot load " + subject + ": engine " + engine + " failed to start on " + device + ": "

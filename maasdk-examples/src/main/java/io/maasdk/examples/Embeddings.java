@@ -1,7 +1,7 @@
 package io.maasdk.examples;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.huggingface.translator.TextEmbeddingTranslator;
+import io.maasdk.BatchingPolicy;
 import io.maasdk.CallOptions;
 import io.maasdk.DevicePolicy;
 import io.maasdk.ModelHandle;
@@ -9,9 +9,11 @@ import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.Version;
+import io.maasdk.codec.TextEmbeddingCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -30,30 +32,39 @@ public final class Embeddings {
           "How do I bake sourdough bread?",
           "Kittens love to nap in the sun.");
 
-  /** A spec for one MiniLM variant: {@code file} is the ONNX resource, {@code tokenizer} its JSON. */
+  /**
+   * A spec for one MiniLM variant: {@code file} is the ONNX resource, {@code tokenizer} its JSON.
+   * Text is tokenized on the callers' threads, batches of up to 32 are split by token count, and
+   * replicas and ONNX Runtime threads are left at maasdk's defaults, which use the cores (see the
+   * README's "Embeddings").
+   */
   public static ModelSpec<String, float[]> spec(String version, String file, String tokenizer) {
-    HuggingFaceTokenizer tok;
-    try (InputStream in = Embeddings.class.getClassLoader().getResourceAsStream(tokenizer)) {
+    return specBuilder(file, tokenizer).version(version).build();
+  }
+
+  /** {@link #spec}'s settings, without a version, for variants (the benchmarks use it). */
+  public static ModelSpec.Builder<String, float[]> specBuilder(String file, String tokenizer) {
+    TextEmbeddingCodec codec = TextEmbeddingCodec.of(tokenizer(tokenizer));
+    return ModelSpec.builder("minilm", String.class, float[].class)
+        .engine("OnnxRuntime")
+        .source(ModelSource.classpath(file))
+        .translator(codec)
+        .batching(BatchingPolicy.of(32, Duration.ofMillis(2)))
+        .batchByLength(codec::tokenCount)
+        .devicePolicy(DevicePolicy.cpu())
+        .warmup("warm up");
+  }
+
+  /** The Hugging Face tokenizer in classpath resource {@code json}, truncating at 256 tokens. */
+  public static HuggingFaceTokenizer tokenizer(String json) {
+    try (InputStream in = Embeddings.class.getClassLoader().getResourceAsStream(json)) {
       if (in == null) {
-        throw new IllegalStateException("tokenizer " + tokenizer + " is not on the classpath");
+        throw new IllegalStateException("tokenizer " + json + " is not on the classpath");
       }
-      tok = HuggingFaceTokenizer.newInstance(in, Map.of("maxLength", "256"));
+      return HuggingFaceTokenizer.newInstance(in, Map.of("maxLength", "256"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return ModelSpec.builder("minilm", String.class, float[].class)
-        .version(version)
-        .engine("OnnxRuntime")
-        .source(ModelSource.classpath(file))
-        .translator(
-            TextEmbeddingTranslator.builder(tok)
-                .optPoolingMode("mean")
-                .optNormalize(true)
-                .optIncludeTokenTypes(true)
-                .build())
-        .devicePolicy(DevicePolicy.cpu())
-        .warmup("warm up")
-        .build();
   }
 
   static ModelRuntime deployBoth(ModelRuntime runtime) {
@@ -63,7 +74,7 @@ public final class Embeddings {
   }
 
   /** Cosine similarity of two normalized embeddings. */
-  static double cosine(float[] a, float[] b) {
+  public static double cosine(float[] a, float[] b) {
     double dot = 0;
     for (int i = 0; i < a.length; i++) {
       dot += a[i] * b[i];

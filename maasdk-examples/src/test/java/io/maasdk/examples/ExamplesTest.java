@@ -1,10 +1,13 @@
 package io.maasdk.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
+import io.maasdk.codec.TextEmbeddingCodec;
 import io.maasdk.spi.DeviceInventory;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -44,5 +47,19 @@ class ExamplesTest {
         assertTrue(ranked.indexOf("The cat sits on the mat.") <= 2, v + ": " + ranked);
       }
     }
+  }
+
+  @Test
+  void textEmbeddingCodec_validationOnTheCallersThread_keepsTheTokensForTheWorker() {
+    TextEmbeddingCodec codec =
+        TextEmbeddingCodec.of(Embeddings.tokenizer("all-minilm-l6-v2-tokenizer.json"));
+    String sentence = new String("The cat sits on the mat."); // an identity of its own
+    assertEquals(2 + sentence.length() / 4, codec.tokenCount(sentence), "estimated, not tokenized");
+    assertNull(codec.problem(sentence));
+    // [CLS] the cat sits on the mat . [SEP]: the tokens the caller's thread computed
+    assertEquals(9, codec.tokenCount(sentence));
+    assertEquals(2 + sentence.length() / 4, codec.tokenCount(new String(sentence)),
+        "kept by identity: an equal string is not the caller's input");
+    assertNotNull(codec.problem(null));
   }
 }
