@@ -39,7 +39,8 @@ import org.springframework.test.context.DynamicPropertySource;
       "maasdk.drain-timeout=5s",
       "management.endpoints.web.exposure.include=health,metrics,maasdk",
       "management.endpoint.health.show-details=always",
-      "management.endpoint.health.group.readiness.include=maasdk",
+      "management.endpoint.health.probes.enabled=true",
+      "management.endpoint.health.group.readiness.include=readinessState,maasdk",
     })
 class DigitsApplicationWebTest {
 
@@ -102,6 +103,9 @@ class DigitsApplicationWebTest {
       assertTrue(r.body().contains("\"digit\":" + expected), r.body());
       assertTrue(r.body().contains("\"version\":\"2.0.0\""), r.body());
     }
+    // the README's curl line: the first held-out sample is a 7
+    assertEquals(7, set.labels()[0]);
+    assertTrue(post("/predict", json(set.features()[0]), "acme").body().contains("\"digit\":7"));
   }
 
   @Test
