@@ -60,6 +60,8 @@ public class MaasdkProperties {
 
   private final Endpoint endpoint = new Endpoint();
 
+  private final SpringAi springAi = new SpringAi();
+
   public boolean isEnabled() {
     return enabled;
   }
@@ -126,6 +128,10 @@ public class MaasdkProperties {
 
   public Endpoint getEndpoint() {
     return endpoint;
+  }
+
+  public SpringAi getSpringAi() {
+    return springAi;
   }
 
   /** A model repository: {@code <root>/<model>/<version>/<model file>}. */
@@ -347,6 +353,56 @@ public class MaasdkProperties {
 
     public void setHistoryLimit(int historyLimit) {
       this.historyLimit = historyLimit;
+    }
+  }
+
+  /** Spring AI adapters, when Spring AI is on the classpath. */
+  public static class SpringAi {
+
+    private final Embedding embedding = new Embedding();
+
+    public Embedding getEmbedding() {
+      return embedding;
+    }
+
+    /** The EmbeddingModel bean. */
+    public static class Embedding {
+
+      /**
+       * The deployed String-to-float[] model to expose as Spring AI's EmbeddingModel; unset, there
+       * is no such bean.
+       */
+      private String model;
+
+      /** Its version selector: a version, a range, an alias or "latest". */
+      private String version = "latest";
+
+      /** The tenant its calls are made as (for quotas, metering and the tenant tag). */
+      private String tenant;
+
+      public String getModel() {
+        return model;
+      }
+
+      public void setModel(String model) {
+        this.model = model;
+      }
+
+      public String getVersion() {
+        return version;
+      }
+
+      public void setVersion(String version) {
+        this.version = version;
+      }
+
+      public String getTenant() {
+        return tenant;
+      }
+
+      public void setTenant(String tenant) {
+        this.tenant = tenant;
+      }
     }
   }
 }
