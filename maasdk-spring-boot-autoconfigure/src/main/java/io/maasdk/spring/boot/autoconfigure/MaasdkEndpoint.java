@@ -3,6 +3,7 @@ package io.maasdk.spring.boot.autoconfigure;
 import io.maasdk.AliasChange;
 import io.maasdk.AliasTarget;
 import io.maasdk.DeploymentInfo;
+import io.maasdk.MaasdkException;
 import io.maasdk.ModelRuntime;
 import io.maasdk.Placement;
 import java.util.LinkedHashMap;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -34,7 +36,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * <p>Write operations are off by default (the endpoint's default access is read-only): turn them on
  * with {@code management.endpoint.maasdk.access=unrestricted}, and secure them as the application
  * secures its other write endpoints. Thread-safe: every operation reads or calls the thread-safe
- * runtime; a refused move throws maasdk's exception, which names the model and versions.
+ * runtime; a refused move or rollback answers 400 with maasdk's message, which names the model
+ * and the versions.
  */
 @Endpoint(id = "maasdk", defaultAccess = Access.READ_ONLY)
 public class MaasdkEndpoint {
@@ -89,7 +92,11 @@ public class MaasdkEndpoint {
   @WriteOperation
   public Map<String, Object> setAlias(@Selector String model, @Selector String alias,
       String target) {
-    runtime.setAlias(model, alias, StartupDeployer.parseTarget(model, alias, target));
+    try {
+      runtime.setAlias(model, alias, StartupDeployer.parseTarget(model, alias, target));
+    } catch (MaasdkException | IllegalStateException e) {
+      throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage(), e); // a 400
+    }
     return model(model);
   }
 
@@ -100,7 +107,11 @@ public class MaasdkEndpoint {
    */
   @DeleteOperation
   public Map<String, Object> rollback(@Selector String model, @Selector String alias) {
-    runtime.rollback(model, alias);
+    try {
+      runtime.rollback(model, alias);
+    } catch (MaasdkException e) {
+      throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage(), e); // a 400
+    }
     return model(model);
   }
 
