@@ -1,6 +1,7 @@
 package io.maasdk.spring.boot.autoconfigure;
 
 import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.DeviceInventory;
@@ -22,6 +23,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ContextAnnotationAutowireCandidateResolver;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
 
 /**
  * Auto-configures a maasdk {@link ModelRuntime} for a Spring Boot 3.5 or 4.0 application.
@@ -73,7 +75,15 @@ public class MaasdkAutoConfiguration {
       ObjectProvider<DeviceInventory> inventory,
       ObjectProvider<ModelRuntimeBuilderCustomizer> customizers,
       ObjectProvider<ModelSpec<?, ?>> specs,
+      ObjectProvider<FolderSources> folderSources,
       ResourceLoader resourceLoader) {
+    if (properties.getSecurity().getTrustedKeys() != null
+        && !ClassUtils.isPresent("io.maasdk.security.RequireSignatures",
+            resourceLoader.getClassLoader())) {
+      throw new IllegalStateException("maasdk.security.trusted-keys is set, but maasdk-security is"
+          + " not on the classpath: add io.maasdk:maasdk-security, or models would deploy"
+          + " unverified");
+    }
     ModelRuntime.Builder builder = ModelRuntime.builder()
         .drainTimeout(properties.getDrainTimeout())
         .defaultEngine(properties.getDefaultEngine())
@@ -89,7 +99,8 @@ public class MaasdkAutoConfiguration {
     List<ModelSpec<?, ?>> toDeploy = specs.orderedStream().toList();
     ModelRuntime runtime = builder.build();
     try {
-      new StartupDeployer(runtime, properties, resourceLoader).deploy(toDeploy);
+      FolderSources folders = folderSources.getIfUnique(() -> ModelSource::directory);
+      new StartupDeployer(runtime, properties, resourceLoader, folders).deploy(toDeploy);
     } catch (RuntimeException | Error e) {
       LOG.error("maasdk: startup deployment failed, closing the runtime: {}", e.getMessage());
       try {

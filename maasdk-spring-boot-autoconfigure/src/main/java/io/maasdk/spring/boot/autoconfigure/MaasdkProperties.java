@@ -62,6 +62,8 @@ public class MaasdkProperties {
 
   private final SpringAi springAi = new SpringAi();
 
+  private final Security security = new Security();
+
   public boolean isEnabled() {
     return enabled;
   }
@@ -132,6 +134,10 @@ public class MaasdkProperties {
 
   public SpringAi getSpringAi() {
     return springAi;
+  }
+
+  public Security getSecurity() {
+    return security;
   }
 
   /** A model repository: {@code <root>/<model>/<version>/<model file>}. */
@@ -403,6 +409,25 @@ public class MaasdkProperties {
       public void setTenant(String tenant) {
         this.tenant = tenant;
       }
+    }
+  }
+
+  /** maasdk-security, when it is on the classpath. */
+  public static class Security {
+
+    /**
+     * The trusted public keyset (a Spring resource location, e.g. classpath:keys/signing.pub.json):
+     * when set, only models signed by these keys deploy, and models under maasdk.models load from
+     * signed folders. Public keys only; never a private or secret keyset.
+     */
+    private String trustedKeys;
+
+    public String getTrustedKeys() {
+      return trustedKeys;
+    }
+
+    public void setTrustedKeys(String trustedKeys) {
+      this.trustedKeys = trustedKeys;
     }
   }
 }

@@ -34,11 +34,14 @@ final class StartupDeployer {
   private final ModelRuntime runtime;
   private final MaasdkProperties properties;
   private final ResourceLoader resources;
+  private final FolderSources folders;
 
-  StartupDeployer(ModelRuntime runtime, MaasdkProperties properties, ResourceLoader resources) {
+  StartupDeployer(ModelRuntime runtime, MaasdkProperties properties, ResourceLoader resources,
+      FolderSources folders) {
     this.runtime = runtime;
     this.properties = properties;
     this.resources = resources;
+    this.folders = folders;
   }
 
   void deploy(List<ModelSpec<?, ?>> specs) {
@@ -72,19 +75,18 @@ final class StartupDeployer {
           + " without a location, and maasdk.repository.root is not set: set " + prefix
           + ".location (and .version) or maasdk.repository.root");
     }
-    ModelRepository.DeployResult r = runtime.deployAll(ModelRepository.at(root), template);
-    for (ModelRepository.Skipped s : r.skipped()) {
-      if (s.error() != null) {
-        throw new IllegalStateException("model " + name + ": " + s.folder()
-            + " could not be deployed: " + s.error().getMessage(), s.error());
-      }
-    }
-    if (r.deployed().isEmpty()) {
+    ModelRepository.Listing listing = ModelRepository.at(root).scan(name);
+    if (listing.versions().isEmpty()) {
       throw new IllegalStateException("model " + name + ": no version folder under "
           + root.resolve(name) + " (expected <version>/model file, e.g. 1.0.0/model.pt); skipped: "
-          + r.skipped());
+          + listing.skipped());
     }
-    LOG.info("maasdk: deployed {} versions {} from {}", name, r.deployed(), root.resolve(name));
+    for (Version v : listing.versions().keySet()) {
+      Path folder = root.resolve(name).resolve(v.toString());
+      runtime.deploy(template.copy().version(v).source(folders.open(folder)).build());
+    }
+    LOG.info("maasdk: deployed {} versions {} from {}", name, listing.versions().keySet(),
+        root.resolve(name));
   }
 
   private static ModelSpec.Builder<float[], float[]> template(
@@ -132,6 +134,15 @@ final class StartupDeployer {
   }
 
   private ModelSource source(String prefix, String location) {
+    if (!folders.allowsUnsignedLocations()) {
+      Path dir = path(prefix, location);
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalStateException(prefix + ".location " + location + " must be a signed"
+            + " model folder (manifest.json and manifest.sig): maasdk.security.trusted-keys"
+            + " requires signed models");
+      }
+      return folders.open(dir);
+    }
     if (location.startsWith(ResourceUtils.CLASSPATH_URL_PREFIX)) {
       String path = location.substring(ResourceUtils.CLASSPATH_URL_PREFIX.length());
       while (path.startsWith("/")) {
@@ -144,22 +155,25 @@ final class StartupDeployer {
       }
       return ModelSource.classpath(path, loader);
     }
-    Path path;
-    try {
-      Resource r = resources.getResource(location);
-      path = r.getFile().toPath();
-    } catch (IOException | UnsupportedOperationException e) {
-      throw new IllegalStateException(prefix + ".location " + location
-          + " is neither a classpath: location nor a file or folder on disk", e);
-    }
+    Path path = path(prefix, location);
     if (Files.isDirectory(path)) {
-      return ModelSource.directory(path);
+      return folders.open(path);
     }
     if (!Files.isRegularFile(path)) {
       throw new IllegalStateException(prefix + ".location " + location + " does not exist ("
           + path.toAbsolutePath() + ")");
     }
     return ModelSource.file(path);
+  }
+
+  private Path path(String prefix, String location) {
+    try {
+      Resource r = resources.getResource(location);
+      return r.getFile().toPath();
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new IllegalStateException(prefix + ".location " + location
+          + " is neither a classpath: location nor a file or folder on disk", e);
+    }
   }
 
   /** {@code "2.0.0"} or {@code "1.0.0=90,2.0.0=10"}. */
