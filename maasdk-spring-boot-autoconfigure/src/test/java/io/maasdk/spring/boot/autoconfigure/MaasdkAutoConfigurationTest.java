@@ -41,6 +41,7 @@ import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -393,6 +394,28 @@ class MaasdkAutoConfigurationTest {
   void healthOff_byProperty() {
     withDigitsFromRepository().withPropertyValues("management.health.maasdk.enabled=false")
         .run(ctx -> assertThat(ctx).doesNotHaveBean("maasdkHealthIndicator"));
+  }
+
+  @Test
+  void problemDetails_offByDefault_onByProperty_inWebApplicationsOnly() {
+    WebApplicationContextRunner web = new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(MaasdkWebAutoConfiguration.class));
+    web.run(ctx -> assertThat(ctx).doesNotHaveBean(MaasdkProblemDetails.class));
+    web.withPropertyValues("maasdk.web.problem-details.enabled=true")
+        .run(ctx -> assertThat(ctx).hasSingleBean(MaasdkProblemDetails.class));
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(MaasdkWebAutoConfiguration.class))
+        .withPropertyValues("maasdk.web.problem-details.enabled=true")
+        .run(ctx -> assertThat(ctx).doesNotHaveBean(MaasdkProblemDetails.class));
+  }
+
+  @Test
+  void problemDetails_statusPerException() {
+    Version v = Version.parse("1.0.0");
+    assertEquals(org.springframework.http.HttpStatus.NOT_FOUND, MaasdkProblemDetails.status(
+        new io.maasdk.ModelNotFoundException("digits", v, "digits 1.0.0 is not deployed")));
+    assertEquals(org.springframework.http.HttpStatus.INTERNAL_SERVER_ERROR,
+        MaasdkProblemDetails.status(new io.maasdk.MaasdkException("other")));
   }
 
   @Test

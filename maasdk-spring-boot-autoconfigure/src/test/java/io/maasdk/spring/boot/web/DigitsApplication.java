@@ -1,7 +1,6 @@
 package io.maasdk.spring.boot.web;
 
 import io.maasdk.CallOptions;
-import io.maasdk.InvalidInputException;
 import io.maasdk.ModelHandle;
 import io.maasdk.Prediction;
 import io.maasdk.spring.boot.MaasdkModel;
@@ -9,17 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.http.HttpStatus;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
-import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The Spring Boot application the README shows: {@code POST /predict} with 64 pixels answers the
- * digit, through the {@code stable} alias of the {@code digits} model that the properties deploy.
+ * digit, through the {@code stable} alias of the {@code digits} model that the properties deploy;
+ * maasdk's exceptions become RFC 9457 problem details ({@code maasdk.web.problem-details.enabled}).
  * The same source runs on Spring Boot 3.5 (maasdk-spring-boot-autoconfigure's tests) and 4.0
  * (maasdk-spring-boot4-tests).
  */
@@ -48,12 +45,6 @@ public class DigitsApplication {
       out.put("digit", argmax(p.output()));
       out.put("version", p.version().toString());
       return out;
-    }
-
-    @ExceptionHandler(InvalidInputException.class)
-    @ResponseStatus(HttpStatus.BAD_REQUEST)
-    Map<String, String> invalid(InvalidInputException e) {
-      return Map.of("error", e.getMessage());
     }
 
     private static int argmax(float[] v) {

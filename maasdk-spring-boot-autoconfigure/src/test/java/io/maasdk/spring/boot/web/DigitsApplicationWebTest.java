@@ -37,6 +37,7 @@ import org.springframework.test.context.DynamicPropertySource;
       "maasdk.aliases.digits.stable=2.0.0",
       "maasdk.metrics.tenant-tag=10",
       "maasdk.drain-timeout=5s",
+      "maasdk.web.problem-details.enabled=true",
       "management.endpoints.web.exposure.include=health,metrics,maasdk",
       "management.endpoint.health.show-details=always",
       "management.endpoint.health.probes.enabled=true",
@@ -109,10 +110,14 @@ class DigitsApplicationWebTest {
   }
 
   @Test
-  void predict_withTheWrongInputLength_is400_namingTheModel() throws Exception {
+  void predict_withTheWrongInputLength_is400ProblemDetail_namingTheModel() throws Exception {
     HttpResponse<String> r = post("/predict", "[1.0,2.0]", "acme");
     assertEquals(400, r.statusCode(), r.body());
-    assertTrue(r.body().contains("digits"), r.body());
+    assertEquals("application/problem+json",
+        r.headers().firstValue("Content-Type").orElse(""), r.body());
+    assertTrue(r.body().contains("\"title\":\"InvalidInputException\""), r.body());
+    assertTrue(r.body().contains("\"model\":\"digits\""), r.body());
+    assertTrue(r.body().contains("\"version\":\"2.0.0\""), r.body());
   }
 
   @Test
