@@ -1,4 +1,4 @@
-package io.maasdk.spring.boot.web;
+package io.maasdk.examples.spring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,34 +25,21 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The starter in a real web application on whichever Spring Boot line the module runs (3.5 here,
- * 4.0 in maasdk-spring-boot4-tests): predict over HTTP, health, metrics and the endpoint. Only JDK
+ * The example application on whichever Spring Boot line the module runs (3.5 here, 4.0 in
+ * maasdk-spring-boot4-tests): predict over HTTP, health, metrics and the endpoint. Only JDK
  * HTTP and text matching, so the source is the same on both lines.
  */
 @SpringBootTest(classes = DigitsApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {
-      "maasdk.models.digits.input-length=64",
-      "maasdk.models.digits.batch-size=8",
-      "maasdk.aliases.digits.stable=2.0.0",
-      "maasdk.metrics.tenant-tag=10",
-      "maasdk.drain-timeout=5s",
-      "maasdk.web.problem-details.enabled=true",
-      "management.endpoints.web.exposure.include=health,metrics,maasdk",
-      "management.endpoint.health.show-details=always",
-      "management.endpoint.health.probes.enabled=true",
-      "management.endpoint.health.group.readiness.include=readinessState,maasdk",
-    })
+    properties = "maasdk.drain-timeout=5s")
 class DigitsApplicationWebTest {
 
   @DynamicPropertySource
   static void repository(DynamicPropertyRegistry registry) throws IOException {
-    Path root = Files.createTempDirectory("maasdk-webtest");
-    for (String v : TestModels.DIGITS_MLP_VERSIONS) {
-      TestModels.copy(TestModels.digitsResource("mlp", v),
-          root.resolve("digits").resolve(v).resolve("model.pt"));
-    }
+    Path root = DigitsApplication.writeDigitsRepository(Files.createTempDirectory("maasdk-webtest"));
     registry.add("maasdk.repository.root", root::toString);
+    // the README's properties, as the example's main sets them
+    DigitsApplication.EXAMPLE_PROPERTIES.forEach((k, v) -> registry.add(k, () -> v));
   }
 
   @Value("${local.server.port}")

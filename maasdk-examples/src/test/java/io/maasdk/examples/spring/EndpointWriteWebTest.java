@@ -1,4 +1,4 @@
-package io.maasdk.spring.boot.web;
+package io.maasdk.examples.spring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,11 +36,7 @@ class EndpointWriteWebTest {
 
   @DynamicPropertySource
   static void repository(DynamicPropertyRegistry registry) throws IOException {
-    Path root = Files.createTempDirectory("maasdk-endpoint");
-    for (String v : TestModels.DIGITS_MLP_VERSIONS) {
-      TestModels.copy(TestModels.digitsResource("mlp", v),
-          root.resolve("digits").resolve(v).resolve("model.pt"));
-    }
+    Path root = DigitsApplication.writeDigitsRepository(Files.createTempDirectory("maasdk-endpoint"));
     registry.add("maasdk.repository.root", root::toString);
   }
 

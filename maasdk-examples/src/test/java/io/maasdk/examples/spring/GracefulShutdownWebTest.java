@@ -1,4 +1,4 @@
-package io.maasdk.spring.boot.web;
+package io.maasdk.examples.spring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
