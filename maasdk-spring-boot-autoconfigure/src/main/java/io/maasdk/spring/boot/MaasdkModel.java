@@ -27,6 +27,10 @@ import java.lang.annotation.Target;
  * selector that matches nothing, or types that are not the model's, fail the application's startup
  * with maasdk's message naming the model and what is deployed.
  *
+ * <p>Without this annotation a {@code ModelHandle<I, O>} is injected only when exactly one deployed
+ * model takes {@code I} to {@code O} (and the application defines no {@code ModelHandle} bean
+ * itself): a handle on that model's {@code latest}. When several do, startup fails listing them.
+ *
  * <p>This is not a Spring {@code @Qualifier}: the handle is made by maasdk's auto-configuration
  * for the injection point, it is not a bean, and it holds nothing (see {@link
  * io.maasdk.ModelHandle}).

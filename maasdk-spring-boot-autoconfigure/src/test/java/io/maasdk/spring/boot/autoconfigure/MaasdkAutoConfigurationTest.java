@@ -149,6 +149,37 @@ class MaasdkAutoConfigurationTest {
   }
 
   @Configuration(proxyBeanMethods = false)
+  static class ByTypeConfig {
+    @Bean
+    Holder byType(ModelHandle<float[], float[]> digits) {
+      return new Holder(digits);
+    }
+  }
+
+  record Holder(ModelHandle<float[], float[]> handle) {}
+
+  @Test
+  void handleWithoutAnnotation_isTheOneModelOfThoseTypes_atLatest() {
+    withDigitsFromRepository().withUserConfiguration(ByTypeConfig.class).run(ctx -> {
+      assertThat(ctx).hasNotFailed();
+      ModelHandle<float[], float[]> h = ctx.getBean(Holder.class).handle();
+      assertEquals("digits-mlp", h.modelName());
+      assertEquals(Version.parse("2.0.0"), h.resolve(CallOptions.DEFAULT));
+    });
+  }
+
+  @Test
+  void handleWithoutAnnotation_whenTwoModelsHaveThoseTypes_failsNamingBoth() {
+    withDigitsFromRepository().withUserConfiguration(ByTypeConfig.class)
+        .withPropertyValues("maasdk.models.digits-cnn.input-length=64").run(ctx -> {
+          assertThat(ctx).hasFailed();
+          assertThat(ctx.getStartupFailure()).rootCause()
+              .hasMessageContaining("[digits-cnn, digits-mlp]")
+              .hasMessageContaining("@MaasdkModel");
+        });
+  }
+
+  @Configuration(proxyBeanMethods = false)
   static class WrongTypesConfig {
     @Bean
     Object wrongTypes(@MaasdkModel(name = "digits-mlp") ModelHandle<String, float[]> h) {
