@@ -33,6 +33,7 @@ public class DigitsApplication {
   static final Map<String, Object> EXAMPLE_PROPERTIES = Map.ofEntries(
       Map.entry("maasdk.models.digits.input-length", "64"),
       Map.entry("maasdk.models.digits.batch-size", "8"),
+      Map.entry("maasdk.models.digits.cache", "true"),
       Map.entry("maasdk.aliases.digits.stable", "2.0.0"),
       Map.entry("maasdk.metrics.tenant-tag", "10"),
       Map.entry("maasdk.web.problem-details.enabled", "true"),

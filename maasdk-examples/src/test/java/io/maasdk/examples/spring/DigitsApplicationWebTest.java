@@ -138,6 +138,13 @@ class DigitsApplicationWebTest {
     assertEquals(3.0, Double.parseDouble(m.group(1)));
     HttpResponse<String> depth = get("/actuator/metrics/maasdk.queue.depth?tag=version:2.0.0");
     assertEquals(200, depth.statusCode(), depth.body());
+    // the response cache, bound with the Caffeine and Micrometer versions Spring Boot brings
+    HttpResponse<String> hits =
+        get("/actuator/metrics/cache.gets?tag=cache:maasdk.response&tag=result:hit");
+    assertEquals(200, hits.statusCode(), hits.body());
+    Matcher h = Pattern.compile("\"statistic\":\"COUNT\",\"value\":([0-9.]+)")
+        .matcher(hits.body());
+    assertTrue(h.find() && Double.parseDouble(h.group(1)) >= 2, hits.body());
   }
 
   @Test
