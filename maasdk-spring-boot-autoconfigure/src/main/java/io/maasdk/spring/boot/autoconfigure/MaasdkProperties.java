@@ -1,0 +1,433 @@
+package io.maasdk.spring.boot.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code maasdk.*} properties: the runtime, the models to deploy at startup and their aliases.
+ *
+ * <pre>
+ * maasdk.repository.root=/models                    # holds digits/1.0.0/model.pt, digits/2.0.0/…
+ * maasdk.models.digits.input-length=64              # float32[64] in, float32[] out
+ * maasdk.models.digits.replicas=2
+ * maasdk.aliases.digits.stable=2.0.0
+ * maasdk.aliases.digits.canary=1.0.0=90,2.0.0=10    # a weighted split
+ * </pre>
+ *
+ * <p>Bound once at startup by Spring Boot; not thread-safe, and not read after the runtime is built.
+ */
+@ConfigurationProperties(prefix = "maasdk")
+public class MaasdkProperties {
+
+  /** Whether to auto-configure a maasdk ModelRuntime. */
+  private boolean enabled = true;
+
+  /**
+   * How long closing the runtime (on application shutdown) waits for admitted calls before failing
+   * the rest. The runtime closes after the web server has finished its graceful shutdown, so the
+   * default leaves room inside Kubernetes' default 30 s termination grace period.
+   */
+  private Duration drainTimeout = Duration.ofSeconds(10);
+
+  /** The DJL engine for models that name none. */
+  private String defaultEngine = "PyTorch";
+
+  /** How many moves each alias keeps in its history and rollback stack. */
+  private int aliasHistoryLimit = 256;
+
+  /**
+   * Whether building the runtime keeps DJL offline and untracked (sets ai.djl.offline and
+   * ai.djl.disable_usage_tracking unless already set).
+   */
+  private boolean djlOffline = true;
+
+  /** Where models declared under maasdk.models are found. */
+  private final Repository repository = new Repository();
+
+  /** Models to deploy at startup, by name, for the built-in codecs. */
+  private Map<String, Model> models = new LinkedHashMap<>();
+
+  /**
+   * Aliases to set once every model is deployed: model name, then alias name, then the target: a
+   * version ("2.0.0") or a weighted split ("1.0.0=90,2.0.0=10").
+   */
+  private Map<String, Map<String, String>> aliases = new LinkedHashMap<>();
+
+  private final Metrics metrics = new Metrics();
+
+  private final Endpoint endpoint = new Endpoint();
+
+  private final SpringAi springAi = new SpringAi();
+
+  private final Security security = new Security();
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public Duration getDrainTimeout() {
+    return drainTimeout;
+  }
+
+  public void setDrainTimeout(Duration drainTimeout) {
+    this.drainTimeout = drainTimeout;
+  }
+
+  public String getDefaultEngine() {
+    return defaultEngine;
+  }
+
+  public void setDefaultEngine(String defaultEngine) {
+    this.defaultEngine = defaultEngine;
+  }
+
+  public int getAliasHistoryLimit() {
+    return aliasHistoryLimit;
+  }
+
+  public void setAliasHistoryLimit(int aliasHistoryLimit) {
+    this.aliasHistoryLimit = aliasHistoryLimit;
+  }
+
+  public boolean isDjlOffline() {
+    return djlOffline;
+  }
+
+  public void setDjlOffline(boolean djlOffline) {
+    this.djlOffline = djlOffline;
+  }
+
+  public Repository getRepository() {
+    return repository;
+  }
+
+  public Map<String, Model> getModels() {
+    return models;
+  }
+
+  public void setModels(Map<String, Model> models) {
+    this.models = models;
+  }
+
+  public Map<String, Map<String, String>> getAliases() {
+    return aliases;
+  }
+
+  public void setAliases(Map<String, Map<String, String>> aliases) {
+    this.aliases = aliases;
+  }
+
+  public Metrics getMetrics() {
+    return metrics;
+  }
+
+  public Endpoint getEndpoint() {
+    return endpoint;
+  }
+
+  public SpringAi getSpringAi() {
+    return springAi;
+  }
+
+  public Security getSecurity() {
+    return security;
+  }
+
+  /** A model repository: {@code <root>/<model>/<version>/<model file>}. */
+  public static class Repository {
+
+    /**
+     * Root folder of the model repository, laid out root/model-name/version/model-file. Every
+     * version found there of a model declared under maasdk.models is deployed.
+     */
+    private Path root;
+
+    public Path getRoot() {
+      return root;
+    }
+
+    public void setRoot(Path root) {
+      this.root = root;
+    }
+  }
+
+  /** The built-in codecs a model can be declared with in properties. */
+  public enum Codec {
+    /** float32[input-length] in, float32[] out ({@code Codecs.floatVector}). */
+    FLOAT_VECTOR
+  }
+
+  /** One model declared in properties. */
+  public static class Model {
+
+    /** The codec: how inputs and outputs map to tensors. */
+    private Codec codec = Codec.FLOAT_VECTOR;
+
+    /** The input vector's length (float-vector codec); required. */
+    private Integer inputLength;
+
+    /**
+     * One version's model file or folder, as a Spring resource location ("classpath:models/x.pt",
+     * "file:/models/x.pt" or a plain path); needs version. Without it, every version of this model
+     * under maasdk.repository.root is deployed.
+     */
+    private String location;
+
+    /** The version deployed from location. */
+    private String version;
+
+    /** The DJL engine; default maasdk.default-engine. */
+    private String engine;
+
+    /** Replicas per version, each with its own predictor and worker thread. */
+    private int replicas = 1;
+
+    /** Where replicas go: "auto" (GPUs if any, else the CPU) or "cpu". */
+    private String device = "auto";
+
+    /** The most calls one engine call computes together; 1 turns batching off. */
+    private int batchSize = 1;
+
+    /** How long a worker may wait for more calls to fill a batch. */
+    private Duration batchDelay = Duration.ofMillis(2);
+
+    /** Calls that may wait per version before new ones are refused. */
+    private int queueCapacity = 1000;
+
+    /** Whether answers are cached per version (off by default). */
+    private boolean cache = false;
+
+    /** Entries each version's response cache keeps, when cache is on. */
+    private long cacheMaximumSize = 10_000;
+
+    /**
+     * Whether each replica computes an all-zero input before the version serves: verifies it on its
+     * device and gives maasdk a known-good input for judging failures.
+     */
+    private boolean warmup = true;
+
+    public Codec getCodec() {
+      return codec;
+    }
+
+    public void setCodec(Codec codec) {
+      this.codec = codec;
+    }
+
+    public Integer getInputLength() {
+      return inputLength;
+    }
+
+    public void setInputLength(Integer inputLength) {
+      this.inputLength = inputLength;
+    }
+
+    public String getLocation() {
+      return location;
+    }
+
+    public void setLocation(String location) {
+      this.location = location;
+    }
+
+    public String getVersion() {
+      return version;
+    }
+
+    public void setVersion(String version) {
+      this.version = version;
+    }
+
+    public String getEngine() {
+      return engine;
+    }
+
+    public void setEngine(String engine) {
+      this.engine = engine;
+    }
+
+    public int getReplicas() {
+      return replicas;
+    }
+
+    public void setReplicas(int replicas) {
+      this.replicas = replicas;
+    }
+
+    public String getDevice() {
+      return device;
+    }
+
+    public void setDevice(String device) {
+      this.device = device;
+    }
+
+    public int getBatchSize() {
+      return batchSize;
+    }
+
+    public void setBatchSize(int batchSize) {
+      this.batchSize = batchSize;
+    }
+
+    public Duration getBatchDelay() {
+      return batchDelay;
+    }
+
+    public void setBatchDelay(Duration batchDelay) {
+      this.batchDelay = batchDelay;
+    }
+
+    public int getQueueCapacity() {
+      return queueCapacity;
+    }
+
+    public void setQueueCapacity(int queueCapacity) {
+      this.queueCapacity = queueCapacity;
+    }
+
+    public boolean isCache() {
+      return cache;
+    }
+
+    public void setCache(boolean cache) {
+      this.cache = cache;
+    }
+
+    public long getCacheMaximumSize() {
+      return cacheMaximumSize;
+    }
+
+    public void setCacheMaximumSize(long cacheMaximumSize) {
+      this.cacheMaximumSize = cacheMaximumSize;
+    }
+
+    public boolean isWarmup() {
+      return warmup;
+    }
+
+    public void setWarmup(boolean warmup) {
+      this.warmup = warmup;
+    }
+  }
+
+  /** maasdk-metrics, when it and Micrometer are on the classpath. */
+  public static class Metrics {
+
+    /** Whether to bind maasdk's meters to the application's MeterRegistry. */
+    private boolean enabled = true;
+
+    /**
+     * Tag meters with the tenant for the first this-many tenants (later ones are tagged "other");
+     * 0 leaves the tag off.
+     */
+    private int tenantTag = 0;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public int getTenantTag() {
+      return tenantTag;
+    }
+
+    public void setTenantTag(int tenantTag) {
+      this.tenantTag = tenantTag;
+    }
+  }
+
+  /** The Actuator endpoint {@code /actuator/maasdk}. */
+  public static class Endpoint {
+
+    /** How many alias moves the endpoint lists per alias (newest last). */
+    private int historyLimit = 20;
+
+    public int getHistoryLimit() {
+      return historyLimit;
+    }
+
+    public void setHistoryLimit(int historyLimit) {
+      this.historyLimit = historyLimit;
+    }
+  }
+
+  /** Spring AI adapters, when Spring AI is on the classpath. */
+  public static class SpringAi {
+
+    private final Embedding embedding = new Embedding();
+
+    public Embedding getEmbedding() {
+      return embedding;
+    }
+
+    /** The EmbeddingModel bean. */
+    public static class Embedding {
+
+      /**
+       * The deployed String-to-float[] model to expose as Spring AI's EmbeddingModel; unset, there
+       * is no such bean.
+       */
+      private String model;
+
+      /** Its version selector: a version, a range, an alias or "latest". */
+      private String version = "latest";
+
+      /** The tenant its calls are made as (for quotas, metering and the tenant tag). */
+      private String tenant;
+
+      public String getModel() {
+        return model;
+      }
+
+      public void setModel(String model) {
+        this.model = model;
+      }
+
+      public String getVersion() {
+        return version;
+      }
+
+      public void setVersion(String version) {
+        this.version = version;
+      }
+
+      public String getTenant() {
+        return tenant;
+      }
+
+      public void setTenant(String tenant) {
+        this.tenant = tenant;
+      }
+    }
+  }
+
+  /** maasdk-security, when it is on the classpath. */
+  public static class Security {
+
+    /**
+     * The trusted public keyset (a Spring resource location, e.g. classpath:keys/signing.pub.json):
+     * when set, only models signed by these keys deploy, and models under maasdk.models load from
+     * signed folders. Public keys only; never a private or secret keyset.
+     */
+    private String trustedKeys;
+
+    public String getTrustedKeys() {
+      return trustedKeys;
+    }
+
+    public void setTrustedKeys(String trustedKeys) {
+      this.trustedKeys = trustedKeys;
+    }
+  }
+}
