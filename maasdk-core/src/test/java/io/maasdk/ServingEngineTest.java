@@ -637,34 +637,55 @@ class ServingEngineTest {
   }
 
   /**
-   * maxDelay: a worker waits for more requests only while the arrivals during its last engine
-   * call predict more within the delay. A lone caller, who cannot send again before it is
-   * answered, never waits.
+   * maxDelay: a worker waits for more requests only at saturation (its last batch was full) and
+   * while the arrivals during its last engine call predict more within the delay. Below that,
+   * callers are answered before they send again, so nobody waits: a lone caller or a few.
    */
   @Test
-  void maxDelay_waitsForArrivalsItExpects_butALoneCallerNeverWaits() throws Exception {
-    ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ofSeconds(1))
-        .withDeployCheck(false), 100);
+  void maxDelay_waitsForArrivalsItExpectsAtSaturation_butNeverBelowIt() throws Exception {
+    CountDownLatch inFullBatch = new CountDownLatch(1);
+    CountDownLatch releaseFull = new CountDownLatch(1);
+    runtime.deploy(Models.fixture("echo", "1.0.0").translator(Models.hooked(input -> {
+      if (input[0] == GATE) {
+        entered.countDown();
+        Models.await(release);
+      } else if (input[0] == GATE + 1) {
+        inFullBatch.countDown();
+        Models.await(releaseFull);
+      }
+    })).batching(BatchingPolicy.of(4, Duration.ofSeconds(1)).withDeployCheck(false)).build());
+    ModelHandle<float[], float[]> h = runtime.handle("echo", "1.0.0", float[].class, float[].class);
     long start = System.nanoTime();
-    for (int i = 0; i < 20; i++) { // queued calls (async), one at a time
+    for (int i = 0; i < 20; i++) { // queued calls (async), one at a time: never a full batch
       assertEquals(1f, h.predictAsync(new float[] {i, 0, 0, 0}).get(10, TimeUnit.SECONDS)[4]);
     }
     long loneMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertTrue(loneMs < 5_000, "20 lone calls took " + loneMs + " ms with a 1 s maxDelay");
 
-    CompletableFuture<float[]> gate = holdWorker(h); // a long engine call ...
-    List<CompletableFuture<float[]>> early = new ArrayList<>();
-    for (int i = 0; i < 3; i++) { // ... during which 3 requests arrive
-      early.add(h.predictAsync(new float[] {i, 0, 0, 0}));
+    CompletableFuture<float[]> gate = holdWorker(h);
+    List<CompletableFuture<float[]>> full = new ArrayList<>();
+    full.add(h.predictAsync(new float[] {GATE + 1, 0, 0, 0})); // a full batch of 4 whose engine
+    for (int i = 1; i < 4; i++) { //                              call lasts until released ...
+      full.add(h.predictAsync(new float[] {i, 0, 0, 0}));
     }
-    Thread.sleep(100); // the gate's engine call lasts a while: a rate of 3 per 100+ ms
     release.countDown();
     gate.join();
-    Thread.sleep(30); // well inside the expected gap, after the worker took the first 3
+    assertTrue(inFullBatch.await(10, TimeUnit.SECONDS));
+    List<CompletableFuture<float[]>> during = new ArrayList<>();
+    for (int i = 0; i < 2; i++) { // ... during which 2 requests arrive
+      during.add(h.predictAsync(new float[] {10 + i, 0, 0, 0}));
+    }
+    Thread.sleep(100); // the full batch's engine call lasts a while: 2 arrivals per 100+ ms
+    releaseFull.countDown();
+    for (CompletableFuture<float[]> f : full) {
+      assertEquals(4f, f.get(10, TimeUnit.SECONDS)[4]);
+    }
+    Thread.sleep(30); // well inside the expected gap, after the worker took the 2
     CompletableFuture<float[]> late = h.predictAsync(new float[] {9, 0, 0, 0});
-    assertEquals(4f, late.get(10, TimeUnit.SECONDS)[4], "the late arrival joined the batch");
-    for (CompletableFuture<float[]> f : early) {
-      assertEquals(4f, f.join()[4]);
+    assertEquals(3f, late.get(10, TimeUnit.SECONDS)[4], "the late arrival joined the batch");
+    for (CompletableFuture<float[]> f : during) {
+      assertEquals(3f, f.join()[4]);
     }
   }
+
 }

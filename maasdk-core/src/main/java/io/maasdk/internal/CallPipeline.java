@@ -98,9 +98,10 @@ final class CallPipeline {
           "model " + model + " takes " + handle.inputType().getSimpleName() + ", got "
               + (input == null ? "null" : input.getClass().getSimpleName()));
       return input == null ? CompletableFuture.failedFuture(e)
-          : completer.refuse(model, null, input, opts, Outcome.INVALID_INPUT, e);
+          : completer.refuse(model, null, input, opts, null, Outcome.INVALID_INPUT, e);
     }
 
+    String principal = null; // who an authenticating interceptor bound the call to, if any
     // 1. Interceptors: may refuse before anything is resolved or queued. An authenticating one
     //    binds the call's tenant; every later stage (cache isolation, queueing, events) uses the
     //    bound options, never the tenant the caller wrote.
@@ -111,16 +112,18 @@ final class CallPipeline {
           interceptor.beforeCall(ctx);
         }
       } catch (MaasdkException e) {
-        return completer.refuse(model, null, input, ctx.options(), Outcome.REFUSED, e);
+        return completer.refuse(model, null, input, ctx.options(), ctx.principal(),
+            Outcome.REFUSED, e);
       }
       opts = ctx.options();
+      principal = ctx.principal();
     }
-    return route(handle, input, opts, deadline, 0, sync);
+    return route(handle, input, opts, principal, deadline, 0, sync);
   }
 
   /** Stages 2 to 5; waiters of a computation that failed for its own caller's reasons re-enter. */
   private <I, O> CompletableFuture<Prediction<O>> route(HandleImpl<I, O> handle, I input,
-      CallOptions opts, long deadline, int retries, boolean sync) {
+      CallOptions opts, @Nullable String principal, long deadline, int retries, boolean sync) {
     String model = handle.modelName();
     // 2. Version resolution; a version that starts draining between resolution and admission is
     //    resolved again, so an alias move never fails a call. An alias with a fallback sends the
@@ -132,9 +135,9 @@ final class CallPipeline {
         target = registry.resolve(handle, opts);
         fallback = registry.fallback(handle, opts);
       } catch (ModelNotFoundException e) {
-        return completer.refuse(model, null, input, opts, Outcome.NOT_FOUND, e);
+        return completer.refuse(model, null, input, opts, principal, Outcome.NOT_FOUND, e);
       } catch (MaasdkException e) {
-        return completer.refuse(model, null, input, opts, Outcome.UNAVAILABLE, e);
+        return completer.refuse(model, null, input, opts, principal, Outcome.UNAVAILABLE, e);
       }
       Version failoverFrom = null;
       if (fallback == target || (fallback != null && !fallback.accepting())) {
@@ -162,11 +165,11 @@ final class CallPipeline {
           if (found instanceof ResponseCache.Flight lead) {
             flight = lead;
           } else if (found instanceof ResponseCache.Joined joined) {
-            return join(handle, version, input, opts, deadline, retries, joined.flight());
+            return join(handle, version, input, opts, principal, deadline, retries, joined.flight());
           } else {
             @SuppressWarnings("unchecked")
             O output = (O) ResponseCache.copy(found);
-            return completer.hit(model, version, input, opts, output);
+            return completer.hit(model, version, input, opts, principal, output);
           }
         }
       }
@@ -175,19 +178,19 @@ final class CallPipeline {
       InputValidator<I> validator = target.spec.validator();
       String problem = validator == null ? null : validator.problem(input);
       if (problem != null) {
-        return lead(flight, version, completer.refuse(model, version, input, opts,
+        return lead(flight, version, completer.refuse(model, version, input, opts, principal,
             Outcome.INVALID_INPUT, new InvalidInputException(model, version,
                 "invalid input for " + model + "@" + version + ": " + problem)));
       }
       CompletableFuture<Prediction<O>> result;
       try {
-        result = submit(target, input, opts, deadline, sync, failoverFrom);
+        result = submit(target, input, opts, principal, deadline, sync, failoverFrom);
       } catch (OverloadedException e) {
-        return lead(flight, version, completer.refuse(model, version, input, opts,
+        return lead(flight, version, completer.refuse(model, version, input, opts, principal,
             Outcome.OVERLOADED, e));
       } catch (ModelUnavailableException e) {
         if (fallback != null) { // refused by a half-open breaker or a drain: the fallback serves
-          result = failOver(target, fallback, input, opts, deadline, e);
+          result = failOver(target, fallback, input, opts, principal, deadline, e);
           return lead(flight, version, result);
         }
         if (attempt < 3 && !target.accepting()) { // draining: the alias may have moved on
@@ -196,7 +199,7 @@ final class CallPipeline {
           }
           continue;
         }
-        return lead(flight, version, completer.refuse(model, version, input, opts,
+        return lead(flight, version, completer.refuse(model, version, input, opts, principal,
             Outcome.UNAVAILABLE, e));
       }
       if (fallback != null) {
@@ -208,7 +211,7 @@ final class CallPipeline {
         CompletableFuture<Prediction<O>> composed = first.exceptionallyCompose(e -> {
           Throwable cause = unwrap(e);
           return cause instanceof InferenceException || cause instanceof ModelUnavailableException
-              ? failOver(primary, fb, input, opts, deadline, cause)
+              ? failOver(primary, fb, input, opts, principal, deadline, cause)
               : CompletableFuture.failedFuture(cause);
         });
         composed.whenComplete((p, e) -> {
@@ -228,8 +231,10 @@ final class CallPipeline {
    * its deadline passes), else through the queue with the deadline armed.
    */
   private <I, O> CompletableFuture<Prediction<O>> submit(Deployment<I, O> target, I input,
-      CallOptions opts, long deadline, boolean sync, @Nullable Version failoverFrom) {
+      CallOptions opts, @Nullable String principal, long deadline, boolean sync,
+      @Nullable Version failoverFrom) {
     Request<I, O> request = new Request<>(input, opts, deadline);
+    request.principal = principal;
     request.failoverFrom = failoverFrom;
     if (sync && deadline == Long.MAX_VALUE && target.tryRunInline(request)) {
       return request.future;
@@ -243,12 +248,13 @@ final class CallPipeline {
 
   /** The same call on the alias's fallback, told as failed over from {@code primary}. */
   private <I, O> CompletableFuture<Prediction<O>> failOver(Deployment<I, O> primary,
-      Deployment<I, O> fallback, I input, CallOptions opts, long deadline, Throwable why) {
+      Deployment<I, O> fallback, I input, CallOptions opts, @Nullable String principal,
+      long deadline, Throwable why) {
     try {
-      return submit(fallback, input, opts, deadline, false, primary.version());
+      return submit(fallback, input, opts, principal, deadline, false, primary.version());
     } catch (MaasdkException e) {
       e.addSuppressed(why);
-      return completer.refuse(primary.spec.name(), fallback.version(), input, opts,
+      return completer.refuse(primary.spec.name(), fallback.version(), input, opts, principal,
           e instanceof OverloadedException ? Outcome.OVERLOADED : Outcome.UNAVAILABLE, e);
     }
   }
@@ -296,8 +302,8 @@ final class CallPipeline {
    * again and may lead a new computation.
    */
   private <I, O> CompletableFuture<Prediction<O>> join(
-      HandleImpl<I, O> handle, Version version, I input, CallOptions opts, long deadline,
-      int retries, CompletableFuture<Object> entry) {
+      HandleImpl<I, O> handle, Version version, I input, CallOptions opts,
+      @Nullable String principal, long deadline, int retries, CompletableFuture<Object> entry) {
     String model = handle.modelName();
     CompletableFuture<Prediction<O>> caller = new CompletableFuture<>();
     if (deadline != Long.MAX_VALUE) {
@@ -311,13 +317,13 @@ final class CallPipeline {
     entry.whenComplete((value, error) -> {
       if (caller.isDone()) {
         Outcome gone = caller.isCancelled() ? Outcome.CANCELLED : Outcome.DEADLINE_EXCEEDED;
-        completer.waiterEnded(model, version, input, opts, gone, null);
+        completer.waiterEnded(model, version, input, opts, principal, gone, null);
         return;
       }
       if (error == null && value != null && !(value instanceof ResponseCache.Failed)) {
         @SuppressWarnings("unchecked")
         O output = (O) ResponseCache.copy(value);
-        completer.hit(model, version, input, opts, output).whenComplete((p, e) -> {
+        completer.hit(model, version, input, opts, principal, output).whenComplete((p, e) -> {
           if (e == null) {
             caller.complete(p);
           } else { // a release gate refused it (durable metering could not record it)
@@ -332,7 +338,7 @@ final class CallPipeline {
       if (retries < 3 && (cause instanceof CancellationException
           || cause instanceof DeadlineExceededException
           || cause instanceof ModelUnavailableException)) {
-        route(handle, input, opts, deadline, retries + 1, false).whenComplete((p, e) -> {
+        route(handle, input, opts, principal, deadline, retries + 1, false).whenComplete((p, e) -> {
           if (e == null) {
             caller.complete(p);
           } else {
@@ -341,7 +347,7 @@ final class CallPipeline {
         });
         return;
       }
-      completer.waiterEnded(model, version, input, opts, outcomeOf(cause), cause);
+      completer.waiterEnded(model, version, input, opts, principal, outcomeOf(cause), cause);
       caller.completeExceptionally(cause);
     });
     return caller;

@@ -76,7 +76,7 @@ final class Completer {
       }
       InferenceEvent event = new InferenceEvent(clock.instant(), r.options.tenant(),
           dv.spec.name(), dv.version(), c.device(), r.input, output, c.queueWaitNanos(),
-          c.inferenceNanos(), c.batchSize(), false, outcome, c.error(), r.failoverFrom);
+          c.inferenceNanos(), c.batchSize(), false, outcome, c.error(), r.failoverFrom, r.principal);
       emit(event);
       if (outcome == Outcome.SUCCESS && output != null) {
         release(event, r.future, new Prediction<>(output, dv.spec.name(), dv.version(),
@@ -121,13 +121,14 @@ final class Completer {
    * there is nobody to tell, so neither the clock nor an event is touched.
    */
   <O> CompletableFuture<Prediction<O>> hit(
-      String model, Version version, Object input, CallOptions opts, O output) {
+      String model, Version version, Object input, CallOptions opts, @Nullable String principal,
+      O output) {
     Prediction<O> prediction = new Prediction<>(output, model, version, CACHE_DEVICE, true);
     if (listeners.isEmpty()) {
       return CompletableFuture.completedFuture(prediction);
     }
     InferenceEvent event = new InferenceEvent(clock.instant(), opts.tenant(), model, version,
-        CACHE_DEVICE, input, output, 0, 0, 0, true, Outcome.SUCCESS, null);
+        CACHE_DEVICE, input, output, 0, 0, 0, true, Outcome.SUCCESS, null, null, principal);
     emit(event);
     if (gates.isEmpty()) {
       return CompletableFuture.completedFuture(prediction);
@@ -176,18 +177,18 @@ final class Completer {
 
   /** A call that ended before it was admitted: one event, then a failed future. */
   <O> CompletableFuture<Prediction<O>> refuse(
-      String model, @Nullable Version version, Object input, CallOptions opts, Outcome outcome,
-      MaasdkException e) {
+      String model, @Nullable Version version, Object input, CallOptions opts,
+      @Nullable String principal, Outcome outcome, MaasdkException e) {
     emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
-        0, false, outcome, e));
+        0, false, outcome, e, null, principal));
     return CompletableFuture.failedFuture(e);
   }
 
   /** Tells a waiter's end (it shared a leader's computation) to the listeners. */
-  void waiterEnded(String model, Version version, Object input, CallOptions opts, Outcome outcome,
-      @Nullable Throwable error) {
+  void waiterEnded(String model, Version version, Object input, CallOptions opts,
+      @Nullable String principal, Outcome outcome, @Nullable Throwable error) {
     emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
-        0, false, outcome, error));
+        0, false, outcome, error, null, principal));
   }
 
   private void emit(InferenceEvent event) {

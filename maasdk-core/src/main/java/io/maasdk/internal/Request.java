@@ -20,6 +20,8 @@ final class Request<I, O> {
   final CompletableFuture<Prediction<O>> future = new CompletableFuture<>();
   /** When admission queued it (ticker nanos). Written before it becomes visible to a batcher. */
   long enqueuedNanos;
+  /** The principal an authenticating interceptor bound the call to, if any (for events). */
+  @Nullable String principal;
   /** The alias's primary version when this request runs on the alias's fallback instead. */
   @Nullable Version failoverFrom;
   /** Whether it holds the circuit breaker's half-open probe slot (set at admission). */

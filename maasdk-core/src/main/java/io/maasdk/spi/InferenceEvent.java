@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  * @param error the exception the caller received, {@code null} on success
  * @param failoverFrom the alias's primary version when this call was served by the alias's
  *     fallback instead ({@code AliasTarget.withFallback}), else {@code null}
+ * @param principal the id of the principal an authenticating interceptor bound the call to
+ *     ({@link CallContext#bind}; never a credential), {@code null} when none did
  */
 public record InferenceEvent(
     Instant timestamp,
@@ -41,7 +43,8 @@ public record InferenceEvent(
     boolean cacheHit,
     Outcome outcome,
     @Nullable Throwable error,
-    @Nullable Version failoverFrom) {
+    @Nullable Version failoverFrom,
+    @Nullable String principal) {
 
   /** How a call ended. */
   public enum Outcome {
@@ -75,7 +78,16 @@ public record InferenceEvent(
       long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
       @Nullable Throwable error) {
     this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
-        inferenceNanos, batchSize, cacheHit, outcome, error, null);
+        inferenceNanos, batchSize, cacheHit, outcome, error, null, null);
+  }
+
+  /** An event without a bound principal. */
+  public InferenceEvent(Instant timestamp, String tenant, String modelName,
+      @Nullable Version version, @Nullable String device, Object input, @Nullable Object output,
+      long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
+      @Nullable Throwable error, @Nullable Version failoverFrom) {
+    this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
+        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, null);
   }
 
   /** Whether an alias's fallback served this call because its primary was failing or draining. */

@@ -206,12 +206,14 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Records every call's outcome: model, version, the call's tenant as the actor (the tenant
-   * {@link AccessControl} bound it to, when it is installed), and the outcome; never the input.
+   * Records every call's outcome: model, version, the principal {@link AccessControl} bound it to
+   * as the actor ({@value #UNAUTHENTICATED} if none did; never the key), and in the detail the
+   * outcome and the call's bound tenant; never the input.
    */
   public InferenceListener callListener() {
     return e -> append("call", e.modelName(), e.version() == null ? null : e.version().toString(),
-        e.tenant(), e.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        e.principal() == null ? UNAUTHENTICATED : e.principal(),
+        e.outcome().name().toLowerCase(java.util.Locale.ROOT) + " tenant=" + e.tenant());
   }
 
   /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.crypto.tink.KeysetHandle;
 import io.maasdk.AccessDeniedException;
 import io.maasdk.CachePolicy;
+import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
@@ -97,5 +98,31 @@ class ManagementAuditTest {
     assertEquals("-", field(l.get(2), 5));
     assertEquals("1.0.0", field(l.get(4), 5));
     assertEquals("done tenant=ops-bot", field(l.get(5), 7));
+  }
+
+  /** Issue 12, item 11: call records name the principal (never the key) and the bound tenant. */
+  @Test
+  void callRecords_nameThePrincipalAndTheBoundTenant_neverTheKey() throws IOException {
+    Path log = tmp.resolve("calls.log");
+    try (AuditLog audit = AuditLog.open(log, AUDIT);
+        ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+            .listener(audit.callListener())
+            .interceptor(AccessControl.of(POLICY, KEYS)).build()) {
+      rt.admin(OPS).deploy(digits());
+      ModelHandle<float[], float[]> h = rt.handle("digits", "1.0.0", float[].class, float[].class);
+      h.predict(TestModels.digitsTestSet().features()[0],
+          io.maasdk.CallOptions.builder().credentials(OPS).build());
+      assertThrows(AccessDeniedException.class,
+          () -> h.predict(TestModels.digitsTestSet().features()[0]));
+    }
+    List<String> l = Files.readAllLines(log, StandardCharsets.UTF_8);
+    assertEquals(2, l.size(), l.toString());
+    assertEquals("call", field(l.get(0), 3));
+    assertEquals("ops-bot", field(l.get(0), 6), "the principal the key belongs to");
+    assertEquals("success tenant=ops-bot", field(l.get(0), 7));
+    assertEquals(AuditLog.UNAUTHENTICATED, field(l.get(1), 6));
+    assertEquals("refused tenant=default", field(l.get(1), 7));
+    assertFalse(String.join("\n", l).contains(OPS), "the key is never written");
+    assertTrue(AuditLog.verify(log, AUDIT).valid());
   }
 }
