@@ -3,12 +3,8 @@ package io.maasdk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDList;
-import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
-import ai.djl.translate.TranslatorContext;
 import io.maasdk.codec.Codecs;
-import io.maasdk.codec.FloatVectorTranslator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,26 +75,11 @@ class BatchByLengthTest {
 
   /** Codecs.floatVector(4), but an input starting with GATE blocks its worker until released. */
   private Translator<float[], float[]> gated() {
-    FloatVectorTranslator inner = Codecs.floatVector(4);
-    return new Translator<>() {
-      @Override
-      public NDList processInput(TranslatorContext ctx, float[] input) throws Exception {
-        if (input[0] == GATE) {
-          entered.countDown();
-          assertTrue(release.await(10, TimeUnit.SECONDS));
-        }
-        return inner.processInput(ctx, input);
+    return Models.hooked(input -> {
+      if (input[0] == GATE) {
+        entered.countDown();
+        assertTrue(release.await(10, TimeUnit.SECONDS));
       }
-
-      @Override
-      public float[] processOutput(TranslatorContext ctx, NDList list) {
-        return inner.processOutput(ctx, list);
-      }
-
-      @Override
-      public Batchifier getBatchifier() {
-        return Batchifier.STACK;
-      }
-    };
+    });
   }
 }

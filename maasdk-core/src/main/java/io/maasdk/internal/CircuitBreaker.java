@@ -95,10 +95,6 @@ final class CircuitBreaker {
     return state;
   }
 
-  synchronized int consecutiveFailures() {
-    return failures;
-  }
-
   /** Nanoseconds until an open breaker lets a probe through (0 if not open). */
   synchronized long retryInNanos() {
     return state == State.OPEN ? Math.max(0, openNanos - (ticker.read() - openedAt)) : 0;

@@ -57,10 +57,6 @@ final class Completer {
     this.later = pool;
   }
 
-  boolean hasListeners() {
-    return !listeners.isEmpty();
-  }
-
   /**
    * Ends an admitted request. If its caller already gave up (cancelled, or its deadline fired), the
    * event says so and no result is delivered.

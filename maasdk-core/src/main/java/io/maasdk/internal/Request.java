@@ -33,9 +33,6 @@ final class Request<I, O> {
     this.deadlineNanos = deadlineNanos;
   }
 
-  boolean hasDeadline() {
-    return deadlineNanos != Long.MAX_VALUE;
-  }
 
   /** Whether its deadline passes at or before {@code when}. */
   boolean expiresBy(long when) {

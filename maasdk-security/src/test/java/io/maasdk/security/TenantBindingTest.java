@@ -10,44 +10,16 @@ import io.maasdk.CachePolicy;
 import io.maasdk.CallOptions;
 import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
-import io.maasdk.ModelSource;
-import io.maasdk.ModelSpec;
 import io.maasdk.QuotaExceededException;
-import io.maasdk.codec.Codecs;
 import io.maasdk.metrics.BillingPeriod;
 import io.maasdk.metrics.QuotaInterceptor;
 import io.maasdk.metrics.QuotaPolicy;
 import io.maasdk.metrics.UsageMeters;
 import io.maasdk.spi.DeviceInventory;
-import io.maasdk.testkit.TestModels;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 12, items 7 and 8: the tenant is bound to the principal; access control before quotas. */
-class TenantBindingTest {
-  private static final ApiKeys KEYS = ApiKeys.of(KeyPurpose.PRF.generate());
-  private static final String ALICE = ApiKeys.newKey();
-  private static final String BOB = ApiKeys.newKey();
-  private static final String OPS = ApiKeys.newKey();
-
-  @TempDir Path tmp;
-
-  private ModelSpec<float[], float[]> digits(CachePolicy cache) {
-    ModelSource src = ModelSource.file(
-        TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), tmp.resolve("model.pt")));
-    return ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-        .source(src).translator(Codecs.floatVector(64)).cachePolicy(cache).build();
-  }
-
-  private static float[] x(int i) {
-    return TestModels.digitsTestSet().features()[i];
-  }
-
-  private static CallOptions as(String key, String tenant) {
-    return CallOptions.builder().credentials(key).tenant(tenant).build();
-  }
-
+class TenantBindingTest extends TenantFixture {
   @Test
   void keyOfOneTenant_namingAnother_isRefused_andSpendsNoneOfItsBudget() {
     AccessPolicy policy = AccessPolicy.builder()

@@ -9,45 +9,17 @@ import io.maasdk.CachePolicy;
 import io.maasdk.CallOptions;
 import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
-import io.maasdk.ModelSource;
-import io.maasdk.ModelSpec;
-import io.maasdk.codec.Codecs;
 import io.maasdk.spi.CallContext;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceEvent;
-import io.maasdk.testkit.TestModels;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 12, item 7: what the bound tenant reaches (events, cache, later interceptors). */
-class TenantScopeTest {
-  private static final ApiKeys KEYS = ApiKeys.of(KeyPurpose.PRF.generate());
-  private static final String ALICE = ApiKeys.newKey();
-  private static final String BOB = ApiKeys.newKey();
-  private static final String OPS = ApiKeys.newKey();
-
-  @TempDir Path tmp;
-
-  private ModelSpec<float[], float[]> digits(CachePolicy cache) {
-    ModelSource src = ModelSource.file(
-        TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), tmp.resolve("model.pt")));
-    return ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-        .source(src).translator(Codecs.floatVector(64)).cachePolicy(cache).build();
-  }
-
-  private static float[] x(int i) {
-    return TestModels.digitsTestSet().features()[i];
-  }
-
-  private static CallOptions as(String key, String tenant) {
-    return CallOptions.builder().credentials(key).tenant(tenant).build();
-  }
-
+class TenantScopeTest extends TenantFixture {
   @Test
   void boundTenant_isWhatEventsAndTheCacheSee_anonymousHasItsOwnTenant() {
     AccessPolicy policy = AccessPolicy.builder()
