@@ -11,7 +11,7 @@ module io.maasdk.core {
   requires com.github.benmanes.caffeine;
   requires org.slf4j;
   requires java.management;
-  requires static transitive ai.djl.tokenizers; // TextEmbeddingCodec only (optional; in its API)
+  requires static ai.djl.tokenizers; // TextEmbeddingCodec only: an optional dependency its users add
 
   exports io.maasdk;
   exports io.maasdk.spi;
