@@ -132,8 +132,9 @@ final class CallPipeline {
       Deployment<I, O> target;
       Deployment<I, O> fallback;
       try {
-        target = registry.resolve(handle, opts);
-        fallback = registry.fallback(handle, opts);
+        ModelRegistry.Route<I, O> route = registry.route(handle, opts);
+        target = route.target();
+        fallback = route.fallback();
       } catch (ModelNotFoundException e) {
         return completer.refuse(model, null, input, opts, principal, Outcome.NOT_FOUND, e);
       } catch (MaasdkException e) {

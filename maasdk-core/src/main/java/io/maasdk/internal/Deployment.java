@@ -57,7 +57,7 @@ final class Deployment<I, O> {
     this.completer = completer;
     this.ticker = ticker;
     this.admission = new Admission<>(spec, ticker);
-    this.failures = new FailureLog(spec.name() + "@" + spec.version());
+    this.failures = new FailureLog(spec.name() + "@" + spec.version(), ticker);
     List<Placement> actual = new ArrayList<>();
     try {
       for (Placement p : placed) {

@@ -16,26 +16,33 @@ final class FailureLog {
   private static final long INTERVAL = TimeUnit.SECONDS.toNanos(1);
 
   private final String subject;
-  private final Ticker ticker = Ticker.system();
+  private final Ticker ticker;
   private final AtomicLong next = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong suppressed = new AtomicLong();
 
-  FailureLog(String subject) {
+  FailureLog(String subject, Ticker ticker) {
     this.subject = subject;
+    this.ticker = ticker;
   }
 
-  void log(Request<?, ?> r, Throwable error) {
+  /** Logs {@code error} of {@code r}'s call; {@code true} when it went out at WARN. */
+  boolean log(Request<?, ?> r, Throwable error) {
+    return log(r.options.tenant(), error);
+  }
+
+  boolean log(String tenant, Throwable error) {
     long now = ticker.read();
     long due = next.get();
     if ((due != Long.MIN_VALUE && now - due < 0) || !next.compareAndSet(due, now + INTERVAL)) {
       suppressed.incrementAndGet();
       LOG.debug("{}: call failed", subject, error);
-      return;
+      return false;
     }
     long more = suppressed.getAndSet(0);
-    LOG.warn("{}: call of tenant {} failed: {}{}", subject, r.options.tenant(),
+    LOG.warn("{}: call of tenant {} failed: {}{}", subject, tenant,
         Replica.message(error),
         more == 0 ? "" : " (" + more + " more failures in the last second not logged)");
     LOG.debug("{}: call failed", subject, error);
+    return true;
   }
 }

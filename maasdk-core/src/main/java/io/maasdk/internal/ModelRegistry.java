@@ -763,13 +763,30 @@ public final class ModelRegistry implements AutoCloseable {
 
   // ---------------------------------------------------------------- resolution
 
+  /** Where a call goes: its version, and the alias's fallback for it (or {@code null}). */
+  record Route<I, O>(Deployment<I, O> target, @Nullable Deployment<I, O> fallback) {}
+
   /**
    * Resolution: the deployed version a call through {@code h} with {@code opts} goes to.
    *
    * @throws ModelNotFoundException naming what the selector asked for and what is deployed
    */
-  @SuppressWarnings("unchecked")
   <I, O> Deployment<I, O> resolve(HandleImpl<I, O> h, CallOptions opts) {
+    return route(h, opts).target();
+  }
+
+  /**
+   * Resolution with the fallback, from one read of the alias: the deployed version a call through
+   * {@code h} goes to, and the version the alias's target names as fallback ({@link
+   * AliasTarget#fallback()}), or {@code null} when the handle does not follow an alias, the target
+   * names none, or it is no longer deployed (the runtime is closing). Both come from the same
+   * target, so an alias moved concurrently never pairs one target's version with another's
+   * fallback. Lock-free.
+   *
+   * @throws ModelNotFoundException naming what the selector asked for and what is deployed
+   */
+  @SuppressWarnings("unchecked")
+  <I, O> Route<I, O> route(HandleImpl<I, O> h, CallOptions opts) {
     VersionSelector s = h.selector();
     String model = h.modelName();
     ModelEntry entry = models.get(Objects.requireNonNull(model, "model"));
@@ -783,6 +800,7 @@ public final class ModelRegistry implements AutoCloseable {
               + "'); deployed models: " + new TreeSet<>(models.keySet()));
     }
     Version v;
+    Version fb = null;
     if (s instanceof VersionSelector.Exact e) {
       v = e.version();
     } else if (s instanceof VersionSelector.Range r) {
@@ -794,6 +812,7 @@ public final class ModelRegistry implements AutoCloseable {
         throw notFound(model, "alias '" + a.name() + "'");
       }
       v = t.isSingle() ? t.weights().keySet().iterator().next() : t.pick(unit(opts, a.name()));
+      fb = t.fallback();
     } else {
       v = entry.versions.descendingKeySet().stream().filter(x -> !x.isPreRelease()).findFirst()
           .orElseThrow(() -> notFound(model, "a released version"));
@@ -806,25 +825,8 @@ public final class ModelRegistry implements AutoCloseable {
           model + "@" + v + " is not deployed" + why + "; this handle selects '" + s
               + "'. Deployed: " + deployedText(entry));
     }
-    return (Deployment<I, O>) dv;
-  }
-
-  /**
-   * The fallback for a call through {@code h}: the deployed version its alias's target names as
-   * fallback ({@link AliasTarget#fallback()}), or {@code null} when the handle does not follow an
-   * alias, the target names none, or it is no longer deployed (the runtime is closing). Lock-free,
-   * like {@link #resolve}. {@code opts} is the call's options (unused today: every call of an
-   * alias shares its fallback).
-   */
-  @SuppressWarnings("unchecked")
-  <I, O> @Nullable Deployment<I, O> fallback(HandleImpl<I, O> h, CallOptions opts) {
-    if (!(h.selector() instanceof VersionSelector.Alias a)) {
-      return null;
-    }
-    ModelEntry entry = models.get(h.modelName());
-    AliasTarget t = entry == null ? null : entry.aliases.get(a.name());
-    Version fb = t == null ? null : t.fallback();
-    return fb == null ? null : (Deployment<I, O>) entry.versions.get(fb);
+    Deployment<?, ?> fallback = fb == null ? null : entry.versions.get(fb);
+    return new Route<>((Deployment<I, O>) dv, (Deployment<I, O>) fallback);
   }
 
   /** A point in [0,1) fixed by the routing key (sticky), or random when there is none. */

@@ -17,7 +17,7 @@ import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@link ModelRegistry#fallback}: what the request path asks for when an alias names one. */
+/** {@link ModelRegistry#route}: what the request path asks for when an alias names one. */
 class RegistryFallbackTest {
   private static ModelSpec<float[], float[]> echo(String version) {
     return ModelSpec.builder("e", float[].class, float[].class).version(version)
@@ -42,13 +42,13 @@ class RegistryFallbackTest {
       HandleImpl<float[], float[]> pinned = (HandleImpl<float[], float[]>)
           r.handle("e", VersionSelector.exact(v2), float[].class, float[].class);
 
-      assertEquals(v2, r.resolve(live, CallOptions.DEFAULT).version());
-      assertEquals(v1, r.fallback(live, CallOptions.DEFAULT).version());
-      assertNull(r.fallback(plain, CallOptions.DEFAULT));
-      assertNull(r.fallback(pinned, CallOptions.DEFAULT));
+      assertEquals(v2, r.route(live, CallOptions.DEFAULT).target().version());
+      assertEquals(v1, r.route(live, CallOptions.DEFAULT).fallback().version());
+      assertNull(r.route(plain, CallOptions.DEFAULT).fallback());
+      assertNull(r.route(pinned, CallOptions.DEFAULT).fallback());
 
       r.setAlias("e", "live", AliasTarget.of(v1).withFallback(v2), null); // moves with the alias
-      assertEquals(v2, r.fallback(live, CallOptions.DEFAULT).version());
+      assertEquals(v2, r.route(live, CallOptions.DEFAULT).fallback().version());
     }
   }
 }
