@@ -33,11 +33,11 @@ class LifecycleTest {
     ModelRuntime rt = Models.runtime();
     rt.deploy(Models.fixture("slow", "1.0.0").replicas(2).build());
     rt.deploy(Models.echo("echo", "1.0.0").build());
-    assertFalse(maasdkThreads().isEmpty());
     ModelHandle<float[], float[]> slow = rt.handle("slow", "latest", float[].class, float[].class);
     for (int i = 0; i < 40; i++) {
       pending.add(slow.predictAsync(new float[] {i, 0, 0, 0}));
     }
+    assertFalse(maasdkThreads().isEmpty()); // the queued calls started the workers
     rt.close();
     for (int i = 0; i < pending.size(); i++) { // queued work finished within the drain timeout
       assertEquals(i + 1f, pending.get(i).join()[0]);

@@ -177,6 +177,9 @@ class ManagementConcurrencyTest {
           + " blocking:echo)"), e.getMessage());
     }
     assertEquals(1, rt.deployments().size());
+    // Only the winner made a replica: a queued call starts its worker, and no other exists.
+    rt.handle("a", "1.0.0", float[].class, float[].class).predictAsync(new float[4])
+        .get(WAIT_S, TimeUnit.SECONDS);
     assertEquals(List.of("maasdk-a@" + won + "-r0"), threads("maasdk-a@"));
   }
 

@@ -7,7 +7,10 @@ import io.maasdk.spi.InferenceEvent.Outcome;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToIntFunction;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +31,20 @@ import org.slf4j.LoggerFactory;
  * ends (the moving average of this replica's engine calls) is never computed: its caller gets
  * {@link DeadlineExceededException} at once. Deadlines that pass while a request waits are fired
  * by the runtime's timer, not by this loop.
+ *
+ * <p><b>Threads.</b> The loop runs on a thread of its own only while there is work: {@link #wake}
+ * (called after each queued call) starts one if none runs, and the loop ends after about {@link
+ * #IDLE_EXIT_POLLS} idle polls (one second). Idle versions therefore hold no thread and cost no
+ * CPU; a call that finds its version idle pays one thread start (tens of microseconds) unless it
+ * runs inline on its caller's thread, which synchronous calls to an idle version do anyway.
  */
 final class Batcher<I, O> implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
   private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** How long a free worker spins for the next call before it parks (see spinForWork). */
   private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  /** Empty polls in a row after which the worker thread ends (it restarts on the next call). */
+  static final int IDLE_EXIT_POLLS = 5;
 
   private final Deployment<I, O> dv;
   private final Replica<I, O> replica;
@@ -49,6 +60,10 @@ final class Batcher<I, O> implements Runnable {
   private long arrivalsDuringLast;
   /** Whether the last batch taken was full: arrivals then outpace what one batch serves. */
   private boolean lastFull;
+  /** Whether a thread runs this loop (or is about to); at most one does. */
+  private final AtomicBoolean running = new AtomicBoolean();
+  /** The thread that runs or last ran this loop, for close to join. */
+  private volatile @Nullable Thread thread;
 
   Batcher(Deployment<I, O> dv, Replica<I, O> replica) {
     this.dv = dv;
@@ -60,9 +75,44 @@ final class Batcher<I, O> implements Runnable {
     this.maxDelay = policy.maxDelay().toNanos();
   }
 
+  /**
+   * Starts this replica's worker thread unless one runs. Whoever queues work calls this after the
+   * queue holds it; a worker that ends re-checks the queue after it stops counting as running, so a
+   * call queued at that moment is never left without a worker.
+   */
+  void wake() {
+    if (!running.get() && running.compareAndSet(false, true)) {
+      Thread t = new Thread(this, replica.name);
+      t.setDaemon(true);
+      thread = t;
+      t.start();
+    } else {
+      Thread t = thread;
+      if (t != null && replica.restartPending) {
+        LockSupport.unpark(t); // a worker backing off between restarts tries again now
+      }
+    }
+  }
+
+  /** Waits up to {@code millis} for the worker thread, if one runs, to end. */
+  void join(long millis) throws InterruptedException {
+    Thread t = thread;
+    if (t != null) {
+      t.join(millis);
+    }
+  }
+
+  /** Stops counting as running; false if work arrived meanwhile and this thread must go on. */
+  private boolean retire() {
+    running.set(false);
+    boolean more = queue.size() > 0 || replica.restartPending || replica.stopping;
+    return !(more && running.compareAndSet(false, true));
+  }
+
   @Override
   public void run() {
     List<Request<I, O>> batch = new ArrayList<>(maxBatch);
+    int idlePolls = 0;
     try {
       while (true) {
         if (replica.restartPending) {
@@ -84,8 +134,12 @@ final class Batcher<I, O> implements Runnable {
           if (replica.stopping) {
             break;
           }
+          if (++idlePolls >= IDLE_EXIT_POLLS && !replica.restartPending && retire()) {
+            return;
+          }
           continue;
         }
+        idlePolls = 0;
         batch.add(first);
         if (maxBatch > 1) {
           queue.drainTo(batch, maxBatch - 1);

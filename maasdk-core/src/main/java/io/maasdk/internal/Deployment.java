@@ -44,11 +44,16 @@ final class Deployment<I, O> {
   private final Backend backend;
   private final Map<String, Backend.Loaded<I, O>> models = new LinkedHashMap<>();
   private final List<Replica<I, O>> replicas = new ArrayList<>();
-  private final List<Thread> workers = new ArrayList<>();
+  /** One batcher per replica, index for index; each runs on a thread only while it has work. */
+  private final List<Batcher<I, O>> batchers = new ArrayList<>();
   /** Predictors not yet closed; the last one closed also closes the models. */
   private final AtomicInteger openReplicas = new AtomicInteger();
 
-  /** Loads, verifies and warms every replica, checks batching, then starts the workers. */
+  /**
+   * Loads, verifies and warms every replica and checks batching. No thread is started: a replica's
+   * worker starts when a call is queued for it and ends after it has been idle a while (see {@link
+   * Batcher}), so a thousand idle versions hold no threads.
+   */
   Deployment(ModelSpec<I, O> spec, Backend backend, List<Placement> placed, Completer completer,
       Ticker ticker) {
     this.spec = spec;
@@ -81,11 +86,8 @@ final class Deployment<I, O> {
     }
     this.placements = List.copyOf(actual);
     for (Replica<I, O> r : replicas) {
-      Thread t = new Thread(new Batcher<>(this, r), r.name);
-      t.setDaemon(true);
-      workers.add(t);
+      batchers.add(new Batcher<>(this, r));
     }
-    workers.forEach(Thread::start);
   }
 
   /** Loads (or reuses) the model on {@code p}'s device, makes its session, proves it there. */
@@ -187,6 +189,9 @@ final class Deployment<I, O> {
    */
   void admit(Request<I, O> r) {
     admission.admit(r);
+    for (Batcher<I, O> b : batchers) {
+      b.wake(); // one volatile read each when the workers already run
+    }
     r.future.whenComplete((v, e) -> {
       if (e != null && admission.queue.remove(r)) {
         completer.completeLater(this, Completion.unrun(r, Outcome.CANCELLED, null));
@@ -267,9 +272,12 @@ final class Deployment<I, O> {
     return admission.breaker.state().name();
   }
 
-  @Nullable Thread workerOf(Replica<I, O> replica) {
+  /** Makes sure {@code replica}'s worker runs (to retry a restart, for one). */
+  void wake(Replica<I, O> replica) {
     int i = replicas.indexOf(replica);
-    return i < 0 || i >= workers.size() ? null : workers.get(i);
+    if (i >= 0 && i < batchers.size()) {
+      batchers.get(i).wake();
+    }
   }
 
   // ---------------------------------------------------------------- shutdown
@@ -293,9 +301,9 @@ final class Deployment<I, O> {
         running.future.completeExceptionally(closed(why, false)); // its caller stops waiting now
       }
     }
-    for (Thread t : workers) {
+    for (Batcher<I, O> b : batchers) {
       try {
-        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+        b.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;

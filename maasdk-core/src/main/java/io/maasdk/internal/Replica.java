@@ -380,10 +380,7 @@ final class Replica<I, O> {
       up = false;
       restartPending = true;
       LOG.error("{}: cannot recreate the predictor; its worker will retry", name, e);
-      Thread worker = dv.workerOf(this);
-      if (worker != null) {
-        LockSupport.unpark(worker);
-      }
+      dv.wake(this);
       return false;
     }
   }
