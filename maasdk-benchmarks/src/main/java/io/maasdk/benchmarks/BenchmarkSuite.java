@@ -116,6 +116,9 @@ public final class BenchmarkSuite {
     if (all || groups.contains("security")) {
       s.figures.addAll(PluginBenchmarks.security());
     }
+    if (all || groups.contains("density")) {
+      s.figures.addAll(DensityBenchmark.run());
+    }
     s.write(all);
   }
 
@@ -300,7 +303,7 @@ public final class BenchmarkSuite {
             endRss / 1048576.0)));
   }
 
-  private static long rssBytes() throws IOException {
+  static long rssBytes() throws IOException {
     for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (l.startsWith("VmRSS:")) {
         return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
