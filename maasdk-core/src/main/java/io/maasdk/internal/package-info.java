@@ -18,8 +18,8 @@
  *   <li><b>Admission</b> — {@link io.maasdk.internal.Admission}: the version's bounded {@link
  *       io.maasdk.internal.RequestQueue} (priorities, round-robin across tenants) and its {@link
  *       io.maasdk.internal.CircuitBreaker}; refusals are immediate.
- *   <li><b>Batcher</b> — {@link io.maasdk.internal.Batcher}: one worker thread per replica forms a
- *       batch (size, delay, deadlines) from the queue.
+ *   <li><b>Batcher</b> — {@link io.maasdk.internal.Batcher}: one worker loop per replica, on a
+ *       thread only while there is work, forms a batch (size, delay, deadlines) from the queue.
  *   <li><b>Replica</b> — {@link io.maasdk.internal.Replica}: one DJL {@code Predictor} on one
  *       device computes the batch, isolates failures, judges whose fault they are and restarts the
  *       predictor when the engine is at fault. An idle replica may run a lone synchronous call on
