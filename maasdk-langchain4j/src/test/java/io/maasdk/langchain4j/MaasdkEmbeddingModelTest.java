@@ -26,6 +26,8 @@ import io.maasdk.spi.InferenceEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,6 +136,21 @@ class MaasdkEmbeddingModelTest {
     // to here
     assertEquals(384, embeddings.dimension());
     assertTrue(cat > stocks + 0.2, "cat " + cat + ", stocks " + stocks);
+  }
+
+  /** The README's "LangChain4j" code is {@link #readme_plainJava}'s, line for line. */
+  @Test
+  void readmeSection_isTheTestsCode() throws IOException {
+    Path module = Path.of("").toAbsolutePath();
+    String source = Files.readString(module.resolve(
+        "src/test/java/io/maasdk/langchain4j/MaasdkEmbeddingModelTest.java"));
+    String readme = Files.readString(module.resolveSibling("README.md"));
+    String from = "// README \"LangChain4j\": from here\n";
+    int start = source.indexOf(from) + from.length();
+    String code = source.substring(start, source.indexOf("    // to here", start))
+        .lines().map(l -> l.substring(4)).collect(Collectors.joining("\n", "", "\n"));
+    assertTrue(readme.contains("```java\n" + code + "```"),
+        "README.md's LangChain4j section is not the test's code:\n" + code);
   }
 
   @Test
