@@ -253,7 +253,8 @@ class MaasdkEmbeddingModelTest {
 
   @Test
   void undeployedVersion_andClosedRuntime_areClearErrors_namingModelAndVersion() {
-    try (ModelRuntime own = ModelRuntime.builder().drainTimeout(Duration.ofSeconds(2)).build()) {
+    ModelRuntime own = ModelRuntime.builder().drainTimeout(Duration.ofSeconds(2)).build();
+    try {
       own.deploy(minilm("1.0.0"));
       own.deploy(minilm("2.0.0"));
       EmbeddingModel v1 = MaasdkEmbeddingModel.of(
@@ -277,6 +278,8 @@ class MaasdkEmbeddingModelTest {
       assertTrue(closed.getMessage().startsWith("maasdk embedding model minilm@1.0.0"),
           closed.getMessage());
       assertInstanceOf(ModelUnavailableException.class, closed.getCause(), closed.getMessage());
+    } finally {
+      own.close(); // closing twice is harmless
     }
   }
 }
