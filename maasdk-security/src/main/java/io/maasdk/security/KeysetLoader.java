@@ -5,6 +5,7 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import io.maasdk.IntegrityException;
 import io.maasdk.security.internal.TinkInit;
+import io.maasdk.security.internal.TinkPrimitives;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -129,7 +130,7 @@ public final class KeysetLoader {
           "cannot load the keyset from " + origin + ": " + expectation()
               + " (" + e.getClass().getSimpleName() + ")");
     }
-    requirePrimary(h, origin);
+    TinkPrimitives.requirePrimary(h, "the keyset from " + origin);
     return h;
   }
 
@@ -172,18 +173,6 @@ public final class KeysetLoader {
         return "expected a public keyset without secret keys";
       default:
         return "expected a cleartext Tink JSON keyset";
-    }
-  }
-
-  static void requirePrimary(KeysetHandle h, String origin) {
-    try {
-      var primary = h.getPrimary();
-      if (primary.getStatus() != com.google.crypto.tink.KeyStatus.ENABLED) {
-        throw new IllegalStateException();
-      }
-    } catch (RuntimeException e) {
-      throw new IntegrityException(
-          null, null, "the keyset from " + origin + " has no enabled primary key");
     }
   }
 }
