@@ -11,6 +11,7 @@ module io.maasdk.security {
   requires transitive com.google.crypto.tink;
   requires static transitive org.jspecify;
   requires org.slf4j;
+  requires com.fasterxml.jackson.core;
 
   exports io.maasdk.security;
 }

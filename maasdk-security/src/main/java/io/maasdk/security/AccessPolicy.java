@@ -151,7 +151,7 @@ public final class AccessPolicy {
    * @throws IllegalArgumentException saying what is wrong and where (never a key hash)
    */
   public static AccessPolicy fromJson(String json) {
-    Map<String, Object> root = obj(io.maasdk.security.internal.Json.parse(json, 6, 4096),
+    Map<String, Object> root = obj(io.maasdk.security.internal.JsonTrees.parse(json, 6, 4096),
         "the policy", Set.of("roles", "principals", "anonymous"));
     Builder b = builder();
     Map<String, Object> roles = obj(root.getOrDefault("roles", Map.of()), "roles", null);

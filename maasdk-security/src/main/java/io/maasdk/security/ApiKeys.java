@@ -2,9 +2,8 @@ package io.maasdk.security;
 
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.prf.PrfSet;
-import io.maasdk.security.internal.TinkInit;
+import io.maasdk.security.internal.TinkPrimitives;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -27,12 +26,8 @@ public final class ApiKeys {
 
   /** Hashes under {@code prfKeys}' primary key. */
   public static ApiKeys of(KeysetHandle prfKeys) {
-    KeysetLoader.requirePrimary(prfKeys, "the API-key keyset");
-    try {
-      return new ApiKeys(prfKeys.getPrimitive(TinkInit.config(), PrfSet.class));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("not a PRF keyset: use KeyPurpose.PRF.generate()", e);
-    }
+    return new ApiKeys(TinkPrimitives.primitive(prfKeys, PrfSet.class, "the API-key keyset",
+        "not a PRF keyset: use KeyPurpose.PRF.generate()"));
   }
 
   /** A new random API key ({@code mk_} and 43 URL-safe characters, 256 bits). Show it once. */
@@ -48,11 +43,8 @@ public final class ApiKeys {
   }
 
   byte[] rawHash(String apiKey) {
-    try {
-      return prf.computePrimary(apiKey.getBytes(StandardCharsets.UTF_8), 32);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("PRF failed", e);
-    }
+    return TinkPrimitives.run("PRF",
+        () -> prf.computePrimary(apiKey.getBytes(StandardCharsets.UTF_8), 32));
   }
 
   /** Constant-time comparison of two hashes of equal length. */

@@ -8,6 +8,7 @@ import io.maasdk.Version;
 import io.maasdk.security.internal.LazyPrimitive;
 import io.maasdk.security.internal.ModelFiles;
 import io.maasdk.security.internal.TinkInit;
+import io.maasdk.security.internal.TinkPrimitives;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,7 +52,7 @@ public final class ArtifactCipher {
    * any enabled key.
    */
   public static ArtifactCipher of(KeysetHandle artifactKeys) {
-    KeysetLoader.requirePrimary(artifactKeys, "the artifact keyset");
+    TinkPrimitives.requirePrimary(artifactKeys, "the artifact keyset");
     TinkInit.config();
     for (int i = 0; i < artifactKeys.size(); i++) {
       if (!(artifactKeys.getAt(i).getKey().getParameters() instanceof StreamingAeadParameters)) {

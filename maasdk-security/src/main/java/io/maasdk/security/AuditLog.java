@@ -5,6 +5,7 @@ import com.google.crypto.tink.Mac;
 import io.maasdk.IntegrityException;
 import io.maasdk.security.internal.Hex;
 import io.maasdk.security.internal.TinkInit;
+import io.maasdk.security.internal.TinkPrimitives;
 import io.maasdk.spi.CallContext;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.InferenceListener;
@@ -454,20 +455,12 @@ public final class AuditLog implements AutoCloseable {
   }
 
   private static Mac mac(KeysetHandle keys) {
-    KeysetLoader.requirePrimary(keys, "the audit keyset");
-    try {
-      return keys.getPrimitive(TinkInit.config(), Mac.class);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("not a MAC keyset: use KeyPurpose.AUDIT.generate()", e);
-    }
+    return TinkPrimitives.primitive(keys, Mac.class, "the audit keyset",
+        "not a MAC keyset: use KeyPurpose.AUDIT.generate()");
   }
 
   private static byte[] compute(Mac mac, byte[] domain, String body) {
-    try {
-      return mac.computeMac(concat(domain, bytes(body)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("MAC failed", e);
-    }
+    return TinkPrimitives.run("MAC", () -> mac.computeMac(concat(domain, bytes(body))));
   }
 
   private static boolean verifyMac(Mac mac, byte[] domain, String body, String hex) {

@@ -3,11 +3,10 @@ package io.maasdk.security;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.prf.PrfSet;
 import io.maasdk.security.internal.Hex;
-import io.maasdk.security.internal.TinkInit;
+import io.maasdk.security.internal.TinkPrimitives;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 
 /**
  * A keyed fingerprint of an input (HMAC-SHA256 via Tink PRF, 128-bit output, hex): a stable cache
@@ -25,12 +24,8 @@ public final class KeyedFingerprinter {
 
   /** Fingerprints under {@code prfKeys}' primary key (rotating it changes every fingerprint). */
   public static KeyedFingerprinter of(KeysetHandle prfKeys) {
-    KeysetLoader.requirePrimary(prfKeys, "the fingerprint keyset");
-    try {
-      return new KeyedFingerprinter(prfKeys.getPrimitive(TinkInit.config(), PrfSet.class));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("not a PRF keyset: use KeyPurpose.PRF.generate()", e);
-    }
+    return new KeyedFingerprinter(TinkPrimitives.primitive(prfKeys, PrfSet.class,
+        "the fingerprint keyset", "not a PRF keyset: use KeyPurpose.PRF.generate()"));
   }
 
   public String fingerprint(byte[] input) {
@@ -66,10 +61,6 @@ public final class KeyedFingerprinter {
     byte[] in = new byte[data.length + 1];
     in[0] = (byte) type;
     System.arraycopy(data, 0, in, 1, data.length);
-    try {
-      return Hex.of(prf.computePrimary(in, 16));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("PRF failed", e);
-    }
+    return Hex.of(TinkPrimitives.run("PRF", () -> prf.computePrimary(in, 16)));
   }
 }

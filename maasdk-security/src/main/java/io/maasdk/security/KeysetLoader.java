@@ -1,10 +1,12 @@
 package io.maasdk.security;
 
+import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import io.maasdk.IntegrityException;
 import io.maasdk.security.internal.TinkInit;
+import io.maasdk.security.internal.TinkPrimitives;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.Objects;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -109,13 +112,20 @@ public final class KeysetLoader {
     }
   }
 
-  /** Parses a serialized keyset; {@code origin} is used in messages. */
+  /**
+   * Parses a serialized keyset; {@code origin} is used in messages.
+   *
+   * @throws IntegrityException if it is not a keyset of this loader's kind (wrong master key,
+   *     tampered, not encrypted) or has no enabled primary key
+   * @throws KmsUnavailableException if the master key's KMS did not answer; retry later
+   */
   public KeysetHandle parse(String text, String origin) {
     KeysetHandle h;
+    MasterCall kms = kind == Kind.ENCRYPTED ? new MasterCall(master().aead()) : null;
     try {
       switch (kind) {
         case ENCRYPTED:
-          h = TinkJsonProtoKeysetFormat.parseEncryptedKeyset(text, master().aead(), KEYSET_AD);
+          h = TinkJsonProtoKeysetFormat.parseEncryptedKeyset(text, Objects.requireNonNull(kms), KEYSET_AD);
           break;
         case PUBLIC:
           h = TinkJsonProtoKeysetFormat.parseKeysetWithoutSecret(text);
@@ -124,12 +134,20 @@ public final class KeysetLoader {
           h = TinkJsonProtoKeysetFormat.parseKeyset(text, InsecureSecretKeyAccess.get());
       }
     } catch (GeneralSecurityException | RuntimeException e) {
+      Throwable unanswered = kms == null ? null : kms.unanswered();
+      if (unanswered != null) {
+        throw new KmsUnavailableException(
+            "cannot load the keyset from " + origin + " now: the master key " + master()
+                + " did not answer (" + unanswered.getClass().getSimpleName() + "); the keyset"
+                + " was not judged, retry later",
+            unanswered);
+      }
       throw new IntegrityException(
           null, null,
           "cannot load the keyset from " + origin + ": " + expectation()
               + " (" + e.getClass().getSimpleName() + ")");
     }
-    requirePrimary(h, origin);
+    TinkPrimitives.requirePrimary(h, "the keyset from " + origin);
     return h;
   }
 
@@ -159,6 +177,53 @@ public final class KeysetLoader {
     }
   }
 
+  /**
+   * The master key's AEAD, remembering whether a decryption failed because its KMS did not answer
+   * (an I/O failure or timeout, checked or unchecked) rather than because it refused the ciphertext.
+   */
+  private static final class MasterCall implements Aead {
+    private final Aead master;
+    private volatile @Nullable Throwable unanswered;
+
+    MasterCall(Aead master) {
+      this.master = master;
+    }
+
+    @Override
+    public byte[] encrypt(byte[] plaintext, byte[] associatedData) throws GeneralSecurityException {
+      return master.encrypt(plaintext, associatedData);
+    }
+
+    @Override
+    public byte[] decrypt(byte[] ciphertext, byte[] associatedData) throws GeneralSecurityException {
+      try {
+        return master.decrypt(ciphertext, associatedData);
+      } catch (GeneralSecurityException e) {
+        if (notAnswered(e)) {
+          unanswered = e;
+        }
+        throw e;
+      } catch (RuntimeException e) {
+        unanswered = e; // a KMS client's own failure: its answer never came
+        throw e;
+      }
+    }
+
+    @Nullable Throwable unanswered() {
+      return unanswered;
+    }
+
+    /** Whether an I/O failure or timeout is among the causes (how Tink's KMS clients wrap them). */
+    private static boolean notAnswered(Throwable t) {
+      for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+        if (c instanceof IOException || c instanceof TimeoutException) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
   private MasterKey master() {
     return Objects.requireNonNull(master);
   }
@@ -172,18 +237,6 @@ public final class KeysetLoader {
         return "expected a public keyset without secret keys";
       default:
         return "expected a cleartext Tink JSON keyset";
-    }
-  }
-
-  static void requirePrimary(KeysetHandle h, String origin) {
-    try {
-      var primary = h.getPrimary();
-      if (primary.getStatus() != com.google.crypto.tink.KeyStatus.ENABLED) {
-        throw new IllegalStateException();
-      }
-    } catch (RuntimeException e) {
-      throw new IntegrityException(
-          null, null, "the keyset from " + origin + " has no enabled primary key");
     }
   }
 }

@@ -1,7 +1,10 @@
 package io.maasdk.security;
 
 import io.maasdk.Version;
-import io.maasdk.security.internal.Json;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+import io.maasdk.security.internal.JsonTrees;
+import java.io.IOException;
 import io.maasdk.security.internal.ModelFiles;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -86,21 +89,43 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
     return null;
   }
 
-  /** The canonical JSON bytes (UTF-8) that {@link ModelSigner} signs. */
+  /**
+   * The canonical JSON bytes (UTF-8) that {@link ModelSigner} signs: compact, each file entry on a
+   * line of its own, a final newline. Signatures cover these bytes, so the layout never changes.
+   */
   public byte[] toJson() {
-    StringBuilder b = new StringBuilder();
-    b.append("{\"format\":").append(Json.quote(FORMAT))
-        .append(",\"name\":").append(Json.quote(name))
-        .append(",\"version\":").append(Json.quote(version.toString()))
-        .append(",\"files\":[");
-    for (int i = 0; i < files.size(); i++) {
-      FileEntry f = files.get(i);
-      b.append(i == 0 ? "" : ",").append("\n {\"path\":").append(Json.quote(f.path()))
-          .append(",\"size\":").append(f.size())
-          .append(",\"sha256\":").append(Json.quote(f.sha256())).append('}');
-    }
-    return b.append("]}\n").toString().getBytes(StandardCharsets.UTF_8);
+    return JsonTrees.write(g -> {
+      g.setPrettyPrinter(FILE_PER_LINE);
+      g.writeStartObject();
+      g.writeStringField("format", FORMAT);
+      g.writeStringField("name", name);
+      g.writeStringField("version", version.toString());
+      g.writeArrayFieldStart("files");
+      for (FileEntry f : files) {
+        g.writeStartObject();
+        g.writeStringField("path", f.path());
+        g.writeNumberField("size", f.size());
+        g.writeStringField("sha256", f.sha256());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+      g.writeRaw('\n');
+    });
   }
+
+  /** Compact JSON, but each element of an array starts a new line indented by one space. */
+  private static final MinimalPrettyPrinter FILE_PER_LINE = new MinimalPrettyPrinter() {
+    @Override
+    public void beforeArrayValues(JsonGenerator g) throws IOException {
+      g.writeRaw("\n ");
+    }
+
+    @Override
+    public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(",\n ");
+    }
+  };
 
   /**
    * Parses a manifest strictly.
@@ -121,7 +146,7 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("manifest is not valid UTF-8");
     }
-    Map<String, Object> root = object(Json.parse(text, MAX_DEPTH, 4096), "manifest");
+    Map<String, Object> root = object(JsonTrees.parse(text, MAX_DEPTH, 4096), "manifest");
     onlyFields(root, "manifest", Set.of("format", "name", "version", "files"));
     if (!FORMAT.equals(string(root, "format"))) {
       throw new IllegalArgumentException("manifest format must be " + FORMAT);

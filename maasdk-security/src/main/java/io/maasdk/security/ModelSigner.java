@@ -6,6 +6,7 @@ import io.maasdk.Version;
 import io.maasdk.security.internal.Hex;
 import io.maasdk.security.internal.ModelFiles;
 import io.maasdk.security.internal.TinkInit;
+import io.maasdk.security.internal.TinkPrimitives;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -41,13 +42,8 @@ public final class ModelSigner {
 
   /** A signer over a private {@link KeyPurpose#SIGNING} keyset (its primary key signs). */
   public static ModelSigner of(KeysetHandle signingKeys) {
-    KeysetLoader.requirePrimary(signingKeys, "the signing keyset");
-    try {
-      return new ModelSigner(signingKeys.getPrimitive(TinkInit.config(), PublicKeySign.class));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException(
-          "not a private signing keyset: use KeyPurpose.SIGNING.generate()", e);
-    }
+    return new ModelSigner(TinkPrimitives.primitive(signingKeys, PublicKeySign.class,
+        "the signing keyset", "not a private signing keyset: use KeyPurpose.SIGNING.generate()"));
   }
 
   /** The manifest of {@code dir} as it is now (every regular file, symlinks refused). */
@@ -83,13 +79,11 @@ public final class ModelSigner {
   public Manifest sign(Path dir, String name, String version) {
     Manifest m = describe(dir, name, version);
     byte[] json = m.toJson();
+    byte[] sig = TinkPrimitives.run("signing", () -> signer.sign(signedBytes(json)));
     try {
-      byte[] sig = signer.sign(signedBytes(json));
       write(dir.resolve(MANIFEST), json);
       write(dir.resolve(SIGNATURE), sig);
       return m;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("signing failed", e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the manifest into " + dir, e);
     }

@@ -3,7 +3,7 @@ package io.maasdk.security;
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.KeysetHandle;
 import io.maasdk.IntegrityException;
-import io.maasdk.security.internal.TinkInit;
+import io.maasdk.security.internal.TinkPrimitives;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 
@@ -22,21 +22,13 @@ public final class PayloadProtector {
   }
 
   public static PayloadProtector of(KeysetHandle payloadKeys) {
-    KeysetLoader.requirePrimary(payloadKeys, "the payload keyset");
-    try {
-      return new PayloadProtector(payloadKeys.getPrimitive(TinkInit.config(), Aead.class));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("not an AEAD keyset: use KeyPurpose.PAYLOAD.generate()", e);
-    }
+    return new PayloadProtector(TinkPrimitives.primitive(payloadKeys, Aead.class,
+        "the payload keyset", "not an AEAD keyset: use KeyPurpose.PAYLOAD.generate()"));
   }
 
   /** Encrypts and authenticates {@code plaintext} for {@code context}. */
   public byte[] seal(byte[] plaintext, String context) {
-    try {
-      return aead.encrypt(plaintext, ad(context));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("payload encryption failed", e);
-    }
+    return TinkPrimitives.run("payload encryption", () -> aead.encrypt(plaintext, ad(context)));
   }
 
   /**

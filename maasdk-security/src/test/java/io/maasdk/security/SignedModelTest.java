@@ -242,7 +242,7 @@ class SignedModelTest {
   private String manifest(String path) throws IOException {
     Path f = tmp.resolve("enc-digits-1.0.0/model.pt.tink");
     return "{\"format\":\"maasdk-manifest/v1\",\"name\":\"digits\",\"version\":\"1.0.0\","
-        + "\"files\":[{\"path\":" + io.maasdk.security.internal.Json.quote(path) + ",\"size\":"
+        + "\"files\":[{\"path\":\"" + path + "\",\"size\":"
         + Files.size(f) + ",\"sha256\":\"" + ModelSigner.sha256(f) + "\"}]}";
   }
 }

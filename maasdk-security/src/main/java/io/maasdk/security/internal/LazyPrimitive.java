@@ -1,7 +1,6 @@
 package io.maasdk.security.internal;
 
 import com.google.crypto.tink.KeysetHandle;
-import java.security.GeneralSecurityException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,11 +30,7 @@ public final class LazyPrimitive<P> {
       synchronized (this) {
         p = primitive;
         if (p == null) {
-          try {
-            p = keys.getPrimitive(TinkInit.config(), type);
-          } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(notThisKind, e);
-          }
+          p = TinkPrimitives.make(keys, type, notThisKind);
           primitive = p;
         }
       }
