@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,6 +49,9 @@ import org.jspecify.annotations.Nullable;
  * returned future, never as an exception on the caller's thread.
  */
 final class CallPipeline {
+  /** Every call's id ({@link Prediction#callId()}): JVM-wide, so ids never repeat across runtimes. */
+  private static final AtomicLong CALL_IDS = new AtomicLong();
+
   private final ModelRegistry registry;
   private final List<CallInterceptor> interceptors;
   private final Completer completer;
@@ -89,6 +93,7 @@ final class CallPipeline {
 
   private <I, O> CompletableFuture<Prediction<O>> start(
       HandleImpl<I, O> handle, I input, CallOptions opts, boolean sync) {
+    long callId = CALL_IDS.incrementAndGet();
     // The clock is read only for a call with a timeout: a cache hit without one never touches it.
     long deadline = opts.timeout() == null ? Long.MAX_VALUE
         : ticker.read() + opts.timeout().toNanos();
@@ -98,7 +103,7 @@ final class CallPipeline {
           "model " + model + " takes " + handle.inputType().getSimpleName() + ", got "
               + (input == null ? "null" : input.getClass().getSimpleName()));
       return input == null ? CompletableFuture.failedFuture(e)
-          : completer.refuse(model, null, input, opts, null, Outcome.INVALID_INPUT, e);
+          : completer.refuse(model, null, input, opts, null, Outcome.INVALID_INPUT, e, callId);
     }
 
     String principal = null; // who an authenticating interceptor bound the call to, if any
@@ -113,17 +118,18 @@ final class CallPipeline {
         }
       } catch (MaasdkException e) {
         return completer.refuse(model, null, input, ctx.options(), ctx.principal(),
-            Outcome.REFUSED, e);
+            Outcome.REFUSED, e, callId);
       }
       opts = ctx.options();
       principal = ctx.principal();
     }
-    return route(handle, input, opts, principal, deadline, 0, sync);
+    return route(handle, input, opts, principal, deadline, 0, sync, callId);
   }
 
   /** Stages 2 to 5; waiters of a computation that failed for its own caller's reasons re-enter. */
   private <I, O> CompletableFuture<Prediction<O>> route(HandleImpl<I, O> handle, I input,
-      CallOptions opts, @Nullable String principal, long deadline, int retries, boolean sync) {
+      CallOptions opts, @Nullable String principal, long deadline, int retries, boolean sync,
+      long callId) {
     String model = handle.modelName();
     // 2. Version resolution; a version that starts draining between resolution and admission is
     //    resolved again, so an alias move never fails a call. An alias with a fallback sends the
@@ -136,9 +142,10 @@ final class CallPipeline {
         target = route.target();
         fallback = route.fallback();
       } catch (ModelNotFoundException e) {
-        return completer.refuse(model, null, input, opts, principal, Outcome.NOT_FOUND, e);
+        return completer.refuse(model, null, input, opts, principal, Outcome.NOT_FOUND, e, callId);
       } catch (MaasdkException e) {
-        return completer.refuse(model, null, input, opts, principal, Outcome.UNAVAILABLE, e);
+        return completer.refuse(model, null, input, opts, principal, Outcome.UNAVAILABLE, e,
+            callId);
       }
       Version failoverFrom = null;
       if (fallback == target || (fallback != null && !fallback.accepting())) {
@@ -166,11 +173,12 @@ final class CallPipeline {
           if (found instanceof ResponseCache.Flight lead) {
             flight = lead;
           } else if (found instanceof ResponseCache.Joined joined) {
-            return join(handle, version, input, opts, principal, deadline, retries, joined.flight());
+            return join(handle, version, input, opts, principal, deadline, retries,
+                joined.flight(), callId);
           } else {
             @SuppressWarnings("unchecked")
             O output = (O) ResponseCache.copy(found);
-            return completer.hit(model, version, input, opts, principal, output);
+            return completer.hit(model, version, input, opts, principal, output, callId);
           }
         }
       }
@@ -181,17 +189,17 @@ final class CallPipeline {
       if (problem != null) {
         return lead(flight, version, completer.refuse(model, version, input, opts, principal,
             Outcome.INVALID_INPUT, new InvalidInputException(model, version,
-                "invalid input for " + model + "@" + version + ": " + problem)));
+                "invalid input for " + model + "@" + version + ": " + problem), callId));
       }
       CompletableFuture<Prediction<O>> result;
       try {
-        result = submit(target, input, opts, principal, deadline, sync, failoverFrom);
+        result = submit(target, input, opts, principal, deadline, sync, failoverFrom, callId);
       } catch (OverloadedException e) {
         return lead(flight, version, completer.refuse(model, version, input, opts, principal,
-            Outcome.OVERLOADED, e));
+            Outcome.OVERLOADED, e, callId));
       } catch (ModelUnavailableException e) {
         if (fallback != null) { // refused by a half-open breaker or a drain: the fallback serves
-          result = failOver(target, fallback, input, opts, principal, deadline, e);
+          result = failOver(target, fallback, input, opts, principal, deadline, e, callId);
           return lead(flight, version, result);
         }
         if (attempt < 3 && !target.accepting()) { // draining: the alias may have moved on
@@ -201,7 +209,7 @@ final class CallPipeline {
           continue;
         }
         return lead(flight, version, completer.refuse(model, version, input, opts, principal,
-            Outcome.UNAVAILABLE, e));
+            Outcome.UNAVAILABLE, e, callId));
       }
       if (fallback != null) {
         Deployment<I, O> primary = target;
@@ -212,7 +220,7 @@ final class CallPipeline {
         CompletableFuture<Prediction<O>> composed = first.exceptionallyCompose(e -> {
           Throwable cause = unwrap(e);
           return cause instanceof InferenceException || cause instanceof ModelUnavailableException
-              ? failOver(primary, fb, input, opts, principal, deadline, cause)
+              ? failOver(primary, fb, input, opts, principal, deadline, cause, callId)
               : CompletableFuture.failedFuture(cause);
         });
         composed.whenComplete((p, e) -> {
@@ -233,8 +241,9 @@ final class CallPipeline {
    */
   private <I, O> CompletableFuture<Prediction<O>> submit(Deployment<I, O> target, I input,
       CallOptions opts, @Nullable String principal, long deadline, boolean sync,
-      @Nullable Version failoverFrom) {
+      @Nullable Version failoverFrom, long callId) {
     Request<I, O> request = new Request<>(input, opts, deadline);
+    request.callId = callId;
     request.principal = principal;
     request.failoverFrom = failoverFrom;
     if (sync && deadline == Long.MAX_VALUE && target.tryRunInline(request)) {
@@ -250,13 +259,13 @@ final class CallPipeline {
   /** The same call on the alias's fallback, told as failed over from {@code primary}. */
   private <I, O> CompletableFuture<Prediction<O>> failOver(Deployment<I, O> primary,
       Deployment<I, O> fallback, I input, CallOptions opts, @Nullable String principal,
-      long deadline, Throwable why) {
+      long deadline, Throwable why, long callId) {
     try {
-      return submit(fallback, input, opts, principal, deadline, false, primary.version());
+      return submit(fallback, input, opts, principal, deadline, false, primary.version(), callId);
     } catch (MaasdkException e) {
       e.addSuppressed(why);
       return completer.refuse(primary.spec.name(), fallback.version(), input, opts, principal,
-          e instanceof OverloadedException ? Outcome.OVERLOADED : Outcome.UNAVAILABLE, e);
+          e instanceof OverloadedException ? Outcome.OVERLOADED : Outcome.UNAVAILABLE, e, callId);
     }
   }
 
@@ -304,7 +313,8 @@ final class CallPipeline {
    */
   private <I, O> CompletableFuture<Prediction<O>> join(
       HandleImpl<I, O> handle, Version version, I input, CallOptions opts,
-      @Nullable String principal, long deadline, int retries, CompletableFuture<Object> entry) {
+      @Nullable String principal, long deadline, int retries, CompletableFuture<Object> entry,
+      long callId) {
     String model = handle.modelName();
     CompletableFuture<Prediction<O>> caller = new CompletableFuture<>();
     if (deadline != Long.MAX_VALUE) {
@@ -318,19 +328,20 @@ final class CallPipeline {
     entry.whenComplete((value, error) -> {
       if (caller.isDone()) {
         Outcome gone = caller.isCancelled() ? Outcome.CANCELLED : Outcome.DEADLINE_EXCEEDED;
-        completer.waiterEnded(model, version, input, opts, principal, gone, null);
+        completer.waiterEnded(model, version, input, opts, principal, gone, null, callId);
         return;
       }
       if (error == null && value != null && !(value instanceof ResponseCache.Failed)) {
         @SuppressWarnings("unchecked")
         O output = (O) ResponseCache.copy(value);
-        completer.hit(model, version, input, opts, principal, output).whenComplete((p, e) -> {
-          if (e == null) {
-            caller.complete(p);
-          } else { // a release gate refused it (durable metering could not record it)
-            caller.completeExceptionally(unwrap(e));
-          }
-        });
+        completer.hit(model, version, input, opts, principal, output, callId)
+            .whenComplete((p, e) -> {
+              if (e == null) {
+                caller.complete(p);
+              } else { // a release gate refused it (durable metering could not record it)
+                caller.completeExceptionally(unwrap(e));
+              }
+            });
         return;
       }
       Throwable cause = value instanceof ResponseCache.Failed f ? f.error()
@@ -339,16 +350,18 @@ final class CallPipeline {
       if (retries < 3 && (cause instanceof CancellationException
           || cause instanceof DeadlineExceededException
           || cause instanceof ModelUnavailableException)) {
-        route(handle, input, opts, principal, deadline, retries + 1, false).whenComplete((p, e) -> {
-          if (e == null) {
-            caller.complete(p);
-          } else {
-            caller.completeExceptionally(unwrap(e));
-          }
-        });
+        route(handle, input, opts, principal, deadline, retries + 1, false, callId)
+            .whenComplete((p, e) -> {
+              if (e == null) {
+                caller.complete(p);
+              } else {
+                caller.completeExceptionally(unwrap(e));
+              }
+            });
         return;
       }
-      completer.waiterEnded(model, version, input, opts, principal, outcomeOf(cause), cause);
+      completer.waiterEnded(model, version, input, opts, principal, outcomeOf(cause), cause,
+          callId);
       caller.completeExceptionally(cause);
     });
     return caller;

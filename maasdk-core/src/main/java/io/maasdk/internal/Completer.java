@@ -72,11 +72,12 @@ final class Completer {
       }
       InferenceEvent event = new InferenceEvent(clock.instant(), r.options.tenant(),
           dv.spec.name(), dv.version(), c.device(), r.input, output, c.queueWaitNanos(),
-          c.inferenceNanos(), c.batchSize(), false, outcome, c.error(), r.failoverFrom, r.principal);
+          c.inferenceNanos(), c.batchSize(), false, outcome, c.error(), r.failoverFrom, r.principal,
+          r.callId);
       emit(event);
       if (outcome == Outcome.SUCCESS && output != null) {
         release(event, r.future, new Prediction<>(output, dv.spec.name(), dv.version(),
-            c.device() == null ? "unknown" : c.device(), false));
+            c.device() == null ? "unknown" : c.device(), false, r.callId));
       } else if (c.error() != null) {
         r.future.completeExceptionally(c.error());
       }
@@ -118,13 +119,15 @@ final class Completer {
    */
   <O> CompletableFuture<Prediction<O>> hit(
       String model, Version version, Object input, CallOptions opts, @Nullable String principal,
-      O output) {
-    Prediction<O> prediction = new Prediction<>(output, model, version, CACHE_DEVICE, true);
+      O output, long callId) {
+    Prediction<O> prediction =
+        new Prediction<>(output, model, version, CACHE_DEVICE, true, callId);
     if (listeners.isEmpty()) {
       return CompletableFuture.completedFuture(prediction);
     }
     InferenceEvent event = new InferenceEvent(clock.instant(), opts.tenant(), model, version,
-        CACHE_DEVICE, input, output, 0, 0, 0, true, Outcome.SUCCESS, null, null, principal);
+        CACHE_DEVICE, input, output, 0, 0, 0, true, Outcome.SUCCESS, null, null, principal,
+        callId);
     emit(event);
     if (gates.isEmpty()) {
       return CompletableFuture.completedFuture(prediction);
@@ -174,17 +177,17 @@ final class Completer {
   /** A call that ended before it was admitted: one event, then a failed future. */
   <O> CompletableFuture<Prediction<O>> refuse(
       String model, @Nullable Version version, Object input, CallOptions opts,
-      @Nullable String principal, Outcome outcome, MaasdkException e) {
+      @Nullable String principal, Outcome outcome, MaasdkException e, long callId) {
     emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
-        0, false, outcome, e, null, principal));
+        0, false, outcome, e, null, principal, callId));
     return CompletableFuture.failedFuture(e);
   }
 
   /** Tells a waiter's end (it shared a leader's computation) to the listeners. */
   void waiterEnded(String model, Version version, Object input, CallOptions opts,
-      @Nullable String principal, Outcome outcome, @Nullable Throwable error) {
+      @Nullable String principal, Outcome outcome, @Nullable Throwable error, long callId) {
     emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
-        0, false, outcome, error, null, principal));
+        0, false, outcome, error, null, principal, callId));
   }
 
   private void emit(InferenceEvent event) {

@@ -24,6 +24,8 @@ final class Request<I, O> {
   @Nullable String principal;
   /** The alias's primary version when this request runs on the alias's fallback instead. */
   @Nullable Version failoverFrom;
+  /** The call's id ({@link io.maasdk.Prediction#callId()}), set before admission. */
+  long callId;
   /** Whether it holds the circuit breaker's half-open probe slot (set at admission). */
   boolean probe;
 

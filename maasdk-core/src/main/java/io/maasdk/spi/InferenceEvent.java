@@ -28,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  *     fallback instead ({@code AliasTarget.withFallback}), else {@code null}
  * @param principal the id of the principal an authenticating interceptor bound the call to
  *     ({@link CallContext#bind}; never a credential), {@code null} when none did
+ * @param callId the call's id, the same as its {@link io.maasdk.Prediction#callId()}: unique in
+ *     this JVM, increasing in the order calls were made; {@code 0} for an event a runtime did not
+ *     make
  */
 public record InferenceEvent(
     Instant timestamp,
@@ -44,7 +47,8 @@ public record InferenceEvent(
     Outcome outcome,
     @Nullable Throwable error,
     @Nullable Version failoverFrom,
-    @Nullable String principal) {
+    @Nullable String principal,
+    long callId) {
 
   /** How a call ended. */
   public enum Outcome {
@@ -72,13 +76,22 @@ public record InferenceEvent(
     Objects.requireNonNull(outcome, "outcome");
   }
 
+  /** An event without a call id ({@code 0}). */
+  public InferenceEvent(Instant timestamp, String tenant, String modelName,
+      @Nullable Version version, @Nullable String device, Object input, @Nullable Object output,
+      long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
+      @Nullable Throwable error, @Nullable Version failoverFrom, @Nullable String principal) {
+    this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
+        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, principal, 0);
+  }
+
   /** An event of a call that was not failed over (the common case). */
   public InferenceEvent(Instant timestamp, String tenant, String modelName,
       @Nullable Version version, @Nullable String device, Object input, @Nullable Object output,
       long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
       @Nullable Throwable error) {
     this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
-        inferenceNanos, batchSize, cacheHit, outcome, error, null, null);
+        inferenceNanos, batchSize, cacheHit, outcome, error, null, null, 0);
   }
 
   /** An event without a bound principal. */
@@ -87,7 +100,7 @@ public record InferenceEvent(
       long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
       @Nullable Throwable error, @Nullable Version failoverFrom) {
     this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
-        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, null);
+        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, null, 0);
   }
 
   /** Whether an alias's fallback served this call because its primary was failing or draining. */

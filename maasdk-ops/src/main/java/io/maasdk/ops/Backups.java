@@ -133,6 +133,54 @@ public final class Backups {
       throw new IllegalStateException("cannot restore " + archive + " into " + store
           + ": it is not empty (" + present + "); restore into a fresh one");
     }
+    Map<String, byte[]> entries = verified(archive);
+    List<String> keys = new java.util.ArrayList<>();
+    List<String> files = new java.util.ArrayList<>();
+    try {
+      Files.createDirectories(filesDir);
+      for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+        if (e.getKey().startsWith("state/")) {
+          String key = URLDecoder.decode(e.getKey().substring(6), StandardCharsets.UTF_8);
+          store.write(key, e.getValue());
+          keys.add(key);
+        } else if (e.getKey().startsWith("files/")) {
+          String name = e.getKey().substring(6);
+          Files.write(filesDir.resolve(name), e.getValue());
+          files.add(name);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot restore " + archive + " into " + filesDir, e);
+    }
+    keys.sort(null);
+    files.sort(null);
+    return new Contents(keys, files);
+  }
+
+  /**
+   * What {@code archive} holds, after checking every entry against its manifest; writes nothing.
+   *
+   * @throws IllegalArgumentException if the archive is not a maasdk backup or an entry does not
+   *     match the manifest (names the entry)
+   * @throws UncheckedIOException if it cannot be read
+   */
+  public static Contents inspect(Path archive) {
+    List<String> keys = new java.util.ArrayList<>();
+    List<String> files = new java.util.ArrayList<>();
+    for (String name : verified(archive).keySet()) {
+      if (name.startsWith("state/")) {
+        keys.add(URLDecoder.decode(name.substring(6), StandardCharsets.UTF_8));
+      } else {
+        files.add(name.substring(6));
+      }
+    }
+    keys.sort(null);
+    files.sort(null);
+    return new Contents(keys, files);
+  }
+
+  /** The archive's entries (manifest removed), each checked against the manifest. */
+  private static Map<String, byte[]> verified(Path archive) {
     Map<String, byte[]> entries = new LinkedHashMap<>();
     try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(archive))) {
       for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
@@ -161,32 +209,16 @@ public final class Backups {
         throw new IllegalArgumentException("backup " + archive + ": entry " + name
             + " does not match its SHA-256 in the manifest; nothing was restored");
       }
-    });
-    List<String> keys = new java.util.ArrayList<>();
-    List<String> files = new java.util.ArrayList<>();
-    try {
-      Files.createDirectories(filesDir);
-      for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-        if (e.getKey().startsWith("state/")) {
-          String key = URLDecoder.decode(e.getKey().substring(6), StandardCharsets.UTF_8);
-          store.write(key, e.getValue());
-          keys.add(key);
-        } else if (e.getKey().startsWith("files/")) {
-          String name = e.getKey().substring(6);
-          if (!name.matches("[A-Za-z0-9._-]{1,128}") || name.startsWith(".")) {
-            throw new IllegalArgumentException("backup entry " + e.getKey() + " is not a plain"
-                + " file name");
-          }
-          Files.write(filesDir.resolve(name), e.getValue());
-          files.add(name);
-        }
+      boolean file = name.startsWith("files/");
+      if (!file && !name.startsWith("state/")) {
+        throw new IllegalArgumentException("backup " + archive + ": unexpected entry " + name);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot restore " + archive + " into " + filesDir, e);
-    }
-    keys.sort(null);
-    files.sort(null);
-    return new Contents(keys, files);
+      String plain = name.substring(6);
+      if (file && (!plain.matches("[A-Za-z0-9._-]{1,128}") || plain.startsWith("."))) {
+        throw new IllegalArgumentException("backup entry " + name + " is not a plain file name");
+      }
+    });
+    return entries;
   }
 
   private static byte[] readAll(InputStream in) throws IOException {

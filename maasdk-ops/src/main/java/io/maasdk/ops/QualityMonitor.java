@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
@@ -40,8 +41,25 @@ import org.jspecify.annotations.Nullable;
  * and {@code maasdk.quality.drift.alerts} (counter, tag feature: windows whose PSI reached the
  * threshold).
  *
- * <p><b>Bounded.</b> Memory is fixed per version and feature (ten bins), whatever the traffic; a
- * call costs one score read and a softmax over its classes, and one bin search per feature.
+ * <p><b>Live accuracy.</b> For a model with {@link Builder#outputs}, every call's predicted class
+ * is kept under its {@linkplain io.maasdk.Prediction#callId() call id} in a fixed ring; when the
+ * true label becomes known (a chargeback, a human review), report it with {@link #reportTruth}:
+ *
+ * <pre>{@code
+ * Prediction<float[]> p = handle.predictDetailed(x, options);   // a plain call
+ * long id = p.callId();                                          // kept with the request
+ * ...
+ * quality.reportTruth(id, trueLabel);                            // hours later
+ * }</pre>
+ *
+ * <p>Meters {@code maasdk.quality.live_accuracy} (gauge), {@code maasdk.quality.labelled} and
+ * {@code maasdk.quality.correct} (counters), per version.
+ *
+ * <p><b>Bounded.</b> Memory is fixed per version and feature (ten bins), whatever the traffic, and
+ * the ring of predicted classes has {@link Builder#trackedCalls} slots (a call's slot is taken over
+ * by a later call after at most that many calls in the JVM: its label can no longer be reported).
+ * A call costs one score read and a softmax over its classes, one ring write, and one bin search
+ * per feature.
  * Only successful calls count; evaluation calls ({@link Evaluator}) are left out. Thread-safe;
  * runs on the thread that completed each call, never blocks.
  */
@@ -52,15 +70,15 @@ public final class QualityMonitor implements InferenceListener {
   private final int window;
   private final Map<String, OutputSpec> outputs;
   private final Map<String, DriftSpec> drifts;
-  private final int trackedCapacity;
-  private final AtomicLong callIds = new AtomicLong();
-  /** call id → what it predicted, until its label comes or it is forgotten; bounded. */
-  private final Map<Long, TrackedCall> tracked;
+  /** slot {@code callId & mask} → what that call predicted, until its label comes or a later
+   *  call takes the slot. */
+  private final AtomicReferenceArray<TrackedCall> tracked;
+  private final int mask;
 
-  private record TrackedCall(PerVersion version, int predicted) {}
+  private record TrackedCall(long callId, PerVersion version, int predicted) {}
 
   /**
-   * A call whose true label may be reported later ({@link #reportLabel}).
+   * A call whose true label may be reported later ({@link #reportTruth}).
    *
    * @param callId the id to report the label under
    * @param output the model's answer
@@ -84,21 +102,23 @@ public final class QualityMonitor implements InferenceListener {
     this.window = b.window;
     this.outputs = Map.copyOf(b.outputs);
     this.drifts = Map.copyOf(b.drifts);
-    this.trackedCapacity = b.trackedCalls;
-    this.tracked = new java.util.LinkedHashMap<>(16, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<Long, TrackedCall> eldest) {
-        return size() > trackedCapacity;
-      }
-    };
+    int slots = Integer.highestOneBit(Math.max(1, b.trackedCalls - 1)) << 1; // power of two
+    this.tracked = new AtomicReferenceArray<>(slots);
+    this.mask = slots - 1;
+  }
+
+  /** Remembers what call {@code callId} predicted, in its ring slot. */
+  private void track(long callId, PerVersion pv, int predicted) {
+    if (callId > 0) {
+      tracked.lazySet((int) (callId & mask), new TrackedCall(callId, pv, predicted));
+    }
   }
 
   /**
-   * Calls {@code handle} and remembers what it predicted under a new call id, so that the true
-   * label, known later (a chargeback, a human review), can be reported with {@link #reportLabel}:
-   * live accuracy per version, {@code maasdk.quality.live_accuracy} (gauge), with {@code
-   * maasdk.quality.labelled} and {@code maasdk.quality.correct} (counters). At most {@link
-   * Builder#trackedCalls} ids are remembered (oldest forgotten first).
+   * Calls {@code handle} and remembers what it predicted under the call's id, so that the true
+   * label, known later, can be reported with {@link #reportTruth}. A plain call on a runtime this
+   * monitor listens to is remembered as well ({@link io.maasdk.Prediction#callId()}); this
+   * method also works when it is not a listener, and says what was predicted.
    *
    * @throws IllegalStateException if {@link Builder#outputs} was not configured for the model
    * @throws io.maasdk.MaasdkException whatever the call throws
@@ -122,28 +142,34 @@ public final class QualityMonitor implements InferenceListener {
     Version v = p.version();
     PerVersion pv = perVersion.computeIfAbsent(model, m -> new ConcurrentHashMap<>())
         .computeIfAbsent(v, x -> new PerVersion(model, x, drifts.get(model)));
-    long id = callIds.incrementAndGet();
-    synchronized (tracked) {
-      tracked.put(id, new TrackedCall(pv, best));
-    }
-    return new Tracked<>(id, p.output(), v, best);
+    track(p.callId(), pv, best);
+    return new Tracked<>(p.callId(), p.output(), v, best);
   }
 
   /**
-   * The true class of a call made with {@link #predict}.
+   * The true class of call {@code callId} ({@link io.maasdk.Prediction#callId()}), known only
+   * now: counts toward its version's live accuracy.
    *
-   * @return whether the id was known (false: never issued, already reported, or forgotten)
+   * @return whether the call was known: false if it was not a successful call of a model with
+   *     {@link Builder#outputs}, was reported already, or was forgotten (its ring slot taken by a
+   *     later call)
    */
-  public boolean reportLabel(long callId, int label) {
-    TrackedCall c;
-    synchronized (tracked) {
-      c = tracked.remove(callId);
+  public boolean reportTruth(long callId, int label) {
+    if (callId <= 0) {
+      return false;
     }
-    if (c == null) {
+    int slot = (int) (callId & mask);
+    TrackedCall c = tracked.get(slot);
+    if (c == null || c.callId() != callId || !tracked.compareAndSet(slot, c, null)) {
       return false;
     }
     c.version().label(c.predicted() == label);
     return true;
+  }
+
+  /** {@link #reportTruth}, under its first name. */
+  public boolean reportLabel(long callId, int label) {
+    return reportTruth(callId, label);
   }
 
   /** Live accuracy of {@code model@version} over every label reported; NaN before the first. */
@@ -170,7 +196,7 @@ public final class QualityMonitor implements InferenceListener {
     PerVersion pv = perVersion.computeIfAbsent(e.modelName(), m -> new ConcurrentHashMap<>())
         .computeIfAbsent(e.version(), v -> new PerVersion(e.modelName(), v, drift));
     if (out != null && e.output() != null) {
-      pv.output(out.scores().apply(e.output()));
+      track(e.callId(), pv, pv.output(out.scores().apply(e.output())));
     }
     if (drift != null) {
       pv.input(e.input(), drift);
@@ -256,7 +282,8 @@ public final class QualityMonitor implements InferenceListener {
       }
     }
 
-    void output(float[] scores) {
+    /** Records one answer; returns its predicted class. */
+    int output(float[] scores) {
       int best = 0;
       for (int i = 1; i < scores.length; i++) {
         if (scores[i] > scores[best]) {
@@ -279,6 +306,7 @@ public final class QualityMonitor implements InferenceListener {
         }
         c.increment();
       }
+      return best;
     }
 
     void input(Object input, DriftSpec d) {
@@ -414,14 +442,15 @@ public final class QualityMonitor implements InferenceListener {
     }
 
     /**
-     * How many {@link QualityMonitor#predict tracked} calls wait for their label at most; the
-     * oldest are forgotten first. Default 100,000.
+     * Slots of the ring that keeps calls' predicted classes for {@link QualityMonitor#reportTruth}
+     * (rounded up to a power of two); a call is forgotten once its slot is taken by a later call,
+     * after at most that many calls in the JVM. Default 100,000.
      *
-     * @throws IllegalArgumentException if below 1
+     * @throws IllegalArgumentException if below 1 or above 2^26
      */
     public Builder trackedCalls(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("trackedCalls must be >= 1, was " + max);
+      if (max < 1 || max > 1 << 26) {
+        throw new IllegalArgumentException("trackedCalls must be in [1, 2^26], was " + max);
       }
       this.trackedCalls = max;
       return this;

@@ -3,6 +3,7 @@ package io.maasdk.ops;
 import io.maasdk.CallOptions;
 import io.maasdk.ModelHandle;
 import io.maasdk.OverloadedException;
+import io.maasdk.QuotaExceededException;
 import io.maasdk.Version;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -11,8 +12,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One rollout's shadow step: copies the current version's answered inputs to the candidate,
- * compares the answers, discards the candidate's. Bounded: at most {@code maxInFlight} copies at
- * once; any more, and any the candidate's queue refuses, are dropped. Thread-safe; {@link
+ * compares the answers, discards the candidate's. Copies are calls of the operator's tenant at
+ * {@code BULK} priority, so quotas, metering and invoices count them as the operator's. Bounded:
+ * at most {@code maxInFlight} copies at once; any more, and any the candidate's queue or the
+ * operator's quota refuses, are dropped. Thread-safe; {@link
  * #mirror} never blocks (it runs in a listener, on the thread that completed the caller's call).
  */
 final class ShadowTap {
@@ -61,8 +64,9 @@ final class ShadowTap {
       } else {
         Throwable c = err instanceof CompletionException && err.getCause() != null
             ? err.getCause() : err;
-        if (c instanceof OverloadedException) {
-          dropped.increment();
+        if (c instanceof OverloadedException || c instanceof QuotaExceededException) {
+          dropped.increment(); // refused before it computed: the candidate's queue, or the
+                               // operator's own quota (shadow calls are the operator's)
         } else {
           failed.increment();
         }

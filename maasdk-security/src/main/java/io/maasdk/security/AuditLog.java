@@ -221,7 +221,9 @@ public final class AuditLog implements AutoCloseable {
    * Records every management request (deploy, undeploy, alias, rollback, invalidate) twice: {@code
    * requested} before it runs, then {@code done} or {@code failed: <exception>} once it has ended.
    * The actor is the principal {@link AccessControl} bound the request to ({@value
-   * #UNAUTHENTICATED} if none did) and the detail names its tenant. It runs after access control
+   * #UNAUTHENTICATED} if none did) and the detail names its tenant, its alias and, for an
+   * automatic operation such as a rollout's rollback, its reason ({@code reason=<why>}, the gate
+   * that failed, always last in the detail). It runs after access control
    * (phase {@link CallInterceptor.Phase#CHECK}), so only permitted requests are recorded.
    */
   public CallInterceptor managementRecorder() {
@@ -242,7 +244,8 @@ public final class AuditLog implements AutoCloseable {
       private void record(ManagementRequest r, String outcome) {
         String principal = r.principal();
         String detail = outcome + (r.tenant() == null ? "" : " tenant=" + r.tenant())
-            + (r.alias() == null ? "" : " alias=" + r.alias());
+            + (r.alias() == null ? "" : " alias=" + r.alias())
+            + (r.reason() == null ? "" : " reason=" + r.reason());
         append(r.action().name().toLowerCase(java.util.Locale.ROOT), r.modelName(),
             r.version() == null ? null : r.version().toString(),
             principal == null ? UNAUTHENTICATED : principal, detail);

@@ -100,6 +100,34 @@ class ManagementAuditTest {
     assertEquals("done tenant=ops-bot", field(l.get(5), 7));
   }
 
+  /** Issue 16: an automatic rollback's audit records say why (the gate that failed). */
+  @Test
+  void rollbackRecords_carryTheReason_otherRecordsHaveNone() throws IOException {
+    Path log = tmp.resolve("audit.log");
+    String why = "rollout of 1.0.1 rolled back: error rate of 1.0.1: 9 of 40 calls failed";
+    try (AuditLog audit = AuditLog.open(log, AUDIT);
+        ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(AccessControl.of(POLICY, KEYS))
+            .interceptor(audit.managementRecorder()).build()) {
+      rt.admin(OPS).deploy(digits());
+      ModelSource src = ModelSource.file(TestModels.copy(TestModels.digitsResource("mlp", "2.0.0"),
+          tmp.resolve("v2").resolve("model.pt")));
+      rt.admin(OPS).deploy(ModelSpec.builder("digits", float[].class, float[].class)
+          .version("1.0.1").source(src).translator(Codecs.floatVector(64)).build());
+      rt.admin(OPS).setAlias("digits", "stable", io.maasdk.AliasTarget.of(Version.parse("1.0.1")));
+      rt.admin(OPS).rollbackTo("digits", "stable",
+          io.maasdk.AliasTarget.of(Version.parse("1.0.0")), why);
+    }
+    List<String> l = Files.readAllLines(log, StandardCharsets.UTF_8);
+    assertEquals(8, l.size(), l.toString());
+    assertEquals("rollback", field(l.get(6), 3));
+    assertEquals("1.0.0", field(l.get(6), 5));
+    assertEquals("requested tenant=ops-bot alias=stable reason=" + why, field(l.get(6), 7));
+    assertEquals("done tenant=ops-bot alias=stable reason=" + why, field(l.get(7), 7));
+    assertEquals("done tenant=ops-bot alias=stable", field(l.get(5), 7), "a plain alias move");
+    assertTrue(AuditLog.verify(log, AUDIT).valid());
+  }
+
   /** Issue 12, item 11: call records name the principal (never the key) and the bound tenant. */
   @Test
   void callRecords_nameThePrincipalAndTheBoundTenant_neverTheKey() throws IOException {

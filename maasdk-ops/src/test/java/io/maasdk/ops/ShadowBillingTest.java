@@ -1,0 +1,222 @@
+package io.maasdk.ops;
+
+import static io.maasdk.ops.Fixtures.MODEL;
+import static io.maasdk.ops.Fixtures.TEST_SET;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.maasdk.AliasTarget;
+import io.maasdk.CallOptions;
+import io.maasdk.ModelHandle;
+import io.maasdk.ModelRepository;
+import io.maasdk.ModelRuntime;
+import io.maasdk.Version;
+import io.maasdk.metrics.Billing;
+import io.maasdk.metrics.BillingPeriod;
+import io.maasdk.metrics.InMemoryUsageSink;
+import io.maasdk.metrics.Invoice;
+import io.maasdk.metrics.InvoiceLine;
+import io.maasdk.metrics.Metering;
+import io.maasdk.metrics.PricePlan;
+import io.maasdk.metrics.QuotaInterceptor;
+import io.maasdk.metrics.QuotaPolicy;
+import io.maasdk.metrics.UsageMeters;
+import io.maasdk.metrics.UsageRecord;
+import io.maasdk.metrics.UsageTotals;
+import io.maasdk.spi.DeviceInventory;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 16, shadow mode: with maasdk-metrics' real quotas, metering and billing installed, the
+ * candidate's shadow copies never count toward the caller's quota or invoice; they are metered,
+ * limited and invoiced as the operator's tenant, and the operator's own quota drops them, never a
+ * caller's call.
+ */
+class ShadowBillingTest {
+  private static final Version V2 = Version.parse("2.0.0");
+  private static final Version V3 = Version.parse("3.0.0");
+  private static final String SHADOW = "maasdk-shadow";
+  private static final PricePlan PLAN = PricePlan.builder("std", Currency.getInstance("EUR"))
+      .price("*", new BigDecimal("2.00")).build();
+  @TempDir Path root;
+  private final InMemoryUsageSink ledger = new InMemoryUsageSink();
+  private final UsageMeters meters = UsageMeters.perCall();
+  private ModelRuntime runtime;
+  private ModelOps ops;
+  private Metering metering;
+  private QuotaInterceptor quotas;
+
+  @AfterEach
+  void close() {
+    if (runtime != null) {
+      runtime.close();
+    }
+    if (metering != null) {
+      metering.close();
+    }
+  }
+
+  /** acme may make {@code acmeBudget} calls this month; the operator {@code shadowBudget}. */
+  private void start(long acmeBudget, long shadowBudget) {
+    ops = ModelOps.builder().checkInterval(Duration.ofMillis(20)).maxShadowInFlight(16).build();
+    metering = Metering.builder().meters(meters).sink(ledger).build();
+    quotas = QuotaInterceptor.builder().meters(meters)
+        .policy("acme", QuotaPolicy.builder().unitBudget(acmeBudget, BillingPeriod.MONTH).build())
+        .policy(SHADOW, QuotaPolicy.builder().unitBudget(shadowBudget, BillingPeriod.MONTH)
+            .build())
+        .build();
+    runtime = quotas.installOn(ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()))
+        .listener(metering).extension(ops).build();
+    Fixtures.version(root, "2.0.0", "2.0.0");
+    Fixtures.version(root, "3.0.0", "1.0.0"); // the worse model: the shadow step rolls it back
+    runtime.deployAll(ModelRepository.at(root), Fixtures.template());
+    runtime.setAlias(MODEL, "stable", V2);
+  }
+
+  /** Four acme threads calling {@code stable} until stopped; counts successes and failures. */
+  private final class Callers implements AutoCloseable {
+    final AtomicLong calls = new AtomicLong();
+    final List<Throwable> failures = new CopyOnWriteArrayList<>();
+    final AtomicBoolean stop = new AtomicBoolean();
+    final List<Thread> threads = new ArrayList<>();
+
+    Callers() throws Exception {
+      ModelHandle<float[], float[]> stable =
+          runtime.handle(MODEL, "stable", float[].class, float[].class);
+      CallOptions acme = CallOptions.builder().tenant("acme").build();
+      CyclicBarrier go = new CyclicBarrier(5);
+      for (int t = 0; t < 4; t++) {
+        int id = t;
+        Thread th = new Thread(() -> {
+          try {
+            go.await(30, TimeUnit.SECONDS);
+            for (int i = 0; !stop.get(); i++) {
+              try {
+                stable.predict(TEST_SET.features()[(id * 101 + i) % TEST_SET.size()], acme);
+                calls.incrementAndGet();
+              } catch (RuntimeException e) {
+                failures.add(e);
+              }
+            }
+          } catch (Exception e) {
+            failures.add(e);
+          }
+        }, "acme-" + t);
+        threads.add(th);
+        th.start();
+      }
+      go.await(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      for (Thread th : threads) {
+        th.join(30_000);
+        assertFalse(th.isAlive(), th.getName() + " did not stop");
+      }
+    }
+  }
+
+  private Rollout stable() {
+    return ops.rollouts().get(MODEL, "stable").orElseThrow();
+  }
+
+  private static RolloutPolicy shadowFirst(int comparisons) {
+    return RolloutPolicy.builder().steps(10, 100).minCallsPerStep(20)
+        .maxP99Ratio(0, Duration.ZERO)
+        .shadowFirst(ShadowComparison.top1(), comparisons, 0.95).build();
+  }
+
+  private List<UsageRecord> billable(String tenant) {
+    return ledger.records().stream().filter(r -> r.tenant().equals(tenant) && r.billable())
+        .toList();
+  }
+
+  @Test
+  void shadowCopies_countTowardTheOperatorsQuotaAndInvoice_neverTheCallers() throws Exception {
+    start(1_000_000, 1_000_000);
+    long acmeCalls;
+    try (Callers callers = new Callers()) {
+      ops.rollouts().start(MODEL, "stable", V3, shadowFirst(200));
+      assertTrue(Fixtures.await(() -> stable().state().ended(), 100), stable().toString());
+      callers.close();
+      assertEquals(List.of(), callers.failures);
+      acmeCalls = callers.calls.get();
+    }
+    assertEquals(Rollout.State.ROLLED_BACK, stable().state(), stable().toString());
+    assertEquals(AliasTarget.of(V2), runtime.aliases(MODEL).get("stable"));
+    metering.flush(Duration.ofSeconds(30));
+
+    // The ledger: acme's records are its own calls, all answered by 2.0.0; the copies are the
+    // operator's, all answered by the candidate.
+    List<UsageRecord> acme = billable("acme");
+    List<UsageRecord> shadow = billable(SHADOW);
+    assertEquals(acmeCalls, acme.size());
+    assertEquals(Map.of("2.0.0", (long) acme.size()), acme.stream()
+        .collect(Collectors.groupingBy(UsageRecord::version, Collectors.counting())));
+    assertTrue(shadow.size() >= 200, "the candidate computed the copies: " + shadow.size());
+    assertTrue(shadow.stream().allMatch(r -> "3.0.0".equals(r.version())), shadow.toString());
+
+    // Quotas: acme's budget was spent by its calls only; the copies spent the operator's.
+    assertEquals(acmeCalls, quotas.unitsUsed("acme"));
+    assertEquals(shadow.size(), quotas.unitsUsed(SHADOW));
+
+    // Invoices: acme pays for its calls; the copies are on the operator's invoice.
+    List<Invoice> invoices = Billing.builder().defaultPlan(PLAN).build()
+        .invoices(UsageTotals.aggregate(ledger.records(), BillingPeriod.MONTH, ZoneOffset.UTC));
+    Map<String, Invoice> byTenant =
+        invoices.stream().collect(Collectors.toMap(Invoice::tenant, i -> i));
+    assertEquals(java.util.Set.of("acme", SHADOW), byTenant.keySet());
+    InvoiceLine acmeLine = byTenant.get("acme").lines().get(0);
+    assertEquals(acmeCalls, acmeLine.units());
+    assertEquals(0, PLAN.amount(MODEL, acmeCalls).compareTo(byTenant.get("acme").total()),
+        byTenant.get("acme").toString());
+    assertEquals(shadow.size(), byTenant.get(SHADOW).lines().get(0).units());
+  }
+
+  /**
+   * The operator's budget runs out during the shadow step: the copies it refuses are dropped (not
+   * counted as the candidate's failures), callers never notice, and acme's budget is untouched.
+   */
+  @Test
+  void operatorsQuotaExhausted_copiesAreDropped_callersNeverFail() throws Exception {
+    start(1_000_000, 50);
+    long acmeCalls;
+    Rollout seen;
+    try (Callers callers = new Callers()) {
+      ops.rollouts().start(MODEL, "stable", V3, shadowFirst(100_000));
+      assertTrue(Fixtures.await(() -> stable().shadowDropped() > 100, 60), stable().toString());
+      seen = stable();
+      callers.close();
+      assertEquals(List.of(), callers.failures, "callers never pay for the operator's quota");
+      acmeCalls = callers.calls.get();
+    }
+    assertTrue(seen.shadowing(), seen.toString());
+    assertEquals(Rollout.State.RUNNING, seen.state(), seen.toString());
+    assertEquals(0, seen.stepErrors(), "a refused copy is not the candidate's failure: " + seen);
+    assertTrue(seen.shadowCompared() <= 50, seen.toString());
+    assertEquals(Rollout.State.ABORTED, ops.rollouts().abort(MODEL, "stable").state());
+    metering.flush(Duration.ofSeconds(30));
+    assertEquals(acmeCalls, quotas.unitsUsed("acme"));
+    assertEquals(50, quotas.unitsUsed(SHADOW));
+    assertEquals(50, billable(SHADOW).size());
+  }
+}
