@@ -440,12 +440,245 @@ public class MaasdkProperties {
      */
     private String trustedKeys;
 
+    /**
+     * With trusted-keys set: whether every deploy, ModelSpec beans included, must be signed by
+     * those keys (RequireSignatures). false verifies only the folders of maasdk.models.
+     */
+    private boolean requireSignatures = true;
+
+    /**
+     * The local master key file (a file: resource or a path) that encrypts the secret keysets
+     * below, as maasdk keys create-master writes it; refused if group or others can read it.
+     */
+    private String masterKey;
+
+    /**
+     * DEVELOPMENT ONLY: read the secret keysets below as cleartext (a warning is logged); without
+     * it they must be encrypted under master-key.
+     */
+    private boolean insecureCleartextKeysets = false;
+
+    /**
+     * The API-key keyset (KeyPurpose PRF; a Spring resource location), encrypted under master-key:
+     * the key that API-key hashes in the access policy were made with.
+     */
+    private String apiKeyKeyset;
+
+    /** Access control: who may call and manage which models (maasdk-security AccessControl). */
+    private final Access access = new Access();
+
     public String getTrustedKeys() {
       return trustedKeys;
     }
 
     public void setTrustedKeys(String trustedKeys) {
       this.trustedKeys = trustedKeys;
+    }
+
+    public boolean isRequireSignatures() {
+      return requireSignatures;
+    }
+
+    public void setRequireSignatures(boolean requireSignatures) {
+      this.requireSignatures = requireSignatures;
+    }
+
+    public String getMasterKey() {
+      return masterKey;
+    }
+
+    public void setMasterKey(String masterKey) {
+      this.masterKey = masterKey;
+    }
+
+    public boolean isInsecureCleartextKeysets() {
+      return insecureCleartextKeysets;
+    }
+
+    public void setInsecureCleartextKeysets(boolean insecureCleartextKeysets) {
+      this.insecureCleartextKeysets = insecureCleartextKeysets;
+    }
+
+    public String getApiKeyKeyset() {
+      return apiKeyKeyset;
+    }
+
+    public void setApiKeyKeyset(String apiKeyKeyset) {
+      this.apiKeyKeyset = apiKeyKeyset;
+    }
+
+    public Access getAccess() {
+      return access;
+    }
+  }
+
+  /**
+   * An access policy from properties: roles, principals (by the keyed hash of their API key) and
+   * the anonymous caller. API keys themselves are never properties, except the
+   * starter's own admin-api-key.
+   */
+  public static class Access {
+
+    /** Whether to enforce the access policy declared under maasdk.security.access. */
+    private boolean enabled = true;
+
+    /** Roles by name: each a list of permissions (a model-name pattern and actions). */
+    private Map<String, java.util.List<Permission>> roles = new LinkedHashMap<>();
+
+    /** Principals by id: the keyed hash of their API key, their tenants and roles. */
+    private Map<String, Principal> principals = new LinkedHashMap<>();
+
+    /** Roles granted to callers without credentials; none by default. */
+    private java.util.List<String> anonymousRoles = new java.util.ArrayList<>();
+
+    /** The tenant callers without credentials are bound to. */
+    private String anonymousTenant = "anonymous";
+
+    /**
+     * The starter's own API key (a secret: set it from the environment, e.g.
+     * MAASDK_SECURITY_ACCESS_ADMIN_API_KEY). It becomes the principal admin-principal with every
+     * action on every model, and the starter deploys models, sets aliases and serves the
+     * /actuator/maasdk write operations with it. Never logged, masked in /actuator/env and
+     * /actuator/configprops.
+     */
+    private String adminApiKey;
+
+    /** The principal id of admin-api-key, as audit records name it. */
+    private String adminPrincipal = "maasdk-admin";
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Map<String, java.util.List<Permission>> getRoles() {
+      return roles;
+    }
+
+    public void setRoles(Map<String, java.util.List<Permission>> roles) {
+      this.roles = roles;
+    }
+
+    public Map<String, Principal> getPrincipals() {
+      return principals;
+    }
+
+    public void setPrincipals(Map<String, Principal> principals) {
+      this.principals = principals;
+    }
+
+    public java.util.List<String> getAnonymousRoles() {
+      return anonymousRoles;
+    }
+
+    public void setAnonymousRoles(java.util.List<String> anonymousRoles) {
+      this.anonymousRoles = anonymousRoles;
+    }
+
+    public String getAnonymousTenant() {
+      return anonymousTenant;
+    }
+
+    public void setAnonymousTenant(String anonymousTenant) {
+      this.anonymousTenant = anonymousTenant;
+    }
+
+    public String getAdminApiKey() {
+      return adminApiKey;
+    }
+
+    public void setAdminApiKey(String adminApiKey) {
+      this.adminApiKey = adminApiKey;
+    }
+
+    public String getAdminPrincipal() {
+      return adminPrincipal;
+    }
+
+    public void setAdminPrincipal(String adminPrincipal) {
+      this.adminPrincipal = adminPrincipal;
+    }
+
+    /** Never prints the admin key. */
+    @Override
+    public String toString() {
+      return "Access[roles=" + roles.keySet() + ", principals="
+          + principals.keySet() + ", admin=" + (adminApiKey == null ? "none" : adminPrincipal)
+          + "]";
+    }
+  }
+
+  /** One permission of a role. */
+  public static class Permission {
+
+    /** The models it covers: a name or a pattern with "*" wildcards. */
+    private String models = "*";
+
+    /** The actions: predict, deploy, undeploy, alias, invalidate. */
+    private java.util.List<String> actions = new java.util.ArrayList<>();
+
+    public String getModels() {
+      return models;
+    }
+
+    public void setModels(String models) {
+      this.models = models;
+    }
+
+    public java.util.List<String> getActions() {
+      return actions;
+    }
+
+    public void setActions(java.util.List<String> actions) {
+      this.actions = actions;
+    }
+  }
+
+  /** One caller of the access policy. */
+  public static class Principal {
+
+    /**
+     * The keyed hash of its API key (ApiKeys.hash under api-key-keyset; maasdk keys hash prints
+     * it), never the key. Masked in /actuator/env and /actuator/configprops.
+     */
+    private String keyHash;
+
+    /** The tenants it may act for, its home tenant first; default its id. */
+    private java.util.List<String> tenants = new java.util.ArrayList<>();
+
+    /** Its roles. */
+    private java.util.List<String> roles = new java.util.ArrayList<>();
+
+    public String getKeyHash() {
+      return keyHash;
+    }
+
+    public void setKeyHash(String keyHash) {
+      this.keyHash = keyHash;
+    }
+
+    public java.util.List<String> getTenants() {
+      return tenants;
+    }
+
+    public void setTenants(java.util.List<String> tenants) {
+      this.tenants = tenants;
+    }
+
+    public java.util.List<String> getRoles() {
+      return roles;
+    }
+
+    public void setRoles(java.util.List<String> roles) {
+      this.roles = roles;
+    }
+
+    @Override
+    public String toString() {
+      return "Principal[tenants=" + tenants + ", roles=" + roles + "]";
     }
   }
 
