@@ -43,11 +43,21 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 public class MaasdkEndpoint {
   private final ModelRuntime runtime;
   private final int historyLimit;
+  private final io.maasdk.ModelAdmin admin;
 
   /** An endpoint over {@code runtime}, listing up to {@code historyLimit} moves per alias. */
   public MaasdkEndpoint(ModelRuntime runtime, int historyLimit) {
+    this(runtime, historyLimit, null);
+  }
+
+  /**
+   * An endpoint whose write operations act as {@code admin} (the starter's admin principal, for
+   * runtimes under access control), or with no credentials when it is null.
+   */
+  public MaasdkEndpoint(ModelRuntime runtime, int historyLimit, io.maasdk.ModelAdmin admin) {
     this.runtime = runtime;
     this.historyLimit = historyLimit;
+    this.admin = admin;
   }
 
   /** Every deployed version and every model's aliases. */
@@ -93,7 +103,12 @@ public class MaasdkEndpoint {
   public Map<String, Object> setAlias(@Selector String model, @Selector String alias,
       String target) {
     try {
-      runtime.setAlias(model, alias, StartupDeployer.parseTarget(model, alias, target));
+      io.maasdk.AliasTarget t = StartupDeployer.parseTarget(model, alias, target);
+      if (admin != null) {
+        admin.setAlias(model, alias, t);
+      } else {
+        runtime.setAlias(model, alias, t);
+      }
     } catch (MaasdkException | IllegalStateException e) {
       throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage(), e); // a 400
     }
@@ -108,7 +123,11 @@ public class MaasdkEndpoint {
   @DeleteOperation
   public Map<String, Object> rollback(@Selector String model, @Selector String alias) {
     try {
-      runtime.rollback(model, alias);
+      if (admin != null) {
+        admin.rollback(model, alias);
+      } else {
+        runtime.rollback(model, alias);
+      }
     } catch (MaasdkException e) {
       throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage(), e); // a 400
     }

@@ -26,6 +26,7 @@ public class MaasdkEndpointAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnAvailableEndpoint(endpoint = MaasdkEndpoint.class)
   public MaasdkEndpoint maasdkEndpoint(ModelRuntime runtime, MaasdkProperties properties) {
-    return new MaasdkEndpoint(runtime, properties.getEndpoint().getHistoryLimit());
+    return new MaasdkEndpoint(runtime, properties.getEndpoint().getHistoryLimit(),
+        StartupDeployer.admin(runtime, properties));
   }
 }

@@ -64,6 +64,12 @@ public class MaasdkProperties {
 
   private final Security security = new Security();
 
+  private final Metering metering = new Metering();
+
+  private final Quotas quotas = new Quotas();
+
+  private final Pricing pricing = new Pricing();
+
   public boolean isEnabled() {
     return enabled;
   }
@@ -138,6 +144,18 @@ public class MaasdkProperties {
 
   public Security getSecurity() {
     return security;
+  }
+
+  public Metering getMetering() {
+    return metering;
+  }
+
+  public Quotas getQuotas() {
+    return quotas;
+  }
+
+  public Pricing getPricing() {
+    return pricing;
   }
 
   /** A model repository: {@code <root>/<model>/<version>/<model file>}. */
@@ -422,12 +440,595 @@ public class MaasdkProperties {
      */
     private String trustedKeys;
 
+    /**
+     * With trusted-keys set: whether every deploy, ModelSpec beans included, must be signed by
+     * those keys (RequireSignatures). false verifies only the folders of maasdk.models.
+     */
+    private boolean requireSignatures = true;
+
+    /**
+     * The local master key file (a file: resource or a path) that encrypts the secret keysets
+     * below, as maasdk keys create-master writes it; refused if group or others can read it.
+     */
+    private String masterKey;
+
+    /**
+     * DEVELOPMENT ONLY: read the secret keysets below as cleartext (a warning is logged); without
+     * it they must be encrypted under master-key.
+     */
+    private boolean insecureCleartextKeysets = false;
+
+    /**
+     * The API-key keyset (KeyPurpose PRF; a Spring resource location), encrypted under master-key:
+     * the key that API-key hashes in the access policy were made with.
+     */
+    private String apiKeyKeyset;
+
+    /** Access control: who may call and manage which models (maasdk-security AccessControl). */
+    private final Access access = new Access();
+
     public String getTrustedKeys() {
       return trustedKeys;
     }
 
     public void setTrustedKeys(String trustedKeys) {
       this.trustedKeys = trustedKeys;
+    }
+
+    public boolean isRequireSignatures() {
+      return requireSignatures;
+    }
+
+    public void setRequireSignatures(boolean requireSignatures) {
+      this.requireSignatures = requireSignatures;
+    }
+
+    public String getMasterKey() {
+      return masterKey;
+    }
+
+    public void setMasterKey(String masterKey) {
+      this.masterKey = masterKey;
+    }
+
+    public boolean isInsecureCleartextKeysets() {
+      return insecureCleartextKeysets;
+    }
+
+    public void setInsecureCleartextKeysets(boolean insecureCleartextKeysets) {
+      this.insecureCleartextKeysets = insecureCleartextKeysets;
+    }
+
+    public String getApiKeyKeyset() {
+      return apiKeyKeyset;
+    }
+
+    public void setApiKeyKeyset(String apiKeyKeyset) {
+      this.apiKeyKeyset = apiKeyKeyset;
+    }
+
+    public Access getAccess() {
+      return access;
+    }
+  }
+
+  /**
+   * An access policy from properties: roles, principals (by the keyed hash of their API key) and
+   * the anonymous caller. API keys themselves are never properties, except the
+   * starter's own admin-api-key.
+   */
+  public static class Access {
+
+    /** Whether to enforce the access policy declared under maasdk.security.access. */
+    private boolean enabled = true;
+
+    /** Roles by name: each a list of permissions (a model-name pattern and actions). */
+    private Map<String, java.util.List<Permission>> roles = new LinkedHashMap<>();
+
+    /** Principals by id: the keyed hash of their API key, their tenants and roles. */
+    private Map<String, Principal> principals = new LinkedHashMap<>();
+
+    /** Roles granted to callers without credentials; none by default. */
+    private java.util.List<String> anonymousRoles = new java.util.ArrayList<>();
+
+    /** The tenant callers without credentials are bound to. */
+    private String anonymousTenant = "anonymous";
+
+    /**
+     * The starter's own API key (a secret: set it from the environment, e.g.
+     * MAASDK_SECURITY_ACCESS_ADMIN_API_KEY). It becomes the principal admin-principal with every
+     * action on every model, and the starter deploys models, sets aliases and serves the
+     * /actuator/maasdk write operations with it. Never logged, masked in /actuator/env and
+     * /actuator/configprops.
+     */
+    private String adminApiKey;
+
+    /** The principal id of admin-api-key, as audit records name it. */
+    private String adminPrincipal = "maasdk-admin";
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Map<String, java.util.List<Permission>> getRoles() {
+      return roles;
+    }
+
+    public void setRoles(Map<String, java.util.List<Permission>> roles) {
+      this.roles = roles;
+    }
+
+    public Map<String, Principal> getPrincipals() {
+      return principals;
+    }
+
+    public void setPrincipals(Map<String, Principal> principals) {
+      this.principals = principals;
+    }
+
+    public java.util.List<String> getAnonymousRoles() {
+      return anonymousRoles;
+    }
+
+    public void setAnonymousRoles(java.util.List<String> anonymousRoles) {
+      this.anonymousRoles = anonymousRoles;
+    }
+
+    public String getAnonymousTenant() {
+      return anonymousTenant;
+    }
+
+    public void setAnonymousTenant(String anonymousTenant) {
+      this.anonymousTenant = anonymousTenant;
+    }
+
+    public String getAdminApiKey() {
+      return adminApiKey;
+    }
+
+    public void setAdminApiKey(String adminApiKey) {
+      this.adminApiKey = adminApiKey;
+    }
+
+    public String getAdminPrincipal() {
+      return adminPrincipal;
+    }
+
+    public void setAdminPrincipal(String adminPrincipal) {
+      this.adminPrincipal = adminPrincipal;
+    }
+
+    /** Never prints the admin key. */
+    @Override
+    public String toString() {
+      return "Access[roles=" + roles.keySet() + ", principals="
+          + principals.keySet() + ", admin=" + (adminApiKey == null ? "none" : adminPrincipal)
+          + "]";
+    }
+  }
+
+  /** One permission of a role. */
+  public static class Permission {
+
+    /** The models it covers: a name or a pattern with "*" wildcards. */
+    private String models = "*";
+
+    /** The actions: predict, deploy, undeploy, alias, invalidate. */
+    private java.util.List<String> actions = new java.util.ArrayList<>();
+
+    public String getModels() {
+      return models;
+    }
+
+    public void setModels(String models) {
+      this.models = models;
+    }
+
+    public java.util.List<String> getActions() {
+      return actions;
+    }
+
+    public void setActions(java.util.List<String> actions) {
+      this.actions = actions;
+    }
+  }
+
+  /** One caller of the access policy. */
+  public static class Principal {
+
+    /**
+     * The keyed hash of its API key (ApiKeys.hash under api-key-keyset; maasdk keys hash prints
+     * it), never the key. Masked in /actuator/env and /actuator/configprops.
+     */
+    private String keyHash;
+
+    /** The tenants it may act for, its home tenant first; default its id. */
+    private java.util.List<String> tenants = new java.util.ArrayList<>();
+
+    /** Its roles. */
+    private java.util.List<String> roles = new java.util.ArrayList<>();
+
+    public String getKeyHash() {
+      return keyHash;
+    }
+
+    public void setKeyHash(String keyHash) {
+      this.keyHash = keyHash;
+    }
+
+    public java.util.List<String> getTenants() {
+      return tenants;
+    }
+
+    public void setTenants(java.util.List<String> tenants) {
+      this.tenants = tenants;
+    }
+
+    public java.util.List<String> getRoles() {
+      return roles;
+    }
+
+    public void setRoles(java.util.List<String> roles) {
+      this.roles = roles;
+    }
+
+    @Override
+    public String toString() {
+      return "Principal[tenants=" + tenants + ", roles=" + roles + "]";
+    }
+  }
+
+  /** How a model's units are counted, for metering records and quotas. */
+  public enum Meter {
+    /** One unit per call ({@code UsageMeter.perCall()}). */
+    PER_CALL,
+    /** One unit per item of a batch input ({@code UsageMeter.items()}). */
+    ITEMS,
+    /** One unit per byte of input ({@code UsageMeter.inputBytes()}). */
+    INPUT_BYTES
+  }
+
+  /** When the ledger forces records to the storage device ({@code FsyncPolicy}). */
+  public enum Fsync {
+    /** Every batch of records before the write returns. */
+    ALWAYS,
+    /** At most maasdk.metering.fsync-interval after a write, and on flush. */
+    EVERY,
+    /** Only on flush and close. */
+    NEVER
+  }
+
+  /**
+   * Metering into a durable usage ledger (maasdk-metrics): one usage record per call, written to
+   * the ledger folder.
+   */
+  public static class Metering {
+
+    /** Whether to meter calls when maasdk.metering.ledger-dir is set. */
+    private boolean enabled = true;
+
+    /**
+     * Folder of the usage ledger (created if absent): one usage record per call. Unset, there is
+     * no metering.
+     */
+    private Path ledgerDir;
+
+    /** When the ledger fsyncs: always, every (fsync-interval) or never. */
+    private Fsync fsync = Fsync.EVERY;
+
+    /** The longest a written record waits for its fsync, with fsync=every. */
+    private Duration fsyncInterval = Duration.ofMillis(100);
+
+    /**
+     * Whether a call's result is released only once its usage record is written and fsynced (use
+     * with fsync=always); otherwise records are written asynchronously.
+     */
+    private boolean durable = false;
+
+    /** Records that may wait for the ledger writer before calls block, then drop them. */
+    private int bufferCapacity = 65_536;
+
+    /** How long a call may wait for room in a full buffer before its record is dropped. */
+    private Duration offerTimeout = Duration.ofMillis(5);
+
+    /**
+     * How units are counted per model-name pattern ("*" a wildcard; write the key in brackets,
+     * e.g. maasdk.metering.meters[digits-*]=items); first match wins. Models matching none count
+     * one unit per call.
+     */
+    private Map<String, Meter> meters = new LinkedHashMap<>();
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Path getLedgerDir() {
+      return ledgerDir;
+    }
+
+    public void setLedgerDir(Path ledgerDir) {
+      this.ledgerDir = ledgerDir;
+    }
+
+    public Fsync getFsync() {
+      return fsync;
+    }
+
+    public void setFsync(Fsync fsync) {
+      this.fsync = fsync;
+    }
+
+    public Duration getFsyncInterval() {
+      return fsyncInterval;
+    }
+
+    public void setFsyncInterval(Duration fsyncInterval) {
+      this.fsyncInterval = fsyncInterval;
+    }
+
+    public boolean isDurable() {
+      return durable;
+    }
+
+    public void setDurable(boolean durable) {
+      this.durable = durable;
+    }
+
+    public int getBufferCapacity() {
+      return bufferCapacity;
+    }
+
+    public void setBufferCapacity(int bufferCapacity) {
+      this.bufferCapacity = bufferCapacity;
+    }
+
+    public Duration getOfferTimeout() {
+      return offerTimeout;
+    }
+
+    public void setOfferTimeout(Duration offerTimeout) {
+      this.offerTimeout = offerTimeout;
+    }
+
+    public Map<String, Meter> getMeters() {
+      return meters;
+    }
+
+    public void setMeters(Map<String, Meter> meters) {
+      this.meters = meters;
+    }
+  }
+
+  /** Per-tenant quotas (maasdk-metrics): rate limits and budgets, enforced before a call queues. */
+  public static class Quotas {
+
+    /** Whether to enforce the quotas declared under maasdk.quotas. */
+    private boolean enabled = true;
+
+    /** Limits of tenants not named under maasdk.quotas.tenants; unset, they are not limited. */
+    private Quota defaults = new Quota();
+
+    /** Limits per tenant, by tenant name. */
+    private Map<String, Quota> tenants = new LinkedHashMap<>();
+
+    /**
+     * Whether budgets start from what the ledger (maasdk.metering.ledger-dir) records as spent in
+     * the current period, so a restart does not reset a tenant's spend.
+     */
+    private boolean restoreFromLedger = true;
+
+    /** The zone in which daily and monthly budget periods start. */
+    private String zone = "UTC";
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Quota getDefaults() {
+      return defaults;
+    }
+
+    public void setDefaults(Quota defaults) {
+      this.defaults = defaults;
+    }
+
+    public Map<String, Quota> getTenants() {
+      return tenants;
+    }
+
+    public void setTenants(Map<String, Quota> tenants) {
+      this.tenants = tenants;
+    }
+
+    public boolean isRestoreFromLedger() {
+      return restoreFromLedger;
+    }
+
+    public void setRestoreFromLedger(boolean restoreFromLedger) {
+      this.restoreFromLedger = restoreFromLedger;
+    }
+
+    public String getZone() {
+      return zone;
+    }
+
+    public void setZone(String zone) {
+      this.zone = zone;
+    }
+  }
+
+  /** The limits of one tenant; unset limits do not apply. */
+  public static class Quota {
+
+    /** Calls per second, sustained (a token bucket). */
+    private Double requestsPerSecond;
+
+    /** Calls at once above the sustained rate; default the rate rounded up. */
+    private Long requestBurst;
+
+    /** Units per second, sustained. */
+    private Double unitsPerSecond;
+
+    /** Units at once above the sustained rate; default the rate rounded up. */
+    private Long unitBurst;
+
+    /** Units per budget-period. */
+    private Long unitBudget;
+
+    /**
+     * Money per budget-period, at the prices of maasdk.pricing (free units not deducted, so the
+     * budget is never exceeded).
+     */
+    private java.math.BigDecimal moneyBudget;
+
+    /** The calendar period of unit-budget and money-budget: day or month. */
+    private String budgetPeriod = "month";
+
+    public Double getRequestsPerSecond() {
+      return requestsPerSecond;
+    }
+
+    public void setRequestsPerSecond(Double requestsPerSecond) {
+      this.requestsPerSecond = requestsPerSecond;
+    }
+
+    public Long getRequestBurst() {
+      return requestBurst;
+    }
+
+    public void setRequestBurst(Long requestBurst) {
+      this.requestBurst = requestBurst;
+    }
+
+    public Double getUnitsPerSecond() {
+      return unitsPerSecond;
+    }
+
+    public void setUnitsPerSecond(Double unitsPerSecond) {
+      this.unitsPerSecond = unitsPerSecond;
+    }
+
+    public Long getUnitBurst() {
+      return unitBurst;
+    }
+
+    public void setUnitBurst(Long unitBurst) {
+      this.unitBurst = unitBurst;
+    }
+
+    public Long getUnitBudget() {
+      return unitBudget;
+    }
+
+    public void setUnitBudget(Long unitBudget) {
+      this.unitBudget = unitBudget;
+    }
+
+    public java.math.BigDecimal getMoneyBudget() {
+      return moneyBudget;
+    }
+
+    public void setMoneyBudget(java.math.BigDecimal moneyBudget) {
+      this.moneyBudget = moneyBudget;
+    }
+
+    /** Whether no limit is set. */
+    boolean isUnlimited() {
+      return requestsPerSecond == null && unitsPerSecond == null && unitBudget == null
+          && moneyBudget == null;
+    }
+
+    public String getBudgetPeriod() {
+      return budgetPeriod;
+    }
+
+    public void setBudgetPeriod(String budgetPeriod) {
+      this.budgetPeriod = budgetPeriod;
+    }
+  }
+
+  /** The price plan money budgets are counted in (maasdk-metrics' PricePlan). */
+  public static class Pricing {
+
+    /** The plan's name. */
+    private String name = "default";
+
+    /** ISO 4217 currency code, e.g. EUR; setting it defines the plan. */
+    private String currency;
+
+    /**
+     * Price per 1,000 units by model-name pattern ("*" a wildcard; write the key in brackets,
+     * e.g. maasdk.pricing.prices[digits-*]=0.40); first match wins.
+     */
+    private Map<String, java.math.BigDecimal> prices = new LinkedHashMap<>();
+
+    /** Price per 1,000 units of models no pattern matches; unset, they are not billed. */
+    private java.math.BigDecimal defaultPrice;
+
+    /** Units each tenant may use per period before billing starts. */
+    private long freeUnitsPerPeriod = 0;
+
+    /** Whether answers served from the response cache are billed. */
+    private boolean billCacheHits = true;
+
+    public String getName() {
+      return name;
+    }
+
+    public void setName(String name) {
+      this.name = name;
+    }
+
+    public String getCurrency() {
+      return currency;
+    }
+
+    public void setCurrency(String currency) {
+      this.currency = currency;
+    }
+
+    public Map<String, java.math.BigDecimal> getPrices() {
+      return prices;
+    }
+
+    public void setPrices(Map<String, java.math.BigDecimal> prices) {
+      this.prices = prices;
+    }
+
+    public java.math.BigDecimal getDefaultPrice() {
+      return defaultPrice;
+    }
+
+    public void setDefaultPrice(java.math.BigDecimal defaultPrice) {
+      this.defaultPrice = defaultPrice;
+    }
+
+    public long getFreeUnitsPerPeriod() {
+      return freeUnitsPerPeriod;
+    }
+
+    public void setFreeUnitsPerPeriod(long freeUnitsPerPeriod) {
+      this.freeUnitsPerPeriod = freeUnitsPerPeriod;
+    }
+
+    public boolean isBillCacheHits() {
+      return billCacheHits;
+    }
+
+    public void setBillCacheHits(boolean billCacheHits) {
+      this.billCacheHits = billCacheHits;
     }
   }
 }

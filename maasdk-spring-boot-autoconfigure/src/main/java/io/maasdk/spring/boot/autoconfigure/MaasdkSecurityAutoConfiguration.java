@@ -54,9 +54,15 @@ public class MaasdkSecurityAutoConfiguration {
     }
   }
 
-  /** Refuses every deploy not verified against the trusted keys (a CallInterceptor bean). */
+  /**
+   * Refuses every deploy not verified against the trusted keys (a CallInterceptor bean); off with
+   * {@code maasdk.security.require-signatures=false}, which leaves only the property-declared
+   * folders verified.
+   */
   @Bean
   @ConditionalOnMissingBean
+  @ConditionalOnProperty(prefix = "maasdk.security", name = "require-signatures",
+      matchIfMissing = true)
   public RequireSignatures maasdkRequireSignatures(KeysetHandle maasdkTrustedKeys) {
     return RequireSignatures.by(maasdkTrustedKeys);
   }

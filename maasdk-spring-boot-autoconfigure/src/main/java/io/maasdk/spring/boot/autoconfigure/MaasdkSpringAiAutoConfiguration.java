@@ -15,7 +15,8 @@ import org.springframework.context.annotation.Bean;
  * Exposes a maasdk-hosted embedding model ({@code String -> float[]}) as Spring AI's {@link
  * EmbeddingModel} when Spring AI is on the classpath and {@code maasdk.spring-ai.embedding.model}
  * names it. The model itself is deployed like any other (a {@code ModelSpec} bean). Compiled and
- * tested against Spring AI 1.1 (Spring Boot 3.5).
+ * tested against Spring AI 1.1 (Spring Boot 3.5); tested on Spring AI 2.0 with Spring Boot 4.0
+ * (SpringAiEmbeddingTest in maasdk-spring-boot4-tests).
  */
 @AutoConfiguration(after = MaasdkAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.ai.embedding.EmbeddingModel")

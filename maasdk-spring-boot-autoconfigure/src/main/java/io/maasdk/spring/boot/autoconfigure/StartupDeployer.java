@@ -35,23 +35,44 @@ final class StartupDeployer {
   private final MaasdkProperties properties;
   private final ResourceLoader resources;
   private final FolderSources folders;
+  /** The starter's own credentials (maasdk.security.access.admin-api-key), or null. */
+  private final io.maasdk.ModelAdmin admin;
 
   StartupDeployer(ModelRuntime runtime, MaasdkProperties properties, ResourceLoader resources,
       FolderSources folders) {
     this.runtime = runtime;
+    this.admin = admin(runtime, properties);
     this.properties = properties;
     this.resources = resources;
     this.folders = folders;
   }
 
+  /** Management as the starter's admin principal when an admin key is set, else as nobody. */
+  static io.maasdk.ModelAdmin admin(ModelRuntime runtime, MaasdkProperties properties) {
+    String key = properties.getSecurity().getAccess().getAdminApiKey();
+    return key == null ? null : runtime.admin(key);
+  }
+
+  private void deploy(ModelSpec<?, ?> spec) {
+    if (admin != null) {
+      admin.deploy(spec);
+    } else {
+      runtime.deploy(spec);
+    }
+  }
+
   void deploy(List<ModelSpec<?, ?>> specs) {
     for (ModelSpec<?, ?> spec : specs) {
-      runtime.deploy(spec);
+      deploy(spec);
       LOG.info("maasdk: deployed {}@{} (ModelSpec bean)", spec.name(), spec.version());
     }
     properties.getModels().forEach(this::deployFromProperties);
     properties.getAliases().forEach((model, aliases) -> aliases.forEach((alias, target) -> {
-      runtime.setAlias(model, alias, parseTarget(model, alias, target));
+      if (admin != null) {
+        admin.setAlias(model, alias, parseTarget(model, alias, target));
+      } else {
+        runtime.setAlias(model, alias, parseTarget(model, alias, target));
+      }
       LOG.info("maasdk: alias {}:{} -> {}", model, alias, target);
     }));
   }
@@ -65,7 +86,7 @@ final class StartupDeployer {
             + " but " + prefix + ".version is not: say which version that file is (e.g. 1.0.0)");
       }
       Version v = Version.parse(m.getVersion());
-      runtime.deploy(template.version(v).source(source(prefix, m.getLocation())).build());
+      deploy(template.version(v).source(source(prefix, m.getLocation())).build());
       LOG.info("maasdk: deployed {}@{} from {}", name, v, m.getLocation());
       return;
     }
@@ -83,7 +104,7 @@ final class StartupDeployer {
     }
     for (Version v : listing.versions().keySet()) {
       Path folder = root.resolve(name).resolve(v.toString());
-      runtime.deploy(template.copy().version(v).source(folders.open(folder)).build());
+      deploy(template.copy().version(v).source(folders.open(folder)).build());
     }
     LOG.info("maasdk: deployed {} versions {} from {}", name, listing.versions().keySet(),
         root.resolve(name));

@@ -119,4 +119,19 @@ class MaasdkSecurityAutoConfigurationTest {
             "maasdk.models.digits.input-length=64")
         .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(RequireSignatures.class));
   }
+
+  @Test
+  void requireSignaturesOff_verifiesPropertyFoldersOnly() {
+    runner.withPropertyValues("maasdk.security.trusted-keys=file:" + trusted,
+            "maasdk.security.require-signatures=false")
+        .withBean("plain", ModelSpec.class, () -> ModelSpec.builder("plain", float[].class,
+            float[].class).version("1.0.0")
+            .source(ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
+            .translator(Codecs.floatVector(64)).build())
+        .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(RequireSignatures.class));
+    runner.withPropertyValues("maasdk.security.trusted-keys=file:" + trusted,
+            "maasdk.security.require-signatures=false",
+            "maasdk.repository.root=" + unsignedRepo, "maasdk.models.digits.input-length=64")
+        .run(ctx -> assertThat(ctx).hasFailed());
+  }
 }
