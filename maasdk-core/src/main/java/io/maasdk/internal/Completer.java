@@ -72,7 +72,8 @@ final class Completer {
       }
       InferenceEvent event = new InferenceEvent(clock.instant(), r.options.tenant(),
           dv.spec.name(), dv.version(), c.device(), r.input, output, c.queueWaitNanos(),
-          c.inferenceNanos(), c.batchSize(), false, outcome, c.error(), r.failoverFrom, r.principal);
+          c.inferenceNanos(), c.batchSize(), false, outcome, c.error(), r.failoverFrom, r.principal,
+          outcome == Outcome.SUCCESS ? r.promptTokens : -1);
       emit(event);
       if (outcome == Outcome.SUCCESS && output != null) {
         release(event, r.future, new Prediction<>(output, dv.spec.name(), dv.version(),

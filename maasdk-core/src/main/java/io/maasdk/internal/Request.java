@@ -24,6 +24,8 @@ final class Request<I, O> {
   @Nullable String principal;
   /** The alias's primary version when this request runs on the alias's fallback instead. */
   @Nullable Version failoverFrom;
+  /** Input tokens its backend's server counted ({@code Session.promptTokens}), else -1. */
+  long promptTokens = -1;
   /** Whether it holds the circuit breaker's half-open probe slot (set at admission). */
   boolean probe;
 

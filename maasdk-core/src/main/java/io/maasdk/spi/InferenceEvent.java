@@ -28,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  *     fallback instead ({@code AliasTarget.withFallback}), else {@code null}
  * @param principal the id of the principal an authenticating interceptor bound the call to
  *     ({@link CallContext#bind}; never a credential), {@code null} when none did
+ * @param promptTokens the input tokens the backend's server counted for this call (an
+ *     OpenAI-compatible server's {@code usage}; see {@link Backend.Session#promptTokens()}), {@code
+ *     -1} when the backend does not count them (every local model, cache hits, failures)
  */
 public record InferenceEvent(
     Instant timestamp,
@@ -44,7 +47,8 @@ public record InferenceEvent(
     Outcome outcome,
     @Nullable Throwable error,
     @Nullable Version failoverFrom,
-    @Nullable String principal) {
+    @Nullable String principal,
+    long promptTokens) {
 
   /** How a call ended. */
   public enum Outcome {
@@ -70,6 +74,15 @@ public record InferenceEvent(
     Objects.requireNonNull(modelName, "modelName");
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(outcome, "outcome");
+  }
+
+  /** An event whose backend did not count tokens ({@code promptTokens} is {@code -1}). */
+  public InferenceEvent(Instant timestamp, String tenant, String modelName,
+      @Nullable Version version, @Nullable String device, Object input, @Nullable Object output,
+      long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
+      @Nullable Throwable error, @Nullable Version failoverFrom, @Nullable String principal) {
+    this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
+        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, principal, -1);
   }
 
   /** An event of a call that was not failed over (the common case). */
