@@ -381,7 +381,7 @@ public final class OpenAiEndpoint implements OipServer.Mount {
       }
       case 404 -> {
         type = "invalid_request_error";
-        code = message.startsWith("The model") ? "model_not_found" : "not_found";
+        code = message.startsWith("no route") ? "not_found" : "model_not_found";
       }
       case 413 -> {
         type = "invalid_request_error";

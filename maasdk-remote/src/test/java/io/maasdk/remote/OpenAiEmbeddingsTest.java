@@ -75,8 +75,12 @@ class OpenAiEmbeddingsTest {
 
   /** Hosts MiniLM as maasdk-examples' Embeddings does, from the Maven registry's ONNX file. */
   static ModelSpec<String, float[]> minilm(HuggingFaceTokenizer tokenizer) {
+    return minilm("minilm", tokenizer).build();
+  }
+
+  static ModelSpec.Builder<String, float[]> minilm(String name, HuggingFaceTokenizer tokenizer) {
     TextEmbeddingCodec codec = TextEmbeddingCodec.of(tokenizer);
-    return ModelSpec.builder("minilm", String.class, float[].class)
+    return ModelSpec.builder(name, String.class, float[].class)
         .version("1.0.0")
         .engine("OnnxRuntime")
         .source(ModelSource.classpath("all-minilm-l6-v2.onnx"))
@@ -84,8 +88,7 @@ class OpenAiEmbeddingsTest {
         .batching(BatchingPolicy.of(32, Duration.ofMillis(2)))
         .batchByLength(codec::tokenCount)
         .devicePolicy(DevicePolicy.cpu())
-        .warmup("warm up")
-        .build();
+        .warmup("warm up");
   }
 
   static HuggingFaceTokenizer tokenizer() {
@@ -117,9 +120,11 @@ class OpenAiEmbeddingsTest {
     runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
         .interceptor(keys).listener(served::add).build();
     runtime.deploy(minilm(tokenizer));
+    runtime.deploy(minilm("tight", tokenizer).queueCapacity(1).build()); // overloads at once
     server = OipServer.builder(runtime)
         .mount("/v1", OpenAiEndpoint.builder()
             .embeddings("minilm", OpenAiEmbeddingsTest::tokens)
+            .embeddings("tight")
             .build())
         .tenant(key -> switch (key) {
           case "key-a" -> "team-a";
@@ -248,6 +253,17 @@ class OpenAiEmbeddingsTest {
     HttpResponse<String> noVersion = post("key-a", "{\"model\":\"minilm:9.0.0\","
         + "\"input\":\"hi\"}");
     assertEquals(404, noVersion.statusCode(), noVersion.body());
+    assertTrue(noVersion.body().contains("\"code\":\"model_not_found\""), noVersion.body());
+
+    StringBuilder many = new StringBuilder("{\"model\":\"tight\",\"input\":[");
+    for (int i = 0; i < 64; i++) {
+      many.append(i == 0 ? "" : ",").append("\"text number ").append(i).append('"');
+    }
+    HttpResponse<String> busy = post("key-a", many.append("]}").toString());
+    assertEquals(429, busy.statusCode(), busy.body());
+    assertTrue(busy.body().contains("\"type\":\"rate_limit_error\"")
+        && busy.body().contains("\"code\":\"rate_limit_exceeded\""), busy.body());
+    assertEquals("1", busy.headers().firstValue("Retry-After").orElse(""));
 
     HttpResponse<String> wrongKey = post("sk-wrong", "{\"model\":\"minilm\",\"input\":\"hi\"}");
     assertEquals(401, wrongKey.statusCode(), wrongKey.body());
@@ -259,7 +275,9 @@ class OpenAiEmbeddingsTest {
     assertThrows(AuthenticationException.class, () -> client("sk-wrong", "minilm").embed("hi"));
 
     List<InferenceEvent> since = List.copyOf(served.subList(before, served.size()));
-    assertTrue(since.stream().noneMatch(e -> e.outcome().isSuccess()), since.toString());
+    assertTrue(since.stream().noneMatch(e -> e.outcome().isSuccess()
+        && !e.modelName().equals("tight")), since.toString());
+    assertTrue(since.stream().anyMatch(e -> e.outcome() == Outcome.OVERLOADED), since.toString());
     assertTrue(since.stream().anyMatch(e -> e.outcome() == Outcome.REFUSED), since.toString());
 
     HttpResponse<String> ok = post("key-a", "{\"model\":\"minilm\",\"input\":[\"still here\"],"
