@@ -127,7 +127,7 @@ public final class OpenAiEmbeddingBackend implements Backend {
 
   /**
    * Checks the spec is {@code String -> float[]} and, unless {@link Builder#skipDeployCheck()},
-   * that the server lists the model ({@code GET {base}/models/{model}}).
+   * that the server lists the model ({@code GET {base}/models}).
    *
    * @throws ModelLoadException naming the model, the version and the server's answer otherwise
    */
@@ -183,15 +183,21 @@ public final class OpenAiEmbeddingBackend implements Backend {
           + ", model " + remoteModel + ")";
     }
 
+    /** The server must list the model ({@code GET {base}/models}, which every such API has). */
     void check() {
-      URI uri = resolve("/models/" + java.net.URLEncoder.encode(remoteModel,
-          java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+      URI uri = resolve("/models");
       String problem;
       try {
         HttpResponse<byte[]> r = newClient().send(HttpRequest.newBuilder(uri).GET()
             .timeout(defaultTimeout).build(), HttpResponse.BodyHandlers.ofByteArray());
-        problem = r.statusCode() == 200 ? null : uri + " answered " + r.statusCode() + ": "
-            + errorMessage(r.body());
+        if (r.statusCode() != 200) {
+          problem = uri + " answered " + r.statusCode() + ": " + errorMessage(r.body());
+        } else {
+          List<String> ids = modelIds(r.body());
+          problem = ids.contains(remoteModel) ? null : uri + " does not list model '"
+              + remoteModel + "'; it lists " + (ids.size() > 20 ? ids.subList(0, 20) + "..."
+                  : ids);
+        }
       } catch (IOException e) {
         problem = uri + " failed: " + e;
       } catch (InterruptedException e) {
@@ -475,6 +481,38 @@ public final class OpenAiEmbeddingBackend implements Backend {
     return out;
   }
 
+  /** The {@code data[].id}s of a model list; empty if the body is not one. */
+  static List<String> modelIds(byte[] body) {
+    List<String> ids = new ArrayList<>();
+    try (JsonParser p = JSON.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return ids;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        if (field.equals("data") && t == JsonToken.START_ARRAY) {
+          while (p.nextToken() == JsonToken.START_OBJECT) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String f = p.currentName();
+              JsonToken v = p.nextToken();
+              if (f.equals("id") && v == JsonToken.VALUE_STRING) {
+                ids.add(p.getText());
+              } else {
+                p.skipChildren();
+              }
+            }
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not a model list: no ids
+    }
+    return ids;
+  }
+
   /** {@code error.message} of an OpenAI error body, else the body's first 200 characters. */
   static String errorMessage(byte[] body) {
     try (JsonParser p = JSON.createParser(body)) {
@@ -559,7 +597,7 @@ public final class OpenAiEmbeddingBackend implements Backend {
       return this;
     }
 
-    /** Deploys without asking the server for the model ({@code GET {base}/models/{model}}). */
+    /** Deploys without asking the server for its model list ({@code GET {base}/models}). */
     public Builder skipDeployCheck() {
       this.checkAtDeploy = false;
       return this;

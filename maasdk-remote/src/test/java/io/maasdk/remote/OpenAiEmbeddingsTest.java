@@ -313,6 +313,13 @@ class OpenAiEmbeddingsTest {
     try (Metering metering = Metering.builder().meters(meters).sink(sink).build();
         ModelRuntime client = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
             .listener(metering).build()) {
+      io.maasdk.ModelLoadException unlisted = assertThrows(io.maasdk.ModelLoadException.class,
+          () -> client.deploy(ModelSpec.builder("embed", String.class, float[].class)
+              .version("0.9.0").backend(OpenAiEmbeddingBackend.builder(URI.create(base()))
+                  .model("gpt-4").build()).build()));
+      assertTrue(unlisted.getMessage().contains("embed@0.9.0")
+          && unlisted.getMessage().contains("does not list model 'gpt-4'"),
+          unlisted.getMessage());
       OpenAiEmbeddingBackend backend = OpenAiEmbeddingBackend.builder(URI.create(base()))
           .model("minilm").build();
       client.deploy(ModelSpec.builder("embed", String.class, float[].class).version("1.0.0")
