@@ -36,6 +36,8 @@ class BackendSpiTest {
     final List<Duration> timeLefts = new CopyOnWriteArrayList<>();
     volatile boolean down;
     volatile boolean closed;
+    /** Whether sessions report tokens (10 per input element) like an OpenAI-compatible server. */
+    volatile boolean countTokens;
 
     @Override
     public String engine() {
@@ -59,8 +61,16 @@ class BackendSpiTest {
         public Session<I, O> newSession() {
           sessions.incrementAndGet();
           return new Session<>() {
+            private long[] tokens;
+
+            @Override
+            public long[] promptTokens() {
+              return countTokens ? tokens : null;
+            }
+
             @Override
             public List<O> predict(List<Call<I>> calls) throws IOException {
+              tokens = null;
               requests.incrementAndGet();
               batchSizes.add(calls.size());
               List<O> out = new ArrayList<>();
@@ -82,6 +92,10 @@ class BackendSpiTest {
                 }
                 out.add((O) y);
               }
+              tokens = new long[calls.size()];
+              for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = 10L * ((float[]) calls.get(i).input()).length;
+              }
               return out;
             }
 
@@ -101,6 +115,46 @@ class BackendSpiTest {
   private static ModelSpec.Builder<float[], float[]> remote(StandInServer server, String version) {
     return ModelSpec.builder("m", float[].class, float[].class).version(version)
         .backend(server).warmup(new float[] {1, 2, 3, 4});
+  }
+
+  @Test
+  void tokensTheBackendCounted_reachTheEventsOfItsCalls_notOfFailuresNorCacheHits()
+      throws Exception {
+    StandInServer server = new StandInServer();
+    server.countTokens = true;
+    List<InferenceEvent> events = new CopyOnWriteArrayList<>();
+    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+        .listener(events::add).build()) {
+      rt.deploy(remote(server, "1.0.0")
+          .batching(BatchingPolicy.of(8, Duration.ofMillis(50))).build());
+      ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
+      h.predict(new float[] {1, 2, 3});
+      assertEquals(30, events.get(events.size() - 1).promptTokens());
+
+      // a batch with a bad member: the good ones keep their own counts, the bad one has none
+      int before = events.size();
+      var good = h.predictAsync(new float[] {1, 2});
+      var bad = h.predictAsync(new float[] {-1, 2, 3, 4, 5});
+      var good2 = h.predictAsync(new float[] {1, 2, 3, 4});
+      good.get();
+      good2.get();
+      assertThrows(ExecutionException.class, bad::get);
+      List<InferenceEvent> batch = events.subList(before, events.size());
+      assertEquals(3, batch.size());
+      for (InferenceEvent e : batch) {
+        float[] in = (float[]) e.input();
+        assertEquals(e.outcome().isSuccess() ? 10L * in.length : -1L, e.promptTokens(),
+            e.toString());
+      }
+    }
+    StandInServer silent = new StandInServer();
+    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
+        .listener(events::add).build()) {
+      rt.deploy(remote(silent, "1.0.0").build());
+      rt.handle("m", "1.0.0", float[].class, float[].class).predict(new float[] {1, 2});
+      assertEquals(-1, events.get(events.size() - 1).promptTokens(),
+          "a backend that counts no tokens reports none");
+    }
   }
 
   @Test

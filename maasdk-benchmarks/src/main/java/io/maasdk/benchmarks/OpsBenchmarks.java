@@ -45,7 +45,7 @@ final class OpsBenchmarks {
     for (int i = 0; i < events.length; i++) {
       events[i] = new InferenceEvent(Instant.now(), "acme", "digits", Version.parse("2.0.0"),
           "cpu()", digits.features()[i], logits[i], 20_000, 200_000, 1, false,
-          InferenceEvent.Outcome.SUCCESS, null, null, null, i + 1); // ids: the live-accuracy ring
+          InferenceEvent.Outcome.SUCCESS, null, null, null, i + 1, -1); // ids: the live-accuracy ring
     }
     int n = 200_000;
     long best = Long.MAX_VALUE;

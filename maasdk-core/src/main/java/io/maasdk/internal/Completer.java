@@ -73,7 +73,7 @@ final class Completer {
       InferenceEvent event = new InferenceEvent(clock.instant(), r.options.tenant(),
           dv.spec.name(), dv.version(), c.device(), r.input, output, c.queueWaitNanos(),
           c.inferenceNanos(), c.batchSize(), false, outcome, c.error(), r.failoverFrom, r.principal,
-          r.callId);
+          r.callId, outcome == Outcome.SUCCESS ? r.promptTokens : -1);
       emit(event);
       if (outcome == Outcome.SUCCESS && output != null) {
         release(event, r.future, new Prediction<>(output, dv.spec.name(), dv.version(),
@@ -127,7 +127,7 @@ final class Completer {
     }
     InferenceEvent event = new InferenceEvent(clock.instant(), opts.tenant(), model, version,
         CACHE_DEVICE, input, output, 0, 0, 0, true, Outcome.SUCCESS, null, null, principal,
-        callId);
+        callId, -1);
     emit(event);
     if (gates.isEmpty()) {
       return CompletableFuture.completedFuture(prediction);
@@ -179,7 +179,7 @@ final class Completer {
       String model, @Nullable Version version, Object input, CallOptions opts,
       @Nullable String principal, Outcome outcome, MaasdkException e, long callId) {
     emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
-        0, false, outcome, e, null, principal, callId));
+        0, false, outcome, e, null, principal, callId, -1));
     return CompletableFuture.failedFuture(e);
   }
 
@@ -187,7 +187,7 @@ final class Completer {
   void waiterEnded(String model, Version version, Object input, CallOptions opts,
       @Nullable String principal, Outcome outcome, @Nullable Throwable error, long callId) {
     emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
-        0, false, outcome, error, null, principal, callId));
+        0, false, outcome, error, null, principal, callId, -1));
   }
 
   private void emit(InferenceEvent event) {

@@ -137,6 +137,7 @@ final class Replica<I, O> {
       return List.of(judge(r, e, start, dv.ticker.read() - start));
     }
     long took = dv.ticker.read() - start;
+    counted(live);
     succeeded(live, live.get(0).input);
     List<Completion<I, O>> out = new ArrayList<>(live.size());
     for (int i = 0; i < live.size(); i++) {
@@ -145,6 +146,16 @@ final class Replica<I, O> {
           took, live.size()));
     }
     return out;
+  }
+
+  /** Puts the tokens the session's server counted for its last predict on its requests. */
+  private void counted(List<Request<I, O>> rs) {
+    long[] tokens = predictor.promptTokens();
+    if (tokens != null && tokens.length == rs.size()) {
+      for (int i = 0; i < tokens.length; i++) {
+        rs.get(i).promptTokens = tokens[i];
+      }
+    }
   }
 
   private void succeeded(List<Request<I, O>> rs, I input) {
@@ -170,6 +181,7 @@ final class Replica<I, O> {
       try {
         O o = predictor.predict(List.of(call(r, start))).get(0);
         long took = dv.ticker.read() - start;
+        counted(List.of(r));
         succeeded(List.of(r), r.input);
         anyOk = true;
         out.add(Completion.success(r, o, placement.device(), start - r.enqueuedNanos, took, 1));
@@ -207,6 +219,7 @@ final class Replica<I, O> {
       long again = dv.ticker.read();
       try { // once more on the predictor the first member's judgement proved or replaced
         O o = predictor.predict(List.of(call(r, again))).get(0);
+        counted(List.of(r));
         succeeded(List.of(r), r.input);
         out.add(Completion.success(r, o, placement.device(), again - r.enqueuedNanos,
             dv.ticker.read() - again, 1));
@@ -249,6 +262,7 @@ final class Replica<I, O> {
     try {
       O o = predictor.predict(List.of(call(r, again))).get(0);
       long took2 = dv.ticker.read() - again;
+      counted(List.of(r));
       succeeded(List.of(r), r.input);
       return Completion.success(r, o, placement.device(), again - r.enqueuedNanos, took2, 1);
     } catch (Throwable e2) {

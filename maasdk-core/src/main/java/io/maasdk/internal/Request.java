@@ -26,6 +26,8 @@ final class Request<I, O> {
   @Nullable Version failoverFrom;
   /** The call's id ({@link io.maasdk.Prediction#callId()}), set before admission. */
   long callId;
+  /** Input tokens its backend's server counted ({@code Session.promptTokens}), else -1. */
+  long promptTokens = -1;
   /** Whether it holds the circuit breaker's half-open probe slot (set at admission). */
   boolean probe;
 

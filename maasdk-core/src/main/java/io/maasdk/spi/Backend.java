@@ -90,6 +90,17 @@ public interface Backend {
      */
     List<O> predict(List<Call<I>> calls) throws Exception;
 
+    /**
+     * The input tokens the backend's server counted for each call of the last {@link #predict}
+     * that returned normally, in the calls' order (e.g. from an OpenAI-compatible server's {@code
+     * usage}), or {@code null} (the default) when the backend does not count tokens. The runtime
+     * reads it right after {@code predict} returns, on the same thread, and puts each call's count
+     * on its {@link InferenceEvent#promptTokens()}, where metering reads it.
+     */
+    default long @Nullable [] promptTokens() {
+      return null;
+    }
+
     /** Releases the session; must not throw. */
     @Override
     void close();

@@ -31,6 +31,9 @@ import org.jspecify.annotations.Nullable;
  * @param callId the call's id, the same as its {@link io.maasdk.Prediction#callId()}: unique in
  *     this JVM, increasing in the order calls were made; {@code 0} for an event a runtime did not
  *     make
+ * @param promptTokens the input tokens the backend's server counted for this call (an
+ *     OpenAI-compatible server's {@code usage}; see {@link Backend.Session#promptTokens()}), {@code
+ *     -1} when the backend does not count them (every local model, cache hits, failures)
  */
 public record InferenceEvent(
     Instant timestamp,
@@ -48,7 +51,8 @@ public record InferenceEvent(
     @Nullable Throwable error,
     @Nullable Version failoverFrom,
     @Nullable String principal,
-    long callId) {
+    long callId,
+    long promptTokens) {
 
   /** How a call ended. */
   public enum Outcome {
@@ -76,13 +80,13 @@ public record InferenceEvent(
     Objects.requireNonNull(outcome, "outcome");
   }
 
-  /** An event without a call id ({@code 0}). */
+  /** An event without a call id ({@code 0}) whose backend did not count tokens ({@code -1}). */
   public InferenceEvent(Instant timestamp, String tenant, String modelName,
       @Nullable Version version, @Nullable String device, Object input, @Nullable Object output,
       long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
       @Nullable Throwable error, @Nullable Version failoverFrom, @Nullable String principal) {
     this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
-        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, principal, 0);
+        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, principal, 0, -1);
   }
 
   /** An event of a call that was not failed over (the common case). */
@@ -91,7 +95,7 @@ public record InferenceEvent(
       long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
       @Nullable Throwable error) {
     this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
-        inferenceNanos, batchSize, cacheHit, outcome, error, null, null, 0);
+        inferenceNanos, batchSize, cacheHit, outcome, error, null, null);
   }
 
   /** An event without a bound principal. */
@@ -100,7 +104,7 @@ public record InferenceEvent(
       long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
       @Nullable Throwable error, @Nullable Version failoverFrom) {
     this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
-        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, null, 0);
+        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, null);
   }
 
   /** Whether an alias's fallback served this call because its primary was failing or draining. */

@@ -82,6 +82,16 @@ public interface CallMeter {
   }
 
   /**
+   * The input tokens the backend's server counted for the call ({@link
+   * InferenceEvent#promptTokens()}: an OpenAI-compatible server's {@code usage}, which a remote
+   * {@code OpenAiEmbeddingBackend} reports); none for a call whose backend does not count them, or
+   * a cache hit.
+   */
+  static CallMeter promptTokens() {
+    return call -> Math.max(0, call.promptTokens());
+  }
+
+  /**
    * Device time in microseconds: the call's share of the engine time of the batch it ran in
    * ({@link InferenceEvent#inferenceNanos()} divided by {@link InferenceEvent#batchSize()}),
    * rounded up; a cache hit costs none. Priced per 1,000 units, that is a price per millisecond.

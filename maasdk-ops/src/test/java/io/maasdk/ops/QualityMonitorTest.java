@@ -110,7 +110,7 @@ class QualityMonitorTest {
     for (int i = 0; i < events.length; i++) {
       events[i] = new InferenceEvent(Instant.EPOCH, "default", MODEL, V2, "cpu()",
           TEST_SET.features()[i], logits[i], 0, 0, 1, false, InferenceEvent.Outcome.SUCCESS,
-          null, null, null, i + 1); // with a call id: its predicted class goes into the ring
+          null, null, null, i + 1, -1); // with a call id: its predicted class goes into the ring
     }
     double best = Double.MAX_VALUE;
     for (int round = 0; round < 8; round++) {

@@ -85,6 +85,11 @@ import org.slf4j.LoggerFactory;
  * Builder#allowPlaintext()}; use {@link Builder#tls}. Requests run on a bounded pool of {@code
  * maasdk-oip-<port>-N} threads ({@link Builder#threads}).
  *
+ * <p><b>Other protocols</b> on the same port: {@link Builder#mount} hands the routes under a
+ * prefix to a {@link Mount} (e.g. {@link OpenAiEndpoint} on {@code /v1}), which shares the
+ * server's credentials-to-tenant mapping, body and header limits, threads and error mapping through
+ * a {@link Context}, and answers errors in its own protocol's shape.
+ *
  * <p>Thread-safe; {@link #close()} stops accepting, waits up to one second for requests in
  * progress, and stops the threads. It does not close the runtime.
  */
@@ -110,6 +115,75 @@ public final class OipServer implements AutoCloseable {
   private final String credentialsHeader;
   private final String credentialsPrefix;
   private final java.util.function.Function<String, String> tenantOf;
+  private final Map<String, Mount> mounts;
+  private final Context context = new Context() {
+    @Override
+    public ModelRuntime runtime() {
+      return runtime;
+    }
+
+    @Override
+    public CallOptions callOptions(HttpExchange exchange) {
+      return options(exchange.getRequestHeaders());
+    }
+
+    @Override
+    public byte[] readBody(HttpExchange exchange) throws IOException {
+      return OipServer.this.readBody(exchange);
+    }
+
+    @Override
+    public Failure failure(MaasdkException e, boolean hadCredentials) {
+      return OipServer.failure(e, hadCredentials);
+    }
+
+    @Override
+    public void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+      OipServer.send(exchange, status, body);
+    }
+  };
+
+  /**
+   * Serves the routes under a prefix in another protocol on this server ({@link Builder#mount}).
+   * Implementations must be thread-safe; they run on the server's request threads.
+   */
+  public interface Mount {
+    /**
+     * Answers one request whose path is the mount's prefix or under it. Throwing a {@link
+     * Failure} answers its status with {@link #errorBody}; the server closes the exchange.
+     */
+    void handle(HttpExchange exchange, Context context) throws IOException;
+
+    /** The body of an error answer in this protocol's shape (JSON). */
+    byte[] errorBody(int status, String message);
+  }
+
+  /** What a {@link Mount} shares with the server. */
+  public interface Context {
+    /** The runtime whose models the server serves. */
+    ModelRuntime runtime();
+
+    /**
+     * The call options of a request: credentials from the server's credentials header, the tenant
+     * the server's tenant function gives them, timeout and routing key from maasdk's headers.
+     *
+     * @throws Failure 401 for credentials the tenant function refuses, 400/504 for a bad timeout
+     */
+    CallOptions callOptions(HttpExchange exchange);
+
+    /**
+     * The request body, within the server's size limit.
+     *
+     * @throws Failure 413 over the limit
+     */
+    byte[] readBody(HttpExchange exchange) throws IOException;
+
+    /** maasdk's exception as the status the server answers for it (400, 401/403, 404, 429...). */
+    Failure failure(MaasdkException e, boolean hadCredentials);
+
+    /** Sends a JSON answer (no body for {@code HEAD} or an empty one). */
+    void send(HttpExchange exchange, int status, byte[] body) throws IOException;
+  }
 
   private record Served<I, O>(String name, TensorCodec<I> in, TensorCodec<O> out) {}
 
@@ -121,6 +195,7 @@ public final class OipServer implements AutoCloseable {
     this.credentialsHeader = b.credentialsHeader;
     this.credentialsPrefix = b.credentialsPrefix;
     this.tenantOf = b.tenantOf;
+    this.mounts = Map.copyOf(b.mounts);
     if (b.ssl != null) {
       HttpsServer https = HttpsServer.create(b.address, b.backlog);
       https.setHttpsConfigurator(new HttpsConfigurator(b.ssl));
@@ -143,8 +218,9 @@ public final class OipServer implements AutoCloseable {
     server.setExecutor(pool);
     server.createContext("/", this::handle);
     server.start();
-    LOG.info("serving {} over the Open Inference Protocol on {}://{}", models.keySet(),
-        b.ssl != null ? "https" : "http", server.getAddress());
+    LOG.info("serving {} over the Open Inference Protocol{} on {}://{}", models.keySet(),
+        mounts.isEmpty() ? "" : " and " + mounts, b.ssl != null ? "https" : "http",
+        server.getAddress());
   }
 
   /** Starts a server for {@code runtime}'s models. */
@@ -180,27 +256,45 @@ public final class OipServer implements AutoCloseable {
   // ---------------------------------------------------------------- routing
 
   private void handle(HttpExchange ex) throws IOException {
+    Mount mount = mountFor(ex.getRequestURI().getRawPath());
     try {
       String problem = headerProblem(ex.getRequestHeaders());
       if (problem != null) {
         drain(ex);
-        send(ex, 431, OipJson.error(problem));
+        send(ex, 431, errorBody(mount, 431, problem));
         return;
       }
-      route(ex);
+      if (mount != null) {
+        mount.handle(ex, context);
+      } else {
+        route(ex);
+      }
     } catch (Failure f) {
       drain(ex);
       if (f.retryAfter) {
         ex.getResponseHeaders().set("Retry-After", "1");
       }
-      send(ex, f.status, OipJson.error(f.getMessage()));
+      send(ex, f.status, errorBody(mount, f.status, f.getMessage()));
     } catch (RuntimeException e) {
       LOG.warn("unexpected failure serving {} {}", ex.getRequestMethod(), ex.getRequestURI(), e);
       drain(ex);
-      send(ex, 500, OipJson.error("internal error: " + e.getClass().getSimpleName()));
+      send(ex, 500, errorBody(mount, 500, "internal error: " + e.getClass().getSimpleName()));
     } finally {
       ex.close();
     }
+  }
+
+  private @Nullable Mount mountFor(String path) {
+    for (Map.Entry<String, Mount> m : mounts.entrySet()) {
+      if (path.equals(m.getKey()) || path.startsWith(m.getKey() + "/")) {
+        return m.getValue();
+      }
+    }
+    return null;
+  }
+
+  private static byte[] errorBody(@Nullable Mount mount, int status, String message) {
+    return mount == null ? OipJson.error(message) : mount.errorBody(status, message);
   }
 
   private @Nullable String headerProblem(Headers h) {
@@ -507,20 +601,30 @@ public final class OipServer implements AutoCloseable {
     }
   }
 
-  /** A protocol error: a status and the message of its {@code {"error"}} body. */
-  private static final class Failure extends RuntimeException {
+  /**
+   * A refused request: its HTTP status and the message of its error body; thrown by the server's
+   * {@link Context} and by a {@link Mount} to answer an error.
+   */
+  public static final class Failure extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final int status;
     final boolean retryAfter;
 
-    Failure(int status, String message) {
+    /** An error answer with {@code status}. */
+    public Failure(int status, String message) {
       this(status, message, false);
     }
 
-    Failure(int status, String message, boolean retryAfter) {
+    /** An error answer with {@code status}, and {@code Retry-After: 1} when {@code retryAfter}. */
+    public Failure(int status, String message, boolean retryAfter) {
       super(message, null, false, false);
       this.status = status;
       this.retryAfter = retryAfter;
+    }
+
+    /** The HTTP status answered. */
+    public int status() {
+      return status;
     }
   }
 
@@ -528,6 +632,7 @@ public final class OipServer implements AutoCloseable {
   public static final class Builder {
     private final ModelRuntime runtime;
     private final Map<String, Served<?, ?>> models = new LinkedHashMap<>();
+    private final Map<String, Mount> mounts = new LinkedHashMap<>();
     private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
     private @Nullable SSLContext ssl;
     private boolean allowPlaintext;
@@ -552,6 +657,26 @@ public final class OipServer implements AutoCloseable {
     public <I, O> Builder serve(String name, TensorCodec<I> in, TensorCodec<O> out) {
       models.put(Objects.requireNonNull(name, "name"), new Served<>(name,
           Objects.requireNonNull(in, "in"), Objects.requireNonNull(out, "out")));
+      return this;
+    }
+
+    /**
+     * Serves the routes under {@code prefix} (e.g. {@code "/v1"}: the path itself and every path
+     * below it) with {@code mount} (e.g. {@link OpenAiEndpoint}) instead of the Open Inference
+     * Protocol.
+     *
+     * @throws IllegalArgumentException if the prefix does not start with {@code /}, ends with
+     *     {@code /}, is the protocol's {@code /v2}, or is already mounted
+     */
+    public Builder mount(String prefix, Mount mount) {
+      Objects.requireNonNull(prefix, "prefix");
+      Objects.requireNonNull(mount, "mount");
+      if (!prefix.startsWith("/") || prefix.endsWith("/") || prefix.equals("/v2")
+          || prefix.startsWith("/v2/") || mounts.containsKey(prefix)) {
+        throw new IllegalArgumentException("a mount prefix is /name[/more], not /v2 nor one"
+            + " already mounted; was '" + prefix + "'");
+      }
+      mounts.put(prefix, mount);
       return this;
     }
 
@@ -627,8 +752,8 @@ public final class OipServer implements AutoCloseable {
      * @throws IOException if the address cannot be bound
      */
     public OipServer start() throws IOException {
-      if (models.isEmpty()) {
-        throw new IllegalStateException("no model to serve: call serve(name, in, out)");
+      if (models.isEmpty() && mounts.isEmpty()) {
+        throw new IllegalStateException("no model to serve: call serve(name, in, out) or mount");
       }
       if (ssl == null && !allowPlaintext && (address.getAddress() == null
           || !address.getAddress().isLoopbackAddress())) {

@@ -10,6 +10,10 @@
  *       the same protocol on the JDK {@code HttpServer}.
  *   <li>{@link io.maasdk.remote.Tensor} and {@link io.maasdk.remote.TensorCodec}: typed values to
  *       and from the protocol's named tensors, batched along the first dimension.
+ *   <li>{@link io.maasdk.remote.OpenAiEndpoint}: the OpenAI-compatible embeddings API ({@code
+ *       /v1/embeddings}, {@code /v1/models}) for hosted {@code String -> float[]} models, mounted
+ *       on an {@code OipServer}; {@link io.maasdk.remote.OpenAiEmbeddingBackend}: the same API as
+ *       a remote backend, whose servers' token counts reach metering.
  *   <li>{@link io.maasdk.remote.OipVersions}: protocol versions ({@code 1}) to maasdk versions
  *       ({@code 1.0.0}) and back.
  * </ul>
