@@ -5,19 +5,12 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import io.maasdk.AccessDeniedException;
 import io.maasdk.CallOptions;
-import io.maasdk.DeadlineExceededException;
 import io.maasdk.DeploymentInfo;
-import io.maasdk.InvalidInputException;
 import io.maasdk.MaasdkException;
 import io.maasdk.ModelHandle;
-import io.maasdk.ModelNotFoundException;
 import io.maasdk.ModelRuntime;
-import io.maasdk.ModelUnavailableException;
-import io.maasdk.OverloadedException;
 import io.maasdk.Prediction;
-import io.maasdk.QuotaExceededException;
 import io.maasdk.VersionSelector;
 import java.io.IOException;
 import java.io.InputStream;
@@ -536,23 +529,10 @@ public final class OipServer implements AutoCloseable {
     return b.build();
   }
 
-  /** maasdk's exceptions as protocol statuses. */
+  /** maasdk's exceptions as protocol statuses ({@link ProtocolErrors}, shared with gRPC). */
   private static Failure failure(MaasdkException e, boolean hadCredentials) {
-    String m = e.getMessage();
-    if (e instanceof InvalidInputException) {
-      return new Failure(400, m);
-    } else if (e instanceof ModelNotFoundException) {
-      return new Failure(404, m);
-    } else if (e instanceof AccessDeniedException) {
-      return new Failure(hadCredentials ? 403 : 401, m);
-    } else if (e instanceof OverloadedException || e instanceof QuotaExceededException) {
-      return new Failure(429, m, true);
-    } else if (e instanceof ModelUnavailableException) {
-      return new Failure(503, m, true);
-    } else if (e instanceof DeadlineExceededException) {
-      return new Failure(504, m);
-    }
-    return new Failure(500, m);
+    ProtocolErrors.Kind k = ProtocolErrors.of(e, hadCredentials);
+    return new Failure(k.http, e.getMessage(), k.retryAfter);
   }
 
   private byte[] readBody(HttpExchange ex) throws IOException {

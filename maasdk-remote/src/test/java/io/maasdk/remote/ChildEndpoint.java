@@ -14,10 +14,26 @@ import java.util.concurrent.TimeUnit;
 final class ChildEndpoint implements AutoCloseable {
   final Process process;
   final int port;
+  /** The gRPC endpoint's port, {@code -1} when the child serves REST only. */
+  final int grpcPort;
 
-  private ChildEndpoint(Process process, int port) {
+  private ChildEndpoint(Process process, int port, int grpcPort) {
     this.process = process;
     this.port = port;
+    this.grpcPort = grpcPort;
+  }
+
+  /**
+   * Starts a child that also serves gRPC on loopback {@code grpcPort} (0: any), every call
+   * delayed by {@code delayMs}.
+   */
+  static ChildEndpoint startWithGrpc(String versions, int grpcPort, long delayMs)
+      throws Exception {
+    return start(versions, 0, Integer.toString(grpcPort), delayMs);
+  }
+
+  URI grpcUri() {
+    return URI.create("grpc://127.0.0.1:" + grpcPort);
   }
 
   /**
@@ -25,20 +41,30 @@ final class ChildEndpoint implements AutoCloseable {
    * loopback {@code port} (0: any), and waits until it serves.
    */
   static ChildEndpoint start(String versions, int port) throws Exception {
+    return start(versions, port, "-", 0);
+  }
+
+  private static ChildEndpoint start(String versions, int port, String grpcPort, long delayMs)
+      throws Exception {
     Path log = Path.of("target", "oip-child-" + System.nanoTime() + ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true",
         "-Dai.djl.disable_usage_tracking=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
         "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        DigitsEndpointMain.class.getName(), versions, Integer.toString(port));
+        DigitsEndpointMain.class.getName(), versions, Integer.toString(port), grpcPort,
+        Long.toString(delayMs));
     pb.redirectError(log.toFile());
     Process p = pb.start();
     BufferedReader out = new BufferedReader(
         new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    int[] grpc = {-1};
     CompletableFuture<Integer> found = CompletableFuture.supplyAsync(() -> {
       try {
         for (String line; (line = out.readLine()) != null; ) {
+          if (line.startsWith("GRPC_PORT=")) {
+            grpc[0] = Integer.parseInt(line.substring(10).trim());
+          }
           if (line.startsWith("OIP_PORT=")) {
             return Integer.parseInt(line.substring(9).trim());
           }
@@ -49,7 +75,8 @@ final class ChildEndpoint implements AutoCloseable {
       throw new IllegalStateException("the child ended without serving; see " + log);
     });
     try {
-      return new ChildEndpoint(p, found.get(120, TimeUnit.SECONDS));
+      int rest = found.get(120, TimeUnit.SECONDS);
+      return new ChildEndpoint(p, rest, grpc[0]);
     } catch (Exception e) {
       p.destroyForcibly();
       throw e;
