@@ -37,7 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the runtime closed with no maasdk thread left once the application stops.
  */
 class MaasdkExtensionTest {
-  static final String CLOSED = "maasdk.quarkus.test.closed";
+  static final String CLOSED = "io.maasdk.quarkus.test.closed";
 
   @RegisterExtension
   static final QuarkusUnitTest APP = new QuarkusUnitTest()

@@ -17,8 +17,9 @@ class ModelWithoutVersionsFailsStartupTest {
       .overrideConfigKey("maasdk.models.digits.input-length", "64")
       .assertException(t -> {
         String m = Fixtures.messages(t);
-        assertTrue(m.contains("maasdk.models.digits: model digits has no version folder under"
-            + " maasdk.repository.root"), m);
+        assertTrue(m.contains("maasdk.models.digits (maasdk.repository.root="
+            + Fixtures.REPOSITORY + "): model repository " + Fixtures.REPOSITORY
+            + " has no folder for model 'digits'; it has [digits-cnn, digits-mlp]"), m);
       });
 
   @Test

@@ -94,7 +94,13 @@ final class StartupDeployer {
         "model " + name + " is declared under " + prefix + " without a location, and"
             + " maasdk.repository.root is not set: set " + prefix + ".location (and .version) or"
             + " maasdk.repository.root"));
-    ModelRepository.Listing listing = ModelRepository.at(root).scan(name);
+    ModelRepository.Listing listing;
+    try {
+      listing = ModelRepository.at(root).scan(name);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(prefix + " (maasdk.repository.root=" + root + "): "
+          + e.getMessage(), e);
+    }
     if (listing.versions().isEmpty()) {
       throw new IllegalStateException(prefix + ": model " + name + " has no version folder under"
           + " maasdk.repository.root (" + root.resolve(name) + "; expected <version>/model file,"
