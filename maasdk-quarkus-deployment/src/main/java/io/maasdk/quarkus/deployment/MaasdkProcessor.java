@@ -1,0 +1,103 @@
+package io.maasdk.quarkus.deployment;
+
+import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSpec;
+import io.maasdk.quarkus.runtime.MaasdkReadinessCheck;
+import io.maasdk.quarkus.runtime.MaasdkRecorder;
+import io.maasdk.quarkus.runtime.MetricsSupport;
+import io.maasdk.quarkus.runtime.ModelHandleProducer;
+import io.maasdk.quarkus.runtime.ModelRuntimeDestroyer;
+import io.maasdk.spi.CallInterceptor;
+import io.maasdk.spi.InferenceListener;
+import io.quarkus.arc.deployment.AdditionalBeanBuildItem;
+import io.quarkus.arc.deployment.SyntheticBeanBuildItem;
+import io.quarkus.arc.deployment.SyntheticBeansRuntimeInitBuildItem;
+import io.quarkus.arc.deployment.UnremovableBeanBuildItem;
+import io.quarkus.bootstrap.classloading.QuarkusClassLoader;
+import io.quarkus.deployment.Capabilities;
+import io.quarkus.deployment.Capability;
+import io.quarkus.deployment.annotations.BuildProducer;
+import io.quarkus.deployment.annotations.BuildStep;
+import io.quarkus.deployment.annotations.Consume;
+import io.quarkus.deployment.annotations.ExecutionTime;
+import io.quarkus.deployment.annotations.Record;
+import io.quarkus.deployment.builditem.FeatureBuildItem;
+import io.quarkus.deployment.builditem.ServiceStartBuildItem;
+import io.quarkus.deployment.pkg.steps.NativeOrNativeSourcesBuild;
+import io.quarkus.smallrye.health.deployment.spi.HealthBuildItem;
+import jakarta.inject.Singleton;
+
+/**
+ * Build steps of the maasdk extension: the {@code maasdk} feature, a synthetic {@code @Singleton}
+ * {@link ModelRuntime} created at runtime init (and eagerly, so models deploy and warm before the
+ * application serves), {@code @MaasdkModel ModelHandle} injection, the readiness check with
+ * quarkus-smallrye-health, the meters with quarkus-micrometer, and the refusal of native builds.
+ */
+class MaasdkProcessor {
+  static final String FEATURE = "maasdk";
+
+  @BuildStep
+  FeatureBuildItem feature() {
+    return new FeatureBuildItem(FEATURE);
+  }
+
+  /**
+   * DJL's engines load native libraries through JNI and JNA (PyTorch's JNI is not native-image
+   * ready: camel-quarkus issue 1598). A native build would produce a binary that fails at its
+   * first model; fail the build instead, saying so.
+   */
+  @BuildStep(onlyIf = NativeOrNativeSourcesBuild.class)
+  FeatureBuildItem refuseNativeImage() {
+    throw new IllegalStateException("maasdk does not support native images: DJL's engines load"
+        + " their native libraries (PyTorch, ONNX Runtime) through JNI and JNA, which GraalVM"
+        + " native-image cannot build. Build this application for the JVM (remove"
+        + " -Dnative / quarkus.native.enabled=true, or the 'native' profile).");
+  }
+
+  @BuildStep
+  void beans(BuildProducer<AdditionalBeanBuildItem> beans,
+      BuildProducer<UnremovableBeanBuildItem> unremovable) {
+    beans.produce(AdditionalBeanBuildItem.unremovableOf(ModelHandleProducer.class));
+    // Looked up programmatically when the runtime is built: never "unused".
+    unremovable.produce(UnremovableBeanBuildItem.beanTypes(
+        CallInterceptor.class, InferenceListener.class, ModelSpec.class));
+  }
+
+  @BuildStep
+  @Record(ExecutionTime.RUNTIME_INIT)
+  SyntheticBeanBuildItem runtimeBean(MaasdkRecorder recorder) {
+    return SyntheticBeanBuildItem.configure(ModelRuntime.class)
+        .scope(Singleton.class)
+        .unremovable()
+        .setRuntimeInit()
+        .createWith(recorder.runtimeCreator())
+        .destroyer(ModelRuntimeDestroyer.class)
+        .done();
+  }
+
+  /** Creates the runtime (deploying and warming every model) during startup. */
+  @BuildStep
+  @Record(ExecutionTime.RUNTIME_INIT)
+  @Consume(SyntheticBeansRuntimeInitBuildItem.class)
+  ServiceStartBuildItem eagerRuntime(MaasdkRecorder recorder) {
+    recorder.eagerInit();
+    return new ServiceStartBuildItem(FEATURE);
+  }
+
+  @BuildStep
+  void health(Capabilities capabilities, BuildProducer<HealthBuildItem> health) {
+    if (capabilities.isPresent(Capability.SMALLRYE_HEALTH)) {
+      health.produce(new HealthBuildItem(MaasdkReadinessCheck.class.getName(), true));
+    }
+  }
+
+  @BuildStep
+  void metrics(Capabilities capabilities, BuildProducer<AdditionalBeanBuildItem> beans) {
+    if (capabilities.isPresent(Capability.METRICS)
+        && QuarkusClassLoader.isClassPresentAtRuntime(
+            "io.micrometer.core.instrument.binder.MeterBinder")
+        && QuarkusClassLoader.isClassPresentAtRuntime("io.maasdk.metrics.MaasdkMetrics")) {
+      beans.produce(AdditionalBeanBuildItem.unremovableOf(MetricsSupport.class));
+    }
+  }
+}

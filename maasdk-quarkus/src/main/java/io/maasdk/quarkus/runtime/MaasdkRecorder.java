@@ -1,0 +1,108 @@
+package io.maasdk.quarkus.runtime;
+
+import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSource;
+import io.maasdk.ModelSpec;
+import io.maasdk.spi.CallInterceptor;
+import io.maasdk.spi.InferenceListener;
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.InstanceHandle;
+import io.quarkus.arc.SyntheticCreationalContext;
+import io.quarkus.runtime.annotations.Recorder;
+import io.smallrye.config.SmallRyeConfig;
+import jakarta.enterprise.inject.Any;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
+
+/**
+ * Creates the runtime bean at runtime init: built with every {@link CallInterceptor} and {@link
+ * InferenceListener} bean, then every {@link ModelSpec} bean and every model under {@code
+ * maasdk.models} deployed and warmed, then the aliases set. If any of that fails the runtime is
+ * closed before the failure propagates, which fails the application's start.
+ */
+@Recorder
+public class MaasdkRecorder {
+  private static final Logger LOG = Logger.getLogger(MaasdkRecorder.class);
+
+  /** The synthetic bean's creator. */
+  public Function<SyntheticCreationalContext<ModelRuntime>, ModelRuntime> runtimeCreator() {
+    return context -> create();
+  }
+
+  /** Creates the runtime bean now, at startup, rather than when something first injects it. */
+  public void eagerInit() {
+    Arc.container().instance(ModelRuntime.class).get().deployments();
+  }
+
+  static ModelRuntime create() {
+    MaasdkConfig config = ConfigProvider.getConfig().unwrap(SmallRyeConfig.class)
+        .getConfigMapping(MaasdkConfig.class);
+    List<CallInterceptor> interceptors = new ArrayList<>();
+    Function<Path, ModelSource> folders = ModelSource::directory;
+    boolean signedOnly = false;
+    if (config.security().trustedKeys().isPresent()) {
+      Path keys = config.security().trustedKeys().get();
+      if (!present("io.maasdk.security.RequireSignatures")) {
+        throw new IllegalStateException("maasdk.security.trusted-keys is set, but maasdk-security"
+            + " is not on the classpath: add io.maasdk:maasdk-security, or models would deploy"
+            + " unverified");
+      }
+      SecuritySupport security = SecuritySupport.trusting(keys);
+      interceptors.add(security.requireSignatures());
+      folders = security::open;
+      signedOnly = true;
+    }
+    ModelRuntime.Builder builder = ModelRuntime.builder()
+        .drainTimeout(config.drainTimeout())
+        .defaultEngine(config.defaultEngine())
+        .aliasHistoryLimit(config.aliasHistoryLimit())
+        .djlOffline(config.djlOffline());
+    for (InstanceHandle<CallInterceptor> h
+        : Arc.container().select(CallInterceptor.class, Any.Literal.INSTANCE).handles()) {
+      interceptors.add(h.get());
+    }
+    interceptors.forEach(builder::interceptor);
+    List<InferenceListener> listeners = new ArrayList<>();
+    for (InstanceHandle<InferenceListener> h
+        : Arc.container().select(InferenceListener.class, Any.Literal.INSTANCE).handles()) {
+      listeners.add(h.get());
+    }
+    listeners.forEach(builder::listener);
+    List<ModelSpec<?, ?>> specs = new ArrayList<>();
+    for (InstanceHandle<ModelSpec> h
+        : Arc.container().select(ModelSpec.class, Any.Literal.INSTANCE).handles()) {
+      specs.add(h.get());
+    }
+    ModelRuntime runtime = builder.build();
+    try {
+      new StartupDeployer(runtime, config, folders, signedOnly).deploy(specs);
+      if (present("io.maasdk.metrics.MaasdkMetrics")) {
+        MetricsSupport.monitor(listeners, runtime);
+      }
+    } catch (RuntimeException | Error e) {
+      LOG.errorf("maasdk: startup deployment failed, closing the runtime: %s", e.getMessage());
+      try {
+        runtime.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+    LOG.infof("maasdk: runtime ready with %d deployed versions; drain timeout on close %s",
+        runtime.deployments().size(), config.drainTimeout());
+    return runtime;
+  }
+
+  private static boolean present(String className) {
+    try {
+      Class.forName(className, false, Thread.currentThread().getContextClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+}
