@@ -2,6 +2,7 @@ package io.maasdk.codec;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One tensor of one input or output, without the batch dimension: its shape and its values in
@@ -88,6 +89,18 @@ public record Tensor(long[] shape, Object data) {
   /** {@code float32}, {@code int64} or {@code int32}. */
   public String typeName() {
     return data instanceof float[] ? "float32" : data instanceof long[] ? "int64" : "int32";
+  }
+
+  /** Equal shape, type and values. */
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof Tensor t && Arrays.equals(shape, t.shape)
+        && java.util.Objects.deepEquals(data, t.data);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Arrays.hashCode(shape) + Arrays.deepHashCode(new Object[] {data});
   }
 
   @Override
