@@ -547,7 +547,7 @@ public final class BenchmarkSuite {
           + " batch 1 vs 8-16, ONNX Runtime alone) and 1.5x on two non-spinning threads (6.3 vs"
           + " 4.1 ms): 1.5x over LangChain4j would need all of it and nothing else lost.");
 
-  /** Whether a figure meets a target of the form "<= x" or ">= x" (no target: met). */
+  /** Whether a figure meets a target of the form {@code "<= x"} or {@code ">= x"} (no target: met). */
   private static boolean meets(Figure f) {
     String t = f.target().trim();
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([<>]=)\\s*([0-9.]+)").matcher(t);

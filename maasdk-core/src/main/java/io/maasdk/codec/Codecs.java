@@ -17,4 +17,31 @@ public final class Codecs {
   public static FloatVectorTranslator floatVector(int length) {
     return new FloatVectorTranslator(length);
   }
+
+  /**
+   * A model taking token ids {@code int64 [B, L]} (as {@code input_ids}, with an {@code
+   * attention_mask}) from {@code long[]} inputs of at most {@code maxLength} ids; see {@link
+   * TokenIdsTranslator} for the padding rules and the output.
+   */
+  public static TokenIdsTranslator<long[]> tokenIds(int maxLength) {
+    return TokenIdsTranslator.ofLongs(maxLength);
+  }
+
+  /** {@link #tokenIds} for {@code int[]} inputs (passed to the model as int64). */
+  public static TokenIdsTranslator<int[]> intTokenIds(int maxLength) {
+    return TokenIdsTranslator.ofInts(maxLength);
+  }
+
+  /** A model taking {@code float32 [B, rows, cols]}: {@code float[rows][cols]} in, {@code float[]} out. */
+  public static FloatMatrixTranslator floatMatrix(int rows, int cols) {
+    return new FloatMatrixTranslator(rows, cols);
+  }
+
+  /**
+   * A model with several named inputs and outputs; declare each input with {@link
+   * NamedTensorsTranslator#input}.
+   */
+  public static NamedTensorsTranslator namedTensors() {
+    return NamedTensorsTranslator.empty();
+  }
 }
