@@ -24,6 +24,8 @@ import io.maasdk.metrics.QuotaPolicy;
 import io.maasdk.metrics.UsageMeters;
 import io.maasdk.metrics.UsageRecord;
 import io.maasdk.metrics.UsageTotals;
+import io.maasdk.security.AuditLog;
+import io.maasdk.security.KeyPurpose;
 import io.maasdk.spi.DeviceInventory;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -56,12 +58,14 @@ class ShadowBillingTest {
   private static final PricePlan PLAN = PricePlan.builder("std", Currency.getInstance("EUR"))
       .price("*", new BigDecimal("2.00")).build();
   @TempDir Path root;
+  @TempDir Path logs;
   private final InMemoryUsageSink ledger = new InMemoryUsageSink();
   private final UsageMeters meters = UsageMeters.perCall();
   private ModelRuntime runtime;
   private ModelOps ops;
   private Metering metering;
   private QuotaInterceptor quotas;
+  private AuditLog audit;
 
   @AfterEach
   void close() {
@@ -70,6 +74,9 @@ class ShadowBillingTest {
     }
     if (metering != null) {
       metering.close();
+    }
+    if (audit != null) {
+      audit.close();
     }
   }
 
@@ -82,8 +89,9 @@ class ShadowBillingTest {
         .policy(SHADOW, QuotaPolicy.builder().unitBudget(shadowBudget, BillingPeriod.MONTH)
             .build())
         .build();
+    audit = AuditLog.open(logs.resolve("audit.log"), KeyPurpose.AUDIT.generate());
     runtime = quotas.installOn(ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()))
-        .listener(metering).extension(ops).build();
+        .listener(metering).interceptor(audit.managementRecorder()).extension(ops).build();
     Fixtures.version(root, "2.0.0", "2.0.0");
     Fixtures.version(root, "3.0.0", "1.0.0"); // the worse model: the shadow step rolls it back
     runtime.deployAll(ModelRepository.at(root), Fixtures.template());
@@ -163,6 +171,12 @@ class ShadowBillingTest {
     }
     assertEquals(Rollout.State.ROLLED_BACK, stable().state(), stable().toString());
     assertEquals(AliasTarget.of(V2), runtime.aliases(MODEL).get("stable"));
+    List<String> rollbacks = java.nio.file.Files.readAllLines(logs.resolve("audit.log")).stream()
+        .filter(l -> l.split("\t")[3].equals("rollback")).toList();
+    assertEquals(2, rollbacks.size(), "requested, then done: " + rollbacks);
+    assertTrue(rollbacks.stream().allMatch(l -> l.split("\t")[7].contains(
+        "reason=rollout of 3.0.0 rolled back: shadow step: 3.0.0 agreed with 2.0.0 on 0.8")),
+        "the audit log says why: " + rollbacks);
     metering.flush(Duration.ofSeconds(30));
 
     // The ledger: acme's records are its own calls, all answered by 2.0.0; the copies are the
