@@ -68,8 +68,10 @@ public final class ModelOps implements RuntimeExtension {
     this.credentials = b.credentials;
     this.gates = Map.copyOf(b.gates);
     this.comparisons = Map.copyOf(b.comparisons);
+    // With access control, copies authenticate as the operator (ModelOps' credential), whose
+    // principal must be allowed to act for the shadow tenant.
     this.shadowOptions = io.maasdk.CallOptions.builder().tenant(b.shadowTenant)
-        .priority(io.maasdk.CallOptions.Priority.BULK).build();
+        .credentials(b.credentials).priority(io.maasdk.CallOptions.Priority.BULK).build();
     this.maxShadowInFlight = b.maxShadowInFlight;
     this.rollouts = new Rollouts(this);
   }
@@ -267,7 +269,9 @@ public final class ModelOps implements RuntimeExtension {
     /**
      * The tenant shadow copies are made as ({@link RolloutPolicy.Builder#shadowFirst}), so that
      * quotas, metering and invoices count them as the operator's, never a caller's; default {@code
-     * maasdk-shadow}.
+     * maasdk-shadow}. Copies carry {@link #credentials}: under access control, give that
+     * credential's principal this tenant (e.g. {@code principal("ops", hash, List.of("ops",
+     * "maasdk-shadow"), "admin")}) and a permission to predict.
      */
     public Builder shadowTenant(String tenant) {
       this.shadowTenant = Objects.requireNonNull(tenant, "tenant");
@@ -329,8 +333,8 @@ public final class ModelOps implements RuntimeExtension {
 
     /**
      * The credential that deploys, alias moves and rollbacks made by watchers and rollouts are
-     * made with ({@link ModelRuntime#admin}), for runtimes whose interceptors check who manages
-     * what; default none. Never logged.
+     * made with ({@link ModelRuntime#admin}), and that shadow copies are called with, for runtimes
+     * whose interceptors check who manages and calls what; default none. Never logged.
      */
     public Builder credentials(String credentials) {
       this.credentials = Objects.requireNonNull(credentials, "credentials");

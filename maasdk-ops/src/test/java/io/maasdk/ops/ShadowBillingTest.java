@@ -24,6 +24,16 @@ import io.maasdk.metrics.QuotaPolicy;
 import io.maasdk.metrics.UsageMeters;
 import io.maasdk.metrics.UsageRecord;
 import io.maasdk.metrics.UsageTotals;
+import io.maasdk.ModelSource;
+import io.maasdk.security.AccessControl;
+import io.maasdk.security.AccessPolicy;
+import io.maasdk.security.Action;
+import io.maasdk.security.ApiKeys;
+import io.maasdk.security.AuditLog;
+import io.maasdk.security.Permission;
+import io.maasdk.spi.InferenceEvent;
+import io.maasdk.testkit.TestModels;
+import io.maasdk.security.KeyPurpose;
 import io.maasdk.spi.DeviceInventory;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -56,12 +66,14 @@ class ShadowBillingTest {
   private static final PricePlan PLAN = PricePlan.builder("std", Currency.getInstance("EUR"))
       .price("*", new BigDecimal("2.00")).build();
   @TempDir Path root;
+  @TempDir Path logs;
   private final InMemoryUsageSink ledger = new InMemoryUsageSink();
   private final UsageMeters meters = UsageMeters.perCall();
   private ModelRuntime runtime;
   private ModelOps ops;
   private Metering metering;
   private QuotaInterceptor quotas;
+  private AuditLog audit;
 
   @AfterEach
   void close() {
@@ -70,6 +82,9 @@ class ShadowBillingTest {
     }
     if (metering != null) {
       metering.close();
+    }
+    if (audit != null) {
+      audit.close();
     }
   }
 
@@ -82,8 +97,9 @@ class ShadowBillingTest {
         .policy(SHADOW, QuotaPolicy.builder().unitBudget(shadowBudget, BillingPeriod.MONTH)
             .build())
         .build();
+    audit = AuditLog.open(logs.resolve("audit.log"), KeyPurpose.AUDIT.generate());
     runtime = quotas.installOn(ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()))
-        .listener(metering).extension(ops).build();
+        .listener(metering).interceptor(audit.managementRecorder()).extension(ops).build();
     Fixtures.version(root, "2.0.0", "2.0.0");
     Fixtures.version(root, "3.0.0", "1.0.0"); // the worse model: the shadow step rolls it back
     runtime.deployAll(ModelRepository.at(root), Fixtures.template());
@@ -163,6 +179,12 @@ class ShadowBillingTest {
     }
     assertEquals(Rollout.State.ROLLED_BACK, stable().state(), stable().toString());
     assertEquals(AliasTarget.of(V2), runtime.aliases(MODEL).get("stable"));
+    List<String> rollbacks = java.nio.file.Files.readAllLines(logs.resolve("audit.log")).stream()
+        .filter(l -> l.split("\t")[3].equals("rollback")).toList();
+    assertEquals(2, rollbacks.size(), "requested, then done: " + rollbacks);
+    assertTrue(rollbacks.stream().allMatch(l -> l.split("\t")[7].contains(
+        "reason=rollout of 3.0.0 rolled back: shadow step: 3.0.0 agreed with 2.0.0 on 0.8")),
+        "the audit log says why: " + rollbacks);
     metering.flush(Duration.ofSeconds(30));
 
     // The ledger: acme's records are its own calls, all answered by 2.0.0; the copies are the
@@ -218,5 +240,61 @@ class ShadowBillingTest {
     assertEquals(acmeCalls, quotas.unitsUsed("acme"));
     assertEquals(50, quotas.unitsUsed(SHADOW));
     assertEquals(50, billable(SHADOW).size());
+  }
+
+  /**
+   * Under access control, copies authenticate with ModelOps' credential: they are bound to the
+   * operator's principal and its shadow tenant, computed, and compared; the caller's quota counts
+   * its own calls only.
+   */
+  @Test
+  void underAccessControl_copiesAreCalledAsTheOperator_andCompared() throws Exception {
+    ApiKeys keys = ApiKeys.of(KeyPurpose.PRF.generate());
+    String opsKey = ApiKeys.newKey();
+    String acmeKey = ApiKeys.newKey();
+    AccessPolicy policy = AccessPolicy.builder()
+        .role("root", Permission.of("*", Action.ADMIN))
+        .role("caller", Permission.of(MODEL, Action.PREDICT))
+        .principal("ops-bot", keys.hash(opsKey), List.of("ops", SHADOW), "root")
+        .principal("acme-app", keys.hash(acmeKey), List.of("acme"), "caller")
+        .build();
+    List<InferenceEvent> v3 = new CopyOnWriteArrayList<>();
+    ops = ModelOps.builder().checkInterval(Duration.ofMillis(20)).credentials(opsKey).build();
+    quotas = QuotaInterceptor.builder().meters(meters)
+        .policy("acme", QuotaPolicy.builder().unitBudget(1_000_000, BillingPeriod.MONTH).build())
+        .build();
+    runtime = quotas.installOn(ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()))
+        .interceptor(AccessControl.of(policy, keys))
+        .listener((InferenceEvent e) -> {
+          if (V3.equals(e.version())) {
+            v3.add(e);
+          }
+        })
+        .extension(ops).build();
+    for (String[] v : new String[][] {{"2.0.0", "2.0.0"}, {"3.0.0", "1.0.0"}}) {
+      runtime.admin(opsKey).deploy(Fixtures.template().version(v[0])
+          .source(ModelSource.classpath(TestModels.digitsResource("mlp", v[1]))).build());
+    }
+    runtime.admin(opsKey).setAlias(MODEL, "stable", V2);
+
+    ModelHandle<float[], float[]> stable =
+        runtime.handle(MODEL, "stable", float[].class, float[].class);
+    CallOptions acme = CallOptions.builder().credentials(acmeKey).build();
+    ops.rollouts().start(MODEL, "stable", V3, shadowFirst(100));
+    long calls = 0;
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!stable().state().ended() && System.nanoTime() < end) {
+      assertEquals(V2, stable.predictDetailed(
+          TEST_SET.features()[(int) (calls % TEST_SET.size())], acme).version());
+      calls++;
+    }
+    Rollout done = stable();
+    assertEquals(Rollout.State.ROLLED_BACK, done.state(), done.toString());
+    assertTrue(done.reason().contains("shadow step: 3.0.0 agreed with 2.0.0 on 0.8"),
+        "judged on the copies' answers: " + done.reason());
+    assertTrue(v3.size() >= 100, "copies reached the candidate: " + v3.size());
+    assertTrue(v3.stream().allMatch(e -> SHADOW.equals(e.tenant())
+        && "ops-bot".equals(e.principal()) && e.outcome().isSuccess()), v3.get(0).toString());
+    assertEquals(calls, quotas.unitsUsed("acme"), "acme's quota counts its own calls only");
   }
 }
