@@ -84,7 +84,7 @@ public class MaasdkAccessControlAutoConfiguration {
     String location = s.getApiKeyKeyset();
     if (location == null || location.isBlank()) {
       throw new IllegalStateException("maasdk.security.access needs maasdk.security.api-key-keyset:"
-          + " the PRF keyset (maasdk keys create --purpose prf) its key hashes were made with");
+          + " the PRF keyset (maasdk keys create --type prf) its key hashes were made with");
     }
     KeysetLoader loader;
     if (s.getMasterKey() != null) {

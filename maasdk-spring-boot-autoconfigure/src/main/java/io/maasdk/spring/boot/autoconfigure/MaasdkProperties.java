@@ -641,7 +641,7 @@ public class MaasdkProperties {
   public static class Principal {
 
     /**
-     * The keyed hash of its API key (ApiKeys.hash under api-key-keyset; maasdk keys hash prints
+     * The keyed hash of its API key (ApiKeys.hash under api-key-keyset; the ApiKeys bean makes
      * it), never the key. Masked in /actuator/env and /actuator/configprops.
      */
     private String keyHash;

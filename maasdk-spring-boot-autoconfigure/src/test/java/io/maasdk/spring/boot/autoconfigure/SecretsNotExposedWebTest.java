@@ -48,7 +48,6 @@ class SecretsNotExposedWebTest {
 
   @BeforeAll
   static void keysAndModels() {
-    Path repository = TestModels.writeDigitsRepository(tmp.resolve("models"));
     Path masterKey = tmp.resolve("master.json");
     MasterKey master = MasterKey.createLocal(masterKey);
     KeysetHandle prf = KeyPurpose.PRF.generate();
@@ -62,7 +61,9 @@ class SecretsNotExposedWebTest {
         "--management.endpoint.configprops.show-values=always",
         "--logging.level.root=INFO", "--logging.level.io.maasdk=TRACE",
         "--maasdk.drain-timeout=2s",
-        "--maasdk.repository.root=" + repository,
+        "--maasdk.models.digits-mlp.location=classpath:"
+            + TestModels.digitsResource("mlp", "2.0.0"),
+        "--maasdk.models.digits-mlp.version=2.0.0",
         "--maasdk.models.digits-mlp.input-length=64",
         "--maasdk.security.master-key=file:" + masterKey,
         "--maasdk.security.api-key-keyset=file:" + apiKeyKeyset,
