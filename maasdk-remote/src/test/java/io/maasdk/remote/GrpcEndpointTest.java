@@ -341,6 +341,43 @@ class GrpcEndpointTest {
     return credentials.startsWith("key-of-") ? credentials.substring(7) : null;
   }
 
+  @Test
+  void aMessageOverMaxRequestBytes_isResourceExhausted_andTheServerKeepsServing()
+      throws Exception {
+    try (GrpcServer small = GrpcServer.builder(host)
+        .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
+        .tenant(credentials -> credentials.equals(SECRET) ? "tenant-alice" : null)
+        .maxRequestBytes(4096).start()) {
+      ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", small.port())
+          .usePlaintext().build();
+      try {
+        io.grpc.Channel authed = io.grpc.ClientInterceptors.intercept(ch,
+            MetadataUtils.newAttachHeadersInterceptor(bearer(SECRET)));
+        float[] rows = new float[32 * 64]; // 8 KiB of floats
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+            () -> ClientCalls.blockingUnaryCall(authed, InferenceService.MODEL_INFER,
+                io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                request("digits-mlp", "1", "FP32", new long[] {32, 64}, rows)));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        ModelInferResponse ok = ClientCalls.blockingUnaryCall(authed,
+            InferenceService.MODEL_INFER,
+            io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+            request("digits-mlp", "1", "FP32", new long[] {1, 64},
+                TestModels.digitsTestSet().features()[2]));
+        assertEquals("1", ok.getModelVersion());
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static Metadata bearer(String credentials) {
+    Metadata h = new Metadata();
+    h.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + credentials);
+    return h;
+  }
+
   private static int successes() {
     return (int) HOST_EVENTS.stream()
         .filter(e -> e.outcome() == InferenceEvent.Outcome.SUCCESS).count();
