@@ -274,11 +274,16 @@ final class RemoteBenchmarks {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
       if (process.isAlive()) {
         process.getOutputStream().close();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        try {
+          if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+          }
+        } catch (InterruptedException e) {
           process.destroyForcibly();
+          Thread.currentThread().interrupt();
         }
       }
     }
