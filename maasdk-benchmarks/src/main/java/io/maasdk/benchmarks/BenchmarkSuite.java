@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Arguments: {@code all}, or comma-separated groups ({@code overhead}, {@code batching},
  * {@code latency}, {@code overload}, {@code memory}, {@code cache}, {@code metering}, {@code
- * monitoring}, {@code ledger}, {@code security}, {@code embeddings}) or figure ids ({@code
+ * monitoring}, {@code ledger}, {@code security}, {@code embeddings}, {@code remote}) or figure ids ({@code
  * batching.vs_ceiling.ratio} runs its group; a {@code cache.*} id runs just that figure).
  */
 public final class BenchmarkSuite {
@@ -127,6 +127,9 @@ public final class BenchmarkSuite {
     }
     if (all || groups.contains("density")) {
       s.figures.addAll(DensityBenchmark.run());
+    }
+    if (all || groups.contains("remote")) { // issue 13: maasdk endpoints on loopback
+      s.figures.addAll(RemoteBenchmarks.run(model));
     }
     s.write(all);
   }

@@ -105,6 +105,7 @@ public final class GrpcServer implements AutoCloseable {
   private final Metadata.Key<String> credentialsKey;
   private final String credentialsPrefix;
   private final Function<String, String> tenantOf;
+  private volatile int boundPort;
 
   private record Served<I, O>(String name, TensorCodec<I> in, TensorCodec<O> out) {}
 
@@ -117,7 +118,7 @@ public final class GrpcServer implements AutoCloseable {
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor tp = new ThreadPoolExecutor(b.threads, b.threads, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "maasdk-grpc-" + b.address.getPort() + "-" + n.incrementAndGet());
+          Thread t = new Thread(r, "maasdk-grpc-" + boundPort + "-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
@@ -151,6 +152,7 @@ public final class GrpcServer implements AutoCloseable {
         .addService(ServerInterceptors.intercept(service, headers))
         .build()
         .start();
+    this.boundPort = server.getPort();
     LOG.info("serving {} over the Open Inference Protocol (gRPC{}) on {}", models.keySet(),
         b.tls != null ? ", TLS" : "", address());
   }

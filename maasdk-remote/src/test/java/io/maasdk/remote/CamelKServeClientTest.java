@@ -52,10 +52,10 @@ class CamelKServeClientTest {
       for (String v : TestModels.DIGITS_MLP_VERSIONS) {
         host.deploy(DigitsEndpointMain.spec(v).build());
       }
+      CamelContext camel = new DefaultCamelContext();
       try (GrpcServer server = GrpcServer.builder(host)
               .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
-              .start();
-          CamelContext camel = new DefaultCamelContext()) {
+              .start()) {
         camel.start();
         ProducerTemplate template = camel.createProducerTemplate();
         String target = "target=127.0.0.1:" + server.port();
@@ -113,6 +113,8 @@ class CamelKServeClientTest {
         assertEquals(Status.Code.NOT_FOUND, status(unknown));
         assertTrue(events.stream().noneMatch(e -> e.outcome() == InferenceEvent.Outcome.SUCCESS
             && e.version().toString().equals("1.0.0")), "the refused request computed nothing");
+      } finally {
+        camel.stop();
       }
     }
   }

@@ -277,6 +277,107 @@ class GrpcEndpointTest {
     assertEquals("input", md.getInputs(0).getName());
   }
 
+  @Test
+  void rawInputContents_asTritonClientsSendThem_answerLikeTypedContents() {
+    float[] x = TestModels.digitsTestSet().features()[9];
+    java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(4 * x.length)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (float f : x) {
+      raw.putFloat(f);
+    }
+    raw.flip();
+    ModelInferRequest r = ModelInferRequest.newBuilder().setModelName("digits-mlp")
+        .setModelVersion("2").addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+            .setName("input").setDatatype("FP32").addShape(1).addShape(64))
+        .addRawInputContents(com.google.protobuf.ByteString.copyFrom(raw)).build();
+    ModelInferResponse ok = infer(r, SECRET);
+    float[] got = new float[ok.getOutputs(0).getContents().getFp32ContentsCount()];
+    for (int i = 0; i < got.length; i++) {
+      got[i] = ok.getOutputs(0).getContents().getFp32Contents(i);
+    }
+    assertArrayEquals(TestModels.expectedLogits("mlp", "2.0.0")[9], got, 1e-4f);
+    // raw contents one byte short: INVALID_ARGUMENT naming the tensor
+    ModelInferRequest shortRaw = r.toBuilder().setRawInputContents(0,
+        com.google.protobuf.ByteString.copyFrom(new byte[4 * 64 - 1])).build();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> infer(shortRaw, SECRET));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("'input'"), e.getStatus().getDescription());
+  }
+
+  /** The README's gRPC snippets ("Call a remote model", "Serve your models"), on free ports. */
+  @Test
+  void readmeSnippets() throws Exception {
+    try (ModelRuntime runtime = ModelRuntime.builder()
+        .deviceInventory(DeviceInventory.cpuOnly()).build()) {
+      runtime.deploy(DigitsEndpointMain.spec("2.0.0").build());
+      GrpcServer grpc = GrpcServer.builder(runtime)
+          .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
+          .tenant(credentials -> principalIdOf(credentials))   // null: UNAUTHENTICATED
+          .bind(new InetSocketAddress("127.0.0.1", 0))         // README: 8001
+          .start();
+      try {
+        GrpcBackend remote = GrpcBackend.builder(URI.create("grpc://127.0.0.1:" + grpc.port()))
+            .endpoint(URI.create("grpc://127.0.0.1:" + grpc.port()))  // more servers
+            .model("digits-mlp")
+            .input(TensorCodec.floats("input"))
+            .output(TensorCodec.floats("output"))
+            .build();
+        runtime.deploy(ModelSpec.builder("digits", float[].class, float[].class)
+            .version("2.0.0").backend(remote)
+            .batching(BatchingPolicy.of(32, Duration.ofMillis(2)))   // one ModelInfer per batch
+            .build());
+        float[] x = TestModels.digitsTestSet().features()[1];
+        assertArrayEquals(TestModels.expectedLogits("mlp", "2.0.0")[1], runtime.handle("digits",
+            "2.0.0", float[].class, float[].class).predict(x, CallOptions.builder()
+                .credentials("key-of-bob").build()), 1e-4f);
+      } finally {
+        grpc.close();
+      }
+    }
+  }
+
+  private static String principalIdOf(String credentials) {
+    return credentials.startsWith("key-of-") ? credentials.substring(7) : null;
+  }
+
+  @Test
+  void aMessageOverMaxRequestBytes_isResourceExhausted_andTheServerKeepsServing()
+      throws Exception {
+    try (GrpcServer small = GrpcServer.builder(host)
+        .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
+        .tenant(credentials -> credentials.equals(SECRET) ? "tenant-alice" : null)
+        .maxRequestBytes(4096).start()) {
+      ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", small.port())
+          .usePlaintext().build();
+      try {
+        io.grpc.Channel authed = io.grpc.ClientInterceptors.intercept(ch,
+            MetadataUtils.newAttachHeadersInterceptor(bearer(SECRET)));
+        float[] rows = new float[32 * 64]; // 8 KiB of floats
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+            () -> ClientCalls.blockingUnaryCall(authed, InferenceService.MODEL_INFER,
+                io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                request("digits-mlp", "1", "FP32", new long[] {32, 64}, rows)));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        ModelInferResponse ok = ClientCalls.blockingUnaryCall(authed,
+            InferenceService.MODEL_INFER,
+            io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+            request("digits-mlp", "1", "FP32", new long[] {1, 64},
+                TestModels.digitsTestSet().features()[2]));
+        assertEquals("1", ok.getModelVersion());
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static Metadata bearer(String credentials) {
+    Metadata h = new Metadata();
+    h.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + credentials);
+    return h;
+  }
+
   private static int successes() {
     return (int) HOST_EVENTS.stream()
         .filter(e -> e.outcome() == InferenceEvent.Outcome.SUCCESS).count();

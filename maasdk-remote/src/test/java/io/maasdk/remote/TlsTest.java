@@ -31,10 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * keytool), and access control applied to calls that arrive over the network.
  */
 class TlsTest {
-  private static final char[] PASSWORD = "changeit-test-only".toCharArray();
+  static final char[] PASSWORD = "changeit-test-only".toCharArray();
 
   /** A PKCS#12 key store with a self-signed certificate for 127.0.0.1 and localhost. */
-  private static KeyStore selfSigned(Path dir) throws Exception {
+  static KeyStore selfSigned(Path dir) throws Exception {
     Path file = dir.resolve("server.p12");
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
     Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC",
@@ -51,7 +51,7 @@ class TlsTest {
     return ks;
   }
 
-  private static KeyStore trustOnly(KeyStore server) throws Exception {
+  static KeyStore trustOnly(KeyStore server) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("server", server.getCertificate("server"));
