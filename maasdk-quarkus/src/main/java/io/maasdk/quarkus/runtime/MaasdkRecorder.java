@@ -11,6 +11,7 @@ import io.quarkus.arc.SyntheticCreationalContext;
 import io.quarkus.runtime.annotations.Recorder;
 import io.smallrye.config.SmallRyeConfig;
 import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.util.TypeLiteral;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,8 +74,9 @@ public class MaasdkRecorder {
     }
     listeners.forEach(builder::listener);
     List<ModelSpec<?, ?>> specs = new ArrayList<>();
-    for (InstanceHandle<ModelSpec> h
-        : Arc.container().select(ModelSpec.class, Any.Literal.INSTANCE).handles()) {
+    // ModelSpec<float[], float[]> is not assignable to the raw type: select with wildcards.
+    for (InstanceHandle<ModelSpec<?, ?>> h : Arc.container()
+        .select(new TypeLiteral<ModelSpec<?, ?>>() {}, Any.Literal.INSTANCE).handles()) {
       specs.add(h.get());
     }
     ModelRuntime runtime = builder.build();
