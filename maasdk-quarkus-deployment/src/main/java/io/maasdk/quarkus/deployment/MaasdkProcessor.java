@@ -1,7 +1,9 @@
 package io.maasdk.quarkus.deployment;
 
+import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSpec;
+import io.maasdk.quarkus.MaasdkModel;
 import io.maasdk.quarkus.runtime.MaasdkReadinessCheck;
 import io.maasdk.quarkus.runtime.MaasdkRecorder;
 import io.maasdk.quarkus.runtime.MetricsSupport;
@@ -10,9 +12,11 @@ import io.maasdk.quarkus.runtime.ModelRuntimeDestroyer;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.InferenceListener;
 import io.quarkus.arc.deployment.AdditionalBeanBuildItem;
+import io.quarkus.arc.deployment.BeanDiscoveryFinishedBuildItem;
 import io.quarkus.arc.deployment.SyntheticBeanBuildItem;
 import io.quarkus.arc.deployment.SyntheticBeansRuntimeInitBuildItem;
 import io.quarkus.arc.deployment.UnremovableBeanBuildItem;
+import io.quarkus.arc.processor.InjectionPointInfo;
 import io.quarkus.bootstrap.classloading.QuarkusClassLoader;
 import io.quarkus.deployment.Capabilities;
 import io.quarkus.deployment.Capability;
@@ -26,6 +30,11 @@ import io.quarkus.deployment.builditem.ServiceStartBuildItem;
 import io.quarkus.deployment.pkg.steps.NativeOrNativeSourcesBuild;
 import io.quarkus.smallrye.health.deployment.spi.HealthBuildItem;
 import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
+import org.jboss.jandex.AnnotationInstance;
+import org.jboss.jandex.DotName;
+import org.jboss.jandex.Type;
 
 /**
  * Build steps of the maasdk extension: the {@code maasdk} feature, a synthetic {@code @Singleton}
@@ -35,6 +44,8 @@ import jakarta.inject.Singleton;
  */
 class MaasdkProcessor {
   static final String FEATURE = "maasdk";
+  static final DotName MAASDK_MODEL = DotName.createSimple(MaasdkModel.class);
+  static final DotName MODEL_HANDLE = DotName.createSimple(ModelHandle.class);
 
   @BuildStep
   FeatureBuildItem feature() {
@@ -75,13 +86,49 @@ class MaasdkProcessor {
         .done();
   }
 
-  /** Creates the runtime (deploying and warming every model) during startup. */
+  /**
+   * Creates the runtime (deploying and warming every model) during startup, then checks every
+   * {@code @MaasdkModel ModelHandle<I, O>} injection point against what is deployed, so a wrong
+   * name, selector or types fails the start rather than the first request.
+   */
   @BuildStep
   @Record(ExecutionTime.RUNTIME_INIT)
   @Consume(SyntheticBeansRuntimeInitBuildItem.class)
-  ServiceStartBuildItem eagerRuntime(MaasdkRecorder recorder) {
-    recorder.eagerInit();
+  ServiceStartBuildItem eagerRuntime(MaasdkRecorder recorder, BeanDiscoveryFinishedBuildItem beans) {
+    List<String> handles = new ArrayList<>();
+    for (InjectionPointInfo ip : beans.getInjectionPoints()) {
+      AnnotationInstance q = ip.getRequiredQualifier(MAASDK_MODEL);
+      if (q == null || ip.isProgrammaticLookup()) {
+        continue;
+      }
+      String name = q.value("name").asString();
+      String version = q.value("version") == null ? "latest" : q.value("version").asString();
+      String where = ip.getTargetInfo();
+      Type type = ip.getRequiredType();
+      if (!type.name().equals(MODEL_HANDLE) || type.kind() != Type.Kind.PARAMETERIZED_TYPE
+          || type.asParameterizedType().arguments().size() != 2) {
+        throw new IllegalStateException("@MaasdkModel(name = \"" + name + "\") is on " + where
+            + " of type " + type + "; it goes on a ModelHandle<I, O> with concrete types, e.g."
+            + " ModelHandle<float[], float[]>");
+      }
+      List<Type> args = type.asParameterizedType().arguments();
+      handles.add(String.join("\n", name, version, className(args.get(0), name, where),
+          className(args.get(1), name, where), where));
+    }
+    recorder.eagerInit(handles);
     return new ServiceStartBuildItem(FEATURE);
+  }
+
+  private static String className(Type t, String name, String where) {
+    switch (t.kind()) {
+      case CLASS:
+      case PARAMETERIZED_TYPE:
+      case ARRAY:
+        return t.name().toString();
+      default:
+        throw new IllegalStateException("@MaasdkModel(name = \"" + name + "\") on " + where
+            + " needs concrete handle types, not " + t);
+    }
   }
 
   @BuildStep

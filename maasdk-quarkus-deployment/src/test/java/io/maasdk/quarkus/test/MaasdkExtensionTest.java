@@ -3,12 +3,16 @@ package io.maasdk.quarkus.test;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.maasdk.CallOptions;
 import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSource;
+import io.maasdk.ModelSpec;
+import io.maasdk.codec.Codecs;
 import io.maasdk.Version;
 import io.maasdk.quarkus.MaasdkModel;
 import io.maasdk.spi.CallContext;
@@ -20,6 +24,7 @@ import io.quarkus.arc.Arc;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.test.QuarkusUnitTest;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.spi.Bean;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -42,7 +47,7 @@ class MaasdkExtensionTest {
   @RegisterExtension
   static final QuarkusUnitTest APP = new QuarkusUnitTest()
       .withApplicationRoot(jar -> jar.addClasses(DigitsResource.class, CountingInterceptor.class,
-          CloseProbe.class, StartupProbe.class, Fixtures.class))
+          CloseProbe.class, StartupProbe.class, Specs.class, Fixtures.class))
       .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
       .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
       .overrideConfigKey("maasdk.aliases.digits-mlp.stable", "2.0.0")
@@ -54,6 +59,21 @@ class MaasdkExtensionTest {
             "the runtime did not close its listeners: it was not closed at shutdown");
         assertEquals(List.of(), Fixtures.maasdkThreads(), "maasdk threads after shutdown");
       });
+
+  /** A ModelSpec bean: deployed alongside the configured models. */
+  @Singleton
+  public static class Specs {
+    @Produces
+    @Singleton
+    ModelSpec<float[], float[]> digitsCnn() {
+      return ModelSpec.builder("digits-cnn", float[].class, float[].class)
+          .version("1.0.0")
+          .source(ModelSource.classpath(TestModels.digitsResource("cnn", "1.0.0")))
+          .translator(Codecs.floatVector(64))
+          .warmup(new float[64])
+          .build();
+    }
+  }
 
   /** Counts calls: a CDI CallInterceptor bean the runtime must be built with. */
   @Singleton
@@ -107,11 +127,18 @@ class MaasdkExtensionTest {
   @MaasdkModel(name = "digits-mlp", version = "canary")
   ModelHandle<float[], float[]> canary;
 
+  @Inject
+  @MaasdkModel(name = "digits-cnn", version = "1.0.0")
+  ModelHandle<float[], float[]> cnn;
+
   @Test
   void runtimeIsCreatedAtStartup_withEveryVersionDeployed_andAliasesSet() {
-    assertEquals(3, startup.deployedAtStartup);
-    assertEquals(List.of("1.0.0", "1.1.0", "2.0.0"), runtime.deployments().stream()
-        .map(d -> d.version().toString()).sorted().toList());
+    assertEquals(4, startup.deployedAtStartup);
+    assertEquals(List.of("digits-cnn@1.0.0", "digits-mlp@1.0.0", "digits-mlp@1.1.0",
+        "digits-mlp@2.0.0"), runtime.deployments().stream()
+        .map(d -> d.modelName() + "@" + d.version()).sorted().toList());
+    assertArrayEquals(TestModels.expectedLogits("cnn", "1.0.0")[0],
+        cnn.predict(TestModels.digitsTestSet().features()[0]), 1e-4f);
     assertEquals(Version.parse("2.0.0"),
         runtime.handle("digits-mlp", "stable", float[].class, float[].class)
             .resolve(CallOptions.DEFAULT));
@@ -141,7 +168,8 @@ class MaasdkExtensionTest {
         .body(containsString("\"name\": \"maasdk\""))
         .body(containsString("\"digits-mlp@1.0.0\": \"UP\""))
         .body(containsString("\"digits-mlp@1.1.0\": \"UP\""))
-        .body(containsString("\"digits-mlp@2.0.0\": \"UP\""));
+        .body(containsString("\"digits-mlp@2.0.0\": \"UP\""))
+        .body(containsString("\"digits-cnn@1.0.0\": \"UP\""));
   }
 
   @Test

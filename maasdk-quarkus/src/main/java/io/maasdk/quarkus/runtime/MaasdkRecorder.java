@@ -11,6 +11,7 @@ import io.quarkus.arc.SyntheticCreationalContext;
 import io.quarkus.runtime.annotations.Recorder;
 import io.smallrye.config.SmallRyeConfig;
 import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.util.TypeLiteral;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +34,34 @@ public class MaasdkRecorder {
     return context -> create();
   }
 
-  /** Creates the runtime bean now, at startup, rather than when something first injects it. */
-  public void eagerInit() {
-    Arc.container().instance(ModelRuntime.class).get().deployments();
+  /**
+   * Creates the runtime bean now, at startup, rather than when something first injects it; then
+   * makes a handle for every {@code @MaasdkModel} injection point, so one that names nothing
+   * deployed, or the wrong types, fails the start naming the injection point.
+   *
+   * @param handles per injection point: name, version selector, input and output class names and
+   *     where it is, separated by newlines
+   */
+  public void eagerInit(List<String> handles) {
+    ModelRuntime runtime = Arc.container().instance(ModelRuntime.class).get();
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    for (String h : handles) {
+      String[] p = h.split("\n", 5);
+      try {
+        runtime.handle(p[0], p[1], Class.forName(p[2], false, loader),
+            Class.forName(p[3], false, loader));
+      } catch (RuntimeException | ClassNotFoundException e) {
+        IllegalStateException failure = new IllegalStateException("@MaasdkModel(name = \""
+            + p[0] + "\", version = \"" + p[1] + "\") on " + p[4] + ": " + e.getMessage(), e);
+        LOG.errorf("maasdk: %s; closing the runtime", failure.getMessage());
+        try {
+          runtime.close();
+        } catch (RuntimeException closing) {
+          failure.addSuppressed(closing);
+        }
+        throw failure;
+      }
+    }
   }
 
   static ModelRuntime create() {
@@ -73,8 +99,9 @@ public class MaasdkRecorder {
     }
     listeners.forEach(builder::listener);
     List<ModelSpec<?, ?>> specs = new ArrayList<>();
-    for (InstanceHandle<ModelSpec> h
-        : Arc.container().select(ModelSpec.class, Any.Literal.INSTANCE).handles()) {
+    // ModelSpec<float[], float[]> is not assignable to the raw type: select with wildcards.
+    for (InstanceHandle<ModelSpec<?, ?>> h : Arc.container()
+        .select(new TypeLiteral<ModelSpec<?, ?>>() {}, Any.Literal.INSTANCE).handles()) {
       specs.add(h.get());
     }
     ModelRuntime runtime = builder.build();
