@@ -39,6 +39,9 @@ final class DensityBenchmark {
       rt.deploy(spec(model, 0, inputs[0]));
       rt.handle("digits", "1.0.0", float[].class, float[].class).predictAsync(inputs[0]).join();
       Thread.sleep(3000); // its worker ends once idle
+      var os = (com.sun.management.OperatingSystemMXBean)
+          ManagementFactory.getOperatingSystemMXBean();
+      double idleCpu0 = idleCpuPercent(os); // the same JVM with one version: the baseline
       int threads0 = ManagementFactory.getThreadMXBean().getThreadCount();
       long rss0 = BenchmarkSuite.rssBytes();
       long t0 = System.nanoTime();
@@ -58,12 +61,8 @@ final class DensityBenchmark {
       long rss1 = BenchmarkSuite.rssBytes();
       int threads1 = ManagementFactory.getThreadMXBean().getThreadCount();
 
-      var os = (com.sun.management.OperatingSystemMXBean)
-          ManagementFactory.getOperatingSystemMXBean();
-      long cpu0 = os.getProcessCpuTime();
-      long w0 = System.nanoTime();
-      Thread.sleep(10_000);
-      double idleCpu = 100.0 * (os.getProcessCpuTime() - cpu0) / (System.nanoTime() - w0);
+      Thread.sleep(2000); // let the JIT finish what the burst of calls queued
+      double idleCpu = idleCpuPercent(os);
 
       // low load: one caller, a random version per call, synchronous (runs inline when idle)
       SplittableRandom rnd = new SplittableRandom(42);
@@ -86,8 +85,10 @@ final class DensityBenchmark {
           "<= " + (4 * cores + 8), String.format(Locale.ROOT, "JVM threads added by %d more"
               + " idle digits versions (1 replica each): %d before, %d right after a call to each,"
               + " %d once idle; %d cores", VERSIONS - 1, threads0, threadsBusy, threads1, cores)));
-      out.add(new Figure("density.idle_cpu.percent", idleCpu, "%", null, null, "< 1",
-          "process CPU time over 10 s wall with 1,000 idle versions deployed, as % of one core"));
+      out.add(new Figure("density.idle_cpu.percent", idleCpu, "%", idleCpu0, null, "< 1",
+          String.format(Locale.ROOT, "process CPU time over 10 s wall with 1,000 idle versions"
+              + " deployed, as %% of one core; baseline: the same JVM with 1 version, %.2f %%",
+              idleCpu0)));
       double rssPer = (rss1 - rss0) / 1048576.0 / (VERSIONS - 1);
       out.add(new Figure("density.rss_per_version.mb", rssPer, "MiB", null, null, "",
           String.format(Locale.ROOT, "resident memory growth over %d digits versions"
@@ -98,6 +99,15 @@ final class DensityBenchmark {
               + " call, %d calls: p50 %.3f ms", VERSIONS, calls, p50)));
     }
     return out;
+  }
+
+  /** The process's CPU time over 10 s of wall time, as a percentage of one core. */
+  private static double idleCpuPercent(com.sun.management.OperatingSystemMXBean os)
+      throws InterruptedException {
+    long cpu0 = os.getProcessCpuTime();
+    long w0 = System.nanoTime();
+    Thread.sleep(10_000);
+    return 100.0 * (os.getProcessCpuTime() - cpu0) / (System.nanoTime() - w0);
   }
 
   private static ModelHandle<float[], float[]> handle(ModelRuntime rt, int v) {
