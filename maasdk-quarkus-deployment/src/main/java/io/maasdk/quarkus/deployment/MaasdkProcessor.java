@@ -42,8 +42,8 @@ import org.jboss.jandex.Type;
  * Build steps of the maasdk extension: the {@code maasdk} feature, a synthetic {@code @Singleton}
  * {@link ModelRuntime} created at runtime init (and eagerly, so models deploy and warm before the
  * application serves), {@code @MaasdkModel ModelHandle} injection, the readiness check with
- * quarkus-smallrye-health, the meters with quarkus-micrometer, DJL's engine and zoo service providers,
- * the Jandex index of maasdk's jars, and the refusal of native builds.
+ * quarkus-smallrye-health, the meters with quarkus-micrometer, DJL's engine and zoo service
+ * providers, the Jandex index of maasdk's jars, and the refusal of native builds.
  */
 class MaasdkProcessor {
   static final String FEATURE = "maasdk";
