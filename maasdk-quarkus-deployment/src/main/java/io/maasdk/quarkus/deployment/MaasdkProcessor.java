@@ -26,6 +26,8 @@ import io.quarkus.deployment.annotations.Consume;
 import io.quarkus.deployment.annotations.ExecutionTime;
 import io.quarkus.deployment.annotations.Record;
 import io.quarkus.deployment.builditem.FeatureBuildItem;
+import io.quarkus.deployment.builditem.IndexDependencyBuildItem;
+import io.quarkus.deployment.builditem.nativeimage.ServiceProviderBuildItem;
 import io.quarkus.deployment.builditem.ServiceStartBuildItem;
 import io.quarkus.deployment.pkg.steps.NativeOrNativeSourcesBuild;
 import io.quarkus.smallrye.health.deployment.spi.HealthBuildItem;
@@ -40,7 +42,8 @@ import org.jboss.jandex.Type;
  * Build steps of the maasdk extension: the {@code maasdk} feature, a synthetic {@code @Singleton}
  * {@link ModelRuntime} created at runtime init (and eagerly, so models deploy and warm before the
  * application serves), {@code @MaasdkModel ModelHandle} injection, the readiness check with
- * quarkus-smallrye-health, the meters with quarkus-micrometer, and the refusal of native builds.
+ * quarkus-smallrye-health, the meters with quarkus-micrometer, DJL's engine and zoo service
+ * providers, the Jandex index of maasdk's jars, and the refusal of native builds.
  */
 class MaasdkProcessor {
   static final String FEATURE = "maasdk";
@@ -63,6 +66,34 @@ class MaasdkProcessor {
         + " their native libraries (PyTorch, ONNX Runtime) through JNI and JNA, which GraalVM"
         + " native-image cannot build. Build this application for the JVM (remove"
         + " -Dnative / quarkus.native.enabled=true, or the 'native' profile).");
+  }
+
+  /** The DJL service interfaces that DJL's {@code Engine} and model zoo read with ServiceLoader. */
+  static final List<String> DJL_SERVICES =
+      List.of("ai.djl.engine.EngineProvider", "ai.djl.repository.zoo.ZooProvider");
+
+  /**
+   * Registers every DJL engine and zoo provider found on the application's class path (PyTorch,
+   * ONNX Runtime, tokenizers …) as a service provider of the application, so Quarkus keeps their
+   * {@code META-INF/services} entries wherever it repackages the application.
+   */
+  @BuildStep
+  void djlServiceProviders(BuildProducer<ServiceProviderBuildItem> providers) {
+    for (String service : DJL_SERVICES) {
+      providers.produce(ServiceProviderBuildItem.allProvidersFromClassPath(service));
+    }
+  }
+
+  /**
+   * Indexes maasdk's own jars, so ArC and other extensions see their types (the {@code ModelSpec},
+   * {@code CallInterceptor} and {@code InferenceListener} types that applications produce as beans,
+   * the handle types of injection points) without the jars carrying a Jandex index.
+   */
+  @BuildStep
+  void indexMaasdk(BuildProducer<IndexDependencyBuildItem> index) {
+    for (String artifact : List.of("maasdk-core", "maasdk-security", "maasdk-metrics")) {
+      index.produce(new IndexDependencyBuildItem("io.maasdk", artifact));
+    }
   }
 
   @BuildStep
