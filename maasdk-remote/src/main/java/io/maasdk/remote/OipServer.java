@@ -731,25 +731,44 @@ public final class OipServer implements AutoCloseable {
       return this;
     }
 
-    /** Where to listen; default {@code 127.0.0.1:0} (loopback, a free port). */
+    /**
+     * Where to listen; default {@code 127.0.0.1:0} (loopback, a free port).
+     *
+     * @param address the address and port to listen on
+     * @return this builder
+     */
     public Builder bind(InetSocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
       return this;
     }
 
-    /** HTTPS with this context (its key manager holds the server's certificate). */
+    /**
+     * HTTPS with this context (its key manager holds the server's certificate).
+     *
+     * @param context the TLS context serving the server's certificate
+     * @return this builder
+     */
     public Builder tls(SSLContext context) {
       this.ssl = Objects.requireNonNull(context, "context");
       return this;
     }
 
-    /** Allows plaintext HTTP on a non-loopback address (e.g. behind a TLS-terminating proxy). */
+    /**
+     * Allows plaintext HTTP on a non-loopback address (e.g. behind a TLS-terminating proxy).
+     *
+     * @return this builder
+     */
     public Builder allowPlaintext() {
       this.allowPlaintext = true;
       return this;
     }
 
-    /** The largest request body accepted (413 beyond); default 16 MiB. */
+    /**
+     * The largest request body accepted (413 beyond); default 16 MiB.
+     *
+     * @param bytes the largest request body, at least 1
+     * @return this builder
+     */
     public Builder maxRequestBytes(long bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxRequestBytes must be positive, was " + bytes);
@@ -758,7 +777,12 @@ public final class OipServer implements AutoCloseable {
       return this;
     }
 
-    /** The largest total of request headers accepted (431 beyond); default 16 KiB. */
+    /**
+     * The largest total of request headers accepted (431 beyond); default 16 KiB.
+     *
+     * @param bytes the largest header total
+     * @return this builder
+     */
     public Builder maxHeaderBytes(int bytes) {
       if (bytes < 256) {
         throw new IllegalArgumentException("maxHeaderBytes must be at least 256, was " + bytes);
@@ -767,7 +791,12 @@ public final class OipServer implements AutoCloseable {
       return this;
     }
 
-    /** Request threads (each waits for its request's calls); default 4 per core, at least 8. */
+    /**
+     * Request threads (each waits for its request's calls); default 4 per core, at least 8.
+     *
+     * @param threads the number of request threads
+     * @return this builder
+     */
     public Builder threads(int threads) {
       if (threads < 1 || threads > 4096) {
         throw new IllegalArgumentException("threads must be 1..4096, was " + threads);
@@ -776,7 +805,13 @@ public final class OipServer implements AutoCloseable {
       return this;
     }
 
-    /** The header that carries credentials for the runtime's interceptors; see RemoteBackend. */
+    /**
+     * The header that carries credentials for the runtime's interceptors; see RemoteBackend.
+     *
+     * @param name the header name, e.g. {@code Authorization}
+     * @param prefix expected before the credentials, e.g. {@code "Bearer "}
+     * @return this builder
+     */
     public Builder credentialsHeader(String name, String prefix) {
       this.credentialsHeader = Objects.requireNonNull(name, "name");
       this.credentialsPrefix = Objects.requireNonNull(prefix, "prefix");
@@ -789,6 +824,10 @@ public final class OipServer implements AutoCloseable {
      * per whatever a client claims. {@code null} or an exception refuses the request with 401
      * (the credentials are never logged). Requests without credentials, and all requests by
      * default, are the default tenant. Must be thread-safe and fast; it runs on request threads.
+     *
+     * @param tenantOfCredentials maps the credentials to the tenant the call is metered and
+     *     limited as
+     * @return this builder
      */
     public Builder tenant(java.util.function.Function<String, String> tenantOfCredentials) {
       this.tenantOf = Objects.requireNonNull(tenantOfCredentials, "tenantOfCredentials");
@@ -801,6 +840,7 @@ public final class OipServer implements AutoCloseable {
      * @throws IllegalStateException if no model is served, or plaintext would be served on a
      *     non-loopback address without {@link #allowPlaintext()}
      * @throws IOException if the address cannot be bound
+     * @return the started server; close it to stop serving
      */
     public OipServer start() throws IOException {
       if (models.isEmpty() && mounts.isEmpty()) {

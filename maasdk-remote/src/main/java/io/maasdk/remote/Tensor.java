@@ -28,6 +28,12 @@ public final class Tensor {
    *
    * @throws IllegalArgumentException if the array type does not match the data type, a dimension
    *     is negative, or the shape's element count differs from the data's length
+   *
+   * @param name the tensor's name
+   * @param datatype the element type
+   * @param shape the dimensions
+   * @param data the flattened elements, an array of {@code datatype}'s array type
+   * @return the tensor
    */
   public static Tensor of(String name, DataType datatype, long[] shape, Object data) {
     Objects.requireNonNull(name, "name");
@@ -48,17 +54,38 @@ public final class Tensor {
     return new Tensor(name, datatype, shape.clone(), data);
   }
 
-  /** An FP32 tensor. */
+  /**
+   * An FP32 tensor.
+   *
+   * @param name the tensor's name
+   * @param shape the dimensions
+   * @param data the flattened elements
+   * @return the tensor
+   */
   public static Tensor fp32(String name, long[] shape, float[] data) {
     return of(name, DataType.FP32, shape, data);
   }
 
-  /** An INT64 tensor. */
+  /**
+   * An INT64 tensor.
+   *
+   * @param name the tensor's name
+   * @param shape the dimensions
+   * @param data the flattened elements
+   * @return the tensor
+   */
   public static Tensor int64(String name, long[] shape, long[] data) {
     return of(name, DataType.INT64, shape, data);
   }
 
-  /** A BYTES tensor of UTF-8 strings. */
+  /**
+   * A BYTES tensor of UTF-8 strings.
+   *
+   * @param name the tensor's name
+   * @param shape the dimensions
+   * @param data the flattened elements
+   * @return the tensor
+   */
   public static Tensor bytes(String name, long[] shape, String[] data) {
     return of(name, DataType.BYTES, shape, data);
   }
@@ -75,7 +102,11 @@ public final class Tensor {
     return count;
   }
 
-  /** The tensor's name in the protocol ({@code "input"}, {@code "INPUT__0"}). */
+  /**
+   * The tensor's name in the protocol ({@code "input"}, {@code "INPUT__0"}).
+   *
+   * @return the name
+   */
   public String name() {
     return name;
   }
