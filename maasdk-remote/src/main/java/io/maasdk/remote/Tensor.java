@@ -111,12 +111,20 @@ public final class Tensor {
     return name;
   }
 
-  /** The element type, which fixes the Java type of {@link #data()}. */
+  /**
+   * The element type, which fixes the Java type of {@link #data()}.
+   *
+   * @return the data type
+   */
   public DataType datatype() {
     return datatype;
   }
 
-  /** A copy of the shape. */
+  /**
+   * A copy of the shape.
+   *
+   * @return the dimensions, outermost first
+   */
   public long[] shape() {
     return shape.clone();
   }
@@ -129,17 +137,30 @@ public final class Tensor {
     return shape[i];
   }
 
-  /** The flattened data, an array of {@link DataType#arrayType()}; not a copy. */
+  /**
+   * The flattened data, an array of {@link DataType#arrayType()}; not a copy.
+   *
+   * @return the elements, flattened in row-major order
+   */
   public Object data() {
     return data;
   }
 
-  /** The number of elements. */
+  /**
+   * The number of elements.
+   *
+   * @return the product of the dimensions
+   */
   public int size() {
     return Array.getLength(data);
   }
 
-  /** The same tensor under another name. */
+  /**
+   * The same tensor under another name.
+   *
+   * @param newName the name of the copy
+   * @return a tensor sharing this one's shape and data
+   */
   public Tensor withName(String newName) {
     return new Tensor(Objects.requireNonNull(newName, "name"), datatype, shape, data);
   }
