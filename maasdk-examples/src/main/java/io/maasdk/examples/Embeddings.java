@@ -37,12 +37,23 @@ public final class Embeddings {
    * Text is tokenized on the callers' threads, batches of up to 32 are split by token count, and
    * replicas and ONNX Runtime threads are left at maasdk's defaults, which use the cores (see the
    * README's "Embeddings").
+   *
+   * @param version the version to deploy it as, e.g. {@code "1.0.0"}
+   * @param file the classpath resource of the ONNX model
+   * @param tokenizer the classpath resource of its tokenizer JSON
+   * @return the spec, ready to deploy
    */
   public static ModelSpec<String, float[]> spec(String version, String file, String tokenizer) {
     return specBuilder(file, tokenizer).version(version).build();
   }
 
-  /** {@link #spec}'s settings, without a version, for variants (the benchmarks use it). */
+  /**
+   * {@link #spec}'s settings, without a version, for variants (the benchmarks use it).
+   *
+   * @param file the classpath resource of the ONNX model
+   * @param tokenizer the classpath resource of its tokenizer JSON
+   * @return a builder to set the version and any overrides on
+   */
   public static ModelSpec.Builder<String, float[]> specBuilder(String file, String tokenizer) {
     TextEmbeddingCodec codec = TextEmbeddingCodec.of(tokenizer(tokenizer));
     return ModelSpec.builder("minilm", String.class, float[].class)
@@ -55,7 +66,13 @@ public final class Embeddings {
         .warmup("warm up");
   }
 
-  /** The Hugging Face tokenizer in classpath resource {@code json}, truncating at 256 tokens. */
+  /**
+   * The Hugging Face tokenizer in classpath resource {@code json}, truncating at 256 tokens.
+   *
+   * @param json the classpath resource of the tokenizer JSON
+   * @return the tokenizer
+   * @throws IllegalStateException if the resource is not on the classpath
+   */
   public static HuggingFaceTokenizer tokenizer(String json) {
     try (InputStream in = Embeddings.class.getClassLoader().getResourceAsStream(json)) {
       if (in == null) {
@@ -73,7 +90,13 @@ public final class Embeddings {
     return runtime;
   }
 
-  /** Cosine similarity of two normalized embeddings. */
+  /**
+   * Cosine similarity of two normalized embeddings.
+   *
+   * @param a a normalized embedding
+   * @param b another, of the same length
+   * @return their cosine similarity, from -1 to 1
+   */
   public static double cosine(float[] a, float[] b) {
     double dot = 0;
     for (int i = 0; i < a.length; i++) {
@@ -90,6 +113,12 @@ public final class Embeddings {
         .toList();
   }
 
+  /**
+   * Ranks the example sentences by similarity to a query with both MiniLM versions and prints
+   * the rankings.
+   *
+   * @param args the query, as words; a default query without any
+   */
   public static void main(String[] args) {
     String query = args.length > 0 ? String.join(" ", args) : "Where is the cat sleeping?";
     try (ModelRuntime runtime = deployBoth(ModelRuntime.builder().build())) {

@@ -23,6 +23,12 @@ public final class Quickstart {
   private static final Version V1 = Version.parse("1.0.0");
   private static final Version V2 = Version.parse("2.0.0");
 
+  /**
+   * Runs the tour: two digits versions, a pinned handle, an alias, a canary split and a
+   * rollback, printing what each step answers.
+   *
+   * @param args ignored
+   */
   public static void main(String[] args) {
     TestModels.DigitsTestSet test = TestModels.digitsTestSet();
 

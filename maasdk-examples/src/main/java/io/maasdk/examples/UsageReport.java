@@ -46,6 +46,13 @@ import java.util.stream.Collectors;
 public final class UsageReport {
   private UsageReport() {}
 
+  /**
+   * Meters calls of several tenants to a durable ledger and prints the meters and the month's
+   * invoices read back from it.
+   *
+   * @param args the ledger folder; a temporary one without any
+   * @throws IOException if the ledger cannot be written or read
+   */
   public static void main(String[] args) throws IOException {
     Path ledgerDir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("maasdk-ledger");
     Currency eur = Currency.getInstance("EUR");

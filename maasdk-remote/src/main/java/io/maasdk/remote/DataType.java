@@ -27,7 +27,11 @@ public enum DataType {
     this.arrayType = arrayType;
   }
 
-  /** The Java array type holding this type's flattened data. */
+  /**
+   * The Java array type holding this type's flattened data.
+   *
+   * @return the array class, e.g. {@code float[].class} for {@code FP32}
+   */
   public Class<?> arrayType() {
     return arrayType;
   }
@@ -36,6 +40,8 @@ public enum DataType {
    * The type named {@code name} as the protocol spells it ({@code "FP32"}).
    *
    * @throws IllegalArgumentException naming the supported types if it is not one of them
+   * @param name the protocol's spelling, in any case
+   * @return the matching type
    */
   public static DataType parse(String name) {
     try {

@@ -121,6 +121,8 @@ public final class GrpcBackend implements Backend {
    * Builder#tls} is set).
    *
    * @throws IllegalArgumentException if it is not {@code grpc://host:port}
+   * @param endpoint the first server, {@code grpc://host:port}
+   * @return a builder to configure the model, codecs and transport
    */
   public static Builder builder(URI endpoint) {
     return new Builder(endpoint);
@@ -131,7 +133,11 @@ public final class GrpcBackend implements Backend {
     return "oip-grpc";
   }
 
-  /** {@code remote:host:port}; with several endpoints {@code remote:host1:port1,host2:port2}. */
+  /**
+   * {@code remote:host:port}; with several endpoints {@code remote:host1:port1,host2:port2}.
+   *
+   * @return the endpoints, as this backend reports its device
+   */
   public String device() {
     StringBuilder b = new StringBuilder("remote:");
     for (URI u : targets) {
@@ -140,7 +146,11 @@ public final class GrpcBackend implements Backend {
     return b.toString();
   }
 
-  /** The endpoints' states of the most recently deployed version, in configured order. */
+  /**
+   * The endpoints' states of the most recently deployed version, in configured order.
+   *
+   * @return one status per endpoint; empty before the first deploy
+   */
   public List<RemoteBackend.EndpointStatus> endpointStatus() {
     Target<?, ?> t = last;
     List<RemoteBackend.EndpointStatus> out = new ArrayList<>();
@@ -527,6 +537,10 @@ public final class GrpcBackend implements Backend {
     /**
      * Another server of the same model ({@code grpc://host:port}), balanced, ejected and
      * re-admitted as {@link RemoteBackend.Builder#endpoint} describes.
+     *
+     * @param endpoint another server, {@code grpc://host:port}
+     * @return this builder
+     * @throws IllegalArgumentException if it is not {@code grpc://host:port}
      */
     public Builder endpoint(URI endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
@@ -540,7 +554,13 @@ public final class GrpcBackend implements Backend {
       return this;
     }
 
-    /** See {@link RemoteBackend.Builder#retries}; default 2 and 0.2. */
+    /**
+     * See {@link RemoteBackend.Builder#retries}; default 2 and 0.2.
+     *
+     * @param retries attempts after the first, 0 to 10
+     * @param retryRatio the share of calls that may be retried, 0 to 1
+     * @return this builder
+     */
     public Builder retries(int retries, double retryRatio) {
       if (retries < 0 || retries > 10 || retryRatio < 0 || retryRatio > 1) {
         throw new IllegalArgumentException("need 0 <= retries <= 10 and 0 <= ratio <= 1, got "
@@ -551,13 +571,24 @@ public final class GrpcBackend implements Backend {
       return this;
     }
 
-    /** See {@link RemoteBackend.Builder#retryUnanswered}; default {@code true}. */
+    /**
+     * See {@link RemoteBackend.Builder#retryUnanswered}; default {@code true}.
+     *
+     * @param retry whether calls the server never answered may be retried on another endpoint
+     * @return this builder
+     */
     public Builder retryUnanswered(boolean retry) {
       this.retryUnanswered = retry;
       return this;
     }
 
-    /** How long a failing endpoint is ejected: {@code first}, doubling up to {@code max}. */
+    /**
+     * How long a failing endpoint is ejected: {@code first}, doubling up to {@code max}.
+     *
+     * @param first how long an endpoint is ejected the first time
+     * @param max the longest ejection
+     * @return this builder
+     */
     public Builder ejection(Duration first, Duration max) {
       if (first.isZero() || first.isNegative() || max.compareTo(first) < 0) {
         throw new IllegalArgumentException("need 0 < first <= max, got " + first + ", " + max);
@@ -567,33 +598,57 @@ public final class GrpcBackend implements Backend {
       return this;
     }
 
-    /** The model's name on the server; default: the spec's name. */
+    /**
+     * The model's name on the server; default: the spec's name.
+     *
+     * @param name the model's name on the server
+     * @return this builder
+     */
     public Builder model(String name) {
       this.model = Objects.requireNonNull(name, "model");
       return this;
     }
 
-    /** The version on the server ({@code "3"}, or for a maasdk endpoint any selector). */
+    /**
+     * The version on the server ({@code "3"}, or for a maasdk endpoint any selector).
+     *
+     * @param version the version or selector sent with every call
+     * @return this builder
+     */
     public Builder version(String version) {
       this.version = Objects.requireNonNull(version, "version");
       this.unversioned = false;
       return this;
     }
 
-    /** Sends no version: the server picks. */
+    /**
+     * Sends no version: the server picks.
+     *
+     * @return this builder
+     */
     public Builder unversioned() {
       this.unversioned = true;
       this.version = null;
       return this;
     }
 
-    /** Encodes the inputs (a batch along the first dimension). Required. */
+    /**
+     * Encodes the inputs (a batch along the first dimension). Required.
+     *
+     * @param codec turns the inputs into request tensors
+     * @return this builder
+     */
     public Builder input(TensorCodec<?> codec) {
       this.input = Objects.requireNonNull(codec, "input");
       return this;
     }
 
-    /** Decodes the outputs. Required. */
+    /**
+     * Decodes the outputs. Required.
+     *
+     * @param codec turns response tensors into the outputs
+     * @return this builder
+     */
     public Builder output(TensorCodec<?> codec) {
       this.output = Objects.requireNonNull(codec, "output");
       return this;
@@ -602,20 +657,34 @@ public final class GrpcBackend implements Backend {
     /**
      * TLS with these credentials, e.g. {@code TlsChannelCredentials.newBuilder()
      * .trustManager(trustManagers).build()}.
+     *
+     * @param credentials the channel credentials for TLS
+     * @return this builder
      */
     public Builder tls(ChannelCredentials credentials) {
       this.tls = Objects.requireNonNull(credentials, "credentials");
       return this;
     }
 
-    /** The metadata key carrying credentials: {@code name: prefix + credentials}. */
+    /**
+     * The metadata key carrying credentials: {@code name: prefix + credentials}.
+     *
+     * @param name the metadata key, e.g. {@code authorization}
+     * @param prefix put before the credentials, e.g. {@code "Bearer "}
+     * @return this builder
+     */
     public Builder credentialsHeader(String name, String prefix) {
       this.credentialsHeader = Objects.requireNonNull(name, "name");
       this.credentialsPrefix = Objects.requireNonNull(prefix, "prefix");
       return this;
     }
 
-    /** The deadline of calls without one, and of deploy's ready check; default 60 s. */
+    /**
+     * The deadline of calls without one, and of deploy's ready check; default 60 s.
+     *
+     * @param timeout a positive deadline
+     * @return this builder
+     */
     public Builder defaultTimeout(Duration timeout) {
       if (timeout.isZero() || timeout.isNegative()) {
         throw new IllegalArgumentException("timeout must be positive, was " + timeout);
@@ -624,7 +693,12 @@ public final class GrpcBackend implements Backend {
       return this;
     }
 
-    /** The largest answer accepted; default 64 MiB. */
+    /**
+     * The largest answer accepted; default 64 MiB.
+     *
+     * @param bytes the largest response message, in bytes, at least 1
+     * @return this builder
+     */
     public Builder maxResponseBytes(int bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxResponseBytes must be positive, was " + bytes);
@@ -633,7 +707,10 @@ public final class GrpcBackend implements Backend {
       return this;
     }
 
-    /** @throws NullPointerException if the input or output codec is not set */
+    /**
+     * @return the backend, ready to be given to a runtime
+     * @throws NullPointerException if the input or output codec is not set
+     */
     public GrpcBackend build() {
       return new GrpcBackend(this);
     }

@@ -157,17 +157,30 @@ public final class GrpcServer implements AutoCloseable {
         b.tls != null ? ", TLS" : "", address());
   }
 
-  /** Starts a server for {@code runtime}'s models. */
+  /**
+   * Starts a server for {@code runtime}'s models.
+   *
+   * @param runtime the runtime whose deployed models are served; it stays owned by the caller
+   * @return a builder to choose the models, address and security
+   */
   public static Builder builder(ModelRuntime runtime) {
     return new Builder(runtime);
   }
 
-  /** The bound address (with the actual port when port 0 was asked). */
+  /**
+   * The bound address (with the actual port when port 0 was asked).
+   *
+   * @return the address the server listens on
+   */
   public InetSocketAddress address() {
     return (InetSocketAddress) server.getListenSockets().get(0);
   }
 
-  /** The bound port. */
+  /**
+   * The bound port.
+   *
+   * @return the port the server listens on
+   */
   public int port() {
     return server.getPort();
   }
@@ -442,6 +455,13 @@ public final class GrpcServer implements AutoCloseable {
     /**
      * Serves model {@code name} (every deployed version of it), decoding requests with {@code in}
      * and encoding answers with {@code out}; see {@link OipServer.Builder#serve}.
+     *
+     * @param <I> the model's input type
+     * @param <O> the model's output type
+     * @param name the model name, as deployed in the runtime
+     * @param in decodes request tensors into the model's input
+     * @param out encodes the model's output as response tensors
+     * @return this builder
      */
     public <I, O> Builder serve(String name, TensorCodec<I> in, TensorCodec<O> out) {
       models.put(Objects.requireNonNull(name, "name"), new Served<>(name,
@@ -449,7 +469,12 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Where to listen; default {@code 127.0.0.1:0} (loopback, a free port). */
+    /**
+     * Where to listen; default {@code 127.0.0.1:0} (loopback, a free port).
+     *
+     * @param address the address and port to listen on
+     * @return this builder
+     */
     public Builder bind(InetSocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
       return this;
@@ -458,19 +483,31 @@ public final class GrpcServer implements AutoCloseable {
     /**
      * TLS with these credentials, e.g. {@code TlsServerCredentials.create(certChain, key)} or
      * {@code TlsServerCredentials.newBuilder().keyManager(keyManagers).build()}.
+     *
+     * @param credentials the server's certificate chain and key
+     * @return this builder
      */
     public Builder tls(ServerCredentials credentials) {
       this.tls = Objects.requireNonNull(credentials, "credentials");
       return this;
     }
 
-    /** Allows plaintext on a non-loopback address (e.g. behind a TLS-terminating mesh). */
+    /**
+     * Allows plaintext on a non-loopback address (e.g. behind a TLS-terminating mesh).
+     *
+     * @return this builder
+     */
     public Builder allowPlaintext() {
       this.allowPlaintext = true;
       return this;
     }
 
-    /** The largest request message accepted ({@code RESOURCE_EXHAUSTED} beyond); 16 MiB. */
+    /**
+     * The largest request message accepted ({@code RESOURCE_EXHAUSTED} beyond); 16 MiB.
+     *
+     * @param bytes the largest request message, at least 1
+     * @return this builder
+     */
     public Builder maxRequestBytes(long bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxRequestBytes must be positive, was " + bytes);
@@ -479,7 +516,12 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
-    /** The largest total of request metadata accepted; default 16 KiB. */
+    /**
+     * The largest total of request metadata accepted; default 16 KiB.
+     *
+     * @param bytes the largest metadata total, at least 256
+     * @return this builder
+     */
     public Builder maxHeaderBytes(int bytes) {
       if (bytes < 256) {
         throw new IllegalArgumentException("maxHeaderBytes must be at least 256, was " + bytes);
@@ -488,7 +530,12 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Request threads (a lone call waits on its thread); default 4 per core, at least 8. */
+    /**
+     * Request threads (a lone call waits on its thread); default 4 per core, at least 8.
+     *
+     * @param threads the number of request threads, 1 to 4096
+     * @return this builder
+     */
     public Builder threads(int threads) {
       if (threads < 1 || threads > 4096) {
         throw new IllegalArgumentException("threads must be 1..4096, was " + threads);
@@ -497,7 +544,13 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
-    /** The metadata key carrying credentials; default {@code authorization: Bearer ...}. */
+    /**
+     * The metadata key carrying credentials; default {@code authorization: Bearer ...}.
+     *
+     * @param name the metadata key, e.g. {@code authorization}
+     * @param prefix expected before the credentials, e.g. {@code "Bearer "}
+     * @return this builder
+     */
     public Builder credentialsHeader(String name, String prefix) {
       this.credentialsHeader = Objects.requireNonNull(name, "name");
       this.credentialsPrefix = Objects.requireNonNull(prefix, "prefix");
@@ -508,6 +561,9 @@ public final class GrpcServer implements AutoCloseable {
      * The tenant of a request that carries credentials, from those credentials (the principal
      * they authenticate); {@code null} or an exception refuses it with {@code UNAUTHENTICATED}.
      * See {@link OipServer.Builder#tenant}.
+     *
+     * @param tenantOfCredentials maps the credentials to the tenant the call is metered and limited as
+     * @return this builder
      */
     public Builder tenant(Function<String, String> tenantOfCredentials) {
       this.tenantOf = Objects.requireNonNull(tenantOfCredentials, "tenantOfCredentials");
@@ -520,6 +576,7 @@ public final class GrpcServer implements AutoCloseable {
      * @throws IllegalStateException if no model is served, or plaintext would be served on a
      *     non-loopback address without {@link #allowPlaintext()}
      * @throws IOException if the address cannot be bound
+     * @return the started server; close it to stop serving
      */
     public GrpcServer start() throws IOException {
       if (models.isEmpty()) {

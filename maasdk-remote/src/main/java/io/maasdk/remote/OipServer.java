@@ -144,16 +144,30 @@ public final class OipServer implements AutoCloseable {
     /**
      * Answers one request whose path is the mount's prefix or under it. Throwing a {@link
      * Failure} answers its status with {@link #errorBody}; the server closes the exchange.
+     *
+     * @param exchange the request and its answer
+     * @param context the server's shared services
+     * @throws IOException if the answer cannot be written
      */
     void handle(HttpExchange exchange, Context context) throws IOException;
 
-    /** The body of an error answer in this protocol's shape (JSON). */
+    /**
+     * The body of an error answer in this protocol's shape (JSON).
+     *
+     * @param status the HTTP status answered
+     * @param message what went wrong, safe to show the caller
+     * @return the encoded body
+     */
     byte[] errorBody(int status, String message);
   }
 
   /** What a {@link Mount} shares with the server. */
   public interface Context {
-    /** The runtime whose models the server serves. */
+    /**
+     * The runtime whose models the server serves.
+     *
+     * @return the server's runtime
+     */
     ModelRuntime runtime();
 
     /**
@@ -161,6 +175,8 @@ public final class OipServer implements AutoCloseable {
      * the server's tenant function gives them, timeout and routing key from maasdk's headers.
      *
      * @throws Failure 401 for credentials the tenant function refuses, 400/504 for a bad timeout
+     * @param exchange the request
+     * @return the options to call the runtime with
      */
     CallOptions callOptions(HttpExchange exchange);
 
@@ -168,13 +184,29 @@ public final class OipServer implements AutoCloseable {
      * The request body, within the server's size limit.
      *
      * @throws Failure 413 over the limit
+     * @param exchange the request
+     * @return the whole body
+     * @throws IOException if the body cannot be read
      */
     byte[] readBody(HttpExchange exchange) throws IOException;
 
-    /** maasdk's exception as the status the server answers for it (400, 401/403, 404, 429...). */
+    /**
+     * maasdk's exception as the status the server answers for it (400, 401/403, 404, 429...).
+     *
+     * @param e the exception a call raised
+     * @param hadCredentials whether the request carried credentials (401 without, 403 with)
+     * @return the failure to answer
+     */
     Failure failure(MaasdkException e, boolean hadCredentials);
 
-    /** Sends a JSON answer (no body for {@code HEAD} or an empty one). */
+    /**
+     * Sends a JSON answer (no body for {@code HEAD} or an empty one).
+     *
+     * @param exchange the request to answer
+     * @param status the HTTP status
+     * @param body the JSON body; empty for none
+     * @throws IOException if the answer cannot be written
+     */
     void send(HttpExchange exchange, int status, byte[] body) throws IOException;
   }
 
@@ -216,17 +248,30 @@ public final class OipServer implements AutoCloseable {
         server.getAddress());
   }
 
-  /** Starts a server for {@code runtime}'s models. */
+  /**
+   * Starts a server for {@code runtime}'s models.
+   *
+   * @param runtime the runtime whose deployed models are served; it stays owned by the caller
+   * @return a builder to choose the models, address and security
+   */
   public static Builder builder(ModelRuntime runtime) {
     return new Builder(runtime);
   }
 
-  /** The bound address (with the actual port when port 0 was asked). */
+  /**
+   * The bound address (with the actual port when port 0 was asked).
+   *
+   * @return the address the server listens on
+   */
   public InetSocketAddress address() {
     return server.getAddress();
   }
 
-  /** The bound port. */
+  /**
+   * The bound port.
+   *
+   * @return the port the server listens on
+   */
   public int port() {
     return server.getAddress().getPort();
   }
@@ -590,19 +635,34 @@ public final class OipServer implements AutoCloseable {
     final int status;
     final boolean retryAfter;
 
-    /** An error answer with {@code status}. */
+    /**
+     * An error answer with {@code status}.
+     *
+     * @param status the HTTP status
+     * @param message the message of the error body
+     */
     public Failure(int status, String message) {
       this(status, message, false);
     }
 
-    /** An error answer with {@code status}, and {@code Retry-After: 1} when {@code retryAfter}. */
+    /**
+     * An error answer with {@code status}, and {@code Retry-After: 1} when {@code retryAfter}.
+     *
+     * @param status the HTTP status
+     * @param message the message of the error body
+     * @param retryAfter whether to send {@code Retry-After: 1}
+     */
     public Failure(int status, String message, boolean retryAfter) {
       super(message, null, false, false);
       this.status = status;
       this.retryAfter = retryAfter;
     }
 
-    /** The HTTP status answered. */
+    /**
+     * The HTTP status answered.
+     *
+     * @return the status
+     */
     public int status() {
       return status;
     }
@@ -633,6 +693,13 @@ public final class OipServer implements AutoCloseable {
      * Serves model {@code name} (every deployed version of it), decoding requests with {@code in}
      * and encoding answers with {@code out}. The model's deployed types must be {@code
      * in.type() -> out.type()}.
+     *
+     * @param <I> the model's input type
+     * @param <O> the model's output type
+     * @param name the model name, as deployed in the runtime
+     * @param in decodes request tensors into the model's input
+     * @param out encodes the model's output as response tensors
+     * @return this builder
      */
     public <I, O> Builder serve(String name, TensorCodec<I> in, TensorCodec<O> out) {
       models.put(Objects.requireNonNull(name, "name"), new Served<>(name,
@@ -647,6 +714,10 @@ public final class OipServer implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the prefix does not start with {@code /}, ends with
      *     {@code /}, is the protocol's {@code /v2}, or is already mounted
+     *
+     * @param prefix the path prefix, e.g. {@code "/v1"}
+     * @param mount the handler of those paths
+     * @return this builder
      */
     public Builder mount(String prefix, Mount mount) {
       Objects.requireNonNull(prefix, "prefix");
@@ -660,25 +731,44 @@ public final class OipServer implements AutoCloseable {
       return this;
     }
 
-    /** Where to listen; default {@code 127.0.0.1:0} (loopback, a free port). */
+    /**
+     * Where to listen; default {@code 127.0.0.1:0} (loopback, a free port).
+     *
+     * @param address the address and port to listen on
+     * @return this builder
+     */
     public Builder bind(InetSocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
       return this;
     }
 
-    /** HTTPS with this context (its key manager holds the server's certificate). */
+    /**
+     * HTTPS with this context (its key manager holds the server's certificate).
+     *
+     * @param context the TLS context serving the server's certificate
+     * @return this builder
+     */
     public Builder tls(SSLContext context) {
       this.ssl = Objects.requireNonNull(context, "context");
       return this;
     }
 
-    /** Allows plaintext HTTP on a non-loopback address (e.g. behind a TLS-terminating proxy). */
+    /**
+     * Allows plaintext HTTP on a non-loopback address (e.g. behind a TLS-terminating proxy).
+     *
+     * @return this builder
+     */
     public Builder allowPlaintext() {
       this.allowPlaintext = true;
       return this;
     }
 
-    /** The largest request body accepted (413 beyond); default 16 MiB. */
+    /**
+     * The largest request body accepted (413 beyond); default 16 MiB.
+     *
+     * @param bytes the largest request body, at least 1
+     * @return this builder
+     */
     public Builder maxRequestBytes(long bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxRequestBytes must be positive, was " + bytes);
@@ -687,7 +777,12 @@ public final class OipServer implements AutoCloseable {
       return this;
     }
 
-    /** The largest total of request headers accepted (431 beyond); default 16 KiB. */
+    /**
+     * The largest total of request headers accepted (431 beyond); default 16 KiB.
+     *
+     * @param bytes the largest header total
+     * @return this builder
+     */
     public Builder maxHeaderBytes(int bytes) {
       if (bytes < 256) {
         throw new IllegalArgumentException("maxHeaderBytes must be at least 256, was " + bytes);
@@ -696,7 +791,12 @@ public final class OipServer implements AutoCloseable {
       return this;
     }
 
-    /** Request threads (each waits for its request's calls); default 4 per core, at least 8. */
+    /**
+     * Request threads (each waits for its request's calls); default 4 per core, at least 8.
+     *
+     * @param threads the number of request threads
+     * @return this builder
+     */
     public Builder threads(int threads) {
       if (threads < 1 || threads > 4096) {
         throw new IllegalArgumentException("threads must be 1..4096, was " + threads);
@@ -705,7 +805,13 @@ public final class OipServer implements AutoCloseable {
       return this;
     }
 
-    /** The header that carries credentials for the runtime's interceptors; see RemoteBackend. */
+    /**
+     * The header that carries credentials for the runtime's interceptors; see RemoteBackend.
+     *
+     * @param name the header name, e.g. {@code Authorization}
+     * @param prefix expected before the credentials, e.g. {@code "Bearer "}
+     * @return this builder
+     */
     public Builder credentialsHeader(String name, String prefix) {
       this.credentialsHeader = Objects.requireNonNull(name, "name");
       this.credentialsPrefix = Objects.requireNonNull(prefix, "prefix");
@@ -718,6 +824,10 @@ public final class OipServer implements AutoCloseable {
      * per whatever a client claims. {@code null} or an exception refuses the request with 401
      * (the credentials are never logged). Requests without credentials, and all requests by
      * default, are the default tenant. Must be thread-safe and fast; it runs on request threads.
+     *
+     * @param tenantOfCredentials maps the credentials to the tenant the call is metered and
+     *     limited as
+     * @return this builder
      */
     public Builder tenant(java.util.function.Function<String, String> tenantOfCredentials) {
       this.tenantOf = Objects.requireNonNull(tenantOfCredentials, "tenantOfCredentials");
@@ -730,6 +840,7 @@ public final class OipServer implements AutoCloseable {
      * @throws IllegalStateException if no model is served, or plaintext would be served on a
      *     non-loopback address without {@link #allowPlaintext()}
      * @throws IOException if the address cannot be bound
+     * @return the started server; close it to stop serving
      */
     public OipServer start() throws IOException {
       if (models.isEmpty() && mounts.isEmpty()) {

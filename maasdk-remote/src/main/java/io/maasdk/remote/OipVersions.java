@@ -25,7 +25,12 @@ public final class OipVersions {
 
   private OipVersions() {}
 
-  /** The protocol's text for {@code v}: {@code "1"} for {@code 1.0.0}, else the full version. */
+  /**
+   * The protocol's text for {@code v}: {@code "1"} for {@code 1.0.0}, else the full version.
+   *
+   * @param v a maasdk version
+   * @return the version as the protocol's URL path shows it
+   */
   public static String toProtocol(Version v) {
     if (v.minor() == 0 && v.patch() == 0 && !v.isPreRelease() && v.buildMetadata().isEmpty()) {
       return Integer.toString(v.major());
@@ -38,6 +43,8 @@ public final class OipVersions {
    * itself.
    *
    * @throws IllegalArgumentException if it is neither
+   * @param text a version as the protocol spells it
+   * @return the maasdk version
    */
   public static Version fromProtocol(String text) {
     if (INTEGER.matcher(text).matches()) {
@@ -51,6 +58,8 @@ public final class OipVersions {
    * anything else is parsed as a maasdk selector (version, range, alias, {@code latest}).
    *
    * @throws IllegalArgumentException if it is none of them
+   * @param slot the version path segment of a request
+   * @return the selector it names
    */
   public static VersionSelector selector(String slot) {
     if (INTEGER.matcher(slot).matches()) {

@@ -100,6 +100,8 @@ public final class OpenAiEmbeddingBackend implements Backend {
    * https://api.openai.com/v1}, {@code http://vllm:8000/v1}).
    *
    * @throws IllegalArgumentException if it is not an absolute http(s) URI with a host
+   * @param base the server's base URI, e.g. {@code https://host/v1}
+   * @return a builder to configure the model and transport
    */
   public static Builder builder(URI base) {
     return new Builder(base);
@@ -110,7 +112,11 @@ public final class OpenAiEmbeddingBackend implements Backend {
     return "openai-embeddings";
   }
 
-  /** {@code remote:host:port}, the device its calls report. */
+  /**
+   * {@code remote:host:port}, the device its calls report.
+   *
+   * @return the server, as this backend reports its device
+   */
   public String device() {
     int port = base.getPort() >= 0 ? base.getPort() : base.getScheme().equals("https") ? 443 : 80;
     return "remote:" + base.getHost() + ":" + port;
@@ -567,37 +573,66 @@ public final class OpenAiEmbeddingBackend implements Backend {
       this.base = base;
     }
 
-    /** The model's name on the server; default: the spec's name. */
+    /**
+     * The model's name on the server; default: the spec's name.
+     *
+     * @param name the model's name on the server
+     * @return this builder
+     */
     public Builder model(String name) {
       this.model = Objects.requireNonNull(name, "model");
       return this;
     }
 
-    /** TLS with this context (its trust decides which servers are accepted). */
+    /**
+     * TLS with this context (its trust decides which servers are accepted).
+     *
+     * @param context the TLS context for HTTPS
+     * @return this builder
+     */
     public Builder sslContext(SSLContext context) {
       this.ssl = Objects.requireNonNull(context, "context");
       return this;
     }
 
-    /** {@code HTTP_2} or {@code HTTP_1_1} (the default). */
+    /**
+     * {@code HTTP_2} or {@code HTTP_1_1} (the default).
+     *
+     * @param version the HTTP version to use
+     * @return this builder
+     */
     public Builder httpVersion(HttpClient.Version version) {
       this.httpVersion = Objects.requireNonNull(version, "version");
       return this;
     }
 
-    /** How long a connection may take to open; default 5 s. */
+    /**
+     * How long a connection may take to open; default 5 s.
+     *
+     * @param timeout a positive connect timeout
+     * @return this builder
+     */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive(timeout);
       return this;
     }
 
-    /** The request timeout for calls without a deadline, and for the deploy check; 60 s. */
+    /**
+     * The request timeout for calls without a deadline, and for the deploy check; 60 s.
+     *
+     * @param timeout a positive deadline
+     * @return this builder
+     */
     public Builder defaultTimeout(Duration timeout) {
       this.defaultTimeout = positive(timeout);
       return this;
     }
 
-    /** Deploys without asking the server for its model list ({@code GET {base}/models}). */
+    /**
+     * Deploys without asking the server for its model list ({@code GET {base}/models}).
+     *
+     * @return this builder
+     */
     public Builder skipDeployCheck() {
       this.checkAtDeploy = false;
       return this;
@@ -611,6 +646,11 @@ public final class OpenAiEmbeddingBackend implements Backend {
       return d;
     }
 
+    /**
+     * Builds the backend.
+     *
+     * @return the backend, ready to be given to a runtime
+     */
     public OpenAiEmbeddingBackend build() {
       return new OpenAiEmbeddingBackend(this);
     }

@@ -87,7 +87,11 @@ public final class OpenAiEndpoint implements OipServer.Mount {
     this.models = Map.copyOf(b.models);
   }
 
-  /** Starts an endpoint; add the models it serves with {@link Builder#embeddings}. */
+  /**
+   * Starts an endpoint; add the models it serves with {@link Builder#embeddings}.
+   *
+   * @return a builder to choose the models served
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -448,6 +452,9 @@ public final class OpenAiEndpoint implements OipServer.Mount {
      * Serves model {@code name} (deployed {@code String -> float[]}) as embeddings, with usage
      * estimated as one token per four characters; prefer {@link #embeddings(String,
      * ToIntFunction)} with the model's tokenizer.
+     *
+     * @param name the deployed model to serve
+     * @return this builder
      */
     public Builder embeddings(String name) {
       return embeddings(name, text -> Math.max(1, (text.length() + 3) / 4));
@@ -457,6 +464,10 @@ public final class OpenAiEndpoint implements OipServer.Mount {
      * Serves model {@code name} (deployed {@code String -> float[]}) as embeddings, counting a
      * text's tokens for {@code usage} with {@code tokens} (thread-safe; e.g. {@code text ->
      * tokenizer.encode(text).getIds().length}).
+     *
+     * @param name the deployed model to serve
+     * @param tokens counts the tokens of an input, for the usage answered
+     * @return this builder
      */
     public Builder embeddings(String name, ToIntFunction<String> tokens) {
       Objects.requireNonNull(name, "name");
@@ -470,6 +481,7 @@ public final class OpenAiEndpoint implements OipServer.Mount {
 
     /**
      * @throws IllegalStateException if no model is served
+     * @return the endpoint, to mount on an {@link OipServer}
      */
     public OpenAiEndpoint build() {
       if (models.isEmpty()) {

@@ -129,6 +129,8 @@ public final class RemoteBackend implements Backend {
    * https://host:port}, optionally with a path prefix before {@code /v2}).
    *
    * @throws IllegalArgumentException if it is not an absolute http(s) URI with a host
+   * @param endpoint the first server's base URI
+   * @return a builder to configure the model, codecs and transport
    */
   public static Builder builder(URI endpoint) {
     return new Builder(endpoint);
@@ -142,6 +144,8 @@ public final class RemoteBackend implements Backend {
   /**
    * {@code remote:host:port}, the device its calls report; with several endpoints {@code
    * remote:host1:port1,host2:port2,...}.
+   *
+   * @return the endpoints, as this backend reports its device
    */
   public String device() {
     StringBuilder b = new StringBuilder("remote:");
@@ -160,7 +164,11 @@ public final class RemoteBackend implements Backend {
    */
   public record EndpointStatus(URI uri, boolean inRotation, int outstanding) {}
 
-  /** The endpoints' states, in the order they were configured. Thread-safe snapshot. */
+  /**
+   * The endpoints' states, in the order they were configured. Thread-safe snapshot.
+   *
+   * @return one status per endpoint; empty before the first deploy
+   */
   public List<EndpointStatus> endpointStatus() {
     List<EndpointStatus> out = new ArrayList<>();
     for (Endpoints.Endpoint e : endpoints.all()) {
@@ -531,6 +539,8 @@ public final class RemoteBackend implements Backend {
      * after that.
      *
      * @throws IllegalArgumentException if it is not an absolute http(s) URI with a host
+     * @param endpoint another server's base URI
+     * @return this builder
      */
     public Builder endpoint(URI endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
@@ -552,6 +562,10 @@ public final class RemoteBackend implements Backend {
      * on another endpoint, only within the call's deadline; default 2. Retries also draw on a
      * budget of {@code retryRatio} retries per request (default 0.2, with a burst of 10), so that
      * retries cannot multiply the load of an overloaded fleet.
+     *
+     * @param retries attempts after the first
+     * @param retryRatio the share of calls that may be retried, 0 to 1
+     * @return this builder
      */
     public Builder retries(int retries, double retryRatio) {
       if (retries < 0 || retries > 10 || retryRatio < 0 || retryRatio > 1) {
@@ -568,13 +582,22 @@ public final class RemoteBackend implements Backend {
      * retried on another endpoint; default {@code true}, because inference has no side effects
      * (the dead server may have computed it, and its answer is lost). {@code false} retries only
      * requests that were certainly never delivered.
+     *
+     * @param retry whether calls the server never answered may be retried on another endpoint
+     * @return this builder
      */
     public Builder retryUnanswered(boolean retry) {
       this.retryUnanswered = retry;
       return this;
     }
 
-    /** How long a failing endpoint is ejected: {@code first}, doubling up to {@code max}. */
+    /**
+     * How long a failing endpoint is ejected: {@code first}, doubling up to {@code max}.
+     *
+     * @param first how long an endpoint is ejected the first time
+     * @param max the longest ejection
+     * @return this builder
+     */
     public Builder ejection(Duration first, Duration max) {
       this.ejectFor = positive(first);
       this.maxEjectFor = positive(max);
@@ -584,7 +607,12 @@ public final class RemoteBackend implements Backend {
       return this;
     }
 
-    /** The model's name on the server; default: the spec's name. */
+    /**
+     * The model's name on the server; default: the spec's name.
+     *
+     * @param name the model's name on the server
+     * @return this builder
+     */
     public Builder model(String name) {
       this.model = Objects.requireNonNull(name, "model");
       return this;
@@ -593,6 +621,9 @@ public final class RemoteBackend implements Backend {
     /**
      * The version on the server ({@code "3"}, or for a maasdk endpoint any selector such as {@code
      * "stable"}); default: the spec's version as {@link OipVersions#toProtocol} writes it.
+     *
+     * @param version the version or selector sent with every call
+     * @return this builder
      */
     public Builder version(String version) {
       this.version = Objects.requireNonNull(version, "version");
@@ -600,26 +631,45 @@ public final class RemoteBackend implements Backend {
       return this;
     }
 
-    /** Calls {@code /v2/models/{name}/infer} without a version: the server picks. */
+    /**
+     * Calls {@code /v2/models/{name}/infer} without a version: the server picks.
+     *
+     * @return this builder
+     */
     public Builder unversioned() {
       this.unversioned = true;
       this.version = null;
       return this;
     }
 
-    /** Encodes the inputs (a batch along the first dimension). Required. */
+    /**
+     * Encodes the inputs (a batch along the first dimension). Required.
+     *
+     * @param codec turns the inputs into request tensors
+     * @return this builder
+     */
     public Builder input(TensorCodec<?> codec) {
       this.input = Objects.requireNonNull(codec, "input");
       return this;
     }
 
-    /** Decodes the outputs. Required. */
+    /**
+     * Decodes the outputs. Required.
+     *
+     * @param codec turns response tensors into the outputs
+     * @return this builder
+     */
     public Builder output(TensorCodec<?> codec) {
       this.output = Objects.requireNonNull(codec, "output");
       return this;
     }
 
-    /** TLS with this context (its trust decides which servers are accepted). */
+    /**
+     * TLS with this context (its trust decides which servers are accepted).
+     *
+     * @param context the TLS context for HTTPS
+     * @return this builder
+     */
     public Builder sslContext(SSLContext context) {
       this.ssl = Objects.requireNonNull(context, "context");
       return this;
@@ -630,6 +680,8 @@ public final class RemoteBackend implements Backend {
      * JDK's default trust.
      *
      * @throws IllegalArgumentException if the store cannot be used
+     * @param trustStore the certificates trusted for HTTPS
+     * @return this builder
      */
     public Builder trustStore(KeyStore trustStore) {
       try {
@@ -648,6 +700,9 @@ public final class RemoteBackend implements Backend {
     /**
      * {@code HTTP_2} (h2 with TLS; plaintext upgrades when the server agrees) or {@code HTTP_1_1}
      * (the default, which the JDK {@code HttpServer} speaks).
+     *
+     * @param version the HTTP version to use
+     * @return this builder
      */
     public Builder httpVersion(HttpClient.Version version) {
       this.httpVersion = Objects.requireNonNull(version, "version");
@@ -657,6 +712,10 @@ public final class RemoteBackend implements Backend {
     /**
      * The header that carries {@link CallOptions#credentials()}: {@code name: prefix +
      * credentials}; default {@code Authorization: Bearer ...}.
+     *
+     * @param name the header name, e.g. {@code Authorization}
+     * @param prefix put before the credentials, e.g. {@code "Bearer "}
+     * @return this builder
      */
     public Builder credentialsHeader(String name, String prefix) {
       this.credentialsHeader = Objects.requireNonNull(name, "name");
@@ -664,13 +723,23 @@ public final class RemoteBackend implements Backend {
       return this;
     }
 
-    /** How long a connection may take to open; default 5 s. */
+    /**
+     * How long a connection may take to open; default 5 s.
+     *
+     * @param timeout a positive connect timeout
+     * @return this builder
+     */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive(timeout);
       return this;
     }
 
-    /** The request timeout for calls without a deadline, and for deploy's ready check; 60 s. */
+    /**
+     * The request timeout for calls without a deadline, and for deploy's ready check; 60 s.
+     *
+     * @param timeout a positive deadline
+     * @return this builder
+     */
     public Builder defaultTimeout(Duration timeout) {
       this.defaultTimeout = positive(timeout);
       return this;
@@ -686,6 +755,7 @@ public final class RemoteBackend implements Backend {
 
     /**
      * @throws NullPointerException if the input or output codec is not set
+     * @return the backend, ready to be given to a runtime
      */
     public RemoteBackend build() {
       return new RemoteBackend(this);

@@ -28,6 +28,12 @@ public final class Tensor {
    *
    * @throws IllegalArgumentException if the array type does not match the data type, a dimension
    *     is negative, or the shape's element count differs from the data's length
+   *
+   * @param name the tensor's name
+   * @param datatype the element type
+   * @param shape the dimensions
+   * @param data the flattened elements, an array of {@code datatype}'s array type
+   * @return the tensor
    */
   public static Tensor of(String name, DataType datatype, long[] shape, Object data) {
     Objects.requireNonNull(name, "name");
@@ -48,17 +54,38 @@ public final class Tensor {
     return new Tensor(name, datatype, shape.clone(), data);
   }
 
-  /** An FP32 tensor. */
+  /**
+   * An FP32 tensor.
+   *
+   * @param name the tensor's name
+   * @param shape the dimensions
+   * @param data the flattened elements
+   * @return the tensor
+   */
   public static Tensor fp32(String name, long[] shape, float[] data) {
     return of(name, DataType.FP32, shape, data);
   }
 
-  /** An INT64 tensor. */
+  /**
+   * An INT64 tensor.
+   *
+   * @param name the tensor's name
+   * @param shape the dimensions
+   * @param data the flattened elements
+   * @return the tensor
+   */
   public static Tensor int64(String name, long[] shape, long[] data) {
     return of(name, DataType.INT64, shape, data);
   }
 
-  /** A BYTES tensor of UTF-8 strings. */
+  /**
+   * A BYTES tensor of UTF-8 strings.
+   *
+   * @param name the tensor's name
+   * @param shape the dimensions
+   * @param data the flattened elements
+   * @return the tensor
+   */
   public static Tensor bytes(String name, long[] shape, String[] data) {
     return of(name, DataType.BYTES, shape, data);
   }
@@ -75,17 +102,29 @@ public final class Tensor {
     return count;
   }
 
-  /** The tensor's name in the protocol ({@code "input"}, {@code "INPUT__0"}). */
+  /**
+   * The tensor's name in the protocol ({@code "input"}, {@code "INPUT__0"}).
+   *
+   * @return the name
+   */
   public String name() {
     return name;
   }
 
-  /** The element type, which fixes the Java type of {@link #data()}. */
+  /**
+   * The element type, which fixes the Java type of {@link #data()}.
+   *
+   * @return the data type
+   */
   public DataType datatype() {
     return datatype;
   }
 
-  /** A copy of the shape. */
+  /**
+   * A copy of the shape.
+   *
+   * @return the dimensions, outermost first
+   */
   public long[] shape() {
     return shape.clone();
   }
@@ -98,17 +137,30 @@ public final class Tensor {
     return shape[i];
   }
 
-  /** The flattened data, an array of {@link DataType#arrayType()}; not a copy. */
+  /**
+   * The flattened data, an array of {@link DataType#arrayType()}; not a copy.
+   *
+   * @return the elements, flattened in row-major order
+   */
   public Object data() {
     return data;
   }
 
-  /** The number of elements. */
+  /**
+   * The number of elements.
+   *
+   * @return the product of the dimensions
+   */
   public int size() {
     return Array.getLength(data);
   }
 
-  /** The same tensor under another name. */
+  /**
+   * The same tensor under another name.
+   *
+   * @param newName the name of the copy
+   * @return a tensor sharing this one's shape and data
+   */
   public Tensor withName(String newName) {
     return new Tensor(Objects.requireNonNull(newName, "name"), datatype, shape, data);
   }

@@ -19,10 +19,18 @@ import java.util.Map;
  */
 public interface TensorCodec<T> {
 
-  /** The value type. */
+  /**
+   * The value type.
+   *
+   * @return the class of the values encoded and decoded
+   */
   Class<T> type();
 
-  /** The tensor names this codec writes and reads; empty when any name goes ({@link #tensors}). */
+  /**
+   * The tensor names this codec writes and reads; empty when any name goes ({@link #tensors}).
+   *
+   * @return the names, in order
+   */
   List<String> names();
 
   /**
@@ -30,6 +38,9 @@ public interface TensorCodec<T> {
    *
    * @throws IllegalArgumentException if the values cannot share one tensor (e.g. different
    *     lengths), naming what differs
+   *
+   * @param batch the values, one per row
+   * @return the request tensors
    */
   List<Tensor> encode(List<T> batch);
 
@@ -38,20 +49,38 @@ public interface TensorCodec<T> {
    *
    * @throws IllegalArgumentException naming the tensor and what was expected (name, data type,
    *     shape) when the tensors do not fit
+   *
+   * @param tensors the response tensors, by name
+   * @return the values, one per row
    */
   List<T> decode(Map<String, Tensor> tensors);
 
-  /** {@code float[]} ↔ FP32 {@code [n, width]} named {@code name}; decodes FP64 too. */
+  /**
+   * {@code float[]} ↔ FP32 {@code [n, width]} named {@code name}; decodes FP64 too.
+   *
+   * @param name the tensor name
+   * @return the codec
+   */
   static TensorCodec<float[]> floats(String name) {
     return new ReadyCodecs.Floats(name);
   }
 
-  /** {@code long[]} ↔ INT64 {@code [n, width]} named {@code name}; decodes INT32 too. */
+  /**
+   * {@code long[]} ↔ INT64 {@code [n, width]} named {@code name}; decodes INT32 too.
+   *
+   * @param name the tensor name
+   * @return the codec
+   */
   static TensorCodec<long[]> longs(String name) {
     return new ReadyCodecs.Longs(name);
   }
 
-  /** {@code String} ↔ BYTES {@code [n, 1]} named {@code name}; decodes {@code [n]} too. */
+  /**
+   * {@code String} ↔ BYTES {@code [n, 1]} named {@code name}; decodes {@code [n]} too.
+   *
+   * @param name the tensor name
+   * @return the codec
+   */
   static TensorCodec<String> strings(String name) {
     return new ReadyCodecs.Strings(name);
   }
@@ -60,6 +89,8 @@ public interface TensorCodec<T> {
    * {@code Map<String, Tensor>} ↔ every named tensor: each value maps names to one item's tensors
    * (without the batch dimension); a batch stacks them along a new first dimension. All values of
    * a batch must have the same names, data types and shapes.
+   *
+   * @return the codec
    */
   static TensorCodec<Map<String, Tensor>> tensors() {
     return new ReadyCodecs.Tensors();

@@ -30,6 +30,12 @@ public final class DigitsEndpointMain {
   /** Request bodies over this many bytes are refused (the oversized-body test). */
   static final long MAX_REQUEST_BYTES = 256 * 1024;
 
+  /**
+   * Hosts the models until standard input closes.
+   *
+   * @param args versions, port, gRPC port and per-call delay, as the class comment describes
+   * @throws Exception if the models cannot be deployed or a server cannot start
+   */
   public static void main(String[] args) throws Exception {
     long delayMs = args.length > 3 ? Long.parseLong(args[3]) : 0;
     ModelRuntime.Builder rb = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly());

@@ -42,7 +42,12 @@ public final class TestModels {
 
   private TestModels() {}
 
-  /** Classpath resource of a single-file model: {@code echo}, {@code faulty}, {@code slow}. */
+  /**
+   * Classpath resource of a single-file model: {@code echo}, {@code faulty}, {@code slow}.
+   *
+   * @param model the model's name
+   * @return the resource path, for {@code ModelSource.classpath}
+   */
   public static String resource(String model) {
     return ROOT + model + "/model.pt";
   }
@@ -51,12 +56,20 @@ public final class TestModels {
    * Classpath resource of {@code digits-mlp} 1.0.0 exported to ONNX ({@code model.onnx}, input
    * {@code x [B,64]}, output {@code y [B,10]}); its logits match {@code expectedLogits("mlp",
    * "1.0.0")} to 1e-4.
+   *
+   * @return the resource path
    */
   public static String digitsOnnxResource() {
     return ROOT + "digits/mlp/1.0.0/model.onnx";
   }
 
-  /** Classpath resource of a digits model: {@code digitsResource("mlp", "2.0.0")}. */
+  /**
+   * Classpath resource of a digits model: {@code digitsResource("mlp", "2.0.0")}.
+   *
+   * @param arch the architecture, {@code "mlp"} or {@code "cnn"}
+   * @param version the version, e.g. {@code "1.0.0"}
+   * @return the resource path of its TorchScript file
+   */
   public static String digitsResource(String arch, String version) {
     return ROOT + "digits/" + arch + "/" + version + "/model.pt";
   }
@@ -64,6 +77,9 @@ public final class TestModels {
   /**
    * Writes a model repository under {@code root}: {@code digits-mlp/{1.0.0,1.1.0,2.0.0}/model.pt}
    * and {@code digits-cnn/1.0.0/model.pt}. Returns {@code root}.
+   *
+   * @param root the repository folder; created if missing
+   * @return {@code root}
    */
   public static Path writeDigitsRepository(Path root) {
     for (String v : DIGITS_MLP_VERSIONS) {
@@ -73,7 +89,13 @@ public final class TestModels {
     return root;
   }
 
-  /** Copies a single-file model to {@code target} (creating folders) and returns it. */
+  /**
+   * Copies a single-file model to {@code target} (creating folders) and returns it.
+   *
+   * @param resource the classpath resource
+   * @param target the file to write
+   * @return {@code target}
+   */
   public static Path copy(String resource, Path target) {
     try (InputStream in = open(resource)) {
       Files.createDirectories(target.toAbsolutePath().getParent());
@@ -84,7 +106,12 @@ public final class TestModels {
     }
   }
 
-  /** Un-gzips the benchmark MLP (512→1024→1024→10, ternary weights) to {@code target}. */
+  /**
+   * Un-gzips the benchmark MLP (512→1024→1024→10, ternary weights) to {@code target}.
+   *
+   * @param target the file to write
+   * @return {@code target}
+   */
   public static Path writeBenchMlp(Path target) {
     try (InputStream in = new GZIPInputStream(open(ROOT + "bench/mlp512.pt.gz"))) {
       Files.createDirectories(target.toAbsolutePath().getParent());
@@ -95,7 +122,11 @@ public final class TestModels {
     }
   }
 
-  /** The 400 held-out digits samples the models never saw in training. */
+  /**
+   * The 400 held-out digits samples the models never saw in training.
+   *
+   * @return the samples and their labels
+   */
   public static DigitsTestSet digitsTestSet() {
     List<String> lines = lines(ROOT + "digits/digits_test.csv");
     float[][] x = new float[lines.size()][];
@@ -111,7 +142,13 @@ public final class TestModels {
     return new DigitsTestSet(x, y);
   }
 
-  /** Logits PyTorch computed for the first 16 test samples: {@code [16][10]}. */
+  /**
+   * Logits PyTorch computed for the first 16 test samples: {@code [16][10]}.
+   *
+   * @param arch the architecture, {@code "mlp"} or {@code "cnn"}
+   * @param version the version, e.g. {@code "1.0.0"}
+   * @return one row of 10 logits per sample
+   */
   public static float[][] expectedLogits(String arch, String version) {
     List<String> lines = lines(ROOT + "digits/" + arch + "/" + version + "/expected.csv");
     float[][] out = new float[lines.size()][];
@@ -125,7 +162,13 @@ public final class TestModels {
     return out;
   }
 
-  /** Held-out accuracy PyTorch measured when it trained the model (from metrics.json). */
+  /**
+   * Held-out accuracy PyTorch measured when it trained the model (from metrics.json).
+   *
+   * @param arch the architecture, {@code "mlp"} or {@code "cnn"}
+   * @param version the version, e.g. {@code "1.0.0"}
+   * @return the accuracy, from 0 to 1
+   */
   public static double recordedAccuracy(String arch, String version) {
     String json = String.join("", lines(ROOT + "digits/" + arch + "/" + version + "/metrics.json"));
     Matcher m = Pattern.compile("\"accuracy\"\\s*:\\s*([0-9.eE+-]+)").matcher(json);
@@ -135,7 +178,12 @@ public final class TestModels {
     return Double.parseDouble(m.group(1));
   }
 
-  /** Index of the largest value: the predicted class of a logits vector. */
+  /**
+   * Index of the largest value: the predicted class of a logits vector.
+   *
+   * @param v the values
+   * @return the index of the first largest value
+   */
   public static int argmax(float[] v) {
     int best = 0;
     for (int i = 1; i < v.length; i++) {
@@ -148,6 +196,11 @@ public final class TestModels {
 
   /** The held-out digits: {@code features[i]} is 64 floats in [0,1], {@code labels[i]} 0..9. */
   public record DigitsTestSet(float[][] features, int[] labels) {
+    /**
+     * The number of samples.
+     *
+     * @return the number of samples
+     */
     public int size() {
       return labels.length;
     }

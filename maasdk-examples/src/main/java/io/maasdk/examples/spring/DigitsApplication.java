@@ -46,6 +46,9 @@ public class DigitsApplication {
    * Runs the application on port 8080 (or {@code --server.port=...}) until stopped, serving
    * maasdk-testkit's digits models 1.0.0, 1.1.0 and 2.0.0 from a temporary model repository unless
    * {@code --maasdk.repository.root=...} names another.
+   *
+   * @param args Spring Boot command-line arguments
+   * @throws IOException if the temporary model repository cannot be written
    */
   public static void main(String[] args) throws IOException {
     SpringApplication app = new SpringApplication(DigitsApplication.class);

@@ -27,21 +27,27 @@ public final class InferenceService {
   /** The protocol's service name. */
   public static final String SERVICE = "inference.GRPCInferenceService";
 
+  /** The protocol's {@code ServerLive} call. */
   public static final MethodDescriptor<ServerLiveRequest, ServerLiveResponse> SERVER_LIVE =
       unary("ServerLive", ServerLiveRequest.getDefaultInstance(),
           ServerLiveResponse.getDefaultInstance());
+  /** The protocol's {@code ServerReady} call. */
   public static final MethodDescriptor<ServerReadyRequest, ServerReadyResponse> SERVER_READY =
       unary("ServerReady", ServerReadyRequest.getDefaultInstance(),
           ServerReadyResponse.getDefaultInstance());
+  /** The protocol's {@code ModelReady} call. */
   public static final MethodDescriptor<ModelReadyRequest, ModelReadyResponse> MODEL_READY =
       unary("ModelReady", ModelReadyRequest.getDefaultInstance(),
           ModelReadyResponse.getDefaultInstance());
+  /** The protocol's {@code ServerMetadata} call. */
   public static final MethodDescriptor<ServerMetadataRequest, ServerMetadataResponse>
       SERVER_METADATA = unary("ServerMetadata", ServerMetadataRequest.getDefaultInstance(),
           ServerMetadataResponse.getDefaultInstance());
+  /** The protocol's {@code ModelMetadata} call. */
   public static final MethodDescriptor<ModelMetadataRequest, ModelMetadataResponse>
       MODEL_METADATA = unary("ModelMetadata", ModelMetadataRequest.getDefaultInstance(),
           ModelMetadataResponse.getDefaultInstance());
+  /** The protocol's {@code ModelInfer} call. */
   public static final MethodDescriptor<ModelInferRequest, ModelInferResponse> MODEL_INFER =
       unary("ModelInfer", ModelInferRequest.getDefaultInstance(),
           ModelInferResponse.getDefaultInstance());

@@ -40,12 +40,18 @@ import java.lang.annotation.Target;
 @Documented
 public @interface MaasdkModel {
 
-  /** The model's name, as deployed. */
+  /**
+   * The model's name, as deployed.
+   *
+   * @return the model name
+   */
   String name();
 
   /**
    * The version selector: an exact version ({@code "1.0.0"}), a range ({@code "^1.2"}), an alias
    * ({@code "stable"}) or {@code "latest"} (the default).
+   *
+   * @return the selector the injected handle resolves
    */
   String version() default "latest";
 }

@@ -15,6 +15,10 @@ import io.maasdk.ModelRuntime;
 @FunctionalInterface
 public interface ModelRuntimeBuilderCustomizer {
 
-  /** Changes {@code builder} in place. */
+  /**
+   * Changes {@code builder} in place.
+   *
+   * @param builder the builder of the auto-configured runtime, before it is built
+   */
   void customize(ModelRuntime.Builder builder);
 }

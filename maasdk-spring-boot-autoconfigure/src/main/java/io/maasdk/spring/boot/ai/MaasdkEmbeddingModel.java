@@ -32,12 +32,21 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
   private final CallOptions options;
   private volatile int dimensions = -1;
 
-  /** Embeds through {@code handle} with default call options. */
+  /**
+   * Embeds through {@code handle} with default call options.
+   *
+   * @param handle a deployed model from text to an embedding
+   */
   public MaasdkEmbeddingModel(ModelHandle<String, float[]> handle) {
     this(handle, CallOptions.DEFAULT);
   }
 
-  /** Embeds through {@code handle}, each call with {@code options} (tenant, timeout, priority). */
+  /**
+   * Embeds through {@code handle}, each call with {@code options} (tenant, timeout, priority).
+   *
+   * @param handle a deployed model from text to an embedding
+   * @param options the options of every call
+   */
   public MaasdkEmbeddingModel(ModelHandle<String, float[]> handle, CallOptions options) {
     this.handle = Objects.requireNonNull(handle, "handle");
     this.options = Objects.requireNonNull(options, "options");

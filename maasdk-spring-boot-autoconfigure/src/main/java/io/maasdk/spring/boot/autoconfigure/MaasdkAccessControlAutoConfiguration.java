@@ -76,6 +76,10 @@ public class MaasdkAccessControlAutoConfiguration {
    *
    * @throws IllegalStateException naming the property if the keyset is missing, unreadable, not
    *     encrypted under the master key (unless insecure-cleartext-keysets), or not a PRF keyset
+   *
+   * @param properties the {@code maasdk.*} configuration properties
+   * @param resources resolves the keyset locations
+   * @return the API-key hasher, keyed by the configured keyset
    */
   @Bean
   @ConditionalOnMissingBean
@@ -114,6 +118,9 @@ public class MaasdkAccessControlAutoConfiguration {
    * is built with it.
    *
    * @throws IllegalArgumentException naming the property that is wrong (never a key or hash)
+   * @param properties the {@code maasdk.*} configuration properties
+   * @param keys hashes the API keys the policy names
+   * @return the access control every call and admin operation goes through
    */
   @Bean
   @ConditionalOnMissingBean

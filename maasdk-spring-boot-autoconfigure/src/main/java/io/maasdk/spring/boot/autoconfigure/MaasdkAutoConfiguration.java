@@ -65,6 +65,15 @@ public class MaasdkAutoConfiguration {
    * The runtime, with every model deployed and every alias set.
    *
    * @throws RuntimeException the first deploy or alias failure; the runtime is closed first
+   * @param properties the {@code maasdk.*} configuration properties
+   * @param interceptors call interceptor beans, in order
+   * @param listeners lifecycle listener beans
+   * @param inventory the device inventory bean, if any
+   * @param customizers changes to the builder, applied last
+   * @param specs model spec beans to deploy at startup
+   * @param folderSources model source beans for repository folders
+   * @param resourceLoader resolves model locations
+   * @return the runtime, closed when the context closes
    */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean

@@ -25,7 +25,12 @@ import org.springframework.context.annotation.Bean;
     matchIfMissing = true)
 public class MaasdkBoot3HealthAutoConfiguration {
 
-  /** The contributor, named {@code maasdk} after the bean. */
+  /**
+   * The contributor, named {@code maasdk} after the bean.
+   *
+   * @param runtime the runtime whose deployments are reported
+   * @return the health indicator
+   */
   @Bean
   @ConditionalOnMissingBean(name = "maasdkHealthIndicator")
   public HealthIndicator maasdkHealthIndicator(ModelRuntime runtime) {

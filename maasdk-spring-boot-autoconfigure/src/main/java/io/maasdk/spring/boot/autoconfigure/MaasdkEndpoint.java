@@ -45,7 +45,12 @@ public class MaasdkEndpoint {
   private final int historyLimit;
   private final io.maasdk.ModelAdmin admin;
 
-  /** An endpoint over {@code runtime}, listing up to {@code historyLimit} moves per alias. */
+  /**
+   * An endpoint over {@code runtime}, listing up to {@code historyLimit} moves per alias.
+   *
+   * @param runtime the runtime to show and manage
+   * @param historyLimit the most moves listed per alias
+   */
   public MaasdkEndpoint(ModelRuntime runtime, int historyLimit) {
     this(runtime, historyLimit, null);
   }
@@ -53,6 +58,10 @@ public class MaasdkEndpoint {
   /**
    * An endpoint whose write operations act as {@code admin} (the starter's admin principal, for
    * runtimes under access control), or with no credentials when it is null.
+   *
+   * @param runtime the runtime to show and manage
+   * @param historyLimit the most moves listed per alias
+   * @param admin the principal write operations act as; null for none
    */
   public MaasdkEndpoint(ModelRuntime runtime, int historyLimit, io.maasdk.ModelAdmin admin) {
     this.runtime = runtime;
@@ -60,7 +69,11 @@ public class MaasdkEndpoint {
     this.admin = admin;
   }
 
-  /** Every deployed version and every model's aliases. */
+  /**
+   * Every deployed version and every model's aliases.
+   *
+   * @return the versions and aliases, as JSON-ready maps
+   */
   @ReadOperation
   public Map<String, Object> runtime() {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -75,7 +88,12 @@ public class MaasdkEndpoint {
     return out;
   }
 
-  /** One model: its versions, its aliases and each alias's recent moves (oldest first). */
+  /**
+   * One model: its versions, its aliases and each alias's recent moves (oldest first).
+   *
+   * @param model the model name
+   * @return the model, as JSON-ready maps
+   */
   @ReadOperation
   public Map<String, Object> model(@Selector String model) {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -98,6 +116,9 @@ public class MaasdkEndpoint {
    * Moves {@code alias} of {@code model} to {@code target}: a version or a weighted split.
    *
    * @return the model as {@link #model(String)} shows it after the move
+   * @param model the model name
+   * @param alias the alias to move
+   * @param target a version or a weighted split, as in {@code maasdk.aliases}
    */
   @WriteOperation
   public Map<String, Object> setAlias(@Selector String model, @Selector String alias,
@@ -119,6 +140,8 @@ public class MaasdkEndpoint {
    * Moves {@code alias} of {@code model} back to its previous target.
    *
    * @return the model as {@link #model(String)} shows it after the rollback
+   * @param model the model name
+   * @param alias the alias to move back
    */
   @DeleteOperation
   public Map<String, Object> rollback(@Selector String model, @Selector String alias) {

@@ -21,7 +21,13 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(ModelRuntime.class)
 public class MaasdkEndpointAutoConfiguration {
 
-  /** The endpoint over the runtime bean. */
+  /**
+   * The endpoint over the runtime bean.
+   *
+   * @param runtime the runtime the endpoint manages
+   * @param properties the {@code maasdk.*} configuration properties
+   * @return the actuator endpoint
+   */
   @Bean
   @ConditionalOnMissingBean
   @ConditionalOnAvailableEndpoint(endpoint = MaasdkEndpoint.class)

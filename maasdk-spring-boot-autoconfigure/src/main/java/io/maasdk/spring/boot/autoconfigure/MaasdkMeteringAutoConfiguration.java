@@ -64,7 +64,12 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 public class MaasdkMeteringAutoConfiguration {
   private static final Logger LOG = LoggerFactory.getLogger(MaasdkMeteringAutoConfiguration.class);
 
-  /** Units per model, from {@code maasdk.metering.meters}; shared by metering and quotas. */
+  /**
+   * Units per model, from {@code maasdk.metering.meters}; shared by metering and quotas.
+   *
+   * @param properties the {@code maasdk.*} configuration properties
+   * @return the meters
+   */
   @Bean
   @ConditionalOnMissingBean
   public UsageMeters maasdkUsageMeters(MaasdkProperties properties) {
@@ -84,6 +89,9 @@ public class MaasdkMeteringAutoConfiguration {
    * Metering into the ledger at {@code maasdk.metering.ledger-dir}.
    *
    * @throws UncheckedIOException naming the folder if the ledger cannot be opened
+   * @param properties the {@code maasdk.*} configuration properties
+   * @param meters counts the units each call uses
+   * @return the metering that writes usage records to the ledger
    */
   @Bean
   @ConditionalOnMissingBean
@@ -114,7 +122,12 @@ public class MaasdkMeteringAutoConfiguration {
         .bufferCapacity(m.getBufferCapacity()).offerTimeout(m.getOfferTimeout()).build();
   }
 
-  /** The price plan of {@code maasdk.pricing}, when its currency is set. */
+  /**
+   * The price plan of {@code maasdk.pricing}, when its currency is set.
+   *
+   * @param properties the {@code maasdk.*} configuration properties
+   * @return the price plan of {@code maasdk.pricing}
+   */
   @Bean
   @ConditionalOnMissingBean
   @ConditionalOnProperty(prefix = "maasdk.pricing", name = "currency")
@@ -140,6 +153,10 @@ public class MaasdkMeteringAutoConfiguration {
    * Quotas of {@code maasdk.quotas}, restored from the ledger when there is one.
    *
    * @throws IllegalArgumentException naming the property that is wrong
+   * @param properties the {@code maasdk.*} configuration properties
+   * @param meters counts the units each call uses
+   * @param plan the price plan, for budgets in money
+   * @return the interceptor enforcing the quotas
    */
   @Bean
   @ConditionalOnMissingBean

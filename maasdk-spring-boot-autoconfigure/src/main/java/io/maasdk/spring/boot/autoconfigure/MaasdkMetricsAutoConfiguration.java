@@ -37,7 +37,13 @@ import org.springframework.context.annotation.Bean;
     matchIfMissing = true)
 public class MaasdkMetricsAutoConfiguration {
 
-  /** The meters, tagged by tenant when {@code maasdk.metrics.tenant-tag} is above 0. */
+  /**
+   * The meters, tagged by tenant when {@code maasdk.metrics.tenant-tag} is above 0.
+   *
+   * @param properties the {@code maasdk.*} configuration properties
+   * @param inventory the device inventory bean, if any, for device gauges
+   * @return the metrics binder
+   */
   @Bean
   @ConditionalOnMissingBean
   public MaasdkMetrics maasdkMetrics(

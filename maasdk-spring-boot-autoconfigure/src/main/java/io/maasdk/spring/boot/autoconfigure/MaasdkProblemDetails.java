@@ -32,7 +32,12 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 @Order(Ordered.LOWEST_PRECEDENCE - 100)
 public class MaasdkProblemDetails {
 
-  /** The problem for {@code e}. */
+  /**
+   * The problem for {@code e}.
+   *
+   * @param e the exception a call raised
+   * @return the problem, with the status maasdk maps it to
+   */
   @ExceptionHandler(MaasdkException.class)
   public ResponseEntity<ProblemDetail> handle(MaasdkException e) {
     HttpStatus status = status(e);

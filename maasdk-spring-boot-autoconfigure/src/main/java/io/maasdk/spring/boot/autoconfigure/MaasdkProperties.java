@@ -70,90 +70,203 @@ public class MaasdkProperties {
 
   private final Pricing pricing = new Pricing();
 
+  /**
+   * Whether to auto-configure a maasdk ModelRuntime.
+   *
+   * @return the configured value
+   */
   public boolean isEnabled() {
     return enabled;
   }
 
+  /**
+   * Sets {@link #isEnabled()}.
+   *
+   * @param enabled the new value
+   */
   public void setEnabled(boolean enabled) {
     this.enabled = enabled;
   }
 
+  /**
+   * How long closing the runtime (on application shutdown) waits for admitted calls before failing
+   * the rest.
+   *
+   * @return the configured value
+   */
   public Duration getDrainTimeout() {
     return drainTimeout;
   }
 
+  /**
+   * Sets {@link #getDrainTimeout()}.
+   *
+   * @param drainTimeout the new value
+   */
   public void setDrainTimeout(Duration drainTimeout) {
     this.drainTimeout = drainTimeout;
   }
 
+  /**
+   * The DJL engine for models that name none.
+   *
+   * @return the configured value
+   */
   public String getDefaultEngine() {
     return defaultEngine;
   }
 
+  /**
+   * Sets {@link #getDefaultEngine()}.
+   *
+   * @param defaultEngine the new value
+   */
   public void setDefaultEngine(String defaultEngine) {
     this.defaultEngine = defaultEngine;
   }
 
+  /**
+   * How many moves each alias keeps in its history and rollback stack.
+   *
+   * @return the configured value
+   */
   public int getAliasHistoryLimit() {
     return aliasHistoryLimit;
   }
 
+  /**
+   * Sets {@link #getAliasHistoryLimit()}.
+   *
+   * @param aliasHistoryLimit the new value
+   */
   public void setAliasHistoryLimit(int aliasHistoryLimit) {
     this.aliasHistoryLimit = aliasHistoryLimit;
   }
 
+  /**
+   * Whether building the runtime keeps DJL offline and untracked (sets ai.djl.offline and
+   * ai.djl.disable_usage_tracking unless already set).
+   *
+   * @return the configured value
+   */
   public boolean isDjlOffline() {
     return djlOffline;
   }
 
+  /**
+   * Sets {@link #isDjlOffline()}.
+   *
+   * @param djlOffline the new value
+   */
   public void setDjlOffline(boolean djlOffline) {
     this.djlOffline = djlOffline;
   }
 
+  /**
+   * Where models declared under maasdk.models are found.
+   *
+   * @return the configured value
+   */
   public Repository getRepository() {
     return repository;
   }
 
+  /**
+   * Models to deploy at startup, by name, for the built-in codecs.
+   *
+   * @return the configured value
+   */
   public Map<String, Model> getModels() {
     return models;
   }
 
+  /**
+   * Sets {@link #getModels()}.
+   *
+   * @param models the new value
+   */
   public void setModels(Map<String, Model> models) {
     this.models = models;
   }
 
+  /**
+   * Aliases to set once every model is deployed: model name, then alias name, then the target: a
+   * version ("2.0.0") or a weighted split ("1.0.0=90,2.0.0=10").
+   *
+   * @return the configured value
+   */
   public Map<String, Map<String, String>> getAliases() {
     return aliases;
   }
 
+  /**
+   * Sets {@link #getAliases()}.
+   *
+   * @param aliases the new value
+   */
   public void setAliases(Map<String, Map<String, String>> aliases) {
     this.aliases = aliases;
   }
 
+  /**
+   * The metrics settings.
+   *
+   * @return the configured value
+   */
   public Metrics getMetrics() {
     return metrics;
   }
 
+  /**
+   * The endpoint settings.
+   *
+   * @return the configured value
+   */
   public Endpoint getEndpoint() {
     return endpoint;
   }
 
+  /**
+   * The spring ai settings.
+   *
+   * @return the configured value
+   */
   public SpringAi getSpringAi() {
     return springAi;
   }
 
+  /**
+   * The security settings.
+   *
+   * @return the configured value
+   */
   public Security getSecurity() {
     return security;
   }
 
+  /**
+   * The metering settings.
+   *
+   * @return the configured value
+   */
   public Metering getMetering() {
     return metering;
   }
 
+  /**
+   * The quotas settings.
+   *
+   * @return the configured value
+   */
   public Quotas getQuotas() {
     return quotas;
   }
 
+  /**
+   * The pricing settings.
+   *
+   * @return the configured value
+   */
   public Pricing getPricing() {
     return pricing;
   }
@@ -167,10 +280,20 @@ public class MaasdkProperties {
      */
     private Path root;
 
+    /**
+     * Root folder of the model repository, laid out root/model-name/version/model-file.
+     *
+     * @return the configured value
+     */
     public Path getRoot() {
       return root;
     }
 
+    /**
+     * Sets {@link #getRoot()}.
+     *
+     * @param root the new value
+     */
     public void setRoot(Path root) {
       this.root = root;
     }
@@ -231,106 +354,238 @@ public class MaasdkProperties {
      */
     private boolean warmup = true;
 
+    /**
+     * The codec: how inputs and outputs map to tensors.
+     *
+     * @return the configured value
+     */
     public Codec getCodec() {
       return codec;
     }
 
+    /**
+     * Sets {@link #getCodec()}.
+     *
+     * @param codec the new value
+     */
     public void setCodec(Codec codec) {
       this.codec = codec;
     }
 
+    /**
+     * The input vector's length (float-vector codec); required.
+     *
+     * @return the configured value
+     */
     public Integer getInputLength() {
       return inputLength;
     }
 
+    /**
+     * Sets {@link #getInputLength()}.
+     *
+     * @param inputLength the new value
+     */
     public void setInputLength(Integer inputLength) {
       this.inputLength = inputLength;
     }
 
+    /**
+     * One version's model file or folder, as a Spring resource location ("classpath:models/x.pt",
+     * "file:/models/x.pt" or a plain path); needs version.
+     *
+     * @return the configured value
+     */
     public String getLocation() {
       return location;
     }
 
+    /**
+     * Sets {@link #getLocation()}.
+     *
+     * @param location the new value
+     */
     public void setLocation(String location) {
       this.location = location;
     }
 
+    /**
+     * The version deployed from location.
+     *
+     * @return the configured value
+     */
     public String getVersion() {
       return version;
     }
 
+    /**
+     * Sets {@link #getVersion()}.
+     *
+     * @param version the new value
+     */
     public void setVersion(String version) {
       this.version = version;
     }
 
+    /**
+     * The DJL engine; default maasdk.default-engine.
+     *
+     * @return the configured value
+     */
     public String getEngine() {
       return engine;
     }
 
+    /**
+     * Sets {@link #getEngine()}.
+     *
+     * @param engine the new value
+     */
     public void setEngine(String engine) {
       this.engine = engine;
     }
 
+    /**
+     * Replicas per version, each with its own predictor and worker thread.
+     *
+     * @return the configured value
+     */
     public int getReplicas() {
       return replicas;
     }
 
+    /**
+     * Sets {@link #getReplicas()}.
+     *
+     * @param replicas the new value
+     */
     public void setReplicas(int replicas) {
       this.replicas = replicas;
     }
 
+    /**
+     * Where replicas go: "auto" (GPUs if any, else the CPU) or "cpu".
+     *
+     * @return the configured value
+     */
     public String getDevice() {
       return device;
     }
 
+    /**
+     * Sets {@link #getDevice()}.
+     *
+     * @param device the new value
+     */
     public void setDevice(String device) {
       this.device = device;
     }
 
+    /**
+     * The most calls one engine call computes together; 1 turns batching off.
+     *
+     * @return the configured value
+     */
     public int getBatchSize() {
       return batchSize;
     }
 
+    /**
+     * Sets {@link #getBatchSize()}.
+     *
+     * @param batchSize the new value
+     */
     public void setBatchSize(int batchSize) {
       this.batchSize = batchSize;
     }
 
+    /**
+     * How long a worker may wait for more calls to fill a batch.
+     *
+     * @return the configured value
+     */
     public Duration getBatchDelay() {
       return batchDelay;
     }
 
+    /**
+     * Sets {@link #getBatchDelay()}.
+     *
+     * @param batchDelay the new value
+     */
     public void setBatchDelay(Duration batchDelay) {
       this.batchDelay = batchDelay;
     }
 
+    /**
+     * Calls that may wait per version before new ones are refused.
+     *
+     * @return the configured value
+     */
     public int getQueueCapacity() {
       return queueCapacity;
     }
 
+    /**
+     * Sets {@link #getQueueCapacity()}.
+     *
+     * @param queueCapacity the new value
+     */
     public void setQueueCapacity(int queueCapacity) {
       this.queueCapacity = queueCapacity;
     }
 
+    /**
+     * Whether answers are cached per version (off by default).
+     *
+     * @return the configured value
+     */
     public boolean isCache() {
       return cache;
     }
 
+    /**
+     * Sets {@link #isCache()}.
+     *
+     * @param cache the new value
+     */
     public void setCache(boolean cache) {
       this.cache = cache;
     }
 
+    /**
+     * Entries each version's response cache keeps, when cache is on.
+     *
+     * @return the configured value
+     */
     public long getCacheMaximumSize() {
       return cacheMaximumSize;
     }
 
+    /**
+     * Sets {@link #getCacheMaximumSize()}.
+     *
+     * @param cacheMaximumSize the new value
+     */
     public void setCacheMaximumSize(long cacheMaximumSize) {
       this.cacheMaximumSize = cacheMaximumSize;
     }
 
+    /**
+     * Whether each replica computes an all-zero input before the version serves: verifies it on its
+     * device and gives maasdk a known-good input for judging failures.
+     *
+     * @return the configured value
+     */
     public boolean isWarmup() {
       return warmup;
     }
 
+    /**
+     * Sets {@link #isWarmup()}.
+     *
+     * @param warmup the new value
+     */
     public void setWarmup(boolean warmup) {
       this.warmup = warmup;
     }
@@ -348,18 +603,39 @@ public class MaasdkProperties {
      */
     private int tenantTag = 0;
 
+    /**
+     * Whether to bind maasdk's meters to the application's MeterRegistry.
+     *
+     * @return the configured value
+     */
     public boolean isEnabled() {
       return enabled;
     }
 
+    /**
+     * Sets {@link #isEnabled()}.
+     *
+     * @param enabled the new value
+     */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
     }
 
+    /**
+     * Tag meters with the tenant for the first this-many tenants (later ones are tagged "other"); 0
+     * leaves the tag off.
+     *
+     * @return the configured value
+     */
     public int getTenantTag() {
       return tenantTag;
     }
 
+    /**
+     * Sets {@link #getTenantTag()}.
+     *
+     * @param tenantTag the new value
+     */
     public void setTenantTag(int tenantTag) {
       this.tenantTag = tenantTag;
     }
@@ -371,10 +647,20 @@ public class MaasdkProperties {
     /** How many alias moves the endpoint lists per alias (newest last). */
     private int historyLimit = 20;
 
+    /**
+     * How many alias moves the endpoint lists per alias (newest last).
+     *
+     * @return the configured value
+     */
     public int getHistoryLimit() {
       return historyLimit;
     }
 
+    /**
+     * Sets {@link #getHistoryLimit()}.
+     *
+     * @param historyLimit the new value
+     */
     public void setHistoryLimit(int historyLimit) {
       this.historyLimit = historyLimit;
     }
@@ -385,6 +671,11 @@ public class MaasdkProperties {
 
     private final Embedding embedding = new Embedding();
 
+    /**
+     * The embedding settings.
+     *
+     * @return the configured value
+     */
     public Embedding getEmbedding() {
       return embedding;
     }
@@ -404,26 +695,57 @@ public class MaasdkProperties {
       /** The tenant its calls are made as (for quotas, metering and the tenant tag). */
       private String tenant;
 
+      /**
+       * The deployed String-to-float[] model to expose as Spring AI's EmbeddingModel; unset, there
+       * is no such bean.
+       *
+       * @return the configured value
+       */
       public String getModel() {
         return model;
       }
 
+      /**
+       * Sets {@link #getModel()}.
+       *
+       * @param model the new value
+       */
       public void setModel(String model) {
         this.model = model;
       }
 
+      /**
+       * Its version selector: a version, a range, an alias or "latest".
+       *
+       * @return the configured value
+       */
       public String getVersion() {
         return version;
       }
 
+      /**
+       * Sets {@link #getVersion()}.
+       *
+       * @param version the new value
+       */
       public void setVersion(String version) {
         this.version = version;
       }
 
+      /**
+       * The tenant its calls are made as (for quotas, metering and the tenant tag).
+       *
+       * @return the configured value
+       */
       public String getTenant() {
         return tenant;
       }
 
+      /**
+       * Sets {@link #getTenant()}.
+       *
+       * @param tenant the new value
+       */
       public void setTenant(String tenant) {
         this.tenant = tenant;
       }
@@ -467,46 +789,107 @@ public class MaasdkProperties {
     /** Access control: who may call and manage which models (maasdk-security AccessControl). */
     private final Access access = new Access();
 
+    /**
+     * The trusted public keyset (a Spring resource location, e.g. classpath:keys/signing.pub.json):
+     * when set, only models signed by these keys deploy, and models under maasdk.models load from
+     * signed folders.
+     *
+     * @return the configured value
+     */
     public String getTrustedKeys() {
       return trustedKeys;
     }
 
+    /**
+     * Sets {@link #getTrustedKeys()}.
+     *
+     * @param trustedKeys the new value
+     */
     public void setTrustedKeys(String trustedKeys) {
       this.trustedKeys = trustedKeys;
     }
 
+    /**
+     * With trusted-keys set: whether every deploy, ModelSpec beans included, must be signed by
+     * those keys (RequireSignatures).
+     *
+     * @return the configured value
+     */
     public boolean isRequireSignatures() {
       return requireSignatures;
     }
 
+    /**
+     * Sets {@link #isRequireSignatures()}.
+     *
+     * @param requireSignatures the new value
+     */
     public void setRequireSignatures(boolean requireSignatures) {
       this.requireSignatures = requireSignatures;
     }
 
+    /**
+     * The local master key file (a file: resource or a path) that encrypts the secret keysets
+     * below, as maasdk keys create-master writes it; refused if group or others can read it.
+     *
+     * @return the configured value
+     */
     public String getMasterKey() {
       return masterKey;
     }
 
+    /**
+     * Sets {@link #getMasterKey()}.
+     *
+     * @param masterKey the new value
+     */
     public void setMasterKey(String masterKey) {
       this.masterKey = masterKey;
     }
 
+    /**
+     * DEVELOPMENT ONLY: read the secret keysets below as cleartext (a warning is logged); without
+     * it they must be encrypted under master-key.
+     *
+     * @return the configured value
+     */
     public boolean isInsecureCleartextKeysets() {
       return insecureCleartextKeysets;
     }
 
+    /**
+     * Sets {@link #isInsecureCleartextKeysets()}.
+     *
+     * @param insecureCleartextKeysets the new value
+     */
     public void setInsecureCleartextKeysets(boolean insecureCleartextKeysets) {
       this.insecureCleartextKeysets = insecureCleartextKeysets;
     }
 
+    /**
+     * The API-key keyset (KeyPurpose PRF; a Spring resource location), encrypted under master-key:
+     * the key that API-key hashes in the access policy were made with.
+     *
+     * @return the configured value
+     */
     public String getApiKeyKeyset() {
       return apiKeyKeyset;
     }
 
+    /**
+     * Sets {@link #getApiKeyKeyset()}.
+     *
+     * @param apiKeyKeyset the new value
+     */
     public void setApiKeyKeyset(String apiKeyKeyset) {
       this.apiKeyKeyset = apiKeyKeyset;
     }
 
+    /**
+     * Access control: who may call and manage which models (maasdk-security AccessControl).
+     *
+     * @return the configured value
+     */
     public Access getAccess() {
       return access;
     }
@@ -546,58 +929,129 @@ public class MaasdkProperties {
     /** The principal id of admin-api-key, as audit records name it. */
     private String adminPrincipal = "maasdk-admin";
 
+    /**
+     * Whether to enforce the access policy declared under maasdk.security.access.
+     *
+     * @return the configured value
+     */
     public boolean isEnabled() {
       return enabled;
     }
 
+    /**
+     * Sets {@link #isEnabled()}.
+     *
+     * @param enabled the new value
+     */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
     }
 
+    /**
+     * Roles by name: each a list of permissions (a model-name pattern and actions).
+     *
+     * @return the configured value
+     */
     public Map<String, java.util.List<Permission>> getRoles() {
       return roles;
     }
 
+    /**
+     * Sets {@link #getRoles()}.
+     *
+     * @param roles the new value
+     */
     public void setRoles(Map<String, java.util.List<Permission>> roles) {
       this.roles = roles;
     }
 
+    /**
+     * Principals by id: the keyed hash of their API key, their tenants and roles.
+     *
+     * @return the configured value
+     */
     public Map<String, Principal> getPrincipals() {
       return principals;
     }
 
+    /**
+     * Sets {@link #getPrincipals()}.
+     *
+     * @param principals the new value
+     */
     public void setPrincipals(Map<String, Principal> principals) {
       this.principals = principals;
     }
 
+    /**
+     * Roles granted to callers without credentials; none by default.
+     *
+     * @return the configured value
+     */
     public java.util.List<String> getAnonymousRoles() {
       return anonymousRoles;
     }
 
+    /**
+     * Sets {@link #getAnonymousRoles()}.
+     *
+     * @param anonymousRoles the new value
+     */
     public void setAnonymousRoles(java.util.List<String> anonymousRoles) {
       this.anonymousRoles = anonymousRoles;
     }
 
+    /**
+     * The tenant callers without credentials are bound to.
+     *
+     * @return the configured value
+     */
     public String getAnonymousTenant() {
       return anonymousTenant;
     }
 
+    /**
+     * Sets {@link #getAnonymousTenant()}.
+     *
+     * @param anonymousTenant the new value
+     */
     public void setAnonymousTenant(String anonymousTenant) {
       this.anonymousTenant = anonymousTenant;
     }
 
+    /**
+     * The starter's own API key (a secret: set it from the environment, e.g.
+     * MAASDK_SECURITY_ACCESS_ADMIN_API_KEY).
+     *
+     * @return the configured value
+     */
     public String getAdminApiKey() {
       return adminApiKey;
     }
 
+    /**
+     * Sets {@link #getAdminApiKey()}.
+     *
+     * @param adminApiKey the new value
+     */
     public void setAdminApiKey(String adminApiKey) {
       this.adminApiKey = adminApiKey;
     }
 
+    /**
+     * The principal id of admin-api-key, as audit records name it.
+     *
+     * @return the configured value
+     */
     public String getAdminPrincipal() {
       return adminPrincipal;
     }
 
+    /**
+     * Sets {@link #getAdminPrincipal()}.
+     *
+     * @param adminPrincipal the new value
+     */
     public void setAdminPrincipal(String adminPrincipal) {
       this.adminPrincipal = adminPrincipal;
     }
@@ -620,18 +1074,38 @@ public class MaasdkProperties {
     /** The actions: predict, deploy, undeploy, alias, invalidate. */
     private java.util.List<String> actions = new java.util.ArrayList<>();
 
+    /**
+     * The models it covers: a name or a pattern with "*" wildcards.
+     *
+     * @return the configured value
+     */
     public String getModels() {
       return models;
     }
 
+    /**
+     * Sets {@link #getModels()}.
+     *
+     * @param models the new value
+     */
     public void setModels(String models) {
       this.models = models;
     }
 
+    /**
+     * The actions: predict, deploy, undeploy, alias, invalidate.
+     *
+     * @return the configured value
+     */
     public java.util.List<String> getActions() {
       return actions;
     }
 
+    /**
+     * Sets {@link #getActions()}.
+     *
+     * @param actions the new value
+     */
     public void setActions(java.util.List<String> actions) {
       this.actions = actions;
     }
@@ -652,26 +1126,57 @@ public class MaasdkProperties {
     /** Its roles. */
     private java.util.List<String> roles = new java.util.ArrayList<>();
 
+    /**
+     * The keyed hash of its API key (ApiKeys.hash under api-key-keyset; the ApiKeys bean makes it),
+     * never the key.
+     *
+     * @return the configured value
+     */
     public String getKeyHash() {
       return keyHash;
     }
 
+    /**
+     * Sets {@link #getKeyHash()}.
+     *
+     * @param keyHash the new value
+     */
     public void setKeyHash(String keyHash) {
       this.keyHash = keyHash;
     }
 
+    /**
+     * The tenants it may act for, its home tenant first; default its id.
+     *
+     * @return the configured value
+     */
     public java.util.List<String> getTenants() {
       return tenants;
     }
 
+    /**
+     * Sets {@link #getTenants()}.
+     *
+     * @param tenants the new value
+     */
     public void setTenants(java.util.List<String> tenants) {
       this.tenants = tenants;
     }
 
+    /**
+     * Its roles.
+     *
+     * @return the configured value
+     */
     public java.util.List<String> getRoles() {
       return roles;
     }
 
+    /**
+     * Sets {@link #getRoles()}.
+     *
+     * @param roles the new value
+     */
     public void setRoles(java.util.List<String> roles) {
       this.roles = roles;
     }
@@ -742,66 +1247,148 @@ public class MaasdkProperties {
      */
     private Map<String, Meter> meters = new LinkedHashMap<>();
 
+    /**
+     * Whether to meter calls when maasdk.metering.ledger-dir is set.
+     *
+     * @return the configured value
+     */
     public boolean isEnabled() {
       return enabled;
     }
 
+    /**
+     * Sets {@link #isEnabled()}.
+     *
+     * @param enabled the new value
+     */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
     }
 
+    /**
+     * Folder of the usage ledger (created if absent): one usage record per call.
+     *
+     * @return the configured value
+     */
     public Path getLedgerDir() {
       return ledgerDir;
     }
 
+    /**
+     * Sets {@link #getLedgerDir()}.
+     *
+     * @param ledgerDir the new value
+     */
     public void setLedgerDir(Path ledgerDir) {
       this.ledgerDir = ledgerDir;
     }
 
+    /**
+     * When the ledger fsyncs: always, every (fsync-interval) or never.
+     *
+     * @return the configured value
+     */
     public Fsync getFsync() {
       return fsync;
     }
 
+    /**
+     * Sets {@link #getFsync()}.
+     *
+     * @param fsync the new value
+     */
     public void setFsync(Fsync fsync) {
       this.fsync = fsync;
     }
 
+    /**
+     * The longest a written record waits for its fsync, with fsync=every.
+     *
+     * @return the configured value
+     */
     public Duration getFsyncInterval() {
       return fsyncInterval;
     }
 
+    /**
+     * Sets {@link #getFsyncInterval()}.
+     *
+     * @param fsyncInterval the new value
+     */
     public void setFsyncInterval(Duration fsyncInterval) {
       this.fsyncInterval = fsyncInterval;
     }
 
+    /**
+     * Whether a call's result is released only once its usage record is written and fsynced (use
+     * with fsync=always); otherwise records are written asynchronously.
+     *
+     * @return the configured value
+     */
     public boolean isDurable() {
       return durable;
     }
 
+    /**
+     * Sets {@link #isDurable()}.
+     *
+     * @param durable the new value
+     */
     public void setDurable(boolean durable) {
       this.durable = durable;
     }
 
+    /**
+     * Records that may wait for the ledger writer before calls block, then drop them.
+     *
+     * @return the configured value
+     */
     public int getBufferCapacity() {
       return bufferCapacity;
     }
 
+    /**
+     * Sets {@link #getBufferCapacity()}.
+     *
+     * @param bufferCapacity the new value
+     */
     public void setBufferCapacity(int bufferCapacity) {
       this.bufferCapacity = bufferCapacity;
     }
 
+    /**
+     * How long a call may wait for room in a full buffer before its record is dropped.
+     *
+     * @return the configured value
+     */
     public Duration getOfferTimeout() {
       return offerTimeout;
     }
 
+    /**
+     * Sets {@link #getOfferTimeout()}.
+     *
+     * @param offerTimeout the new value
+     */
     public void setOfferTimeout(Duration offerTimeout) {
       this.offerTimeout = offerTimeout;
     }
 
+    /**
+     * How units are counted per model-name pattern ("*" a wildcard; write the key in brackets, e.g.
+     * maasdk.metering.meters[digits-*]=items); first match wins.
+     *
+     * @return the configured value
+     */
     public Map<String, Meter> getMeters() {
       return meters;
     }
 
+    /**
+     * Sets {@link #getMeters()}.
+     *
+     * @param meters the new value
+     */
     public void setMeters(Map<String, Meter> meters) {
       this.meters = meters;
     }
@@ -828,42 +1415,93 @@ public class MaasdkProperties {
     /** The zone in which daily and monthly budget periods start. */
     private String zone = "UTC";
 
+    /**
+     * Whether to enforce the quotas declared under maasdk.quotas.
+     *
+     * @return the configured value
+     */
     public boolean isEnabled() {
       return enabled;
     }
 
+    /**
+     * Sets {@link #isEnabled()}.
+     *
+     * @param enabled the new value
+     */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
     }
 
+    /**
+     * Limits of tenants not named under maasdk.quotas.tenants; unset, they are not limited.
+     *
+     * @return the configured value
+     */
     public Quota getDefaults() {
       return defaults;
     }
 
+    /**
+     * Sets {@link #getDefaults()}.
+     *
+     * @param defaults the new value
+     */
     public void setDefaults(Quota defaults) {
       this.defaults = defaults;
     }
 
+    /**
+     * Limits per tenant, by tenant name.
+     *
+     * @return the configured value
+     */
     public Map<String, Quota> getTenants() {
       return tenants;
     }
 
+    /**
+     * Sets {@link #getTenants()}.
+     *
+     * @param tenants the new value
+     */
     public void setTenants(Map<String, Quota> tenants) {
       this.tenants = tenants;
     }
 
+    /**
+     * Whether budgets start from what the ledger (maasdk.metering.ledger-dir) records as spent in
+     * the current period, so a restart does not reset a tenant's spend.
+     *
+     * @return the configured value
+     */
     public boolean isRestoreFromLedger() {
       return restoreFromLedger;
     }
 
+    /**
+     * Sets {@link #isRestoreFromLedger()}.
+     *
+     * @param restoreFromLedger the new value
+     */
     public void setRestoreFromLedger(boolean restoreFromLedger) {
       this.restoreFromLedger = restoreFromLedger;
     }
 
+    /**
+     * The zone in which daily and monthly budget periods start.
+     *
+     * @return the configured value
+     */
     public String getZone() {
       return zone;
     }
 
+    /**
+     * Sets {@link #getZone()}.
+     *
+     * @param zone the new value
+     */
     public void setZone(String zone) {
       this.zone = zone;
     }
@@ -896,50 +1534,111 @@ public class MaasdkProperties {
     /** The calendar period of unit-budget and money-budget: day or month. */
     private String budgetPeriod = "month";
 
+    /**
+     * Calls per second, sustained (a token bucket).
+     *
+     * @return the configured value
+     */
     public Double getRequestsPerSecond() {
       return requestsPerSecond;
     }
 
+    /**
+     * Sets {@link #getRequestsPerSecond()}.
+     *
+     * @param requestsPerSecond the new value
+     */
     public void setRequestsPerSecond(Double requestsPerSecond) {
       this.requestsPerSecond = requestsPerSecond;
     }
 
+    /**
+     * Calls at once above the sustained rate; default the rate rounded up.
+     *
+     * @return the configured value
+     */
     public Long getRequestBurst() {
       return requestBurst;
     }
 
+    /**
+     * Sets {@link #getRequestBurst()}.
+     *
+     * @param requestBurst the new value
+     */
     public void setRequestBurst(Long requestBurst) {
       this.requestBurst = requestBurst;
     }
 
+    /**
+     * Units per second, sustained.
+     *
+     * @return the configured value
+     */
     public Double getUnitsPerSecond() {
       return unitsPerSecond;
     }
 
+    /**
+     * Sets {@link #getUnitsPerSecond()}.
+     *
+     * @param unitsPerSecond the new value
+     */
     public void setUnitsPerSecond(Double unitsPerSecond) {
       this.unitsPerSecond = unitsPerSecond;
     }
 
+    /**
+     * Units at once above the sustained rate; default the rate rounded up.
+     *
+     * @return the configured value
+     */
     public Long getUnitBurst() {
       return unitBurst;
     }
 
+    /**
+     * Sets {@link #getUnitBurst()}.
+     *
+     * @param unitBurst the new value
+     */
     public void setUnitBurst(Long unitBurst) {
       this.unitBurst = unitBurst;
     }
 
+    /**
+     * Units per budget-period.
+     *
+     * @return the configured value
+     */
     public Long getUnitBudget() {
       return unitBudget;
     }
 
+    /**
+     * Sets {@link #getUnitBudget()}.
+     *
+     * @param unitBudget the new value
+     */
     public void setUnitBudget(Long unitBudget) {
       this.unitBudget = unitBudget;
     }
 
+    /**
+     * Money per budget-period, at the prices of maasdk.pricing (free units not deducted, so the
+     * budget is never exceeded).
+     *
+     * @return the configured value
+     */
     public java.math.BigDecimal getMoneyBudget() {
       return moneyBudget;
     }
 
+    /**
+     * Sets {@link #getMoneyBudget()}.
+     *
+     * @param moneyBudget the new value
+     */
     public void setMoneyBudget(java.math.BigDecimal moneyBudget) {
       this.moneyBudget = moneyBudget;
     }
@@ -950,10 +1649,20 @@ public class MaasdkProperties {
           && moneyBudget == null;
     }
 
+    /**
+     * The calendar period of unit-budget and money-budget: day or month.
+     *
+     * @return the configured value
+     */
     public String getBudgetPeriod() {
       return budgetPeriod;
     }
 
+    /**
+     * Sets {@link #getBudgetPeriod()}.
+     *
+     * @param budgetPeriod the new value
+     */
     public void setBudgetPeriod(String budgetPeriod) {
       this.budgetPeriod = budgetPeriod;
     }
@@ -983,50 +1692,111 @@ public class MaasdkProperties {
     /** Whether answers served from the response cache are billed. */
     private boolean billCacheHits = true;
 
+    /**
+     * The plan's name.
+     *
+     * @return the configured value
+     */
     public String getName() {
       return name;
     }
 
+    /**
+     * Sets {@link #getName()}.
+     *
+     * @param name the new value
+     */
     public void setName(String name) {
       this.name = name;
     }
 
+    /**
+     * ISO 4217 currency code, e.g. EUR; setting it defines the plan.
+     *
+     * @return the configured value
+     */
     public String getCurrency() {
       return currency;
     }
 
+    /**
+     * Sets {@link #getCurrency()}.
+     *
+     * @param currency the new value
+     */
     public void setCurrency(String currency) {
       this.currency = currency;
     }
 
+    /**
+     * Price per 1,000 units by model-name pattern ("*" a wildcard; write the key in brackets, e.g.
+     * maasdk.pricing.prices[digits-*]=0.40); first match wins.
+     *
+     * @return the configured value
+     */
     public Map<String, java.math.BigDecimal> getPrices() {
       return prices;
     }
 
+    /**
+     * Sets {@link #getPrices()}.
+     *
+     * @param prices the new value
+     */
     public void setPrices(Map<String, java.math.BigDecimal> prices) {
       this.prices = prices;
     }
 
+    /**
+     * Price per 1,000 units of models no pattern matches; unset, they are not billed.
+     *
+     * @return the configured value
+     */
     public java.math.BigDecimal getDefaultPrice() {
       return defaultPrice;
     }
 
+    /**
+     * Sets {@link #getDefaultPrice()}.
+     *
+     * @param defaultPrice the new value
+     */
     public void setDefaultPrice(java.math.BigDecimal defaultPrice) {
       this.defaultPrice = defaultPrice;
     }
 
+    /**
+     * Units each tenant may use per period before billing starts.
+     *
+     * @return the configured value
+     */
     public long getFreeUnitsPerPeriod() {
       return freeUnitsPerPeriod;
     }
 
+    /**
+     * Sets {@link #getFreeUnitsPerPeriod()}.
+     *
+     * @param freeUnitsPerPeriod the new value
+     */
     public void setFreeUnitsPerPeriod(long freeUnitsPerPeriod) {
       this.freeUnitsPerPeriod = freeUnitsPerPeriod;
     }
 
+    /**
+     * Whether answers served from the response cache are billed.
+     *
+     * @return the configured value
+     */
     public boolean isBillCacheHits() {
       return billCacheHits;
     }
 
+    /**
+     * Sets {@link #isBillCacheHits()}.
+     *
+     * @param billCacheHits the new value
+     */
     public void setBillCacheHits(boolean billCacheHits) {
       this.billCacheHits = billCacheHits;
     }

@@ -58,6 +58,9 @@ public class MaasdkSecurityAutoConfiguration {
    * Refuses every deploy not verified against the trusted keys (a CallInterceptor bean); off with
    * {@code maasdk.security.require-signatures=false}, which leaves only the property-declared
    * folders verified.
+   *
+   * @param maasdkTrustedKeys the public keys deploys must be signed by
+   * @return the deploy check refusing unsigned or wrongly signed models
    */
   @Bean
   @ConditionalOnMissingBean

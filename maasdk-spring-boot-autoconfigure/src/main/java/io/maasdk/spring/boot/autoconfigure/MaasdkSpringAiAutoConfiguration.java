@@ -28,6 +28,9 @@ public class MaasdkSpringAiAutoConfiguration {
    * The adapter over {@code maasdk.spring-ai.embedding.model} at {@code .version}.
    *
    * @throws io.maasdk.ModelNotFoundException if that model is not deployed (fails the startup)
+   * @param runtime the runtime the model is deployed in
+   * @param properties the {@code maasdk.*} configuration properties
+   * @return the embedding model over the configured model's handle
    */
   @Bean
   @ConditionalOnMissingBean(EmbeddingModel.class)

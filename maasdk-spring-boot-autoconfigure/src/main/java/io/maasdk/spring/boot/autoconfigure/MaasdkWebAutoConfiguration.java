@@ -18,7 +18,11 @@ import org.springframework.context.annotation.Bean;
     havingValue = "true")
 public class MaasdkWebAutoConfiguration {
 
-  /** The controller advice. */
+  /**
+   * The controller advice.
+   *
+   * @return the advice mapping maasdk's exceptions to problem details
+   */
   @Bean
   @ConditionalOnMissingBean
   public MaasdkProblemDetails maasdkProblemDetails() {
