@@ -179,11 +179,13 @@ final class OipJson {
     g.writeEndObject();
   }
 
-  private interface Writer {
+  /** Writes one JSON document (used by the protocols' bodies in this package). */
+  interface Writer {
     void write(JsonGenerator g) throws IOException;
   }
 
-  private static byte[] write(Writer w) {
+  /** The bytes {@code w} writes. */
+  static byte[] write(Writer w) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       w.write(g);
@@ -270,7 +272,8 @@ final class OipJson {
     return text.isBlank() ? "(empty body)" : text;
   }
 
-  private static String firstLine(@Nullable String s) {
+  /** The first line of a (parser's) message, for error texts. */
+  static String firstLine(@Nullable String s) {
     if (s == null) {
       return "";
     }

@@ -1,7 +1,6 @@
 package io.maasdk.remote;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -16,9 +15,7 @@ import io.maasdk.OverloadedException;
 import io.maasdk.Placement;
 import io.maasdk.Version;
 import io.maasdk.spi.Backend;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -384,8 +381,7 @@ public final class OpenAiEmbeddingBackend implements Backend {
   }
 
   static byte[] requestBody(String model, List<String> inputs) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = JSON.createGenerator(out)) {
+    return OipJson.write(g -> {
       g.writeStartObject();
       g.writeStringField("model", model);
       g.writeArrayFieldStart("input");
@@ -395,10 +391,7 @@ public final class OpenAiEmbeddingBackend implements Backend {
       g.writeEndArray();
       g.writeStringField("encoding_format", "float");
       g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    });
   }
 
   /** Reads {@code data[].embedding} (by {@code index}) and {@code usage.prompt_tokens}. */

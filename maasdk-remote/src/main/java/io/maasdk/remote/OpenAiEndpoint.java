@@ -13,9 +13,7 @@ import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
 import io.maasdk.Prediction;
 import io.maasdk.VersionSelector;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -250,7 +248,8 @@ public final class OpenAiEndpoint implements OipServer.Mount {
         throw new IllegalArgumentException("the body is not one JSON object");
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("malformed JSON: " + firstLine(e.getMessage()), e);
+      throw new IllegalArgumentException(
+          "malformed JSON: " + OipJson.firstLine(e.getMessage()), e);
     }
     if (model == null || model.isEmpty()) {
       throw new IllegalArgumentException("'model' is required");
@@ -298,7 +297,7 @@ public final class OpenAiEndpoint implements OipServer.Mount {
 
   private static byte[] response(String model, List<float[]> vectors, boolean base64,
       long promptTokens) {
-    return write(g -> {
+    return OipJson.write(g -> {
       g.writeStartObject();
       g.writeStringField("object", "list");
       g.writeArrayFieldStart("data");
@@ -344,9 +343,9 @@ public final class OpenAiEndpoint implements OipServer.Mount {
       if (!ids.containsKey(id)) {
         throw new OipServer.Failure(404, "The model '" + id + "' does not exist");
       }
-      return write(g -> model(g, id));
+      return OipJson.write(g -> model(g, id));
     }
-    return write(g -> {
+    return OipJson.write(g -> {
       g.writeStartObject();
       g.writeStringField("object", "list");
       g.writeArrayFieldStart("data");
@@ -408,7 +407,7 @@ public final class OpenAiEndpoint implements OipServer.Mount {
         code = status < 500 ? "invalid_request" : "internal_error";
       }
     }
-    return write(g -> {
+    return OipJson.write(g -> {
       g.writeStartObject();
       g.writeObjectFieldStart("error");
       g.writeStringField("message", message);
@@ -418,28 +417,6 @@ public final class OpenAiEndpoint implements OipServer.Mount {
       g.writeEndObject();
       g.writeEndObject();
     });
-  }
-
-  private interface Writer {
-    void write(JsonGenerator g) throws IOException;
-  }
-
-  private static byte[] write(Writer w) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = JSON.createGenerator(out)) {
-      w.write(g);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
-  private static String firstLine(@Nullable String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 
   /** Configures an {@link OpenAiEndpoint}; not thread-safe. */
