@@ -103,6 +103,11 @@ class MaasdkProcessor {
     // Looked up programmatically when the runtime is built: never "unused".
     unremovable.produce(UnremovableBeanBuildItem.beanTypes(
         CallInterceptor.class, InferenceListener.class, ModelSpec.class));
+    // An application's own, replacing maasdk.metering.meters and maasdk.pricing (by name: the
+    // application may not have maasdk-metrics).
+    unremovable.produce(UnremovableBeanBuildItem.beanTypes(
+        DotName.createSimple("io.maasdk.metrics.UsageMeters"),
+        DotName.createSimple("io.maasdk.metrics.PricePlan")));
   }
 
   @BuildStep

@@ -12,6 +12,19 @@ final class Fixtures {
 
   private Fixtures() {}
 
+  /**
+   * A folder under target/ unique to this JVM: the same from both class loaders that load a
+   * QuarkusUnitTest's class (the test's and the application's), new for every run.
+   */
+  static Path freshDir(String prefix) {
+    Path dir = Path.of("target", prefix + "-" + ProcessHandle.current().pid()).toAbsolutePath();
+    try {
+      return java.nio.file.Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Live threads named {@code maasdk-…}. */
   static List<String> maasdkThreads() {
     return Thread.getAllStackTraces().keySet().stream()

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.maasdk.CallOptions;
@@ -12,7 +13,10 @@ import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
+import io.maasdk.QuotaExceededException;
 import io.maasdk.codec.Codecs;
+import io.maasdk.metrics.LedgerReader;
+import io.maasdk.metrics.UsageRecord;
 import io.maasdk.Version;
 import io.maasdk.quarkus.MaasdkModel;
 import io.maasdk.spi.CallContext;
@@ -28,6 +32,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.spi.Bean;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -43,6 +48,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class MaasdkExtensionTest {
   static final String CLOSED = "io.maasdk.quarkus.test.closed";
+  /** A fresh ledger per run: budgets restore from what a ledger already holds. */
+  static final Path LEDGER = Fixtures.freshDir("quarkus-ledger");
 
   @RegisterExtension
   static final QuarkusUnitTest APP = new QuarkusUnitTest()
@@ -53,6 +60,14 @@ class MaasdkExtensionTest {
       .overrideConfigKey("maasdk.aliases.digits-mlp.stable", "2.0.0")
       .overrideConfigKey("maasdk.aliases.digits-mlp.canary", "1.0.0=90,2.0.0=10")
       .overrideConfigKey("maasdk.drain-timeout", "2s")
+      .overrideConfigKey("maasdk.metering.ledger-dir", LEDGER.toString())
+      .overrideConfigKey("maasdk.metering.fsync", "always")
+      .overrideConfigKey("maasdk.metering.durable", "true")
+      .overrideConfigKey("maasdk.metering.meters.\"digits-*\"", "per-call")
+      .overrideConfigKey("maasdk.quotas.tenants.trial.unit-budget", "2")
+      .overrideConfigKey("maasdk.quotas.tenants.payg.money-budget", "0.001")
+      .overrideConfigKey("maasdk.pricing.currency", "EUR")
+      .overrideConfigKey("maasdk.pricing.prices.\"digits-*\"", "0.40")
       .setBeforeAllCustomizer(() -> System.clearProperty(CLOSED))
       .setAfterUndeployListener(() -> {
         assertEquals("true", System.getProperty(CLOSED),
@@ -173,6 +188,29 @@ class MaasdkExtensionTest {
   }
 
   @Test
+  void meteringAndQuotas_fromConfiguration_recordIntoTheLedger_andRefusePastTheBudget()
+      throws Exception {
+    float[] x = TestModels.digitsTestSet().features()[0];
+    for (String tenant : List.of("trial", "payg")) {
+      CallOptions options = CallOptions.builder().tenant(tenant).build();
+      // unit budget 2; money budget 0.001 EUR at 0.40 per 1,000 calls: 2 calls (0.0008) fit
+      cnn.predict(x, options);
+      cnn.predict(x, options);
+      QuotaExceededException refused =
+          assertThrows(QuotaExceededException.class, () -> cnn.predict(x, options), tenant);
+      assertTrue(refused.getMessage().contains(tenant), refused.getMessage());
+    }
+    cnn.predict(x, CallOptions.builder().tenant("unlimited").build());
+    // durable metering: a call returns only once its record is fsynced in the ledger
+    List<UsageRecord> records = LedgerReader.read(LEDGER).records();
+    for (String tenant : List.of("trial", "payg", "unlimited")) {
+      assertEquals(tenant.equals("unlimited") ? 1 : 2, records.stream()
+          .filter(r -> tenant.equals(r.tenant()) && r.billable()
+              && "digits-cnn".equals(r.model())).count(), tenant + ": " + records);
+    }
+  }
+
+  @Test
   void metrics_showMaasdkMeters() {
     canary.predict(new float[64]);
     String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
@@ -180,5 +218,6 @@ class MaasdkExtensionTest {
         ? text.substring(0, 2000) : text);
     assertTrue(text.contains("maasdk_queue_depth"), "queue gauges are bound");
     assertTrue(text.contains("model=\"digits-mlp\""), "tagged by model");
+    assertTrue(text.contains("maasdk_metering_records"), "the configured metering is bound");
   }
 }

@@ -4,11 +4,14 @@ import io.quarkus.runtime.annotations.ConfigPhase;
 import io.quarkus.runtime.annotations.ConfigRoot;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * The {@code maasdk.*} configuration: the runtime, the models deployed at startup and their
@@ -64,6 +67,15 @@ public interface MaasdkConfig {
 
   /** maasdk-security, when it is on the classpath. */
   Security security();
+
+  /** Metering into a durable usage ledger (maasdk-metrics). */
+  Metering metering();
+
+  /** Per-tenant quotas (maasdk-metrics): rate limits and budgets, enforced before a call queues. */
+  Quotas quotas();
+
+  /** The price plan money budgets are counted in (maasdk-metrics' PricePlan). */
+  Pricing pricing();
 
   /** A model repository: {@code <root>/<model>/<version>/<model file>}. */
   interface Repository {
@@ -155,5 +167,151 @@ public interface MaasdkConfig {
      * signed folders. Public keys only; never a private or secret keyset.
      */
     Optional<Path> trustedKeys();
+  }
+
+  /** How a model's units are counted, for metering records and quotas. */
+  enum Meter {
+    /** One unit per call ({@code UsageMeter.perCall()}). */
+    PER_CALL,
+    /** One unit per item of a batch input ({@code UsageMeter.items()}). */
+    ITEMS,
+    /** One unit per byte of input ({@code UsageMeter.inputBytes()}). */
+    INPUT_BYTES
+  }
+
+  /** When the ledger forces records to the storage device ({@code FsyncPolicy}). */
+  enum Fsync {
+    /** Every batch of records before the write returns. */
+    ALWAYS,
+    /** At most maasdk.metering.fsync-interval after a write, and on flush. */
+    EVERY,
+    /** Only on flush and close. */
+    NEVER
+  }
+
+  /**
+   * Metering into a durable usage ledger (maasdk-metrics): one usage record per call, written to
+   * the ledger folder.
+   */
+  interface Metering {
+    /** Whether to meter calls when maasdk.metering.ledger-dir is set. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * Folder of the usage ledger (created if absent): one usage record per call. Unset, there is
+     * no metering.
+     */
+    Optional<Path> ledgerDir();
+
+    /** When the ledger fsyncs: always, every (fsync-interval) or never. */
+    @WithDefault("every")
+    Fsync fsync();
+
+    /** The longest a written record waits for its fsync, with fsync=every. */
+    @WithDefault("100ms")
+    Duration fsyncInterval();
+
+    /**
+     * Whether a call's result is released only once its usage record is written and fsynced (use
+     * with fsync=always); otherwise records are written asynchronously.
+     */
+    @WithDefault("false")
+    boolean durable();
+
+    /** Records that may wait for the ledger writer before calls block, then drop them. */
+    @WithDefault("65536")
+    int bufferCapacity();
+
+    /** How long a call may wait for room in a full buffer before its record is dropped. */
+    @WithDefault("5ms")
+    Duration offerTimeout();
+
+    /**
+     * How units are counted per model-name pattern ("*" a wildcard, e.g.
+     * maasdk.metering.meters."digits-*"=items); the most specific pattern wins (names without "*"
+     * first, then the longest). Models matching none count one unit per call.
+     */
+    Map<String, Meter> meters();
+  }
+
+  /** Per-tenant quotas (maasdk-metrics): rate limits and budgets, enforced before a call queues. */
+  interface Quotas {
+    /** Whether to enforce the quotas declared under maasdk.quotas. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Limits of tenants not named under maasdk.quotas.tenants; unset, they are not limited. */
+    Quota defaults();
+
+    /** Limits per tenant, by tenant name. */
+    Map<String, Quota> tenants();
+
+    /**
+     * Whether budgets start from what the ledger (maasdk.metering.ledger-dir) records as spent in
+     * the current period, so a restart does not reset a tenant's spend.
+     */
+    @WithDefault("true")
+    boolean restoreFromLedger();
+
+    /** The zone in which daily and monthly budget periods start. */
+    @WithDefault("UTC")
+    String zone();
+  }
+
+  /** One tenant's limits; every limit is optional. */
+  interface Quota {
+    /** Calls per second, sustained (a token bucket). */
+    OptionalDouble requestsPerSecond();
+
+    /** Calls at once above the sustained rate; default the rate rounded up. */
+    OptionalLong requestBurst();
+
+    /** Units per second, sustained. */
+    OptionalDouble unitsPerSecond();
+
+    /** Units at once above the sustained rate; default the rate rounded up. */
+    OptionalLong unitBurst();
+
+    /** Units per budget-period. */
+    OptionalLong unitBudget();
+
+    /**
+     * Money per budget-period, at the prices of maasdk.pricing (free units not deducted, so the
+     * budget is never exceeded).
+     */
+    Optional<BigDecimal> moneyBudget();
+
+    /** The calendar period of unit-budget and money-budget: day or month. */
+    @WithDefault("month")
+    String budgetPeriod();
+  }
+
+  /** The price plan money budgets are counted in (maasdk-metrics' PricePlan). */
+  interface Pricing {
+    /** The plan's name. */
+    @WithDefault("default")
+    String name();
+
+    /** ISO 4217 currency code, e.g. EUR; setting it defines the plan. */
+    Optional<String> currency();
+
+    /**
+     * Price per 1,000 units by model-name pattern ("*" a wildcard, e.g.
+     * maasdk.pricing.prices."digits-*"=0.40); the most specific pattern wins, as for
+     * maasdk.metering.meters.
+     */
+    Map<String, BigDecimal> prices();
+
+    /** Price per 1,000 units of models no pattern matches; unset, they are not billed. */
+    Optional<BigDecimal> defaultPrice();
+
+    /** Units each tenant may use per period before billing starts. */
+    @WithDefault("0")
+    long freeUnitsPerPeriod();
+
+    /** Whether answers served from the response cache are billed. */
+    @WithDefault("true")
+    boolean billCacheHits();
   }
 }

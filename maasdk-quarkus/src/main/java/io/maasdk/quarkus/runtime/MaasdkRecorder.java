@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Creates the runtime bean at runtime init: built with every {@link CallInterceptor} and {@link
- * InferenceListener} bean, then every {@link ModelSpec} bean and every model under {@code
+ * InferenceListener} bean and the metering and quotas of {@code maasdk.metering.*} and {@code
+ * maasdk.quotas.*} (with maasdk-metrics), then every {@link ModelSpec} bean and every model under {@code
  * maasdk.models} deployed and warmed, then the aliases set. If any of that fails the runtime is
  * closed before the failure propagates, which fails the application's start.
  */
@@ -91,19 +92,28 @@ public class MaasdkRecorder {
         : Arc.container().select(CallInterceptor.class, Any.Literal.INSTANCE).handles()) {
       interceptors.add(h.get());
     }
-    interceptors.forEach(builder::interceptor);
     List<InferenceListener> listeners = new ArrayList<>();
     for (InstanceHandle<InferenceListener> h
         : Arc.container().select(InferenceListener.class, Any.Literal.INSTANCE).handles()) {
       listeners.add(h.get());
     }
-    listeners.forEach(builder::listener);
     List<ModelSpec<?, ?>> specs = new ArrayList<>();
     // ModelSpec<float[], float[]> is not assignable to the raw type: select with wildcards.
     for (InstanceHandle<ModelSpec<?, ?>> h : Arc.container()
         .select(new TypeLiteral<ModelSpec<?, ?>>() {}, Any.Literal.INSTANCE).handles()) {
       specs.add(h.get());
     }
+    // Last before the runtime owns them: the metering's thread and ledger are closed with it.
+    if (meteringConfigured(config)) {
+      if (!present("io.maasdk.metrics.Metering")) {
+        throw new IllegalStateException("maasdk.metering.ledger-dir or maasdk.quotas is set, but"
+            + " maasdk-metrics is not on the classpath: add io.maasdk:maasdk-metrics, or calls"
+            + " would go unmetered and unlimited");
+      }
+      MeteringSupport.install(config, interceptors, listeners);
+    }
+    interceptors.forEach(builder::interceptor);
+    listeners.forEach(builder::listener);
     ModelRuntime runtime = builder.build();
     try {
       new StartupDeployer(runtime, config, folders, signedOnly).deploy(specs);
@@ -122,6 +132,22 @@ public class MaasdkRecorder {
     LOG.infof("maasdk: runtime ready with %d deployed versions; drain timeout on close %s",
         runtime.deployments().size(), config.drainTimeout());
     return runtime;
+  }
+
+  /**
+   * Whether {@code maasdk.metering} or {@code maasdk.quotas} asks for anything; here, not in
+   * MeteringSupport, which is loaded only with maasdk-metrics.
+   */
+  private static boolean meteringConfigured(MaasdkConfig config) {
+    MaasdkConfig.Quotas q = config.quotas();
+    return config.metering().enabled() && config.metering().ledgerDir().isPresent()
+        || q.enabled() && (!q.tenants().isEmpty() || !unlimited(q.defaults()));
+  }
+
+  /** Whether a quota declares no limit. */
+  static boolean unlimited(MaasdkConfig.Quota q) {
+    return q.requestsPerSecond().isEmpty() && q.unitsPerSecond().isEmpty()
+        && q.unitBudget().isEmpty() && q.moneyBudget().isEmpty();
   }
 
   private static boolean present(String className) {
