@@ -15,13 +15,16 @@ import java.util.OptionalLong;
 
 /**
  * The {@code maasdk.*} configuration: the runtime, the models deployed at startup and their
- * aliases. Read once, when the runtime bean is created at startup.
+ * aliases, and (with maasdk-metrics) metering, quotas and prices. Read once, when the runtime bean
+ * is created at startup.
  *
  * <pre>
  * maasdk.repository.root=/models                    # holds digits/1.0.0/model.pt, digits/2.0.0/…
  * maasdk.models.digits.input-length=64              # float32[64] in, float32[] out
  * maasdk.aliases.digits.stable=2.0.0
  * maasdk.aliases.digits.canary=1.0.0=90,2.0.0=10    # a weighted split
+ * maasdk.metering.ledger-dir=/var/lib/app/ledger    # one usage record per call
+ * maasdk.quotas.tenants.free-co.unit-budget=10000   # per month
  * </pre>
  */
 @ConfigMapping(prefix = "maasdk")
