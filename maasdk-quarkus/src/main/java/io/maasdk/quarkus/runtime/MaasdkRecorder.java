@@ -5,6 +5,7 @@ import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.InferenceListener;
+import io.maasdk.spi.StartupDeployer;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.InstanceHandle;
 import io.quarkus.arc.SyntheticCreationalContext;
@@ -14,7 +15,10 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.util.TypeLiteral;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
@@ -116,7 +120,14 @@ public class MaasdkRecorder {
     listeners.forEach(builder::listener);
     ModelRuntime runtime = builder.build();
     try {
-      new StartupDeployer(runtime, config, folders, signedOnly).deploy(specs);
+      ClassLoader loader = Thread.currentThread().getContextClassLoader();
+      StartupDeployer.builder(runtime)
+          .repositoryRoot(config.repository().root().orElse(null))
+          .folders(folders)
+          .signedOnly(signedOnly)
+          .classLoader(loader != null ? loader : MaasdkRecorder.class.getClassLoader())
+          .build()
+          .deploy(specs, declared(config), config.aliases());
       if (present("io.maasdk.metrics.MaasdkMetrics")) {
         MetricsSupport.monitor(listeners, runtime);
       }
@@ -132,6 +143,18 @@ public class MaasdkRecorder {
     LOG.infof("maasdk: runtime ready with %d deployed versions; drain timeout on close %s",
         runtime.deployments().size(), config.drainTimeout());
     return runtime;
+  }
+
+  /** {@code maasdk.models}, for the shared deployer. */
+  private static Map<String, StartupDeployer.DeclaredModel> declared(MaasdkConfig config) {
+    Map<String, StartupDeployer.DeclaredModel> models = new LinkedHashMap<>();
+    config.models().forEach((name, m) -> models.put(name, new StartupDeployer.DeclaredModel(
+        m.codec().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+        m.inputLength().isPresent() ? m.inputLength().getAsInt() : null,
+        m.location().orElse(null), m.version().orElse(null), m.engine().orElse(null),
+        m.replicas(), m.device(), m.batchSize(), m.batchDelay(), m.queueCapacity(), m.cache(),
+        m.cacheMaximumSize(), m.warmup())));
+    return models;
   }
 
   /**

@@ -1,13 +1,20 @@
 package io.maasdk.spring.boot.autoconfigure;
 
+import io.maasdk.ModelAdmin;
 import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceListener;
+import io.maasdk.spi.StartupDeployer;
 import io.maasdk.spring.boot.ModelRuntimeBuilderCustomizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -109,7 +116,22 @@ public class MaasdkAutoConfiguration {
     ModelRuntime runtime = builder.build();
     try {
       FolderSources folders = folderSources.getIfUnique(() -> ModelSource::directory);
-      new StartupDeployer(runtime, properties, resourceLoader, folders).deploy(toDeploy);
+      ClassLoader loader = resourceLoader.getClassLoader();
+      StartupDeployer.builder(runtime)
+          .admin(admin(runtime, properties))
+          .repositoryRoot(properties.getRepository().getRoot())
+          .folders(folders::open)
+          .signedOnly(!folders.allowsUnsignedLocations())
+          .classLoader(loader != null ? loader : MaasdkAutoConfiguration.class.getClassLoader())
+          .paths(location -> {
+            try {
+              return resourceLoader.getResource(location).getFile().toPath();
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          })
+          .build()
+          .deploy(toDeploy, declared(properties), properties.getAliases());
     } catch (RuntimeException | Error e) {
       LOG.error("maasdk: startup deployment failed, closing the runtime: {}", e.getMessage());
       try {
@@ -122,6 +144,26 @@ public class MaasdkAutoConfiguration {
     LOG.info("maasdk: runtime ready with {} deployed versions; drain timeout on close {}",
         runtime.deployments().size(), properties.getDrainTimeout());
     return runtime;
+  }
+
+  /**
+   * Management as the starter's admin principal when {@code
+   * maasdk.security.access.admin-api-key} is set, else as nobody (null).
+   */
+  static ModelAdmin admin(ModelRuntime runtime, MaasdkProperties properties) {
+    String key = properties.getSecurity().getAccess().getAdminApiKey();
+    return key == null ? null : runtime.admin(key);
+  }
+
+  /** {@code maasdk.models}, for the shared deployer. */
+  private static Map<String, StartupDeployer.DeclaredModel> declared(MaasdkProperties p) {
+    Map<String, StartupDeployer.DeclaredModel> models = new LinkedHashMap<>();
+    p.getModels().forEach((name, m) -> models.put(name, new StartupDeployer.DeclaredModel(
+        m.getCodec().name().toLowerCase(Locale.ROOT).replace('_', '-'), m.getInputLength(),
+        m.getLocation(), m.getVersion(), m.getEngine(), m.getReplicas(), m.getDevice(),
+        m.getBatchSize(), m.getBatchDelay(), m.getQueueCapacity(), m.isCache(),
+        m.getCacheMaximumSize(), m.isWarmup())));
+    return models;
   }
 
   /** Logs, as the application starts closing, how long the runtime will drain. */

@@ -124,7 +124,8 @@ public class MaasdkEndpoint {
   public Map<String, Object> setAlias(@Selector String model, @Selector String alias,
       String target) {
     try {
-      io.maasdk.AliasTarget t = StartupDeployer.parseTarget(model, alias, target);
+      io.maasdk.AliasTarget t = io.maasdk.spi.StartupDeployer.parseTarget(
+          "maasdk.aliases." + model + "." + alias, target);
       if (admin != null) {
         admin.setAlias(model, alias, t);
       } else {

@@ -33,6 +33,6 @@ public class MaasdkEndpointAutoConfiguration {
   @ConditionalOnAvailableEndpoint(endpoint = MaasdkEndpoint.class)
   public MaasdkEndpoint maasdkEndpoint(ModelRuntime runtime, MaasdkProperties properties) {
     return new MaasdkEndpoint(runtime, properties.getEndpoint().getHistoryLimit(),
-        StartupDeployer.admin(runtime, properties));
+        MaasdkAutoConfiguration.admin(runtime, properties));
   }
 }

@@ -12,6 +12,7 @@ import io.maasdk.ModelSpec;
 import io.maasdk.Prediction;
 import io.maasdk.CallOptions;
 import io.maasdk.Version;
+import io.maasdk.spi.StartupDeployer;
 import io.maasdk.codec.Codecs;
 import io.maasdk.metrics.MaasdkMetrics;
 import io.maasdk.spi.CallInterceptor;
@@ -462,11 +463,11 @@ class MaasdkAutoConfigurationTest {
   @Test
   void aliasTargets_parseVersionsAndSplits_andNameThePropertyWhenWrong() {
     assertEquals(AliasTarget.of(Version.parse("2.0.0")),
-        StartupDeployer.parseTarget("m", "a", " 2.0.0 "));
+        StartupDeployer.parseTarget("maasdk.aliases.m.a", " 2.0.0 "));
     assertEquals(AliasTarget.split(Map.of(Version.parse("1.0.0"), 90, Version.parse("2.0.0"), 10)),
-        StartupDeployer.parseTarget("m", "a", "1.0.0=90, 2.0.0=10"));
+        StartupDeployer.parseTarget("maasdk.aliases.m.a", "1.0.0=90, 2.0.0=10"));
     IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> StartupDeployer.parseTarget("digits", "stable", "1.0.0=ninety"));
+        () -> StartupDeployer.parseTarget("maasdk.aliases.digits.stable", "1.0.0=ninety"));
     assertThat(e).hasMessageContaining("maasdk.aliases.digits.stable=1.0.0=ninety");
   }
 
