@@ -63,9 +63,10 @@ class MaasdkExtensionTest {
       .overrideConfigKey("maasdk.metering.ledger-dir", LEDGER.toString())
       .overrideConfigKey("maasdk.metering.fsync", "always")
       .overrideConfigKey("maasdk.metering.durable", "true")
-      .overrideConfigKey("maasdk.metering.meters.\"digits-*\"", "per-call")
-      .overrideConfigKey("maasdk.quotas.tenants.trial.unit-budget", "2")
-      .overrideConfigKey("maasdk.quotas.tenants.payg.money-budget", "0.001")
+      .overrideConfigKey("maasdk.metering.meters.\"digits-*\"", "input-bytes")
+      .overrideConfigKey("maasdk.metering.meters.digits-mlp", "per-call")
+      .overrideConfigKey("maasdk.quotas.tenants.trial.unit-budget", "600")
+      .overrideConfigKey("maasdk.quotas.tenants.payg.money-budget", "0.25")
       .overrideConfigKey("maasdk.pricing.currency", "EUR")
       .overrideConfigKey("maasdk.pricing.prices.\"digits-*\"", "0.40")
       .setBeforeAllCustomizer(() -> System.clearProperty(CLOSED))
@@ -193,21 +194,29 @@ class MaasdkExtensionTest {
     float[] x = TestModels.digitsTestSet().features()[0];
     for (String tenant : List.of("trial", "payg")) {
       CallOptions options = CallOptions.builder().tenant(tenant).build();
-      // unit budget 2; money budget 0.001 EUR at 0.40 per 1,000 calls: 2 calls (0.0008) fit
+      // digits-cnn counts input bytes, 256 a call: unit budget 600 fits 2 calls; money budget
+      // 0.25 EUR at 0.40 per 1,000 units (0.1024 a call) fits 2 calls too
       cnn.predict(x, options);
       cnn.predict(x, options);
       QuotaExceededException refused =
           assertThrows(QuotaExceededException.class, () -> cnn.predict(x, options), tenant);
       assertTrue(refused.getMessage().contains(tenant), refused.getMessage());
     }
-    cnn.predict(x, CallOptions.builder().tenant("unlimited").build());
+    CallOptions unlimited = CallOptions.builder().tenant("unlimited").build();
+    cnn.predict(x, unlimited);
+    canary.predict(x, unlimited); // digits-mlp: its own name beats "digits-*", one unit a call
     // durable metering: a call returns only once its record is fsynced in the ledger
     List<UsageRecord> records = LedgerReader.read(LEDGER).records();
     for (String tenant : List.of("trial", "payg", "unlimited")) {
-      assertEquals(tenant.equals("unlimited") ? 1 : 2, records.stream()
-          .filter(r -> tenant.equals(r.tenant()) && r.billable()
-              && "digits-cnn".equals(r.model())).count(), tenant + ": " + records);
+      List<Long> units = records.stream()
+          .filter(r -> tenant.equals(r.tenant()) && r.billable() && "digits-cnn".equals(r.model()))
+          .map(UsageRecord::units).toList();
+      assertEquals(tenant.equals("unlimited") ? List.of(256L) : List.of(256L, 256L), units,
+          tenant + ": " + records);
     }
+    assertEquals(List.of(1L), records.stream()
+        .filter(r -> "unlimited".equals(r.tenant()) && "digits-mlp".equals(r.model()))
+        .map(UsageRecord::units).toList(), records.toString());
   }
 
   @Test
