@@ -65,7 +65,7 @@ public final class SignaturePolicy {
   }
 
   private static KeysetHandle checked(KeysetHandle keys) {
-    TinkInit.config();
+    TinkInit.register(TinkInit.Family.SIGNATURE);
     for (int i = 0; i < keys.size(); i++) {
       if (!(keys.getAt(i).getKey() instanceof SignaturePublicKey)) {
         throw new IllegalArgumentException(
