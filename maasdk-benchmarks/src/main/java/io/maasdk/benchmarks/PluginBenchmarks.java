@@ -237,7 +237,8 @@ final class PluginBenchmarks {
             cold[1] / cold[0], "<= 1.25", String.format(Locale.ROOT, "fresh JVM, deploy + first"
                 + " call of MiniLM: encrypted and signed %.0f ms vs plaintext %.0f ms (medians of"
                 + " 5, alternating; keys loaded in the timed part); process CPU time %.0f ms vs"
-                + " %.0f ms on 2 cores", cold[1], cold[0], cold[3], cold[2])));
+                + " %.0f ms on 2 cores, CPU-time ratio %.2f", cold[1], cold[0], cold[3], cold[2],
+                cold[3] / cold[2])));
   }
 
   /**

@@ -53,7 +53,7 @@ public final class ArtifactCipher {
    */
   public static ArtifactCipher of(KeysetHandle artifactKeys) {
     TinkPrimitives.requirePrimary(artifactKeys, "the artifact keyset");
-    TinkInit.config();
+    TinkInit.register(TinkInit.Family.STREAMING_AEAD);
     for (int i = 0; i < artifactKeys.size(); i++) {
       if (!(artifactKeys.getAt(i).getKey().getParameters() instanceof StreamingAeadParameters)) {
         throw new IllegalArgumentException(

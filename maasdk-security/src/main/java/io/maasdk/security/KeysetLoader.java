@@ -49,7 +49,6 @@ public final class KeysetLoader {
   private KeysetLoader(Kind kind, @Nullable MasterKey master) {
     this.kind = kind;
     this.master = master;
-    TinkInit.config();
   }
 
   /** Keysets encrypted under {@code master}. */
@@ -121,6 +120,7 @@ public final class KeysetLoader {
    */
   public KeysetHandle parse(String text, String origin) {
     KeysetHandle h;
+    TinkInit.forKeysetText(text); // only the families its keys need: each costs CPU on a cold JVM
     MasterCall kms = kind == Kind.ENCRYPTED ? new MasterCall(master().aead()) : null;
     try {
       switch (kind) {
@@ -162,6 +162,7 @@ public final class KeysetLoader {
 
   /** Serializes {@code keyset} in this loader's form. */
   public String serialize(KeysetHandle keyset) {
+    TinkInit.config();
     try {
       switch (kind) {
         case ENCRYPTED:

@@ -5,6 +5,7 @@ import com.google.crypto.tink.PublicKeyVerify;
 import com.google.crypto.tink.signature.SignaturePublicKey;
 import io.maasdk.IntegrityException;
 import io.maasdk.Version;
+import io.maasdk.security.internal.JdkEd25519Verify;
 import io.maasdk.security.internal.LazyPrimitive;
 import io.maasdk.security.internal.ModelFiles;
 import io.maasdk.security.internal.TinkInit;
@@ -34,7 +35,8 @@ public final class SignaturePolicy {
     this.trusted = trusted;
     this.required = required;
     this.verifier = trusted == null ? null : new LazyPrimitive<>(trusted, PublicKeyVerify.class,
-        "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)");
+        "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)",
+        JdkEd25519Verify::of); // the JDK's EdDSA costs less than half of Tink's on a cold JVM
   }
 
   /** Every model must be signed by one of {@code trustedPublicKeys}. */
@@ -63,7 +65,7 @@ public final class SignaturePolicy {
   }
 
   private static KeysetHandle checked(KeysetHandle keys) {
-    TinkInit.config();
+    TinkInit.register(TinkInit.Family.SIGNATURE);
     for (int i = 0; i < keys.size(); i++) {
       if (!(keys.getAt(i).getKey() instanceof SignaturePublicKey)) {
         throw new IllegalArgumentException(

@@ -1,6 +1,7 @@
 package io.maasdk.security.internal;
 
 import com.google.crypto.tink.KeysetHandle;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,6 +13,7 @@ public final class LazyPrimitive<P> {
   private final KeysetHandle keys;
   private final Class<P> type;
   private final String notThisKind;
+  private final @Nullable Function<KeysetHandle, @Nullable P> preferred;
   private volatile @Nullable P primitive;
 
   /**
@@ -19,9 +21,19 @@ public final class LazyPrimitive<P> {
    *     cannot make a {@code type}
    */
   public LazyPrimitive(KeysetHandle keys, Class<P> type, String notThisKind) {
+    this(keys, type, notThisKind, null);
+  }
+
+  /**
+   * @param preferred makes a faster equivalent of Tink's primitive, or returns {@code null} where
+   *     it cannot (then Tink's is made)
+   */
+  public LazyPrimitive(KeysetHandle keys, Class<P> type, String notThisKind,
+      @Nullable Function<KeysetHandle, @Nullable P> preferred) {
     this.keys = keys;
     this.type = type;
     this.notThisKind = notThisKind;
+    this.preferred = preferred;
   }
 
   public P get() {
@@ -30,7 +42,10 @@ public final class LazyPrimitive<P> {
       synchronized (this) {
         p = primitive;
         if (p == null) {
-          p = TinkPrimitives.make(keys, type, notThisKind);
+          p = preferred != null ? preferred.apply(keys) : null;
+          if (p == null) {
+            p = TinkPrimitives.make(keys, type, notThisKind);
+          }
           primitive = p;
         }
       }

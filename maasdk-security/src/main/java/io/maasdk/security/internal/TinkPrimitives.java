@@ -41,7 +41,7 @@ public final class TinkPrimitives {
    */
   public static <P> P make(KeysetHandle keys, Class<P> type, String notThisKind) {
     try {
-      return keys.getPrimitive(TinkInit.config(), type);
+      return keys.getPrimitive(TinkInit.configFor(type), type);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(notThisKind, e);
     }
