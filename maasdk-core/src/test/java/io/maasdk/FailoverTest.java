@@ -43,8 +43,8 @@ class FailoverTest {
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
     try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
         .listener(events::add).build()) {
-      FailurePolicy breaker = FailurePolicy.ofDefaults().withBreaker(3, Duration.ofMillis(300))
-          .withRestartBackoff(Duration.ZERO, Duration.ZERO);
+      FailurePolicy breaker = FailurePolicy.builder().breaker(3, Duration.ofMillis(300))
+          .restartBackoff(Duration.ZERO, Duration.ZERO).build();
       rt.deploy(Models.echo("echo", "1.0.0").warmup(new float[4]).failurePolicy(breaker).build());
       rt.deploy(Models.echo("echo", "2.0.0").translator(breakable()).warmup(new float[4])
           .failurePolicy(breaker).build());

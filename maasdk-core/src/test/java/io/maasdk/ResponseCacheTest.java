@@ -168,7 +168,7 @@ class ResponseCacheTest {
   @Test
   void predict_failedComputation_notCached_andEveryWaiterGetsTheFailure() throws Exception {
     runtime.deploy(Models.fixture("faulty", "1.0.0").replicas(2)
-        .failurePolicy(FailurePolicy.ofDefaults().withBreaker(1000, Duration.ofSeconds(1)))
+        .failurePolicy(FailurePolicy.builder().breaker(1000, Duration.ofSeconds(1)).build())
         .cachePolicy(CachePolicy.ofDefaults()).build());
     ModelHandle<float[], float[]> h =
         runtime.handle("faulty", "1.0.0", float[].class, float[].class);
@@ -515,7 +515,14 @@ class ResponseCacheTest {
     assertTrue(CachePolicy.ofDefaults().perTenant());
     ModelSpec.Builder<float[], float[]> b =
         Models.echo("echo", "1.0.0").cachePolicy(CachePolicy.ofDefaults());
-    assertEquals(CachePolicy.ofDefaults(), b.copy().build().cachePolicy());
+    assertEquals(CachePolicy.ofDefaults(), b.build().toBuilder().build().cachePolicy());
+    CachePolicy weighed = CachePolicy.builder().maximumWeight(1 << 20)
+        .expireAfterAccess(Duration.ofMinutes(1)).perTenant(false).build();
+    CachePolicy derived = weighed.toBuilder().build();
+    assertEquals(weighed.toString(), derived.toString());
+    assertEquals(weighed.weigher(), derived.weigher());
+    assertFalse(CachePolicy.disabled().toBuilder().build().enabled());
+    assertTrue(CachePolicy.disabled().toBuilder().enabled(true).build().enabled());
   }
 
   /**

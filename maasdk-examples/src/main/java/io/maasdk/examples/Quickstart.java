@@ -43,7 +43,7 @@ public final class Quickstart {
                 .source(ModelSource.classpath(TestModels.digitsResource("mlp", v.toString())))
                 .translator(Codecs.floatVector(64)) // float32[64] pixels -> float32[10] logits
                 .replicas(2)
-                .devicePolicy(DevicePolicy.auto()) // GPUs if any, else the CPU
+                .devicePolicy(DevicePolicy.ofDefaults()) // GPUs if any, else the CPU
                 .warmup(new float[64])
                 .build());
       }

@@ -38,8 +38,8 @@ public final class QuotaPolicy {
     this.moneyBudgetPeriod = b.moneyBudgetPeriod;
   }
 
-  /** No limits. */
-  public static QuotaPolicy unlimited() {
+  /** No limits (the default). */
+  public static QuotaPolicy ofDefaults() {
     return builder().build();
   }
 

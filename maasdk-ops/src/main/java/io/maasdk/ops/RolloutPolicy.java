@@ -59,7 +59,7 @@ public final class RolloutPolicy {
   }
 
   /** 1% → 10% → 50% → 100%, 100 calls per step, at most 1% errors, p99 within 1.5x + 5 ms. */
-  public static RolloutPolicy canary() {
+  public static RolloutPolicy ofDefaults() {
     return builder().build();
   }
 

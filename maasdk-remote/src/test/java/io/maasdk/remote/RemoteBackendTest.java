@@ -230,8 +230,8 @@ class RemoteBackendTest {
         .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).build()) {
       rt.deploy(ModelSpec.builder("m", float[].class, float[].class).version("1.0.0")
           .backend(b).warmup(new float[] {0, 0})
-          .failurePolicy(io.maasdk.FailurePolicy.ofDefaults()
-              .withBreaker(1, Duration.ofMinutes(1))).build());
+          .failurePolicy(io.maasdk.FailurePolicy.builder()
+              .breaker(1, Duration.ofMinutes(1)).build()).build());
       io.maasdk.ModelHandle<float[], float[]> h =
           rt.handle("m", "1.0.0", float[].class, float[].class);
       for (int i = 0; i < 3; i++) {

@@ -48,8 +48,8 @@ class RemoteLikeLocalTest {
                 .model("digits-mlp").input(TensorCodec.floats("input"))
                 .output(TensorCodec.floats("output")).build())
             .cachePolicy(CachePolicy.ofDefaults()).warmup(new float[64])
-            .failurePolicy(FailurePolicy.ofDefaults().withBreaker(2, Duration.ofMinutes(1))
-                .withRestartBackoff(Duration.ZERO, Duration.ZERO))
+            .failurePolicy(FailurePolicy.builder().breaker(2, Duration.ofMinutes(1))
+                .restartBackoff(Duration.ZERO, Duration.ZERO).build())
             .build());
         rt.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
             .source(io.maasdk.ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))

@@ -108,7 +108,7 @@ final class StartupDeployer {
     }
     for (Version v : listing.versions().keySet()) {
       Path folder = root.resolve(name).resolve(v.toString());
-      runtime.deploy(template.copy().version(v).source(folders.apply(folder)).build());
+      runtime.deploy(template.forVersion(v, folders.apply(folder)).build());
     }
     LOG.infof("maasdk: deployed %s versions %s from %s", name, listing.versions().keySet(),
         root.resolve(name));
@@ -153,7 +153,7 @@ final class StartupDeployer {
   private static DevicePolicy device(String prefix, String device) {
     switch (device) {
       case "auto":
-        return DevicePolicy.auto();
+        return DevicePolicy.ofDefaults();
       case "cpu":
         return DevicePolicy.cpu();
       default:
