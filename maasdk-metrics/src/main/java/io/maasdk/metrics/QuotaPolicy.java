@@ -47,6 +47,21 @@ public final class QuotaPolicy {
     return new Builder();
   }
 
+  /** A builder starting from this policy's settings, to derive a modified copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.requestRate = requestRate;
+    b.requestBurst = requestBurst;
+    b.unitRate = unitRate;
+    b.unitBurst = unitBurst;
+    b.unitBudget = unitBudget;
+    b.unitBudgetPeriod = unitBudgetPeriod;
+    b.moneyBudget = moneyBudget;
+    b.moneyPlan = moneyPlan;
+    b.moneyBudgetPeriod = moneyBudgetPeriod;
+    return b;
+  }
+
   boolean hasBudget() {
     return unitBudgetPeriod != null || moneyBudgetPeriod != null;
   }

@@ -56,7 +56,7 @@ class QualityMonitorTest {
         Map.of("ink", QualityMonitorTest::ink, "centre", QualityMonitorTest::centre);
     return QualityMonitor.builder(meters).window(200)
         .outputs(MODEL, float[].class, logits -> logits)
-        .drift(MODEL, float[].class, baseline, features, 0.2)
+        .drift(MODEL, baseline, features, 0.2)
         .build();
   }
 
