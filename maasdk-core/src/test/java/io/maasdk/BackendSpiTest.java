@@ -165,7 +165,7 @@ class BackendSpiTest {
         .listener(events::add).build()) {
       rt.deploy(remote(server, "1.0.0").replicas(2).build());
       ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
-      Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.DEFAULT);
+      Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.ofDefaults());
       assertArrayEquals(new float[] {2, 4, 6, 8}, p.output());
       assertEquals(DEVICE, p.device());
       assertEquals(DEVICE, events.get(events.size() - 1).device());
@@ -213,12 +213,12 @@ class BackendSpiTest {
       rt.setAlias("m", "stable", AliasTarget.of(Version.parse("2.0.0"))
           .withFallback(Version.parse("1.0.0")));
       ModelHandle<float[], float[]> h = rt.handle("m", "stable", float[].class, float[].class);
-      assertEquals(DEVICE, h.predictDetailed(new float[] {1, 1, 1, 1}, CallOptions.DEFAULT)
+      assertEquals(DEVICE, h.predictDetailed(new float[] {1, 1, 1, 1}, CallOptions.ofDefaults())
           .device());
       int sessions = server.sessions.get();
       server.down = true;
       for (int i = 0; i < 5; i++) {
-        Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.DEFAULT);
+        Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.ofDefaults());
         assertEquals(Version.parse("1.0.0"), p.version(), "the local fallback answered");
         assertEquals(2f, p.output()[0]);
       }

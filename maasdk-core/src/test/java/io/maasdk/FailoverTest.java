@@ -51,7 +51,7 @@ class FailoverTest {
       rt.setAlias("echo", "stable", AliasTarget.of(PRIMARY).withFallback(FALLBACK));
       ModelHandle<float[], float[]> stable =
           rt.handle("echo", "stable", float[].class, float[].class);
-      assertEquals(PRIMARY, stable.predictDetailed(new float[4], CallOptions.DEFAULT).version());
+      assertEquals(PRIMARY, stable.predictDetailed(new float[4], CallOptions.ofDefaults()).version());
 
       primaryBroken = true;
       int threads = 4;
@@ -68,7 +68,7 @@ class FailoverTest {
           for (int i = 0; i < calls; i++) {
             float[] x = {id, i, 0, 0};
             try {
-              Prediction<float[]> p = stable.predictDetailed(x, CallOptions.DEFAULT);
+              Prediction<float[]> p = stable.predictDetailed(x, CallOptions.ofDefaults());
               assertArrayEquals(new float[] {2f * id, 2f * i, 0, 0, 1}, p.output());
               servedBy.computeIfAbsent(p.version(), v -> new AtomicInteger()).incrementAndGet();
             } catch (MaasdkException e) {
@@ -93,7 +93,7 @@ class FailoverTest {
       Version v;
       do {
         assertTrue(System.nanoTime() < until, "traffic never returned to the primary");
-        v = stable.predictDetailed(new float[4], CallOptions.DEFAULT).version();
+        v = stable.predictDetailed(new float[4], CallOptions.ofDefaults()).version();
       } while (!v.equals(PRIMARY));
       assertEquals("CLOSED", rt.describe("echo", PRIMARY).orElseThrow().breakerState());
     }

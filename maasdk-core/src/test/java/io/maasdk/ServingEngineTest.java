@@ -542,7 +542,7 @@ class ServingEngineTest {
           .timeout(Duration.ofMillis(20)).build());
       assertInstanceOf(DeadlineExceededException.class, failure(expiring));
       // Each handed the slot back, so the next call is admitted as the probe.
-      CompletableFuture<float[]> next = admitted(h, CallOptions.DEFAULT);
+      CompletableFuture<float[]> next = admitted(h, CallOptions.ofDefaults());
       gate2.countDown();
       assertEquals(GATE + 2, second.join()[0]);
       assertArrayEquals(new float[] {4, 1, 1, 1}, next.join());

@@ -685,7 +685,7 @@ public final class ModelRegistry implements AutoCloseable {
               + outputType.getSimpleName());
     }
     HandleImpl<I, O> h = new HandleImpl<>(model, selector, inputType, outputType, this);
-    resolve(h, CallOptions.DEFAULT); // fail now, not on the first call, if nothing matches
+    resolve(h, CallOptions.ofDefaults()); // fail now, not on the first call, if nothing matches
     return h;
   }
 
@@ -694,7 +694,7 @@ public final class ModelRegistry implements AutoCloseable {
     String site = callerFrame();
     String thread = Thread.currentThread().getName();
     return locked(h.modelName(), null, entry -> {
-      resolve(h, CallOptions.DEFAULT); // only a satisfiable selector can be kept satisfiable
+      resolve(h, CallOptions.ofDefaults()); // only a satisfiable selector can be kept satisfiable
       LeaseImpl lease = new LeaseImpl(
           leaseIds.incrementAndGet(), h.modelName(), h.selector(), site, thread, entry, this);
       entry.leases.add(lease);
