@@ -17,7 +17,7 @@ import java.util.Objects;
  * and as one batch and refuses the version ({@code ModelLoadException}) if the answers differ: a
  * translator that adds its own batch dimension, or a model whose answer depends on its batch-mates,
  * would otherwise answer wrongly only under load. Give warm-up inputs to have it checked; {@link
- * #withDeployCheck(boolean) withDeployCheck(false)} skips it for a model whose answers depend on the
+ * Builder#deployCheck(boolean) deployCheck(false)} skips it for a model whose answers depend on the
  * batch by design.
  */
 public final class BatchingPolicy {
@@ -49,22 +49,21 @@ public final class BatchingPolicy {
    * @throws IllegalArgumentException if {@code maxBatchSize < 1} or the delay is negative
    */
   public static BatchingPolicy of(int maxBatchSize, Duration maxDelay) {
-    Objects.requireNonNull(maxDelay, "maxDelay");
-    if (maxBatchSize < 1) {
-      throw new IllegalArgumentException("maxBatchSize must be >= 1, was " + maxBatchSize);
-    }
-    if (maxDelay.isNegative()) {
-      throw new IllegalArgumentException("maxDelay must not be negative, was " + maxDelay);
-    }
-    return new BatchingPolicy(maxBatchSize, maxDelay, true);
+    return builder().maxBatchSize(maxBatchSize).maxDelay(maxDelay).build();
   }
 
-  /**
-   * This policy with the deploy-time batch check on (the default) or off. Turn it off only for a
-   * model whose answer depends on its batch-mates by design.
-   */
-  public BatchingPolicy withDeployCheck(boolean check) {
-    return check == deployCheck ? this : new BatchingPolicy(maxBatchSize, maxDelay, check);
+  /** A builder starting from {@link #ofDefaults()}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from this policy's settings, to derive a modified copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.maxBatchSize = maxBatchSize;
+    b.maxDelay = maxDelay;
+    b.deployCheck = deployCheck;
+    return b;
   }
 
   /** Whether a deploy checks that batched answers equal answers computed alone. */
@@ -103,5 +102,55 @@ public final class BatchingPolicy {
         ? "BatchingPolicy[maxBatchSize=" + maxBatchSize + ", maxDelay=" + maxDelay
             + (deployCheck ? "" : ", deployCheck=false") + "]"
         : "BatchingPolicy[disabled]";
+  }
+
+  /** Builds a {@link BatchingPolicy}; starts from {@link #ofDefaults()}. */
+  public static final class Builder {
+    private int maxBatchSize = 32;
+    private Duration maxDelay = Duration.ofMillis(2);
+    private boolean deployCheck = true;
+
+    private Builder() {}
+
+    /**
+     * The most requests per engine call; 1 turns batching off.
+     *
+     * @throws IllegalArgumentException if {@code maxBatchSize < 1}
+     */
+    public Builder maxBatchSize(int maxBatchSize) {
+      if (maxBatchSize < 1) {
+        throw new IllegalArgumentException("maxBatchSize must be >= 1, was " + maxBatchSize);
+      }
+      this.maxBatchSize = maxBatchSize;
+      return this;
+    }
+
+    /**
+     * The longest a request waits for a batch to form.
+     *
+     * @throws IllegalArgumentException if the delay is negative
+     */
+    public Builder maxDelay(Duration maxDelay) {
+      Objects.requireNonNull(maxDelay, "maxDelay");
+      if (maxDelay.isNegative()) {
+        throw new IllegalArgumentException("maxDelay must not be negative, was " + maxDelay);
+      }
+      this.maxDelay = maxDelay;
+      return this;
+    }
+
+    /**
+     * The deploy-time batch check on (the default) or off. Turn it off only for a model whose
+     * answer depends on its batch-mates by design.
+     */
+    public Builder deployCheck(boolean check) {
+      this.deployCheck = check;
+      return this;
+    }
+
+    /** The policy. */
+    public BatchingPolicy build() {
+      return new BatchingPolicy(maxBatchSize, maxDelay, deployCheck);
+    }
   }
 }

@@ -96,6 +96,26 @@ public final class CachePolicy {
     return new Builder();
   }
 
+  /** A builder starting from this policy's settings, to derive a modified copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    if (!enabled) {
+      return b.enabled(false);
+    }
+    if (maximumWeight > 0) {
+      b.maximumWeight = maximumWeight;
+      b.weigher = weigher;
+      b.weigherSet = true;
+    } else {
+      b.maximumSize = maximumSize;
+    }
+    b.expireAfterWrite = expireAfterWrite;
+    b.expireAfterAccess = expireAfterAccess;
+    b.perTenant = perTenant;
+    b.fingerprinter = fingerprinter;
+    return b;
+  }
+
   public boolean enabled() {
     return enabled;
   }
@@ -212,8 +232,15 @@ public final class CachePolicy {
     private @Nullable Duration expireAfterAccess;
     private boolean perTenant = true;
     private @Nullable InputFingerprinter fingerprinter;
+    private boolean enabled = true;
 
     private Builder() {}
+
+    /** Whether the cache is on (the default for a builder); off builds {@link #disabled()}. */
+    public Builder enabled(boolean enabled) {
+      this.enabled = enabled;
+      return this;
+    }
 
     /** At most {@code entries} entries (1 to 2^40); W-TinyLFU picks what to evict. */
     public Builder maximumSize(long entries) {
@@ -275,6 +302,9 @@ public final class CachePolicy {
      *     weigher without a maximum weight
      */
     public CachePolicy build() {
+      if (!enabled) {
+        return DISABLED;
+      }
       if (maximumSize > 0 && maximumWeight > 0) {
         throw new IllegalStateException(
             "a CachePolicy is bounded by entries or by weight, not both: maximumSize="

@@ -39,9 +39,13 @@ public record CallOptions(
   /** The tenant used when a call names none. */
   public static final String DEFAULT_TENANT = "default";
 
-  /** No deadline, default tenant, interactive priority. */
-  public static final CallOptions DEFAULT =
+  private static final CallOptions DEFAULTS =
       new CallOptions(DEFAULT_TENANT, null, Priority.INTERACTIVE, null, null);
+
+  /** No deadline, default tenant, interactive priority. */
+  public static CallOptions ofDefaults() {
+    return DEFAULTS;
+  }
 
   /** How urgent a call is. Interactive calls overtake queued bulk calls. */
   public enum Priority {
@@ -66,7 +70,7 @@ public record CallOptions(
   }
 
   public static Builder builder() {
-    return new Builder(DEFAULT);
+    return new Builder(DEFAULTS);
   }
 
   /** A builder that starts from these options. */

@@ -2,19 +2,21 @@ package io.maasdk;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Where a version's replicas run. Immutable; each {@code with…} returns a copy.
+ * Where a version's replicas run. Immutable; {@link #builder()} or {@link #toBuilder()} sets the
+ * memory per replica and the fallback.
  *
  * <ul>
  *   <li>{@link #cpu()} — every replica on the CPU;
  *   <li>{@link #gpus(int...)} — the listed GPUs, replicas assigned round-robin;
  *   <li>{@link #leastLoaded()} — each replica on the GPU with the most free memory;
  *   <li>{@link #spread()} — replicas spread evenly across all GPUs that fit;
- *   <li>{@link #auto()} (the default) — {@code spread()}, falling back to the CPU.
+ *   <li>{@link #ofDefaults()} (the default) — {@code spread()}, falling back to the CPU.
  * </ul>
  *
- * {@link #withMemoryPerReplica(long)} makes a GPU fit only if it has that much free memory per
+ * {@link Builder#memoryPerReplica(long)} makes a GPU fit only if it has that much free memory per
  * replica placed on it. When no GPU fits, {@link Fallback#CPU} places the replica on the CPU and
  * logs a warning; {@link Fallback#FAIL} refuses the deployment with a {@link
  * DeviceUnavailableException} that lists the GPUs found. Explicit {@link #gpus} default to {@code
@@ -54,54 +56,42 @@ public final class DevicePolicy {
 
   /** Every replica on the CPU. */
   public static DevicePolicy cpu() {
-    return new DevicePolicy(Strategy.CPU, new int[0], 0, Fallback.CPU);
+    return builder().cpu().build();
   }
 
   /** Replicas round-robin over these GPU indices; fails if one is missing or lacks memory. */
   public static DevicePolicy gpus(int... indices) {
-    Objects.requireNonNull(indices, "indices");
-    if (indices.length == 0) {
-      throw new IllegalArgumentException("gpus() needs at least one GPU index; use cpu() for none");
-    }
-    for (int i : indices) {
-      if (i < 0) {
-        throw new IllegalArgumentException("GPU index must be >= 0, was " + i);
-      }
-    }
-    return new DevicePolicy(Strategy.EXPLICIT, indices.clone(), 0, Fallback.FAIL);
+    return builder().gpus(indices).build();
   }
 
   /** Each replica on the GPU with the most free memory at deploy time. */
   public static DevicePolicy leastLoaded() {
-    return new DevicePolicy(Strategy.LEAST_LOADED, new int[0], 0, Fallback.CPU);
+    return builder().leastLoaded().build();
   }
 
   /** Replicas spread evenly across the GPUs that fit, most free memory first. */
   public static DevicePolicy spread() {
-    return new DevicePolicy(Strategy.SPREAD, new int[0], 0, Fallback.CPU);
+    return builder().spread().build();
   }
 
   /** The default: {@link #spread()} across GPUs when there are any, else the CPU. */
-  public static DevicePolicy auto() {
+  public static DevicePolicy ofDefaults() {
     return spread();
   }
 
-  /** A GPU fits a replica only if it has {@code bytes} free for it (0: any GPU fits). */
-  public DevicePolicy withMemoryPerReplica(long bytes) {
-    if (bytes < 0) {
-      throw new IllegalArgumentException("memory per replica must be >= 0, was " + bytes);
-    }
-    return new DevicePolicy(strategy, gpuIndices, bytes, fallback);
+  /** A builder starting from {@link #ofDefaults()}. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /** When no GPU fits, run on the CPU and log a warning. */
-  public DevicePolicy fallbackToCpu() {
-    return new DevicePolicy(strategy, gpuIndices, memoryPerReplica, Fallback.CPU);
-  }
-
-  /** When no GPU fits, refuse the deployment. */
-  public DevicePolicy failIfUnavailable() {
-    return new DevicePolicy(strategy, gpuIndices, memoryPerReplica, Fallback.FAIL);
+  /** A builder starting from this policy's settings (its fallback included), to derive a copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.strategy = strategy;
+    b.gpuIndices = gpuIndices;
+    b.memoryPerReplica = memoryPerReplica;
+    b.fallback = fallback;
+    return b;
   }
 
   public Strategy strategy() {
@@ -144,5 +134,83 @@ public final class DevicePolicy {
         + ", fallback="
         + fallback
         + "]";
+  }
+
+  /**
+   * Builds a {@link DevicePolicy}; starts from {@link #ofDefaults()}. Unless {@link
+   * #fallbackToCpu()} or {@link #failIfUnavailable()} is called, explicit {@link #gpus} fail and
+   * the other strategies fall back to the CPU.
+   */
+  public static final class Builder {
+    private Strategy strategy = Strategy.SPREAD;
+    private int[] gpuIndices = new int[0];
+    private long memoryPerReplica;
+    private @Nullable Fallback fallback;
+
+    private Builder() {}
+
+    /** Every replica on the CPU. */
+    public Builder cpu() {
+      return strategy(Strategy.CPU, new int[0]);
+    }
+
+    /** Replicas round-robin over these GPU indices; fails if one is missing or lacks memory. */
+    public Builder gpus(int... indices) {
+      Objects.requireNonNull(indices, "indices");
+      if (indices.length == 0) {
+        throw new IllegalArgumentException(
+            "gpus() needs at least one GPU index; use cpu() for none");
+      }
+      for (int i : indices) {
+        if (i < 0) {
+          throw new IllegalArgumentException("GPU index must be >= 0, was " + i);
+        }
+      }
+      return strategy(Strategy.EXPLICIT, indices.clone());
+    }
+
+    /** Each replica on the GPU with the most free memory at deploy time. */
+    public Builder leastLoaded() {
+      return strategy(Strategy.LEAST_LOADED, new int[0]);
+    }
+
+    /** Replicas spread evenly across the GPUs that fit, most free memory first. */
+    public Builder spread() {
+      return strategy(Strategy.SPREAD, new int[0]);
+    }
+
+    private Builder strategy(Strategy s, int[] indices) {
+      this.strategy = s;
+      this.gpuIndices = indices;
+      return this;
+    }
+
+    /** A GPU fits a replica only if it has {@code bytes} free for it (0: any GPU fits). */
+    public Builder memoryPerReplica(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("memory per replica must be >= 0, was " + bytes);
+      }
+      this.memoryPerReplica = bytes;
+      return this;
+    }
+
+    /** When no GPU fits, run on the CPU and log a warning. */
+    public Builder fallbackToCpu() {
+      this.fallback = Fallback.CPU;
+      return this;
+    }
+
+    /** When no GPU fits, refuse the deployment. */
+    public Builder failIfUnavailable() {
+      this.fallback = Fallback.FAIL;
+      return this;
+    }
+
+    /** The policy. */
+    public DevicePolicy build() {
+      Fallback fb = fallback != null ? fallback
+          : strategy == Strategy.EXPLICIT ? Fallback.FAIL : Fallback.CPU;
+      return new DevicePolicy(strategy, gpuIndices, memoryPerReplica, fb);
+    }
   }
 }

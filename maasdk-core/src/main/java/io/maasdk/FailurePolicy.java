@@ -34,27 +34,14 @@ public final class FailurePolicy {
     return DEFAULTS;
   }
 
-  /** Opens the breaker after {@code threshold} consecutive failures, for {@code openFor}. */
-  public FailurePolicy withBreaker(int threshold, Duration openFor) {
-    Objects.requireNonNull(openFor, "openFor");
-    if (threshold < 1) {
-      throw new IllegalArgumentException("breaker threshold must be >= 1, was " + threshold);
-    }
-    if (openFor.isNegative() || openFor.isZero()) {
-      throw new IllegalArgumentException("breaker open time must be positive, was " + openFor);
-    }
-    return new FailurePolicy(threshold, openFor, restartBackoff, maxRestartBackoff);
+  /** A builder starting from {@link #ofDefaults()}. */
+  public static Builder builder() {
+    return new Builder(DEFAULTS);
   }
 
-  /** First and largest wait between attempts to recreate a failed replica's Predictor. */
-  public FailurePolicy withRestartBackoff(Duration first, Duration max) {
-    Objects.requireNonNull(first, "first");
-    Objects.requireNonNull(max, "max");
-    if (first.isNegative() || max.compareTo(first) < 0) {
-      throw new IllegalArgumentException(
-          "need 0 <= first <= max backoff, got first=" + first + " max=" + max);
-    }
-    return new FailurePolicy(breakerThreshold, breakerOpenFor, first, max);
+  /** A builder starting from this policy's settings, to derive a modified copy. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   public int breakerThreshold() {
@@ -77,5 +64,53 @@ public final class FailurePolicy {
   public String toString() {
     return "FailurePolicy[breaker " + breakerThreshold + " failures / " + breakerOpenFor
         + ", restart backoff " + restartBackoff + ".." + maxRestartBackoff + "]";
+  }
+
+  /** Builds a {@link FailurePolicy}; starts from {@link #ofDefaults()}. */
+  public static final class Builder {
+    private int breakerThreshold;
+    private Duration breakerOpenFor;
+    private Duration restartBackoff;
+    private Duration maxRestartBackoff;
+
+    private Builder(FailurePolicy from) {
+      this.breakerThreshold = from.breakerThreshold;
+      this.breakerOpenFor = from.breakerOpenFor;
+      this.restartBackoff = from.restartBackoff;
+      this.maxRestartBackoff = from.maxRestartBackoff;
+    }
+
+    /** Opens the breaker after {@code threshold} consecutive failures, for {@code openFor}. */
+    public Builder breaker(int threshold, Duration openFor) {
+      Objects.requireNonNull(openFor, "openFor");
+      if (threshold < 1) {
+        throw new IllegalArgumentException("breaker threshold must be >= 1, was " + threshold);
+      }
+      if (openFor.isNegative() || openFor.isZero()) {
+        throw new IllegalArgumentException("breaker open time must be positive, was " + openFor);
+      }
+      this.breakerThreshold = threshold;
+      this.breakerOpenFor = openFor;
+      return this;
+    }
+
+    /** First and largest wait between attempts to recreate a failed replica's Predictor. */
+    public Builder restartBackoff(Duration first, Duration max) {
+      Objects.requireNonNull(first, "first");
+      Objects.requireNonNull(max, "max");
+      if (first.isNegative() || max.compareTo(first) < 0) {
+        throw new IllegalArgumentException(
+            "need 0 <= first <= max backoff, got first=" + first + " max=" + max);
+      }
+      this.restartBackoff = first;
+      this.maxRestartBackoff = max;
+      return this;
+    }
+
+    /** The policy. */
+    public FailurePolicy build() {
+      return new FailurePolicy(breakerThreshold, breakerOpenFor, restartBackoff,
+          maxRestartBackoff);
+    }
   }
 }

@@ -34,7 +34,7 @@ public interface ModelHandle<I, O> {
 
   /** Computes an output with default {@link CallOptions}; blocks until done. */
   default O predict(I input) {
-    return predict(input, CallOptions.DEFAULT);
+    return predict(input, CallOptions.ofDefaults());
   }
 
   /** Computes an output; blocks until done, the deadline passes, or the thread is interrupted. */
@@ -47,7 +47,7 @@ public interface ModelHandle<I, O> {
 
   /** Submits a call and returns at once. */
   default CompletableFuture<O> predictAsync(I input) {
-    return predictAsync(input, CallOptions.DEFAULT);
+    return predictAsync(input, CallOptions.ofDefaults());
   }
 
   /**

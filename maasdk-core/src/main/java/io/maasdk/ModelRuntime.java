@@ -186,7 +186,7 @@ public final class ModelRuntime implements AutoCloseable {
         return;
       }
       try {
-        deployed.add(deploy(perVersion.apply(template.copy().version(v).source(source)).build()));
+        deployed.add(deploy(perVersion.apply(template.forVersion(v, source)).build()));
       } catch (RuntimeException e) {
         if (e instanceof DeploymentConflictException && isDeployedExactly(name, v)) {
           already.add(v); // another thread deployed it meanwhile

@@ -54,8 +54,10 @@ public final class ModelSpec<I, O> {
   private final Map<String, String> labels;
   private final Map<String, String> engineOptions;
   private final @Nullable ToIntFunction<? super I> batchLength;
+  private final boolean sourceGiven;
 
   private ModelSpec(Builder<I, O> b) {
+    this.sourceGiven = b.source != null;
     this.name = b.name;
     this.version = Objects.requireNonNull(b.version, () -> "model " + b.name + ": version not set");
     this.source = b.source == null && b.backend != null ? describing(b.backend)
@@ -102,6 +104,28 @@ public final class ModelSpec<I, O> {
    */
   public static <I, O> Builder<I, O> builder(String name, Class<I> inputType, Class<O> outputType) {
     return new Builder<>(name, inputType, outputType);
+  }
+
+  /** A builder starting from this spec's settings, to derive a modified copy. */
+  public Builder<I, O> toBuilder() {
+    Builder<I, O> b = new Builder<>(name, inputType, outputType);
+    b.version = version;
+    b.source = sourceGiven ? source : null;
+    b.translator = translator;
+    b.validator = validator;
+    b.engine = engine;
+    b.backend = backend;
+    b.replicas = replicas;
+    b.devicePolicy = devicePolicy;
+    b.batching = batching;
+    b.cachePolicy = cachePolicy;
+    b.failurePolicy = failurePolicy;
+    b.queueCapacity = queueCapacity;
+    b.warmup.addAll(warmup);
+    b.labels.putAll(labels);
+    b.engineOptions.putAll(engineOptions);
+    b.batchLength = batchLength;
+    return b;
   }
 
   public String name() {
@@ -224,7 +248,7 @@ public final class ModelSpec<I, O> {
     private @Nullable String engine;
     private @Nullable Backend backend;
     private int replicas = 1;
-    private DevicePolicy devicePolicy = DevicePolicy.auto();
+    private DevicePolicy devicePolicy = DevicePolicy.ofDefaults();
     private BatchingPolicy batching = BatchingPolicy.disabled();
     private CachePolicy cachePolicy = CachePolicy.disabled();
     private FailurePolicy failurePolicy = FailurePolicy.ofDefaults();
@@ -251,11 +275,15 @@ public final class ModelSpec<I, O> {
       return name;
     }
 
-    /** An independent builder with the same settings. */
-    public Builder<I, O> copy() {
+    /**
+     * A new, independent builder with this template's settings for {@code version} from {@code
+     * source}: how {@link ModelRuntime#deployAll} and the repository watchers instantiate a
+     * template once per version found. This builder is left unchanged.
+     */
+    public Builder<I, O> forVersion(Version version, ModelSource source) {
       Builder<I, O> b = new Builder<>(name, inputType, outputType);
-      b.version = version;
-      b.source = source;
+      b.version = Objects.requireNonNull(version, "version");
+      b.source = Objects.requireNonNull(source, "source");
       b.translator = translator;
       b.validator = validator;
       b.engine = engine;

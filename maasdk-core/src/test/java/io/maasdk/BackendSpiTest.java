@@ -165,7 +165,7 @@ class BackendSpiTest {
         .listener(events::add).build()) {
       rt.deploy(remote(server, "1.0.0").replicas(2).build());
       ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
-      Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.DEFAULT);
+      Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.ofDefaults());
       assertArrayEquals(new float[] {2, 4, 6, 8}, p.output());
       assertEquals(DEVICE, p.device());
       assertEquals(DEVICE, events.get(events.size() - 1).device());
@@ -185,7 +185,7 @@ class BackendSpiTest {
     StandInServer server = new StandInServer();
     try (ModelRuntime rt = Models.runtime()) {
       rt.deploy(remote(server, "1.0.0").failurePolicy(
-          FailurePolicy.ofDefaults().withBreaker(1, Duration.ofMinutes(1))).build());
+          FailurePolicy.builder().breaker(1, Duration.ofMinutes(1)).build()).build());
       ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
       int sessions = server.sessions.get();
       for (int i = 0; i < 3; i++) {
@@ -206,19 +206,19 @@ class BackendSpiTest {
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
     try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
         .listener(events::add).build()) {
-      rt.deploy(remote(server, "2.0.0").failurePolicy(FailurePolicy.ofDefaults()
-          .withBreaker(2, Duration.ofMinutes(1))
-          .withRestartBackoff(Duration.ZERO, Duration.ZERO)).build());
+      rt.deploy(remote(server, "2.0.0").failurePolicy(FailurePolicy.builder()
+          .breaker(2, Duration.ofMinutes(1))
+          .restartBackoff(Duration.ZERO, Duration.ZERO).build()).build());
       rt.deploy(Models.echo("m", "1.0.0").build()); // local DJL: x*2, then the batch size
       rt.setAlias("m", "stable", AliasTarget.of(Version.parse("2.0.0"))
           .withFallback(Version.parse("1.0.0")));
       ModelHandle<float[], float[]> h = rt.handle("m", "stable", float[].class, float[].class);
-      assertEquals(DEVICE, h.predictDetailed(new float[] {1, 1, 1, 1}, CallOptions.DEFAULT)
+      assertEquals(DEVICE, h.predictDetailed(new float[] {1, 1, 1, 1}, CallOptions.ofDefaults())
           .device());
       int sessions = server.sessions.get();
       server.down = true;
       for (int i = 0; i < 5; i++) {
-        Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.DEFAULT);
+        Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.ofDefaults());
         assertEquals(Version.parse("1.0.0"), p.version(), "the local fallback answered");
         assertEquals(2f, p.output()[0]);
       }
@@ -271,9 +271,9 @@ class BackendSpiTest {
   void backendThrowsUnchecked_onEveryCall_breakerCounts() {
     StandInServer server = new StandInServer();
     try (ModelRuntime rt = Models.runtime()) {
-      rt.deploy(remote(server, "1.0.0").failurePolicy(FailurePolicy.ofDefaults()
-          .withBreaker(1, Duration.ofMinutes(1))
-          .withRestartBackoff(Duration.ZERO, Duration.ZERO)).build());
+      rt.deploy(remote(server, "1.0.0").failurePolicy(FailurePolicy.builder()
+          .breaker(1, Duration.ofMinutes(1))
+          .restartBackoff(Duration.ZERO, Duration.ZERO).build()).build());
       ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
       server.down = true;
       InferenceException e = assertThrows(InferenceException.class,

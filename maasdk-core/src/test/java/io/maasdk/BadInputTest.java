@@ -137,7 +137,7 @@ class BadInputTest {
         .warmup(TestModels.digitsTestSet().features()[0], TestModels.digitsTestSet().features()[1])
         .build());
     // Opting out for a model that depends on its batch by design.
-    runtime.deploy(Models.echo("echo", "1.0.0").batching(BatchingPolicy.of(8,
-        java.time.Duration.ZERO).withDeployCheck(false)).warmup(new float[4]).build());
+    runtime.deploy(Models.echo("echo", "1.0.0").batching(BatchingPolicy.builder().maxBatchSize(8)
+        .maxDelay(java.time.Duration.ZERO).deployCheck(false).build()).warmup(new float[4]).build());
   }
 }

@@ -59,8 +59,8 @@ class CallIdTest {
           long last = 0;
           for (int i = 0; i < calls; i++) {
             Prediction<float[]> p = i % 2 == 0
-                ? h.predictDetailed(input(id * 1000 + i), CallOptions.DEFAULT)
-                : h.predictDetailedAsync(input(id * 1000 + i), CallOptions.DEFAULT)
+                ? h.predictDetailed(input(id * 1000 + i), CallOptions.ofDefaults())
+                : h.predictDetailedAsync(input(id * 1000 + i), CallOptions.ofDefaults())
                     .get(30, TimeUnit.SECONDS);
             assertTrue(p.callId() > last, "ids increase on one thread: " + last + " then "
                 + p.callId());
@@ -94,8 +94,8 @@ class CallIdTest {
   void cacheHits_andRefusedCalls_getIdsToo() {
     runtime.deploy(Models.echo("echo", "1.0.0").cachePolicy(CachePolicy.ofDefaults()).build());
     ModelHandle<float[], float[]> h = runtime.handle("echo", "1.0.0", float[].class, float[].class);
-    Prediction<float[]> miss = h.predictDetailed(input(1), CallOptions.DEFAULT);
-    Prediction<float[]> hit = h.predictDetailed(input(1), CallOptions.DEFAULT);
+    Prediction<float[]> miss = h.predictDetailed(input(1), CallOptions.ofDefaults());
+    Prediction<float[]> hit = h.predictDetailed(input(1), CallOptions.ofDefaults());
     assertFalse(miss.cacheHit());
     assertTrue(hit.cacheHit());
     assertTrue(miss.callId() > 0);
@@ -117,11 +117,11 @@ class CallIdTest {
         .build()) {
       other.deploy(Models.echo("echo", "1.0.0").build());
       long a = runtime.handle("echo", "1.0.0", float[].class, float[].class)
-          .predictDetailed(input(0), CallOptions.DEFAULT).callId();
+          .predictDetailed(input(0), CallOptions.ofDefaults()).callId();
       long b = other.handle("echo", "1.0.0", float[].class, float[].class)
-          .predictDetailed(input(0), CallOptions.DEFAULT).callId();
+          .predictDetailed(input(0), CallOptions.ofDefaults()).callId();
       long c = runtime.handle("echo", "1.0.0", float[].class, float[].class)
-          .predictDetailed(input(0), CallOptions.DEFAULT).callId();
+          .predictDetailed(input(0), CallOptions.ofDefaults()).callId();
       assertTrue(a < b && b < c, a + ", " + b + ", " + c);
     }
   }

@@ -44,7 +44,7 @@ class DevicePlacementTest {
 
   @Test
   void leastLoaded_picksMostFreeMemory_accountingForEarlierReplicas() {
-    DevicePolicy p = DevicePolicy.leastLoaded().withMemoryPerReplica(3 * GIB);
+    DevicePolicy p = DevicePolicy.builder().leastLoaded().memoryPerReplica(3 * GIB).build();
     // gpu1: 10 → 7 → 4 GiB free; gpu2 has 6 GiB, so the third replica goes there.
     assertEquals(List.of("gpu(1)", "gpu(1)", "gpu(2)"), place(3, p, GPUS));
   }
@@ -55,13 +55,13 @@ class DevicePlacementTest {
         place(4, DevicePolicy.spread(), GPUS));
     // With 3 GiB per replica gpu0 (2 GiB free) never fits; gpu1 has 10, gpu2 6 GiB.
     assertEquals(List.of("gpu(1)", "gpu(2)", "gpu(1)", "gpu(2)"),
-        place(4, DevicePolicy.spread().withMemoryPerReplica(3 * GIB), GPUS));
+        place(4, DevicePolicy.builder().spread().memoryPerReplica(3 * GIB).build(), GPUS));
   }
 
   @Test
   void noGpuFits_fallsBackToCpuWithReason() {
     List<Placement> p = Placer.place("m", V, 2,
-        DevicePolicy.leastLoaded().withMemoryPerReplica(12 * GIB), GPUS);
+        DevicePolicy.builder().leastLoaded().memoryPerReplica(12 * GIB).build(), GPUS);
     assertEquals(List.of("cpu()", "cpu()"), p.stream().map(Placement::device).toList());
     assertTrue(p.get(0).reason().contains("no GPU has 12288 MiB free"), p.get(0).reason());
   }
@@ -69,29 +69,31 @@ class DevicePlacementTest {
   @Test
   void noGpuFits_failPolicy_refusesWithWhatWasFound() {
     DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class,
-        () -> place(1, DevicePolicy.spread().withMemoryPerReplica(12 * GIB).failIfUnavailable(),
-            GPUS));
+        () -> place(1, DevicePolicy.builder().spread().memoryPerReplica(12 * GIB)
+            .failIfUnavailable().build(), GPUS));
     assertTrue(e.getMessage().contains("gpu(0) (free 2048 MiB of 16384 MiB)"), e.getMessage());
     assertThrows(DeviceUnavailableException.class,
-        () -> place(1, DevicePolicy.auto().failIfUnavailable(), List.of()));
+        () -> place(1, DevicePolicy.builder().spread().failIfUnavailable().build(), List.of()));
   }
 
   @Test
   void noGpuAtAll_autoFallsBackToCpu() {
-    assertEquals(List.of("cpu()"), place(1, DevicePolicy.auto(), List.of()));
+    assertEquals(List.of("cpu()"), place(1, DevicePolicy.ofDefaults(), List.of()));
   }
 
   @Test
   void policy_rejectsNonsenseAtOnce() {
     assertThrows(IllegalArgumentException.class, DevicePolicy::gpus);
     assertThrows(IllegalArgumentException.class, () -> DevicePolicy.gpus(-1));
-    assertThrows(IllegalArgumentException.class, () -> DevicePolicy.spread().withMemoryPerReplica(-1));
+    assertThrows(IllegalArgumentException.class,
+        () -> DevicePolicy.builder().spread().memoryPerReplica(-1));
   }
 
   @Test
   void realDeploy_onCpuMachine_placementIsVisible() {
     try (ModelRuntime rt = ModelRuntime.builder().build()) { // the real DJL inventory
-      rt.deploy(Models.echo("echo", "1.0.0").replicas(2).devicePolicy(DevicePolicy.auto()).build());
+      rt.deploy(Models.echo("echo", "1.0.0").replicas(2).devicePolicy(DevicePolicy.ofDefaults())
+          .build());
       DeploymentInfo info = rt.describe("echo", V).orElseThrow();
       assertEquals(2, info.placements().size());
       for (Placement p : info.placements()) {
@@ -110,7 +112,7 @@ class DevicePlacementTest {
     try (ModelRuntime rt = ModelRuntime.builder()
         .deviceInventory(DeviceInventory.fixed(new GpuInfo(0, 8 * GIB, GIB))).build()) {
       assertThrows(DeviceUnavailableException.class, () -> rt.deploy(Models.echo("echo", "1.0.0")
-          .devicePolicy(DevicePolicy.gpus(0).withMemoryPerReplica(2 * GIB)).build()));
+          .devicePolicy(DevicePolicy.builder().gpus(0).memoryPerReplica(2 * GIB).build()).build()));
       assertTrue(rt.deployments().isEmpty());
     }
   }
@@ -120,8 +122,8 @@ class DevicePlacementTest {
   void gpuPlacement_onACpuOnlyEngine_isVerifiedAtDeploy_andFallsBackToCpu() {
     try (ModelRuntime rt = ModelRuntime.builder()
         .deviceInventory(DeviceInventory.fixed(new GpuInfo(0, 8 * GIB, 8 * GIB))).build()) {
-      rt.deploy(Models.digits("1.0.0").devicePolicy(DevicePolicy.gpus(0).fallbackToCpu())
-          .build());
+      rt.deploy(Models.digits("1.0.0")
+          .devicePolicy(DevicePolicy.builder().gpus(0).fallbackToCpu().build()).build());
       Placement p = rt.describe("digits", V).orElseThrow().placements().get(0);
       assertEquals("cpu()", p.device(), p.toString());
       assertTrue(p.reason().contains("gpu(0) failed verification"), p.reason());

@@ -43,15 +43,15 @@ class FailoverTest {
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
     try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
         .listener(events::add).build()) {
-      FailurePolicy breaker = FailurePolicy.ofDefaults().withBreaker(3, Duration.ofMillis(300))
-          .withRestartBackoff(Duration.ZERO, Duration.ZERO);
+      FailurePolicy breaker = FailurePolicy.builder().breaker(3, Duration.ofMillis(300))
+          .restartBackoff(Duration.ZERO, Duration.ZERO).build();
       rt.deploy(Models.echo("echo", "1.0.0").warmup(new float[4]).failurePolicy(breaker).build());
       rt.deploy(Models.echo("echo", "2.0.0").translator(breakable()).warmup(new float[4])
           .failurePolicy(breaker).build());
       rt.setAlias("echo", "stable", AliasTarget.of(PRIMARY).withFallback(FALLBACK));
       ModelHandle<float[], float[]> stable =
           rt.handle("echo", "stable", float[].class, float[].class);
-      assertEquals(PRIMARY, stable.predictDetailed(new float[4], CallOptions.DEFAULT).version());
+      assertEquals(PRIMARY, stable.predictDetailed(new float[4], CallOptions.ofDefaults()).version());
 
       primaryBroken = true;
       int threads = 4;
@@ -68,7 +68,7 @@ class FailoverTest {
           for (int i = 0; i < calls; i++) {
             float[] x = {id, i, 0, 0};
             try {
-              Prediction<float[]> p = stable.predictDetailed(x, CallOptions.DEFAULT);
+              Prediction<float[]> p = stable.predictDetailed(x, CallOptions.ofDefaults());
               assertArrayEquals(new float[] {2f * id, 2f * i, 0, 0, 1}, p.output());
               servedBy.computeIfAbsent(p.version(), v -> new AtomicInteger()).incrementAndGet();
             } catch (MaasdkException e) {
@@ -93,7 +93,7 @@ class FailoverTest {
       Version v;
       do {
         assertTrue(System.nanoTime() < until, "traffic never returned to the primary");
-        v = stable.predictDetailed(new float[4], CallOptions.DEFAULT).version();
+        v = stable.predictDetailed(new float[4], CallOptions.ofDefaults()).version();
       } while (!v.equals(PRIMARY));
       assertEquals("CLOSED", rt.describe("echo", PRIMARY).orElseThrow().breakerState());
     }

@@ -299,7 +299,7 @@ class LifecycleTest {
     assertTrue(e.getCause() instanceof ModelUnavailableException, e.getCause().toString());
     assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
     CompletableFuture<Prediction<float[]>> d =
-        h.predictDetailedAsync(new float[4], CallOptions.DEFAULT);
+        h.predictDetailedAsync(new float[4], CallOptions.ofDefaults());
     assertTrue(d.isCompletedExceptionally());
   }
 

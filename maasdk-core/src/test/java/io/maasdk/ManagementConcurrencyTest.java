@@ -106,7 +106,7 @@ class ManagementConcurrencyTest {
     try {
       // The emergency rollback of another model does not wait for a's load.
       assertEquals(AliasTarget.of(v1), within(pool.submit(() -> rt.rollback("b", "stable"))));
-      assertEquals(v1, stable.predictDetailed(new float[4], CallOptions.DEFAULT).version());
+      assertEquals(v1, stable.predictDetailed(new float[4], CallOptions.ofDefaults()).version());
       within(pool.submit(() -> {
         rt.setAlias("b", "stable", v2);
         return null;

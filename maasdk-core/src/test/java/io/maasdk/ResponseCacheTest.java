@@ -76,8 +76,8 @@ class ResponseCacheTest {
     ModelHandle<float[], float[]> h = echo(CachePolicy.ofDefaults());
     float[] x = {1, 2, 3, 4};
 
-    Prediction<float[]> miss = h.predictDetailed(x, CallOptions.DEFAULT);
-    Prediction<float[]> hit = h.predictDetailed(x.clone(), CallOptions.DEFAULT);
+    Prediction<float[]> miss = h.predictDetailed(x, CallOptions.ofDefaults());
+    Prediction<float[]> hit = h.predictDetailed(x.clone(), CallOptions.ofDefaults());
 
     assertFalse(miss.cacheHit());
     assertTrue(hit.cacheHit());
@@ -130,7 +130,7 @@ class ResponseCacheTest {
     int n = 16;
     int hitCount = 0;
     for (Future<Prediction<float[]>> f : together(n, i -> h.predictDetailed(
-        new float[] {7, 7, 7, 7}, CallOptions.DEFAULT))) {
+        new float[] {7, 7, 7, 7}, CallOptions.ofDefaults()))) {
       Prediction<float[]> p = f.get(30, TimeUnit.SECONDS);
       assertArrayEquals(new float[] {8, 8, 8, 8}, p.output());
       hitCount += p.cacheHit() ? 1 : 0;
@@ -168,7 +168,7 @@ class ResponseCacheTest {
   @Test
   void predict_failedComputation_notCached_andEveryWaiterGetsTheFailure() throws Exception {
     runtime.deploy(Models.fixture("faulty", "1.0.0").replicas(2)
-        .failurePolicy(FailurePolicy.ofDefaults().withBreaker(1000, Duration.ofSeconds(1)))
+        .failurePolicy(FailurePolicy.builder().breaker(1000, Duration.ofSeconds(1)).build())
         .cachePolicy(CachePolicy.ofDefaults()).build());
     ModelHandle<float[], float[]> h =
         runtime.handle("faulty", "1.0.0", float[].class, float[].class);
@@ -183,7 +183,7 @@ class ResponseCacheTest {
 
     int n = 8;
     for (Future<Prediction<float[]>> f :
-        together(n, i -> h.predictDetailed(poison.clone(), CallOptions.DEFAULT))) {
+        together(n, i -> h.predictDetailed(poison.clone(), CallOptions.ofDefaults()))) {
       ExecutionException e = assertThrows(ExecutionException.class,
           () -> f.get(30, TimeUnit.SECONDS));
       assertInstanceOf(InvalidInputException.class, e.getCause());
@@ -194,7 +194,7 @@ class ResponseCacheTest {
     assertEquals(0, runtime.responseCacheStats().size());
     // The model still answers, and good answers are cached.
     assertArrayEquals(new float[] {2, 1, 1, 1}, h.predict(new float[] {1, 0, 0, 0}));
-    assertTrue(h.predictDetailed(new float[] {1, 0, 0, 0}, CallOptions.DEFAULT).cacheHit());
+    assertTrue(h.predictDetailed(new float[] {1, 0, 0, 0}, CallOptions.ofDefaults()).cacheHit());
   }
 
   @Test
@@ -213,7 +213,7 @@ class ResponseCacheTest {
     // The default tenant's key is the bare fingerprint, every other tenant's a TenantKey.
     ModelHandle<float[], float[]> h = echo(CachePolicy.ofDefaults());
     float[] x = {4, 4, 4, 4};
-    assertFalse(h.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
+    assertFalse(h.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
     assertFalse(h.predictDetailed(x, tenant("a")).cacheHit(), "a must not see default's entry");
     assertTrue(h.predictDetailed(x, tenant(new String("default"))).cacheHit(),
         "a tenant named \"default\" is the default tenant");
@@ -242,8 +242,8 @@ class ResponseCacheTest {
       quiet.deploy(Models.echo("echo", "1.0.0").cachePolicy(CachePolicy.ofDefaults()).build());
       ModelHandle<float[], float[]> h = quiet.handle("echo", "1.0.0", float[].class, float[].class);
       float[] x = {1, 2, 3, 4};
-      assertFalse(h.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
-      Prediction<float[]> hit = h.predictDetailed(x, CallOptions.DEFAULT);
+      assertFalse(h.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
+      Prediction<float[]> hit = h.predictDetailed(x, CallOptions.ofDefaults());
       assertTrue(hit.cacheHit());
       hit.output()[0] = 99; // must not reach the cache
       assertArrayEquals(new float[] {2, 4, 6, 8, 1}, h.predict(x));
@@ -290,7 +290,7 @@ class ResponseCacheTest {
     assertEquals(15, runtime.responseCacheStats().evictions());
     int hitsNow = 0;
     for (int i = 0; i < 20; i++) {
-      hitsNow += h.predictDetailed(new float[] {i, 0, 0, 0}, CallOptions.DEFAULT).cacheHit() ? 1 : 0;
+      hitsNow += h.predictDetailed(new float[] {i, 0, 0, 0}, CallOptions.ofDefaults()).cacheHit() ? 1 : 0;
     }
     assertTrue(hitsNow <= 5, "at most the 5 kept entries hit, got " + hitsNow);
   }
@@ -315,9 +315,9 @@ class ResponseCacheTest {
     float[] x = {1, 0, 0, 0};
     h.predict(x);
     nanos.addAndGet(TimeUnit.SECONDS.toNanos(59));
-    assertTrue(h.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
+    assertTrue(h.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
     nanos.addAndGet(TimeUnit.SECONDS.toNanos(2));
-    assertFalse(h.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
+    assertFalse(h.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
     assertEquals(2, computed());
   }
 
@@ -329,10 +329,10 @@ class ResponseCacheTest {
     h.predict(x);
     for (int i = 0; i < 5; i++) {
       nanos.addAndGet(TimeUnit.SECONDS.toNanos(45));
-      assertTrue(h.predictDetailed(x, CallOptions.DEFAULT).cacheHit(), "read " + i);
+      assertTrue(h.predictDetailed(x, CallOptions.ofDefaults()).cacheHit(), "read " + i);
     }
     nanos.addAndGet(TimeUnit.SECONDS.toNanos(61));
-    assertFalse(h.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
+    assertFalse(h.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
   }
 
   @Test
@@ -346,12 +346,12 @@ class ResponseCacheTest {
     v2.predict(x);
 
     assertTrue(runtime.invalidate("digits", Version.parse("1.0.0")));
-    assertFalse(v1.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
-    assertTrue(v2.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
+    assertFalse(v1.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
+    assertTrue(v2.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
 
     assertEquals(2, runtime.invalidate("digits"));
-    assertFalse(v1.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
-    assertFalse(v2.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
+    assertFalse(v1.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
+    assertFalse(v2.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
     assertEquals(0, runtime.invalidate("other"));
   }
 
@@ -363,7 +363,7 @@ class ResponseCacheTest {
         runtime.handle("digits", "latest", float[].class, float[].class);
     float[] x = TestModels.digitsTestSet().features()[0];
     latest.predict(x);
-    assertTrue(latest.predictDetailed(x, CallOptions.DEFAULT).cacheHit());
+    assertTrue(latest.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
     Version v110 = Version.parse("1.1.0");
     assertEquals(1, runtime.responseCacheStats("digits", v110).orElseThrow().size());
 
@@ -373,7 +373,7 @@ class ResponseCacheTest {
     assertEquals(1, runtime.responseCacheStats().hits(), "counters never go backwards");
 
     runtime.deploy(Models.digits("1.1.0").cachePolicy(CachePolicy.ofDefaults()).build());
-    Prediction<float[]> again = latest.predictDetailed(x, CallOptions.DEFAULT);
+    Prediction<float[]> again = latest.predictDetailed(x, CallOptions.ofDefaults());
     assertEquals(v110, again.version());
     assertFalse(again.cacheHit());
   }
@@ -414,7 +414,7 @@ class ResponseCacheTest {
           int n = 0;
           while (!stop.get() || n < 50) {
             int i = (n + offset) % inputs;
-            Prediction<float[]> p = stable.predictDetailed(xs[i], CallOptions.DEFAULT);
+            Prediction<float[]> p = stable.predictDetailed(xs[i], CallOptions.ofDefaults());
             assertArrayEquals(expected.get(p.version())[i], p.output(),
                 "answer of " + p.version() + (p.cacheHit() ? " (hit)" : ""));
             n++;
@@ -498,8 +498,8 @@ class ResponseCacheTest {
         .devicePolicy(DevicePolicy.cpu()).cachePolicy(policy).build());
     ModelHandle<Pixels, float[]> h = runtime.handle("px", "1.0.0", Pixels.class, float[].class);
     h.predict(new Pixels(1, 2, 3, 4));
-    assertTrue(h.predictDetailed(new Pixels(1, 2, 3, 4), CallOptions.DEFAULT).cacheHit());
-    assertFalse(h.predictDetailed(new Pixels(1, 2, 3, 5), CallOptions.DEFAULT).cacheHit());
+    assertTrue(h.predictDetailed(new Pixels(1, 2, 3, 4), CallOptions.ofDefaults()).cacheHit());
+    assertFalse(h.predictDetailed(new Pixels(1, 2, 3, 5), CallOptions.ofDefaults()).cacheHit());
   }
 
   @Test
@@ -515,7 +515,14 @@ class ResponseCacheTest {
     assertTrue(CachePolicy.ofDefaults().perTenant());
     ModelSpec.Builder<float[], float[]> b =
         Models.echo("echo", "1.0.0").cachePolicy(CachePolicy.ofDefaults());
-    assertEquals(CachePolicy.ofDefaults(), b.copy().build().cachePolicy());
+    assertEquals(CachePolicy.ofDefaults(), b.build().toBuilder().build().cachePolicy());
+    CachePolicy weighed = CachePolicy.builder().maximumWeight(1 << 20)
+        .expireAfterAccess(Duration.ofMinutes(1)).perTenant(false).build();
+    CachePolicy derived = weighed.toBuilder().build();
+    assertEquals(weighed.toString(), derived.toString());
+    assertEquals(weighed.weigher(), derived.weigher());
+    assertFalse(CachePolicy.disabled().toBuilder().build().enabled());
+    assertTrue(CachePolicy.disabled().toBuilder().enabled(true).build().enabled());
   }
 
   /**

@@ -91,7 +91,7 @@ class RuntimeStateTest {
       assertEquals(canaryHistory, b.aliasHistory("digits", "canary"));
       assertEquals(AliasTarget.of(V1), b.rollback("digits", "stable"), "the rollback stack too");
       assertEquals(V2, b.handle("digits", "canary", float[].class, float[].class)
-          .predictDetailed(new float[64], CallOptions.DEFAULT).version());
+          .predictDetailed(new float[64], CallOptions.ofDefaults()).version());
     }
   }
 

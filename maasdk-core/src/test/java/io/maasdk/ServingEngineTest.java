@@ -70,8 +70,8 @@ class ServingEngineTest {
 
   private ModelHandle<float[], float[]> deploy(String model, BatchingPolicy batching, int queue) {
     runtime.deploy(Models.fixture(model, "1.0.0").translator(gated()).batching(batching)
-        .queueCapacity(queue).failurePolicy(FailurePolicy.ofDefaults()
-            .withBreaker(3, Duration.ofMillis(300)).withRestartBackoff(Duration.ZERO, Duration.ZERO))
+        .queueCapacity(queue).failurePolicy(FailurePolicy.builder()
+            .breaker(3, Duration.ofMillis(300)).restartBackoff(Duration.ZERO, Duration.ZERO).build())
         .build());
     return runtime.handle(model, "1.0.0", float[].class, float[].class);
   }
@@ -204,8 +204,8 @@ class ServingEngineTest {
         BatchingPolicy.of(8, Duration.ofMillis(1)))) {
       String version = batching.enabled() ? "2.0.0" : "1.0.0";
       runtime.deploy(Models.fixture("faulty", version).translator(gated())
-          .batching(batching).warmup(new float[4]).failurePolicy(FailurePolicy.ofDefaults()
-              .withBreaker(3, Duration.ofSeconds(30))).build());
+          .batching(batching).warmup(new float[4]).failurePolicy(FailurePolicy.builder()
+              .breaker(3, Duration.ofSeconds(30)).build()).build());
       release.countDown();
       ModelHandle<float[], float[]> h =
           runtime.handle("faulty", version, float[].class, float[].class);
@@ -341,8 +341,9 @@ class ServingEngineTest {
   void aBrokenEngineUnderABatch_failsEveryMember_restartsOnce_andCountsOnceForTheBreaker()
       throws Exception {
     runtime.deploy(Models.fixture("echo", "1.0.0").translator(gated()).warmup(new float[4])
-        .batching(BatchingPolicy.of(8, Duration.ZERO).withDeployCheck(false))
-        .failurePolicy(FailurePolicy.ofDefaults().withBreaker(3, Duration.ofSeconds(30))).build());
+        .batching(BatchingPolicy.builder().maxBatchSize(8).maxDelay(Duration.ZERO)
+            .deployCheck(false).build())
+        .failurePolicy(FailurePolicy.builder().breaker(3, Duration.ofSeconds(30)).build()).build());
     ModelHandle<float[], float[]> h = runtime.handle("echo", "1.0.0", float[].class, float[].class);
     CompletableFuture<float[]> gate = holdWorker(h);
     List<CompletableFuture<float[]>> batch = new ArrayList<>();
@@ -516,8 +517,8 @@ class ServingEngineTest {
     try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
         .ticker(now::get).build()) {
       rt.deploy(Models.fixture("faulty", "1.0.0").translator(t).warmup(new float[4])
-          .failurePolicy(FailurePolicy.ofDefaults().withBreaker(1, Duration.ofSeconds(5))
-              .withRestartBackoff(Duration.ZERO, Duration.ZERO)).build());
+          .failurePolicy(FailurePolicy.builder().breaker(1, Duration.ofSeconds(5))
+              .restartBackoff(Duration.ZERO, Duration.ZERO).build()).build());
       Version v = Version.parse("1.0.0");
       ModelHandle<float[], float[]> h = rt.handle("faulty", "1.0.0", float[].class, float[].class);
       // The single worker: a held call, then an engine failure that opens the breaker, then a
@@ -541,7 +542,7 @@ class ServingEngineTest {
           .timeout(Duration.ofMillis(20)).build());
       assertInstanceOf(DeadlineExceededException.class, failure(expiring));
       // Each handed the slot back, so the next call is admitted as the probe.
-      CompletableFuture<float[]> next = admitted(h, CallOptions.DEFAULT);
+      CompletableFuture<float[]> next = admitted(h, CallOptions.ofDefaults());
       gate2.countDown();
       assertEquals(GATE + 2, second.join()[0]);
       assertArrayEquals(new float[] {4, 1, 1, 1}, next.join());
@@ -653,7 +654,8 @@ class ServingEngineTest {
         inFullBatch.countDown();
         Models.await(releaseFull);
       }
-    })).batching(BatchingPolicy.of(4, Duration.ofSeconds(1)).withDeployCheck(false)).build());
+    })).batching(BatchingPolicy.builder().maxBatchSize(4).maxDelay(Duration.ofSeconds(1))
+        .deployCheck(false).build()).build());
     ModelHandle<float[], float[]> h = runtime.handle("echo", "1.0.0", float[].class, float[].class);
     long start = System.nanoTime();
     for (int i = 0; i < 20; i++) { // queued calls (async), one at a time: never a full batch

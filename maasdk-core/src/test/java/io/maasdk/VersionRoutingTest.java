@@ -73,7 +73,7 @@ class VersionRoutingTest {
     assertEquals(V110, versionOf(handle("^1.0").predict(x)));
     assertEquals(V100, versionOf(handle("~1.0.0").predict(x)));
     assertEquals(V200, versionOf(handle("latest").predict(x)));
-    assertEquals(V200, handle(">=1.1.0").predictDetailed(x, CallOptions.DEFAULT).version());
+    assertEquals(V200, handle(">=1.1.0").predictDetailed(x, CallOptions.ofDefaults()).version());
   }
 
   @Test
@@ -103,7 +103,7 @@ class VersionRoutingTest {
         int calls = 0;
         while (calls < 400) {
           boolean movedBefore = moved.get();
-          Prediction<float[]> p = live.predictDetailed(x, CallOptions.DEFAULT);
+          Prediction<float[]> p = live.predictDetailed(x, CallOptions.ofDefaults());
           assertEquals(p.version(), versionOf(p.output())); // answer matches reported version
           if (movedBefore && p.version().equals(V100)) {
             afterMoveOld.incrementAndGet();
@@ -203,14 +203,14 @@ class VersionRoutingTest {
       DeploymentConflictException byPin =
           assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
       assertTrue(byPin.getMessage().contains("on digits '3.0.0' taken at"), byPin.getMessage());
-      assertEquals(v3, pin.resolve(CallOptions.DEFAULT));
+      assertEquals(v3, pin.resolve(CallOptions.ofDefaults()));
     }
     ModelHandle<float[], float[]> range = handle("^3");
     try (ModelHandle.Lease rangeLease = range.pin()) {
       DeploymentConflictException byRange =
           assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
       assertTrue(byRange.getMessage().contains("on digits '^3' taken at"), byRange.getMessage());
-      assertEquals(v3, range.resolve(CallOptions.DEFAULT));
+      assertEquals(v3, range.resolve(CallOptions.ofDefaults()));
     }
     assertTrue(runtime.describe("digits", v3).isPresent());
     runtime.undeploy("digits", v3); // nothing needs it any more: the handles pin nothing

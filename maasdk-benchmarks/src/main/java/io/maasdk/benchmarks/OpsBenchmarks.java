@@ -38,7 +38,7 @@ final class OpsBenchmarks {
     ToDoubleFunction<float[]> pixel = x -> x[36];
     QualityMonitor quality = QualityMonitor.builder(new SimpleMeterRegistry())
         .outputs("digits", float[].class, logits -> logits)
-        .drift("digits", float[].class, baseline, Map.of("ink", ink, "pixel36", pixel), 0.2)
+        .drift("digits", baseline, Map.of("ink", ink, "pixel36", pixel), 0.2)
         .build();
     float[][] logits = TestModels.expectedLogits("mlp", "2.0.0");
     InferenceEvent[] events = new InferenceEvent[logits.length];

@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Padding rules.</b> Inputs are padded on the right with the pad id (default 0) and the
  * attention mask is 1 on real tokens and 0 on padding: to the longest input of each batch (the
- * default; one input alone is not padded), or to a fixed length ({@link #withFixedLength}) for
+ * default; one input alone is not padded), or to a fixed length ({@link Builder#fixedLength}) for
  * models exported with a static sequence axis. An input longer than the maximum length is refused
  * before it is queued, never truncated silently.
  *
@@ -78,31 +78,9 @@ public final class TokenIdsTranslator<I> implements Translator<I, float[]>, Inpu
     }, maxLength, 0, 0, true, false);
   }
 
-  /** Pads with {@code padId} instead of 0 (the tokenizer's {@code [PAD]} id). */
-  public TokenIdsTranslator<I> withPadId(long padId) {
-    return new TokenIdsTranslator<>(type, toLongs, maxLength, fixedLength, padId, attentionMask,
-        tokenTypes);
-  }
-
-  /** Pads every input to {@code length} tokens (a model with a static sequence axis). */
-  public TokenIdsTranslator<I> withFixedLength(int length) {
-    if (length <= 0) {
-      throw new IllegalArgumentException("fixed length must be positive, was " + length);
-    }
-    return new TokenIdsTranslator<>(type, toLongs, maxLength, length, padId, attentionMask,
-        tokenTypes);
-  }
-
-  /** Also passes {@code token_type_ids}, all 0 (one segment), as BERT-style models expect. */
-  public TokenIdsTranslator<I> withTokenTypes() {
-    return new TokenIdsTranslator<>(type, toLongs, maxLength, fixedLength, padId, attentionMask,
-        true);
-  }
-
-  /** Passes {@code input_ids} only, no {@code attention_mask}. */
-  public TokenIdsTranslator<I> withoutAttentionMask() {
-    return new TokenIdsTranslator<>(type, toLongs, maxLength, fixedLength, padId, false,
-        tokenTypes);
+  /** A builder starting from this translator's settings, to derive a modified copy. */
+  public Builder<I> toBuilder() {
+    return new Builder<>(this);
   }
 
   /** The longest input accepted. */
@@ -220,5 +198,67 @@ public final class TokenIdsTranslator<I> implements Translator<I, float[]>, Inpu
         + (fixedLength > 0 ? "padded to " + fixedLength : "padded to the longest") + " with "
         + padId + (attentionMask ? ", attention_mask" : "") + (tokenTypes ? ", token_type_ids" : "")
         + "]";
+  }
+
+  /**
+   * Derives a {@link TokenIdsTranslator} from another ({@link TokenIdsTranslator#toBuilder()});
+   * start from {@link Codecs#tokenIds} or {@link Codecs#intTokenIds}.
+   *
+   * @param <I> the input type
+   */
+  public static final class Builder<I> {
+    private final TokenIdsTranslator<I> from;
+    private int fixedLength;
+    private long padId;
+    private boolean attentionMask;
+    private boolean tokenTypes;
+
+    private Builder(TokenIdsTranslator<I> from) {
+      this.from = from;
+      this.fixedLength = from.fixedLength;
+      this.padId = from.padId;
+      this.attentionMask = from.attentionMask;
+      this.tokenTypes = from.tokenTypes;
+    }
+
+    /** Pads with {@code padId} instead of 0 (the tokenizer's {@code [PAD]} id). */
+    public Builder<I> padId(long padId) {
+      this.padId = padId;
+      return this;
+    }
+
+    /** Pads every input to {@code length} tokens (a model with a static sequence axis). */
+    public Builder<I> fixedLength(int length) {
+      if (length <= 0) {
+        throw new IllegalArgumentException("fixed length must be positive, was " + length);
+      }
+      this.fixedLength = length;
+      return this;
+    }
+
+    /**
+     * Whether to also pass {@code token_type_ids}, all 0 (one segment), as BERT-style models
+     * expect (default off).
+     */
+    public Builder<I> tokenTypes(boolean tokenTypes) {
+      this.tokenTypes = tokenTypes;
+      return this;
+    }
+
+    /** Whether to pass an {@code attention_mask} with {@code input_ids} (default on). */
+    public Builder<I> attentionMask(boolean attentionMask) {
+      this.attentionMask = attentionMask;
+      return this;
+    }
+
+    /**
+     * The translator.
+     *
+     * @throws IllegalArgumentException if the fixed length exceeds the maximum length
+     */
+    public TokenIdsTranslator<I> build() {
+      return new TokenIdsTranslator<>(from.type, from.toLongs, from.maxLength, fixedLength, padId,
+          attentionMask, tokenTypes);
+    }
   }
 }

@@ -172,7 +172,7 @@ final class Deployment<I, O> {
                     : spec.translator().getClass().getSimpleName()) + " may add its own batch"
                 + " dimension (DJL's batchifier adds one), or the model's output depends on its"
                 + " batch-mates. Fix the translator, or deploy with BatchingPolicy.disabled();"
-                + " BatchingPolicy.withDeployCheck(false) skips this check.");
+                + " BatchingPolicy.builder().deployCheck(false) skips this check.");
       }
     }
   }

@@ -267,8 +267,8 @@ public final class ModelRegistry implements AutoCloseable {
 
   public <I, O> Version deploy(ModelSpec<I, O> spec, @Nullable String credentials) {
     checkOpen();
-    ManagementRequest request = new ManagementRequest(
-        Action.DEPLOY, spec.name(), spec.version(), null, credentials, spec.source());
+    ManagementRequest request = ManagementRequest.builder(Action.DEPLOY, spec.name())
+        .version(spec.version()).credentials(credentials).source(spec.source()).build();
     guard(request);
     return managed(request, () -> deployGuarded(spec));
   }
@@ -384,7 +384,8 @@ public final class ModelRegistry implements AutoCloseable {
   public void undeploy(String model, Version version, @Nullable String credentials) {
     checkOpen();
     ManagementRequest request =
-        new ManagementRequest(Action.UNDEPLOY, model, version, null, credentials);
+        ManagementRequest.builder(Action.UNDEPLOY, model).version(version)
+            .credentials(credentials).build();
     guard(request);
     managed(request, () -> {
       undeployGuarded(model, version);
@@ -458,8 +459,10 @@ public final class ModelRegistry implements AutoCloseable {
       String model, String alias, AliasTarget target, @Nullable String credentials) {
     checkOpen();
     VersionSelector.Alias a = new VersionSelector.Alias(alias);
-    ManagementRequest request = new ManagementRequest(Action.ALIAS, model, target.isSingle()
-        ? target.weights().keySet().iterator().next() : null, a.name(), credentials);
+    ManagementRequest request = ManagementRequest.builder(Action.ALIAS, model)
+        .version(target.isSingle() ? target.weights().keySet().iterator().next() : null)
+        .alias(a.name())
+        .credentials(credentials).build();
     guard(request);
     managed(request, () -> locked(model, null, entry -> {
       setAliasLocked(entry, model, a.name(), target);
@@ -528,7 +531,8 @@ public final class ModelRegistry implements AutoCloseable {
   public AliasTarget rollback(String model, String alias, @Nullable String credentials) {
     checkOpen();
     ManagementRequest request =
-        new ManagementRequest(Action.ROLLBACK, model, null, alias, credentials);
+        ManagementRequest.builder(Action.ROLLBACK, model).alias(alias).credentials(credentials)
+            .build();
     guard(request);
     return managed(request, () -> locked(model, null, entry -> rollbackLocked(entry, model,
         alias)));
@@ -572,9 +576,10 @@ public final class ModelRegistry implements AutoCloseable {
       @Nullable String credentials) {
     checkOpen();
     VersionSelector.Alias a = new VersionSelector.Alias(alias);
-    ManagementRequest request = new ManagementRequest(Action.ROLLBACK, model, target.isSingle()
-        ? target.weights().keySet().iterator().next() : null, a.name(), credentials, null,
-        Objects.requireNonNull(reason, "reason"));
+    ManagementRequest request = ManagementRequest.builder(Action.ROLLBACK, model)
+        .version(target.isSingle() ? target.weights().keySet().iterator().next() : null)
+        .alias(a.name())
+        .credentials(credentials).reason(Objects.requireNonNull(reason, "reason")).build();
     guard(request);
     managed(request, () -> locked(model, null, entry -> {
       for (Version v : target.versions()) {
@@ -627,7 +632,8 @@ public final class ModelRegistry implements AutoCloseable {
    */
   public int invalidate(String model, @Nullable Version version, @Nullable String credentials) {
     ManagementRequest request =
-        new ManagementRequest(Action.INVALIDATE, model, version, null, credentials);
+        ManagementRequest.builder(Action.INVALIDATE, model).version(version)
+            .credentials(credentials).build();
     guard(request);
     return managed(request, () -> {
       ResponseCache cache = pipeline.responseCache;
@@ -679,7 +685,7 @@ public final class ModelRegistry implements AutoCloseable {
               + outputType.getSimpleName());
     }
     HandleImpl<I, O> h = new HandleImpl<>(model, selector, inputType, outputType, this);
-    resolve(h, CallOptions.DEFAULT); // fail now, not on the first call, if nothing matches
+    resolve(h, CallOptions.ofDefaults()); // fail now, not on the first call, if nothing matches
     return h;
   }
 
@@ -688,7 +694,7 @@ public final class ModelRegistry implements AutoCloseable {
     String site = callerFrame();
     String thread = Thread.currentThread().getName();
     return locked(h.modelName(), null, entry -> {
-      resolve(h, CallOptions.DEFAULT); // only a satisfiable selector can be kept satisfiable
+      resolve(h, CallOptions.ofDefaults()); // only a satisfiable selector can be kept satisfiable
       LeaseImpl lease = new LeaseImpl(
           leaseIds.incrementAndGet(), h.modelName(), h.selector(), site, thread, entry, this);
       entry.leases.add(lease);

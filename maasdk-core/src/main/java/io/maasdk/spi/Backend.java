@@ -117,7 +117,7 @@ public interface Backend {
   record Call<I>(I input, CallOptions options, @Nullable Duration timeLeft) {
     /** A call with default options and no deadline (warm-up, known-good probes). */
     public static <I> Call<I> of(I input) {
-      return new Call<>(input, CallOptions.DEFAULT, null);
+      return new Call<>(input, CallOptions.ofDefaults(), null);
     }
   }
 }

@@ -36,47 +36,23 @@ public final class ManagementRequest {
   private @Nullable String principal;
   private @Nullable String tenant;
 
+  private ManagementRequest(Builder b) {
+    this.action = b.action;
+    this.modelName = b.modelName;
+    this.version = b.version;
+    this.alias = b.alias;
+    this.credentials = b.credentials;
+    this.source = b.source;
+    this.reason = b.reason;
+  }
+
   /**
-   * A request, not yet bound.
+   * Starts a request, not yet bound, to do {@code action} on {@code modelName}.
    *
-   * @param action what is being done
-   * @param modelName the model concerned
-   * @param version the version concerned, if any
-   * @param alias the alias concerned, for {@link Action#ALIAS} and {@link Action#ROLLBACK}
-   * @param credentials the credential the operation was made with, if any (never logged)
-   * @param source for {@link Action#DEPLOY}, where the version's files come from (so that a policy
-   *     can require, say, signed models); {@code null} otherwise
-   * @param reason why, in words, when automation made the operation (a rollout's automatic
-   *     rollback names the gate that failed); {@code null} for operations made directly
    * @throws NullPointerException if {@code action} or {@code modelName} is null
    */
-  public ManagementRequest(
-      Action action,
-      String modelName,
-      @Nullable Version version,
-      @Nullable String alias,
-      @Nullable String credentials,
-      @Nullable ModelSource source,
-      @Nullable String reason) {
-    this.action = Objects.requireNonNull(action, "action");
-    this.modelName = Objects.requireNonNull(modelName, "modelName");
-    this.version = version;
-    this.alias = alias;
-    this.credentials = credentials;
-    this.source = source;
-    this.reason = reason;
-  }
-
-  /** A request made directly (no reason). */
-  public ManagementRequest(Action action, String modelName, @Nullable Version version,
-      @Nullable String alias, @Nullable String credentials, @Nullable ModelSource source) {
-    this(action, modelName, version, alias, credentials, source, null);
-  }
-
-  /** A request without a source (any action but a deploy). */
-  public ManagementRequest(Action action, String modelName, @Nullable Version version,
-      @Nullable String alias, @Nullable String credentials) {
-    this(action, modelName, version, alias, credentials, null, null);
+  public static Builder builder(Action action, String modelName) {
+    return new Builder(action, modelName);
   }
 
   /** Why, when automation made the operation (e.g. the rollout gate that failed); else null. */
@@ -150,5 +126,62 @@ public final class ManagementRequest {
         + (version == null ? "" : "@" + version) + (alias == null ? "" : " alias=" + alias)
         + (principal == null ? "" : " by " + principal)
         + (reason == null ? "" : " reason=" + reason) + "]";
+  }
+
+  /** Builds a {@link ManagementRequest}; every setting but the action and model is optional. */
+  public static final class Builder {
+    private final Action action;
+    private final String modelName;
+    private @Nullable Version version;
+    private @Nullable String alias;
+    private @Nullable String credentials;
+    private @Nullable ModelSource source;
+    private @Nullable String reason;
+
+    private Builder(Action action, String modelName) {
+      this.action = Objects.requireNonNull(action, "action");
+      this.modelName = Objects.requireNonNull(modelName, "modelName");
+    }
+
+    /** The version concerned, if any. */
+    public Builder version(@Nullable Version version) {
+      this.version = version;
+      return this;
+    }
+
+    /** The alias concerned, for {@link Action#ALIAS} and {@link Action#ROLLBACK}. */
+    public Builder alias(@Nullable String alias) {
+      this.alias = alias;
+      return this;
+    }
+
+    /** The credential the operation was made with, if any (never logged). */
+    public Builder credentials(@Nullable String credentials) {
+      this.credentials = credentials;
+      return this;
+    }
+
+    /**
+     * For {@link Action#DEPLOY}, where the version's files come from (so that a policy can
+     * require, say, signed models).
+     */
+    public Builder source(@Nullable ModelSource source) {
+      this.source = source;
+      return this;
+    }
+
+    /**
+     * Why, in words, when automation made the operation (a rollout's automatic rollback names the
+     * gate that failed); none for operations made directly.
+     */
+    public Builder reason(@Nullable String reason) {
+      this.reason = reason;
+      return this;
+    }
+
+    /** The request. */
+    public ManagementRequest build() {
+      return new ManagementRequest(this);
+    }
   }
 }

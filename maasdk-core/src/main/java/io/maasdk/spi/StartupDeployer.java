@@ -198,7 +198,7 @@ public final class StartupDeployer {
     }
     for (Version v : listing.versions().keySet()) {
       Path folder = root.resolve(name).resolve(v.toString());
-      deploy(template.copy().version(v).source(folders.apply(folder)).build());
+      deploy(template.forVersion(v, folders.apply(folder)).build());
     }
     LOG.info("maasdk: deployed {} versions {} from {}", name, listing.versions().keySet(),
         root.resolve(name));
@@ -244,7 +244,7 @@ public final class StartupDeployer {
   private static DevicePolicy device(String prefix, String device) {
     switch (device) {
       case "auto":
-        return DevicePolicy.auto();
+        return DevicePolicy.ofDefaults();
       case "cpu":
         return DevicePolicy.cpu();
       default:

@@ -42,13 +42,13 @@ class RegistryFallbackTest {
       HandleImpl<float[], float[]> pinned = (HandleImpl<float[], float[]>)
           r.handle("e", VersionSelector.exact(v2), float[].class, float[].class);
 
-      assertEquals(v2, r.route(live, CallOptions.DEFAULT).target().version());
-      assertEquals(v1, r.route(live, CallOptions.DEFAULT).fallback().version());
-      assertNull(r.route(plain, CallOptions.DEFAULT).fallback());
-      assertNull(r.route(pinned, CallOptions.DEFAULT).fallback());
+      assertEquals(v2, r.route(live, CallOptions.ofDefaults()).target().version());
+      assertEquals(v1, r.route(live, CallOptions.ofDefaults()).fallback().version());
+      assertNull(r.route(plain, CallOptions.ofDefaults()).fallback());
+      assertNull(r.route(pinned, CallOptions.ofDefaults()).fallback());
 
       r.setAlias("e", "live", AliasTarget.of(v1).withFallback(v2), null); // moves with the alias
-      assertEquals(v2, r.route(live, CallOptions.DEFAULT).fallback().version());
+      assertEquals(v2, r.route(live, CallOptions.ofDefaults()).fallback().version());
     }
   }
 }

@@ -39,7 +39,7 @@ class StartupDeployerTest {
       float[] x = TestModels.digitsTestSet().features()[0];
       assertEquals(Version.parse("2.0.0"), runtime
           .handle("digits-mlp", "stable", float[].class, float[].class)
-          .resolve(CallOptions.DEFAULT));
+          .resolve(CallOptions.ofDefaults()));
       assertArrayEquals(TestModels.expectedLogits("mlp", "2.0.0")[0], runtime
           .handle("digits-mlp", "stable", float[].class, float[].class).predict(x), 1e-4f);
       assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[0], runtime

@@ -134,7 +134,7 @@ public final class Embeddings {
         }
       }
       Version v = runtime.handle("minilm", "latest", String.class, float[].class)
-          .resolve(CallOptions.DEFAULT);
+          .resolve(CallOptions.ofDefaults());
       System.out.println("\nlatest = " + v);
     }
   }

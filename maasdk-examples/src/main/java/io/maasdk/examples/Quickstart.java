@@ -43,7 +43,7 @@ public final class Quickstart {
                 .source(ModelSource.classpath(TestModels.digitsResource("mlp", v.toString())))
                 .translator(Codecs.floatVector(64)) // float32[64] pixels -> float32[10] logits
                 .replicas(2)
-                .devicePolicy(DevicePolicy.auto()) // GPUs if any, else the CPU
+                .devicePolicy(DevicePolicy.ofDefaults()) // GPUs if any, else the CPU
                 .warmup(new float[64])
                 .build());
       }
@@ -73,7 +73,7 @@ public final class Quickstart {
 
       // 5. Roll the stable alias forward to a bad choice, then back.
       runtime.setAlias("digits", "stable", V1);
-      System.out.println("stable -> " + stable.resolve(CallOptions.DEFAULT)
+      System.out.println("stable -> " + stable.resolve(CallOptions.ofDefaults())
           + ", rolled back to " + runtime.rollback("digits", "stable")
           + ", accuracy now " + String.format("%.4f", accuracy(stable, test)));
       System.out.println("stable history: " + runtime.aliasHistory("digits", "stable").size()
@@ -81,7 +81,7 @@ public final class Quickstart {
 
       // 6. 2.0.0 serves "stable"; while it fails (its breaker open) or drains, 1.0.0 answers instead.
       runtime.setAlias("digits", "stable", AliasTarget.of(V2).withFallback(V1));
-      Prediction<float[]> p = stable.predictDetailed(test.features()[0], CallOptions.DEFAULT);
+      Prediction<float[]> p = stable.predictDetailed(test.features()[0], CallOptions.ofDefaults());
       System.out.println("stable -> " + runtime.aliases("digits").get("stable") + ", answered by "
           + p.version());
     }

@@ -62,7 +62,7 @@ class ReadyCodecsTest {
         .source(ModelSource.classpath("all-minilm-l6-v2.onnx"))
         // input_ids and attention_mask (1 on real tokens) padded with 0 to the longest in the
         // batch, token_type_ids all 0; states [B, L, 384] come back cut to each input's tokens
-        .translator(Codecs.tokenIds(256).withPadId(0).withTokenTypes())
+        .translator(Codecs.tokenIds(256).toBuilder().padId(0).tokenTypes(true).build())
         .batching(BatchingPolicy.of(8, Duration.ofMillis(20)))
         .warmup(new long[] {101, 7592, 102}, new long[] {101, 1996, 4937, 7719, 2006, 102})
         .devicePolicy(DevicePolicy.cpu())
@@ -98,7 +98,7 @@ class ReadyCodecsTest {
     runtime.deploy(Embeddings.spec("1.0.0", MODEL, "all-minilm-l6-v2-tokenizer.json"));
     runtime.deploy(ModelSpec.builder("minilm-int-ids", int[].class, float[].class)
         .version("1.0.0").engine("OnnxRuntime").source(ModelSource.classpath(MODEL))
-        .translator(Codecs.intTokenIds(256).withTokenTypes())
+        .translator(Codecs.intTokenIds(256).toBuilder().tokenTypes(true).build())
         .batching(BatchingPolicy.of(8, Duration.ofMillis(20)))
         .warmup(new int[] {101, 7592, 102}, new int[] {101, 1996, 4937, 7719, 2006, 102})
         .devicePolicy(DevicePolicy.cpu()).build());

@@ -253,7 +253,7 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
   /** Settings of a {@link MaasdkEmbeddingModel}. Not thread-safe; build once. */
   public static final class Builder {
     private final ModelHandle<String, float[]> handle;
-    private CallOptions options = CallOptions.DEFAULT;
+    private CallOptions options = CallOptions.ofDefaults();
     private int dimension = -1;
     private @Nullable ToIntFunction<String> tokenCounter;
     private List<EmbeddingModelListener> listeners = List.of();

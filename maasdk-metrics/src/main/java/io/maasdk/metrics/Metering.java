@@ -536,7 +536,7 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
 
   /** Configures {@link Metering}. */
   public static final class Builder {
-    private UsageMeters meters = UsageMeters.perCall();
+    private UsageMeters meters = UsageMeters.ofDefaults();
     private final List<UsageSink> sinks = new ArrayList<>();
     private int capacity = 65_536;
     private Duration offerTimeout = Duration.ofMillis(5);

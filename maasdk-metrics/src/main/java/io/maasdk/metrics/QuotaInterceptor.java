@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * QuotaInterceptor quotas = QuotaInterceptor.builder()
  *     .meters(meters)                                   // the same UsageMeters as Metering
  *     .policy("free-tier-co", QuotaPolicy.builder().requestsPerSecond(5, 10).build())
- *     .defaultPolicy(QuotaPolicy.unlimited())
+ *     .defaultPolicy(QuotaPolicy.ofDefaults())
  *     .build();
  * ModelRuntime runtime = quotas.installOn(ModelRuntime.builder()).build();
  * }</pre>
@@ -500,7 +500,7 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
 
   /** Configures a {@link QuotaInterceptor}. */
   public static final class Builder {
-    private UsageMeters meters = UsageMeters.perCall();
+    private UsageMeters meters = UsageMeters.ofDefaults();
     private final Map<String, QuotaPolicy> policies = new HashMap<>();
     private @Nullable QuotaPolicy defaultPolicy;
     private Clock clock = Clock.systemUTC();

@@ -38,13 +38,28 @@ public final class QuotaPolicy {
     this.moneyBudgetPeriod = b.moneyBudgetPeriod;
   }
 
-  /** No limits. */
-  public static QuotaPolicy unlimited() {
+  /** No limits (the default). */
+  public static QuotaPolicy ofDefaults() {
     return builder().build();
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** A builder starting from this policy's settings, to derive a modified copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.requestRate = requestRate;
+    b.requestBurst = requestBurst;
+    b.unitRate = unitRate;
+    b.unitBurst = unitBurst;
+    b.unitBudget = unitBudget;
+    b.unitBudgetPeriod = unitBudgetPeriod;
+    b.moneyBudget = moneyBudget;
+    b.moneyPlan = moneyPlan;
+    b.moneyBudgetPeriod = moneyBudgetPeriod;
+    return b;
   }
 
   boolean hasBudget() {

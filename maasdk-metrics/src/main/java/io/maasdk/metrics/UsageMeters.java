@@ -47,8 +47,8 @@ public final class UsageMeters {
     this.kinds = Collections.unmodifiableMap(k);
   }
 
-  /** One unit per call for every model. */
-  public static UsageMeters perCall() {
+  /** One unit per call for every model (the default). */
+  public static UsageMeters ofDefaults() {
     return builder().build();
   }
 

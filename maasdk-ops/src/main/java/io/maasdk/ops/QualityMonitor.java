@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * QualityMonitor quality = QualityMonitor.builder(meters)
  *     .outputs("digits", float[].class, logits -> logits)              // class counts, confidence
- *     .drift("digits", float[].class, baseline,                          // baseline inputs
+ *     .drift("digits", baseline,                                         // baseline inputs
  *         Map.of("ink", x -> mean(x), "pixel20", x -> x[20]), 0.2)       // PSI alert at 0.2
  *     .build();
  * ModelRuntime.builder().listener(quality)...
@@ -406,9 +406,8 @@ public final class QualityMonitor implements InferenceListener {
      * @throws IllegalArgumentException if the baseline has fewer than 100 inputs, or no feature
      */
     @SuppressWarnings("unchecked")
-    public <I> Builder drift(String model, Class<I> inputType, List<I> baseline,
+    public <I> Builder drift(String model, List<I> baseline,
         Map<String, ToDoubleFunction<I>> features, double threshold) {
-      Objects.requireNonNull(inputType, "inputType");
       if (baseline.size() < 100) {
         throw new IllegalArgumentException("a drift baseline needs at least 100 inputs, got "
             + baseline.size());

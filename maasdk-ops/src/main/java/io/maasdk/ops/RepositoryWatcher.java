@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * RepositoryWatcher w = ops.watch(ModelStore.fileSystem(ModelRepository.at(Path.of("models"))),
  *         ModelSpec.builder("digits", float[].class, float[].class)
  *             .translator(Codecs.floatVector(64)).warmup(new float[64]))
- *     .rollOut("stable", RolloutPolicy.canary())   // each new version is rolled out to "stable"
+ *     .rollOut("stable", RolloutPolicy.ofDefaults())   // each new version is rolled out to "stable"
  *     .start();                                    // first pass now, then events and polling
  * }</pre>
  *
@@ -267,7 +267,7 @@ public final class RepositoryWatcher implements AutoCloseable {
     try {
       ModelSource src = sources.apply(sv);
       described = src.describe();
-      ModelSpec.Builder b = template.copy().version(v).source(src);
+      ModelSpec.Builder b = template.forVersion(v, src);
       ModelSpec<?, ?> spec = ((ModelSpec.Builder) ((UnaryOperator) perVersion).apply(b)).build();
       ops.deploy(spec);
       t.status = Status.DEPLOYED;

@@ -59,12 +59,29 @@ public final class RolloutPolicy {
   }
 
   /** 1% → 10% → 50% → 100%, 100 calls per step, at most 1% errors, p99 within 1.5x + 5 ms. */
-  public static RolloutPolicy canary() {
+  public static RolloutPolicy ofDefaults() {
     return builder().build();
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** A builder starting from this policy's settings, to derive a modified copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.steps = steps.clone();
+    b.minCallsPerStep = minCallsPerStep;
+    b.minTimePerStep = minTimePerStep;
+    b.maxErrorRate = maxErrorRate;
+    b.maxP99Ratio = maxP99Ratio;
+    b.p99Slack = p99Slack;
+    b.gateName = gateName;
+    b.gate = gate;
+    b.shadow = shadow;
+    b.shadowMinComparisons = shadowMinComparisons;
+    b.shadowMinAgreement = shadowMinAgreement;
+    return b;
   }
 
   /** The candidate's share of traffic at each step, in percent, ascending, ending at 100. */

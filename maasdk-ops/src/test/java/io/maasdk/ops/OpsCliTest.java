@@ -85,7 +85,7 @@ class OpsCliTest {
     Rollout rollout;
     ModelOps ops = ModelOps.builder().ticker(new Fixtures.ManualTicker()).build();
     try (AuditLog audit = AuditLog.open(auditLog, AUDIT_KEYS);
-        Metering metering = Metering.builder().meters(UsageMeters.perCall())
+        Metering metering = Metering.builder().meters(UsageMeters.ofDefaults())
             .sink(LedgerSink.open(ledger, FsyncPolicy.always())).build();
         ModelRuntime a = runtime(state, ops, audit, metering)) {
       a.deployAll(ModelRepository.at(repo), Fixtures.template());
@@ -138,7 +138,7 @@ class OpsCliTest {
     // A fresh runtime on the restored state serves the same aliases, history and rollout.
     ModelOps ops2 = ModelOps.builder().ticker(new Fixtures.ManualTicker()).build();
     try (AuditLog audit = AuditLog.open(audit2, AUDIT_KEYS);
-        Metering metering = Metering.builder().meters(UsageMeters.perCall())
+        Metering metering = Metering.builder().meters(UsageMeters.ofDefaults())
             .sink(LedgerSink.open(ledger2, FsyncPolicy.always())).build();
         ModelRuntime b = runtime(state2, ops2, audit, metering)) {
       b.deployAll(ModelRepository.at(repo), Fixtures.template());

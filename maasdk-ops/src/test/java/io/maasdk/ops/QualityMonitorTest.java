@@ -56,7 +56,7 @@ class QualityMonitorTest {
         Map.of("ink", QualityMonitorTest::ink, "centre", QualityMonitorTest::centre);
     return QualityMonitor.builder(meters).window(200)
         .outputs(MODEL, float[].class, logits -> logits)
-        .drift(MODEL, float[].class, baseline, features, 0.2)
+        .drift(MODEL, baseline, features, 0.2)
         .build();
   }
 
@@ -154,13 +154,13 @@ class QualityMonitorTest {
       long[] ids1 = new long[n];
       long[] ids2 = new long[n];
       for (int i = 0; i < n; i++) { // the two versions' calls interleaved
-        ids1[i] = h1.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.DEFAULT)
+        ids1[i] = h1.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.ofDefaults())
             .callId();
-        ids2[i] = h2.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.DEFAULT)
+        ids2[i] = h2.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.ofDefaults())
             .callId();
       }
       io.maasdk.Prediction<float[]> hit =
-          h2.predictDetailed(TEST_SET.features()[0], io.maasdk.CallOptions.DEFAULT);
+          h2.predictDetailed(TEST_SET.features()[0], io.maasdk.CallOptions.ofDefaults());
       assertTrue(hit.cacheHit());
       for (int i = n - 1; i >= 0; i--) { // the truth arrives later, in any order
         assertTrue(quality.reportTruth(ids2[i], TEST_SET.labels()[i]), "call " + i);
@@ -200,7 +200,7 @@ class QualityMonitorTest {
           float[].class);
       long[] ids = new long[300];
       for (int i = 0; i < ids.length; i++) {
-        ids[i] = h.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.DEFAULT)
+        ids[i] = h.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.ofDefaults())
             .callId();
       }
       assertFalse(quality.reportTruth(ids[0], TEST_SET.labels()[0]), "forgotten");
@@ -226,7 +226,7 @@ class QualityMonitorTest {
       ModelHandle<float[], float[]> h = runtime.handle(MODEL, "2.0.0", float[].class,
           float[].class);
       QualityMonitor.Tracked<float[]> t =
-          quality.predict(h, TEST_SET.features()[5], io.maasdk.CallOptions.DEFAULT);
+          quality.predict(h, TEST_SET.features()[5], io.maasdk.CallOptions.ofDefaults());
       assertEquals(argmax(t.output()), t.predicted());
       assertTrue(quality.reportTruth(t.callId(), t.predicted()));
       assertEquals(1.0, quality.liveAccuracy(MODEL, V2));

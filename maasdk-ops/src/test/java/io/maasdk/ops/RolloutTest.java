@@ -97,7 +97,7 @@ class RolloutTest {
             for (int i = 0; !stop.get(); i++) {
               float[] x = TEST_SET.features()[(id * 31 + i) % TEST_SET.size()];
               try {
-                versions.add(stable.predictDetailed(x, CallOptions.DEFAULT).version());
+                versions.add(stable.predictDetailed(x, CallOptions.ofDefaults()).version());
                 calls.incrementAndGet();
               } catch (RuntimeException e) {
                 failures.add(e);

@@ -68,7 +68,7 @@ class ShadowBillingTest {
   @TempDir Path root;
   @TempDir Path logs;
   private final InMemoryUsageSink ledger = new InMemoryUsageSink();
-  private final UsageMeters meters = UsageMeters.perCall();
+  private final UsageMeters meters = UsageMeters.ofDefaults();
   private ModelRuntime runtime;
   private ModelOps ops;
   private Metering metering;

@@ -42,7 +42,7 @@ class SignedRepositoryTest {
       signed("1.0.0", "1.0.0");
       RepositoryWatcher w = ops.watch(Fixtures.store(root), Fixtures.template())
           .source(v -> VerifyingModelSource.of(v.folder(), SignaturePolicy.required(TRUSTED)))
-          .settle(Duration.ZERO).watchInBackground(false).rollOut("stable", RolloutPolicy.canary())
+          .settle(Duration.ZERO).watchInBackground(false).rollOut("stable", RolloutPolicy.ofDefaults())
           .start();
       assertEquals(List.of(RepositoryEvent.Kind.DEPLOYED),
           w.events().stream().map(RepositoryEvent::kind).toList());

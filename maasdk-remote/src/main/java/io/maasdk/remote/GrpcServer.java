@@ -221,7 +221,7 @@ public final class GrpcServer implements AutoCloseable {
   private void modelReady(ModelReadyRequest q, StreamObserver<ModelReadyResponse> o) {
     try {
       Served<?, ?> s = served(q.getName());
-      handle(s, selector(s, q.getVersion())).resolve(CallOptions.DEFAULT);
+      handle(s, selector(s, q.getVersion())).resolve(CallOptions.ofDefaults());
       reply(o, ModelReadyResponse.newBuilder().setReady(true).build());
     } catch (StatusRuntimeException e) {
       o.onError(e);
@@ -244,7 +244,7 @@ public final class GrpcServer implements AutoCloseable {
           throw status(Status.NOT_FOUND, "model '" + s.name() + "' has no deployed version");
         }
       } else {
-        b.addVersions(OipVersions.toProtocol(handle(s, selector).resolve(CallOptions.DEFAULT)));
+        b.addVersions(OipVersions.toProtocol(handle(s, selector).resolve(CallOptions.ofDefaults())));
       }
       for (String name : s.in().names()) {
         b.addInputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName(name));

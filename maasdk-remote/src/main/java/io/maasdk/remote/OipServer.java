@@ -414,7 +414,7 @@ public final class OipServer implements AutoCloseable {
       case "ready" -> {
         get(method, path);
         ModelHandle<?, ?> h = handle(served, selector);
-        String v = OipVersions.toProtocol(h.resolve(CallOptions.DEFAULT));
+        String v = OipVersions.toProtocol(h.resolve(CallOptions.ofDefaults()));
         send(ex, 200, OipJson.ready(name, true));
         LOG.debug("ready {} {}", name, v);
       }
@@ -462,7 +462,7 @@ public final class OipServer implements AutoCloseable {
         throw new Failure(404, "model '" + s.name() + "' has no deployed version");
       }
     } else {
-      versions.add(OipVersions.toProtocol(handle(s, selector).resolve(CallOptions.DEFAULT)));
+      versions.add(OipVersions.toProtocol(handle(s, selector).resolve(CallOptions.ofDefaults())));
     }
     send(ex, 200, OipJson.modelMetadata(s.name(), versions, "maasdk", s.in().names(),
         s.out().names()));

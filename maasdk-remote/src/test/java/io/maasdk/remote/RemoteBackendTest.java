@@ -94,9 +94,9 @@ class RemoteBackendTest {
     URI uri = stub(calls, new AtomicReference<>(), 200, "{}");
     Backend.Session<float[], float[]> s = session(uri);
     assertThrows(DeadlineExceededException.class,
-        () -> s.predict(List.of(call(CallOptions.DEFAULT, Duration.ZERO))));
+        () -> s.predict(List.of(call(CallOptions.ofDefaults(), Duration.ZERO))));
     assertThrows(DeadlineExceededException.class,
-        () -> s.predict(List.of(call(CallOptions.DEFAULT, Duration.ofMillis(-5)))));
+        () -> s.predict(List.of(call(CallOptions.ofDefaults(), Duration.ofMillis(-5)))));
     assertEquals(0, calls.get(), "nothing reached the server");
   }
 
@@ -129,7 +129,7 @@ class RemoteBackendTest {
     Backend.Session<float[], float[]> stalled = b.sessionForTest(spec); // no ready check
     long t0 = System.nanoTime();
     DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
-        () -> stalled.predict(List.of(call(CallOptions.DEFAULT, Duration.ofMillis(300)))));
+        () -> stalled.predict(List.of(call(CallOptions.ofDefaults(), Duration.ofMillis(300)))));
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(ms >= 250 && ms < 10_000, "gave up after " + ms + " ms");
     assertTrue(e.getMessage().contains("m@1.0.0"), e.getMessage());
@@ -175,7 +175,7 @@ class RemoteBackendTest {
       URI uri = stub(new AtomicInteger(), new AtomicReference<>(), c.status(),
           "{\"error\":\"told by the stub\"}");
       Exception e = assertThrows(Exception.class,
-          () -> session(uri).predict(List.of(call(CallOptions.DEFAULT, null))));
+          () -> session(uri).predict(List.of(call(CallOptions.ofDefaults(), null))));
       assertInstanceOf(c.expected(), e, "status " + c.status());
       assertTrue(e.getMessage().contains("told by the stub"), e.getMessage());
       if (e instanceof MaasdkException me) {
@@ -230,8 +230,8 @@ class RemoteBackendTest {
         .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).build()) {
       rt.deploy(ModelSpec.builder("m", float[].class, float[].class).version("1.0.0")
           .backend(b).warmup(new float[] {0, 0})
-          .failurePolicy(io.maasdk.FailurePolicy.ofDefaults()
-              .withBreaker(1, Duration.ofMinutes(1))).build());
+          .failurePolicy(io.maasdk.FailurePolicy.builder()
+              .breaker(1, Duration.ofMinutes(1)).build()).build());
       io.maasdk.ModelHandle<float[], float[]> h =
           rt.handle("m", "1.0.0", float[].class, float[].class);
       for (int i = 0; i < 3; i++) {
@@ -259,7 +259,7 @@ class RemoteBackendTest {
     ModelSpec<float[], float[]> spec = ModelSpec.builder("m", float[].class, float[].class)
         .version("1.0.0").backend(b).build();
     ModelUnavailableException e = assertThrows(ModelUnavailableException.class,
-        () -> b.sessionForTest(spec).predict(List.of(call(CallOptions.DEFAULT, null))));
+        () -> b.sessionForTest(spec).predict(List.of(call(CallOptions.ofDefaults(), null))));
     assertTrue(e.getMessage().contains("cannot be reached"), e.getMessage());
     assertThrows(io.maasdk.ModelLoadException.class, () -> b.load(spec, b.place(spec).get(0)));
   }

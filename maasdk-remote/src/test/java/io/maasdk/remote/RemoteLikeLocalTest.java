@@ -48,8 +48,8 @@ class RemoteLikeLocalTest {
                 .model("digits-mlp").input(TensorCodec.floats("input"))
                 .output(TensorCodec.floats("output")).build())
             .cachePolicy(CachePolicy.ofDefaults()).warmup(new float[64])
-            .failurePolicy(FailurePolicy.ofDefaults().withBreaker(2, Duration.ofMinutes(1))
-                .withRestartBackoff(Duration.ZERO, Duration.ZERO))
+            .failurePolicy(FailurePolicy.builder().breaker(2, Duration.ofMinutes(1))
+                .restartBackoff(Duration.ZERO, Duration.ZERO).build())
             .build());
         rt.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
             .source(io.maasdk.ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
@@ -61,8 +61,8 @@ class RemoteLikeLocalTest {
             float[].class);
         float[] x = TestModels.digitsTestSet().features()[5];
 
-        Prediction<float[]> first = h.predictDetailed(x, CallOptions.DEFAULT);
-        Prediction<float[]> again = h.predictDetailed(x, CallOptions.DEFAULT);
+        Prediction<float[]> first = h.predictDetailed(x, CallOptions.ofDefaults());
+        Prediction<float[]> again = h.predictDetailed(x, CallOptions.ofDefaults());
         assertEquals("remote:127.0.0.1:" + server.port(), first.device());
         assertTrue(again.cacheHit(), "the second identical call is a cache hit");
         assertArrayEquals(first.output(), again.output());
@@ -75,7 +75,7 @@ class RemoteLikeLocalTest {
           float[].class);
       float[][] xs = TestModels.digitsTestSet().features();
       for (int i = 0; i < 6; i++) { // new inputs: no cache hit can hide the failure
-        Prediction<float[]> p = h.predictDetailed(xs[10 + i], CallOptions.DEFAULT);
+        Prediction<float[]> p = h.predictDetailed(xs[10 + i], CallOptions.ofDefaults());
         assertEquals(Version.parse("1.0.0"), p.version(), "the local fallback answered");
         assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[10 + i], p.output(), 1e-4f);
       }

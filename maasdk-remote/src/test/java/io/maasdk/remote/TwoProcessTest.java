@@ -110,7 +110,7 @@ class TwoProcessTest {
       // one by one: bit for bit what the local model answers (the JSON carries every float
       // exactly)
       for (int i = 0; i < 20; i++) {
-        Prediction<float[]> p = remote.predictDetailed(x[i], CallOptions.DEFAULT);
+        Prediction<float[]> p = remote.predictDetailed(x[i], CallOptions.ofDefaults());
         assertArrayEquals(local.predict(x[i]), p.output(), "sample " + i);
         assertEquals("remote:127.0.0.1:" + port, p.device());
       }

@@ -119,17 +119,18 @@ public final class AccessControl implements CallInterceptor {
   }
 
   /**
-   * Checks that the caller with {@code credentials} may do {@code action} on {@code model} for
-   * {@code tenant}, and says which principal and tenant the request is bound to.
+   * Checks that the caller with {@code options}' credentials may do {@code action} on {@code
+   * model} for {@code options}' tenant, and says which principal and tenant the request is bound
+   * to.
    *
-   * @param tenant the tenant the caller names; {@code null} or {@link CallOptions#DEFAULT_TENANT}
-   *     (unless the principal acts for a tenant of that name) mean its home tenant
+   * @param options the caller's credentials and tenant; {@link CallOptions#DEFAULT_TENANT} (unless
+   *     the principal acts for a tenant of that name) means its home tenant
    * @throws AccessDeniedException if the key matches no principal, the principal lacks the
-   *     permission, or it may not act for {@code tenant}
+   *     permission, or it may not act for the tenant
    */
-  public Identity authorize(@Nullable String credentials, @Nullable String tenant, String model,
-      @Nullable Version version, Action action) {
-    return admit(credentials, tenant, model, version, action);
+  public Identity authorize(CallOptions options, String model, @Nullable Version version,
+      Action action) {
+    return admit(options.credentials(), options.tenant(), model, version, action);
   }
 
   /**

@@ -161,14 +161,29 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Appends one record.
+   * One record to append.
    *
    * @param event what happened: {@code deploy}, {@code alias}, {@code rollback}, {@code key-use},
    *     {@code call}, …
+   * @param model the model's name
+   * @param version the version, or {@code null} for none
+   * @param actor who did it (a principal, never a key)
+   * @param detail the outcome and context; never secrets or payloads
+   */
+  public record Entry(
+      String event, String model, @Nullable String version, String actor, String detail) {}
+
+  /**
+   * Appends one record.
+   *
    * @return its sequence number (1 for the first record)
    */
-  public synchronized long append(
-      String event, String model, @Nullable String version, String actor, String detail) {
+  public synchronized long append(Entry entry) {
+    String event = entry.event();
+    String model = entry.model();
+    @Nullable String version = entry.version();
+    String actor = entry.actor();
+    String detail = entry.detail();
     if (closed) {
       throw new IllegalStateException("the audit log " + file + " is closed");
     }
@@ -212,9 +227,10 @@ public final class AuditLog implements AutoCloseable {
    * outcome and the call's bound tenant; never the input.
    */
   public InferenceListener callListener() {
-    return e -> append("call", e.modelName(), e.version() == null ? null : e.version().toString(),
+    return e -> append(new Entry("call", e.modelName(),
+        e.version() == null ? null : e.version().toString(),
         e.principal() == null ? UNAUTHENTICATED : e.principal(),
-        e.outcome().name().toLowerCase(java.util.Locale.ROOT) + " tenant=" + e.tenant());
+        e.outcome().name().toLowerCase(java.util.Locale.ROOT) + " tenant=" + e.tenant()));
   }
 
   /**
@@ -246,9 +262,9 @@ public final class AuditLog implements AutoCloseable {
         String detail = outcome + (r.tenant() == null ? "" : " tenant=" + r.tenant())
             + (r.alias() == null ? "" : " alias=" + r.alias())
             + (r.reason() == null ? "" : " reason=" + r.reason());
-        append(r.action().name().toLowerCase(java.util.Locale.ROOT), r.modelName(),
+        append(new Entry(r.action().name().toLowerCase(java.util.Locale.ROOT), r.modelName(),
             r.version() == null ? null : r.version().toString(),
-            principal == null ? UNAUTHENTICATED : principal, detail);
+            principal == null ? UNAUTHENTICATED : principal, detail));
       }
     };
   }

@@ -43,7 +43,7 @@ public final class EncryptedModelSource {
     private final Path dir;
     private final ArtifactCipher cipher;
     private SignaturePolicy signatures = SignaturePolicy.none();
-    private FormatPolicy formats = FormatPolicy.defaults();
+    private FormatPolicy formats = FormatPolicy.ofDefaults();
     private long maxFileBytes = Integer.MAX_VALUE - 64;
     private @Nullable AuditLog audit;
     private boolean tmpfsHandoff = true;
@@ -59,7 +59,7 @@ public final class EncryptedModelSource {
       return this;
     }
 
-    /** Which formats may be loaded; default {@link FormatPolicy#defaults()}. */
+    /** Which formats may be loaded; default {@link FormatPolicy#ofDefaults()}. */
     public Builder formats(FormatPolicy policy) {
       this.formats = Objects.requireNonNull(policy, "policy");
       return this;

@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The allow-list of model formats a source hands to an engine. {@link #defaults()} allows
+ * The allow-list of model formats a source hands to an engine. {@link #ofDefaults()} allows
  * TorchScript, ONNX and DJL parameters, and refuses pickled {@code torch.save} checkpoints, which
  * run arbitrary code when unpickled. Immutable and thread-safe.
  *
@@ -35,7 +35,7 @@ public final class FormatPolicy {
   }
 
   /** TorchScript, ONNX and DJL parameters. */
-  public static FormatPolicy defaults() {
+  public static FormatPolicy ofDefaults() {
     return DEFAULTS;
   }
 
@@ -43,7 +43,7 @@ public final class FormatPolicy {
    * Exactly {@code formats}. Allowing {@link ModelFormat#PICKLE} or {@link ModelFormat#UNKNOWN}
    * logs a warning: such files can run code when loaded.
    */
-  public static FormatPolicy allowing(Set<ModelFormat> formats) {
+  public static FormatPolicy of(Set<ModelFormat> formats) {
     if (formats.contains(ModelFormat.PICKLE) || formats.contains(ModelFormat.UNKNOWN)) {
       LOG.warn("INSECURE: format policy allows {}: pickled files run code when loaded", formats);
     }
@@ -62,7 +62,7 @@ public final class FormatPolicy {
    * @return the detected format
    * @throws IntegrityException naming the model, the file and why
    */
-  public ModelFormat check(String model, Version version, String fileName, byte[] bytes, int len) {
+  ModelFormat check(String model, Version version, String fileName, byte[] bytes, int len) {
     ModelFormat f = ModelFormat.detect(fileName, bytes, len);
     if (allowed.contains(f)) {
       String problem = f == ModelFormat.TORCHSCRIPT ? TorchScriptArchive.problem(bytes, len) : null;

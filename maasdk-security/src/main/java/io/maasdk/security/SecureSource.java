@@ -232,7 +232,8 @@ final class SecureSource implements ModelSource {
 
   private void audit(String model, Version version, String detail) {
     if (audit != null) {
-      audit.append("key-use", model, version.toString(), "artifact-keyset", detail);
+      audit.append(
+          new AuditLog.Entry("key-use", model, version.toString(), "artifact-keyset", detail));
     }
   }
 

@@ -19,7 +19,7 @@ public final class VerifyingModelSource {
 
   /** A source over {@code dir} with the default format allow-list. */
   public static ModelSource of(Path dir, SignaturePolicy policy) {
-    return of(dir, policy, FormatPolicy.defaults());
+    return of(dir, policy, FormatPolicy.ofDefaults());
   }
 
   /** A source over {@code dir}. */

@@ -64,12 +64,14 @@ class AccessControlTest {
   void management_actionsMapped_andAnonymousDeniedByDefault() {
     Version v = Version.parse("1.0.0");
     assertDoesNotThrow(() -> AC.beforeManagement(
-        new ManagementRequest(ManagementRequest.Action.ROLLBACK, "fraud", null, "stable", OPS_KEY)));
+        ManagementRequest.builder(ManagementRequest.Action.ROLLBACK, "fraud").alias("stable")
+            .credentials(OPS_KEY).build()));
     AccessDeniedException e = assertThrows(AccessDeniedException.class, () -> AC.beforeManagement(
-        new ManagementRequest(ManagementRequest.Action.DEPLOY, "digits", v, null, ALICE_KEY)));
+        ManagementRequest.builder(ManagementRequest.Action.DEPLOY, "digits").version(v)
+            .credentials(ALICE_KEY).build()));
     assertTrue(e.getMessage().contains("deploy"), e.getMessage());
     AccessDeniedException anon = assertThrows(AccessDeniedException.class, () -> AC.beforeManagement(
-        new ManagementRequest(ManagementRequest.Action.UNDEPLOY, "digits", v, null, null)));
+        ManagementRequest.builder(ManagementRequest.Action.UNDEPLOY, "digits").version(v).build()));
     assertTrue(anon.getMessage().contains("'anonymous'"), anon.getMessage());
     assertTrue(anon.getMessage().contains("no credentials"), anon.getMessage());
   }

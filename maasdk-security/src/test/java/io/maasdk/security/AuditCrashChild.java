@@ -23,7 +23,7 @@ public final class AuditCrashChild {
       return;
     }
     while (true) {
-      long seq = a.append("call", "digits", "1.0.0", "acme", "success");
+      long seq = a.append(new AuditLog.Entry("call", "digits", "1.0.0", "acme", "success"));
       System.out.println("ack " + seq);
       System.out.flush();
     }

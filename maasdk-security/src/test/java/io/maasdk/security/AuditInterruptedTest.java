@@ -20,11 +20,11 @@ class AuditInterruptedTest {
   void headOneBehind_isValidAndInterrupted_untilOpenRepairsIt() throws Exception {
     Path log = tmp.resolve("audit.log");
     try (AuditLog a = AuditLog.open(log, KEY)) {
-      a.append("deploy", "digits", "1.0.0", "ops", "requested");
+      a.append(new AuditLog.Entry("deploy", "digits", "1.0.0", "ops", "requested"));
     }
     byte[] oneHead = Files.readAllBytes(AuditLog.headOf(log));
     try (AuditLog a = AuditLog.open(log, KEY)) {
-      a.append("deploy", "digits", "1.0.0", "ops", "done");
+      a.append(new AuditLog.Entry("deploy", "digits", "1.0.0", "ops", "done"));
     }
     Files.write(AuditLog.headOf(log), oneHead);
     AuditVerification v = AuditLog.verify(log, KEY);
@@ -43,7 +43,7 @@ class AuditInterruptedTest {
     Files.write(log, new byte[0]); // a crash between creating the log and writing its head
     assertTrue(AuditLog.verify(log, KEY).interrupted());
     try (AuditLog a = AuditLog.open(log, KEY)) {
-      assertEquals(1, a.append("deploy", "digits", null, "ops", "requested"));
+      assertEquals(1, a.append(new AuditLog.Entry("deploy", "digits", null, "ops", "requested")));
     }
     assertEquals(AuditVerification.ok(1), AuditLog.verify(log, KEY));
   }
@@ -52,8 +52,8 @@ class AuditInterruptedTest {
   void fsyncMode_appendsAndVerifies() {
     Path log = tmp.resolve("durable.log");
     try (AuditLog a = AuditLog.open(log, KEY, java.time.Clock.systemUTC(), true)) {
-      assertEquals(1, a.append("deploy", "digits", null, "ops", "requested"));
-      assertEquals(2, a.append("deploy", "digits", null, "ops", "done"));
+      assertEquals(1, a.append(new AuditLog.Entry("deploy", "digits", null, "ops", "requested")));
+      assertEquals(2, a.append(new AuditLog.Entry("deploy", "digits", null, "ops", "done")));
     }
     assertEquals(AuditVerification.ok(2), AuditLog.verify(log, KEY));
     assertFalse(Files.exists(log.resolveSibling("durable.log.head.tmp")));

@@ -39,14 +39,14 @@ class AuditLogCrashTest {
     head = AuditLog.headOf(log);
     try (AuditLog a = AuditLog.open(log, KEY)) {
       for (int i = 0; i < 5; i++) {
-        a.append("call", "digits", "1.0.0", "acme", "success " + i);
+        a.append(new AuditLog.Entry("call", "digits", "1.0.0", "acme", "success " + i));
       }
     }
   }
 
   private long appendOne() {
     try (AuditLog a = AuditLog.open(log, KEY)) {
-      return a.append("deploy", "digits", "2.0.0", "ops", "requested");
+      return a.append(new AuditLog.Entry("deploy", "digits", "2.0.0", "ops", "requested"));
     }
   }
 
@@ -96,7 +96,7 @@ class AuditLogCrashTest {
     Files.write(log, Arrays.copyOf(seven, seven.length - 1)); // an acknowledged record cut
     Files.write(head, Files.readAllBytes(head)); // unchanged head (7)
     try (AuditLog a = AuditLog.open(tmp.resolve("other.log"), KEY)) {
-      a.append("x", "m", null, "a", "b");
+      a.append(new AuditLog.Entry("x", "m", null, "a", "b"));
     }
     assertThrows(IntegrityException.class, () -> AuditLog.open(log, KEY));
 
@@ -116,10 +116,10 @@ class AuditLogCrashTest {
       Path blocker = head.resolveSibling(head.getFileName() + ".tmp");
       Files.createDirectory(blocker); // the head cannot be written: like a full disk
       long before = Files.size(log);
-      assertThrows(UncheckedIOException.class, () -> a.append("deploy", "d", null, "ops", "x"));
+      assertThrows(UncheckedIOException.class, () -> a.append(new AuditLog.Entry("deploy", "d", null, "ops", "x")));
       assertEquals(before, Files.size(log), "the record's line was taken back");
       Files.delete(blocker);
-      assertEquals(6, a.append("deploy", "d", null, "ops", "y"));
+      assertEquals(6, a.append(new AuditLog.Entry("deploy", "d", null, "ops", "y")));
     }
     assertEquals(6, AuditLog.verify(log, KEY).records());
     assertTrue(AuditLog.verify(log, KEY).valid());
@@ -168,7 +168,7 @@ class AuditLogCrashTest {
       acked = v.records();
     }
     try (AuditLog a = AuditLog.open(log, KEY)) {
-      assertEquals(acked + 1, a.append("after", "digits", null, "ops", "done"));
+      assertEquals(acked + 1, a.append(new AuditLog.Entry("after", "digits", null, "ops", "done")));
     }
     AuditVerification end = AuditLog.verify(log, KEY);
     assertTrue(end.valid(), end.problem());

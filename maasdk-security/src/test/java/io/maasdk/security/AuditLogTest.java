@@ -28,11 +28,11 @@ class AuditLogTest {
   void write() {
     log = tmp.resolve("audit.log");
     try (AuditLog a = AuditLog.open(log, KEY)) {
-      a.append("deploy", "digits", "1.0.0", "ops-bot", "requested");
-      a.append("alias", "digits", null, "ops-bot", "stable -> 1.0.0");
-      a.append("key-use", "digits", "1.0.0", "runtime", "artifact key 123\twith tab\nand newline");
-      a.append("rollback", "digits", null, "ops-bot", "stable");
-      a.append("call", "digits", "1.0.0", "acme", "success");
+      a.append(new AuditLog.Entry("deploy", "digits", "1.0.0", "ops-bot", "requested"));
+      a.append(new AuditLog.Entry("alias", "digits", null, "ops-bot", "stable -> 1.0.0"));
+      a.append(new AuditLog.Entry("key-use", "digits", "1.0.0", "runtime", "artifact key 123\twith tab\nand newline"));
+      a.append(new AuditLog.Entry("rollback", "digits", null, "ops-bot", "stable"));
+      a.append(new AuditLog.Entry("call", "digits", "1.0.0", "acme", "success"));
     }
   }
 
@@ -52,7 +52,7 @@ class AuditLogTest {
   void intact_verifies_andReopenAppends() {
     assertEquals(AuditVerification.ok(5), verify());
     try (AuditLog a = AuditLog.open(log, KEY)) {
-      assertEquals(6, a.append("undeploy", "digits", "1.0.0", "ops-bot", "requested"));
+      assertEquals(6, a.append(new AuditLog.Entry("undeploy", "digits", "1.0.0", "ops-bot", "requested")));
     }
     assertEquals(AuditVerification.ok(6), verify());
   }

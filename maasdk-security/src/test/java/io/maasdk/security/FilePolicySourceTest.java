@@ -45,9 +45,11 @@ class FilePolicySourceTest {
     replace(file, policy(true));
     AccessControl ac = AccessControl.of(FilePolicySource.watching(file, Duration.ZERO), KEYS);
     assertEquals(new AccessControl.Identity("alice", "acme"),
-        ac.authorize(ALICE, null, "digits", null, Action.PREDICT));
+        ac.authorize(io.maasdk.CallOptions.builder().credentials(ALICE).build(), "digits",
+            null, Action.PREDICT));
     assertEquals(new AccessControl.Identity("bob", "bob"),
-        ac.authorize(BOB, null, "digits", null, Action.PREDICT));
+        ac.authorize(io.maasdk.CallOptions.builder().credentials(BOB).build(), "digits",
+            null, Action.PREDICT));
 
     replace(file, policy(false));
     assertThrows(AccessDeniedException.class,

@@ -68,6 +68,6 @@ class FormatPolicyTest {
     assertTrue(e.getMessage().contains("m@1.0.0 file model.pt"), e.getMessage());
     // Explicitly allowing pickles (insecure) lets it through.
     VerifyingModelSource.of(dir, SignaturePolicy.none(),
-        FormatPolicy.allowing(EnumSet.of(ModelFormat.PICKLE))).open("m", V).close();
+        FormatPolicy.of(EnumSet.of(ModelFormat.PICKLE))).open("m", V).close();
   }
 }

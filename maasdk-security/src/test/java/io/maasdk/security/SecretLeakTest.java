@@ -118,7 +118,7 @@ class SecretLeakTest {
       // Audit log with a wrong key.
       Path log = tmp.resolve("audit.log");
       try (AuditLog a = AuditLog.open(log, audit)) {
-        a.append("deploy", "digits", "1.0.0", "ops", "requested");
+        a.append(new AuditLog.Entry("deploy", "digits", "1.0.0", "ops", "requested"));
       }
       capture(() -> AuditLog.open(log, KeyPurpose.AUDIT.generate()));
 

@@ -29,7 +29,7 @@ class TenantBindingTest extends TenantFixture {
         .principal("alice", KEYS.hash(ALICE), "scorer") // acts for tenant "alice"
         .principal("bob", KEYS.hash(BOB), "scorer")
         .build();
-    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(UsageMeters.perCall())
+    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(UsageMeters.ofDefaults())
         .policy("alice", QuotaPolicy.builder().unitBudget(3, BillingPeriod.MONTH).build())
         .build();
     try (ModelRuntime rt = quotas.installOn(ModelRuntime.builder()
@@ -64,7 +64,7 @@ class TenantBindingTest extends TenantFixture {
         .principal("ops", KEYS.hash(OPS), "ops")
         .principal("acme", KEYS.hash(ALICE), "scorer")
         .build();
-    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(UsageMeters.perCall())
+    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(UsageMeters.ofDefaults())
         .policy("acme", QuotaPolicy.builder().requestsPerSecond(0.001, 5).build())
         .build();
     try (ModelRuntime rt = quotas.installOn(ModelRuntime.builder()

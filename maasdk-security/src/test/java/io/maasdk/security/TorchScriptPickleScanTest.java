@@ -82,7 +82,7 @@ class TorchScriptPickleScanTest {
 
   private static IntegrityException refused(byte[] archive) {
     return assertThrows(IntegrityException.class,
-        () -> FormatPolicy.defaults().check("m", V, "model.pt", archive, archive.length));
+        () -> FormatPolicy.ofDefaults().check("m", V, "model.pt", archive, archive.length));
   }
 
   @Test
@@ -90,10 +90,10 @@ class TorchScriptPickleScanTest {
     for (String r : REAL) {
       byte[] b = Files.readAllBytes(TestModels.copy(r, tmp.resolve("as-is.pt")));
       assertEquals(ModelFormat.TORCHSCRIPT,
-          FormatPolicy.defaults().check("m", V, "model.pt", b, b.length), r);
+          FormatPolicy.ofDefaults().check("m", V, "model.pt", b, b.length), r);
       byte[] rezipped = zip(real(r)); // stored and deflated entries through java.util.zip
       assertEquals(ModelFormat.TORCHSCRIPT,
-          FormatPolicy.defaults().check("m", V, "model.pt", rezipped, rezipped.length), r);
+          FormatPolicy.ofDefaults().check("m", V, "model.pt", rezipped, rezipped.length), r);
     }
   }
 
@@ -177,7 +177,7 @@ class TorchScriptPickleScanTest {
     byte[] archive = zip(List.of(new Entry("m/code/x.py", bytes("x"), false),
         new Entry("m/data.pkl", ok, false)));
     assertEquals(ModelFormat.TORCHSCRIPT,
-        FormatPolicy.defaults().check("m", V, "model.pt", archive, archive.length));
+        FormatPolicy.ofDefaults().check("m", V, "model.pt", archive, archive.length));
   }
 
   @Test

@@ -28,7 +28,7 @@ public class DigitsResource {
     for (int i = 0; i < parts.length; i++) {
       input[i] = Float.parseFloat(parts[i].trim());
     }
-    Prediction<float[]> p = digits.predictDetailed(input, CallOptions.DEFAULT);
+    Prediction<float[]> p = digits.predictDetailed(input, CallOptions.ofDefaults());
     return argmax(p.output()) + " " + p.version();
   }
 

@@ -157,7 +157,7 @@ class MaasdkExtensionTest {
         cnn.predict(TestModels.digitsTestSet().features()[0]), 1e-4f);
     assertEquals(Version.parse("2.0.0"),
         runtime.handle("digits-mlp", "stable", float[].class, float[].class)
-            .resolve(CallOptions.DEFAULT));
+            .resolve(CallOptions.ofDefaults()));
     assertEquals("digits-mlp", canary.modelName());
   }
 

@@ -93,8 +93,10 @@ class MaasdkCliTest {
     var key = io.maasdk.security.KeysetLoader.insecureCleartext("test")
         .fromFile(tmp.resolve("audit-key.json"));
     try (var log = io.maasdk.security.AuditLog.open(tmp.resolve("audit.log"), key)) {
-      log.append("deploy", "digits", "1.0.0", "ops", "requested");
-      log.append("alias", "digits", null, "ops", "stable -> 1.0.0");
+      log.append(new io.maasdk.security.AuditLog.Entry(
+          "deploy", "digits", "1.0.0", "ops", "requested"));
+      log.append(new io.maasdk.security.AuditLog.Entry(
+          "alias", "digits", null, "ops", "stable -> 1.0.0"));
     }
     assertEquals(0, run("audit", "verify", "--log", p("audit.log"), "--keyset",
         p("audit-key.json"), "--insecure-cleartext"), err);

@@ -33,7 +33,7 @@ public class DevModeResource {
     for (int i = 0; i < parts.length; i++) {
       input[i] = Float.parseFloat(parts[i].trim());
     }
-    Prediction<float[]> p = digits.predictDetailed(input, CallOptions.DEFAULT);
+    Prediction<float[]> p = digits.predictDetailed(input, CallOptions.ofDefaults());
     float[] v = p.output();
     int best = 0;
     for (int i = 1; i < v.length; i++) {

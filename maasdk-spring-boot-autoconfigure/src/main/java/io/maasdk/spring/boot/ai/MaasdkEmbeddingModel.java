@@ -38,7 +38,7 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
    * @param handle a deployed model from text to an embedding
    */
   public MaasdkEmbeddingModel(ModelHandle<String, float[]> handle) {
-    this(handle, CallOptions.DEFAULT);
+    this(handle, CallOptions.ofDefaults());
   }
 
   /**

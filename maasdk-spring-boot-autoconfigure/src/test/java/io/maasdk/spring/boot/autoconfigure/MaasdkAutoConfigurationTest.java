@@ -82,7 +82,7 @@ class MaasdkAutoConfigurationTest {
 
     DigitsClient(@MaasdkModel(name = "digits-mlp", version = "stable")
         ModelHandle<float[], float[]> digits) {
-      this.first = digits.predictDetailed(sample, CallOptions.DEFAULT);
+      this.first = digits.predictDetailed(sample, CallOptions.ofDefaults());
     }
   }
 
@@ -144,7 +144,7 @@ class MaasdkAutoConfigurationTest {
     runner.withUserConfiguration(SpecConfig.class).run(ctx -> {
       assertThat(ctx).hasNotFailed();
       ModelHandle<float[], float[]> h = ctx.getBean(FieldClient.class).digits;
-      assertEquals(Version.parse("1.1.0"), h.resolve(CallOptions.DEFAULT));
+      assertEquals(Version.parse("1.1.0"), h.resolve(CallOptions.ofDefaults()));
       assertArrayEquals(TestModels.expectedLogits("mlp", "1.1.0")[0], h.predict(sample));
     });
   }
@@ -165,7 +165,7 @@ class MaasdkAutoConfigurationTest {
       assertThat(ctx).hasNotFailed();
       ModelHandle<float[], float[]> h = ctx.getBean(Holder.class).handle();
       assertEquals("digits-mlp", h.modelName());
-      assertEquals(Version.parse("2.0.0"), h.resolve(CallOptions.DEFAULT));
+      assertEquals(Version.parse("2.0.0"), h.resolve(CallOptions.ofDefaults()));
     });
   }
 
