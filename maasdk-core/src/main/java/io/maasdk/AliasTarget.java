@@ -125,7 +125,8 @@ public record AliasTarget(Map<Version, Integer> weights, @Nullable Version fallb
         return last;
       }
     }
-    return last;
+    // The constructor rejects empty weights, so the loop ran at least once.
+    return Objects.requireNonNull(last, "weights");
   }
 
   /** {@code 2.0.0}, {@code 1.0.0:90% 2.0.0:10%}, with {@code  fallback 1.0.0} when one is named. */

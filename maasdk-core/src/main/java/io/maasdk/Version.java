@@ -173,7 +173,7 @@ public final class Version implements Comparable<Version> {
 
   /** Equal when SemVer precedence is equal: build metadata is ignored, as in {@link #compareTo}. */
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof Version v
         && major == v.major
         && minor == v.minor

@@ -96,6 +96,16 @@ public final class NamedTensorsTranslator
     return null;
   }
 
+  /** The tensor {@code name} of one input, which {@link #problem} has checked. */
+  private Tensor tensor(Map<String, Tensor> input, String name) {
+    Tensor t = input.get(name);
+    if (t == null) {
+      throw new IllegalArgumentException("input tensor " + name + " is missing: expected the "
+          + "tensors " + describe() + ", got " + input.keySet());
+    }
+    return t;
+  }
+
   @Override
   public NDList processInput(TranslatorContext ctx, Map<String, Tensor> input) {
     return batchProcessInput(ctx, List.of(input));
@@ -118,7 +128,7 @@ public final class NamedTensorsTranslator
         case "float32": {
           float[] all = new float[b * per];
           for (int i = 0; i < b; i++) {
-            System.arraycopy(batch.get(i).get(e.getKey()).floats(), 0, all, i * per, per);
+            System.arraycopy(tensor(batch.get(i), e.getKey()).floats(), 0, all, i * per, per);
           }
           a = m.create(FloatBuffer.wrap(all), shape);
           break;
@@ -126,7 +136,7 @@ public final class NamedTensorsTranslator
         case "int64": {
           long[] all = new long[b * per];
           for (int i = 0; i < b; i++) {
-            System.arraycopy(batch.get(i).get(e.getKey()).longs(), 0, all, i * per, per);
+            System.arraycopy(tensor(batch.get(i), e.getKey()).longs(), 0, all, i * per, per);
           }
           a = m.create(LongBuffer.wrap(all), shape);
           break;
@@ -134,7 +144,7 @@ public final class NamedTensorsTranslator
         default: {
           int[] all = new int[b * per];
           for (int i = 0; i < b; i++) {
-            System.arraycopy(batch.get(i).get(e.getKey()).ints(), 0, all, i * per, per);
+            System.arraycopy(tensor(batch.get(i), e.getKey()).ints(), 0, all, i * per, per);
           }
           a = m.create(IntBuffer.wrap(all), shape);
         }

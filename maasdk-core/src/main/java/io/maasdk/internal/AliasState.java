@@ -49,7 +49,7 @@ final class AliasState {
       if (cur != null) {
         sb.append("current ").append(target(cur)).append('\n');
       }
-      for (AliasTarget t : stacks.get(alias)) {
+      for (AliasTarget t : stacks.getOrDefault(alias, new ArrayDeque<>())) {
         sb.append("stack ").append(target(t)).append('\n');
       }
       for (AliasChange c : history.getOrDefault(alias, new ArrayDeque<>())) {
@@ -88,8 +88,10 @@ final class AliasState {
             s.history.put(alias, new ArrayDeque<>());
           }
           case "current" -> s.current.put(need(alias), parseTarget(f[1]));
-          case "stack" -> s.stacks.get(need(alias)).addLast(parseTarget(f[1]));
-          case "change" -> s.history.get(need(alias)).addLast(new AliasChange(
+          case "stack" -> s.stacks.computeIfAbsent(need(alias), a -> new ArrayDeque<>())
+              .addLast(parseTarget(f[1]));
+          case "change" -> s.history.computeIfAbsent(need(alias), a -> new ArrayDeque<>())
+              .addLast(new AliasChange(
               Instant.parse(f[1]), AliasChange.Kind.valueOf(f[2]),
               f[3].equals("-") ? null : parseTarget(f[3]), parseTarget(f[4])));
           default -> throw new IllegalArgumentException("unknown record '" + f[0] + "'");

@@ -168,7 +168,7 @@ final class CallPipeline {
           handle.lastCache = vc;
         }
         Object key = vc == null ? null : vc.key(input, opts.tenant());
-        if (key != null) {
+        if (vc != null && key != null) {
           Object found = vc.lookup(key);
           if (found instanceof ResponseCache.Flight lead) {
             flight = lead;

@@ -70,7 +70,7 @@ final class HandleImpl<I, O> implements ModelHandle<I, O> {
           modelName, null, "interrupted while waiting for " + modelName + " (" + selector + ")",
           e);
     } catch (ExecutionException e) {
-      throw unwrap(e.getCause());
+      throw unwrap(e); // unwraps to the cause
     }
   }
 

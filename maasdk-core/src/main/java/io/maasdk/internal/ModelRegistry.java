@@ -276,12 +276,14 @@ public final class ModelRegistry implements AutoCloseable {
   private <I, O> Version deployGuarded(ModelSpec<I, O> spec) {
     String name = spec.name();
     Version version = spec.version();
+    // Never null for a DJL version (no backend).
+    ai.djl.translate.Translator<I, O> translator = spec.translator();
     if (spec.batching().enabled() && spec.backend() == null
-        && spec.translator().getBatchifier() == null) {
+        && translator != null && translator.getBatchifier() == null) {
       throw new IllegalArgumentException(
           name + "@" + version + ": batching " + spec.batching()
               + " needs a translator that can batch, but "
-              + spec.translator().getClass().getSimpleName() + " has no Batchifier. Use BatchingPolicy.disabled() or a batching translator.");
+              + translator.getClass().getSimpleName() + " has no Batchifier. Use BatchingPolicy.disabled() or a batching translator.");
     }
     // 1. Reserve the version under the model's monitor: conflicts are refused before any loading.
     ModelEntry entry = locked(name, spec, e -> {
@@ -870,7 +872,10 @@ public final class ModelRegistry implements AutoCloseable {
 
   public Optional<DeploymentInfo> describe(String model, Version version) {
     ModelEntry e = models.get(model);
-    Deployment<?, ?> dv = e == null ? null : e.versions.get(version);
+    if (e == null) {
+      return Optional.empty();
+    }
+    Deployment<?, ?> dv = e.versions.get(version);
     return dv == null ? Optional.empty() : Optional.of(info(model, e, dv));
   }
 

@@ -51,7 +51,7 @@ public final class Placer {
       if (policy.strategy() == DevicePolicy.Strategy.LEAST_LOADED) {
         chosen =
             candidates.stream()
-                .filter(i -> free.get(i) >= need)
+                .filter(i -> free.getOrDefault(i, 0L) >= need)
                 .max(Comparator.comparingLong(free::get))
                 .orElse(null);
         reason = "least-loaded: most free memory";
@@ -70,7 +70,7 @@ public final class Placer {
                 : "spread: round-robin over GPUs by free memory";
       }
       if (chosen != null) {
-        free.put(chosen, free.get(chosen) - need);
+        free.put(chosen, free.getOrDefault(chosen, 0L) - need);
         out.add(new Placement(r, "gpu(" + chosen + ")", reason));
         continue;
       }

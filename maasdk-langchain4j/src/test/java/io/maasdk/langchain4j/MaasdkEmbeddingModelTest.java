@@ -119,6 +119,7 @@ class MaasdkEmbeddingModelTest {
 
   @Test
   void readme_plainJava() {
+    // spotless:off
     // README "LangChain4j": from here
     ModelHandle<String, float[]> minilm =
         runtime.handle("minilm", "^1.0", String.class, float[].class);
@@ -134,6 +135,7 @@ class MaasdkEmbeddingModelTest {
     double cat = CosineSimilarity.between(query, vectors.get(0));
     double stocks = CosineSimilarity.between(query, vectors.get(1));
     // to here
+    // spotless:on
     assertEquals(384, embeddings.dimension());
     assertTrue(cat > stocks + 0.2, "cat " + cat + ", stocks " + stocks);
   }

@@ -396,7 +396,7 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
       return;
     }
     long deadline = System.nanoTime() + LINGER_NANOS;
-    while (!missing.isEmpty() && batch.size() < MAX_BATCH) {
+    while (missing != null && !missing.isEmpty() && batch.size() < MAX_BATCH) {
       long left = deadline - System.nanoTime();
       Object next;
       try {

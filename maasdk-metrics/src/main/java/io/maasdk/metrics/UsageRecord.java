@@ -181,7 +181,7 @@ public record UsageRecord(
         return new UsageRecord(rid, at, who, what, version, n, hit, Outcome.valueOf(how), nanos,
             extra);
       } catch (IllegalArgumentException e) { // a value out of range, an unknown outcome
-        throw notARecord(line, e.getMessage());
+        throw notARecord(line, Objects.requireNonNullElse(e.getMessage(), e.toString()));
       }
     } catch (IOException | java.time.DateTimeException e) {
       throw notARecord(line, e instanceof JsonProcessingException j ? j.getOriginalMessage()

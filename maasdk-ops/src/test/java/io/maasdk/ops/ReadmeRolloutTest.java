@@ -39,6 +39,7 @@ class ReadmeRolloutTest {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     TestModels.DigitsTestSet digits = TestModels.digitsTestSet();
 
+    // spotless:off
     // README-SNIPPET-START
     ClassificationData<float[], float[]> testSet =
         ClassificationData.logits(digits.features(), digits.labels(), 10);
@@ -74,6 +75,7 @@ class ReadmeRolloutTest {
       ops.rollouts().resume("digits", "stable");
       ops.rollouts().abort("digits", "stable");  // "stable" back to 1.0.0
       // README-SNIPPET-END
+      // spotless:on
       assertEquals(Rollout.State.RUNNING, r.state(), r.toString());
       assertEquals(1, r.percent());
       assertEquals(AliasTarget.of(Version.parse("1.0.0")), runtime.aliases("digits").get("stable"));

@@ -325,7 +325,7 @@ public final class GrpcBackend implements Backend {
           routing = null;
         }
       }
-      if (!unbounded && (timeout.isZero() || timeout.isNegative())) {
+      if (!unbounded && timeout != null && (timeout.isZero() || timeout.isNegative())) {
         throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
             + " passed its deadline before it was sent; it was not sent");
       }
@@ -351,7 +351,7 @@ public final class GrpcBackend implements Backend {
       if (routing != null) {
         headers.put(GrpcServer.ROUTING, routing);
       }
-      long deadline = unbounded ? 0 : System.nanoTime() + timeout.toNanos();
+      long deadline = unbounded || timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
       Set<Endpoints.Endpoint> tried = new HashSet<>();
       endpoints.requested();
       if (endpoints.size() > 1) {
@@ -463,7 +463,7 @@ public final class GrpcBackend implements Backend {
 
     /** An ejected endpoint's ModelReady, asynchronous; ready re-admits it. */
     private void probe(Endpoints.Endpoint e) {
-      ManagedChannel ch = channels.get(e);
+      ManagedChannel ch = Objects.requireNonNull(channels.get(e), "every endpoint has a channel");
       if (ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
         ch.resetConnectBackoff(); // it may be back: do not wait for the channel's own backoff
       }

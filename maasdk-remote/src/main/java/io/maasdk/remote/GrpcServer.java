@@ -323,7 +323,8 @@ public final class GrpcServer implements AutoCloseable {
             first = p;
           }
         }
-        answer(s, q, outputs, first, o);
+        // inputs is not empty (checked above), so every call succeeded and first is set
+        answer(s, q, outputs, Objects.requireNonNull(first, "first"), o);
       } catch (StatusRuntimeException e) {
         o.onError(e);
       } catch (RuntimeException e) {

@@ -590,11 +590,8 @@ final class OipJson {
 
     DoubleBuffer(boolean single) {
       this.single = single;
-      if (single) {
-        f = new float[64];
-      } else {
-        d = new double[64];
-      }
+      f = new float[single ? 64 : 0];
+      d = new double[single ? 0 : 64];
     }
 
     void addFloat(float v) {

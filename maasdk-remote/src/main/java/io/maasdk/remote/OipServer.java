@@ -312,7 +312,8 @@ public final class OipServer implements AutoCloseable {
       if (f.retryAfter) {
         ex.getResponseHeaders().set("Retry-After", "1");
       }
-      send(ex, f.status, errorBody(mount, f.status, f.getMessage()));
+      send(ex, f.status,
+          errorBody(mount, f.status, Objects.requireNonNullElse(f.getMessage(), f.toString())));
     } catch (RuntimeException e) {
       LOG.warn("unexpected failure serving {} {}", ex.getRequestMethod(), ex.getRequestURI(), e);
       drain(ex);
@@ -525,7 +526,9 @@ public final class OipServer implements AutoCloseable {
     }
     byte[] response;
     try {
-      response = OipJson.response(s.name(), OipVersions.toProtocol(first.version()),
+      // inputs is not empty (checked above) and no call failed, so first is set
+      response = OipJson.response(s.name(),
+          OipVersions.toProtocol(Objects.requireNonNull(first, "first").version()),
           request.id(), s.out().encode(outputs));
     } catch (IllegalArgumentException e) {
       throw new Failure(500, "model '" + s.name() + "' answered outputs that " + s.out()
@@ -577,7 +580,8 @@ public final class OipServer implements AutoCloseable {
   /** maasdk's exceptions as protocol statuses ({@link ProtocolErrors}, shared with gRPC). */
   private static Failure failure(MaasdkException e, boolean hadCredentials) {
     ProtocolErrors.Kind k = ProtocolErrors.of(e, hadCredentials);
-    return new Failure(k.http, e.getMessage(), k.retryAfter);
+    return new Failure(k.http, Objects.requireNonNullElse(e.getMessage(), e.toString()),
+        k.retryAfter);
   }
 
   private byte[] readBody(HttpExchange ex) throws IOException {

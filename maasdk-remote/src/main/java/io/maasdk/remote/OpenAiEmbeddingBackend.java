@@ -269,7 +269,7 @@ public final class OpenAiEmbeddingBackend implements Backend {
           timeout = c.timeLeft();
         }
       }
-      Duration left = unbounded ? defaultTimeout : timeout;
+      Duration left = unbounded || timeout == null ? defaultTimeout : timeout;
       if (left.isZero() || left.isNegative()) {
         throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
             + " passed its deadline before it was sent; it was not sent");

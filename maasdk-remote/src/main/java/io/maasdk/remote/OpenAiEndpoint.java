@@ -132,7 +132,7 @@ public final class OpenAiEndpoint implements OipServer.Mount {
     try {
       req = parse(body);
     } catch (IllegalArgumentException e) {
-      throw new OipServer.Failure(400, e.getMessage());
+      throw new OipServer.Failure(400, Objects.requireNonNullElse(e.getMessage(), e.toString()));
     }
     int colon = req.model().indexOf(':');
     String name = colon < 0 ? req.model() : req.model().substring(0, colon);

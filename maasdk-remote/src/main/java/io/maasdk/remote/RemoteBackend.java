@@ -355,7 +355,7 @@ public final class RemoteBackend implements Backend {
           routing = null;
         }
       }
-      if (!unbounded && (timeout.isZero() || timeout.isNegative())) {
+      if (!unbounded && timeout != null && (timeout.isZero() || timeout.isNegative())) {
         throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
             + " passed its deadline before it was sent; it was not sent");
       }
@@ -367,7 +367,7 @@ public final class RemoteBackend implements Backend {
             + subject + " with " + in + ": " + e.getMessage(), e);
       }
       String credentials = calls.get(0).options().credentials();
-      long deadline = unbounded ? 0 : System.nanoTime() + timeout.toNanos();
+      long deadline = unbounded || timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
       Set<Endpoints.Endpoint> tried = new HashSet<>();
       endpoints.requested();
       if (endpoints.size() > 1) {

@@ -92,6 +92,7 @@ class ReadmeRemoteTest {
           .source(ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
           .translator(Codecs.floatVector(64)).devicePolicy(DevicePolicy.cpu()).build());
 
+      // spotless:off
       // README-SNIPPET-START remote-oip
       RemoteBackend triton = RemoteBackend.builder(tritonUrl)  // e.g. http://10.0.0.7:8000
           .endpoint(secondTritonUrl)                      // optional: more servers of the model
@@ -111,6 +112,7 @@ class ReadmeRemoteTest {
           runtime.handle("digits", "canary", float[].class, float[].class);
       float[] logits = digits.predict(pixels, CallOptions.builder().routingKey("user-42").build());
       // README-SNIPPET-END remote-oip
+      // spotless:on
 
       Version served = digits.resolve(CallOptions.builder().routingKey("user-42").build());
       assertArrayEquals(TestModels.expectedLogits("mlp", served.toString())[0], logits, 1e-4f);
@@ -127,6 +129,7 @@ class ReadmeRemoteTest {
     String apiKey = "sk-test";
     InMemoryUsageSink ledger = new InMemoryUsageSink();
 
+    // spotless:off
     // README-SNIPPET-START remote-openai
     UsageMeters meters = UsageMeters.builder()
         .meter("embed", "prompt_tokens", CallMeter.promptTokens())  // the server's usage count
@@ -143,6 +146,7 @@ class ReadmeRemoteTest {
     float[] vector = runtime.handle("embed", "1.0.0", String.class, float[].class)
         .predict("The cat sits on the mat.", CallOptions.builder().credentials(apiKey).build());
     // README-SNIPPET-END remote-openai
+    // spotless:on
 
     try (metering; runtime) {
       assertArrayEquals(far.handle("minilm", "1.0.0", String.class, float[].class)
@@ -159,6 +163,7 @@ class ReadmeRemoteTest {
     ModelRuntime runtime = far;
     String apiKey = "sk-test";
 
+    // spotless:off
     // README-SNIPPET-START serve
     OipServer server = OipServer.builder(runtime)
         .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
@@ -168,8 +173,10 @@ class ReadmeRemoteTest {
         .bind(new InetSocketAddress("127.0.0.1", 0))     // 0: any free port, server.port()
         .start();
     // README-SNIPPET-END serve
+    // spotless:on
 
     try (server) {
+      // spotless:off
       // README-SNIPPET-START serve-client
       EmbeddingModel minilm = OpenAiEmbeddingModel.builder()  // LangChain4j's OpenAI client
           .baseUrl("http://127.0.0.1:" + server.port() + "/v1")
@@ -178,6 +185,7 @@ class ReadmeRemoteTest {
           .build();
       Embedding embedding = minilm.embed("The cat sits on the mat.").content();
       // README-SNIPPET-END serve-client
+      // spotless:on
       assertArrayEquals(runtime.handle("minilm", "1.0.0", String.class, float[].class)
           .predict("The cat sits on the mat."), embedding.vector(), 1e-6f);
       RemoteBackend back = RemoteBackend.builder(URI.create("http://127.0.0.1:" + server.port()))

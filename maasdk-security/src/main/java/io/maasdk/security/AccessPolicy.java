@@ -208,7 +208,7 @@ public final class AccessPolicy {
     return m;
   }
 
-  private static List<?> list(Object o, String what) {
+  private static List<?> list(@Nullable Object o, String what) {
     if (!(o instanceof List<?> l)) {
       throw new IllegalArgumentException(what + " must be a JSON array");
     }

@@ -451,8 +451,9 @@ public final class AuditLog implements AutoCloseable {
       }
     }
     Files.move(tmp, head, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    if (fsync) {
-      forceFolder(head.toAbsolutePath().getParent());
+    Path folder = head.toAbsolutePath().getParent();
+    if (fsync && folder != null) {
+      forceFolder(folder);
     }
   }
 

@@ -214,7 +214,8 @@ final class SecureSource implements ModelSource {
     } catch (IOException e) {
       throw SignaturePolicy.fail(model, version, main, "cannot read it: " + e.getMessage());
     }
-    if (sha != null && (extra != 0 || !entry.sha256().equals(Hex.of(sha.digest())))) {
+    if (entry != null && sha != null
+        && (extra != 0 || !entry.sha256().equals(Hex.of(sha.digest())))) {
       throw SignaturePolicy.fail(model, version, main,
           "its size or SHA-256 does not match the signed manifest");
     }

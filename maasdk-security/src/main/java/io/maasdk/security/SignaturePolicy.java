@@ -117,7 +117,8 @@ public final class SignaturePolicy {
     try {
       m = Manifest.parse(json);
     } catch (IllegalArgumentException e) {
-      throw fail(model, version, ModelSigner.MANIFEST, e.getMessage());
+      throw fail(model, version, ModelSigner.MANIFEST,
+          java.util.Objects.requireNonNullElse(e.getMessage(), e.toString()));
     }
     // Exact text: Version.equals ignores build metadata (SemVer), a signature must not.
     if (!m.name().equals(model) || !m.version().toString().equals(version.toString())) {

@@ -32,6 +32,9 @@ public final class SwappablePolicy implements PolicySource {
   }
 
   @Override
+  // NullAway reads AtomicReference.get() as nullable; this one is set non-null by the
+  // constructor and by swap, and never cleared.
+  @SuppressWarnings("NullAway")
   public AccessPolicy current() {
     return policy.get();
   }

@@ -111,7 +111,8 @@ public final class MaasdkCli {
       err.println("maasdk: " + e.getMessage());
       return ERROR;
     } catch (UncheckedIOException e) {
-      err.println("maasdk: " + e.getMessage() + " (" + e.getCause().getClass().getSimpleName() + ")");
+      err.println("maasdk: " + e.getMessage() + " ("
+          + java.util.Objects.requireNonNull(e.getCause()).getClass().getSimpleName() + ")");
       return ERROR;
     } catch (IOException e) {
       err.println("maasdk: I/O error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
@@ -293,7 +294,8 @@ public final class MaasdkCli {
       }
       return p;
     } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
+      throw new UsageException(
+          java.util.Objects.requireNonNullElse(e.getMessage(), e.toString()));
     }
   }
 
