@@ -1,5 +1,6 @@
 package io.maasdk.security.internal;
 
+import com.google.crypto.tink.AccessesPartialKey;
 import com.google.crypto.tink.KeyStatus;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.PublicKeyVerify;
@@ -47,6 +48,8 @@ public final class JdkEd25519Verify implements PublicKeyVerify {
    * A verifier over the enabled keys of {@code keys}, or {@code null} if any enabled key is not
    * Ed25519, none is enabled, or the JDK cannot verify Ed25519.
    */
+  // Reads the raw public key bytes to hand them to the JDK's EdDSA: public material only.
+  @AccessesPartialKey
   public static @Nullable PublicKeyVerify of(KeysetHandle keys) {
     List<Candidate> list = new ArrayList<>();
     try {
