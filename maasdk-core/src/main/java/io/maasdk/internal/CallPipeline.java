@@ -246,7 +246,10 @@ final class CallPipeline {
     request.callId = callId;
     request.principal = principal;
     request.failoverFrom = failoverFrom;
-    if (sync && deadline == Long.MAX_VALUE && target.tryRunInline(request)) {
+    if (sync && deadline == Long.MAX_VALUE) {
+      if (!target.tryRunInline(request)) {
+        target.admitAndServe(request); // runs batches on this thread while it waits
+      }
       return request.future;
     }
     target.admit(request);
