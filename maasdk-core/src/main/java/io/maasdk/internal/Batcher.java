@@ -32,11 +32,13 @@ import org.slf4j.LoggerFactory;
  * {@link DeadlineExceededException} at once. Deadlines that pass while a request waits are fired
  * by the runtime's timer, not by this loop.
  *
- * <p><b>Threads.</b> The loop runs on a thread of its own only while there is work: {@link #wake}
- * (called after each queued call) starts one if none runs, and the loop ends after about {@link
- * #IDLE_EXIT_POLLS} idle polls (one second). Idle versions therefore hold no thread and cost no
- * CPU; a call that finds its version idle pays one thread start (tens of microseconds) unless it
- * runs inline on its caller's thread, which synchronous calls to an idle version do anyway.
+ * <p><b>Threads.</b> The loop runs on a thread of the runtime's shared, bounded {@link WorkerPool}
+ * only while there is work: {@link #wake} (called after each queued call) submits it if it does
+ * not run, and it gives the thread back after about {@link #IDLE_EXIT_POLLS} idle polls (one
+ * second), or at once when nothing is queued here and other replicas wait for a thread. Idle
+ * versions therefore hold no thread and cost no CPU, and a burst to a thousand versions uses at
+ * most the pool's threads. A replica whose predictor must be recreated with backoff leaves the
+ * pool for a thread of its own meanwhile, so failing replicas never hold the shared threads.
  */
 final class Batcher<I, O> implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
@@ -59,8 +61,6 @@ final class Batcher<I, O> implements Runnable {
   /** The last engine call: how long it took and how many requests arrived meanwhile. */
   private long lastComputeNanos;
   private long arrivalsDuringLast;
-  /** How many requests the last engine call computed. */
-  private int lastBatchSize;
   /** Whether the last batch taken was full: arrivals then outpace what one batch serves. */
   private boolean lastFull;
   /** Whether a thread runs this loop (or is about to); at most one does. */
@@ -121,67 +121,6 @@ final class Batcher<I, O> implements Runnable {
           return;
         }
         wait(left);
-      }
-    }
-  }
-
-  /** Whether a worker thread runs this loop (or is about to). */
-  boolean running() {
-    return running.get();
-  }
-
-  /**
-   * Runs one batch on the calling thread (a caller's, see {@link Deployment#admitAndServe}): what is
-   * queued, up to the batch size, without waiting for more. False, having run nothing, if the
-   * replica is busy or nothing is queued.
-   */
-  boolean lead() {
-    List<Request<I, O>> batch = new ArrayList<>(Math.min(maxBatch, 64));
-    List<Completion<I, O>> done = new ArrayList<>(Math.min(maxBatch, 64));
-    if (!replica.lock.tryLock()) {
-      return false;
-    }
-    try { // held from taking the batch to the end of its engine call: batches run in queue order
-      if (!replica.up || replica.stopping || replica.restartPending) {
-        return false;
-      }
-      queue.drainTo(batch, maxBatch);
-      if (batch.isEmpty()) {
-        return false;
-      }
-      refill(batch);
-      runBatch(batch, done);
-      lastFull = batch.size() >= maxBatch;
-    } finally {
-      replica.lock.unlock();
-    }
-    dv.completer.completeAll(dv, done); // after the lock: the next batch need not wait for it
-    if (replica.stopping) {
-      replica.closeIfStopping();
-    }
-    return true;
-  }
-
-  /**
-   * A caller about to run a batch smaller than the previous one waits briefly for it to refill:
-   * with k callers each waiting for its answer before it calls again, the k members of the last
-   * batch come back one by one as they are woken, and the first of them would otherwise run alone
-   * while the rest queue behind it (measured at 4 callers on the bench MLP: batches of 1.6 on
-   * average instead of 3-4). It waits no longer than a quarter of an engine call, nor {@code
-   * maxDelay}, and yields the CPU meanwhile so the callers it waits for can run.
-   */
-  private void refill(List<Request<I, O>> batch) {
-    int want = Math.min(maxBatch, lastBatchSize);
-    if (maxDelay <= 0 || batch.size() >= want || avgComputeNanos <= 0) {
-      return;
-    }
-    long limit = Math.min(maxDelay, (long) (avgComputeNanos / 4));
-    long start = System.nanoTime();
-    while (batch.size() < want && System.nanoTime() - start < limit) {
-      if (queue.size() > 0) {
-        queue.drainTo(batch, want - batch.size());
-      } else {
-        Thread.yield();
       }
     }
   }
@@ -272,7 +211,7 @@ final class Batcher<I, O> implements Runnable {
           }
         }
         boolean full = batch.size() >= maxBatch;
-        runBatch(batch, null);
+        runBatch(batch);
         lastFull = full;
         batch.clear();
         if (replica.stopping) {
@@ -326,19 +265,16 @@ final class Batcher<I, O> implements Runnable {
     }
   }
 
-  /**
-   * Runs {@code batch}; its completions go to {@code sink} when given (the caller completes them
-   * once it let go of the replica's lock), else are completed here after each engine call.
-   */
-  private void runBatch(List<Request<I, O>> batch, @Nullable List<Completion<I, O>> sink) {
+  private void runBatch(List<Request<I, O>> batch) {
     long now = ticker.read();
     long expectedEnd = now + expectedCompute(batch.size());
     List<Request<I, O>> live = new ArrayList<>(batch.size());
     for (Request<I, O> r : batch) {
       if (r.future.isDone()) { // cancelled or expired after we took it: never computed
-        end(Completion.unrun(r, Outcome.CANCELLED, null), sink);
+        dv.completer.complete(dv, Completion.unrun(r, Outcome.CANCELLED, null));
       } else if (r.expiresBy(expectedEnd)) {
-        end(Completion.unrun(r, Outcome.DEADLINE_EXCEEDED, tooLate(r, now, expectedEnd)), sink);
+        dv.completer.complete(dv, Completion.unrun(r, Outcome.DEADLINE_EXCEEDED,
+            tooLate(r, now, expectedEnd)));
       } else {
         live.add(r);
       }
@@ -348,7 +284,7 @@ final class Batcher<I, O> implements Runnable {
     }
     ToIntFunction<? super I> lengthOf = dv.spec.batchLength();
     if (lengthOf == null || live.size() < 2) {
-      runGroup(live, sink);
+      runGroup(live);
       return;
     }
     // Variable-length inputs (text): one engine call per group of similar length, so short
@@ -359,20 +295,12 @@ final class Batcher<I, O> implements Runnable {
       for (int i : group) {
         part.add(live.get(i));
       }
-      runGroup(part, sink);
-    }
-  }
-
-  private void end(Completion<I, O> c, @Nullable List<Completion<I, O>> sink) {
-    if (sink != null) {
-      sink.add(c);
-    } else {
-      dv.completer.complete(dv, c);
+      runGroup(part);
     }
   }
 
   /** One engine call for {@code live} under the replica's lock, then its completions. */
-  private void runGroup(List<Request<I, O>> live, @Nullable List<Completion<I, O>> sink) {
+  private void runGroup(List<Request<I, O>> live) {
     List<Completion<I, O>> done;
     long arrivals = queue.arrivals();
     long start = ticker.read();
@@ -398,12 +326,7 @@ final class Batcher<I, O> implements Runnable {
     arrivalsDuringLast = queue.arrivals() - arrivals;
     avgComputeNanos = avgComputeNanos == 0 ? took : avgComputeNanos + (took - avgComputeNanos) / 4;
     avgBatch = avgBatch == 0 ? live.size() : avgBatch + (live.size() - avgBatch) / 4;
-    lastBatchSize = live.size();
-    if (sink != null) {
-      sink.addAll(done);
-    } else {
-      dv.completer.completeAll(dv, done);
-    }
+    dv.completer.completeAll(dv, done);
   }
 
   /** The engine time a batch of {@code n} is expected to take; lenient for smaller batches. */

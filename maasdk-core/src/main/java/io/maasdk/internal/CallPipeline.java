@@ -246,10 +246,7 @@ final class CallPipeline {
     request.callId = callId;
     request.principal = principal;
     request.failoverFrom = failoverFrom;
-    if (sync && deadline == Long.MAX_VALUE) {
-      if (!target.tryRunInline(request)) {
-        target.admitAndServe(request); // runs batches on this thread while it waits
-      }
+    if (sync && deadline == Long.MAX_VALUE && target.tryRunInline(request)) {
       return request.future;
     }
     target.admit(request);

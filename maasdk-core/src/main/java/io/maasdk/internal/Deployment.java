@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -190,98 +189,14 @@ final class Deployment<I, O> {
    */
   void admit(Request<I, O> r) {
     admission.admit(r);
-    wakeWorkers();
-    watch(r);
-  }
-
-  private void wakeWorkers() {
     for (Batcher<I, O> b : batchers) {
       b.wake(); // one volatile read each when the workers already run
     }
-  }
-
-  /** A request that leaves its future early (cancelled) leaves the queue; its waiter wakes. */
-  private void watch(Request<I, O> r) {
     r.future.whenComplete((v, e) -> {
-      Thread w = r.waiter;
-      if (w != null) {
-        LockSupport.unpark(w);
-      }
       if (e != null && admission.queue.remove(r)) {
         completer.completeLater(this, Completion.unrun(r, Outcome.CANCELLED, null));
       }
     });
-  }
-
-  /**
-   * Callers run batches (leader/follower): a synchronous call with no deadline that did not run
-   * alone ({@link #tryRunInline}) is queued, and then, while no worker thread serves this version
-   * and a replica is free, its caller takes what is queued (its own request and those ahead of
-   * and behind it, up to the batch size, in queue order) and runs that batch on its own thread.
-   * Otherwise it parks until its request is done or it is handed the turn: whoever runs a batch
-   * and finds requests queued after it wakes the oldest queued caller waiting like this one
-   * ({@link #handOff}), else a worker. At low concurrency this saves the two thread hand-offs per
-   * call that a worker costs (measured at 4 callers on the bench MLP: ~2 context switches of the
-   * worker per item), while nobody is overtaken: batches are taken in queue order.
-   *
-   * <p>Returns when {@code r}'s future is done, or at once with the interrupt flag set if this
-   * thread is interrupted (the caller then gives up as it would waiting on the future).
-   */
-  void admitAndServe(Request<I, O> r) {
-    r.waiter = Thread.currentThread();
-    admission.admit(r);
-    watch(r);
-    while (!r.future.isDone()) {
-      if (!leadOnce()) {
-        LockSupport.park(this);
-        if (Thread.interrupted()) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-    }
-  }
-
-  /**
-   * Runs one batch of what is queued on this thread, if no worker serves the version and a replica
-   * is free; false if it ran nothing (the caller then waits to be woken).
-   */
-  private boolean leadOnce() {
-    for (int i = 0; i < replicas.size(); i++) {
-      Batcher<I, O> b = batchers.get(i);
-      if (b.running()) {
-        return false; // a worker serves the queue: never compete with it for the predictor
-      }
-    }
-    boolean needWorker = false;
-    for (int i = 0; i < replicas.size(); i++) {
-      Replica<I, O> replica = replicas.get(i);
-      if (!replica.up || replica.stopping || replica.restartPending) {
-        needWorker = true; // a worker restarts it (with backoff) or closes it
-        continue;
-      }
-      if (batchers.get(i).lead()) {
-        handOff();
-        return true;
-      }
-    }
-    if (needWorker) {
-      wakeWorkers();
-    }
-    return false;
-  }
-
-  /** After a batch ran on a caller's thread: the next queued caller, else a worker, takes over. */
-  private void handOff() {
-    if (admission.queue.size() == 0) {
-      return;
-    }
-    Object next = admission.queue.nextWaiter(Math.max(1, spec.batching().maxBatchSize()));
-    if (next == RequestQueue.NO_WAITER) {
-      wakeWorkers();
-    } else if (next instanceof Thread t && t != Thread.currentThread()) {
-      LockSupport.unpark(t);
-    }
   }
 
   /**
@@ -321,7 +236,6 @@ final class Deployment<I, O> {
       }
       replica.closeIfStopping();
       completer.completeAll(this, done);
-      handOff(); // calls queued meanwhile (their callers or a worker take over)
       return true;
     }
     return false;

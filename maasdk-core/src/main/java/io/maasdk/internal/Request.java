@@ -30,11 +30,6 @@ final class Request<I, O> {
   long promptTokens = -1;
   /** Whether it holds the circuit breaker's half-open probe slot (set at admission). */
   boolean probe;
-  /**
-   * The synchronous caller waiting for it on its own thread, willing to run a batch (see {@link
-   * Deployment#admitAndServe}); null for calls waited on elsewhere. Set before admission.
-   */
-  @Nullable Thread waiter;
 
   Request(I input, CallOptions options, long deadlineNanos) {
     this.input = input;

@@ -135,40 +135,6 @@ final class RequestQueue<I, O> {
     }
   }
 
-  /** What {@link #nextWaiter} found when requests are queued but none has a waiting caller. */
-  static final Object NO_WAITER = new Object();
-
-  /**
-   * Who should serve what is queued: the thread of the oldest queued request whose caller waits on
-   * its own thread and may run a batch ({@link Request#waiter}), looking at no more than {@code
-   * max} requests; {@link #NO_WAITER} if none of them has one; null if nothing is queued. Decided
-   * under the queue's lock, so "nothing queued" is never confused with "no waiter".
-   */
-  @Nullable Object nextWaiter(int max) {
-    lock.lock();
-    try {
-      if (size == 0) {
-        return null;
-      }
-      int seen = 0;
-      for (LinkedHashMap<String, ArrayDeque<Request<I, O>>> level : levels) {
-        for (ArrayDeque<Request<I, O>> q : level.values()) {
-          for (Request<I, O> r : q) {
-            if (r.waiter != null) {
-              return r.waiter;
-            }
-            if (++seen >= max) {
-              return NO_WAITER;
-            }
-          }
-        }
-      }
-      return NO_WAITER;
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** Removes {@code r} if it is still queued (a cancelled call): true if it was. */
   boolean remove(Request<I, O> r) {
     lock.lock();
