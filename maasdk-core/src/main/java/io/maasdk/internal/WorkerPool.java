@@ -24,6 +24,8 @@ final class WorkerPool {
 
   private final ThreadPoolExecutor exec;
   private final int size;
+  /** The threads started (dead ones pruned as new ones start), for close to join. */
+  private final java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   WorkerPool(int size) {
     this.size = size;
@@ -32,6 +34,8 @@ final class WorkerPool {
         new LinkedBlockingQueue<>(), r -> {
           Thread t = new Worker(r, IDLE_NAME + "-" + n.incrementAndGet());
           t.setDaemon(true);
+          threads.removeIf(x -> !x.isAlive());
+          threads.add(t);
           return t;
         });
     exec.allowCoreThreadTimeOut(true);
@@ -63,9 +67,13 @@ final class WorkerPool {
 
   /** Stops the threads once their work is done; waits up to {@code millis} for them to end. */
   void close(long millis) {
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     exec.shutdown();
     try {
       exec.awaitTermination(millis, TimeUnit.MILLISECONDS);
+      for (Thread t : threads) { // terminated means their loops ended: now the threads too
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
