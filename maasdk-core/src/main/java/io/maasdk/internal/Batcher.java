@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> The loop runs on a thread of the runtime's shared, bounded {@link WorkerPool}
  * only while there is work: {@link #wake} (called after each queued call) submits it if it does
  * not run, and it gives the thread back after about {@link #IDLE_EXIT_POLLS} idle polls (one
- * second), or at once when nothing is queued here and other replicas wait for a thread. Idle
+ * second), or at once when nothing is queued here and other replicas wait for a thread; while
+ * they wait, it goes back behind them after each batch, so busy versions take turns. Idle
  * versions therefore hold no thread and cost no CPU, and a burst to a thousand versions uses at
  * most the pool's threads. A replica whose predictor must be recreated with backoff leaves the
  * pool for a thread of its own meanwhile, so failing replicas never hold the shared threads.
@@ -89,17 +90,22 @@ final class Batcher<I, O> implements Runnable {
       if (replica.restartPending) {
         startOwnThread();
       } else {
-        try {
-          dv.completer.workers.execute(this);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          startOwnThread(); // the runtime is closing: drain on a thread of its own
-        }
+        requeue();
       }
     } else {
       Thread t = thread;
       if (t != null && replica.restartPending) {
         LockSupport.unpark(t); // a worker backing off between restarts tries again now
       }
+    }
+  }
+
+  /** Back into the pool's queue (this replica still counts as running). */
+  private void requeue() {
+    try {
+      dv.completer.workers.execute(this);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      startOwnThread(); // the runtime is closing: drain on a thread of its own
     }
   }
 
@@ -216,6 +222,11 @@ final class Batcher<I, O> implements Runnable {
         batch.clear();
         if (replica.stopping) {
           replica.closeIfStopping();
+        } else if (pooled && dv.completer.workers.backlog()) {
+          // Other replicas wait for a thread: take turns, so a busy version never starves them.
+          stillRunning = false; // still counts as running: queued again behind them
+          requeue();
+          return;
         }
       }
     } finally {
