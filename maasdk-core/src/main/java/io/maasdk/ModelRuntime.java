@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Thread safety.</b> All methods are thread-safe. Calls never take a global lock: resolution
- * reads immutable alias targets, and each version has its own queue and worker threads (one DJL
- * {@code Predictor} per replica thread). Management operations (deploy, undeploy, alias, rollback)
+ * reads immutable alias targets, and each version has its own queue; its replicas (one DJL
+ * {@code Predictor} each) run their batches on a worker pool shared by the runtime, bounded by
+ * 4 x cores threads. Management operations (deploy, undeploy, alias, rollback)
  * take a per-model lock, and only for their check-and-publish step: a deploy loads and warms up
  * with no lock held and publishes the version only then (so callers never reach a cold version),
  * and an undeploy drains outside the lock. So a rollback or alias move of one model never waits for

@@ -505,9 +505,13 @@ public final class BenchmarkSuite {
           + " up to 10% from one JVM to the next here (see the error bars), which a run can land"
           + " on either side of."),
       Map.entry("batching.vs_ceiling.ratio",
-      "at 64 caller threads on 2 cores, waking 32 callers per batch competes with the engine for"
+          "at 64 caller threads on 2 cores, waking 32 callers per batch competes with the engine for"
           + " the same cores; the ceiling (one thread feeding ready-made batches) pays none of it."
-          + " Ranged 0.55-1.15 across runs; sensitive to anything else running."),
+          + " Measured (ServingProbe, per-thread /proc counters in the measured window, issue #17):"
+          + " batches are full (32.0), the worker is switched out involuntarily 0.5-0.95 times per"
+          + " item (16-30 times a batch) by callers it just woke, and PyTorch's intra-op threads use"
+          + " ~0 CPU (this model's batches run on the calling thread), so OpenMP spinning is not the"
+          + " cause. Ranged 0.55-1.15 across runs; sensitive to anything else running."),
       Map.entry("cache.hit_vs_caffeine_get.ratio",
       "a hit still resolves the version (two map reads), counts the hit, copies the array output"
           + " and allocates its Prediction and future; with a TTL Caffeine also reads"
@@ -532,9 +536,11 @@ public final class BenchmarkSuite {
           + " CPU-s, warm too). What remains is class loading and compiling Tink's and the JDK's"
           + " crypto code once per JVM; a CDS archive is the next thing to measure."),
       Map.entry("latency.p99_64_callers.ms",
-      "varies run to run on this 2-core VM (5.4-18.8 ms seen across full runs, while one batch"
-          + " of 32 took 1.3-3.1 ms): the tail is scheduler noise, 64 caller threads and PyTorch's"
-          + " 2 intra-op threads sharing 2 cores; p50 stays near two batch times."),
+          "varies run to run on this 2-core VM (5.4-18.8 ms seen across full runs, while one batch"
+          + " of 32 took 1.3-3.1 ms): the tail is the scheduler. Measured (ServingProbe, issue #17):"
+          + " the worker is preempted 16-30 times per batch of 32 by the callers it woke, PyTorch's"
+          + " intra-op threads use ~0 CPU, and JFR shows callers' time parked in predict waiting"
+          + " for their batch; p50 stays near two batch times."),
       Map.entry("overload.vs_peak.ratio",
       "varies run to run (0.76-1.28 seen): the open-loop generator's own thread and 60k+"
           + " refusals a second share the 2 cores with the engine."),
@@ -556,21 +562,27 @@ public final class BenchmarkSuite {
               + " ones. Not profiled."),
       Map.entry("batching.monotonic.ratio",
           "the step that falls is 1 -> 4 callers (see the table below: 7.2k -> 6.0k items/s) and,"
-              + " less, 64 -> 256 (18.2k -> 16.2k). One caller runs inline on its own thread with"
-              + " no hand-off; 4 callers mix inline runs with small queued batches (2-4) whose"
-              + " hand-offs cost about as much as batching saves, on 2 cores shared with"
-              + " PyTorch's 2 intra-op threads; at 256 callers the caller threads' wake-ups crowd"
-              + " the engine. Not profiled yet (#17 item 2/3)."),
+              + " less, 64 -> 256 (18.2k -> 16.2k). Measured (ServingProbe, per-thread /proc"
+              + " counters, issue #17): one caller runs inline with ~0.1 context switches an item;"
+              + " at 4 callers batches average 2.3-3.8 and every item costs 1.3-2.8 voluntary and"
+              + " 1.5-2.6 involuntary switches of the worker plus one park of its caller, on 2"
+              + " cores; PyTorch's intra-op threads use ~0 CPU. Callers running their own batches"
+              + " (leader/follower, with a short refill wait) was measured and not adopted: switches"
+              + " an item did not fall (the followers still park), batches shrank to 1.6 without"
+              + " the refill wait, and with it CPU an item rose; A B B A 1.6-1.9k vs 4.5-4.8k items/s"
+              + " at 4 callers on the loaded machine. At 256 callers the caller threads' wake-ups"
+              + " crowd the engine."),
       Map.entry("batching.vs_raw_single.ratio",
-          "same cause as batching.monotonic.ratio at 4 callers: a raw Predictor on one thread"
-              + " pays no hand-off and no lock, and at batch 2-4 this model gains too little to"
-              + " pay for them. Not profiled yet."),
+          "same cause as batching.monotonic.ratio at 4 callers (measured there): a raw Predictor on"
+              + " one thread pays no hand-off, while each queued item costs about two context"
+              + " switches of the worker and one park of its caller, and batches of 2-4 of this"
+              + " model save too little engine time to pay for them."),
       Map.entry("density.idle_cpu.percent",
           "in the full run the 10 s window began 3 s after a burst of 1,000 calls that compiled"
-              + " code and started and ended 1,000 worker threads: the JIT was still finishing."
-              + " Run again alone with 2 s more settling, the same JVM idles at 0.30% with 1,000"
-              + " versions and 0.30% with 1 (the baseline column); maasdk itself runs no periodic"
-              + " task."),
+              + " code: the JIT was still finishing. Run again alone with 2 s more settling, the same"
+              + " JVM idles at 0.30% with 1,000 versions and 0.30% with 1 (the baseline column);"
+              + " maasdk itself runs no periodic task, and since issue #17 the burst runs on the"
+              + " shared worker pool (at most 4 x cores threads) instead of starting 1,000."),
       Map.entry("remote.loopback_added_latency.us",
           "not profiled yet. Caller and endpoint share this process and its 2 cores. A remote"
               + " call crosses four threads and back (the caller's, the gRPC client's event loop,"

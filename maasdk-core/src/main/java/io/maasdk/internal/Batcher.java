@@ -32,19 +32,23 @@ import org.slf4j.LoggerFactory;
  * {@link DeadlineExceededException} at once. Deadlines that pass while a request waits are fired
  * by the runtime's timer, not by this loop.
  *
- * <p><b>Threads.</b> The loop runs on a thread of its own only while there is work: {@link #wake}
- * (called after each queued call) starts one if none runs, and the loop ends after about {@link
- * #IDLE_EXIT_POLLS} idle polls (one second). Idle versions therefore hold no thread and cost no
- * CPU; a call that finds its version idle pays one thread start (tens of microseconds) unless it
- * runs inline on its caller's thread, which synchronous calls to an idle version do anyway.
+ * <p><b>Threads.</b> The loop runs on a thread of the runtime's shared, bounded {@link WorkerPool}
+ * only while there is work: {@link #wake} (called after each queued call) submits it if it does
+ * not run, and it gives the thread back after about {@link #IDLE_EXIT_POLLS} idle polls (one
+ * second), or at once when nothing is queued here and other replicas wait for a thread; while
+ * they wait, it goes back behind them after each batch, so busy versions take turns. Idle
+ * versions therefore hold no thread and cost no CPU, and a burst to a thousand versions uses at
+ * most the pool's threads. A replica whose predictor must be recreated with backoff leaves the
+ * pool for a thread of its own meanwhile, so failing replicas never hold the shared threads.
  */
 final class Batcher<I, O> implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
-  private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** One idle wait; a worker gives its thread back after {@link #IDLE_EXIT_POLLS} of them. */
+  private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   /** How long a free worker spins for the next call before it parks (see spinForWork). */
   private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
   /** Empty polls in a row after which the worker thread ends (it restarts on the next call). */
-  static final int IDLE_EXIT_POLLS = 5;
+  static final int IDLE_EXIT_POLLS = 50;
 
   private final Deployment<I, O> dv;
   private final Replica<I, O> replica;
@@ -76,16 +80,18 @@ final class Batcher<I, O> implements Runnable {
   }
 
   /**
-   * Starts this replica's worker thread unless one runs. Whoever queues work calls this after the
-   * queue holds it; a worker that ends re-checks the queue after it stops counting as running, so a
-   * call queued at that moment is never left without a worker.
+   * Makes sure a worker serves this replica: takes a thread from the runtime's {@link WorkerPool}
+   * unless one runs (or is about to). Whoever queues work calls this after the queue holds it; a
+   * worker that ends re-checks the queue after it stops counting as running, so a call queued at
+   * that moment is never left without a worker.
    */
   void wake() {
     if (!running.get() && running.compareAndSet(false, true)) {
-      Thread t = new Thread(this, replica.name);
-      t.setDaemon(true);
-      thread = t;
-      t.start();
+      if (replica.restartPending) {
+        startOwnThread();
+      } else {
+        requeue();
+      }
     } else {
       Thread t = thread;
       if (t != null && replica.restartPending) {
@@ -94,11 +100,34 @@ final class Batcher<I, O> implements Runnable {
     }
   }
 
-  /** Waits up to {@code millis} for the worker thread, if one runs, to end. */
+  /** Back into the pool's queue (this replica still counts as running). */
+  private void requeue() {
+    try {
+      dv.completer.workers.execute(this);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      startOwnThread(); // the runtime is closing: drain on a thread of its own
+    }
+  }
+
+  /** A thread of this replica's own, outside the pool: while its predictor must be recreated. */
+  private void startOwnThread() {
+    Thread t = new Thread(this, replica.name);
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+  }
+
+  /** Waits up to {@code millis} for this replica's worker loop, if one runs, to end. */
   void join(long millis) throws InterruptedException {
-    Thread t = thread;
-    if (t != null) {
-      t.join(millis);
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    synchronized (this) {
+      while (running.get()) {
+        long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+        if (left <= 0) {
+          return;
+        }
+        wait(left);
+      }
     }
   }
 
@@ -106,16 +135,45 @@ final class Batcher<I, O> implements Runnable {
   private boolean retire() {
     running.set(false);
     boolean more = queue.size() > 0 || replica.restartPending || replica.stopping;
-    return !(more && running.compareAndSet(false, true));
+    if (more && running.compareAndSet(false, true)) {
+      return false;
+    }
+    synchronized (this) {
+      notifyAll(); // a close waiting in join
+    }
+    return true;
   }
 
   @Override
   public void run() {
+    Thread me = Thread.currentThread();
+    boolean pooled = WorkerPool.onWorker();
+    String poolName = me.getName();
+    if (pooled) {
+      me.setName(replica.name); // for thread dumps and listeners: whose batches run here
+    }
+    thread = me;
+    try {
+      loop(pooled);
+    } finally {
+      if (pooled) {
+        me.setName(poolName);
+      }
+    }
+  }
+
+  private void loop(boolean pooled) {
     List<Request<I, O>> batch = new ArrayList<>(maxBatch);
     int idlePolls = 0;
+    boolean stillRunning = true; // until retire() or a hand-over to a thread of its own
     try {
       while (true) {
         if (replica.restartPending) {
+          if (pooled && !replica.stopping) {
+            stillRunning = false; // the new thread carries on as this replica's worker
+            startOwnThread(); // backoff may take long: never on a shared thread
+            return;
+          }
           replica.lock.lock();
           try {
             replica.restartWithBackoff();
@@ -126,16 +184,27 @@ final class Batcher<I, O> implements Runnable {
         Request<I, O> first;
         try {
           queue.spinForWork(SPIN_NANOS);
-          first = queue.poll(IDLE_POLL_NANOS);
+          // Others wait for a pool thread: give this one up as soon as nothing is queued here.
+          first = pooled && dv.completer.workers.backlog() ? queue.poll(0)
+              : queue.poll(IDLE_POLL_NANOS);
         } catch (InterruptedException e) {
-          break;
+          if (pooled && !replica.stopping) {
+            Thread.interrupted(); // the pool is closing: finish what is queued, then leave
+            first = null;
+          } else {
+            break;
+          }
         }
         if (first == null) {
           if (replica.stopping) {
             break;
           }
-          if (++idlePolls >= IDLE_EXIT_POLLS && !replica.restartPending && retire()) {
-            return;
+          if ((++idlePolls >= IDLE_EXIT_POLLS
+              || (pooled && dv.completer.workers.backlog())) && !replica.restartPending) {
+            if (retire()) {
+              stillRunning = false;
+              return;
+            }
           }
           continue;
         }
@@ -153,10 +222,21 @@ final class Batcher<I, O> implements Runnable {
         batch.clear();
         if (replica.stopping) {
           replica.closeIfStopping();
+        } else if (pooled && dv.completer.workers.backlog()) {
+          // Other replicas wait for a thread: take turns, so a busy version never starves them.
+          stillRunning = false; // still counts as running: queued again behind them
+          requeue();
+          return;
         }
       }
     } finally {
       replica.closeIfStopping();
+      if (stillRunning) { // stopped (close) or interrupted: nobody serves this replica any more
+        running.set(false);
+        synchronized (this) {
+          notifyAll();
+        }
+      }
     }
   }
 

@@ -42,6 +42,8 @@ final class Completer {
   private final List<ReleaseGate> gates;
   private final Clock clock;
   private final ExecutorService later;
+  /** The threads replicas run their batches on when no caller does (shared, bounded). */
+  final WorkerPool workers = new WorkerPool(WorkerPool.defaultSize());
 
   Completer(List<InferenceListener> listeners, Clock clock) {
     this.listeners = List.copyOf(listeners);
@@ -201,6 +203,7 @@ final class Completer {
   }
 
   void close() {
+    workers.close(TimeUnit.SECONDS.toMillis(2));
     later.shutdown();
     try {
       later.awaitTermination(5, TimeUnit.SECONDS);
