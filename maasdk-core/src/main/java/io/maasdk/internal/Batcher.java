@@ -69,6 +69,13 @@ final class Batcher<I, O> implements Runnable {
   /** The thread that runs or last ran this loop, for close to join. */
   private volatile @Nullable Thread thread;
 
+  /**
+   * Whether this replica's worker is a thread of its own rather than the shared pool's: for a
+   * backend that is not DJL's (a remote server, a user's own), whose calls may block on I/O for as
+   * long as their timeout; on the pool, a stalled endpoint would hold threads every local model needs.
+   */
+  private final boolean ownThread;
+
   Batcher(Deployment<I, O> dv, Replica<I, O> replica) {
     this.dv = dv;
     this.replica = replica;
@@ -77,6 +84,7 @@ final class Batcher<I, O> implements Runnable {
     BatchingPolicy policy = dv.spec.batching();
     this.maxBatch = policy.maxBatchSize();
     this.maxDelay = policy.maxDelay().toNanos();
+    this.ownThread = dv.spec.backend() != null;
   }
 
   /**
@@ -87,7 +95,7 @@ final class Batcher<I, O> implements Runnable {
    */
   void wake() {
     if (!running.get() && running.compareAndSet(false, true)) {
-      if (replica.restartPending) {
+      if (replica.restartPending || ownThread) {
         startOwnThread();
       } else {
         requeue();

@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after {@link #KEEP_ALIVE_S} second idle, so a thousand idle versions hold no thread and use no
  * CPU, and a burst of one call to each of them uses at most {@link #size} threads, not a thousand.
  *
+ * <p>Replicas of a backend other than DJL's (a remote server may block on I/O until its timeout)
+ * never use the pool: each runs on a thread of its own that ends after the same idle second.
+ *
  * <p>A replica whose predictor is down and must be recreated with backoff leaves the pool for a
  * thread of its own while it retries ({@link Batcher}), so failing replicas never hold the
  * shared threads.
