@@ -43,9 +43,13 @@ import org.jspecify.annotations.Nullable;
  * --out keys/master.json}.
  */
 public final class MaasdkCli {
+  /** Exit code: the command succeeded. */
   public static final int OK = 0;
+  /** Exit code: a signature, digest or audit log did not verify. */
   public static final int VERIFY_FAILED = 1;
+  /** Exit code: the command line is wrong (the usage text is printed). */
   public static final int USAGE = 2;
+  /** Exit code: any other error (I/O, a key that cannot be read). */
   public static final int ERROR = 3;
 
   static final String USAGE_TEXT = String.join("\n",
@@ -92,11 +96,24 @@ public final class MaasdkCli {
     this.err = err;
   }
 
+  /**
+   * Runs one command and exits with its exit code.
+   *
+   * @param args the command line
+   */
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
 
-  /** Runs one command and returns its exit code; never calls {@code System.exit}. */
+  /**
+   * Runs one command and returns its exit code; never calls {@code System.exit}.
+   *
+   * @param args the command line
+   * @param out where results go
+   * @param err where errors and the usage text go
+   * @return the exit code: {@value #OK}, {@value #VERIFY_FAILED}, {@value #USAGE} or {@value
+   *     #ERROR}
+   */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     MaasdkCli cli = new MaasdkCli(out, err);
     try {
