@@ -24,6 +24,11 @@ public final class DjlDeviceInventory implements DeviceInventory {
   private static final Logger LOG = LoggerFactory.getLogger(DjlDeviceInventory.class);
   private final String engine;
 
+  /**
+   * An inventory of the GPUs DJL engine {@code engine} can use.
+   *
+   * @param engine the DJL engine's name, e.g. {@code PyTorch}
+   */
   public DjlDeviceInventory(String engine) {
     this.engine = engine;
   }
