@@ -4,7 +4,8 @@
  * {@code io.maasdk.internal} is not exported.
  */
 // DJL ships only an Automatic-Module-Name
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+// "module": the qualified export names a module that is not on core's module path
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic", "module"})
 module io.maasdk.core {
   requires transitive ai.djl.api;
   requires static transitive org.jspecify;
@@ -16,4 +17,7 @@ module io.maasdk.core {
   exports io.maasdk;
   exports io.maasdk.spi;
   exports io.maasdk.codec;
+  // The command-line tools' option parser: security's maasdk tool (maasdk-ops, not a named
+  // module, reads it from the class path).
+  exports io.maasdk.internal.cli to io.maasdk.security;
 }

@@ -10,11 +10,26 @@ import org.jspecify.annotations.Nullable;
 public class InvalidInputException extends MaasdkException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Creates the exception.
+   *
+   * @param modelName the model concerned, or {@code null}
+   * @param version the version concerned, or {@code null}
+   * @param message what went wrong, naming the model and what was expected
+   */
   public InvalidInputException(
       @Nullable String modelName, @Nullable Version version, String message) {
     super(modelName, version, message, null);
   }
 
+  /**
+   * Creates the exception with its cause.
+   *
+   * @param modelName the model concerned, or {@code null}
+   * @param version the version concerned, or {@code null}
+   * @param message what went wrong, naming the model and what was expected
+   * @param cause the underlying failure, or {@code null}
+   */
   public InvalidInputException(
       @Nullable String modelName,
       @Nullable Version version,

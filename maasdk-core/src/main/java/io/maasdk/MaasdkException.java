@@ -16,10 +16,23 @@ public class MaasdkException extends RuntimeException {
   private final @Nullable String modelName;
   private final @Nullable Version version;
 
+  /**
+   * Creates an exception that concerns no particular model.
+   *
+   * @param message what went wrong
+   */
   public MaasdkException(String message) {
     this(null, null, message, null);
   }
 
+  /**
+   * Creates the exception.
+   *
+   * @param modelName the model concerned, or {@code null}
+   * @param version the version concerned, or {@code null}
+   * @param message what went wrong, naming the model and what was expected
+   * @param cause the underlying failure, or {@code null}
+   */
   public MaasdkException(
       @Nullable String modelName,
       @Nullable Version version,
@@ -41,12 +54,20 @@ public class MaasdkException extends RuntimeException {
     this.version = version;
   }
 
-  /** The model this failure concerns, if any. */
+  /**
+   * The model this failure concerns, if any.
+   *
+   * @return the model's name, or {@code null}
+   */
   public @Nullable String modelName() {
     return modelName;
   }
 
-  /** The resolved version this failure concerns, if one was resolved before it failed. */
+  /**
+   * The resolved version this failure concerns, if one was resolved before it failed.
+   *
+   * @return the version, or {@code null}
+   */
   public @Nullable Version version() {
     return version;
   }

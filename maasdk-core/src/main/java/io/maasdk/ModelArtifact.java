@@ -13,16 +13,27 @@ import java.util.Optional;
  */
 public interface ModelArtifact extends AutoCloseable {
 
-  /** The model file's name, such as {@code model.pt}; used in messages. */
+  /**
+   * The model file's name, such as {@code model.pt}; used in messages.
+   *
+   * @return the file name
+   */
   String fileName();
 
   /**
    * A plaintext file or directory the engine may load directly (needed for models of several
    * files), or empty when the model is only available as a stream.
+   *
+   * @return the file's path, or empty when the bytes are only in memory
    */
   Optional<Path> path();
 
-  /** Opens the model file's bytes. May be called once per load. */
+  /**
+   * Opens the model file's bytes. May be called once per load.
+   *
+   * @return a stream of the file's bytes; the caller closes it
+   * @throws IOException if the bytes cannot be read
+   */
   InputStream openStream() throws IOException;
 
   /** Releases whatever the artifact holds (buffers, temporary state). Never throws. */

@@ -10,10 +10,18 @@ package io.maasdk;
 @FunctionalInterface
 public interface Ticker {
 
-  /** The current reading, in nanoseconds. Only differences between readings are meaningful. */
+  /**
+   * The current reading, in nanoseconds. Only differences between readings are meaningful.
+   *
+   * @return nanoseconds from an arbitrary origin
+   */
   long read();
 
-  /** The JVM's monotonic clock, {@link System#nanoTime()}: the default. */
+  /**
+   * The JVM's monotonic clock, {@link System#nanoTime()}: the default.
+   *
+   * @return the system ticker
+   */
   static Ticker system() {
     return SystemTicker.INSTANCE;
   }

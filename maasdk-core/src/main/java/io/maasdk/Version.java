@@ -42,7 +42,14 @@ public final class Version implements Comparable<Version> {
     this.build = build;
   }
 
-  /** A release version {@code major.minor.patch}. */
+  /**
+   * A release version {@code major.minor.patch}.
+   *
+   * @param major the major number
+   * @param minor the minor number
+   * @param patch the patch number
+   * @return the version
+   */
   public static Version of(int major, int minor, int patch) {
     if (major < 0 || minor < 0 || patch < 0) {
       throw new IllegalArgumentException(
@@ -55,6 +62,8 @@ public final class Version implements Comparable<Version> {
    * Parses a full SemVer string such as {@code 1.4.0}, {@code 2.0.0-rc.1} or {@code 1.2.0+build.7},
    * exactly as given.
    *
+   * @param text a version such as {@code 1.2.0}
+   * @return the version
    * @throws IllegalArgumentException naming the text and what was expected: not of the form, with
    *     surrounding whitespace, or with a MAJOR/MINOR/PATCH number above {@value Integer#MAX_VALUE}
    */
@@ -83,6 +92,9 @@ public final class Version implements Comparable<Version> {
   /**
    * Whether {@code text}, exactly as given, is a version {@link #parse} accepts; when this is
    * {@code true}, {@code parse} never throws.
+   *
+   * @param text any text
+   * @return whether it parses
    */
   public static boolean isVersion(String text) {
     return text != null && tryParse(text) != null;
@@ -105,19 +117,38 @@ public final class Version implements Comparable<Version> {
     }
   }
 
+  /**
+   * The major number.
+   *
+   * @return the major number
+   */
   public int major() {
     return major;
   }
 
+  /**
+   * The minor number.
+   *
+   * @return the minor number
+   */
   public int minor() {
     return minor;
   }
 
+  /**
+   * The patch number.
+   *
+   * @return the patch number
+   */
   public int patch() {
     return patch;
   }
 
-  /** Whether this is a pre-release such as {@code 2.0.0-rc.1}; ranges skip those. */
+  /**
+   * Whether this is a pre-release such as {@code 2.0.0-rc.1}; ranges skip those.
+   *
+   * @return whether it has a pre-release part
+   */
   public boolean isPreRelease() {
     return preRelease != null;
   }
@@ -125,6 +156,8 @@ public final class Version implements Comparable<Version> {
   /**
    * The build metadata ({@code build.7} in {@code 1.2.0+build.7}), if any. It is shown, never
    * compared: see the class comment.
+   *
+   * @return the build metadata, or empty
    */
   public Optional<String> buildMetadata() {
     return Optional.ofNullable(build);

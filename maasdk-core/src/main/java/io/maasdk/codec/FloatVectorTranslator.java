@@ -28,7 +28,11 @@ public final class FloatVectorTranslator
     this.inputLength = inputLength;
   }
 
-  /** The expected input length. */
+  /**
+   * The expected input length.
+   *
+   * @return the number of floats each input must have
+   */
   public int inputLength() {
     return inputLength;
   }

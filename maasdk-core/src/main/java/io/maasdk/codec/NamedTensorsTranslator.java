@@ -63,6 +63,8 @@ public final class NamedTensorsTranslator
    *
    * @param type {@code "float32"}, {@code "int64"} or {@code "int32"}
    * @param shape its dimensions without the batch dimension
+   * @param name the input's name in the model
+   * @return the copy
    */
   public NamedTensorsTranslator input(String name, String type, long... shape) {
     if (!TYPES.contains(type)) {

@@ -14,6 +14,14 @@ import org.jspecify.annotations.Nullable;
  *     holds
  */
 public record Tensor(long[] shape, Object data) {
+  /**
+   * Checks that {@code data} is a supported array with as many values as {@code shape}, and copies
+   * the shape.
+   *
+   * @param shape the dimensions, without the batch dimension ({@code []} for a scalar)
+   * @param data {@code float[]}, {@code long[]} or {@code int[]}, with as many values as {@code
+   *     shape} holds
+   */
   public Tensor {
     Objects.requireNonNull(shape, "shape");
     Objects.requireNonNull(data, "data");
@@ -42,27 +50,54 @@ public record Tensor(long[] shape, Object data) {
     }
   }
 
-  /** A float32 tensor. */
+  /**
+   * A float32 tensor.
+   *
+   * @param data the values, row-major
+   * @param shape the dimensions without the batch dimension; their product is {@code data.length}
+   * @return the tensor
+   */
   public static Tensor of(float[] data, long... shape) {
     return new Tensor(shape, data);
   }
 
-  /** An int64 tensor (token ids, masks). */
+  /**
+   * An int64 tensor (token ids, masks).
+   *
+   * @param data the values, row-major
+   * @param shape the dimensions without the batch dimension; their product is {@code data.length}
+   * @return the tensor
+   */
   public static Tensor of(long[] data, long... shape) {
     return new Tensor(shape, data);
   }
 
-  /** An int32 tensor. */
+  /**
+   * An int32 tensor.
+   *
+   * @param data the values, row-major
+   * @param shape the dimensions without the batch dimension; their product is {@code data.length}
+   * @return the tensor
+   */
   public static Tensor of(int[] data, long... shape) {
     return new Tensor(shape, data);
   }
 
+  /**
+   * The tensor's dimensions.
+   *
+   * @return a copy of the shape
+   */
   @Override
   public long[] shape() {
     return shape.clone();
   }
 
-  /** The values of a float32 tensor. */
+  /**
+   * The values of a float32 tensor.
+   *
+   * @return the values, row-major
+   */
   public float[] floats() {
     if (data instanceof float[] f) {
       return f;
@@ -70,7 +105,11 @@ public record Tensor(long[] shape, Object data) {
     throw new IllegalStateException("not a float32 tensor but " + typeName());
   }
 
-  /** The values of an int64 tensor. */
+  /**
+   * The values of an int64 tensor.
+   *
+   * @return the values, row-major
+   */
   public long[] longs() {
     if (data instanceof long[] l) {
       return l;
@@ -78,7 +117,11 @@ public record Tensor(long[] shape, Object data) {
     throw new IllegalStateException("not an int64 tensor but " + typeName());
   }
 
-  /** The values of an int32 tensor. */
+  /**
+   * The values of an int32 tensor.
+   *
+   * @return the values, row-major
+   */
   public int[] ints() {
     if (data instanceof int[] i) {
       return i;
@@ -86,7 +129,11 @@ public record Tensor(long[] shape, Object data) {
     throw new IllegalStateException("not an int32 tensor but " + typeName());
   }
 
-  /** {@code float32}, {@code int64} or {@code int32}. */
+  /**
+   * {@code float32}, {@code int64} or {@code int32}.
+   *
+   * @return the element type's name
+   */
   public String typeName() {
     return data instanceof float[] ? "float32" : data instanceof long[] ? "int64" : "int32";
   }

@@ -65,12 +65,22 @@ public final class TextEmbeddingCodec implements Translator<String, float[]>, In
     this.tokenTypes = tokenTypes;
   }
 
-  /** A codec for a model that takes {@code token_type_ids} too (BERT, MiniLM). */
+  /**
+   * A codec for a model that takes {@code token_type_ids} too (BERT, MiniLM).
+   *
+   * @param tokenizer the model's tokenizer
+   * @return the codec
+   */
   public static TextEmbeddingCodec of(HuggingFaceTokenizer tokenizer) {
     return new TextEmbeddingCodec(tokenizer, true);
   }
 
-  /** A codec for a model without a {@code token_type_ids} input (e.g. DistilBERT, XLM-R). */
+  /**
+   * A codec for a model without a {@code token_type_ids} input (e.g. DistilBERT, XLM-R).
+   *
+   * @param tokenizer the model's tokenizer
+   * @return the codec
+   */
   public static TextEmbeddingCodec withoutTokenTypes(HuggingFaceTokenizer tokenizer) {
     return new TextEmbeddingCodec(tokenizer, false);
   }
@@ -98,6 +108,9 @@ public final class TextEmbeddingCodec implements Translator<String, float[]>, In
    * The number of tokens {@code input} has, from the tokens {@link #problem} kept, else estimated
    * from its length (about 4 characters a token) without tokenizing. Cheap and thread-safe: meant
    * for {@code ModelSpec.Builder#batchByLength}.
+   *
+   * @param input the text
+   * @return the token count, exact or estimated
    */
   public int tokenCount(String input) {
     Tokens t = pending.getIfPresent(input);

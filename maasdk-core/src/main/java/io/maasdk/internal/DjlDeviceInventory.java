@@ -24,6 +24,11 @@ public final class DjlDeviceInventory implements DeviceInventory {
   private static final Logger LOG = LoggerFactory.getLogger(DjlDeviceInventory.class);
   private final String engine;
 
+  /**
+   * An inventory of the GPUs DJL engine {@code engine} can use.
+   *
+   * @param engine the DJL engine's name, e.g. {@code PyTorch}
+   */
   public DjlDeviceInventory(String engine) {
     this.engine = engine;
   }
@@ -44,6 +49,10 @@ public final class DjlDeviceInventory implements DeviceInventory {
       count = Engine.hasEngine(engine) ? Engine.getEngine(engine).getGpuCount() : 0;
     } catch (RuntimeException | LinkageError e) {
       LOG.debug("engine {} cannot report GPUs; assuming none", engine, e);
+      if (TOLD.compareAndSet(false, true)) {
+        LOG.info("engine {} cannot use the NVIDIA driver on this machine: maasdk places models on"
+            + " the CPU", engine);
+      }
       return List.of();
     }
     List<GpuInfo> out = new ArrayList<>(count);
@@ -52,6 +61,16 @@ public final class DjlDeviceInventory implements DeviceInventory {
       long total = Math.max(mem.getMax(), 0);
       long used = Math.max(mem.getCommitted(), 0);
       out.add(new GpuInfo(i, total, Math.max(0, Math.min(total, total - used))));
+    }
+    if (TOLD.compareAndSet(false, true)) {
+      // One line per JVM, the GPU counterpart of the CPU-only line above.
+      if (out.isEmpty()) {
+        LOG.info("engine {} sees no usable GPU: maasdk places models on the CPU", engine);
+      } else {
+        LOG.info("engine {} sees {} GPU(s): maasdk places models on {} as each model's device"
+            + " policy allows", engine, out.size(), out.stream()
+                .map(g -> "gpu(" + g.index() + ", " + (g.totalBytes() >> 20) + " MiB)").toList());
+      }
     }
     return out;
   }

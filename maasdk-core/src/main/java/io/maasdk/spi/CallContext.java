@@ -30,6 +30,10 @@ public final class CallContext {
   /**
    * A context for one call, not yet bound.
    *
+   * @param modelName the model called
+   * @param selector the selector the handle follows
+   * @param input the input as given
+   * @param options the options as the caller wrote them
    * @throws NullPointerException if any argument is null
    */
   public CallContext(
@@ -41,37 +45,65 @@ public final class CallContext {
     this.options = options;
   }
 
-  /** The model called. */
+  /**
+   * The model called.
+   *
+   * @return the model's name
+   */
   public String modelName() {
     return modelName;
   }
 
-  /** The selector the handle follows. */
+  /**
+   * The selector the handle follows.
+   *
+   * @return the selector
+   */
   public VersionSelector selector() {
     return selector;
   }
 
-  /** The input as given. */
+  /**
+   * The input as given.
+   *
+   * @return the input
+   */
   public Object input() {
     return input;
   }
 
-  /** The call's options: as the caller wrote them, with the bound tenant once bound. */
+  /**
+   * The call's options: as the caller wrote them, with the bound tenant once bound.
+   *
+   * @return the options in force
+   */
   public CallOptions options() {
     return options;
   }
 
-  /** The options exactly as the caller wrote them, tenant included. */
+  /**
+   * The options exactly as the caller wrote them, tenant included.
+   *
+   * @return the requested options
+   */
   public CallOptions requestedOptions() {
     return requested;
   }
 
-  /** The id of the principal the call is bound to, or {@code null} while unbound. */
+  /**
+   * The id of the principal the call is bound to, or {@code null} while unbound.
+   *
+   * @return the principal's id, or {@code null}
+   */
   public @Nullable String principal() {
     return principal;
   }
 
-  /** Whether an authenticating interceptor has bound this call. */
+  /**
+   * Whether an authenticating interceptor has bound this call.
+   *
+   * @return whether the call is bound
+   */
   public boolean isBound() {
     return principal != null;
   }
@@ -80,6 +112,8 @@ public final class CallContext {
    * Binds the call to {@code principalId}, acting for {@code tenant}: {@link #options()} carries
    * {@code tenant} from now on.
    *
+   * @param principalId the principal the credentials identify
+   * @param tenant the tenant it acts for in this call
    * @throws IllegalStateException if the call is already bound (to anyone)
    * @throws IllegalArgumentException if either is blank
    */

@@ -35,7 +35,11 @@ public interface CallInterceptor {
     ADMISSION
   }
 
-  /** This interceptor's phase; {@link Phase#CHECK} unless overridden. */
+  /**
+   * This interceptor's phase; {@link Phase#CHECK} unless overridden.
+   *
+   * @return the phase
+   */
   default Phase phase() {
     return Phase.CHECK;
   }
@@ -43,10 +47,18 @@ public interface CallInterceptor {
   /** Does nothing. */
   CallInterceptor NONE = ctx -> {};
 
-  /** Called before every prediction. Throw to refuse it. */
+  /**
+   * Called before every prediction. Throw to refuse it.
+   *
+   * @param context the call: model, version, tenant, credentials
+   */
   void beforeCall(CallContext context);
 
-  /** Called before every management operation (deploy, undeploy, alias, rollback). */
+  /**
+   * Called before every management operation (deploy, undeploy, alias, rollback).
+   *
+   * @param request the operation; throw to refuse it
+   */
   default void beforeManagement(ManagementRequest request) {}
 
   /**
@@ -54,6 +66,9 @@ public interface CallInterceptor {
    * failure} is {@code null} if it took effect, else what it failed with (and the operation had
    * no effect). Runs on the thread that made the request, after an undeploy has drained. An
    * exception thrown here is logged and does not change the operation's outcome.
+   *
+   * @param request the operation
+   * @param failure why it failed, or {@code null} when it succeeded
    */
   default void afterManagement(ManagementRequest request, @Nullable RuntimeException failure) {}
 }

@@ -13,16 +13,29 @@ import java.util.List;
 @FunctionalInterface
 public interface DeviceInventory {
 
-  /** The GPUs visible now, by index. Empty on a CPU-only machine. */
+  /**
+   * The GPUs visible now, by index. Empty on a CPU-only machine.
+   *
+   * @return the GPUs
+   */
   List<GpuInfo> gpus();
 
-  /** An inventory that always reports these GPUs, for tests or declared hardware. */
+  /**
+   * An inventory that always reports these GPUs, for tests or declared hardware.
+   *
+   * @param gpus the GPUs to report
+   * @return the inventory
+   */
   static DeviceInventory fixed(GpuInfo... gpus) {
     List<GpuInfo> list = List.of(gpus);
     return () -> list;
   }
 
-  /** An inventory with no GPUs: everything is placed on the CPU. */
+  /**
+   * An inventory with no GPUs: everything is placed on the CPU.
+   *
+   * @return the inventory
+   */
   static DeviceInventory cpuOnly() {
     return List::of;
   }

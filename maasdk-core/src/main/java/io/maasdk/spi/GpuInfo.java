@@ -9,6 +9,13 @@ package io.maasdk.spi;
  * @param freeBytes memory free on the device now
  */
 public record GpuInfo(int index, long totalBytes, long freeBytes) {
+  /**
+   * Checks that the index is not negative and the memory figures consistent.
+   *
+   * @param index the CUDA device index
+   * @param totalBytes the device's memory
+   * @param freeBytes memory free on the device now
+   */
   public GpuInfo {
     if (index < 0) {
       throw new IllegalArgumentException("GPU index must be >= 0, was " + index);
@@ -20,7 +27,11 @@ public record GpuInfo(int index, long totalBytes, long freeBytes) {
     }
   }
 
-  /** The DJL device name, {@code gpu(N)}. */
+  /**
+   * The DJL device name, {@code gpu(N)}.
+   *
+   * @return the device's name in maasdk's form, {@code gpu(<index>)}
+   */
   public String deviceName() {
     return "gpu(" + index + ")";
   }

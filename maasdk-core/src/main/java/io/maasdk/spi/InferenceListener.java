@@ -16,5 +16,10 @@ public interface InferenceListener {
   /** Does nothing. */
   InferenceListener NONE = event -> {};
 
+  /**
+   * Called once for every completed call, successful or not, on the thread that completed it.
+   *
+   * @param event what happened
+   */
   void onEvent(InferenceEvent event);
 }

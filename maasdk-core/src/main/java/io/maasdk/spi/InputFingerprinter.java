@@ -23,6 +23,9 @@ public interface InputFingerprinter {
   /**
    * The input's fingerprint, or {@code null} if this fingerprinter does not know the input's type
    * (the call is then computed without the cache).
+   *
+   * @param input the call's input
+   * @return a value whose equality stands for the input's, or {@code null}
    */
   @Nullable Object fingerprint(Object input);
 
@@ -32,6 +35,8 @@ public interface InputFingerprinter {
    * immutable copies. {@code byte[]} and other primitive arrays, and lists, maps and records that
    * hold them, become a SHA-256 digest of an unambiguous encoding (types, lengths and values).
    * Anything else gives {@code null}.
+   *
+   * @return the built-in fingerprinter
    */
   static InputFingerprinter builtIn() {
     return Fingerprints.INSTANCE;

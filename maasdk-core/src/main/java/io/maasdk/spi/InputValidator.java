@@ -13,6 +13,9 @@ public interface InputValidator<I> {
   /**
    * Returns {@code null} if the input is acceptable, else a sentence saying what is wrong and what
    * was expected (the runtime adds the model and version).
+   *
+   * @param input the call's input
+   * @return {@code null}, or what is wrong with it
    */
   @org.jspecify.annotations.Nullable String problem(I input);
 }

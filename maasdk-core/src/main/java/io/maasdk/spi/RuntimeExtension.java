@@ -17,17 +17,29 @@ import java.util.List;
  */
 public interface RuntimeExtension extends AutoCloseable {
 
-  /** Listeners to add to the runtime; default none. */
+  /**
+   * Listeners to add to the runtime; default none.
+   *
+   * @return the listeners
+   */
   default List<InferenceListener> listeners() {
     return List.of();
   }
 
-  /** Interceptors to add to the runtime, after the builder's own; default none. */
+  /**
+   * Interceptors to add to the runtime, after the builder's own; default none.
+   *
+   * @return the interceptors
+   */
   default List<CallInterceptor> interceptors() {
     return List.of();
   }
 
-  /** The runtime is built and ready for management; called on the thread that built it. */
+  /**
+   * The runtime is built and ready for management; called on the thread that built it.
+   *
+   * @param runtime the runtime
+   */
   void started(ModelRuntime runtime);
 
   /** The runtime is closing: stop every thread this extension started. */

@@ -26,6 +26,8 @@ public interface StateStore {
   /**
    * The value stored under {@code key}, or empty.
    *
+   * @param key the key
+   * @return the value, or empty
    * @throws UncheckedIOException if it exists but cannot be read
    */
   Optional<byte[]> read(String key);
@@ -33,6 +35,8 @@ public interface StateStore {
   /**
    * Stores {@code value} under {@code key}, atomically replacing any previous value, durably.
    *
+   * @param key the key
+   * @param value the value
    * @throws UncheckedIOException if it cannot be stored (the previous value is then intact)
    */
   void write(String key, byte[] value);
@@ -40,6 +44,7 @@ public interface StateStore {
   /**
    * Removes {@code key}; nothing happens if it is absent.
    *
+   * @param key the key
    * @throws UncheckedIOException if it cannot be removed
    */
   void delete(String key);
@@ -47,6 +52,8 @@ public interface StateStore {
   /**
    * Every key starting with {@code prefix}, sorted.
    *
+   * @param prefix the prefix; empty for every key
+   * @return the keys, sorted
    * @throws UncheckedIOException if the store cannot be listed
    */
   List<String> keys(String prefix);
@@ -57,6 +64,8 @@ public interface StateStore {
    * forced, so a crash at any point leaves the old or the new value. Keys may hold any characters;
    * they are encoded into safe file names. Meant for one runtime at a time per directory.
    *
+   * @param directory the store's directory
+   * @return the store
    * @throws UncheckedIOException if the directory cannot be created
    */
   static StateStore directory(Path directory) {

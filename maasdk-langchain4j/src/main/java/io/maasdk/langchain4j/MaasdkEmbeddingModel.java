@@ -90,12 +90,22 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
     this.dimensionDeclared = b.dimension > 0;
   }
 
-  /** Embeds through {@code handle} with default call options, the dimension measured once. */
+  /**
+   * Embeds through {@code handle} with default call options, the dimension measured once.
+   *
+   * @param handle the embedding model's handle: text in, one vector out
+   * @return the model, ready to use
+   */
   public static MaasdkEmbeddingModel of(ModelHandle<String, float[]> handle) {
     return builder(handle).build();
   }
 
-  /** A builder for a model that embeds through {@code handle}. */
+  /**
+   * A builder for a model that embeds through {@code handle}.
+   *
+   * @param handle the embedding model's handle: text in, one vector out
+   * @return a builder with default options, no token counter and no listeners
+   */
   public static Builder builder(ModelHandle<String, float[]> handle) {
     return new Builder(handle);
   }
@@ -179,7 +189,11 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
     return listeners;
   }
 
-  /** The handle this model embeds through. */
+  /**
+   * The handle this model embeds through.
+   *
+   * @return the handle given to the builder
+   */
   public ModelHandle<String, float[]> handle() {
     return handle;
   }
@@ -262,13 +276,23 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
       this.handle = Objects.requireNonNull(handle, "handle");
     }
 
-    /** The options of every call (tenant, timeout, priority, credentials). Default: defaults. */
+    /**
+     * The options of every call (tenant, timeout, priority, credentials). Default: defaults.
+     *
+     * @param options the options each embedding call is made with
+     * @return this builder
+     */
     public Builder options(CallOptions options) {
       this.options = Objects.requireNonNull(options, "options");
       return this;
     }
 
-    /** Calls as {@code tenant} (quotas, metering, cache isolation); keeps the other options. */
+    /**
+     * Calls as {@code tenant} (quotas, metering, cache isolation); keeps the other options.
+     *
+     * @param tenant the tenant every call is made for
+     * @return this builder
+     */
     public Builder tenant(String tenant) {
       this.options = options.toBuilder().tenant(tenant).build();
       return this;
@@ -277,6 +301,9 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
     /**
      * The embedding's length, so {@link #dimension()} needs no call; every vector is checked
      * against it. Default: measured once with one call on first use.
+     *
+     * @param dimension the number of floats in every embedding, positive
+     * @return this builder
      */
     public Builder dimension(int dimension) {
       if (dimension <= 0) {
@@ -289,18 +316,31 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
     /**
      * Counts a text's tokens for {@code Response.tokenUsage()} (input tokens; no output tokens).
      * Default: none, and the token usage is {@code null}.
+     *
+     * @param tokenCounter the number of tokens the model sees for a text
+     * @return this builder
      */
     public Builder tokenCounter(ToIntFunction<String> tokenCounter) {
       this.tokenCounter = Objects.requireNonNull(tokenCounter, "tokenCounter");
       return this;
     }
 
-    /** LangChain4j listeners told of every request, response and error. Default: none. */
+    /**
+     * LangChain4j listeners told of every request, response and error. Default: none.
+     *
+     * @param listeners the listeners, called in this order
+     * @return this builder
+     */
     public Builder listeners(List<EmbeddingModelListener> listeners) {
       this.listeners = List.copyOf(listeners);
       return this;
     }
 
+    /**
+     * Builds the model. No call is made: an undeclared dimension is measured on first use.
+     *
+     * @return the model
+     */
     public MaasdkEmbeddingModel build() {
       return new MaasdkEmbeddingModel(this);
     }

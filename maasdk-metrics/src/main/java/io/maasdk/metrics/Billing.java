@@ -33,11 +33,21 @@ public final class Billing {
     this.defaultPlan = b.defaultPlan;
   }
 
+  /**
+   * A builder with no plans.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The plan {@code tenant} is on, if any. */
+  /**
+   * The plan {@code tenant} is on, if any.
+   *
+   * @param tenant the tenant
+   * @return its plan, the default plan for a tenant not named, or empty
+   */
   public Optional<PricePlan> planOf(String tenant) {
     PricePlan p = plans.get(tenant);
     return Optional.ofNullable(p != null ? p : defaultPlan);
@@ -50,6 +60,8 @@ public final class Billing {
    * for it ({@link PricePlan.Builder#price(String, String, BigDecimal)}); a model the plan prices
    * only by other kinds gets no {@code units} line.
    *
+   * @param usage usage totals, of one or more tenants and periods
+   * @return one invoice per tenant and period
    * @throws IllegalStateException if a tenant has no plan, or its plan prices none of its models
    */
   public List<Invoice> invoices(List<UsageTotals> usage) {
@@ -125,18 +137,34 @@ public final class Billing {
 
     private Builder() {}
 
-    /** Puts {@code tenant} on {@code plan}. */
+    /**
+     * Puts {@code tenant} on {@code plan}.
+     *
+     * @param tenant the tenant
+     * @param plan its price plan
+     * @return this builder
+     */
     public Builder plan(String tenant, PricePlan plan) {
       plans.put(Objects.requireNonNull(tenant, "tenant"), Objects.requireNonNull(plan, "plan"));
       return this;
     }
 
-    /** The plan of tenants not named; without it, their usage cannot be invoiced. */
+    /**
+     * The plan of tenants not named; without it, their usage cannot be invoiced.
+     *
+     * @param plan the plan of every tenant not named
+     * @return this builder
+     */
     public Builder defaultPlan(PricePlan plan) {
       this.defaultPlan = Objects.requireNonNull(plan, "plan");
       return this;
     }
 
+    /**
+     * Builds the billing.
+     *
+     * @return the billing
+     */
     public Billing build() {
       return new Billing(this);
     }

@@ -24,12 +24,19 @@ import java.util.function.ToLongFunction;
 @FunctionalInterface
 public interface CallMeter {
 
-  /** The units of this kind {@code call} used; must be {@code >= 0}. */
+  /**
+   * The units of this kind {@code call} used; must be {@code >= 0}.
+   *
+   * @param call the completed call
+   * @return the units it used
+   */
   long units(InferenceEvent call);
 
   /**
    * One unit per item of output: the size of a {@link Collection}, or the length of an array of
    * arrays ({@code float[][]} is a batch of vectors); any other output is one item.
+   *
+   * @return the meter
    */
   static CallMeter outputItems() {
     return call -> {
@@ -51,6 +58,8 @@ public interface CallMeter {
    * One unit per token of a text output ({@code String}, {@code String[]} or a collection of text),
    * as {@code tokenizer} counts them.
    *
+   * @param tokenizer the number of tokens in a text
+   * @return the meter
    * @throws IllegalArgumentException from {@link #units} if the output is not text
    */
   static CallMeter outputTokens(ToLongFunction<String> tokenizer) {
@@ -86,6 +95,8 @@ public interface CallMeter {
    * InferenceEvent#promptTokens()}: an OpenAI-compatible server's {@code usage}, which a remote
    * {@code OpenAiEmbeddingBackend} reports); none for a call whose backend does not count them, or
    * a cache hit.
+   *
+   * @return the meter
    */
   static CallMeter promptTokens() {
     return call -> Math.max(0, call.promptTokens());
@@ -95,6 +106,8 @@ public interface CallMeter {
    * Device time in microseconds: the call's share of the engine time of the batch it ran in
    * ({@link InferenceEvent#inferenceNanos()} divided by {@link InferenceEvent#batchSize()}),
    * rounded up; a cache hit costs none. Priced per 1,000 units, that is a price per millisecond.
+   *
+   * @return the meter
    */
   static CallMeter computeMicros() {
     return call -> {

@@ -26,10 +26,22 @@ public final class FsyncPolicy {
     this.interval = interval;
   }
 
+  /**
+   * Every batch is forced to the device before {@code write} returns.
+   *
+   * @return the policy
+   */
   public static FsyncPolicy always() {
     return ALWAYS;
   }
 
+  /**
+   * Written records are forced to the device at most {@code interval} after the write, and on
+   * flush.
+   *
+   * @param interval the longest time a written record stays unforced, positive
+   * @return the policy
+   */
   public static FsyncPolicy every(Duration interval) {
     Objects.requireNonNull(interval, "interval");
     if (interval.isNegative() || interval.isZero()) {
@@ -39,6 +51,11 @@ public final class FsyncPolicy {
     return new FsyncPolicy(interval);
   }
 
+  /**
+   * Records are forced to the device only on flush and close.
+   *
+   * @return the policy
+   */
   public static FsyncPolicy never() {
     return NEVER;
   }

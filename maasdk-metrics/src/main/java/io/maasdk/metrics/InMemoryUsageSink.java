@@ -18,7 +18,11 @@ public final class InMemoryUsageSink implements UsageSink {
     records.addAll(batch);
   }
 
-  /** A copy of every record received so far. */
+  /**
+   * A copy of every record received so far.
+   *
+   * @return the records, in the order received
+   */
   public synchronized List<UsageRecord> records() {
     return List.copyOf(records);
   }

@@ -33,6 +33,18 @@ public record Invoice(
       "tenant,plan,period,model,unit,calls,successes,units,cache_hit_units,chargeable_units,"
           + "free_units,billed_units,price_per_1000,currency,amount";
 
+  /**
+   * Checks the components and copies the lines.
+   *
+   * @param tenant the tenant
+   * @param plan the plan's name
+   * @param currency the currency of every amount
+   * @param period the kind of period
+   * @param periodStart its first day
+   * @param lines one per model used and kind of unit priced, by model name (its {@code units} line
+   *     first, then other kinds by name)
+   * @param total the sum of the lines' amounts
+   */
   public Invoice {
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(plan, "plan");
@@ -48,19 +60,31 @@ public record Invoice(
     }
   }
 
-  /** {@code 2026-11} or {@code 2026-11-23}. */
+  /**
+   * {@code 2026-11} or {@code 2026-11-23}.
+   *
+   * @return the period's label
+   */
   public String periodLabel() {
     return period.label(periodStart);
   }
 
-  /** The header and one row per line (RFC 4180 quoting). The total is the sum of {@code amount}. */
+  /**
+   * The header and one row per line (RFC 4180 quoting). The total is the sum of {@code amount}.
+   *
+   * @return the CSV text, lines ending in CRLF
+   */
   public String toCsv() {
     StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
     appendCsvRows(b);
     return b.toString();
   }
 
-  /** Appends this invoice's rows (no header) to {@code b}, for exporting many invoices. */
+  /**
+   * Appends this invoice's rows (no header) to {@code b}, for exporting many invoices.
+   *
+   * @param b where the rows are appended
+   */
   public void appendCsvRows(StringBuilder b) {
     for (InvoiceLine l : lines) {
       b.append(csv(tenant)).append(',').append(csv(plan)).append(',').append(periodLabel())
@@ -75,7 +99,11 @@ public record Invoice(
     }
   }
 
-  /** This invoice as one JSON object; amounts are strings, so no reader turns them into doubles. */
+  /**
+   * This invoice as one JSON object; amounts are strings, so no reader turns them into doubles.
+   *
+   * @return the JSON text
+   */
   public String toJson() {
     return JsonSupport.write(g -> {
       g.writeStartObject();

@@ -64,6 +64,15 @@ public final class LedgerReader {
    * @param reason why it is not a record (torn, not UTF-8, not a usage record: …)
    */
   public record SkippedLine(Path file, long line, long offset, int length, String reason) {
+    /**
+     * Checks the components.
+     *
+     * @param file the ledger file
+     * @param line its line number in the file, from 1
+     * @param offset the byte offset in the file where the line starts
+     * @param length its length in bytes, without the newline
+     * @param reason why it is not a record (torn, not UTF-8, not a usage record: …)
+     */
     public SkippedLine {
       Objects.requireNonNull(file, "file");
       Objects.requireNonNull(reason, "reason");
@@ -73,6 +82,8 @@ public final class LedgerReader {
   /**
    * Reads every ledger file in {@code dir}; an absent directory is an empty ledger.
    *
+   * @param dir the ledger's directory
+   * @return the reader, holding every record read
    * @throws IOException only if a file cannot be read; damaged content is skipped and reported
    */
   public static LedgerReader read(Path dir) throws IOException {
@@ -160,12 +171,20 @@ public final class LedgerReader {
     return s.length() <= 200 ? s : s.substring(0, 200) + "…";
   }
 
-  /** Every record, once, in the order written. */
+  /**
+   * Every record, once, in the order written.
+   *
+   * @return the records, without duplicates
+   */
   public List<UsageRecord> records() {
     return records;
   }
 
-  /** Lines that were not complete records (blank lines are not counted). */
+  /**
+   * Lines that were not complete records (blank lines are not counted).
+   *
+   * @return the number of skipped lines
+   */
   public long skippedLines() {
     return skippedLines;
   }
@@ -173,17 +192,29 @@ public final class LedgerReader {
   /**
    * Where the skipped lines are and why they were skipped, in the order found; the first 1,000 when
    * there are more ({@link #skippedLines()} counts them all).
+   *
+   * @return the first skipped lines, in ledger order
    */
   public List<SkippedLine> skipped() {
     return skipped;
   }
 
-  /** Records whose id appeared earlier in the ledger (ignored). */
+  /**
+   * Records whose id appeared earlier in the ledger (ignored).
+   *
+   * @return the number of duplicate records
+   */
   public long duplicates() {
     return duplicates;
   }
 
-  /** Usage per tenant × model × period, periods taken in {@code zone}. */
+  /**
+   * Usage per tenant × model × period, periods taken in {@code zone}.
+   *
+   * @param period the billing period to total by
+   * @param zone the time zone that decides which period a record falls in
+   * @return the totals
+   */
   public List<UsageTotals> usage(BillingPeriod period, ZoneId zone) {
     return UsageTotals.aggregate(records, period, zone);
   }

@@ -119,12 +119,21 @@ public final class LedgerSink implements UsageSink {
   /**
    * Opens (creating if needed, recovering after a crash) the ledger in {@code dir}.
    *
+   * @param dir the ledger's directory
+   * @param fsync when written records are forced to the device
+   * @return the open sink
    * @throws IOException if the directory cannot be created or written, or recovery failed
    */
   public static LedgerSink open(Path dir, FsyncPolicy fsync) throws IOException {
     return builder(dir).fsync(fsync).build();
   }
 
+  /**
+   * A builder for the ledger in {@code dir}, with the defaults each of its methods names.
+   *
+   * @param dir the ledger's directory
+   * @return a new builder
+   */
   public static Builder builder(Path dir) {
     return new Builder(dir);
   }
@@ -202,12 +211,20 @@ public final class LedgerSink implements UsageSink {
     }
   }
 
-  /** Bytes of torn records removed when this sink opened (0 after a clean shutdown). */
+  /**
+   * Bytes of torn records removed when this sink opened (0 after a clean shutdown).
+   *
+   * @return the number of bytes removed
+   */
   public long recoveredTornBytes() {
     return truncatedBytes;
   }
 
-  /** The directory this ledger writes to. */
+  /**
+   * The directory this ledger writes to.
+   *
+   * @return the directory
+   */
   public Path directory() {
     return dir;
   }
@@ -216,6 +233,8 @@ public final class LedgerSink implements UsageSink {
    * Records written by {@link #write} that are not yet known to be on the storage device (not yet
    * fsynced): what a power loss or OS crash could take. A process crash cannot: they are in the
    * operating system's page cache.
+   *
+   * @return the number of records not yet forced to the device
    */
   public long unsyncedRecords() {
     return unsynced;
@@ -447,13 +466,23 @@ public final class LedgerSink implements UsageSink {
       this.dir = Objects.requireNonNull(dir, "dir");
     }
 
-    /** When to fsync; default every 100 ms. */
+    /**
+     * When to fsync; default every 100 ms.
+     *
+     * @param fsync the policy
+     * @return this builder
+     */
     public Builder fsync(FsyncPolicy fsync) {
       this.fsync = Objects.requireNonNull(fsync, "fsync");
       return this;
     }
 
-    /** Start a new file before one would pass this size; default 64 MiB. */
+    /**
+     * Start a new file before one would pass this size; default 64 MiB.
+     *
+     * @param bytes the largest size of a ledger file
+     * @return this builder
+     */
     public Builder maxFileBytes(long bytes) {
       if (bytes < 1024) {
         throw new IllegalArgumentException("maxFileBytes must be >= 1024, was " + bytes);
@@ -471,6 +500,7 @@ public final class LedgerSink implements UsageSink {
     /**
      * Opens the ledger, recovering it after a crash.
      *
+     * @return the open sink
      * @throws IOException if the directory cannot be created or written, or recovery failed
      */
     public LedgerSink build() throws IOException {

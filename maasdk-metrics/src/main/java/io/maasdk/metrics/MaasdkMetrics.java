@@ -93,6 +93,11 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
     this.inventory = b.inventory;
   }
 
+  /**
+   * A builder with the defaults each of its methods names.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -150,6 +155,8 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
    * Adds gauges for {@code runtime}'s deployments (queue depth, in flight, replicas) and binds its
    * response cache with Micrometer's {@code CaffeineCacheMetrics} (tag {@code
    * cache=maasdk.response}).
+   *
+   * @param runtime the runtime whose caches and queues are measured
    */
   public void monitor(ModelRuntime runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -277,7 +284,11 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
     return new RunMeters(latency, queueWait, batch);
   }
 
-  /** The tenant cap, 0 when the tenant tag is off. */
+  /**
+   * The tenant cap, 0 when the tenant tag is off.
+   *
+   * @return the most distinct tenant tag values
+   */
   public int tenantTagCap() {
     return tenantCap;
   }
@@ -292,6 +303,9 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
     /**
      * Tags request and error counters with the tenant, for the first {@code maxTenants} distinct
      * tenants; later tenants are tagged {@code other}. Off by default (tenants are unbounded).
+     *
+     * @param maxTenants how many tenants get their own tag value
+     * @return this builder
      */
     public Builder tenantTag(int maxTenants) {
       if (maxTenants < 1 || maxTenants > 10_000) {
@@ -301,12 +315,22 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
       return this;
     }
 
-    /** Publishes device-wide GPU memory gauges from this inventory (e.g. the runtime's). */
+    /**
+     * Publishes device-wide GPU memory gauges from this inventory (e.g. the runtime's).
+     *
+     * @param inventory where the GPU memory figures come from
+     * @return this builder
+     */
     public Builder gpuMemory(DeviceInventory inventory) {
       this.inventory = Objects.requireNonNull(inventory, "inventory");
       return this;
     }
 
+    /**
+     * Builds the meters; add the result to the runtime as a listener.
+     *
+     * @return the meters
+     */
     public MaasdkMetrics build() {
       return new MaasdkMetrics(this);
     }

@@ -128,6 +128,11 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
     delivery.start();
   }
 
+  /**
+   * A builder with the defaults each of its methods names; give at least one sink.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -160,7 +165,11 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
     }
   }
 
-  /** Whether calls wait for their record to be durable ({@link Builder#durable(boolean)}). */
+  /**
+   * Whether calls wait for their record to be durable ({@link Builder#durable(boolean)}).
+   *
+   * @return {@code true} in durable mode
+   */
   public boolean isDurable() {
     return durable;
   }
@@ -237,6 +246,7 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
    * calls when it closes) there is nothing left to write: close delivered every record, and this
    * only reports records that failed since the previous flush.
    *
+   * @param timeout the longest wait
    * @throws java.io.UncheckedIOException if a sink's flush failed, or records failed (a meter or a
    *     sink threw) since the previous flush: those records are not in the sinks; the message says
    *     how many
@@ -267,22 +277,38 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
     }
   }
 
-  /** Records accepted into the buffer so far. */
+  /**
+   * Records accepted into the buffer so far.
+   *
+   * @return the number of records accepted
+   */
   public long acceptedRecords() {
     return accepted.get();
   }
 
-  /** Records dropped because the buffer stayed full (or metering was closed). */
+  /**
+   * Records dropped because the buffer stayed full (or metering was closed).
+   *
+   * @return the number of records dropped
+   */
   public long droppedRecords() {
     return dropped.get();
   }
 
-  /** Records lost because a meter or a sink threw. */
+  /**
+   * Records lost because a meter or a sink threw.
+   *
+   * @return the number of records lost
+   */
   public long failedRecords() {
     return failed.get();
   }
 
-  /** Records waiting in the buffer now. */
+  /**
+   * Records waiting in the buffer now.
+   *
+   * @return the number of buffered records
+   */
   public int buffered() {
     return capacity - room.availablePermits();
   }
@@ -290,6 +316,8 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
   /**
    * Records accepted but not yet written to the sinks (buffered, or in the batch being written): what
    * a process crash would lose in asynchronous mode.
+   *
+   * @return the number of records not yet written to every sink
    */
   public long pendingRecords() {
     return Math.max(0, accepted.get() - settled.get());
@@ -299,6 +327,8 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
    * Records written to a {@link LedgerSink} but not yet fsynced ({@link
    * LedgerSink#unsyncedRecords()}, summed over the ledger sinks): what an OS crash or power loss
    * would lose on top of {@link #pendingRecords()}.
+   *
+   * @return the number of written records not yet forced to the device
    */
   public long unsyncedRecords() {
     long n = 0;
@@ -548,25 +578,43 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
      * Durable mode: when {@code true}, a call's result is released only after its usage record is
      * durable in every sink, with group commit (see the class comment). Default {@code false}:
      * asynchronous, with the window of loss the class comment describes.
+     *
+     * @param durable whether calls wait for their record to be durable
+     * @return this builder
      */
     public Builder durable(boolean durable) {
       this.durable = durable;
       return this;
     }
 
-    /** How units are counted per model; default one per call. */
+    /**
+     * How units are counted per model; default one per call.
+     *
+     * @param meters how units are counted
+     * @return this builder
+     */
     public Builder meters(UsageMeters meters) {
       this.meters = Objects.requireNonNull(meters, "meters");
       return this;
     }
 
-    /** Adds a sink; every record goes to every sink. At least one is required. */
+    /**
+     * Adds a sink; every record goes to every sink. At least one is required.
+     *
+     * @param sink a sink
+     * @return this builder
+     */
     public Builder sink(UsageSink sink) {
       sinks.add(Objects.requireNonNull(sink, "sink"));
       return this;
     }
 
-    /** How many records may wait for delivery; default 65,536. */
+    /**
+     * How many records may wait for delivery; default 65,536.
+     *
+     * @param capacity the most records waiting
+     * @return this builder
+     */
     public Builder bufferCapacity(int capacity) {
       if (capacity < 1) {
         throw new IllegalArgumentException("bufferCapacity must be >= 1, was " + capacity);
@@ -575,7 +623,12 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
       return this;
     }
 
-    /** How long a call's thread may wait for room in a full buffer before the record is dropped. */
+    /**
+     * How long a call's thread may wait for room in a full buffer before the record is dropped.
+     *
+     * @param timeout the longest wait for room
+     * @return this builder
+     */
     public Builder offerTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       if (timeout.isNegative()) {
@@ -585,6 +638,11 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
       return this;
     }
 
+    /**
+     * Builds metering and starts its delivery thread; add it to the runtime as a listener.
+     *
+     * @return the running metering
+     */
     public Metering build() {
       return new Metering(this);
     }

@@ -59,29 +59,59 @@ public final class PricePlan {
     this.billCacheHits = b.billCacheHits;
   }
 
+  /**
+   * A builder for a plan with no prices and no free units.
+   *
+   * @param name the plan's name, shown on invoices
+   * @param currency the currency of its prices
+   * @return a new builder
+   */
   public static Builder builder(String name, Currency currency) {
     return new Builder(name, currency);
   }
 
+  /**
+   * The plan's name, shown on invoices.
+   *
+   * @return the name
+   */
   public String name() {
     return name;
   }
 
+  /**
+   * The currency of the plan's prices and invoices.
+   *
+   * @return the currency
+   */
   public Currency currency() {
     return currency;
   }
 
-  /** Units each tenant on this plan gets free per billing period. */
+  /**
+   * Units each tenant on this plan gets free per billing period.
+   *
+   * @return the free units per period
+   */
   public long freeUnitsPerPeriod() {
     return freeUnits;
   }
 
-  /** Whether cache hits cost their units like computed calls. */
+  /**
+   * Whether cache hits cost their units like computed calls.
+   *
+   * @return whether cache hits are billed
+   */
   public boolean billsCacheHits() {
     return billCacheHits;
   }
 
-  /** The price per 1,000 units of {@code model}, if this plan prices it. */
+  /**
+   * The price per 1,000 units of {@code model}, if this plan prices it.
+   *
+   * @param model the model's name
+   * @return the price, or empty
+   */
   public Optional<BigDecimal> pricePer1000(String model) {
     for (Map.Entry<Pattern, BigDecimal> p : prices) {
       if (p.getKey().matcher(model).matches()) {
@@ -94,6 +124,8 @@ public final class PricePlan {
   /**
    * The price per 1,000 units of {@code model}.
    *
+   * @param model the model's name
+   * @return the price
    * @throws IllegalStateException if the plan has no price for it
    */
   public BigDecimal requirePricePer1000(String model) {
@@ -102,14 +134,26 @@ public final class PricePlan {
             + "); add .price(\"" + model + "\", …) or .defaultPrice(…)"));
   }
 
-  /** {@code units} of {@code model} at this plan's price, rounded to the currency's minor unit. */
+  /**
+   * {@code units} of {@code model} at this plan's price, rounded to the currency's minor unit.
+   *
+   * @param model the model's name
+   * @param units the units used
+   * @return the amount, in this plan's currency
+   */
   public BigDecimal amount(String model, long units) {
     return requirePricePer1000(model).multiply(BigDecimal.valueOf(units))
         .divide(BigDecimal.valueOf(1000))
         .setScale(currency.getDefaultFractionDigits(), RoundingMode.HALF_EVEN);
   }
 
-  /** The exact (unrounded) cost of {@code units} of {@code model}. */
+  /**
+   * The exact (unrounded) cost of {@code units} of {@code model}.
+   *
+   * @param model the model's name
+   * @param units the units used
+   * @return the cost, in this plan's currency
+   */
   public BigDecimal exactCost(String model, long units) {
     return requirePricePer1000(model).multiply(BigDecimal.valueOf(units))
         .divide(BigDecimal.valueOf(1000));
@@ -118,6 +162,10 @@ public final class PricePlan {
   /**
    * The price per 1,000 units of kind {@code unit} of {@code model}, if this plan prices it; for
    * {@code "units"} the same as {@link #pricePer1000(String)}.
+   *
+   * @param model the model's name
+   * @param unit the unit kind
+   * @return the price, or empty
    */
   public Optional<BigDecimal> pricePer1000(String model, String unit) {
     if (UsageRecord.UNITS.equals(unit)) {
@@ -131,7 +179,11 @@ public final class PricePlan {
     return Optional.empty();
   }
 
-  /** The unit kinds besides {@code units} this plan prices, in name order. */
+  /**
+   * The unit kinds besides {@code units} this plan prices, in name order.
+   *
+   * @return the unit kinds, sorted
+   */
   public java.util.Set<String> pricedKinds() {
     return kindPrices.keySet();
   }
@@ -139,6 +191,10 @@ public final class PricePlan {
   /**
    * The exact (unrounded) cost of the units of other kinds in {@code extraUnits} for {@code model};
    * kinds this plan does not price cost nothing.
+   *
+   * @param model the model's name
+   * @param extraUnits units used by kind
+   * @return the cost, in this plan's currency
    */
   public BigDecimal exactCost(String model, Map<String, Long> extraUnits) {
     BigDecimal sum = BigDecimal.ZERO;
@@ -176,7 +232,13 @@ public final class PricePlan {
       this.currency = Objects.requireNonNull(currency, "currency");
     }
 
-    /** Price per 1,000 units of models matching {@code modelPattern}; first match wins. */
+    /**
+     * Price per 1,000 units of models matching {@code modelPattern}; first match wins.
+     *
+     * @param modelPattern a model name with {@code *} wildcards
+     * @param pricePer1000 the price of 1,000 units
+     * @return this builder
+     */
     public Builder price(String modelPattern, BigDecimal pricePer1000) {
       Objects.requireNonNull(modelPattern, "modelPattern");
       prices.add(Map.entry(Globs.compile(modelPattern), checkPrice(pricePer1000)));
@@ -188,6 +250,11 @@ public final class PricePlan {
      * Price per 1,000 units of kind {@code unit} (counted by a {@link CallMeter}, for example
      * {@code "output_tokens"} or {@code "compute_us"}) of models matching {@code modelPattern};
      * first match wins. {@code "units"} is the same as {@link #price(String, BigDecimal)}.
+     *
+     * @param modelPattern a model name with {@code *} wildcards
+     * @param unit the unit kind
+     * @param pricePer1000 the price of 1,000 units of that kind
+     * @return this builder
      */
     public Builder price(String modelPattern, String unit, BigDecimal pricePer1000) {
       if (UsageRecord.UNITS.equals(unit)) {
@@ -199,13 +266,23 @@ public final class PricePlan {
       return this;
     }
 
-    /** Price per 1,000 units of models no pattern matches; without it they cannot be billed. */
+    /**
+     * Price per 1,000 units of models no pattern matches; without it they cannot be billed.
+     *
+     * @param pricePer1000 the price of 1,000 units
+     * @return this builder
+     */
     public Builder defaultPrice(BigDecimal pricePer1000) {
       this.defaultPrice = checkPrice(pricePer1000);
       return this;
     }
 
-    /** Units free for each tenant each period; default 0. */
+    /**
+     * Units free for each tenant each period; default 0.
+     *
+     * @param units the free units per tenant and period
+     * @return this builder
+     */
     public Builder freeUnitsPerPeriod(long units) {
       if (units < 0) {
         throw new IllegalArgumentException("free units must be >= 0, was " + units);
@@ -214,7 +291,12 @@ public final class PricePlan {
       return this;
     }
 
-    /** Whether answers from the response cache are billed; default true. */
+    /**
+     * Whether answers from the response cache are billed; default true.
+     *
+     * @param billed whether cache hits are billed
+     * @return this builder
+     */
     public Builder billCacheHits(boolean billed) {
       this.billCacheHits = billed;
       return this;
@@ -228,6 +310,11 @@ public final class PricePlan {
       return price;
     }
 
+    /**
+     * Builds the plan.
+     *
+     * @return the plan
+     */
     public PricePlan build() {
       return new PricePlan(this);
     }

@@ -175,11 +175,21 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     }
   }
 
+  /**
+   * A builder with no limits for any tenant.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Adds this as both interceptor and listener (needed for refunds) to {@code builder}. */
+  /**
+   * Adds this as both interceptor and listener (needed for refunds) to {@code builder}.
+   *
+   * @param builder the runtime's builder
+   * @return {@code builder}, for chaining
+   */
   public ModelRuntime.Builder installOn(ModelRuntime.Builder builder) {
     return builder.interceptor(this).listener(this);
   }
@@ -285,13 +295,23 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     return r;
   }
 
-  /** Units of {@code tenant}'s unit budget used in the current period (0 if none). */
+  /**
+   * Units of {@code tenant}'s unit budget used in the current period (0 if none).
+   *
+   * @param tenant the tenant
+   * @return the units used
+   */
   public long unitsUsed(String tenant) {
     TenantState s = states.get(tenant);
     return s == null ? 0 : s.unitsUsed(clock.instant());
   }
 
-  /** Money of {@code tenant}'s money budget used in the current period (0 if none). */
+  /**
+   * Money of {@code tenant}'s money budget used in the current period (0 if none).
+   *
+   * @param tenant the tenant
+   * @return the money used, in the budget plan's currency
+   */
   public BigDecimal moneyUsed(String tenant) {
     TenantState s = states.get(tenant);
     return s == null ? BigDecimal.ZERO : s.moneyUsed(clock.instant());
@@ -514,49 +534,88 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
      * Starts each tenant's budgets from its spend in the current period as recorded in {@code
      * ledger} (the {@link LedgerSink} directory {@link Metering} writes to, read at start), so a
      * restart does not reset spend. Uses the same {@link UsageMeters} units the records carry.
+     *
+     * @param ledger the ledger, read at start
+     * @return this builder
      */
     public Builder restoreFrom(LedgerReader ledger) {
       this.ledger = Objects.requireNonNull(ledger, "ledger");
       return this;
     }
 
-    /** How units are counted; use the same {@link UsageMeters} as {@link Metering}. */
+    /**
+     * How units are counted; use the same {@link UsageMeters} as {@link Metering}.
+     *
+     * @param meters how units are counted
+     * @return this builder
+     */
     public Builder meters(UsageMeters meters) {
       this.meters = Objects.requireNonNull(meters, "meters");
       return this;
     }
 
-    /** The limits of {@code tenant}. */
+    /**
+     * The limits of {@code tenant}.
+     *
+     * @param tenant the tenant
+     * @param policy its limits
+     * @return this builder
+     */
     public Builder policy(String tenant, QuotaPolicy policy) {
       policies.put(Objects.requireNonNull(tenant, "tenant"), Objects.requireNonNull(policy,
           "policy"));
       return this;
     }
 
-    /** The limits of tenants not named; default none. Each tenant gets its own buckets. */
+    /**
+     * The limits of tenants not named; default none. Each tenant gets its own buckets.
+     *
+     * @param policy the limits of every tenant not named
+     * @return this builder
+     */
     public Builder defaultPolicy(QuotaPolicy policy) {
       this.defaultPolicy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
-    /** The clock for calendar periods; default UTC system clock. */
+    /**
+     * The clock for calendar periods; default UTC system clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
-    /** The zone in which budget periods start; default UTC. */
+    /**
+     * The zone in which budget periods start; default UTC.
+     *
+     * @param zone the time zone
+     * @return this builder
+     */
     public Builder zone(ZoneId zone) {
       this.zone = Objects.requireNonNull(zone, "zone");
       return this;
     }
 
-    /** The monotonic time source for token buckets; default {@link System#nanoTime()}. */
+    /**
+     * The monotonic time source for token buckets; default {@link System#nanoTime()}.
+     *
+     * @param nanoTime the monotonic time, in nanoseconds
+     * @return this builder
+     */
     public Builder nanoTime(LongSupplier nanoTime) {
       this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
       return this;
     }
 
+    /**
+     * Builds the interceptor; install it with {@link QuotaInterceptor#installOn}.
+     *
+     * @return the interceptor
+     */
     public QuotaInterceptor build() {
       return new QuotaInterceptor(this);
     }

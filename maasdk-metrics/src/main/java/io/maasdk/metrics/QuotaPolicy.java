@@ -38,11 +38,20 @@ public final class QuotaPolicy {
     this.moneyBudgetPeriod = b.moneyBudgetPeriod;
   }
 
-  /** No limits (the default). */
+  /**
+   * No limits (the default).
+   *
+   * @return the policy without limits
+   */
   public static QuotaPolicy ofDefaults() {
     return builder().build();
   }
 
+  /**
+   * A builder with no limits.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -99,7 +108,13 @@ public final class QuotaPolicy {
 
     private Builder() {}
 
-    /** At most {@code perSecond} calls per second on average, and {@code burst} at once. */
+    /**
+     * At most {@code perSecond} calls per second on average, and {@code burst} at once.
+     *
+     * @param perSecond the average rate, positive
+     * @param burst the most calls at once, at least 1
+     * @return this builder
+     */
     public Builder requestsPerSecond(double perSecond, long burst) {
       checkRate(perSecond, burst);
       this.requestRate = perSecond;
@@ -107,7 +122,13 @@ public final class QuotaPolicy {
       return this;
     }
 
-    /** At most {@code perSecond} units per second on average, and {@code burst} at once. */
+    /**
+     * At most {@code perSecond} units per second on average, and {@code burst} at once.
+     *
+     * @param perSecond the average rate, positive
+     * @param burst the most units at once, at least 1
+     * @return this builder
+     */
     public Builder unitsPerSecond(double perSecond, long burst) {
       checkRate(perSecond, burst);
       this.unitRate = perSecond;
@@ -115,7 +136,13 @@ public final class QuotaPolicy {
       return this;
     }
 
-    /** At most {@code units} units per calendar {@code period}. */
+    /**
+     * At most {@code units} units per calendar {@code period}.
+     *
+     * @param units the most units per period, at least 0
+     * @param period the calendar period it renews with
+     * @return this builder
+     */
     public Builder unitBudget(long units, BillingPeriod period) {
       if (units < 0) {
         throw new IllegalArgumentException("unit budget must be >= 0, was " + units);
@@ -128,6 +155,11 @@ public final class QuotaPolicy {
     /**
      * At most {@code amount} spent per calendar {@code period}, at {@code plan}'s prices (free tier
      * not deducted, so the budget is never exceeded).
+     *
+     * @param amount the budget, in the plan's currency
+     * @param plan the plan that prices the calls
+     * @param period the calendar period it renews with
+     * @return this builder
      */
     public Builder moneyBudget(BigDecimal amount, PricePlan plan, BillingPeriod period) {
       Objects.requireNonNull(amount, "amount");
@@ -149,6 +181,11 @@ public final class QuotaPolicy {
       }
     }
 
+    /**
+     * Builds the policy.
+     *
+     * @return the policy
+     */
     public QuotaPolicy build() {
       return new QuotaPolicy(this);
     }

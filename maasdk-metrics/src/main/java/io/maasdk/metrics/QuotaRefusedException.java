@@ -42,17 +42,29 @@ public final class QuotaRefusedException extends QuotaExceededException {
     this.owner = owner;
   }
 
-  /** The tenant refused. */
+  /**
+   * The tenant refused.
+   *
+   * @return the tenant
+   */
   public String tenant() {
     return tenant;
   }
 
-  /** The limit that refused the call. */
+  /**
+   * The limit that refused the call.
+   *
+   * @return the limit
+   */
   public Limit limit() {
     return limit;
   }
 
-  /** The usage of that limit when the call was refused, in words ({@code "998 of 1000 units"}). */
+  /**
+   * The usage of that limit when the call was refused, in words ({@code "998 of 1000 units"}).
+   *
+   * @return the usage, in words
+   */
   public String usage() {
     return usage;
   }
@@ -60,6 +72,8 @@ public final class QuotaRefusedException extends QuotaExceededException {
   /**
    * How long until the same call could pass; empty if it never can under this policy (it needs more
    * than the bucket's burst or the whole budget).
+   *
+   * @return how long to wait before retrying, or empty if waiting would not help
    */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);

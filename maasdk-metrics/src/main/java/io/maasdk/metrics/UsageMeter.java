@@ -17,10 +17,19 @@ import java.util.function.ToLongFunction;
 @FunctionalInterface
 public interface UsageMeter {
 
-  /** The units this input costs; must be {@code >= 0}. */
+  /**
+   * The units this input costs; must be {@code >= 0}.
+   *
+   * @param input the call's input
+   * @return the units
+   */
   long units(Object input);
 
-  /** One unit per call, whatever the input. The default. */
+  /**
+   * One unit per call, whatever the input. The default.
+   *
+   * @return the meter
+   */
   static UsageMeter perCall() {
     return input -> 1;
   }
@@ -28,6 +37,8 @@ public interface UsageMeter {
   /**
    * One unit per item: the size of a {@link Collection}, or the length of an array of arrays
    * ({@code float[][]} is a batch of vectors); any other input is one item.
+   *
+   * @return the meter
    */
   static UsageMeter items() {
     return input -> {
@@ -46,6 +57,7 @@ public interface UsageMeter {
    * 256 bytes), arrays of arrays sum their elements, {@link CharSequence}s count UTF-8 bytes,
    * {@link ByteBuffer}s their remaining bytes.
    *
+   * @return the meter
    * @throws IllegalArgumentException from {@link #units} for any other input type
    */
   static UsageMeter inputBytes() {
@@ -55,6 +67,9 @@ public interface UsageMeter {
   /**
    * One unit per token of a text input, as {@code tokenizer} counts them (for example a Hugging
    * Face tokenizer's encoding length). Inputs that are collections of text sum their elements.
+   *
+   * @param tokenizer the number of tokens in a text
+   * @return the meter
    */
   static UsageMeter tokens(ToLongFunction<String> tokenizer) {
     Objects.requireNonNull(tokenizer, "tokenizer");

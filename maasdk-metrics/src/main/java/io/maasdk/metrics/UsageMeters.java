@@ -47,16 +47,30 @@ public final class UsageMeters {
     this.kinds = Collections.unmodifiableMap(k);
   }
 
-  /** One unit per call for every model (the default). */
+  /**
+   * One unit per call for every model (the default).
+   *
+   * @return the meters
+   */
   public static UsageMeters ofDefaults() {
     return builder().build();
   }
 
+  /**
+   * A builder whose default meter counts one unit per call.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The meter for {@code model}. */
+  /**
+   * The meter for {@code model}.
+   *
+   * @param model the model's name
+   * @return the first matching meter, or the default
+   */
   public UsageMeter forModel(String model) {
     return resolved.computeIfAbsent(model, m -> {
       for (Map.Entry<Pattern, UsageMeter> rule : rules) {
@@ -71,6 +85,9 @@ public final class UsageMeters {
   /**
    * The units {@code input} costs on {@code model}.
    *
+   * @param model the model's name
+   * @param input the call's input
+   * @return the units the input costs
    * @throws IllegalStateException if the meter returns a negative count
    */
   public long units(String model, Object input) {
@@ -86,6 +103,8 @@ public final class UsageMeters {
    * The units of every other kind that metered {@code call} used, by kind name in name order; empty
    * for a call that did not succeed, or a model no kind's pattern matches.
    *
+   * @param call the completed call
+   * @return units by kind, for the kinds whose pattern matches the model
    * @throws IllegalStateException if a meter returns a negative count
    */
   public Map<String, Long> extraUnits(InferenceEvent call) {
@@ -149,6 +168,10 @@ public final class UsageMeters {
      * {@code "output_tokens"}, {@code "compute_us"}) with {@code meter}, after each successful
      * call; for each kind the first matching pattern wins.
      *
+     * @param pattern a model name with {@code *} wildcards
+     * @param unit the kind of unit the meter counts
+     * @param meter the meter
+     * @return this builder
      * @throws IllegalArgumentException if {@code unit} is not lower case letters, digits and
      *     {@code _}, or is {@code "units"}
      */
@@ -160,19 +183,35 @@ public final class UsageMeters {
       return this;
     }
 
-    /** Models whose name matches {@code pattern} use {@code meter}; first match wins. */
+    /**
+     * Models whose name matches {@code pattern} use {@code meter}; first match wins.
+     *
+     * @param pattern a model name with {@code *} wildcards
+     * @param meter the meter
+     * @return this builder
+     */
     public Builder meter(String pattern, UsageMeter meter) {
       rules.add(Map.entry(Globs.compile(Objects.requireNonNull(pattern, "pattern")),
           Objects.requireNonNull(meter, "meter")));
       return this;
     }
 
-    /** The meter for models no pattern matches; default one unit per call. */
+    /**
+     * The meter for models no pattern matches; default one unit per call.
+     *
+     * @param meter the meter of models no pattern matches
+     * @return this builder
+     */
     public Builder defaultMeter(UsageMeter meter) {
       this.fallback = Objects.requireNonNull(meter, "meter");
       return this;
     }
 
+    /**
+     * Builds the meters.
+     *
+     * @return the meters
+     */
     public UsageMeters build() {
       return new UsageMeters(this);
     }

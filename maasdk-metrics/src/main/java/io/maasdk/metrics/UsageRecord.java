@@ -49,13 +49,42 @@ public record UsageRecord(
 
   private static final String EXTRA_PREFIX = "units.";
 
-  /** A record without units of other kinds (the form before {@link CallMeter}s existed). */
+  /**
+   * A record without units of other kinds (the form before {@link CallMeter}s existed).
+   *
+   * @param id unique id (a random per-process prefix and a sequence), so a reader can tell a record
+   *     written twice from two calls
+   * @param timestamp when the call ended
+   * @param tenant the caller's tenant
+   * @param model the model called
+   * @param version the version that served it; {@code null} if none was resolved (refusals)
+   * @param units what the model's {@link UsageMeter} counted; {@code 0} unless the call succeeded
+   * @param cacheHit whether the answer came from the response cache
+   * @param outcome how the call ended
+   * @param latencyNanos queue wait plus inference time
+   */
   public UsageRecord(String id, Instant timestamp, String tenant, String model,
       @Nullable String version, long units, boolean cacheHit, Outcome outcome,
       long latencyNanos) {
     this(id, timestamp, tenant, model, version, units, cacheHit, outcome, latencyNanos, Map.of());
   }
 
+  /**
+   * Checks the components and copies {@code extraUnits}.
+   *
+   * @param id unique id (a random per-process prefix and a sequence), so a reader can tell a record
+   *     written twice from two calls
+   * @param timestamp when the call ended
+   * @param tenant the caller's tenant
+   * @param model the model called
+   * @param version the version that served it; {@code null} if none was resolved (refusals)
+   * @param units what the model's {@link UsageMeter} counted; {@code 0} unless the call succeeded
+   * @param cacheHit whether the answer came from the response cache
+   * @param outcome how the call ended
+   * @param latencyNanos queue wait plus inference time
+   * @param extraUnits units of other kinds ({@link CallMeter}s: output items or tokens, device
+   *     time), by kind name; empty unless the call succeeded and such meters are configured
+   */
   public UsageRecord {
     Objects.requireNonNull(extraUnits, "extraUnits");
     for (Map.Entry<String, Long> e : extraUnits.entrySet()) {
@@ -77,12 +106,21 @@ public record UsageRecord(
     }
   }
 
-  /** Whether a price plan may charge for it: the model produced an output. */
+  /**
+   * Whether a price plan may charge for it: the model produced an output.
+   *
+   * @return {@code true} for a successful call or a cache hit
+   */
   public boolean billable() {
     return outcome.isSuccess();
   }
 
-  /** Units of kind {@code unit}: {@link #units()} for {@code "units"}, else from extraUnits. */
+  /**
+   * Units of kind {@code unit}: {@link #units()} for {@code "units"}, else from extraUnits.
+   *
+   * @param unit the unit kind
+   * @return the units of that kind, 0 if none were counted
+   */
   public long units(String unit) {
     return UNITS.equals(unit) ? units : extraUnits.getOrDefault(unit, 0L);
   }
@@ -90,6 +128,8 @@ public record UsageRecord(
   /**
    * This record as one line of JSON (no newline), the ledger's format; units of other kinds are
    * fields {@code "units.<kind>"}.
+   *
+   * @return the record as one line of JSON, without a line break
    */
   public String toJson() {
     return JsonSupport.write(this::writeJson);
@@ -120,6 +160,8 @@ public record UsageRecord(
   /**
    * Parses a line written by {@link #toJson()}. Fields it does not know are ignored.
    *
+   * @param line one line of a ledger file
+   * @return the record
    * @throws IllegalArgumentException if the line is not one complete record: not JSON, trailing
    *     content, a field missing or of the wrong type, a key twice
    */

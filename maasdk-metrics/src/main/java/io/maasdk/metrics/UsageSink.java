@@ -15,6 +15,9 @@ public interface UsageSink extends AutoCloseable {
    * {@link Metering} counts all its records in {@link Metering#failedRecords()}, logs it, and its
    * next {@link Metering#flush} throws. For that count to be exact, a sink that throws must have
    * kept none of the batch ({@link LedgerSink} writes all or nothing).
+   *
+   * @param records the batch, in the order the calls completed
+   * @throws IOException if the batch could not be written
    */
   void write(List<UsageRecord> records) throws IOException;
 

@@ -38,13 +38,41 @@ public record UsageTotals(
     Map<String, Long> extraUnits,
     Map<String, Long> cacheHitExtraUnits) {
 
-  /** Totals without units of other kinds. */
+  /**
+   * Totals without units of other kinds.
+   *
+   * @param tenant the tenant
+   * @param model the model
+   * @param period the kind of period
+   * @param periodStart its first day
+   * @param calls every recorded call, whatever its outcome
+   * @param successes calls that produced an output (computed or from the cache)
+   * @param cacheHits successful calls answered by the response cache
+   * @param units units of successful calls computed by the model
+   * @param cacheHitUnits units of successful calls answered by the cache
+   */
   public UsageTotals(String tenant, String model, BillingPeriod period, LocalDate periodStart,
       long calls, long successes, long cacheHits, long units, long cacheHitUnits) {
     this(tenant, model, period, periodStart, calls, successes, cacheHits, units, cacheHitUnits,
         Map.of(), Map.of());
   }
 
+  /**
+   * Checks the components and copies {@code extraUnits}.
+   *
+   * @param tenant the tenant
+   * @param model the model
+   * @param period the kind of period
+   * @param periodStart its first day
+   * @param calls every recorded call, whatever its outcome
+   * @param successes calls that produced an output (computed or from the cache)
+   * @param cacheHits successful calls answered by the response cache
+   * @param units units of successful calls computed by the model
+   * @param cacheHitUnits units of successful calls answered by the cache
+   * @param extraUnits units of other kinds ({@link CallMeter}) of computed successful calls, by
+   *     kind
+   * @param cacheHitExtraUnits units of other kinds of successful calls answered by the cache
+   */
   public UsageTotals {
     extraUnits = Collections.unmodifiableMap(new TreeMap<>(extraUnits));
     cacheHitExtraUnits = Collections.unmodifiableMap(new TreeMap<>(cacheHitExtraUnits));
@@ -54,7 +82,11 @@ public record UsageTotals(
     Objects.requireNonNull(periodStart, "periodStart");
   }
 
-  /** The period's label, {@code 2026-11} or {@code 2026-11-23}. */
+  /**
+   * The period's label, {@code 2026-11} or {@code 2026-11-23}.
+   *
+   * @return the period's label
+   */
   public String periodLabel() {
     return period.label(periodStart);
   }
@@ -62,6 +94,11 @@ public record UsageTotals(
   /**
    * Sums records per tenant × model × period (periods in {@code zone}), sorted by tenant, period,
    * model.
+   *
+   * @param records the usage records
+   * @param period the billing period to total by
+   * @param zone the time zone that decides which day or month a record falls in
+   * @return one totals per tenant, model and period
    */
   public static List<UsageTotals> aggregate(
       Iterable<UsageRecord> records, BillingPeriod period, ZoneId zone) {

@@ -16,6 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DurableMeteringCrashChild {
   private DurableMeteringCrashChild() {}
 
+  /**
+   * Runs the child until it is killed.
+   *
+   * @param args the ledger directory and the metering mode
+   * @throws Exception if the runtime cannot start
+   */
   public static void main(String[] args) throws Exception {
     boolean durable = args[1].equals("durable");
     LedgerSink ledger = LedgerSink.open(Path.of(args[0]),

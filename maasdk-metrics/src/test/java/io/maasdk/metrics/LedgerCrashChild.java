@@ -13,6 +13,12 @@ import java.util.List;
 public final class LedgerCrashChild {
   private LedgerCrashChild() {}
 
+  /**
+   * Appends until killed.
+   *
+   * @param args the ledger directory
+   * @throws Exception if the ledger cannot be opened or written
+   */
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.always())

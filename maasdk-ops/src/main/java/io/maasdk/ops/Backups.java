@@ -55,6 +55,12 @@ public final class Backups {
    * @param files the added files, by name
    */
   public record Contents(List<String> keys, List<String> files) {
+    /**
+     * Copies both lists.
+     *
+     * @param keys the state store keys, sorted
+     * @param files the added files, by name
+     */
     public Contents {
       keys = List.copyOf(keys);
       files = List.copyOf(files);
@@ -65,6 +71,10 @@ public final class Backups {
    * Writes {@code store}'s keys and {@code files} (name → file) to {@code archive}, atomically:
    * to a temporary file, forced to disk, then renamed over {@code archive}.
    *
+   * @param store the durable state to back up (read, never changed)
+   * @param files further files to add, by their name in the archive
+   * @param archive the archive to write
+   * @return what the archive holds
    * @throws IllegalArgumentException if a file name is not a plain name ({@code ledger.jsonl})
    * @throws UncheckedIOException if something cannot be read or written (no archive is left)
    */
@@ -122,6 +132,10 @@ public final class Backups {
    * histories) and its files into {@code filesDir}. Every entry is checked against the manifest
    * first; nothing is written if one does not match.
    *
+   * @param archive the archive to restore
+   * @param store the empty state store to fill
+   * @param filesDir where the archive's other files are written, by their names in the archive
+   * @return what was restored
    * @throws IllegalStateException if {@code store} is not empty (names its keys)
    * @throws IllegalArgumentException if the archive is not a maasdk backup or an entry does not
    *     match the manifest (names the entry)
@@ -160,6 +174,8 @@ public final class Backups {
   /**
    * What {@code archive} holds, after checking every entry against its manifest; writes nothing.
    *
+   * @param archive the archive to check
+   * @return its state keys and file names
    * @throws IllegalArgumentException if the archive is not a maasdk backup or an entry does not
    *     match the manifest (names the entry)
    * @throws UncheckedIOException if it cannot be read

@@ -29,6 +29,12 @@ public record ClassificationData<I, O>(
   /**
    * Validates and copies.
    *
+   * @param inputType the model's input type
+   * @param outputType the model's output type
+   * @param inputs the samples
+   * @param labels the true class of each sample, in {@code [0, classes)}
+   * @param classes how many classes
+   * @param scores an output as {@code classes} scores (logits or probabilities)
    * @throws IllegalArgumentException if inputs and labels differ in length, or a label is not in
    *     {@code [0, classes)}
    */
@@ -50,12 +56,21 @@ public record ClassificationData<I, O>(
     }
   }
 
+  /**
+   * The true class of each sample.
+   *
+   * @return a copy of the labels, in {@code [0, classes)}
+   */
   @Override
   public int[] labels() {
     return labels.clone();
   }
 
-  /** How many samples. */
+  /**
+   * How many samples.
+   *
+   * @return the number of inputs (and labels)
+   */
   public int size() {
     return labels.length;
   }
@@ -63,6 +78,11 @@ public record ClassificationData<I, O>(
   /**
    * Float-vector inputs to a model that answers with one logit (or probability) per class, such
    * as the digits models: {@code logits(testSet.features(), testSet.labels(), 10)}.
+   *
+   * @param features one float vector per sample
+   * @param labels the true class of each sample
+   * @param classes how many classes
+   * @return the data set, reading each output as its logits
    */
   public static ClassificationData<float[], float[]> logits(
       float[][] features, int[] labels, int classes) {

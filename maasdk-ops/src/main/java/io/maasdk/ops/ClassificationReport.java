@@ -35,6 +35,22 @@ public record ClassificationReport(
     double macroF1,
     long[][] confusion) {
 
+  /**
+   * Copies the arrays in.
+   *
+   * @param n how many samples
+   * @param accuracy share of samples whose top-1 class is the label
+   * @param k the k of {@code topKAccuracy}
+   * @param topKAccuracy share of samples whose label is among the k highest scores
+   * @param precision per class: true positives / predicted as that class
+   * @param recall per class: true positives / labelled as that class
+   * @param f1 per class: the harmonic mean of precision and recall
+   * @param support per class: how many samples are labelled as that class
+   * @param macroPrecision mean of {@code precision}
+   * @param macroRecall mean of {@code recall}
+   * @param macroF1 mean of {@code f1}
+   * @param confusion {@code confusion[label][predicted]} counts
+   */
   public ClassificationReport {
     precision = precision.clone();
     recall = recall.clone();
@@ -43,32 +59,61 @@ public record ClassificationReport(
     confusion = deepCopy(confusion);
   }
 
+  /**
+   * Per class: true positives / predicted as that class.
+   *
+   * @return a copy
+   */
   @Override
   public double[] precision() {
     return precision.clone();
   }
 
+  /**
+   * Per class: true positives / labelled as that class.
+   *
+   * @return a copy
+   */
   @Override
   public double[] recall() {
     return recall.clone();
   }
 
+  /**
+   * Per class: the harmonic mean of precision and recall.
+   *
+   * @return a copy
+   */
   @Override
   public double[] f1() {
     return f1.clone();
   }
 
+  /**
+   * Per class: how many samples are labelled as that class.
+   *
+   * @return a copy
+   */
   @Override
   public long[] support() {
     return support.clone();
   }
 
+  /**
+   * The confusion matrix: {@code confusion[label][predicted]} counts.
+   *
+   * @return a copy
+   */
   @Override
   public long[][] confusion() {
     return deepCopy(confusion);
   }
 
-  /** How many classes. */
+  /**
+   * How many classes.
+   *
+   * @return the number of classes the report covers
+   */
   public int classes() {
     return support.length;
   }
@@ -79,7 +124,9 @@ public record ClassificationReport(
    *
    * @param labels the true class of each sample, in {@code [0, classes)}
    * @param scores one vector of {@code classes} scores per sample
+   * @param classes how many classes
    * @param k for top-k accuracy, {@code 1 <= k <= classes}
+   * @return the report
    * @throws IllegalArgumentException naming the first sample whose label or score vector does not
    *     fit
    */

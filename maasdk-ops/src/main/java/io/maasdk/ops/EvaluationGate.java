@@ -21,6 +21,12 @@ public interface EvaluationGate {
    * @param detail the figures, in words ({@code macro-F1 0.9741 vs 0.8301 - 0.01})
    */
   record Verdict(boolean passed, String detail) {
+    /**
+     * Checks that {@code detail} is given.
+     *
+     * @param passed whether the candidate may be promoted
+     * @param detail the figures, in words
+     */
     public Verdict {
       Objects.requireNonNull(detail, "detail");
     }
@@ -29,6 +35,11 @@ public interface EvaluationGate {
   /**
    * Judges {@code candidate} against {@code current}, both deployed versions of {@code model}.
    *
+   * @param ops the operations facade the rollout runs on, to evaluate either version
+   * @param model the model's name
+   * @param current the version that serves now
+   * @param candidate the version the rollout would promote
+   * @return whether the candidate passed, and the figures that decided it
    * @throws RuntimeException if it cannot judge (a failing evaluation): the rollout rolls back
    */
   Verdict check(ModelOps ops, String model, Version current, Version candidate);
@@ -37,6 +48,11 @@ public interface EvaluationGate {
    * Passes when the candidate's macro-F1 on {@code data} is at least the current version's minus
    * {@code tolerance}. Both evaluations are exported as gauges ({@link ModelOps#evaluate}).
    *
+   * @param data the labelled data set both versions are evaluated on
+   * @param tolerance how much lower than the current version's the candidate's macro-F1 may be
+   * @param <I> the model's input type
+   * @param <O> the model's output type
+   * @return the gate
    * @throws IllegalArgumentException if {@code tolerance} is negative or not finite
    */
   static <I, O> EvaluationGate macroF1(ClassificationData<I, O> data, double tolerance) {

@@ -31,7 +31,11 @@ public final class Evaluator {
    * precision/recall/F1 per class and macro, and the confusion matrix.
    *
    * @param model a handle on the version to evaluate (an exact pin, usually)
+   * @param data the labelled samples, and how to read an output as class scores
    * @param k for top-k accuracy
+   * @param <I> the model's input type
+   * @param <O> the model's output type
+   * @return the report over all samples
    * @throws MaasdkException (or a subclass) naming the sample if a call fails; an output whose
    *     scores do not have {@code data.classes()} entries is an {@link IllegalArgumentException}
    */
@@ -49,6 +53,13 @@ public final class Evaluator {
    * Runs every input through {@code model} and reports MAE and RMSE of {@code prediction(output)}
    * against {@code targets}.
    *
+   * @param model a handle on the version to evaluate
+   * @param inputs the samples
+   * @param targets the true value of each sample
+   * @param prediction reads an output as the predicted value
+   * @param <I> the model's input type
+   * @param <O> the model's output type
+   * @return the errors over all samples
    * @throws IllegalArgumentException if inputs and targets differ in length
    */
   public static <I, O> RegressionReport regression(

@@ -76,6 +76,11 @@ public final class ModelOps implements RuntimeExtension {
     this.rollouts = new Rollouts(this);
   }
 
+  /**
+   * A builder with the defaults each of its methods names.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -123,6 +128,7 @@ public final class ModelOps implements RuntimeExtension {
   /**
    * The runtime this serves.
    *
+   * @return the runtime built with this extension
    * @throws IllegalStateException before the runtime is built with this extension
    */
   public ModelRuntime runtime() {
@@ -134,7 +140,11 @@ public final class ModelOps implements RuntimeExtension {
     return r;
   }
 
-  /** Rollouts of this runtime's aliases. */
+  /**
+   * Rollouts of this runtime's aliases.
+   *
+   * @return the rollouts, running and finished
+   */
   public Rollouts rollouts() {
     return rollouts;
   }
@@ -143,6 +153,11 @@ public final class ModelOps implements RuntimeExtension {
    * A watcher that keeps {@code template}'s model in step with {@code store}; configure it and
    * {@link RepositoryWatcher.Builder#start()} it.
    *
+   * @param store where the model's versions are published
+   * @param template the spec every discovered version is deployed with (its version is replaced)
+   * @param <I> the model's input type
+   * @param <O> the model's output type
+   * @return a builder for the watcher
    * @throws IllegalStateException before the runtime is built with this extension
    */
   public <I, O> RepositoryWatcher.Builder<I, O> watch(
@@ -151,7 +166,11 @@ public final class ModelOps implements RuntimeExtension {
     return new RepositoryWatcher.Builder<>(this, store, template);
   }
 
-  /** The watchers started and not closed. */
+  /**
+   * The watchers started and not closed.
+   *
+   * @return the running watchers, in the order they were started
+   */
   public List<RepositoryWatcher> watchers() {
     return List.copyOf(watchers);
   }
@@ -160,6 +179,13 @@ public final class ModelOps implements RuntimeExtension {
    * Evaluates {@code model@version} on {@code data} through the runtime's batching ({@link
    * Evaluator}) and exports the result as {@code maasdk.evaluation.*} gauges.
    *
+   * @param model the model's name
+   * @param version the deployed version to evaluate
+   * @param data the labelled samples
+   * @param k for top-k accuracy
+   * @param <I> the model's input type
+   * @param <O> the model's output type
+   * @return the report, also exported as gauges
    * @throws io.maasdk.ModelNotFoundException if it is not deployed
    * @throws IllegalArgumentException if the model's types are not the data's
    */
@@ -272,6 +298,9 @@ public final class ModelOps implements RuntimeExtension {
      * maasdk-shadow}. Copies carry {@link #credentials}: under access control, give that
      * credential's principal this tenant (e.g. {@code principal("ops", hash, List.of("ops",
      * "maasdk-shadow"), "admin")}) and a permission to predict.
+     *
+     * @param tenant the tenant shadow copies are made as
+     * @return this builder
      */
     public Builder shadowTenant(String tenant) {
       this.shadowTenant = Objects.requireNonNull(tenant, "tenant");
@@ -281,6 +310,8 @@ public final class ModelOps implements RuntimeExtension {
     /**
      * Shadow copies in flight at most, per rollout; any more are dropped; default 16.
      *
+     * @param max the most shadow copies in flight per rollout
+     * @return this builder
      * @throws IllegalArgumentException if below 1
      */
     public Builder maxShadowInFlight(int max) {
@@ -294,6 +325,9 @@ public final class ModelOps implements RuntimeExtension {
     /**
      * Registers a custom shadow comparison by its name, so that a restored rollout in its shadow
      * step can go on (built-ins need no registration).
+     *
+     * @param comparison the comparison, registered under its {@code name()}
+     * @return this builder
      */
     public Builder shadowComparison(ShadowComparison<?, ?> comparison) {
       comparisons.put(comparison.name(), comparison);
@@ -303,25 +337,43 @@ public final class ModelOps implements RuntimeExtension {
     /**
      * The time source of step holds and watchers' settle periods; default {@link
      * Ticker#system()}. Pass the runtime's own so tests move both without sleeping.
+     *
+     * @param ticker the time source of holds and settle periods
+     * @return this builder
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
-    /** The clock of event and rollout timestamps; default UTC. */
+    /**
+     * The clock of event and rollout timestamps; default UTC.
+     *
+     * @param clock the clock of timestamps
+     * @return this builder
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
-    /** Where evaluation, rollout and repository meters go; default none. */
+    /**
+     * Where evaluation, rollout and repository meters go; default none.
+     *
+     * @param registry the registry the meters are registered in
+     * @return this builder
+     */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
       return this;
     }
 
-    /** How often running rollouts are checked; default 200 ms. */
+    /**
+     * How often running rollouts are checked; default 200 ms.
+     *
+     * @param interval the time between two checks, positive
+     * @return this builder
+     */
     public Builder checkInterval(Duration interval) {
       Objects.requireNonNull(interval, "interval");
       if (interval.isNegative() || interval.isZero()) {
@@ -335,6 +387,9 @@ public final class ModelOps implements RuntimeExtension {
      * The credential that deploys, alias moves and rollbacks made by watchers and rollouts are
      * made with ({@link ModelRuntime#admin}), and that shadow copies are called with, for runtimes
      * whose interceptors check who manages and calls what; default none. Never logged.
+     *
+     * @param credentials the operator's credential
+     * @return this builder
      */
     public Builder credentials(String credentials) {
       this.credentials = Objects.requireNonNull(credentials, "credentials");
@@ -345,12 +400,21 @@ public final class ModelOps implements RuntimeExtension {
      * Registers an evaluation gate by name, so that a rollout restored from the state store
      * after a restart (which keeps the gate's name, not the gate) can go on. Register the same
      * gates under the same names at every start.
+     *
+     * @param name the name rollouts refer to the gate by
+     * @param gate the gate
+     * @return this builder
      */
     public Builder evaluationGate(String name, EvaluationGate gate) {
       gates.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(gate, "gate"));
       return this;
     }
 
+    /**
+     * Builds the extension; install it with {@code ModelRuntime.builder().extension(ops)}.
+     *
+     * @return the extension, not yet started
+     */
     public ModelOps build() {
       return new ModelOps(this);
     }

@@ -30,13 +30,27 @@ public interface ModelStore {
    */
   record StoredVersion(Version version, ModelSource source, String fingerprint,
       @Nullable Path folder) {
+    /**
+     * Checks that {@code version}, {@code source} and {@code fingerprint} are given.
+     *
+     * @param version the version
+     * @param source where its bytes come from
+     * @param fingerprint identifies its content
+     * @param folder the version's local folder, or {@code null}
+     */
     public StoredVersion {
       Objects.requireNonNull(version, "version");
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(fingerprint, "fingerprint");
     }
 
-    /** A version with no local folder (an object store, a registry). */
+    /**
+     * A version with no local folder (an object store, a registry).
+     *
+     * @param version the version
+     * @param source where its bytes come from
+     * @param fingerprint identifies its content
+     */
     public StoredVersion(Version version, ModelSource source, String fingerprint) {
       this(version, source, fingerprint, null);
     }
@@ -46,6 +60,8 @@ public interface ModelStore {
    * Every version of {@code model} the store holds now, ascending. Entries that are not versions
    * are the store's to report (log) and leave out.
    *
+   * @param model the model's name
+   * @return the model's versions by version, ascending
    * @throws io.maasdk.ModelNotFoundException if the store has nothing for {@code model}
    * @throws UncheckedIOException if the store cannot be read now (the watcher retries later)
    */
@@ -55,15 +71,27 @@ public interface ModelStore {
    * A feed that wakes the watcher when {@code model}'s versions may have changed. The default
    * wakes it never: the watcher then polls. Implementations may miss events (the watcher polls
    * anyway, at its poll interval).
+   *
+   * @param model the model's name
+   * @return the feed; the watcher closes it when it stops
    */
   default ChangeFeed changes(String model) {
     return ChangeFeed.NONE;
   }
 
-  /** What the store is, for messages ({@code file:/models}). */
+  /**
+   * What the store is, for messages ({@code file:/models}).
+   *
+   * @return a short description naming the store's location
+   */
   String describe();
 
-  /** A file-system {@link ModelRepository}, with file-system events and content digests. */
+  /**
+   * A file-system {@link ModelRepository}, with file-system events and content digests.
+   *
+   * @param repository the repository folder's layout and rules
+   * @return a store over that folder
+   */
   static ModelStore fileSystem(ModelRepository repository) {
     return new FileSystemStore(Objects.requireNonNull(repository, "repository"));
   }
@@ -83,6 +111,7 @@ public interface ModelStore {
      * Waits up to {@code nanos} for a change.
      *
      * @return whether something may have changed ({@code false}: the time passed)
+     * @param nanos the longest wait, in nanoseconds
      * @throws InterruptedException if the watcher is being closed
      */
     boolean await(long nanos) throws InterruptedException;

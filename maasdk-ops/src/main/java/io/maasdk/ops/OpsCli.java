@@ -1,5 +1,7 @@
 package io.maasdk.ops;
 
+import io.maasdk.internal.cli.CliOptions;
+import io.maasdk.internal.cli.CliOptions.UsageException;
 import io.maasdk.spi.StateStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,13 +12,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code maasdk-ops} command-line tool: backups of a runtime's durable state, usage ledger and
@@ -42,9 +42,13 @@ import org.jspecify.annotations.Nullable;
  * target that is not empty). Each run is independent.
  */
 public final class OpsCli {
+  /** Exit code: the command succeeded. */
   public static final int OK = 0;
+  /** Exit code: the archive is not a maasdk backup, or an entry does not match its manifest. */
   public static final int VERIFY_FAILED = 1;
+  /** Exit code: the command line is wrong (the usage text is printed). */
   public static final int USAGE = 2;
+  /** Exit code: any other error (I/O, a target that is not empty). */
   public static final int ERROR = 3;
 
   static final String USAGE_TEXT = String.join("\n",
@@ -74,11 +78,24 @@ public final class OpsCli {
     this.out = out;
   }
 
+  /**
+   * Runs one command and exits with its exit code.
+   *
+   * @param args the command line
+   */
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
 
-  /** Runs one command and returns its exit code; never calls {@code System.exit}. */
+  /**
+   * Runs one command and returns its exit code; never calls {@code System.exit}.
+   *
+   * @param args the command line
+   * @param out where results go
+   * @param err where errors and the usage text go
+   * @return the exit code: {@value #OK}, {@value #VERIFY_FAILED}, {@value #USAGE} or {@value
+   *     #ERROR}
+   */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     try {
       return new OpsCli(out).dispatch(args);
@@ -294,92 +311,12 @@ public final class OpsCli {
   }
 
   private static Map<String, String> options(String[] args, String cmd, Set<String> known) {
-    Map<String, String> m = new HashMap<>();
-    for (int i = 3; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--") || a.length() < 3) {
-        throw new UsageException("unexpected argument '" + a + "'");
-      }
-      String k = a.substring(2);
-      String inline = null;
-      int eq = k.indexOf('=');
-      if (eq > 0) { // --name=value
-        inline = k.substring(eq + 1);
-        k = k.substring(0, eq);
-      }
-      if (!known.contains(k)) {
-        throw new UsageException("unknown option --" + k + " for `" + cmd + "`"
-            + suggestion(k, known) + (known.isEmpty() ? "; it takes no options"
-                : "; it takes " + known.stream().sorted().map(x -> "--" + x).toList()));
-      }
-      String v;
-      if (inline != null) {
-        v = inline;
-      } else {
-        if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-          throw new UsageException("option --" + k + " needs a value");
-        }
-        v = args[++i];
-      }
-      if (v.isBlank()) {
-        throw new UsageException("option --" + k + " needs a non-blank value");
-      }
-      if (m.put(k, v) != null) {
-        throw new UsageException("option --" + k + " given twice");
-      }
-    }
-    return m;
+    return CliOptions.parse(args, 3, cmd, known, Set.of());
   }
 
   private static String commandSuggestion(String cmd) {
-    String best = closest(cmd, OPTIONS.keySet());
+    String best = CliOptions.closest(cmd, OPTIONS.keySet());
     return best == null ? "" : " (did you mean `" + best + "`?)";
-  }
-
-  private static String suggestion(String k, Set<String> known) {
-    String best = closest(k, known);
-    return best == null ? "" : " (did you mean --" + best + "?)";
-  }
-
-  /** The known word within edit distance 2 of {@code k} (or that starts with it), if any. */
-  private static @Nullable String closest(String k, Set<String> known) {
-    String best = null;
-    int bestD = 3;
-    for (String c : known.stream().sorted().toList()) {
-      int d = distance(k, c);
-      if (d < bestD || c.startsWith(k) && best == null) {
-        best = c;
-        bestD = Math.min(d, bestD);
-      }
-    }
-    return best;
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
-  }
-
-  private static final class UsageException extends IllegalArgumentException {
-    private static final long serialVersionUID = 1L;
-
-    UsageException(String message) {
-      super(message);
-    }
   }
 
   private static final class VerificationException extends IllegalArgumentException {

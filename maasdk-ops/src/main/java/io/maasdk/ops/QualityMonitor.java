@@ -120,6 +120,12 @@ public final class QualityMonitor implements InferenceListener {
    * monitor listens to is remembered as well ({@link io.maasdk.Prediction#callId()}); this
    * method also works when it is not a listener, and says what was predicted.
    *
+   * @param handle the handle to call
+   * @param input the input
+   * @param options the call's options
+   * @param <I> the model's input type
+   * @param <O> the model's output type
+   * @return the output, with the call's id, version and predicted class
    * @throws IllegalStateException if {@link Builder#outputs} was not configured for the model
    * @throws io.maasdk.MaasdkException whatever the call throws
    */
@@ -153,6 +159,9 @@ public final class QualityMonitor implements InferenceListener {
    * @return whether the call was known: false if it was not a successful call of a model with
    *     {@link Builder#outputs}, was reported already, or was forgotten (its ring slot taken by a
    *     later call)
+   *
+   * @param callId the call's id
+   * @param label the call's true class
    */
   public boolean reportTruth(long callId, int label) {
     if (callId <= 0) {
@@ -167,17 +176,35 @@ public final class QualityMonitor implements InferenceListener {
     return true;
   }
 
-  /** {@link #reportTruth}, under its first name. */
+  /**
+   * {@link #reportTruth}, under its first name.
+   *
+   * @param callId the call's id
+   * @param label the call's true class
+   * @return whether the call was known
+   */
   public boolean reportLabel(long callId, int label) {
     return reportTruth(callId, label);
   }
 
-  /** Live accuracy of {@code model@version} over every label reported; NaN before the first. */
+  /**
+   * Live accuracy of {@code model@version} over every label reported; NaN before the first.
+   *
+   * @param model the model's name
+   * @param version the version
+   * @return the share of reported labels the version predicted, or NaN
+   */
   public double liveAccuracy(String model, Version version) {
     PerVersion pv = perVersion.getOrDefault(model, Map.of()).get(version);
     return pv == null ? Double.NaN : pv.liveAccuracy();
   }
 
+  /**
+   * A builder of a monitor that registers its meters in {@code registry}.
+   *
+   * @param registry where the accuracy, confidence and drift meters go
+   * @return a new builder
+   */
   public static Builder builder(MeterRegistry registry) {
     return new Builder(registry);
   }
@@ -206,6 +233,11 @@ public final class QualityMonitor implements InferenceListener {
   /**
    * The population stability index of {@code feature} for {@code model@version} over the last
    * full window of calls; NaN before the first window is full.
+   *
+   * @param model the model's name
+   * @param version the version
+   * @param feature the feature's name, as given to {@link Builder#drift}
+   * @return the population stability index, or NaN
    */
   public double drift(String model, Version version, String feature) {
     PerVersion pv = perVersion.getOrDefault(model, Map.of()).get(version);
@@ -375,6 +407,8 @@ public final class QualityMonitor implements InferenceListener {
      * Calls per drift window (default 1000): each feature's PSI is computed when a version has
      * seen that many more calls.
      *
+     * @param calls the number of calls per window
+     * @return this builder
      * @throws IllegalArgumentException if below 10
      */
     public Builder window(int calls) {
@@ -388,6 +422,12 @@ public final class QualityMonitor implements InferenceListener {
     /**
      * Counts {@code model}'s answers per predicted class and records their confidence (the top
      * softmax probability of {@code scores(output)}).
+     *
+     * @param model the model's name
+     * @param outputType the model's output type
+     * @param scores reads an output as one score per class
+     * @param <O> the model's output type
+     * @return this builder
      */
     @SuppressWarnings("unchecked")
     public <O> Builder outputs(String model, Class<O> outputType, Function<O, float[]> scores) {
@@ -403,6 +443,12 @@ public final class QualityMonitor implements InferenceListener {
      * with them by the population stability index (0.1: some shift, 0.2: a significant one, the
      * usual threshold).
      *
+     * @param model the model's name
+     * @param baseline inputs the model was trained or validated on, at least 100
+     * @param features each feature's name and how to read it from an input
+     * @param threshold the index from which a feature counts as drifted
+     * @param <I> the model's input type
+     * @return this builder
      * @throws IllegalArgumentException if the baseline has fewer than 100 inputs, or no feature
      */
     @SuppressWarnings("unchecked")
@@ -445,6 +491,8 @@ public final class QualityMonitor implements InferenceListener {
      * (rounded up to a power of two); a call is forgotten once its slot is taken by a later call,
      * after at most that many calls in the JVM. Default 100,000.
      *
+     * @param max the number of slots
+     * @return this builder
      * @throws IllegalArgumentException if below 1 or above 2^26
      */
     public Builder trackedCalls(int max) {
@@ -455,6 +503,11 @@ public final class QualityMonitor implements InferenceListener {
       return this;
     }
 
+    /**
+     * Builds the monitor; add it to the runtime as a listener.
+     *
+     * @return the monitor
+     */
     public QualityMonitor build() {
       return new QualityMonitor(this);
     }

@@ -14,6 +14,9 @@ public record RegressionReport(int n, double mae, double rmse) {
   /**
    * Computes the report.
    *
+   * @param targets the true values
+   * @param predictions the predicted values, one per target
+   * @return the errors
    * @throws IllegalArgumentException if the arrays differ in length
    */
   public static RegressionReport of(double[] targets, double[] predictions) {

@@ -40,6 +40,15 @@ public record RepositoryEvent(
     CONTENT_RESTORED
   }
 
+  /**
+   * Checks that no component is null.
+   *
+   * @param at when
+   * @param model the model
+   * @param version the version concerned
+   * @param kind what happened
+   * @param detail in words: where from, why refused, what still needs it
+   */
   public RepositoryEvent {
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(model, "model");

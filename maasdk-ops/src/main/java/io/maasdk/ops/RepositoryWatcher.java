@@ -116,17 +116,29 @@ public final class RepositoryWatcher implements AutoCloseable {
     this.background = b.background;
   }
 
-  /** The model this watcher keeps in step. */
+  /**
+   * The model this watcher keeps in step.
+   *
+   * @return the model's name
+   */
   public String model() {
     return model;
   }
 
-  /** The store it watches. */
+  /**
+   * The store it watches.
+   *
+   * @return the store given to {@link ModelOps#watch}
+   */
   public ModelStore store() {
     return store;
   }
 
-  /** The last events (at most 256), oldest first. Never waits for a pass in progress. */
+  /**
+   * The last events (at most 256), oldest first. Never waits for a pass in progress.
+   *
+   * @return a copy of the recent events
+   */
   public List<RepositoryEvent> events() {
     synchronized (recent) {
       return List.copyOf(recent);
@@ -456,13 +468,21 @@ public final class RepositoryWatcher implements AutoCloseable {
      * v.folder(), SignaturePolicy.required(trustedKeys)))}; with its {@code RequireSignatures} on
      * the runtime, an unsigned or tampered new version is then refused and reported ({@link
      * RepositoryEvent.Kind#DEPLOY_FAILED}) and serving versions are untouched.
+     *
+     * @param source makes the runtime's model source of a stored version
+     * @return this builder
      */
     public Builder<I, O> source(Function<ModelStore.StoredVersion, ModelSource> source) {
       this.sources = Objects.requireNonNull(source, "source");
       return this;
     }
 
-    /** Adjusts each version's spec builder (replicas, labels…). */
+    /**
+     * Adjusts each version's spec builder (replicas, labels…).
+     *
+     * @param adjust changes a version's spec builder and returns it
+     * @return this builder
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public Builder<I, O> perVersion(UnaryOperator<ModelSpec.Builder<I, O>> adjust) {
       Objects.requireNonNull(adjust, "adjust");
@@ -473,6 +493,9 @@ public final class RepositoryWatcher implements AutoCloseable {
     /**
      * How often the store is listed even without events (events can be lost, and other stores
      * have none); default 10 s.
+     *
+     * @param interval the time between two listings, positive
+     * @return this builder
      */
     public Builder<I, O> pollInterval(Duration interval) {
       this.pollInterval = positive(interval, "pollInterval");
@@ -483,6 +506,9 @@ public final class RepositoryWatcher implements AutoCloseable {
      * How long a new version's files must stay unchanged before it is deployed, so a folder still
      * being copied is not loaded half-written; default 2 s. Measured with {@link
      * ModelOps.Builder#ticker}. Versions present at {@link #start()} are deployed at once.
+     *
+     * @param settle how long a new or changed version must stay unchanged before it is deployed
+     * @return this builder
      */
     public Builder<I, O> settle(Duration settle) {
       Objects.requireNonNull(settle, "settle");
@@ -496,13 +522,21 @@ public final class RepositoryWatcher implements AutoCloseable {
     /**
      * Whether the watcher's own thread follows the store (default); with {@code false} only
      * {@link RepositoryWatcher#syncNow()} runs passes (a scheduler of your own, or a test).
+     *
+     * @param background whether the watcher runs its own thread
+     * @return this builder
      */
     public Builder<I, O> watchInBackground(boolean background) {
       this.background = background;
       return this;
     }
 
-    /** Told about every {@link RepositoryEvent}, on the thread that runs the pass. */
+    /**
+     * Told about every {@link RepositoryEvent}, on the thread that runs the pass.
+     *
+     * @param listener the listener; it must not block
+     * @return this builder
+     */
     public Builder<I, O> listener(Consumer<RepositoryEvent> listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
@@ -512,6 +546,10 @@ public final class RepositoryWatcher implements AutoCloseable {
      * Rolls each newly deployed version out to {@code alias} with {@code policy}: the first
      * version found becomes the alias; a later one higher than the alias's version starts a
      * rollout ({@link Rollouts#start}), unless one is already running.
+     *
+     * @param alias the alias new versions are rolled out to
+     * @param policy how each rollout proceeds
+     * @return this builder
      */
     public Builder<I, O> rollOut(String alias, RolloutPolicy policy) {
       this.rolloutAlias = new io.maasdk.VersionSelector.Alias(alias).name();
@@ -523,6 +561,7 @@ public final class RepositoryWatcher implements AutoCloseable {
      * Runs the first pass on this thread (every version in the store is deployed before this
      * returns), then watches on its own thread.
      *
+     * @return the running watcher; close it to stop watching
      * @throws IllegalStateException if the runtime is not built with this {@link ModelOps}
      */
     public RepositoryWatcher start() {

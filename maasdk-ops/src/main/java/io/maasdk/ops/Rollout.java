@@ -57,12 +57,36 @@ public record Rollout(
     /** Ended: aborted by an operator and the alias restored. */
     ABORTED;
 
-    /** Whether the rollout is over. */
+    /**
+     * Whether the rollout is over.
+     *
+     * @return {@code true} once promoted, rolled back or aborted
+     */
     public boolean ended() {
       return this == PROMOTED || this == ROLLED_BACK || this == ABORTED;
     }
   }
 
+  /**
+   * Checks that no component is null and copies {@code steps}.
+   *
+   * @param model the model
+   * @param alias the alias being moved
+   * @param from the alias's target before the rollout (what a rollback restores)
+   * @param candidate the version rolled out
+   * @param state where it is
+   * @param step index into {@link #steps()} of the current (or last) step
+   * @param steps the policy's steps, in percent
+   * @param stepCalls calls the candidate answered in this step so far (not kept across restarts)
+   * @param stepErrors of those, failures
+   * @param shadowCompared in a shadow step, the candidate's answers compared so far
+   * @param shadowAgreed of those, the ones that agreed with the current version's
+   * @param shadowDropped in a shadow step, copies dropped under load (never computed)
+   * @param evaluation the evaluation gate's verdict once it ran, else empty
+   * @param startedAt when it started
+   * @param updatedAt when its state last changed
+   * @param reason why it is paused or ended (the gate that failed), else empty
+   */
   public Rollout {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(alias, "alias");
@@ -76,17 +100,30 @@ public record Rollout(
     Objects.requireNonNull(reason, "reason");
   }
 
+  /**
+   * The policy's steps, in percent.
+   *
+   * @return a copy of the steps
+   */
   @Override
   public int[] steps() {
     return steps.clone();
   }
 
-  /** Whether it is in its shadow step (the candidate computes copies; callers never see them). */
+  /**
+   * Whether it is in its shadow step (the candidate computes copies; callers never see them).
+   *
+   * @return whether the current step is the shadow step
+   */
   public boolean shadowing() {
     return !state.ended() && steps[step] == 0;
   }
 
-  /** The candidate's share now, in percent (0 in a shadow step, once rolled back or aborted). */
+  /**
+   * The candidate's share now, in percent (0 in a shadow step, once rolled back or aborted).
+   *
+   * @return the percentage of calls the candidate answers now
+   */
   public int percent() {
     return state == State.ROLLED_BACK || state == State.ABORTED ? 0 : steps[step];
   }

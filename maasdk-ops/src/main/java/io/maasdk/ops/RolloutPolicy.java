@@ -58,16 +58,29 @@ public final class RolloutPolicy {
     this.shadowMinAgreement = b.shadowMinAgreement;
   }
 
-  /** 1% → 10% → 50% → 100%, 100 calls per step, at most 1% errors, p99 within 1.5x + 5 ms. */
+  /**
+   * 1% → 10% → 50% → 100%, 100 calls per step, at most 1% errors, p99 within 1.5x + 5 ms.
+   *
+   * @return the default canary policy
+   */
   public static RolloutPolicy ofDefaults() {
     return builder().build();
   }
 
+  /**
+   * A builder that starts from {@link #ofDefaults()}'s settings.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder starting from this policy's settings, to derive a modified copy. */
+  /**
+   * A builder starting from this policy's settings, to derive a modified copy.
+   *
+   * @return the builder
+   */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.steps = steps.clone();
@@ -84,54 +97,102 @@ public final class RolloutPolicy {
     return b;
   }
 
-  /** The candidate's share of traffic at each step, in percent, ascending, ending at 100. */
+  /**
+   * The candidate's share of traffic at each step, in percent, ascending, ending at 100.
+   *
+   * @return a copy of the steps
+   */
   public int[] steps() {
     return steps.clone();
   }
 
+  /**
+   * Calls the candidate must answer in a step before it can be promoted.
+   *
+   * @return the least number of calls per step
+   */
   public long minCallsPerStep() {
     return minCallsPerStep;
   }
 
+  /**
+   * Time each step is held at least.
+   *
+   * @return the shortest hold; zero for none
+   */
   public Duration minTimePerStep() {
     return minTimePerStep;
   }
 
-  /** The largest error rate that passes; {@code 1} disables the gate. */
+  /**
+   * The largest error rate that passes; {@code 1} disables the gate.
+   *
+   * @return the largest error rate, in [0, 1]
+   */
   public double maxErrorRate() {
     return maxErrorRate;
   }
 
-  /** The largest p99 ratio that passes; {@code 0} disables the gate. */
+  /**
+   * The largest p99 ratio that passes; {@code 0} disables the gate.
+   *
+   * @return the largest ratio of the candidate's p99 to the current version's
+   */
   public double maxP99Ratio() {
     return maxP99Ratio;
   }
 
+  /**
+   * What the candidate's p99 may exceed the ratio by, so that very fast models do not fail on
+   * noise.
+   *
+   * @return the slack added to the current version's p99 times the ratio
+   */
   public Duration p99Slack() {
     return p99Slack;
   }
 
-  /** The evaluation gate's name, if there is one. */
+  /**
+   * The evaluation gate's name, if there is one.
+   *
+   * @return the name, or {@code null} without a gate
+   */
   public @Nullable String evaluationGateName() {
     return gateName;
   }
 
-  /** The evaluation gate, if there is one. */
+  /**
+   * The evaluation gate, if there is one.
+   *
+   * @return the gate, or {@code null} without one
+   */
   public @Nullable EvaluationGate evaluationGate() {
     return gate;
   }
 
-  /** The shadow step's comparison, if the policy starts with one. */
+  /**
+   * The shadow step's comparison, if the policy starts with one.
+   *
+   * @return the comparison, or {@code null} without a shadow step
+   */
   public @Nullable ShadowComparison<?, ?> shadow() {
     return shadow;
   }
 
-  /** Comparisons the shadow step needs before it can end. */
+  /**
+   * Comparisons the shadow step needs before it can end.
+   *
+   * @return the least number of compared answers
+   */
   public long shadowMinComparisons() {
     return shadowMinComparisons;
   }
 
-  /** The least share of agreeing comparisons that passes the shadow step. */
+  /**
+   * The least share of agreeing comparisons that passes the shadow step.
+   *
+   * @return the least share of agreeing answers, in [0, 1]
+   */
   public double shadowMinAgreement() {
     return shadowMinAgreement;
   }
@@ -233,6 +294,10 @@ public final class RolloutPolicy {
      * thing dropped under load: at most {@link ModelOps.Builder#maxShadowInFlight} are in flight,
      * and one the candidate's queue refuses is dropped, never retried.
      *
+     * @param comparison how the two answers are compared
+     * @param minComparisons how many answers must be compared before the step can end
+     * @param minAgreement the least share of comparisons that must agree, in [0, 1]
+     * @return this builder
      * @throws IllegalArgumentException if {@code minAgreement} is not in [0, 1] or {@code
      *     minComparisons} is negative
      */
@@ -253,6 +318,8 @@ public final class RolloutPolicy {
     /**
      * The candidate's share at each step, in percent: ascending, each in 1..100, the last 100.
      *
+     * @param percents the candidate's share at each step
+     * @return this builder
      * @throws IllegalArgumentException otherwise
      */
     public Builder steps(int... percents) {
@@ -271,7 +338,12 @@ public final class RolloutPolicy {
       return this;
     }
 
-    /** Calls the candidate must answer in a step before it can be promoted; default 100. */
+    /**
+     * Calls the candidate must answer in a step before it can be promoted; default 100.
+     *
+     * @param calls the least number of calls per step
+     * @return this builder
+     */
     public Builder minCallsPerStep(long calls) {
       if (calls < 0) {
         throw new IllegalArgumentException("minCallsPerStep must be >= 0, was " + calls);
@@ -280,7 +352,12 @@ public final class RolloutPolicy {
       return this;
     }
 
-    /** Time each step is held at least; default none. */
+    /**
+     * Time each step is held at least; default none.
+     *
+     * @param time the shortest hold of each step
+     * @return this builder
+     */
     public Builder minTimePerStep(Duration time) {
       Objects.requireNonNull(time, "time");
       if (time.isNegative()) {
@@ -290,7 +367,12 @@ public final class RolloutPolicy {
       return this;
     }
 
-    /** The largest error rate that passes, in [0, 1]; 1 disables the gate. Default 0.01. */
+    /**
+     * The largest error rate that passes, in [0, 1]; 1 disables the gate. Default 0.01.
+     *
+     * @param rate the largest share of failed calls that passes
+     * @return this builder
+     */
     public Builder maxErrorRate(double rate) {
       if (!(rate >= 0 && rate <= 1)) {
         throw new IllegalArgumentException("maxErrorRate must be in [0, 1], was " + rate);
@@ -302,6 +384,10 @@ public final class RolloutPolicy {
     /**
      * The candidate's p99 may be at most {@code ratio} times the current version's plus {@code
      * slack}; ratio 0 disables the gate. Default 1.5 and 5 ms.
+     *
+     * @param ratio the largest ratio of p99s, or 0 to disable the gate
+     * @param slack what the candidate's p99 may exceed the ratio by
+     * @return this builder
      */
     public Builder maxP99Ratio(double ratio, Duration slack) {
       if (!(ratio >= 0) || Double.isInfinite(ratio)) {
@@ -320,6 +406,10 @@ public final class RolloutPolicy {
      * An evaluation gate, by a name under which a restarted application registers it again
      * ({@link ModelOps.Builder#evaluationGate}) so a rollout restored from the state store can go
      * on.
+     *
+     * @param name the name the gate is registered under
+     * @param gate the gate, run before the alias moves to 100%
+     * @return this builder
      */
     public Builder evaluationGate(String name, EvaluationGate gate) {
       Objects.requireNonNull(name, "name");
@@ -332,6 +422,11 @@ public final class RolloutPolicy {
       return this;
     }
 
+    /**
+     * Builds the policy.
+     *
+     * @return the policy
+     */
     public RolloutPolicy build() {
       return new RolloutPolicy(this);
     }

@@ -124,6 +124,11 @@ public final class Rollouts {
    * Starts rolling {@code candidate} out to {@code alias}: the alias moves to the policy's first
    * step before this returns.
    *
+   * @param model the model's name
+   * @param alias the alias being rolled out
+   * @param candidate the deployed version to roll out
+   * @param policy the steps, holds and gates
+   * @return the rollout, at its first step
    * @throws ModelNotFoundException if the alias does not exist
    * @throws DeploymentConflictException if the candidate is not deployed, is what the alias
    *     serves, the alias is split already, or a rollout of the alias is in progress
@@ -164,13 +169,23 @@ public final class Rollouts {
     return view(r);
   }
 
-  /** The rollout of {@code alias} (running or the last one that ended), if any. */
+  /**
+   * The rollout of {@code alias} (running or the last one that ended), if any.
+   *
+   * @param model the model's name
+   * @param alias the alias being rolled out
+   * @return the rollout, or empty if the alias never had one
+   */
   public synchronized Optional<Rollout> get(String model, String alias) {
     Run r = run(model, alias);
     return r == null ? Optional.empty() : Optional.of(view(r));
   }
 
-  /** Every rollout known (running or ended), by model and alias. */
+  /**
+   * Every rollout known (running or ended), by model and alias.
+   *
+   * @return a snapshot of every rollout
+   */
   public synchronized List<Rollout> list() {
     List<Rollout> out = new ArrayList<>();
     runs.values().forEach(m -> m.values().forEach(r -> out.add(view(r))));
@@ -180,6 +195,9 @@ public final class Rollouts {
   /**
    * Holds the rollout at its current split until {@link #resume}.
    *
+   * @param model the model's name
+   * @param alias the alias being rolled out
+   * @return the paused rollout
    * @throws IllegalStateException if it is not running
    */
   public synchronized Rollout pause(String model, String alias) {
@@ -194,6 +212,9 @@ public final class Rollouts {
   /**
    * Goes on with a paused rollout; its step's hold starts again.
    *
+   * @param model the model's name
+   * @param alias the alias being rolled out
+   * @return the running rollout
    * @throws IllegalStateException if it is not paused
    */
   public synchronized Rollout resume(String model, String alias) {
@@ -214,6 +235,9 @@ public final class Rollouts {
   /**
    * Ends the rollout and restores the alias to its target before the rollout.
    *
+   * @param model the model's name
+   * @param alias the alias being rolled out
+   * @return the aborted rollout
    * @throws IllegalStateException if it has ended
    */
   public synchronized Rollout abort(String model, String alias) {

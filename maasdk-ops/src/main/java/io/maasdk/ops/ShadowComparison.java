@@ -27,7 +27,11 @@ public final class ShadowComparison<I, O> {
     this.agrees = agrees;
   }
 
-  /** Float-vector scores agree when their highest entry is at the same index (top-1). */
+  /**
+   * Float-vector scores agree when their highest entry is at the same index (top-1).
+   *
+   * @return the comparison, named {@code top1}
+   */
   public static ShadowComparison<float[], float[]> top1() {
     return new ShadowComparison<>("top1", float[].class, float[].class,
         (a, b) -> argmax(a) == argmax(b));
@@ -37,6 +41,8 @@ public final class ShadowComparison<I, O> {
    * Float vectors (embeddings, regressions) agree when their Euclidean distance is at most
    * {@code maxDistance}.
    *
+   * @param maxDistance the largest Euclidean distance that still agrees
+   * @return the comparison
    * @throws IllegalArgumentException if {@code maxDistance} is negative or not finite
    */
   public static ShadowComparison<float[], float[]> distance(double maxDistance) {
@@ -60,6 +66,14 @@ public final class ShadowComparison<I, O> {
   /**
    * A comparison of your own. Its {@code name} is kept in the rollout's state: register it again
    * at every start with {@link ModelOps.Builder#shadowComparison}.
+   *
+   * @param name the name the comparison is registered and kept under
+   * @param inputType the model's input type
+   * @param outputType the model's output type
+   * @param agrees whether two outputs agree (current first, candidate second)
+   * @param <I> the model's input type
+   * @param <O> the model's output type
+   * @return the comparison
    */
   public static <I, O> ShadowComparison<I, O> of(String name, Class<I> inputType,
       Class<O> outputType, BiPredicate<O, O> agrees) {
@@ -72,20 +86,40 @@ public final class ShadowComparison<I, O> {
         Objects.requireNonNull(outputType, "outputType"), Objects.requireNonNull(agrees, "agrees"));
   }
 
-  /** How a built-in is named in state, or a custom comparison's name. */
+  /**
+   * How a built-in is named in state, or a custom comparison's name.
+   *
+   * @return the name
+   */
   public String name() {
     return name;
   }
 
+  /**
+   * The input type of the models this comparison applies to.
+   *
+   * @return the input type
+   */
   public Class<I> inputType() {
     return inputType;
   }
 
+  /**
+   * The output type of the models this comparison applies to.
+   *
+   * @return the output type
+   */
   public Class<O> outputType() {
     return outputType;
   }
 
-  /** Whether the candidate's output agrees with the current version's. */
+  /**
+   * Whether the candidate's output agrees with the current version's.
+   *
+   * @param current the current version's output
+   * @param candidate the candidate's output for the same input
+   * @return whether they agree
+   */
   public boolean agrees(O current, O candidate) {
     return agrees.test(current, candidate);
   }

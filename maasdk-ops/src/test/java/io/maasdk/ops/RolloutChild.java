@@ -48,6 +48,12 @@ public final class RolloutChild {
         + r.evaluation() + "," + r.startedAt() + "," + r.updatedAt() + "," + r.reason();
   }
 
+  /**
+   * Starts the rollout and waits to be killed.
+   *
+   * @param args the model repository and the state store directory
+   * @throws Exception if the runtime or the rollout cannot start
+   */
   public static void main(String[] args) throws Exception {
     Path repo = Path.of(args[0]);
     Path state = Path.of(args[1]);

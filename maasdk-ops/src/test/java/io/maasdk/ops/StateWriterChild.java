@@ -22,6 +22,11 @@ public final class StateWriterChild {
     return out;
   }
 
+  /**
+   * Rewrites the key until killed.
+   *
+   * @param args the state store directory
+   */
   public static void main(String[] args) {
     StateStore store = StateStore.directory(Path.of(args[0]));
     for (int i = 0; ; i++) {

@@ -45,7 +45,13 @@ public final class AccessControl implements CallInterceptor {
     this.keys = keys;
   }
 
-  /** Enforces {@code policy}, whose key hashes were made by {@code keys}. */
+  /**
+   * Enforces {@code policy}, whose key hashes were made by {@code keys}.
+   *
+   * @param policy the principals and their permissions
+   * @param keys the hasher the policy's key hashes were made with
+   * @return the interceptor
+   */
   public static AccessControl of(AccessPolicy policy, ApiKeys keys) {
     return of(PolicySource.fixed(policy), keys);
   }
@@ -53,6 +59,10 @@ public final class AccessControl implements CallInterceptor {
   /**
    * Enforces whatever policy {@code policies} holds when each request is checked; its key hashes
    * must have been made by {@code keys}.
+   *
+   * @param policies where the policy in force comes from
+   * @param keys the hasher the policies' key hashes were made with
+   * @return the interceptor
    */
   public static AccessControl of(PolicySource policies, ApiKeys keys) {
     return new AccessControl(
@@ -110,6 +120,10 @@ public final class AccessControl implements CallInterceptor {
   /**
    * Checks that the caller with {@code credentials} may do {@code action} on {@code model}.
    *
+   * @param credentials the API key the caller presents, or {@code null}
+   * @param model the model's name
+   * @param version the version concerned, or {@code null}
+   * @param action what the caller wants to do
    * @return the principal's id
    * @throws AccessDeniedException if not
    */
@@ -125,6 +139,10 @@ public final class AccessControl implements CallInterceptor {
    *
    * @param options the caller's credentials and tenant; {@link CallOptions#DEFAULT_TENANT} (unless
    *     the principal acts for a tenant of that name) means its home tenant
+   * @param model the model's name
+   * @param version the version concerned, or {@code null}
+   * @param action what the caller wants to do
+   * @return the principal and tenant the request is bound to
    * @throws AccessDeniedException if the key matches no principal, the principal lacks the
    *     permission, or it may not act for the tenant
    */
@@ -140,6 +158,12 @@ public final class AccessControl implements CallInterceptor {
    * @param tenant the tenant it acts for in this request
    */
   public record Identity(String principal, String tenant) {
+    /**
+     * Checks that both are given.
+     *
+     * @param principal the principal's id ({@value AccessPolicy#ANONYMOUS} for no credentials)
+     * @param tenant the tenant it acts for in this request
+     */
     public Identity {
       Objects.requireNonNull(principal, "principal");
       Objects.requireNonNull(tenant, "tenant");

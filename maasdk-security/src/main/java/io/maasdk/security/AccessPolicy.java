@@ -43,6 +43,14 @@ public final class AccessPolicy {
    * @param roles its roles
    */
   public record Principal(String id, byte[] keyHash, List<String> tenants, List<String> roles) {
+    /**
+     * Checks the components and copies the hash and the lists.
+     *
+     * @param id its id, recorded in audit records (never the key)
+     * @param keyHash the keyed hash of its API key
+     * @param tenants the tenants it may act for, its home tenant first; never empty
+     * @param roles its roles
+     */
     public Principal {
       Objects.requireNonNull(id, "id");
       keyHash = keyHash.clone();
@@ -53,12 +61,20 @@ public final class AccessPolicy {
       }
     }
 
-    /** The tenant a call that names none is bound to. */
+    /**
+     * The tenant a call that names none is bound to.
+     *
+     * @return the first of {@link #tenants()}
+     */
     public String homeTenant() {
       return tenants.get(0);
     }
 
-    /** A copy of the stored keyed hash. */
+    /**
+     * A copy of the stored keyed hash.
+     *
+     * @return a copy of the hash
+     */
     @Override
     public byte[] keyHash() {
       return keyHash.clone();
@@ -88,17 +104,29 @@ public final class AccessPolicy {
     this.anonymousTenant = b.anonymousTenant;
   }
 
-  /** An empty builder: no roles, no principals, anonymous callers may do nothing. */
+  /**
+   * An empty builder: no roles, no principals, anonymous callers may do nothing.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The tenant calls without credentials are bound to. */
+  /**
+   * The tenant calls without credentials are bound to.
+   *
+   * @return the tenant
+   */
   public String anonymousTenant() {
     return anonymousTenant;
   }
 
-  /** The ids of the principals, in the order added. */
+  /**
+   * The ids of the principals, in the order added.
+   *
+   * @return the ids
+   */
   public List<String> principalIds() {
     return principals.stream().map(Principal::id).toList();
   }
@@ -107,6 +135,8 @@ public final class AccessPolicy {
    * This policy without principal {@code id}: swap it in (see {@link SwappablePolicy}) to revoke
    * that principal's key.
    *
+   * @param id the principal to remove
+   * @return the new policy; this one is unchanged
    * @throws IllegalArgumentException if the policy has no such principal
    */
   public AccessPolicy withoutPrincipal(String id) {
@@ -148,6 +178,8 @@ public final class AccessPolicy {
    *  "anonymous": {"roles": [], "tenant": "public"}}
    * }</pre>
    *
+   * @param json the policy document
+   * @return the policy
    * @throws IllegalArgumentException saying what is wrong and where (never a key hash)
    */
   public static AccessPolicy fromJson(String json) {
@@ -251,7 +283,13 @@ public final class AccessPolicy {
 
     private Builder() {}
 
-    /** Defines (or extends) a role. */
+    /**
+     * Defines (or extends) a role.
+     *
+     * @param name the role's name
+     * @param permissions what the role allows
+     * @return this builder
+     */
     public Builder role(String name, Permission... permissions) {
       Objects.requireNonNull(name, "name");
       roles.computeIfAbsent(name, k -> new ArrayList<>()).addAll(List.of(permissions));
@@ -262,6 +300,10 @@ public final class AccessPolicy {
      * Adds a principal with the stored hash of its API key ({@link ApiKeys#hash}) and its roles; it
      * acts for one tenant, named like the principal.
      *
+     * @param id the principal's id, also its tenant
+     * @param apiKeyHash the stored hash of its API key
+     * @param roleNames its roles, defined before
+     * @return this builder
      * @throws IllegalArgumentException if the id is taken, a role is undefined, or the hash is not
      *     a 32-byte base64url value
      */
@@ -273,6 +315,11 @@ public final class AccessPolicy {
      * Adds a principal that may act for {@code tenants}, the first being its home tenant (the one a
      * call that names no tenant is bound to).
      *
+     * @param id the principal's id
+     * @param apiKeyHash the stored hash of its API key
+     * @param tenants the tenants it may act for, its home tenant first
+     * @param roleNames its roles, defined before
+     * @return this builder
      * @throws IllegalArgumentException if the id is taken, a role is undefined, the hash is not a
      *     32-byte base64url value, or {@code tenants} is empty or holds a blank name
      */
@@ -304,6 +351,8 @@ public final class AccessPolicy {
     /**
      * The tenant calls without credentials are bound to; default {@value #ANONYMOUS_TENANT}.
      *
+     * @param tenant the tenant
+     * @return this builder
      * @throws IllegalArgumentException if blank
      */
     public Builder anonymousTenant(String tenant) {
@@ -315,7 +364,12 @@ public final class AccessPolicy {
       return this;
     }
 
-    /** Roles granted to callers without credentials (none by default). */
+    /**
+     * Roles granted to callers without credentials (none by default).
+     *
+     * @param roleNames the roles, defined before
+     * @return this builder
+     */
     public Builder anonymous(String... roleNames) {
       anonymousRoles.addAll(checkRoles(Set.of(roleNames), roleNames));
       return this;
@@ -330,7 +384,11 @@ public final class AccessPolicy {
       return List.of(names);
     }
 
-    /** The policy; the builder may go on to build others. */
+    /**
+     * The policy; the builder may go on to build others.
+     *
+     * @return the policy
+     */
     public AccessPolicy build() {
       return new AccessPolicy(this);
     }

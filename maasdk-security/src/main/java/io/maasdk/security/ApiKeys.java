@@ -24,20 +24,34 @@ public final class ApiKeys {
     this.prf = prf;
   }
 
-  /** Hashes under {@code prfKeys}' primary key. */
+  /**
+   * Hashes under {@code prfKeys}' primary key.
+   *
+   * @param prfKeys a PRF keyset ({@link KeyPurpose#PRF})
+   * @return the hasher
+   */
   public static ApiKeys of(KeysetHandle prfKeys) {
     return new ApiKeys(TinkPrimitives.primitive(prfKeys, PrfSet.class, "the API-key keyset",
         "not a PRF keyset: use KeyPurpose.PRF.generate()"));
   }
 
-  /** A new random API key ({@code mk_} and 43 URL-safe characters, 256 bits). Show it once. */
+  /**
+   * A new random API key ({@code mk_} and 43 URL-safe characters, 256 bits). Show it once.
+   *
+   * @return the new key
+   */
   public static String newKey() {
     byte[] b = new byte[32];
     RANDOM.nextBytes(b);
     return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
-  /** The keyed hash of {@code apiKey} to store in a policy, base64url. */
+  /**
+   * The keyed hash of {@code apiKey} to store in a policy, base64url.
+   *
+   * @param apiKey the key a caller presents
+   * @return its hash
+   */
   public String hash(String apiKey) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(rawHash(apiKey));
   }

@@ -50,6 +50,9 @@ public final class ArtifactCipher {
   /**
    * A cipher over an {@link KeyPurpose#ARTIFACT} keyset: encrypts with its primary, decrypts with
    * any enabled key.
+   *
+   * @param artifactKeys an {@link KeyPurpose#ARTIFACT} keyset
+   * @return the cipher
    */
   public static ArtifactCipher of(KeysetHandle artifactKeys) {
     TinkPrimitives.requirePrimary(artifactKeys, "the artifact keyset");
@@ -72,6 +75,10 @@ public final class ArtifactCipher {
   /**
    * Encrypts {@code plaintextFile} to {@code outDir/<name>.tink}, replacing it atomically.
    *
+   * @param model the model's name, bound to the ciphertext
+   * @param version the version, bound to the ciphertext
+   * @param plaintextFile the model file
+   * @param outDir where the encrypted file is written
    * @return the encrypted file
    */
   public Path encryptFile(String model, String version, Path plaintextFile, Path outDir) {
@@ -95,6 +102,10 @@ public final class ArtifactCipher {
   /**
    * Encrypts every regular file directly in {@code plaintextDir} into {@code outDir}.
    *
+   * @param model the model's name, bound to the ciphertext
+   * @param version the version, bound to the ciphertext
+   * @param plaintextDir the folder of the model's plaintext files
+   * @param outDir where the encrypted files are written
    * @return the encrypted files, sorted by name
    */
   public List<Path> encryptDirectory(String model, String version, Path plaintextDir, Path outDir) {
@@ -110,6 +121,9 @@ public final class ArtifactCipher {
    * encrypted under and encrypts it again under the current primary, replacing each file
    * atomically. Run after {@link Keysets#rotate}; re-sign the model afterwards.
    *
+   * @param model the model's name, bound to the ciphertext
+   * @param version the version, bound to the ciphertext
+   * @param encryptedDir the folder of the model's encrypted files
    * @return how many files were re-encrypted
    * @throws IntegrityException if a file does not authenticate; files already done stay done
    */
@@ -139,7 +153,11 @@ public final class ArtifactCipher {
   /**
    * Decrypts and authenticates a whole encrypted file held in memory.
    *
+   * @param model the model's name it was encrypted for
+   * @param version the version it was encrypted for
    * @param encryptedFileName the stored name, ending in {@value #SUFFIX}
+   * @param ciphertext the encrypted file's bytes
+   * @return the plaintext
    * @throws IntegrityException naming the model and file if it does not authenticate
    */
   public byte[] decrypt(String model, Version version, String encryptedFileName, byte[] ciphertext) {

@@ -99,12 +99,25 @@ public final class AuditLog implements AutoCloseable {
     this.lastHash = lastHash;
   }
 
-  /** Opens (or creates) the log at {@code file}; an existing log must verify first. */
+  /**
+   * Opens (or creates) the log at {@code file}; an existing log must verify first.
+   *
+   * @param file the log file
+   * @param auditKeys the {@link KeyPurpose#AUDIT} keyset that authenticates records
+   * @return the open log
+   */
   public static AuditLog open(Path file, KeysetHandle auditKeys) {
     return open(file, auditKeys, Clock.systemUTC());
   }
 
-  /** Opens (or creates) the log, timestamping records with {@code clock}; no fsync. */
+  /**
+   * Opens (or creates) the log, timestamping records with {@code clock}; no fsync.
+   *
+   * @param file the log file
+   * @param auditKeys the {@link KeyPurpose#AUDIT} keyset that authenticates records
+   * @param clock the clock of record timestamps
+   * @return the open log
+   */
   public static AuditLog open(Path file, KeysetHandle auditKeys, Clock clock) {
     return open(file, auditKeys, clock, false);
   }
@@ -116,6 +129,10 @@ public final class AuditLog implements AutoCloseable {
    * @param fsync whether each append is forced to the device (the line, then the head and its
    *     folder) before it returns: needed for the crash guarantees to hold across a power loss or
    *     an OS crash, and costs a few fsyncs per record; a process crash needs none
+   * @param file the log file
+   * @param auditKeys the {@link KeyPurpose#AUDIT} keyset that authenticates records
+   * @param clock the clock of record timestamps
+   * @return the open log
    * @throws IntegrityException if an existing log does not verify (nothing is appended to it)
    * @throws UncheckedIOException if it cannot be read, repaired or created
    */
@@ -176,6 +193,7 @@ public final class AuditLog implements AutoCloseable {
   /**
    * Appends one record.
    *
+   * @param entry the record to append
    * @return its sequence number (1 for the first record)
    */
   public synchronized long append(Entry entry) {
@@ -225,6 +243,8 @@ public final class AuditLog implements AutoCloseable {
    * Records every call's outcome: model, version, the principal {@link AccessControl} bound it to
    * as the actor ({@value #UNAUTHENTICATED} if none did; never the key), and in the detail the
    * outcome and the call's bound tenant; never the input.
+   *
+   * @return the listener
    */
   public InferenceListener callListener() {
     return e -> append(new Entry("call", e.modelName(),
@@ -241,6 +261,8 @@ public final class AuditLog implements AutoCloseable {
    * automatic operation such as a rollout's rollback, its reason ({@code reason=<why>}, the gate
    * that failed, always last in the detail). It runs after access control
    * (phase {@link CallInterceptor.Phase#CHECK}), so only permitted requests are recorded.
+   *
+   * @return the interceptor
    */
   public CallInterceptor managementRecorder() {
     return new CallInterceptor() {
@@ -274,7 +296,13 @@ public final class AuditLog implements AutoCloseable {
     closed = true;
   }
 
-  /** Verifies the log at {@code file} and its head file. Never throws for a bad log. */
+  /**
+   * Verifies the log at {@code file} and its head file. Never throws for a bad log.
+   *
+   * @param file the log file
+   * @param auditKeys the keyset the log was written with
+   * @return whether it verified, how many records, and the first problem
+   */
   public static AuditVerification verify(Path file, KeysetHandle auditKeys) {
     try {
       return verify(file, mac(auditKeys));
@@ -469,7 +497,12 @@ public final class AuditLog implements AutoCloseable {
     return head.resolveSibling(head.getFileName() + ".tmp");
   }
 
-  /** The head file of {@code log}: {@code <log>.head}. */
+  /**
+   * The head file of {@code log}: {@code <log>.head}.
+   *
+   * @param log the log file
+   * @return its head file
+   */
   public static Path headOf(Path log) {
     return log.resolveSibling(log.getFileName() + ".head");
   }

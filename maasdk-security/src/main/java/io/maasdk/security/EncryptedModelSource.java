@@ -29,11 +29,24 @@ import org.jspecify.annotations.Nullable;
 public final class EncryptedModelSource {
   private EncryptedModelSource() {}
 
-  /** A source over {@code dir} with default settings (no signature required, default formats). */
+  /**
+   * A source over {@code dir} with default settings (no signature required, default formats).
+   *
+   * @param dir the folder of the model's encrypted files
+   * @param artifactKeys the {@link KeyPurpose#ARTIFACT} keyset they were encrypted with
+   * @return the source
+   */
   public static ModelSource of(Path dir, KeysetHandle artifactKeys) {
     return builder(dir, artifactKeys).build();
   }
 
+  /**
+   * A builder for a source over {@code dir}, with the defaults each of its methods names.
+   *
+   * @param dir the folder of the model's encrypted files
+   * @param artifactKeys the {@link KeyPurpose#ARTIFACT} keyset they were encrypted with
+   * @return a new builder
+   */
   public static Builder builder(Path dir, KeysetHandle artifactKeys) {
     return new Builder(dir, ArtifactCipher.of(artifactKeys));
   }
@@ -53,19 +66,34 @@ public final class EncryptedModelSource {
       this.cipher = cipher;
     }
 
-    /** Whether a signed manifest is required; default {@link SignaturePolicy#none()}. */
+    /**
+     * Whether a signed manifest is required; default {@link SignaturePolicy#none()}.
+     *
+     * @param policy which signatures are required and trusted
+     * @return this builder
+     */
     public Builder signatures(SignaturePolicy policy) {
       this.signatures = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
-    /** Which formats may be loaded; default {@link FormatPolicy#ofDefaults()}. */
+    /**
+     * Which formats may be loaded; default {@link FormatPolicy#ofDefaults()}.
+     *
+     * @param policy the formats allowed
+     * @return this builder
+     */
     public Builder formats(FormatPolicy policy) {
       this.formats = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
-    /** The largest encrypted file accepted; default and maximum just under 2 GiB. */
+    /**
+     * The largest encrypted file accepted; default and maximum just under 2 GiB.
+     *
+     * @param max the largest size, in bytes
+     * @return this builder
+     */
     public Builder maxFileBytes(long max) {
       if (max <= 0 || max > Integer.MAX_VALUE - 64) {
         throw new IllegalArgumentException("maxFileBytes must be in 1..2^31-65, was " + max);
@@ -74,7 +102,12 @@ public final class EncryptedModelSource {
       return this;
     }
 
-    /** Records a {@code key-use} audit record each time an artifact is decrypted or refused. */
+    /**
+     * Records a {@code key-use} audit record each time an artifact is decrypted or refused.
+     *
+     * @param log the audit log
+     * @return this builder
+     */
     public Builder auditTo(AuditLog log) {
       this.audit = Objects.requireNonNull(log, "log");
       return this;
@@ -86,12 +119,20 @@ public final class EncryptedModelSource {
      * {@code true}. ONNX Runtime loads from a path several times faster than from bytes. Where
      * no tmpfs exists, or when this is {@code false}, the plaintext stays on the Java heap and is
      * streamed to the engine. Plaintext is never written to a disk-backed file system.
+     *
+     * @param enabled whether ONNX models may go through a RAM-backed tmpfs file
+     * @return this builder
      */
     public Builder tmpfsHandoff(boolean enabled) {
       this.tmpfsHandoff = enabled;
       return this;
     }
 
+    /**
+     * Builds the source.
+     *
+     * @return the source
+     */
     public ModelSource build() {
       return new SecureSource(dir, cipher, signatures, formats, maxFileBytes, audit, tmpfsHandoff);
     }

@@ -45,7 +45,12 @@ public final class FilePolicySource implements PolicySource {
     this.lastCheck = System.nanoTime();
   }
 
-  /** Follows {@code file}, looking at it at most once a second. */
+  /**
+   * Follows {@code file}, looking at it at most once a second.
+   *
+   * @param file the policy file
+   * @return the source, holding the file's policy now
+   */
   public static FilePolicySource watching(Path file) {
     return watching(file, Duration.ofSeconds(1));
   }
@@ -54,6 +59,9 @@ public final class FilePolicySource implements PolicySource {
    * Follows {@code file}, looking at it at most once per {@code interval} ({@link Duration#ZERO}:
    * on every request, which reads the file every time).
    *
+   * @param file the policy file
+   * @param interval the least time between two looks at the file
+   * @return the source, holding the file's policy now
    * @throws IllegalArgumentException if the file is not a valid policy
    * @throws UncheckedIOException if it cannot be read
    */

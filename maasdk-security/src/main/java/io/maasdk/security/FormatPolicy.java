@@ -34,7 +34,11 @@ public final class FormatPolicy {
     this.allowed = Set.copyOf(allowed);
   }
 
-  /** TorchScript, ONNX and DJL parameters. */
+  /**
+   * TorchScript, ONNX and DJL parameters.
+   *
+   * @return the default allow-list
+   */
   public static FormatPolicy ofDefaults() {
     return DEFAULTS;
   }
@@ -42,6 +46,9 @@ public final class FormatPolicy {
   /**
    * Exactly {@code formats}. Allowing {@link ModelFormat#PICKLE} or {@link ModelFormat#UNKNOWN}
    * logs a warning: such files can run code when loaded.
+   *
+   * @param formats the formats allowed
+   * @return the policy
    */
   public static FormatPolicy of(Set<ModelFormat> formats) {
     if (formats.contains(ModelFormat.PICKLE) || formats.contains(ModelFormat.UNKNOWN)) {
@@ -50,7 +57,11 @@ public final class FormatPolicy {
     return new FormatPolicy(EnumSet.copyOf(formats));
   }
 
-  /** The formats allowed. */
+  /**
+   * The formats allowed.
+   *
+   * @return the allowed formats
+   */
   public Set<ModelFormat> allowed() {
     return allowed;
   }
@@ -60,6 +71,11 @@ public final class FormatPolicy {
    * in the archive imports only allowed globals.
    *
    * @return the detected format
+   * @param model the model's name, for messages
+   * @param version the version, for messages
+   * @param fileName the model file's name
+   * @param bytes the file's bytes
+   * @param len how many of {@code bytes} hold the file
    * @throws IntegrityException naming the model, the file and why
    */
   ModelFormat check(String model, Version version, String fileName, byte[] bytes, int len) {

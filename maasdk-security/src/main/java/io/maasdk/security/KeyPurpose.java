@@ -35,12 +35,20 @@ public enum KeyPurpose {
     this.parameters = parameters;
   }
 
-  /** The Tink parameters of new keys for this purpose. */
+  /**
+   * The Tink parameters of new keys for this purpose.
+   *
+   * @return the key parameters
+   */
   public Parameters parameters() {
     return parameters;
   }
 
-  /** A new keyset with one fresh primary key for this purpose. */
+  /**
+   * A new keyset with one fresh primary key for this purpose.
+   *
+   * @return the new keyset
+   */
   public KeysetHandle generate() {
     TinkInit.config();
     try {
@@ -50,7 +58,12 @@ public enum KeyPurpose {
     }
   }
 
-  /** Parses {@code artifact}, {@code signing}, … (case-insensitive). */
+  /**
+   * Parses {@code artifact}, {@code signing}, … (case-insensitive).
+   *
+   * @param text the purpose's name
+   * @return the purpose
+   */
   public static KeyPurpose parse(String text) {
     try {
       return valueOf(text.toUpperCase(Locale.ROOT));

@@ -22,27 +22,55 @@ public final class KeyedFingerprinter {
     this.prf = prf;
   }
 
-  /** Fingerprints under {@code prfKeys}' primary key (rotating it changes every fingerprint). */
+  /**
+   * Fingerprints under {@code prfKeys}' primary key (rotating it changes every fingerprint).
+   *
+   * @param prfKeys a PRF keyset ({@link KeyPurpose#PRF})
+   * @return the fingerprinter
+   */
   public static KeyedFingerprinter of(KeysetHandle prfKeys) {
     return new KeyedFingerprinter(TinkPrimitives.primitive(prfKeys, PrfSet.class,
         "the fingerprint keyset", "not a PRF keyset: use KeyPurpose.PRF.generate()"));
   }
 
+  /**
+   * Fingerprints bytes.
+   *
+   * @param input the bytes
+   * @return the fingerprint
+   */
   public String fingerprint(byte[] input) {
     return compute('b', input);
   }
 
+  /**
+   * Fingerprints text (its UTF-8 bytes, tagged as text).
+   *
+   * @param input the text
+   * @return the fingerprint
+   */
   public String fingerprint(String input) {
     return compute('s', input.getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * Fingerprints a float vector (its bits, tagged as floats).
+   *
+   * @param input the vector
+   * @return the fingerprint
+   */
   public String fingerprint(float[] input) {
     ByteBuffer b = ByteBuffer.allocate(input.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(input);
     return compute('f', b.array());
   }
 
-  /** Fingerprints {@code byte[]}, {@code String} or {@code float[]} inputs. */
+  /**
+   * Fingerprints {@code byte[]}, {@code String} or {@code float[]} inputs.
+   *
+   * @param input a {@code byte[]}, {@code String} or {@code float[]}
+   * @return the fingerprint
+   */
   public String fingerprint(Object input) {
     if (input instanceof byte[] b) {
       return fingerprint(b);

@@ -51,12 +51,21 @@ public final class KeysetLoader {
     this.master = master;
   }
 
-  /** Keysets encrypted under {@code master}. */
+  /**
+   * Keysets encrypted under {@code master}.
+   *
+   * @param master the key the keysets are encrypted under
+   * @return the loader
+   */
   public static KeysetLoader encrypted(MasterKey master) {
     return new KeysetLoader(Kind.ENCRYPTED, Objects.requireNonNull(master, "master"));
   }
 
-  /** Public keysets only (no secret key material). */
+  /**
+   * Public keysets only (no secret key material).
+   *
+   * @return the loader
+   */
   public static KeysetLoader publicKeys() {
     return new KeysetLoader(Kind.PUBLIC, null);
   }
@@ -64,6 +73,9 @@ public final class KeysetLoader {
   /**
    * INSECURE: cleartext secret keysets, for tests and local development. Logs a warning naming
    * {@code reason}.
+   *
+   * @param reason why cleartext keys are acceptable here, logged
+   * @return the loader
    */
   public static KeysetLoader insecureCleartext(String reason) {
     LOG.warn("INSECURE: reading and writing cleartext keysets ({}); never do this in production",
@@ -71,7 +83,12 @@ public final class KeysetLoader {
     return new KeysetLoader(Kind.CLEARTEXT, null);
   }
 
-  /** Reads a keyset from a file. */
+  /**
+   * Reads a keyset from a file.
+   *
+   * @param file the keyset file
+   * @return the keyset
+   */
   public KeysetHandle fromFile(Path file) {
     String text;
     try {
@@ -82,7 +99,12 @@ public final class KeysetLoader {
     return parse(text, "file " + file);
   }
 
-  /** Reads a keyset from the environment variable {@code name}. */
+  /**
+   * Reads a keyset from the environment variable {@code name}.
+   *
+   * @param name the variable's name
+   * @return the keyset
+   */
   public KeysetHandle fromEnvironment(String name) {
     return fromEnvironment(name, System::getenv);
   }
@@ -95,7 +117,12 @@ public final class KeysetLoader {
     return parse(text, "environment variable " + name);
   }
 
-  /** Reads a keyset from a classpath resource (context class loader, else maasdk's). */
+  /**
+   * Reads a keyset from a classpath resource (context class loader, else maasdk's).
+   *
+   * @param resource the resource's name
+   * @return the keyset
+   */
   public KeysetHandle fromClasspath(String resource) {
     ClassLoader cl = Thread.currentThread().getContextClassLoader();
     if (cl == null) {
@@ -114,6 +141,9 @@ public final class KeysetLoader {
   /**
    * Parses a serialized keyset; {@code origin} is used in messages.
    *
+   * @param text the serialized keyset
+   * @param origin where it came from, for messages
+   * @return the keyset
    * @throws IntegrityException if it is not a keyset of this loader's kind (wrong master key,
    *     tampered, not encrypted) or has no enabled primary key
    * @throws KmsUnavailableException if the master key's KMS did not answer; retry later
@@ -151,7 +181,12 @@ public final class KeysetLoader {
     return h;
   }
 
-  /** Writes {@code keyset} to a new owner-only file in this loader's form; never overwrites. */
+  /**
+   * Writes {@code keyset} to a new owner-only file in this loader's form; never overwrites.
+   *
+   * @param keyset the keyset
+   * @param file the new file
+   */
   public void write(KeysetHandle keyset, Path file) {
     try {
       MasterKey.writeOwnerOnly(file, serialize(keyset).getBytes(StandardCharsets.UTF_8));
@@ -160,7 +195,12 @@ public final class KeysetLoader {
     }
   }
 
-  /** Serializes {@code keyset} in this loader's form. */
+  /**
+   * Serializes {@code keyset} in this loader's form.
+   *
+   * @param keyset the keyset
+   * @return the serialized keyset
+   */
   public String serialize(KeysetHandle keyset) {
     TinkInit.config();
     try {

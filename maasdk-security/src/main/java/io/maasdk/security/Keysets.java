@@ -19,7 +19,13 @@ import java.util.List;
 public final class Keysets {
   private Keysets() {}
 
-  /** A copy of {@code keyset} with a fresh key for {@code purpose} as its new primary. */
+  /**
+   * A copy of {@code keyset} with a fresh key for {@code purpose} as its new primary.
+   *
+   * @param keyset the keyset; it is not changed
+   * @param purpose the purpose of the new key
+   * @return the rotated copy; the old keys still decrypt and verify
+   */
   public static KeysetHandle rotate(KeysetHandle keyset, KeyPurpose purpose) {
     TinkInit.config();
     try {
@@ -34,7 +40,13 @@ public final class Keysets {
     }
   }
 
-  /** A copy of {@code keyset} with key {@code keyId} disabled (it must not be the primary). */
+  /**
+   * A copy of {@code keyset} with key {@code keyId} disabled (it must not be the primary).
+   *
+   * @param keyset the keyset; it is not changed
+   * @param keyId the id of the key to disable
+   * @return the copy
+   */
   public static KeysetHandle disable(KeysetHandle keyset, int keyId) {
     try {
       KeysetHandle.Builder b = KeysetHandle.newBuilder(keyset);
@@ -53,7 +65,12 @@ public final class Keysets {
     }
   }
 
-  /** A copy of {@code keyset} that holds only its primary key. */
+  /**
+   * A copy of {@code keyset} that holds only its primary key.
+   *
+   * @param keyset the keyset; it is not changed
+   * @return the copy
+   */
   public static KeysetHandle retireAllButPrimary(KeysetHandle keyset) {
     try {
       KeysetHandle.Builder b = KeysetHandle.newBuilder(keyset);
@@ -68,7 +85,12 @@ public final class Keysets {
     }
   }
 
-  /** The public half of a signing keyset: give this, never the private keyset, to verifiers. */
+  /**
+   * The public half of a signing keyset: give this, never the private keyset, to verifiers.
+   *
+   * @param signingKeyset the private signing keyset
+   * @return the public verification keyset
+   */
   public static KeysetHandle publicKeys(KeysetHandle signingKeyset) {
     try {
       return signingKeyset.getPublicKeysetHandle();
@@ -77,12 +99,22 @@ public final class Keysets {
     }
   }
 
-  /** The id of the primary key. */
+  /**
+   * The id of the primary key.
+   *
+   * @param keyset the keyset
+   * @return the primary key's id
+   */
   public static int primaryId(KeysetHandle keyset) {
     return keyset.getPrimary().getId();
   }
 
-  /** Ids of every key, in keyset order (ids are not secret). */
+  /**
+   * Ids of every key, in keyset order (ids are not secret).
+   *
+   * @param keyset the keyset
+   * @return the key ids
+   */
   public static List<Integer> keyIds(KeysetHandle keyset) {
     List<Integer> ids = new ArrayList<>();
     for (int i = 0; i < keyset.size(); i++) {

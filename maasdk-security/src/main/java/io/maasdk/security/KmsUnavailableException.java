@@ -11,6 +11,12 @@ import io.maasdk.ModelUnavailableException;
 public class KmsUnavailableException extends ModelUnavailableException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Creates the exception.
+   *
+   * @param message what could not be read, and from which KMS
+   * @param cause the KMS client's failure
+   */
   public KmsUnavailableException(String message, Throwable cause) {
     super(null, null, message, cause);
   }

@@ -31,9 +31,21 @@ import java.util.regex.Pattern;
  * {@value #MAX_FILES} files, no unknown or duplicate fields, safe relative paths only. Immutable.
  */
 public record Manifest(String name, Version version, List<FileEntry> files) {
+  /**
+   * The {@code format} field of every manifest this version writes and reads.
+   */
   public static final String FORMAT = "maasdk-manifest/v1";
+  /**
+   * The largest manifest {@link #parse} reads, in bytes.
+   */
   public static final int MAX_BYTES = 1 << 20;
+  /**
+   * The deepest JSON nesting {@link #parse} accepts.
+   */
   public static final int MAX_DEPTH = 4;
+  /**
+   * The most files a manifest may list.
+   */
   public static final int MAX_FILES = 4096;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
@@ -45,6 +57,13 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
    * @param sha256 lower-case hex SHA-256 of the file as stored
    */
   public record FileEntry(String path, long size, String sha256) {
+    /**
+     * Checks that the path is a safe relative path, the size not negative and the digest hex.
+     *
+     * @param path relative path inside the model's folder, {@code /}-separated
+     * @param size bytes
+     * @param sha256 lower-case hex SHA-256 of the file as stored
+     */
     public FileEntry {
       Objects.requireNonNull(path, "path");
       Objects.requireNonNull(sha256, "sha256");
@@ -61,6 +80,13 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
     }
   }
 
+  /**
+   * Checks the components and copies the file list.
+   *
+   * @param name the model's name
+   * @param version the version
+   * @param files the model's files
+   */
   public Manifest {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(version, "version");
@@ -79,7 +105,12 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
     }
   }
 
-  /** The entry for {@code path}, or {@code null}. */
+  /**
+   * The entry for {@code path}, or {@code null}.
+   *
+   * @param path a relative path, as in the manifest
+   * @return the entry, or {@code null}
+   */
   public @org.jspecify.annotations.Nullable FileEntry file(String path) {
     for (FileEntry f : files) {
       if (f.path().equals(path)) {
@@ -92,6 +123,8 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
   /**
    * The canonical JSON bytes (UTF-8) that {@link ModelSigner} signs: compact, each file entry on a
    * line of its own, a final newline. Signatures cover these bytes, so the layout never changes.
+   *
+   * @return the JSON, UTF-8
    */
   public byte[] toJson() {
     return JsonTrees.write(g -> {
@@ -130,6 +163,8 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
   /**
    * Parses a manifest strictly.
    *
+   * @param json the manifest file's bytes
+   * @return the manifest
    * @throws IllegalArgumentException saying what is wrong (never echoing more than a field name)
    */
   public static Manifest parse(byte[] json) {

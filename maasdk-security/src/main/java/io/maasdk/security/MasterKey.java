@@ -36,12 +36,24 @@ public final class MasterKey {
     this.description = description;
   }
 
-  /** Wraps any AEAD, for example one from a KMS or an HSM. */
+  /**
+   * Wraps any AEAD, for example one from a KMS or an HSM.
+   *
+   * @param aead the AEAD that wraps keysets
+   * @param description what the key is, for messages (never the key)
+   * @return the master key
+   */
   public static MasterKey of(Aead aead, String description) {
     return new MasterKey(Objects.requireNonNull(aead, "aead"), description);
   }
 
-  /** A KMS-held key: {@code fromKms(new AwsKmsClient(), "aws-kms://arn:aws:kms:…")}. */
+  /**
+   * A KMS-held key: {@code fromKms(new AwsKmsClient(), "aws-kms://arn:aws:kms:…")}.
+   *
+   * @param client the KMS client
+   * @param keyUri the key's URI in that KMS
+   * @return the master key
+   */
   public static MasterKey fromKms(KmsClient client, String keyUri) {
     TinkInit.config();
     try {
@@ -54,6 +66,8 @@ public final class MasterKey {
   /**
    * Generates a new local master key and writes it to {@code file}, owner read/write only.
    *
+   * @param file where the new key is written; it must not exist
+   * @return the new master key
    * @throws IllegalStateException if {@code file} exists (a master key is never overwritten)
    */
   public static MasterKey createLocal(Path file) {
@@ -74,6 +88,8 @@ public final class MasterKey {
   /**
    * Reads a local master key written by {@link #createLocal}.
    *
+   * @param file the key file
+   * @return the master key
    * @throws IntegrityException if the file is readable by group or others, or is not a master key
    */
   public static MasterKey local(Path file) {

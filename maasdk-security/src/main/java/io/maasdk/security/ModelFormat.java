@@ -18,7 +18,14 @@ public enum ModelFormat {
   /** Anything else. */
   UNKNOWN;
 
-  /** Detects the format of {@code bytes[0..len)} named {@code fileName}. */
+  /**
+   * Detects the format of {@code bytes[0..len)} named {@code fileName}.
+   *
+   * @param fileName the file's name
+   * @param bytes the file's first bytes
+   * @param len how many of {@code bytes} hold data
+   * @return the format
+   */
   public static ModelFormat detect(String fileName, byte[] bytes, int len) {
     String name = fileName.toLowerCase(Locale.ROOT);
     if (len > 0 && (bytes[0] & 0xff) == 0x80) {

@@ -40,13 +40,25 @@ public final class ModelSigner {
     this.signer = signer;
   }
 
-  /** A signer over a private {@link KeyPurpose#SIGNING} keyset (its primary key signs). */
+  /**
+   * A signer over a private {@link KeyPurpose#SIGNING} keyset (its primary key signs).
+   *
+   * @param signingKeys the private signing keyset
+   * @return the signer
+   */
   public static ModelSigner of(KeysetHandle signingKeys) {
     return new ModelSigner(TinkPrimitives.primitive(signingKeys, PublicKeySign.class,
         "the signing keyset", "not a private signing keyset: use KeyPurpose.SIGNING.generate()"));
   }
 
-  /** The manifest of {@code dir} as it is now (every regular file, symlinks refused). */
+  /**
+   * The manifest of {@code dir} as it is now (every regular file, symlinks refused).
+   *
+   * @param dir the model version's folder
+   * @param name the model's name
+   * @param version the version
+   * @return the manifest, unsigned
+   */
   public static Manifest describe(Path dir, String name, String version) {
     Version v = Version.parse(version);
     ModelFiles.requireSafeName(name, v);
@@ -75,6 +87,11 @@ public final class ModelSigner {
   /**
    * Describes {@code dir} and writes {@value #MANIFEST} and {@value #SIGNATURE} into it, replacing
    * earlier ones.
+   *
+   * @param dir the model version's folder
+   * @param name the model's name
+   * @param version the version
+   * @return the manifest written and signed
    */
   public Manifest sign(Path dir, String name, String version) {
     Manifest m = describe(dir, name, version);

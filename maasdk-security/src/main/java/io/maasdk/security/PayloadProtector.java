@@ -21,12 +21,24 @@ public final class PayloadProtector {
     this.aead = aead;
   }
 
+  /**
+   * A protector over {@code payloadKeys}: its primary key seals, any enabled key opens.
+   *
+   * @param payloadKeys a {@link KeyPurpose#PAYLOAD} keyset
+   * @return the protector
+   */
   public static PayloadProtector of(KeysetHandle payloadKeys) {
     return new PayloadProtector(TinkPrimitives.primitive(payloadKeys, Aead.class,
         "the payload keyset", "not an AEAD keyset: use KeyPurpose.PAYLOAD.generate()"));
   }
 
-  /** Encrypts and authenticates {@code plaintext} for {@code context}. */
+  /**
+   * Encrypts and authenticates {@code plaintext} for {@code context}.
+   *
+   * @param plaintext the payload
+   * @param context what the payload is for; the same context opens it
+   * @return the ciphertext
+   */
   public byte[] seal(byte[] plaintext, String context) {
     return TinkPrimitives.run("payload encryption", () -> aead.encrypt(plaintext, ad(context)));
   }
@@ -34,6 +46,9 @@ public final class PayloadProtector {
   /**
    * Decrypts a payload sealed for {@code context}.
    *
+   * @param ciphertext what {@link #seal} returned
+   * @param context the context it was sealed for
+   * @return the payload
    * @throws IntegrityException if it was modified, sealed for another context, or under an unknown
    *     key
    */

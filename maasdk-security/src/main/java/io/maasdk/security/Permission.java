@@ -15,6 +15,12 @@ import java.util.regex.Pattern;
 public record Permission(String modelPattern, Set<Action> actions) {
   private static final Pattern SAFE_PATTERN = Pattern.compile("[A-Za-z0-9._*-]{1,128}");
 
+  /**
+   * Checks the pattern and copies the actions.
+   *
+   * @param modelPattern the model-name pattern
+   * @param actions the actions allowed; {@link Action#ADMIN} allows all
+   */
   public Permission {
     Objects.requireNonNull(modelPattern, "modelPattern");
     if (!SAFE_PATTERN.matcher(modelPattern).matches()) {
@@ -27,12 +33,25 @@ public record Permission(String modelPattern, Set<Action> actions) {
     actions = Set.copyOf(EnumSet.copyOf(actions));
   }
 
-  /** {@code Permission.of("digits*", Action.PREDICT)}. */
+  /**
+   * {@code Permission.of("digits*", Action.PREDICT)}.
+   *
+   * @param modelPattern the model-name pattern
+   * @param first an action allowed
+   * @param more further actions allowed
+   * @return the permission
+   */
   public static Permission of(String modelPattern, Action first, Action... more) {
     return new Permission(modelPattern, EnumSet.of(first, more));
   }
 
-  /** Whether this permission allows {@code action} on {@code model}. */
+  /**
+   * Whether this permission allows {@code action} on {@code model}.
+   *
+   * @param model the model's name
+   * @param action the action
+   * @return whether the pattern matches and the action is allowed
+   */
   public boolean allows(String model, Action action) {
     return (actions.contains(action) || actions.contains(Action.ADMIN)) && matches(model);
   }

@@ -11,10 +11,19 @@ import java.util.Objects;
 @FunctionalInterface
 public interface PolicySource {
 
-  /** The policy in force now; never {@code null}. */
+  /**
+   * The policy in force now; never {@code null}.
+   *
+   * @return the policy
+   */
   AccessPolicy current();
 
-  /** A source that always answers {@code policy}. */
+  /**
+   * A source that always answers {@code policy}.
+   *
+   * @param policy the policy
+   * @return the source
+   */
   static PolicySource fixed(AccessPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     return () -> policy;

@@ -32,7 +32,12 @@ public final class RequireSignatures implements CallInterceptor {
     this.trusted = trusted;
   }
 
-  /** Requires every deployed model to be signed by one of {@code trustedPublicKeys}. */
+  /**
+   * Requires every deployed model to be signed by one of {@code trustedPublicKeys}.
+   *
+   * @param trustedPublicKeys the public verification keys
+   * @return the interceptor
+   */
   public static RequireSignatures by(KeysetHandle trustedPublicKeys) {
     Objects.requireNonNull(trustedPublicKeys, "trustedPublicKeys");
     SignaturePolicy.required(trustedPublicKeys); // the same checks: public verification keys only

@@ -39,22 +39,40 @@ public final class SignaturePolicy {
         JdkEd25519Verify::of); // the JDK's EdDSA costs less than half of Tink's on a cold JVM
   }
 
-  /** Every model must be signed by one of {@code trustedPublicKeys}. */
+  /**
+   * Every model must be signed by one of {@code trustedPublicKeys}.
+   *
+   * @param trustedPublicKeys the public verification keys
+   * @return the policy
+   */
   public static SignaturePolicy required(KeysetHandle trustedPublicKeys) {
     return new SignaturePolicy(checked(trustedPublicKeys), true);
   }
 
-  /** A model's manifest, if it has one, must be signed by one of {@code trustedPublicKeys}. */
+  /**
+   * A model's manifest, if it has one, must be signed by one of {@code trustedPublicKeys}.
+   *
+   * @param trustedPublicKeys the public verification keys
+   * @return the policy
+   */
   public static SignaturePolicy ifPresent(KeysetHandle trustedPublicKeys) {
     return new SignaturePolicy(checked(trustedPublicKeys), false);
   }
 
-  /** Manifests are neither required nor checked. */
+  /**
+   * Manifests are neither required nor checked.
+   *
+   * @return the policy
+   */
   public static SignaturePolicy none() {
     return new SignaturePolicy(null, false);
   }
 
-  /** Whether unsigned models are refused. */
+  /**
+   * Whether unsigned models are refused.
+   *
+   * @return whether a signature is required
+   */
   public boolean isRequired() {
     return required;
   }
@@ -84,6 +102,9 @@ public final class SignaturePolicy {
    * path safety of every entry (sizes and digests are checked by the reader of each file).
    *
    * @return the verified manifest, or empty if the folder has none and none is required
+   * @param dir the model version's folder
+   * @param model the model's name, which the manifest must name
+   * @param version the version, which the manifest must name
    * @throws IntegrityException naming the model and the file when anything is wrong
    */
   public Optional<Manifest> verifyManifest(Path dir, String model, Version version) {
@@ -135,6 +156,9 @@ public final class SignaturePolicy {
    * ciphertext.
    *
    * @return the verified manifest
+   * @param dir the model version's folder
+   * @param model the model's name, which the manifest must name
+   * @param version the version, which the manifest must name
    * @throws IntegrityException naming the model and the first file that fails
    */
   public Manifest verifyFolder(Path dir, String model, Version version) {

@@ -26,7 +26,12 @@ public final class SwappablePolicy implements PolicySource {
     this.policy = new AtomicReference<>(initial);
   }
 
-  /** A source that answers {@code initial} until the first swap. */
+  /**
+   * A source that answers {@code initial} until the first swap.
+   *
+   * @param initial the policy in force until the first swap
+   * @return the source
+   */
   public static SwappablePolicy of(AccessPolicy initial) {
     return new SwappablePolicy(Objects.requireNonNull(initial, "initial"));
   }
@@ -43,6 +48,7 @@ public final class SwappablePolicy implements PolicySource {
    * Puts {@code next} in force for every request checked from now on.
    *
    * @return the policy it replaced
+   * @param next the policy to put in force
    */
   public AccessPolicy swap(AccessPolicy next) {
     return policy.getAndSet(Objects.requireNonNull(next, "next"));

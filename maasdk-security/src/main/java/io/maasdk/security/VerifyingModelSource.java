@@ -17,12 +17,25 @@ import java.util.Objects;
 public final class VerifyingModelSource {
   private VerifyingModelSource() {}
 
-  /** A source over {@code dir} with the default format allow-list. */
+  /**
+   * A source over {@code dir} with the default format allow-list.
+   *
+   * @param dir the folder of the model's files and their signed manifest
+   * @param policy which signatures are required and trusted
+   * @return the source
+   */
   public static ModelSource of(Path dir, SignaturePolicy policy) {
     return of(dir, policy, FormatPolicy.ofDefaults());
   }
 
-  /** A source over {@code dir}. */
+  /**
+   * A source over {@code dir}.
+   *
+   * @param dir the folder of the model's files and their signed manifest
+   * @param policy which signatures are required and trusted
+   * @param formats the model formats allowed
+   * @return the source
+   */
   public static ModelSource of(Path dir, SignaturePolicy policy, FormatPolicy formats) {
     return new SecureSource(
         Objects.requireNonNull(dir, "dir"), null, Objects.requireNonNull(policy, "policy"),

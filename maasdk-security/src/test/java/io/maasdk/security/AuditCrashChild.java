@@ -10,6 +10,11 @@ import java.nio.file.Path;
 public final class AuditCrashChild {
   private AuditCrashChild() {}
 
+  /**
+   * Appends until killed.
+   *
+   * @param args the audit log's path and its keyset's
+   */
   public static void main(String[] args) {
     Path log = Path.of(args[0]);
     var keys = KeysetLoader.insecureCleartext("test").fromFile(Path.of(args[1]));

@@ -8,6 +8,12 @@ import java.util.regex.Pattern;
 public final class Globs {
   private Globs() {}
 
+  /**
+   * The pattern that matches exactly the names {@code glob} describes.
+   *
+   * @param glob a model name with {@code *} wildcards
+   * @return the compiled pattern
+   */
   public static Pattern compile(String glob) {
     List<String> parts = new ArrayList<>();
     for (String part : glob.split("\\*", -1)) {

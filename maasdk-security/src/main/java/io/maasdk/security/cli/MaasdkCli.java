@@ -5,6 +5,8 @@ import io.maasdk.IntegrityException;
 import io.maasdk.MaasdkException;
 import io.maasdk.ModelArtifact;
 import io.maasdk.Version;
+import io.maasdk.internal.cli.CliOptions;
+import io.maasdk.internal.cli.CliOptions.UsageException;
 import io.maasdk.security.ArtifactCipher;
 import io.maasdk.security.AuditLog;
 import io.maasdk.security.AuditVerification;
@@ -25,7 +27,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,9 +43,13 @@ import org.jspecify.annotations.Nullable;
  * --out keys/master.json}.
  */
 public final class MaasdkCli {
+  /** Exit code: the command succeeded. */
   public static final int OK = 0;
+  /** Exit code: a signature, digest or audit log did not verify. */
   public static final int VERIFY_FAILED = 1;
+  /** Exit code: the command line is wrong (the usage text is printed). */
   public static final int USAGE = 2;
+  /** Exit code: any other error (I/O, a key that cannot be read). */
   public static final int ERROR = 3;
 
   static final String USAGE_TEXT = String.join("\n",
@@ -91,11 +96,24 @@ public final class MaasdkCli {
     this.err = err;
   }
 
+  /**
+   * Runs one command and exits with its exit code.
+   *
+   * @param args the command line
+   */
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
 
-  /** Runs one command and returns its exit code; never calls {@code System.exit}. */
+  /**
+   * Runs one command and returns its exit code; never calls {@code System.exit}.
+   *
+   * @param args the command line
+   * @param out where results go
+   * @param err where errors and the usage text go
+   * @return the exit code: {@value #OK}, {@value #VERIFY_FAILED}, {@value #USAGE} or {@value
+   *     #ERROR}
+   */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     MaasdkCli cli = new MaasdkCli(out, err);
     try {
@@ -314,44 +332,7 @@ public final class MaasdkCli {
   }
 
   private static Map<String, String> options(String[] args, String cmd, Set<String> known) {
-    Map<String, String> m = new HashMap<>();
-    for (int i = 2; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--") || a.length() < 3) {
-        throw new UsageException("unexpected argument '" + a + "'");
-      }
-      String k = a.substring(2);
-      int eq = k.indexOf('=');
-      String inline = null;
-      if (eq > 0) { // --name=value
-        inline = k.substring(eq + 1);
-        k = k.substring(0, eq);
-      }
-      if (!known.contains(k)) {
-        throw new UsageException("unknown option --" + k + " for `" + cmd + "`"
-            + suggestion(k, known) + "; it takes " + sorted(known));
-      }
-      String v;
-      if (FLAGS.contains(k)) {
-        if (inline != null) {
-          throw new UsageException("option --" + k + " takes no value");
-        }
-        v = "true";
-      } else if (inline != null) {
-        v = inline;
-      } else {
-        if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-          throw new UsageException("option --" + k + " needs a value");
-        }
-        v = args[++i];
-      }
-      if (v.isBlank()) {
-        throw new UsageException("option --" + k + " needs a non-blank value");
-      }
-      if (m.put(k, v) != null) {
-        throw new UsageException("option --" + k + " given twice");
-      }
-    }
+    Map<String, String> m = CliOptions.parse(args, 2, cmd, known, FLAGS);
     if (m.containsKey("version")) {
       try {
         Version.parse(m.get("version"));
@@ -361,42 +342,6 @@ public final class MaasdkCli {
       }
     }
     return m;
-  }
-
-  private static String suggestion(String k, Set<String> known) {
-    String best = null;
-    int bestD = 3;
-    for (String c : known) {
-      int d = distance(k, c);
-      if (d < bestD || c.startsWith(k) && best == null) {
-        best = c;
-        bestD = Math.min(d, bestD);
-      }
-    }
-    return best == null ? "" : " (did you mean --" + best + "?)";
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
-  }
-
-  private static String sorted(Set<String> known) {
-    return known.stream().sorted().map(k -> "--" + k).toList().toString();
   }
 
   private static String req(Map<String, String> o, String key) {
@@ -412,14 +357,6 @@ public final class MaasdkCli {
       return Path.of(req(o, key));
     } catch (java.nio.file.InvalidPathException e) {
       throw new UsageException("option --" + key + ": not a path (" + e.getReason() + ")");
-    }
-  }
-
-  private static final class UsageException extends IllegalArgumentException {
-    private static final long serialVersionUID = 1L;
-
-    UsageException(String message) {
-      super(message);
     }
   }
 }
