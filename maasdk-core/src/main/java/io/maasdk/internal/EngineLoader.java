@@ -49,10 +49,11 @@ final class EngineLoader {
   /**
    * The replicas to place for {@code spec}: what it set, else one per core for an ONNX Runtime
    * model that will run on the CPU (its device policy is {@code cpu()}, or the machine has no
-   * GPU), else 1. On the CPU ONNX Runtime computes a lone small call poorly in parallel: one
-   * engine call per core at a time, sharing one session's thread pool, keeps every core busy
-   * under concurrent callers, while a lone caller still runs inline with the whole pool (see the
-   * README's "Embeddings" for the measurements).
+   * GPU), else 1. With one replica, concurrent callers' small batches ran one engine call at a
+   * time (all-MiniLM-L6-v2, 2 cores: 248 sentences/s at 4 callers, 235 at one, LangChain4j's 4
+   * concurrent calls 357); one call per core at a time, sharing one session's thread pool, lets
+   * every core work, while a lone caller still runs inline with the whole pool (see the README's
+   * "Embeddings").
    */
   static int defaultReplicas(ModelSpec<?, ?> spec, String engine,
       java.util.List<io.maasdk.spi.GpuInfo> gpus) {
