@@ -45,6 +45,7 @@ public final class ModelSpec<I, O> {
   private final @Nullable String engine;
   private final @Nullable Backend backend;
   private final int replicas;
+  private final boolean replicasSet;
   private final DevicePolicy devicePolicy;
   private final BatchingPolicy batching;
   private final CachePolicy cachePolicy;
@@ -70,6 +71,7 @@ public final class ModelSpec<I, O> {
     this.validator = b.validator;
     this.engine = b.engine;
     this.replicas = b.replicas;
+    this.replicasSet = b.replicasSet;
     this.devicePolicy = b.devicePolicy;
     this.batching = b.batching;
     this.cachePolicy = b.cachePolicy;
@@ -116,6 +118,7 @@ public final class ModelSpec<I, O> {
     b.engine = engine;
     b.backend = backend;
     b.replicas = replicas;
+    b.replicasSet = replicasSet;
     b.devicePolicy = devicePolicy;
     b.batching = batching;
     b.cachePolicy = cachePolicy;
@@ -179,12 +182,21 @@ public final class ModelSpec<I, O> {
   }
 
   /**
-   * The replica count, 1 unless set. On the CPU an ONNX Runtime version's replicas share one
-   * session whose intra-op threads default to the cores the JVM may use, split between the
-   * replicas (see the README's "Embeddings").
+   * The replica count, 1 unless set. When it is not set ({@link #replicasSet()} is false) the
+   * runtime deploys an ONNX Runtime model placed on the CPU with one replica per core the JVM may
+   * use; its replicas share one session whose intra-op threads default to those cores (see the
+   * README's "Embeddings").
    */
   public int replicas() {
     return replicas;
+  }
+
+  /**
+   * Whether {@link Builder#replicas} was called; if not, the runtime may pick the count (see
+   * {@link #replicas()}).
+   */
+  public boolean replicasSet() {
+    return replicasSet;
   }
 
   /**
@@ -248,6 +260,7 @@ public final class ModelSpec<I, O> {
     private @Nullable String engine;
     private @Nullable Backend backend;
     private int replicas = 1;
+    private boolean replicasSet;
     private DevicePolicy devicePolicy = DevicePolicy.ofDefaults();
     private BatchingPolicy batching = BatchingPolicy.disabled();
     private CachePolicy cachePolicy = CachePolicy.disabled();
@@ -289,6 +302,7 @@ public final class ModelSpec<I, O> {
       b.engine = engine;
       b.backend = backend;
       b.replicas = replicas;
+      b.replicasSet = replicasSet;
       b.devicePolicy = devicePolicy;
       b.batching = batching;
       b.cachePolicy = cachePolicy;
@@ -344,12 +358,16 @@ public final class ModelSpec<I, O> {
       return this;
     }
 
-    /** Worker replicas, each with its own DJL Predictor and thread (1 to 256). */
+    /**
+     * Worker replicas, each with its own DJL Predictor and thread (1 to 256). Unset: 1, except an
+     * ONNX Runtime model placed on the CPU, which gets one per core the JVM may use.
+     */
     public Builder<I, O> replicas(int replicas) {
       if (replicas < 1 || replicas > 256) {
         throw new IllegalArgumentException("replicas must be 1..256, was " + replicas);
       }
       this.replicas = replicas;
+      this.replicasSet = true;
       return this;
     }
 

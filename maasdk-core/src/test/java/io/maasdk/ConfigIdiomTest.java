@@ -82,6 +82,9 @@ class ConfigIdiomTest {
     assertSame(spec.source(), next.source());
     assertSame(spec.translator(), next.translator());
     assertEquals(3, next.replicas());
+    // a pinned count stays pinned: unpinned, ONNX on the CPU would get one replica per core
+    assertTrue(next.replicasSet(), "toBuilder() kept replicas(3) but forgot it was pinned");
+    assertFalse(Models.echo("echo", "1.0.0").build().toBuilder().build().replicasSet());
     assertEquals(batching, next.batching());
     assertSame(CachePolicy.ofDefaults(), next.cachePolicy());
     assertEquals(7, next.queueCapacity());

@@ -38,12 +38,16 @@ import java.util.function.UnaryOperator;
  * its {@code embedAll} over all 256 sentences from one thread is reported as its batch ceiling.
  *
  * <p>{@code -Dembeddings.variants=true} also measures maasdk variants that differ from the
- * defaults in one setting each (no length buckets, no batching, a replica per core of one thread,
- * ONNX Runtime's spinning threads, DJL's {@code TextEmbeddingTranslator}), A B B A against the
- * defaults: the figures the README's choice of defaults rests on. Knobs for such runs (system
- * properties of the benchmark JVM): {@code embeddings.variants.only} (a part of the variants'
- * names), {@code embeddings.variants.callers} (default {@code 1,64}), {@code embeddings.rounds}
- * (3) and {@code embeddings.seconds} (1.5 per measurement).
+ * defaults in one setting each (no length buckets, no batching, one replica as before issue #18,
+ * a replica per core of one thread each, ONNX Runtime's inter-op parallelism, ONNX Runtime's
+ * spinning threads, DJL's {@code TextEmbeddingTranslator}), A B B A against the defaults: the
+ * figures the README's choice of defaults rests on. Knobs for such runs (system properties of the
+ * benchmark JVM): {@code embeddings.variants.only} (parts of the variants' names, separated by
+ * {@code ;}), {@code embeddings.variants.callers} (default {@code 1,64}), {@code
+ * embeddings.rounds} (3) and {@code embeddings.seconds} (1.5 per measurement). On a machine that
+ * other work loads in phases, many short rounds ({@code -Dembeddings.seconds=0.4
+ * -Dembeddings.rounds=9}) put both sides of a ratio in the same phase more often than a few long
+ * ones.
  */
 final class EmbeddingsBenchmark {
   static final int SENTENCES = 256;
@@ -138,7 +142,7 @@ final class EmbeddingsBenchmark {
   private static String defaults(ModelRuntime rt) {
     int replicas = rt.describe("minilm", io.maasdk.Version.parse("1.0.0")).orElseThrow()
         .placements().size();
-    return replicas + " replica(s), ONNX Runtime session of " + Math.max(1, CORES / replicas)
+    return replicas + " replica(s) sharing an ONNX Runtime session of " + CORES
         + " non-spinning intra-op thread(s), batching 32 / 2 ms split by token count, tokenized"
         + " on the callers' threads";
   }
@@ -151,14 +155,20 @@ final class EmbeddingsBenchmark {
     List<Variant> variants = List.of(
         new Variant("no length buckets", b -> withoutBuckets(b)),
         new Variant("no batching", b -> b.batching(BatchingPolicy.disabled())),
-        new Variant("N replicas x 1 thread", b -> b.replicas(CORES)),
+        new Variant("1 replica (the old default)", b -> b.replicas(1)),
+        // one thread: no pool, so nothing spins
+        new Variant("N replicas x 1 thread", b -> b.replicas(CORES)
+            .engineOption("intraOpNumThreads", "1")),
+        new Variant("1 replica, parallel execution", b -> b.replicas(1)
+            .engineOption("executionMode", "PARALLEL")
+            .engineOption("interOpNumThreads", String.valueOf(CORES))),
         new Variant("1 replica x N spinning threads",
-            b -> b.engineOption("intraOpNumThreads", String.valueOf(CORES))),
+            b -> b.replicas(1).engineOption("intraOpNumThreads", String.valueOf(CORES))),
         new Variant("DJL TextEmbeddingTranslator", b -> withDjlTranslator(b)));
     int v = 1;
     String only = System.getProperty("embeddings.variants.only", "");
     for (Variant variant : variants) {
-      if (!variant.name().contains(only)) {
+      if (java.util.Arrays.stream(only.split(";")).noneMatch(variant.name()::contains)) {
         continue;
       }
       String version = "1.0." + v++;

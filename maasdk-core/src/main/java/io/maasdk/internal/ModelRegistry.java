@@ -297,7 +297,8 @@ public final class ModelRegistry implements AutoCloseable {
       Backend backend = spec.backend() != null ? spec.backend()
           : new DjlBackend(spec.engine() == null ? defaultEngine : spec.engine());
       List<Placement> placed = backend.place(spec);
-      placements = placed != null ? placed : Placer.place(name, version, spec.replicas(),
+      placements = placed != null ? placed : Placer.place(name, version,
+          EngineLoader.defaultReplicas(spec, backend.engine(), inventory.gpus()),
           spec.devicePolicy(), inventory.gpus());
       // Loaded and warmed before it becomes visible: no call can reach a cold version.
       dv = new Deployment<>(spec, backend, placements, completer, ticker);

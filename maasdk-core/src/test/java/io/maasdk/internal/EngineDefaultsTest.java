@@ -1,11 +1,15 @@
 package io.maasdk.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.maasdk.DevicePolicy;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.codec.Codecs;
+import io.maasdk.spi.GpuInfo;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The ONNX Runtime thread defaults that decide how a version uses the cores. */
@@ -22,15 +26,35 @@ class EngineDefaultsTest {
   }
 
   @Test
-  void onnxOnCpu_byDefault_oneReplicaWithAnIntraOpThreadPerCore() {
+  void onnxOnCpu_byDefault_aReplicaPerCoreSharingAnIntraOpThreadPerCore() {
     ModelSpec<float[], float[]> s = spec().build();
-    assertEquals(1, s.replicas());
+    assertFalse(s.replicasSet());
+    assertEquals(CORES, EngineLoader.defaultReplicas(s, "OnnxRuntime", List.of()));
     assertEquals(CORES, EngineLoader.onnxIntraOpThreads(s));
   }
 
   @Test
-  void pinnedReplicas_shareTheCores_atLeastOneThreadEach() {
-    assertEquals(Math.max(1, CORES / 2), EngineLoader.onnxIntraOpThreads(spec().replicas(2).build()));
-    assertEquals(1, EngineLoader.onnxIntraOpThreads(spec().replicas(CORES * 2).build()));
+  void onnx_autoPolicy_onAMachineWithoutGpus_aReplicaPerCore_withAGpu_one() {
+    ModelSpec<float[], float[]> s = spec().devicePolicy(DevicePolicy.ofDefaults()).build();
+    assertEquals(CORES, EngineLoader.defaultReplicas(s, "OnnxRuntime", List.of()));
+    assertEquals(1, EngineLoader.defaultReplicas(s, "OnnxRuntime",
+        List.of(new GpuInfo(0, 16L << 30, 16L << 30))));
+  }
+
+  @Test
+  void pinnedReplicas_areKept_andShareTheSessionsThreads() {
+    ModelSpec<float[], float[]> s = spec().replicas(1).build();
+    assertTrue(s.replicasSet());
+    assertEquals(1, EngineLoader.defaultReplicas(s, "OnnxRuntime", List.of()));
+    assertTrue(spec().replicas(1).build().toBuilder().build().replicasSet(), "copied with toBuilder");
+    ModelSpec<float[], float[]> four = spec().replicas(CORES * 2).build();
+    assertEquals(CORES * 2, EngineLoader.defaultReplicas(four, "OnnxRuntime", List.of()));
+    assertEquals(CORES, EngineLoader.onnxIntraOpThreads(four));
+  }
+
+  @Test
+  void otherEngines_keepOneReplica() {
+    ModelSpec<float[], float[]> s = spec().engine("PyTorch").build();
+    assertEquals(1, EngineLoader.defaultReplicas(s, "PyTorch", List.of()));
   }
 }

@@ -41,6 +41,9 @@ class ExamplesTest {
         Embeddings.deployBoth(ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build())) {
       for (String v : new String[] {"1.0.0", "1.1.0"}) {
         ModelHandle<String, float[]> m = runtime.handle("minilm", v, String.class, float[].class);
+        // maasdk's default for ONNX Runtime on the CPU: a replica per core, sharing one session
+        assertEquals(Runtime.getRuntime().availableProcessors(), runtime.describe("minilm",
+            io.maasdk.Version.parse(v)).orElseThrow().placements().size(), v);
         assertEquals(384, m.predict("hello").length);
         List<String> ranked = Embeddings.rank(m, "Where is the cat sleeping?");
         assertTrue(ranked.indexOf("Stock markets fell sharply today.") >= 3, v + ": " + ranked);
