@@ -264,14 +264,14 @@ class GrpcEndpointTest {
 
     // health and metadata
     assertTrue(ClientCalls.blockingUnaryCall(channel, InferenceService.SERVER_LIVE,
-        io.grpc.CallOptions.ofDefaults(), ServerLiveRequest.getDefaultInstance()).getLive());
+        io.grpc.CallOptions.DEFAULT, ServerLiveRequest.getDefaultInstance()).getLive());
     assertTrue(ClientCalls.blockingUnaryCall(channel, InferenceService.SERVER_READY,
-        io.grpc.CallOptions.ofDefaults(), ServerReadyRequest.getDefaultInstance()).getReady());
+        io.grpc.CallOptions.DEFAULT, ServerReadyRequest.getDefaultInstance()).getReady());
     assertTrue(ClientCalls.blockingUnaryCall(channel, InferenceService.MODEL_READY,
-        io.grpc.CallOptions.ofDefaults(), ModelReadyRequest.newBuilder().setName("digits-mlp")
+        io.grpc.CallOptions.DEFAULT, ModelReadyRequest.newBuilder().setName("digits-mlp")
             .setVersion("^1").build()).getReady());
     ModelMetadataResponse md = ClientCalls.blockingUnaryCall(channel,
-        InferenceService.MODEL_METADATA, io.grpc.CallOptions.ofDefaults(),
+        InferenceService.MODEL_METADATA, io.grpc.CallOptions.DEFAULT,
         ModelMetadataRequest.newBuilder().setName("digits-mlp").build());
     assertEquals(List.of("1", "1.1.0", "2"), md.getVersionsList().stream().sorted().toList());
     assertEquals("input", md.getInputs(0).getName());
