@@ -15,17 +15,11 @@ import org.jspecify.annotations.Nullable;
 public record AliasChange(Instant at, Kind kind, @Nullable AliasTarget from, AliasTarget to) {
   /** How the alias moved. */
   public enum Kind {
-    /**
-     * The alias was pointed at one version.
-     */
+    /** The alias was pointed at one version. */
     SET,
-    /**
-     * The alias was split between versions by weight.
-     */
+    /** The alias was split between versions by weight. */
     SPLIT,
-    /**
-     * The alias was rolled back to an earlier target.
-     */
+    /** The alias was rolled back to an earlier target. */
     ROLLBACK
   }
 

@@ -47,7 +47,10 @@ public record AliasTarget(Map<Version, Integer> weights, @Nullable Version fallb
     weights = Collections.unmodifiableMap(new TreeMap<>(weights));
     if (fallback != null && weights.containsKey(fallback)) {
       throw new IllegalArgumentException(
-          "fallback " + fallback + " is already a target of this alias (" + weights.keySet()
+          "fallback "
+              + fallback
+              + " is already a target of this alias ("
+              + weights.keySet()
               + "); a fallback must be another version");
     }
   }
@@ -129,7 +132,7 @@ public record AliasTarget(Map<Version, Integer> weights, @Nullable Version fallb
     return Objects.requireNonNull(last, "weights");
   }
 
-  /** {@code 2.0.0}, {@code 1.0.0:90% 2.0.0:10%}, with {@code  fallback 1.0.0} when one is named. */
+  /** {@code 2.0.0}, {@code 1.0.0:90% 2.0.0:10%}, with {@code fallback 1.0.0} when one is named. */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder();

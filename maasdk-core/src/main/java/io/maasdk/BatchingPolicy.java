@@ -44,7 +44,8 @@ public final class BatchingPolicy {
   }
 
   /**
-   * Up to {@code maxBatchSize} requests per engine call, a request waiting at most {@code maxDelay}.
+   * Up to {@code maxBatchSize} requests per engine call, a request waiting at most {@code
+   * maxDelay}.
    *
    * @throws IllegalArgumentException if {@code maxBatchSize < 1} or the delay is negative
    */
@@ -99,8 +100,12 @@ public final class BatchingPolicy {
   @Override
   public String toString() {
     return enabled()
-        ? "BatchingPolicy[maxBatchSize=" + maxBatchSize + ", maxDelay=" + maxDelay
-            + (deployCheck ? "" : ", deployCheck=false") + "]"
+        ? "BatchingPolicy[maxBatchSize="
+            + maxBatchSize
+            + ", maxDelay="
+            + maxDelay
+            + (deployCheck ? "" : ", deployCheck=false")
+            + "]"
         : "BatchingPolicy[disabled]";
   }
 

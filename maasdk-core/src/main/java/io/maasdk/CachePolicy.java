@@ -27,8 +27,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Keys.</b> An entry is keyed by the version that computed it (so an alias move, a pin or a
  * redeploy can never serve another version's answer), the input's fingerprint ({@link
- * InputFingerprinter}) and, with {@link #perTenant()}, the caller's tenant. Inputs the fingerprinter
- * cannot identify are not cached (one warning per model).
+ * InputFingerprinter}) and, with {@link #perTenant()}, the caller's tenant. Inputs the
+ * fingerprinter cannot identify are not cached (one warning per model).
  *
  * <p><b>Tenants.</b> With {@link #perTenant()} (the default) a tenant only ever receives entries
  * computed for its own calls and never joins another tenant's computation, so it cannot learn from
@@ -175,9 +175,12 @@ public final class CachePolicy {
       int n = Array.getLength(o);
       Class<?> t = c.getComponentType();
       if (t.isPrimitive()) {
-        int each = t == long.class || t == double.class ? 8
-            : t == int.class || t == float.class ? 4
-            : t == short.class || t == char.class ? 2 : 1;
+        int each =
+            t == long.class || t == double.class
+                ? 8
+                : t == int.class || t == float.class
+                    ? 4
+                    : t == short.class || t == char.class ? 2 : 1;
         return 16L + (long) n * each;
       }
       long sum = 16L + 4L * n;
@@ -214,7 +217,8 @@ public final class CachePolicy {
         + (maximumWeight > 0 ? "maximumWeight=" + maximumWeight : "maximumSize=" + maximumSize)
         + (expireAfterWrite == null ? "" : ", expireAfterWrite=" + expireAfterWrite)
         + (expireAfterAccess == null ? "" : ", expireAfterAccess=" + expireAfterAccess)
-        + ", perTenant=" + perTenant
+        + ", perTenant="
+        + perTenant
         + (fingerprinter == null ? "" : ", fingerprinter=" + fingerprinter)
         + "]";
   }
@@ -308,14 +312,23 @@ public final class CachePolicy {
       if (maximumSize > 0 && maximumWeight > 0) {
         throw new IllegalStateException(
             "a CachePolicy is bounded by entries or by weight, not both: maximumSize="
-                + maximumSize + ", maximumWeight=" + maximumWeight);
+                + maximumSize
+                + ", maximumWeight="
+                + maximumWeight);
       }
       if (weigherSet && maximumWeight == 0) {
         throw new IllegalStateException("a weigher needs maximumWeight(...) to be set");
       }
       long size = maximumSize == 0 && maximumWeight == 0 ? DEFAULT_MAXIMUM_SIZE : maximumSize;
-      return new CachePolicy(true, size, maximumWeight, weigher, expireAfterWrite,
-          expireAfterAccess, perTenant, fingerprinter);
+      return new CachePolicy(
+          true,
+          size,
+          maximumWeight,
+          weigher,
+          expireAfterWrite,
+          expireAfterAccess,
+          perTenant,
+          fingerprinter);
     }
 
     private static @Nullable Duration positive(@Nullable Duration d, String what) {

@@ -21,8 +21,15 @@ public record CacheStats(long hits, long misses, long evictions, long size) {
    */
   public CacheStats {
     if (hits < 0 || misses < 0 || evictions < 0 || size < 0) {
-      throw new IllegalArgumentException("cache statistics cannot be negative: " + hits + " hits, "
-          + misses + " misses, " + evictions + " evictions, size " + size);
+      throw new IllegalArgumentException(
+          "cache statistics cannot be negative: "
+              + hits
+              + " hits, "
+              + misses
+              + " misses, "
+              + evictions
+              + " evictions, size "
+              + size);
     }
   }
 

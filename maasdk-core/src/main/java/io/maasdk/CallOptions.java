@@ -5,9 +5,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Per-call settings: who is calling (tenant), how long the caller will wait, how urgent the call is,
- * and the key that keeps a caller on the same side of a weighted alias split. Immutable; build once
- * and reuse.
+ * Per-call settings: who is calling (tenant), how long the caller will wait, how urgent the call
+ * is, and the key that keeps a caller on the same side of a weighted alias split. Immutable; build
+ * once and reuse.
  *
  * <pre>{@code
  * CallOptions opts = CallOptions.builder()

@@ -3,8 +3,8 @@ package io.maasdk;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The call's deadline (see {@link CallOptions#timeout()}) passed before a result was ready. A request
- * that expires while queued is never computed.
+ * The call's deadline (see {@link CallOptions#timeout()}) passed before a result was ready. A
+ * request that expires while queued is never computed.
  */
 public class DeadlineExceededException extends MaasdkException {
   private static final long serialVersionUID = 1L;

@@ -208,8 +208,10 @@ public final class DevicePolicy {
 
     /** The policy. */
     public DevicePolicy build() {
-      Fallback fb = fallback != null ? fallback
-          : strategy == Strategy.EXPLICIT ? Fallback.FAIL : Fallback.CPU;
+      Fallback fb =
+          fallback != null
+              ? fallback
+              : strategy == Strategy.EXPLICIT ? Fallback.FAIL : Fallback.CPU;
       return new DevicePolicy(strategy, gpuIndices, memoryPerReplica, fb);
     }
   }

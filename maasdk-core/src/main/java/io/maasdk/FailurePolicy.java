@@ -62,8 +62,15 @@ public final class FailurePolicy {
 
   @Override
   public String toString() {
-    return "FailurePolicy[breaker " + breakerThreshold + " failures / " + breakerOpenFor
-        + ", restart backoff " + restartBackoff + ".." + maxRestartBackoff + "]";
+    return "FailurePolicy[breaker "
+        + breakerThreshold
+        + " failures / "
+        + breakerOpenFor
+        + ", restart backoff "
+        + restartBackoff
+        + ".."
+        + maxRestartBackoff
+        + "]";
   }
 
   /** Builds a {@link FailurePolicy}; starts from {@link #ofDefaults()}. */
@@ -109,8 +116,7 @@ public final class FailurePolicy {
 
     /** The policy. */
     public FailurePolicy build() {
-      return new FailurePolicy(breakerThreshold, breakerOpenFor, restartBackoff,
-          maxRestartBackoff);
+      return new FailurePolicy(breakerThreshold, breakerOpenFor, restartBackoff, maxRestartBackoff);
     }
   }
 }

@@ -16,8 +16,7 @@ public class InferenceException extends MaasdkException {
    * @param version the version concerned, or {@code null}
    * @param message what went wrong, naming the model and what was expected
    */
-  public InferenceException(
-      @Nullable String modelName, @Nullable Version version, String message) {
+  public InferenceException(@Nullable String modelName, @Nullable Version version, String message) {
     super(modelName, version, message, null);
   }
 

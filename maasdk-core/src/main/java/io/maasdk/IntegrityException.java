@@ -3,8 +3,9 @@ package io.maasdk;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A model artifact failed verification: tampered, truncated, unsigned where a signature is required,
- * signed by an untrusted key, or encrypted under an unknown key. Nothing of it reached the engine.
+ * A model artifact failed verification: tampered, truncated, unsigned where a signature is
+ * required, signed by an untrusted key, or encrypted under an unknown key. Nothing of it reached
+ * the engine.
  */
 public class IntegrityException extends MaasdkException {
   private static final long serialVersionUID = 1L;
@@ -16,8 +17,7 @@ public class IntegrityException extends MaasdkException {
    * @param version the version concerned, or {@code null}
    * @param message what went wrong, naming the model and what was expected
    */
-  public IntegrityException(
-      @Nullable String modelName, @Nullable Version version, String message) {
+  public IntegrityException(@Nullable String modelName, @Nullable Version version, String message) {
     super(modelName, version, message, null);
   }
 

@@ -3,8 +3,8 @@ package io.maasdk;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The input was rejected before it reached the engine (wrong type, wrong shape, empty, too large), or
- * the engine rejected it. The message names the expected input signature. The worker that saw it
+ * The input was rejected before it reached the engine (wrong type, wrong shape, empty, too large),
+ * or the engine rejected it. The message names the expected input signature. The worker that saw it
  * keeps serving other callers.
  */
 public class InvalidInputException extends MaasdkException {

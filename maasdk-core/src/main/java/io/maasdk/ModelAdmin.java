@@ -54,14 +54,17 @@ public final class ModelAdmin {
 
   /** {@link ModelRuntime#invalidate(String, Version)}, as this caller. */
   public boolean invalidate(String model, Version version) {
-    return registry.invalidate(Objects.requireNonNull(model, "model"),
-        Objects.requireNonNull(version, "version"), credentials) > 0;
+    return registry.invalidate(
+            Objects.requireNonNull(model, "model"),
+            Objects.requireNonNull(version, "version"),
+            credentials)
+        > 0;
   }
 
   /** {@link ModelRuntime#rollbackTo}, as this caller. */
   public void rollbackTo(String model, String alias, AliasTarget target, String reason) {
-    registry.rollbackTo(model, alias, Objects.requireNonNull(target, "target"), reason,
-        credentials);
+    registry.rollbackTo(
+        model, alias, Objects.requireNonNull(target, "target"), reason, credentials);
   }
 
   @Override

@@ -3,10 +3,10 @@ package io.maasdk;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A typed way to call one model, following a {@link VersionSelector}. Thread-safe and cheap: get one
- * from {@link ModelRuntime#handle} and share it. A handle pinned to an exact version never moves;
- * one that follows an alias or a range is re-resolved on every call, so alias moves take effect at
- * once without new handles.
+ * A typed way to call one model, following a {@link VersionSelector}. Thread-safe and cheap: get
+ * one from {@link ModelRuntime#handle} and share it. A handle pinned to an exact version never
+ * moves; one that follows an alias or a range is re-resolved on every call, so alias moves take
+ * effect at once without new handles.
  *
  * <p><b>Lifecycle.</b> A handle holds nothing: there is nothing to close, dropping it is free, and
  * it never stops a version from being undeployed. A call through a handle whose selector no longer
@@ -81,8 +81,8 @@ public interface ModelHandle<I, O> {
    * }
    * }</pre>
    *
-   * <p>Thread-safe. A lease never closed blocks undeploy of what it needs until the runtime
-   * closes; leases are not released by garbage collection.
+   * <p>Thread-safe. A lease never closed blocks undeploy of what it needs until the runtime closes;
+   * leases are not released by garbage collection.
    *
    * @throws ModelNotFoundException if nothing deployed matches the selector now
    * @throws ModelUnavailableException if the runtime is closed

@@ -16,8 +16,7 @@ public class ModelLoadException extends MaasdkException {
    * @param version the version concerned, or {@code null}
    * @param message what went wrong, naming the model and what was expected
    */
-  public ModelLoadException(
-      @Nullable String modelName, @Nullable Version version, String message) {
+  public ModelLoadException(@Nullable String modelName, @Nullable Version version, String message) {
     super(modelName, version, message, null);
   }
 

@@ -34,10 +34,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Which folders are versions.</b> A version folder's name must be a semantic version exactly
  * as {@link Version#parse} reads it: no surrounding whitespace, MAJOR/MINOR/PATCH within {@code
  * int}. Any other folder is <em>skipped and reported</em>, never fatal for the others: {@link
- * #scan(String)} lists it in {@link Listing#skipped()} with the reason, and logs a warning. Versions
- * that differ only in build metadata ({@code 1.2.0+build.1}, {@code 1.2.0+build.2}) are one version
- * under SemVer, so two folders for it are ambiguous: both are skipped and reported, and neither is
- * deployed. Plain files next to the version folders (a {@code config.pbtxt}) are ignored.
+ * #scan(String)} lists it in {@link Listing#skipped()} with the reason, and logs a warning.
+ * Versions that differ only in build metadata ({@code 1.2.0+build.1}, {@code 1.2.0+build.2}) are
+ * one version under SemVer, so two folders for it are ambiguous: both are skipped and reported, and
+ * neither is deployed. Plain files next to the version folders (a {@code config.pbtxt}) are
+ * ignored.
  *
  * <p>The listing is read when asked for, so versions added later are found by a later call.
  * Thread-safe (immutable; each call lists the folder again).
@@ -163,7 +164,11 @@ public final class ModelRepository {
       throw new ModelNotFoundException(
           name,
           null,
-          "model repository " + root + " has no folder for model '" + name + "'; it has "
+          "model repository "
+              + root
+              + " has no folder for model '"
+              + name
+              + "'; it has "
               + modelNames());
     }
     List<Path> folders;
@@ -183,19 +188,29 @@ public final class ModelRepository {
       }
     }
     NavigableMap<Version, ModelSource> versions = new TreeMap<>();
-    byVersion.forEach((v, paths) -> {
-      if (paths.size() == 1) {
-        versions.put(Version.parse(paths.get(0).getFileName().toString()),
-            ModelSource.directory(paths.get(0)));
-        return;
-      }
-      List<String> names = paths.stream().map(p -> p.getFileName().toString()).toList();
-      for (Path p : paths) {
-        skipped.add(new Skipped(p, "folders " + names + " of model '" + name + "' are one version"
-            + " under SemVer (build metadata is ignored), so none of them is deployed: keep one"
-            + " folder per version", null));
-      }
-    });
+    byVersion.forEach(
+        (v, paths) -> {
+          if (paths.size() == 1) {
+            versions.put(
+                Version.parse(paths.get(0).getFileName().toString()),
+                ModelSource.directory(paths.get(0)));
+            return;
+          }
+          List<String> names = paths.stream().map(p -> p.getFileName().toString()).toList();
+          for (Path p : paths) {
+            skipped.add(
+                new Skipped(
+                    p,
+                    "folders "
+                        + names
+                        + " of model '"
+                        + name
+                        + "' are one version"
+                        + " under SemVer (build metadata is ignored), so none of them is deployed: keep one"
+                        + " folder per version",
+                    null));
+          }
+        });
     skipped.sort((a, b) -> a.folder().compareTo(b.folder()));
     for (Skipped s : skipped) {
       LOG.warn("model repository: skipped {}: {}", s.folder(), s.reason());

@@ -35,13 +35,13 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Thread safety.</b> All methods are thread-safe. Calls never take a global lock: resolution
- * reads immutable alias targets, and each version has its own queue; its replicas (one DJL
- * {@code Predictor} each) run their batches on a worker pool shared by the runtime, bounded by
- * 4 x cores threads. Management operations (deploy, undeploy, alias, rollback)
- * take a per-model lock, and only for their check-and-publish step: a deploy loads and warms up
- * with no lock held and publishes the version only then (so callers never reach a cold version),
- * and an undeploy drains outside the lock. So a rollback or alias move of one model never waits for
- * another model's deploy, nor for a deploy of another version of the same model.
+ * reads immutable alias targets, and each version has its own queue; its replicas (one DJL {@code
+ * Predictor} each) run their batches on a worker pool shared by the runtime, bounded by 4 x cores
+ * threads. Management operations (deploy, undeploy, alias, rollback) take a per-model lock, and
+ * only for their check-and-publish step: a deploy loads and warms up with no lock held and
+ * publishes the version only then (so callers never reach a cold version), and an undeploy drains
+ * outside the lock. So a rollback or alias move of one model never waits for another model's
+ * deploy, nor for a deploy of another version of the same model.
  *
  * <p><b>Handles and undeploy.</b> {@link ModelHandle}s hold nothing and need no closing; a version
  * can be undeployed under a handle, whose next call then fails with {@link ModelNotFoundException}
@@ -119,8 +119,8 @@ public final class ModelRuntime implements AutoCloseable {
   }
 
   /**
-   * The state store given to {@link Builder#stateStore}, where aliases (and extensions' state)
-   * are kept across restarts; empty if none was given.
+   * The state store given to {@link Builder#stateStore}, where aliases (and extensions' state) are
+   * kept across restarts; empty if none was given.
    */
   public Optional<StateStore> stateStore() {
     return Optional.ofNullable(stateStore);
@@ -181,30 +181,39 @@ public final class ModelRuntime implements AutoCloseable {
     List<Version> deployed = new ArrayList<>();
     List<Version> already = new ArrayList<>();
     List<ModelRepository.Skipped> skipped = new ArrayList<>(listing.skipped());
-    listing.versions().forEach((v, source) -> {
-      if (isDeployedExactly(name, v)) {
-        already.add(v);
-        return;
-      }
-      try {
-        deployed.add(deploy(perVersion.apply(template.forVersion(v, source)).build()));
-      } catch (RuntimeException e) {
-        if (e instanceof DeploymentConflictException && isDeployedExactly(name, v)) {
-          already.add(v); // another thread deployed it meanwhile
-          return;
-        }
-        Path folder = repository.root().resolve(name).resolve(v.toString());
-        LOG.warn("model repository: {}@{} from {} not deployed: {}", name, v, folder,
-            e.getMessage());
-        skipped.add(new ModelRepository.Skipped(folder, "deploy failed: " + e.getMessage(), e));
-      }
-    });
+    listing
+        .versions()
+        .forEach(
+            (v, source) -> {
+              if (isDeployedExactly(name, v)) {
+                already.add(v);
+                return;
+              }
+              try {
+                deployed.add(deploy(perVersion.apply(template.forVersion(v, source)).build()));
+              } catch (RuntimeException e) {
+                if (e instanceof DeploymentConflictException && isDeployedExactly(name, v)) {
+                  already.add(v); // another thread deployed it meanwhile
+                  return;
+                }
+                Path folder = repository.root().resolve(name).resolve(v.toString());
+                LOG.warn(
+                    "model repository: {}@{} from {} not deployed: {}",
+                    name,
+                    v,
+                    folder,
+                    e.getMessage());
+                skipped.add(
+                    new ModelRepository.Skipped(folder, "deploy failed: " + e.getMessage(), e));
+              }
+            });
     return new ModelRepository.DeployResult(name, deployed, already, skipped);
   }
 
   /** Whether {@code model@v} is deployed as exactly {@code v} (build metadata included). */
   private boolean isDeployedExactly(String model, Version v) {
-    return registry.describe(model, v)
+    return registry
+        .describe(model, v)
         .map(d -> d.version().toString().equals(v.toString()))
         .orElse(false);
   }
@@ -215,11 +224,10 @@ public final class ModelRuntime implements AutoCloseable {
    * <p>Handles do not keep a version deployed (see {@link ModelHandle}); what does: an alias whose
    * target names it (by weight or as fallback), and an open {@link ModelHandle.Lease} that needs it
    * (a lease on this exact version, or on a range or {@code latest} that no other deployed version
-   * would satisfy). {@code version} matches a deployed version that differs only in build
-   * metadata.
+   * would satisfy). {@code version} matches a deployed version that differs only in build metadata.
    *
-   * @throws DeploymentConflictException if an alias or open lease still needs it; the message
-   *     names each alias with its target and each lease with where it was taken
+   * @throws DeploymentConflictException if an alias or open lease still needs it; the message names
+   *     each alias with its target and each lease with where it was taken
    * @throws ModelNotFoundException if it is not deployed (or still being deployed)
    */
   public void undeploy(String model, Version version) {
@@ -245,8 +253,8 @@ public final class ModelRuntime implements AutoCloseable {
    * Points {@code alias} at a target, which may split traffic by weight (a canary) and may name a
    * {@linkplain AliasTarget#withFallback fallback} version.
    *
-   * @throws DeploymentConflictException if a version the target names, weighted or fallback, is
-   *     not deployed
+   * @throws DeploymentConflictException if a version the target names, weighted or fallback, is not
+   *     deployed
    */
   public void setAlias(String model, String alias, AliasTarget target) {
     registry.setAlias(model, alias, Objects.requireNonNull(target, "target"), null);
@@ -266,8 +274,8 @@ public final class ModelRuntime implements AutoCloseable {
   }
 
   /**
-   * Moves {@code alias} back to {@code target}, a target it had before (what automation such as
-   * a rollout does when a gate fails): like {@link #setAlias(String, String, AliasTarget)}, but
+   * Moves {@code alias} back to {@code target}, a target it had before (what automation such as a
+   * rollout does when a gate fails): like {@link #setAlias(String, String, AliasTarget)}, but
    * recorded as a {@link AliasChange.Kind#ROLLBACK} in the alias's history, and interceptors (the
    * audit log) see a {@code ROLLBACK} management request carrying {@code reason}.
    *
@@ -288,8 +296,9 @@ public final class ModelRuntime implements AutoCloseable {
   }
 
   /**
-   * The last moves of {@code alias}, oldest first: at most {@link Builder#aliasHistoryLimit} (default
-   * 256); older moves are forgotten, so a long-lived alias moved by automation keeps bounded memory.
+   * The last moves of {@code alias}, oldest first: at most {@link Builder#aliasHistoryLimit}
+   * (default 256); older moves are forgotten, so a long-lived alias moved by automation keeps
+   * bounded memory.
    *
    * @throws ModelNotFoundException if the model or alias does not exist
    */
@@ -303,9 +312,9 @@ public final class ModelRuntime implements AutoCloseable {
   }
 
   /**
-   * A typed handle on {@code model} following {@code selector}. The handle pins nothing and needs no
-   * closing (see {@link ModelHandle}); take a {@link ModelHandle#pin() lease} to keep its version
-   * deployed.
+   * A typed handle on {@code model} following {@code selector}. The handle pins nothing and needs
+   * no closing (see {@link ModelHandle}); take a {@link ModelHandle#pin() lease} to keep its
+   * version deployed.
    *
    * @throws ModelNotFoundException if nothing deployed matches the selector now
    * @throws IllegalArgumentException if the model's types are not {@code I -> O}
@@ -349,15 +358,17 @@ public final class ModelRuntime implements AutoCloseable {
    * @return whether that version had a response cache
    */
   public boolean invalidate(String model, Version version) {
-    return registry.invalidate(Objects.requireNonNull(model, "model"),
-        Objects.requireNonNull(version, "version"), null) > 0;
+    return registry.invalidate(
+            Objects.requireNonNull(model, "model"),
+            Objects.requireNonNull(version, "version"),
+            null)
+        > 0;
   }
 
   /**
    * Statistics of every response cache of this runtime together: hits, misses and evictions since
-   * it started (versions since undeployed included, so counters never go backwards) and the
-   * entries held now. {@code maasdk-metrics} publishes them as Micrometer's {@code cache.*}
-   * meters.
+   * it started (versions since undeployed included, so counters never go backwards) and the entries
+   * held now. {@code maasdk-metrics} publishes them as Micrometer's {@code cache.*} meters.
    */
   public CacheStats responseCacheStats() {
     return registry.responseCache().stats();
@@ -368,8 +379,9 @@ public final class ModelRuntime implements AutoCloseable {
    * caching on, and again after it is undeployed.
    */
   public Optional<CacheStats> responseCacheStats(String model, Version version) {
-    return registry.responseCache().stats(Objects.requireNonNull(model, "model"),
-        Objects.requireNonNull(version, "version"));
+    return registry
+        .responseCache()
+        .stats(Objects.requireNonNull(model, "model"), Objects.requireNonNull(version, "version"));
   }
 
   /** Drains and closes every version, frees native memory and stops every maasdk thread. */
@@ -414,8 +426,10 @@ public final class ModelRuntime implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Ticker ticker = Ticker.system();
     private boolean djlOffline = true;
+
     /** Interceptors and listeners in registration order, for closing in reverse. */
     private final List<Object> registered = new ArrayList<>();
+
     private int aliasHistoryLimit = ModelRegistry.DEFAULT_ALIAS_HISTORY_LIMIT;
     private @Nullable StateStore stateStore;
     private final List<RuntimeExtension> extensions = new ArrayList<>();
@@ -512,8 +526,8 @@ public final class ModelRuntime implements AutoCloseable {
     }
 
     /**
-     * The one time source of the request path: deadlines, queue waits, batching delays, the
-     * circuit breaker's open period and response-cache expiry ({@link
+     * The one time source of the request path: deadlines, queue waits, batching delays, the circuit
+     * breaker's open period and response-cache expiry ({@link
      * CachePolicy.Builder#expireAfterWrite}); default {@link Ticker#system()}. Tests pass a fake
      * one to move time without sleeping. Deadline timers fire in real time; when they fire, the
      * runtime measures with this ticker.

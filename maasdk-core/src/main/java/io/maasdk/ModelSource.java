@@ -5,9 +5,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Where a model version's bytes come from. Built-ins: {@link #file(Path)}, {@link #directory(Path)},
- * {@link #classpath(String)}; {@link ModelRepository} finds one per version under a root folder.
- * Other modules wrap sources (maasdk-security decrypts and verifies) without core knowing how.
+ * Where a model version's bytes come from. Built-ins: {@link #file(Path)}, {@link
+ * #directory(Path)}, {@link #classpath(String)}; {@link ModelRepository} finds one per version
+ * under a root folder. Other modules wrap sources (maasdk-security decrypts and verifies) without
+ * core knowing how.
  *
  * <p>Implementations must be thread-safe and may be opened once per device a version is placed on.
  */

@@ -61,13 +61,18 @@ public final class ModelSpec<I, O> {
     this.sourceGiven = b.source != null;
     this.name = b.name;
     this.version = Objects.requireNonNull(b.version, () -> "model " + b.name + ": version not set");
-    this.source = b.source == null && b.backend != null ? describing(b.backend)
-        : Objects.requireNonNull(b.source, () -> "model " + b.name + ": source not set");
+    this.source =
+        b.source == null && b.backend != null
+            ? describing(b.backend)
+            : Objects.requireNonNull(b.source, () -> "model " + b.name + ": source not set");
     this.inputType = b.inputType;
     this.outputType = b.outputType;
     this.backend = b.backend;
-    this.translator = b.backend != null ? b.translator
-        : Objects.requireNonNull(b.translator, () -> "model " + b.name + ": translator not set");
+    this.translator =
+        b.backend != null
+            ? b.translator
+            : Objects.requireNonNull(
+                b.translator, () -> "model " + b.name + ": translator not set");
     this.validator = b.validator;
     this.engine = b.engine;
     this.replicas = b.replicas;
@@ -88,8 +93,13 @@ public final class ModelSpec<I, O> {
     return new ModelSource() {
       @Override
       public ModelArtifact open(String modelName, Version version) throws java.io.IOException {
-        throw new java.io.IOException(modelName + "@" + version + " is computed by " + backend
-            + " and has no artifact to open");
+        throw new java.io.IOException(
+            modelName
+                + "@"
+                + version
+                + " is computed by "
+                + backend
+                + " and has no artifact to open");
       }
 
       @Override
@@ -160,8 +170,8 @@ public final class ModelSpec<I, O> {
   }
 
   /**
-   * How this version computes: {@code null} for DJL in this JVM (with {@link #engine()}), else
-   * the backend set with {@link Builder#backend}, e.g. a remote endpoint.
+   * How this version computes: {@code null} for DJL in this JVM (with {@link #engine()}), else the
+   * backend set with {@link Builder#backend}, e.g. a remote endpoint.
    */
   public @Nullable Backend backend() {
     return backend;
@@ -192,8 +202,8 @@ public final class ModelSpec<I, O> {
   }
 
   /**
-   * Whether {@link Builder#replicas} was called; if not, the runtime may pick the count (see
-   * {@link #replicas()}).
+   * Whether {@link Builder#replicas} was called; if not, the runtime may pick the count (see {@link
+   * #replicas()}).
    */
   public boolean replicasSet() {
     return replicasSet;
@@ -242,10 +252,23 @@ public final class ModelSpec<I, O> {
 
   @Override
   public String toString() {
-    return "ModelSpec[" + name + "@" + version + ", source=" + source.describe() + ", engine="
+    return "ModelSpec["
+        + name
+        + "@"
+        + version
+        + ", source="
+        + source.describe()
+        + ", engine="
         + (backend != null ? backend.engine() : engine == null ? "default" : engine)
-        + ", replicas=" + replicas + ", " + devicePolicy
-        + ", " + batching + ", " + cachePolicy + "]";
+        + ", replicas="
+        + replicas
+        + ", "
+        + devicePolicy
+        + ", "
+        + batching
+        + ", "
+        + cachePolicy
+        + "]";
   }
 
   /** Builds a {@link ModelSpec}; each setter validates at once. Not thread-safe. */
@@ -275,7 +298,9 @@ public final class ModelSpec<I, O> {
       Objects.requireNonNull(name, "name");
       if (!NAME.matcher(name).matches()) {
         throw new IllegalArgumentException(
-            "'" + name + "' is not a valid model name: use letters, digits, '.', '_' and '-',"
+            "'"
+                + name
+                + "' is not a valid model name: use letters, digits, '.', '_' and '-',"
                 + " starting with a letter or digit, at most 128 characters");
       }
       this.name = name;
@@ -350,8 +375,8 @@ public final class ModelSpec<I, O> {
     /**
      * Computes this version with {@code backend} instead of DJL in this JVM (see {@link Backend});
      * the translator and the source are then optional (the source defaults to one that describes
-     * the backend by its {@code toString()}) and {@link #engine} is ignored. Everything else (replicas,
-     * batching, cache, failure policy, queue, warm-up) applies as for a local version.
+     * the backend by its {@code toString()}) and {@link #engine} is ignored. Everything else
+     * (replicas, batching, cache, failure policy, queue, warm-up) applies as for a local version.
      */
     public Builder<I, O> backend(Backend backend) {
       this.backend = Objects.requireNonNull(backend, "backend");
@@ -422,21 +447,20 @@ public final class ModelSpec<I, O> {
 
     /** An option passed to DJL's {@code Model.load}, such as {@code mapLocation=true}. */
     public Builder<I, O> engineOption(String key, String value) {
-      engineOptions.put(
-          Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      engineOptions.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
       return this;
     }
 
     /**
-     * For inputs of variable length that the translator pads to the longest in a batch (text):
-     * each batch a worker takes is split into groups of similar {@code lengthOf} (e.g. token
-     * count), and each group is one engine call, so that short inputs are not padded to a long
-     * one. Groups are chosen to minimize padded length plus a per-call cost; inputs of equal
-     * length stay in one call. Has no effect without {@link #batching batching}.
+     * For inputs of variable length that the translator pads to the longest in a batch (text): each
+     * batch a worker takes is split into groups of similar {@code lengthOf} (e.g. token count), and
+     * each group is one engine call, so that short inputs are not padded to a long one. Groups are
+     * chosen to minimize padded length plus a per-call cost; inputs of equal length stay in one
+     * call. Has no effect without {@link #batching batching}.
      *
      * @param lengthOf called on a worker thread for every input of a batch, concurrently for
-     *     different batches; must be cheap, thread-safe and not throw (a negative or failing
-     *     length counts as 0). {@code TextEmbeddingCodec#tokenCount} is one.
+     *     different batches; must be cheap, thread-safe and not throw (a negative or failing length
+     *     counts as 0). {@code TextEmbeddingCodec#tokenCount} is one.
      */
     public Builder<I, O> batchByLength(ToIntFunction<? super I> lengthOf) {
       this.batchLength = Objects.requireNonNull(lengthOf, "lengthOf");
@@ -444,8 +468,8 @@ public final class ModelSpec<I, O> {
     }
 
     /**
-     * @throws NullPointerException naming the missing setting (version, source, translator unless
-     *     a backend is set)
+     * @throws NullPointerException naming the missing setting (version, source, translator unless a
+     *     backend is set)
      */
     public ModelSpec<I, O> build() {
       return new ModelSpec<>(this);

@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param cacheHit whether the output came from the response cache
  * @param callId the call's id, unique in this JVM and increasing in the order calls were made
  *     (cache hits included); the same id is on the call's {@link
- *     io.maasdk.spi.InferenceEvent#callId() event}, so a label known later can be reported for
- *     it. {@code 0} for a prediction a runtime did not make
+ *     io.maasdk.spi.InferenceEvent#callId() event}, so a label known later can be reported for it.
+ *     {@code 0} for a prediction a runtime did not make
  */
 public record Prediction<O>(
     O output, String modelName, Version version, String device, boolean cacheHit, long callId) {

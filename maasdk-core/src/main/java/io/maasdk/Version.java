@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Ordering and equality follow SemVer precedence: a pre-release sorts before its release, and
  * build metadata is ignored by both, so {@code 1.0.0+a} and {@code 1.0.0+b} are <em>the same
  * version</em> (equal, same hash code, compare as 0). The runtime therefore deploys at most one of
- * them per model, and a {@link ModelRepository} with a folder for each refuses both. The metadata is
- * kept for display: {@link #toString()} and {@link #buildMetadata()} show it.
+ * them per model, and a {@link ModelRepository} with a folder for each refuses both. The metadata
+ * is kept for display: {@link #toString()} and {@link #buildMetadata()} show it.
  *
  * <p>Each of MAJOR, MINOR and PATCH must fit in an {@code int}; pre-release numeric identifiers may
  * be of any length. Text is parsed exactly as given: surrounding whitespace is refused, not
@@ -79,7 +79,9 @@ public final class Version implements Comparable<Version> {
     }
     if (SEMVER.matcher(text).matches()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a usable version: MAJOR, MINOR and PATCH must each be at most "
+          "'"
+              + text
+              + "' is not a usable version: MAJOR, MINOR and PATCH must each be at most "
               + Integer.MAX_VALUE);
     }
     throw new IllegalArgumentException(
@@ -189,9 +191,10 @@ public final class Version implements Comparable<Version> {
       boolean yn = y[i].chars().allMatch(Character::isDigit);
       int c;
       if (xn && yn) { // no leading zeros (the pattern refuses them): longer is larger
-        c = x[i].length() != y[i].length()
-            ? Integer.compare(x[i].length(), y[i].length())
-            : x[i].compareTo(y[i]);
+        c =
+            x[i].length() != y[i].length()
+                ? Integer.compare(x[i].length(), y[i].length())
+                : x[i].compareTo(y[i]);
       } else if (xn || yn) {
         c = xn ? -1 : 1;
       } else {

@@ -33,7 +33,10 @@ public sealed interface VersionSelector {
     return new Exact(version);
   }
 
-  /** A SemVer range: {@code ^1.2}, {@code ~1.2.3}, {@code 1.x}, {@code 1.2.*}, {@code >=1.0.0 <2.0.0}. */
+  /**
+   * A SemVer range: {@code ^1.2}, {@code ~1.2.3}, {@code 1.x}, {@code 1.2.*}, {@code >=1.0.0
+   * <2.0.0}.
+   */
   static VersionSelector range(String range) {
     return Range.parse(range);
   }
@@ -180,8 +183,7 @@ public sealed interface VersionSelector {
             return new Range(t, Version.of(p[0], 0, 0), true, Version.of(p[0] + 1, 0, 0));
           }
           if (p[2] < 0) {
-            return new Range(
-                t, Version.of(p[0], p[1], 0), true, Version.of(p[0], p[1] + 1, 0));
+            return new Range(t, Version.of(p[0], p[1], 0), true, Version.of(p[0], p[1] + 1, 0));
           }
           Version v = Version.of(p[0], p[1], p[2]);
           return new Range(t, v, true, Version.of(p[0], p[1], p[2] + 1));

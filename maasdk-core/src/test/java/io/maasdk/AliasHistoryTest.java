@@ -17,8 +17,10 @@ class AliasHistoryTest {
   private static final Version V3 = Version.parse("3.0.0");
 
   private static ModelRuntime runtime(int historyLimit) {
-    return ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
-        .aliasHistoryLimit(historyLimit).build();
+    return ModelRuntime.builder()
+        .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+        .aliasHistoryLimit(historyLimit)
+        .build();
   }
 
   @Test
@@ -39,8 +41,10 @@ class AliasHistoryTest {
       }
       DeploymentConflictException e =
           assertThrows(DeploymentConflictException.class, () -> rt.rollback("e", "x"));
-      assertTrue(e.getMessage().contains("no previous target")
-          && e.getMessage().contains("remembers its last 256 targets"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("no previous target")
+              && e.getMessage().contains("remembers its last 256 targets"),
+          e.getMessage());
       assertEquals(256, rt.aliasHistory("e", "x").size());
     }
   }
@@ -54,7 +58,8 @@ class AliasHistoryTest {
       for (Version v : List.of(V1, V2, V3, V1, V2)) {
         rt.setAlias("e", "x", v);
       }
-      assertEquals(List.of(AliasTarget.of(V3), AliasTarget.of(V1), AliasTarget.of(V2)),
+      assertEquals(
+          List.of(AliasTarget.of(V3), AliasTarget.of(V1), AliasTarget.of(V2)),
           rt.aliasHistory("e", "x").stream().map(AliasChange::to).toList());
       assertEquals(AliasTarget.of(V1), rt.rollback("e", "x"));
       assertEquals(AliasTarget.of(V3), rt.rollback("e", "x"));
@@ -69,10 +74,14 @@ class AliasHistoryTest {
     try (ModelRuntime rt = Models.runtime()) {
       rt.deploy(Models.echo("e", "1.0.0").build());
       rt.deploy(Models.echo("e", "2.0.0").build());
-      DeploymentConflictException notDeployed = assertThrows(DeploymentConflictException.class,
-          () -> rt.setAlias("e", "x", AliasTarget.of(V2).withFallback(V3)));
-      assertEquals("cannot point alias 'x' of e at 3.0.0 (as fallback): it is not deployed"
-          + " (deployed: [1.0.0, 2.0.0])", notDeployed.getMessage());
+      DeploymentConflictException notDeployed =
+          assertThrows(
+              DeploymentConflictException.class,
+              () -> rt.setAlias("e", "x", AliasTarget.of(V2).withFallback(V3)));
+      assertEquals(
+          "cannot point alias 'x' of e at 3.0.0 (as fallback): it is not deployed"
+              + " (deployed: [1.0.0, 2.0.0])",
+          notDeployed.getMessage());
 
       rt.setAlias("e", "x", AliasTarget.of(V2).withFallback(V1));
       rt.setAlias("e", "x", V1);
@@ -87,8 +96,10 @@ class AliasHistoryTest {
       rt.undeploy("e", "3.0.0"); // nothing names it now
       DeploymentConflictException gone =
           assertThrows(DeploymentConflictException.class, () -> rt.rollback("e", "y"));
-      assertTrue(gone.getMessage().contains("back to 2.0.0 fallback 3.0.0: 3.0.0 is no longer"
-          + " deployed"), gone.getMessage());
+      assertTrue(
+          gone.getMessage()
+              .contains("back to 2.0.0 fallback 3.0.0: 3.0.0 is no longer" + " deployed"),
+          gone.getMessage());
       assertEquals(AliasTarget.of(V1).withFallback(V2), rt.aliases("e").get("y"));
     }
   }

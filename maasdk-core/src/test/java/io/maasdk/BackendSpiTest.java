@@ -36,6 +36,7 @@ class BackendSpiTest {
     final List<Duration> timeLefts = new CopyOnWriteArrayList<>();
     volatile boolean down;
     volatile boolean closed;
+
     /** Whether sessions report tokens (10 per input element) like an OpenAI-compatible server. */
     volatile boolean countTokens;
 
@@ -113,8 +114,10 @@ class BackendSpiTest {
   }
 
   private static ModelSpec.Builder<float[], float[]> remote(StandInServer server, String version) {
-    return ModelSpec.builder("m", float[].class, float[].class).version(version)
-        .backend(server).warmup(new float[] {1, 2, 3, 4});
+    return ModelSpec.builder("m", float[].class, float[].class)
+        .version(version)
+        .backend(server)
+        .warmup(new float[] {1, 2, 3, 4});
   }
 
   @Test
@@ -123,10 +126,13 @@ class BackendSpiTest {
     StandInServer server = new StandInServer();
     server.countTokens = true;
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .listener(events::add).build()) {
-      rt.deploy(remote(server, "1.0.0")
-          .batching(BatchingPolicy.of(8, Duration.ofMillis(50))).build());
+    try (ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .listener(events::add)
+            .build()) {
+      rt.deploy(
+          remote(server, "1.0.0").batching(BatchingPolicy.of(8, Duration.ofMillis(50))).build());
       ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
       h.predict(new float[] {1, 2, 3});
       assertEquals(30, events.get(events.size() - 1).promptTokens());
@@ -143,16 +149,21 @@ class BackendSpiTest {
       assertEquals(3, batch.size());
       for (InferenceEvent e : batch) {
         float[] in = (float[]) e.input();
-        assertEquals(e.outcome().isSuccess() ? 10L * in.length : -1L, e.promptTokens(),
-            e.toString());
+        assertEquals(
+            e.outcome().isSuccess() ? 10L * in.length : -1L, e.promptTokens(), e.toString());
       }
     }
     StandInServer silent = new StandInServer();
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .listener(events::add).build()) {
+    try (ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .listener(events::add)
+            .build()) {
       rt.deploy(remote(silent, "1.0.0").build());
       rt.handle("m", "1.0.0", float[].class, float[].class).predict(new float[] {1, 2});
-      assertEquals(-1, events.get(events.size() - 1).promptTokens(),
+      assertEquals(
+          -1,
+          events.get(events.size() - 1).promptTokens(),
           "a backend that counts no tokens reports none");
     }
   }
@@ -161,8 +172,11 @@ class BackendSpiTest {
   void backendVersion_reportsItsDeviceAndEngine_andAnswersThroughAHandle() throws Exception {
     StandInServer server = new StandInServer();
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .listener(events::add).build()) {
+    try (ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .listener(events::add)
+            .build()) {
       rt.deploy(remote(server, "1.0.0").replicas(2).build());
       ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
       Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.ofDefaults());
@@ -184,13 +198,15 @@ class BackendSpiTest {
       throws Exception {
     StandInServer server = new StandInServer();
     try (ModelRuntime rt = Models.runtime()) {
-      rt.deploy(remote(server, "1.0.0").failurePolicy(
-          FailurePolicy.builder().breaker(1, Duration.ofMinutes(1)).build()).build());
+      rt.deploy(
+          remote(server, "1.0.0")
+              .failurePolicy(FailurePolicy.builder().breaker(1, Duration.ofMinutes(1)).build())
+              .build());
       ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
       int sessions = server.sessions.get();
       for (int i = 0; i < 3; i++) {
-        InvalidInputException e = assertThrows(InvalidInputException.class,
-            () -> h.predict(new float[] {-1, 0, 0, 0}));
+        InvalidInputException e =
+            assertThrows(InvalidInputException.class, () -> h.predict(new float[] {-1, 0, 0, 0}));
         assertTrue(e.getMessage().contains("m@1.0.0"), e.getMessage());
       }
       assertEquals(sessions, server.sessions.get(), "an input fault never replaces the session");
@@ -204,21 +220,32 @@ class BackendSpiTest {
       throws Exception {
     StandInServer server = new StandInServer();
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .listener(events::add).build()) {
-      rt.deploy(remote(server, "2.0.0").failurePolicy(FailurePolicy.builder()
-          .breaker(2, Duration.ofMinutes(1))
-          .restartBackoff(Duration.ZERO, Duration.ZERO).build()).build());
+    try (ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .listener(events::add)
+            .build()) {
+      rt.deploy(
+          remote(server, "2.0.0")
+              .failurePolicy(
+                  FailurePolicy.builder()
+                      .breaker(2, Duration.ofMinutes(1))
+                      .restartBackoff(Duration.ZERO, Duration.ZERO)
+                      .build())
+              .build());
       rt.deploy(Models.echo("m", "1.0.0").build()); // local DJL: x*2, then the batch size
-      rt.setAlias("m", "stable", AliasTarget.of(Version.parse("2.0.0"))
-          .withFallback(Version.parse("1.0.0")));
+      rt.setAlias(
+          "m",
+          "stable",
+          AliasTarget.of(Version.parse("2.0.0")).withFallback(Version.parse("1.0.0")));
       ModelHandle<float[], float[]> h = rt.handle("m", "stable", float[].class, float[].class);
-      assertEquals(DEVICE, h.predictDetailed(new float[] {1, 1, 1, 1}, CallOptions.ofDefaults())
-          .device());
+      assertEquals(
+          DEVICE, h.predictDetailed(new float[] {1, 1, 1, 1}, CallOptions.ofDefaults()).device());
       int sessions = server.sessions.get();
       server.down = true;
       for (int i = 0; i < 5; i++) {
-        Prediction<float[]> p = h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.ofDefaults());
+        Prediction<float[]> p =
+            h.predictDetailed(new float[] {1, 2, 3, 4}, CallOptions.ofDefaults());
         assertEquals(Version.parse("1.0.0"), p.version(), "the local fallback answered");
         assertEquals(2f, p.output()[0]);
       }
@@ -226,8 +253,7 @@ class BackendSpiTest {
       assertEquals("OPEN", rt.describe("m", Version.parse("2.0.0")).orElseThrow().breakerState());
       assertTrue(events.stream().anyMatch(e -> Version.parse("2.0.0").equals(e.failoverFrom())));
       // Pinned to the remote version, a caller sees the failure itself.
-      ModelHandle<float[], float[]> pinned =
-          rt.handle("m", "2.0.0", float[].class, float[].class);
+      ModelHandle<float[], float[]> pinned = rt.handle("m", "2.0.0", float[].class, float[].class);
       assertThrows(ModelUnavailableException.class, () -> pinned.predict(new float[4]));
     }
   }
@@ -241,12 +267,15 @@ class BackendSpiTest {
       ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
       int sessions = server.sessions.get();
       CallOptions opts = CallOptions.builder().timeout(Duration.ofSeconds(30)).build();
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> h.predictAsync(new float[] {-2, 0, 0, 0}, opts).get());
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () -> h.predictAsync(new float[] {-2, 0, 0, 0}, opts).get());
       assertInstanceOf(DeadlineExceededException.class, e.getCause());
       assertEquals(sessions, server.sessions.get(), "a deadline is not the session's fault");
       Duration left = server.timeLefts.get(server.timeLefts.size() - 1);
-      assertTrue(left.compareTo(Duration.ZERO) > 0 && left.compareTo(Duration.ofSeconds(30)) <= 0,
+      assertTrue(
+          left.compareTo(Duration.ZERO) > 0 && left.compareTo(Duration.ofSeconds(30)) <= 0,
           "the backend was told the time left: " + left);
       assertNotNull(h.predictAsync(new float[] {1, 1, 1, 1}, opts).get());
       assertEquals("CLOSED", rt.describe("m", Version.parse("1.0.0")).orElseThrow().breakerState());
@@ -258,8 +287,8 @@ class BackendSpiTest {
       throws Exception {
     StandInServer server = new StandInServer();
     try (ModelRuntime rt = Models.runtime()) {
-      ModelSpec<float[], float[]> spec = remote(server, "1.0.0")
-          .batching(BatchingPolicy.of(8, Duration.ofMillis(5))).build();
+      ModelSpec<float[], float[]> spec =
+          remote(server, "1.0.0").batching(BatchingPolicy.of(8, Duration.ofMillis(5))).build();
       assertNull(spec.translator());
       rt.deploy(spec);
       // the deploy-time batch check ran the warm-up input alone and as a batch of 2
@@ -271,13 +300,18 @@ class BackendSpiTest {
   void backendThrowsUnchecked_onEveryCall_breakerCounts() {
     StandInServer server = new StandInServer();
     try (ModelRuntime rt = Models.runtime()) {
-      rt.deploy(remote(server, "1.0.0").failurePolicy(FailurePolicy.builder()
-          .breaker(1, Duration.ofMinutes(1))
-          .restartBackoff(Duration.ZERO, Duration.ZERO).build()).build());
+      rt.deploy(
+          remote(server, "1.0.0")
+              .failurePolicy(
+                  FailurePolicy.builder()
+                      .breaker(1, Duration.ofMinutes(1))
+                      .restartBackoff(Duration.ZERO, Duration.ZERO)
+                      .build())
+              .build());
       ModelHandle<float[], float[]> h = rt.handle("m", "1.0.0", float[].class, float[].class);
       server.down = true;
-      InferenceException e = assertThrows(InferenceException.class,
-          () -> h.predict(new float[] {1, 1, 1, 1}));
+      InferenceException e =
+          assertThrows(InferenceException.class, () -> h.predict(new float[] {1, 1, 1, 1}));
       assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
       assertTrue(e.getMessage().contains(DEVICE), e.getMessage());
       assertThrows(ModelUnavailableException.class, () -> h.predict(new float[] {1, 1, 1, 1}));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.translate.Translator;
-import io.maasdk.codec.Codecs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +31,10 @@ class BatchByLengthTest {
   }
 
   private ModelHandle<float[], float[]> deploy(boolean byLength) {
-    ModelSpec.Builder<float[], float[]> b = Models.echo("echo", "1.0.0").translator(gated())
-        .batching(BatchingPolicy.of(16, Duration.ofMillis(1)));
+    ModelSpec.Builder<float[], float[]> b =
+        Models.echo("echo", "1.0.0")
+            .translator(gated())
+            .batching(BatchingPolicy.of(16, Duration.ofMillis(1)));
     if (byLength) {
       b.batchByLength(x -> (int) x[1]); // the second value plays the input's token count
     }
@@ -75,11 +76,12 @@ class BatchByLengthTest {
 
   /** Codecs.floatVector(4), but an input starting with GATE blocks its worker until released. */
   private Translator<float[], float[]> gated() {
-    return Models.hooked(input -> {
-      if (input[0] == GATE) {
-        entered.countDown();
-        assertTrue(release.await(10, TimeUnit.SECONDS));
-      }
-    });
+    return Models.hooked(
+        input -> {
+          if (input[0] == GATE) {
+            entered.countDown();
+            assertTrue(release.await(10, TimeUnit.SECONDS));
+          }
+        });
   }
 }

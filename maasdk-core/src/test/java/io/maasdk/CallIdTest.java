@@ -25,10 +25,11 @@ import org.junit.jupiter.api.Test;
  */
 class CallIdTest {
   private final List<InferenceEvent> events = new CopyOnWriteArrayList<>();
-  private final ModelRuntime runtime = ModelRuntime.builder()
-      .deviceInventory(DeviceInventory.cpuOnly())
-      .listener(events::add)
-      .build();
+  private final ModelRuntime runtime =
+      ModelRuntime.builder()
+          .deviceInventory(DeviceInventory.cpuOnly())
+          .listener(events::add)
+          .build();
 
   @AfterEach
   void close() {
@@ -42,8 +43,10 @@ class CallIdTest {
   @Test
   void concurrentCalls_getUniqueIds_increasingPerThread_andTheEventCarriesThePredictionsId()
       throws Exception {
-    runtime.deploy(Models.echo("echo", "1.0.0")
-        .batching(BatchingPolicy.of(8, java.time.Duration.ofMillis(1))).build());
+    runtime.deploy(
+        Models.echo("echo", "1.0.0")
+            .batching(BatchingPolicy.of(8, java.time.Duration.ofMillis(1)))
+            .build());
     ModelHandle<float[], float[]> h = runtime.handle("echo", "1.0.0", float[].class, float[].class);
     int threads = 8;
     int calls = 200;
@@ -53,24 +56,28 @@ class CallIdTest {
     List<Thread> ts = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int id = t;
-      Thread th = new Thread(() -> {
-        try {
-          go.await(30, TimeUnit.SECONDS);
-          long last = 0;
-          for (int i = 0; i < calls; i++) {
-            Prediction<float[]> p = i % 2 == 0
-                ? h.predictDetailed(input(id * 1000 + i), CallOptions.ofDefaults())
-                : h.predictDetailedAsync(input(id * 1000 + i), CallOptions.ofDefaults())
-                    .get(30, TimeUnit.SECONDS);
-            assertTrue(p.callId() > last, "ids increase on one thread: " + last + " then "
-                + p.callId());
-            last = p.callId();
-            assertEquals(null, outputById.put(p.callId(), p.output()), "id given twice");
-          }
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      });
+      Thread th =
+          new Thread(
+              () -> {
+                try {
+                  go.await(30, TimeUnit.SECONDS);
+                  long last = 0;
+                  for (int i = 0; i < calls; i++) {
+                    Prediction<float[]> p =
+                        i % 2 == 0
+                            ? h.predictDetailed(input(id * 1000 + i), CallOptions.ofDefaults())
+                            : h.predictDetailedAsync(input(id * 1000 + i), CallOptions.ofDefaults())
+                                .get(30, TimeUnit.SECONDS);
+                    assertTrue(
+                        p.callId() > last,
+                        "ids increase on one thread: " + last + " then " + p.callId());
+                    last = p.callId();
+                    assertEquals(null, outputById.put(p.callId(), p.output()), "id given twice");
+                  }
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              });
       ts.add(th);
       th.start();
     }
@@ -113,15 +120,24 @@ class CallIdTest {
   @Test
   void ids_areJvmWide_neverRepeatedAcrossRuntimes() {
     runtime.deploy(Models.echo("echo", "1.0.0").build());
-    try (ModelRuntime other = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .build()) {
+    try (ModelRuntime other =
+        ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build()) {
       other.deploy(Models.echo("echo", "1.0.0").build());
-      long a = runtime.handle("echo", "1.0.0", float[].class, float[].class)
-          .predictDetailed(input(0), CallOptions.ofDefaults()).callId();
-      long b = other.handle("echo", "1.0.0", float[].class, float[].class)
-          .predictDetailed(input(0), CallOptions.ofDefaults()).callId();
-      long c = runtime.handle("echo", "1.0.0", float[].class, float[].class)
-          .predictDetailed(input(0), CallOptions.ofDefaults()).callId();
+      long a =
+          runtime
+              .handle("echo", "1.0.0", float[].class, float[].class)
+              .predictDetailed(input(0), CallOptions.ofDefaults())
+              .callId();
+      long b =
+          other
+              .handle("echo", "1.0.0", float[].class, float[].class)
+              .predictDetailed(input(0), CallOptions.ofDefaults())
+              .callId();
+      long c =
+          runtime
+              .handle("echo", "1.0.0", float[].class, float[].class)
+              .predictDetailed(input(0), CallOptions.ofDefaults())
+              .callId();
       assertTrue(a < b && b < c, a + ", " + b + ", " + c);
     }
   }

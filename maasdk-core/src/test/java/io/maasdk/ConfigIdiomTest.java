@@ -31,7 +31,8 @@ class ConfigIdiomTest {
     assertEquals(p, p.toBuilder().build());
     assertEquals(BatchingPolicy.disabled(), BatchingPolicy.disabled().toBuilder().build());
     assertThrows(IllegalArgumentException.class, () -> BatchingPolicy.builder().maxBatchSize(0));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> BatchingPolicy.builder().maxDelay(Duration.ofMillis(-1)));
   }
 
@@ -47,9 +48,11 @@ class ConfigIdiomTest {
     assertEquals(Duration.ofSeconds(1), q.breakerOpenFor());
     assertEquals(Duration.ZERO, q.restartBackoff());
     assertEquals(Duration.ofMillis(1), q.maxRestartBackoff());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> FailurePolicy.builder().breaker(0, Duration.ofSeconds(1)));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> FailurePolicy.builder().restartBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
   }
 
@@ -59,8 +62,8 @@ class ConfigIdiomTest {
     assertEquals(DevicePolicy.ofDefaults(), DevicePolicy.builder().build());
     assertEquals(DevicePolicy.Fallback.FAIL, DevicePolicy.gpus(0).fallback());
     assertEquals(DevicePolicy.Fallback.CPU, DevicePolicy.leastLoaded().fallback());
-    DevicePolicy g = DevicePolicy.gpus(0, 1).toBuilder().fallbackToCpu().memoryPerReplica(1024)
-        .build();
+    DevicePolicy g =
+        DevicePolicy.gpus(0, 1).toBuilder().fallbackToCpu().memoryPerReplica(1024).build();
     assertEquals(DevicePolicy.Strategy.EXPLICIT, g.strategy());
     assertArrayEquals(new int[] {0, 1}, g.gpuIndices());
     assertEquals(DevicePolicy.Fallback.CPU, g.fallback());
@@ -73,9 +76,16 @@ class ConfigIdiomTest {
   @Test
   void modelSpec_toBuilder_derivesACopyWithEverySetting() {
     BatchingPolicy batching = BatchingPolicy.of(4, Duration.ofMillis(1));
-    ModelSpec<float[], float[]> spec = Models.echo("echo", "1.0.0").replicas(3)
-        .batching(batching).cachePolicy(CachePolicy.ofDefaults()).queueCapacity(7)
-        .warmup(new float[4]).label("team", "a").engineOption("k", "v").build();
+    ModelSpec<float[], float[]> spec =
+        Models.echo("echo", "1.0.0")
+            .replicas(3)
+            .batching(batching)
+            .cachePolicy(CachePolicy.ofDefaults())
+            .queueCapacity(7)
+            .warmup(new float[4])
+            .label("team", "a")
+            .engineOption("k", "v")
+            .build();
     ModelSpec<float[], float[]> next = spec.toBuilder().version("1.1.0").build();
     assertEquals(Version.parse("1.1.0"), next.version());
     assertEquals(Version.parse("1.0.0"), spec.version());

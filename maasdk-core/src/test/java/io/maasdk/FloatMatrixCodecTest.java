@@ -59,7 +59,8 @@ class FloatMatrixCodecTest {
   @Test
   void batched_passesTheDeployCheck_andGivesPyTorchsLogits() {
     try (ModelRuntime rt = Models.runtime()) {
-      rt.deploy(cnn(BatchingPolicy.of(16, Duration.ofMillis(50))).build()); // deploy-time batch check
+      rt.deploy(
+          cnn(BatchingPolicy.of(16, Duration.ofMillis(50))).build()); // deploy-time batch check
       ModelHandle<float[][], float[]> m = rt.handle("cnn", "1.0.0", float[][].class, float[].class);
       List<CompletableFuture<float[]>> calls = new ArrayList<>();
       for (int i = 0; i < EXPECTED.length; i++) {
@@ -76,10 +77,10 @@ class FloatMatrixCodecTest {
     try (ModelRuntime rt = Models.runtime()) {
       rt.deploy(cnn(BatchingPolicy.disabled()).build());
       ModelHandle<float[][], float[]> m = rt.handle("cnn", "1.0.0", float[][].class, float[].class);
-      InvalidInputException e = assertThrows(InvalidInputException.class,
-          () -> m.predict(new float[8][7]));
-      assertTrue(e.getMessage().contains("float[8][8]") && e.getMessage().contains("cnn"),
-          e.getMessage());
+      InvalidInputException e =
+          assertThrows(InvalidInputException.class, () -> m.predict(new float[8][7]));
+      assertTrue(
+          e.getMessage().contains("float[8][8]") && e.getMessage().contains("cnn"), e.getMessage());
       float[][] nan = image(0);
       nan[3][4] = Float.NaN;
       assertThrows(InvalidInputException.class, () -> m.predict(nan));

@@ -10,12 +10,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Idle versions hold no worker threads: a thousand deployed versions must not mean a thousand threads. */
+/**
+ * Idle versions hold no worker threads: a thousand deployed versions must not mean a thousand
+ * threads.
+ */
 class IdleWorkersTest {
 
   private static List<String> workers(String model) {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-        .map(Thread::getName).filter(n -> n.startsWith("maasdk-" + model + "@")).toList();
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("maasdk-" + model + "@"))
+        .toList();
   }
 
   private static void awaitNoWorkers(String model) throws InterruptedException {
@@ -52,8 +58,9 @@ class IdleWorkersTest {
       }
 
       ModelHandle<float[], float[]> h = rt.handle("idle", "8.0.0", float[].class, float[].class);
-      assertArrayEquals(new float[] {2, 4, 6, 8}, java.util.Arrays.copyOf(
-          h.predict(new float[] {1, 2, 3, 4}), 4));
+      assertArrayEquals(
+          new float[] {2, 4, 6, 8},
+          java.util.Arrays.copyOf(h.predict(new float[] {1, 2, 3, 4}), 4));
     }
   }
 
@@ -66,14 +73,16 @@ class IdleWorkersTest {
         List<CompletableFuture<float[]>> pending = new ArrayList<>();
         List<Thread> callers = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
-          Thread c = new Thread(() -> {
-            for (int i = 0; i < 50; i++) {
-              CompletableFuture<float[]> f = h.predictAsync(new float[] {1, 0, 0, 0});
-              synchronized (pending) {
-                pending.add(f);
-              }
-            }
-          });
+          Thread c =
+              new Thread(
+                  () -> {
+                    for (int i = 0; i < 50; i++) {
+                      CompletableFuture<float[]> f = h.predictAsync(new float[] {1, 0, 0, 0});
+                      synchronized (pending) {
+                        pending.add(f);
+                      }
+                    }
+                  });
           callers.add(c);
           c.start();
         }

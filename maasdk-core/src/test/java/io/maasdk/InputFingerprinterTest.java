@@ -34,7 +34,8 @@ class InputFingerprinterTest {
   void primitiveArrays_digestByContentAndType() {
     assertEquals(f.fingerprint(new float[] {1, 2}), f.fingerprint(new float[] {1, 2}));
     assertNotEquals(f.fingerprint(new float[] {1, 2}), f.fingerprint(new float[] {1, 3}));
-    assertNotEquals(f.fingerprint(new float[] {1}), f.fingerprint(new int[] {Float.floatToIntBits(1)}));
+    assertNotEquals(
+        f.fingerprint(new float[] {1}), f.fingerprint(new int[] {Float.floatToIntBits(1)}));
     assertNotEquals(f.fingerprint(new byte[] {1, 2}), f.fingerprint(new byte[] {1, 2, 0}));
     assertEquals(f.fingerprint(new byte[] {1, 2}), f.fingerprint(new byte[] {1, 2}));
     assertNotEquals(f.fingerprint(new double[0]), f.fingerprint(new long[0]));
@@ -57,9 +58,11 @@ class InputFingerprinterTest {
     List<Object> shifted = List.of(new float[] {1, 2}, new float[] {3});
     assertEquals(f.fingerprint(ab), f.fingerprint(abSame));
     assertNotEquals(f.fingerprint(ab), f.fingerprint(shifted));
-    assertEquals(f.fingerprint(new Image("a", new float[] {1})),
+    assertEquals(
+        f.fingerprint(new Image("a", new float[] {1})),
         f.fingerprint(new Image("a", new float[] {1})));
-    assertNotEquals(f.fingerprint(new Image("a", new float[] {1})),
+    assertNotEquals(
+        f.fingerprint(new Image("a", new float[] {1})),
         f.fingerprint(new Image("a", new float[] {2})));
   }
 

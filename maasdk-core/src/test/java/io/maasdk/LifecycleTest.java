@@ -49,8 +49,11 @@ class LifecycleTest {
 
   @Test
   void close_pastDrainTimeout_failsLeftoversClearly() {
-    ModelRuntime rt = ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
-        .drainTimeout(Duration.ZERO).build();
+    ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+            .drainTimeout(Duration.ZERO)
+            .build();
     rt.deploy(Models.fixture("slow", "1.0.0").build());
     ModelHandle<float[], float[]> slow = rt.handle("slow", "latest", float[].class, float[].class);
     List<CompletableFuture<float[]>> pending = new ArrayList<>();
@@ -65,8 +68,10 @@ class LifecycleTest {
       } catch (ExecutionException | InterruptedException e) {
         assertTrue(e.getCause() instanceof ModelUnavailableException, String.valueOf(e.getCause()));
         String m = e.getCause().getMessage();
-        assertTrue(m.contains("closed before this queued call ran")
-            || m.contains("closed while this call was still running"), m);
+        assertTrue(
+            m.contains("closed before this queued call ran")
+                || m.contains("closed while this call was still running"),
+            m);
         failed++;
       }
     }
@@ -77,8 +82,11 @@ class LifecycleTest {
   @Test
   void undeploy_letsInFlightCallsFinish_thenFreesTheVersion() {
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
-    try (ModelRuntime rt = ModelRuntime.builder()
-        .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).listener(events::add).build()) {
+    try (ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+            .listener(events::add)
+            .build()) {
       rt.deploy(Models.fixture("slow", "1.0.0").build());
       rt.deploy(Models.fixture("slow", "2.0.0").build());
       rt.setAlias("slow", "prod", Version.parse("1.0.0"));
@@ -105,8 +113,10 @@ class LifecycleTest {
     try (ModelRuntime rt = Models.runtime()) {
       for (int i = 0; i < 20; i++) {
         rt.deploy(Models.echo("echo", "1.0.0").replicas(2).build());
-        assertEquals(2f, rt.handle("echo", "1.0.0", float[].class, float[].class)
-            .predict(new float[] {1, 0, 0, 0})[0]);
+        assertEquals(
+            2f,
+            rt.handle("echo", "1.0.0", float[].class, float[].class)
+                .predict(new float[] {1, 0, 0, 0})[0]);
         rt.undeploy("echo", "1.0.0"); // the throw-away handle above pins nothing
       }
       assertTrue(maasdkThreads().stream().noneMatch(n -> n.startsWith("maasdk-echo")));
@@ -120,8 +130,7 @@ class LifecycleTest {
     try (ModelRuntime rt = Models.runtime()) {
       rt.deploy(Models.echo("echo", "1.0.0").build());
       rt.deploy(Models.echo("echo", "2.0.0").build());
-      ModelHandle<float[], float[]> kept =
-          rt.handle("echo", "1.0.0", float[].class, float[].class);
+      ModelHandle<float[], float[]> kept = rt.handle("echo", "1.0.0", float[].class, float[].class);
       assertEquals(2f, kept.predict(new float[] {1, 0, 0, 0})[0]);
       rt.handle("echo", "1.0.0", float[].class, float[].class).predict(new float[4]);
 
@@ -130,7 +139,8 @@ class LifecycleTest {
       ModelNotFoundException e =
           assertThrows(ModelNotFoundException.class, () -> kept.predict(new float[4]));
       assertEquals(Version.parse("1.0.0"), e.version());
-      assertTrue(e.getMessage().contains("echo@1.0.0 is not deployed (it was undeployed at "),
+      assertTrue(
+          e.getMessage().contains("echo@1.0.0 is not deployed (it was undeployed at "),
           e.getMessage());
       assertTrue(e.getMessage().contains("versions [2.0.0]"), e.getMessage());
       rt.deploy(Models.echo("echo", "1.0.0").build()); // the handle works again once redeployed
@@ -182,8 +192,8 @@ class LifecycleTest {
         rt.undeploy("echo", "1.1.0"); // 1.0.0 still satisfies both
         DeploymentConflictException e =
             assertThrows(DeploymentConflictException.class, () -> rt.undeploy("echo", "1.0.0"));
-        assertTrue(e.getMessage().contains("'^1'") && e.getMessage().contains("'latest'"),
-            e.getMessage());
+        assertTrue(
+            e.getMessage().contains("'^1'") && e.getMessage().contains("'latest'"), e.getMessage());
       }
       rt.undeploy("echo", "1.0.0");
     }
@@ -211,17 +221,18 @@ class LifecycleTest {
       int rounds = 20;
       for (int round = 0; round < rounds; round++) {
         rt.deploy(Models.echo("echo", "1.0.0").build());
-        ModelHandle<float[], float[]> h =
-            rt.handle("echo", "1.0.0", float[].class, float[].class);
+        ModelHandle<float[], float[]> h = rt.handle("echo", "1.0.0", float[].class, float[].class);
         java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
-        CompletableFuture<ModelHandle.Lease> pin = CompletableFuture.supplyAsync(() -> {
-          await(start);
-          try {
-            return h.pin();
-          } catch (ModelNotFoundException gone) {
-            return null; // undeploy won the race
-          }
-        });
+        CompletableFuture<ModelHandle.Lease> pin =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  await(start);
+                  try {
+                    return h.pin();
+                  } catch (ModelNotFoundException gone) {
+                    return null; // undeploy won the race
+                  }
+                });
         await(start);
         boolean undeployed;
         try {
@@ -242,23 +253,29 @@ class LifecycleTest {
   }
 
   /**
-   * Issue 10, failure 4: with a translator stuck for 70 s and a 2 s drain timeout, close() took
-   * 62 s, left a future pending and closed the predictor under the running call.
+   * Issue 10, failure 4: with a translator stuck for 70 s and a 2 s drain timeout, close() took 62
+   * s, left a future pending and closed the predictor under the running call.
    */
   @Test
   void close_withACallStuckInTheTranslator_returnsWithinTheDrainTimeout_andSettlesIt()
       throws Exception {
     CountDownLatch stuck = new CountDownLatch(1);
     CountDownLatch unstick = new CountDownLatch(1);
-    ai.djl.translate.Translator<float[], float[]> hanging = Models.hooked(input -> {
-      if (input[0] == 70f) {
-        stuck.countDown();
-        unstick.await(60, TimeUnit.SECONDS); // hung on something outside the runtime
-      }
-    });
+    ai.djl.translate.Translator<float[], float[]> hanging =
+        Models.hooked(
+            input -> {
+              if (input[0] == 70f) {
+                stuck.countDown();
+                unstick.await(60, TimeUnit.SECONDS); // hung on something outside the runtime
+              }
+            });
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
-    ModelRuntime rt = ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
-        .drainTimeout(Duration.ofMillis(500)).listener(events::add).build();
+    ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+            .drainTimeout(Duration.ofMillis(500))
+            .listener(events::add)
+            .build();
     try {
       rt.deploy(Models.fixture("faulty", "1.0.0").translator(hanging).build());
       ModelHandle<float[], float[]> h = rt.handle("faulty", "1.0.0", float[].class, float[].class);
@@ -283,8 +300,11 @@ class LifecycleTest {
       assertTrue(System.nanoTime() < until, "threads left: " + maasdkThreads());
       Thread.sleep(10); // waiting for another thread to end, bounded
     }
-    assertTrue(events.stream().anyMatch(e -> e.outcome() == InferenceEvent.Outcome.UNAVAILABLE
-        && e.inferenceNanos() > 0), "the stuck call was computed to its end: " + events);
+    assertTrue(
+        events.stream()
+            .anyMatch(
+                e -> e.outcome() == InferenceEvent.Outcome.UNAVAILABLE && e.inferenceNanos() > 0),
+        "the stuck call was computed to its end: " + events);
   }
 
   /** Issue 10, failure 6: predictAsync after close threw on the caller's thread. */
@@ -339,9 +359,14 @@ class LifecycleTest {
         closed.add("gate");
       }
     }
-    ModelRuntime rt = ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
-        .listener(new Sink("first")).interceptor(new Gate()).listener(new Sink("last"))
-        .listener(e -> { }).build();
+    ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+            .listener(new Sink("first"))
+            .interceptor(new Gate())
+            .listener(new Sink("last"))
+            .listener(e -> {})
+            .build();
     rt.deploy(Models.echo("echo", "1.0.0").build());
     rt.close();
     rt.close();
@@ -353,14 +378,21 @@ class LifecycleTest {
     String before = System.getProperty("ai.djl.offline");
     try {
       System.setProperty("ai.djl.offline", "false");
-      ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).build()
+      ModelRuntime.builder()
+          .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+          .build()
           .close();
       assertEquals("false", System.getProperty("ai.djl.offline"));
       System.clearProperty("ai.djl.offline");
-      ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
-          .djlOffline(false).build().close();
+      ModelRuntime.builder()
+          .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+          .djlOffline(false)
+          .build()
+          .close();
       assertEquals(null, System.getProperty("ai.djl.offline"));
-      ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).build()
+      ModelRuntime.builder()
+          .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+          .build()
           .close();
       assertEquals("true", System.getProperty("ai.djl.offline"));
     } finally {

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
@@ -86,8 +85,11 @@ class ManagementConcurrencyTest {
   }
 
   private static List<String> threads(String prefix) {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-        .map(Thread::getName).filter(n -> n.startsWith(prefix)).toList();
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith(prefix))
+        .toList();
   }
 
   @Test
@@ -107,27 +109,32 @@ class ManagementConcurrencyTest {
       // The emergency rollback of another model does not wait for a's load.
       assertEquals(AliasTarget.of(v1), within(pool.submit(() -> rt.rollback("b", "stable"))));
       assertEquals(v1, stable.predictDetailed(new float[4], CallOptions.ofDefaults()).version());
-      within(pool.submit(() -> {
-        rt.setAlias("b", "stable", v2);
-        return null;
-      }));
-      assertEquals(Version.parse("3.0.0"),
+      within(
+          pool.submit(
+              () -> {
+                rt.setAlias("b", "stable", v2);
+                return null;
+              }));
+      assertEquals(
+          Version.parse("3.0.0"),
           within(pool.submit(() -> rt.deploy(Models.echo("b", "3.0.0").build()))));
-      within(pool.submit(() -> {
-        rt.undeploy("b", "3.0.0");
-        return null;
-      }));
+      within(
+          pool.submit(
+              () -> {
+                rt.undeploy("b", "3.0.0");
+                return null;
+              }));
       // Nor does another version of the loading model itself.
-      assertEquals(v2,
-          within(pool.submit(() -> rt.deploy(Models.echo("a", "2.0.0").build()))));
+      assertEquals(v2, within(pool.submit(() -> rt.deploy(Models.echo("a", "2.0.0").build()))));
       assertFalse(loading.isDone(), "a@1.0.0 was still loading all along");
       assertTrue(rt.describe("a", v1).isEmpty(), "a loading version is not visible");
     } finally {
       slow.release.countDown();
     }
     assertEquals(v1, within(loading));
-    assertEquals(2f, rt.handle("a", "1.0.0", float[].class, float[].class)
-        .predict(new float[] {1, 0, 0, 0})[0]);
+    assertEquals(
+        2f,
+        rt.handle("a", "1.0.0", float[].class, float[].class).predict(new float[] {1, 0, 0, 0})[0]);
     assertEquals(1, slow.opens.get());
   }
 
@@ -141,10 +148,12 @@ class ManagementConcurrencyTest {
     for (int t = 0; t < threads; t++) {
       // Every thread spells the version differently (build metadata): still one version.
       String version = "1.0.0+t" + t;
-      deploys.add(pool.submit(() -> {
-        start.await(WAIT_S, TimeUnit.SECONDS);
-        return rt.deploy(Models.echo("a", version).source(source).build());
-      }));
+      deploys.add(
+          pool.submit(
+              () -> {
+                start.await(WAIT_S, TimeUnit.SECONDS);
+                return rt.deploy(Models.echo("a", version).source(source).build());
+              }));
     }
     assertTrue(source.opened.await(WAIT_S, TimeUnit.SECONDS));
     List<DeploymentConflictException> refused = new ArrayList<>();
@@ -173,12 +182,15 @@ class ManagementConcurrencyTest {
     assertEquals(Version.parse("1.0.0"), won);
     assertEquals(1, source.opens.get(), "only the winner opened (and loaded) the model");
     for (DeploymentConflictException e : refused) {
-      assertTrue(e.getMessage().contains("is being deployed by another call right now (from"
-          + " blocking:echo)"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains("is being deployed by another call right now (from" + " blocking:echo)"),
+          e.getMessage());
     }
     assertEquals(1, rt.deployments().size());
     // Only the winner made a replica: a queued call starts its worker, and no other exists.
-    rt.handle("a", "1.0.0", float[].class, float[].class).predictAsync(new float[4])
+    rt.handle("a", "1.0.0", float[].class, float[].class)
+        .predictAsync(new float[4])
         .get(WAIT_S, TimeUnit.SECONDS);
     assertEquals(List.of("maasdk-a@" + won + "-r0"), threads("maasdk-a@"));
   }
@@ -191,8 +203,8 @@ class ManagementConcurrencyTest {
     assertTrue(slow.opened.await(WAIT_S, TimeUnit.SECONDS));
     rt.close(); // does not wait for a load that may never end
     slow.release.countDown();
-    ExecutionException e = assertThrows(ExecutionException.class,
-        () -> loading.get(WAIT_S, TimeUnit.SECONDS));
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> loading.get(WAIT_S, TimeUnit.SECONDS));
     ModelUnavailableException closed =
         assertInstanceOf(ModelUnavailableException.class, e.getCause());
     assertTrue(closed.getMessage().contains("closed while it was loading"), closed.getMessage());
@@ -201,26 +213,31 @@ class ManagementConcurrencyTest {
 
   @Test
   void failedLoad_givesItsReservationBack_andLeavesNoModelBehind() {
-    ModelSource missing = new ModelSource() {
-      @Override
-      public ModelArtifact open(String modelName, Version version) throws IOException {
-        throw new java.nio.file.NoSuchFileException("gone");
-      }
+    ModelSource missing =
+        new ModelSource() {
+          @Override
+          public ModelArtifact open(String modelName, Version version) throws IOException {
+            throw new java.nio.file.NoSuchFileException("gone");
+          }
 
-      @Override
-      public String describe() {
-        return "missing";
-      }
-    };
-    assertThrows(ModelLoadException.class,
+          @Override
+          public String describe() {
+            return "missing";
+          }
+        };
+    assertThrows(
+        ModelLoadException.class,
         () -> rt.deploy(Models.echo("a", "1.0.0").source(missing).build()));
-    ModelNotFoundException none = assertThrows(ModelNotFoundException.class,
-        () -> rt.handle("a", "latest", float[].class, float[].class));
+    ModelNotFoundException none =
+        assertThrows(
+            ModelNotFoundException.class,
+            () -> rt.handle("a", "latest", float[].class, float[].class));
     assertTrue(none.getMessage().contains("no model named 'a'"), none.getMessage());
     // Another type may now claim the name, and the version can be deployed again.
     rt.deploy(Models.echo("a", "1.0.0").build());
-    assertEquals(2f, rt.handle("a", "1.0.0", float[].class, float[].class)
-        .predict(new float[] {1, 0, 0, 0})[0]);
+    assertEquals(
+        2f,
+        rt.handle("a", "1.0.0", float[].class, float[].class).predict(new float[] {1, 0, 0, 0})[0]);
   }
 
   @Test
@@ -242,13 +259,15 @@ class ManagementConcurrencyTest {
     try {
       for (int t = 0; t < threads; t++) {
         String model = t % 2 == 0 ? "b" : "c";
-        movers.add(pool.submit(() -> {
-          start.await(WAIT_S, TimeUnit.SECONDS);
-          for (int i = 0; i < moves; i++) {
-            rt.setAlias(model, "live", Version.parse(i % 2 == 0 ? "2.0.0" : "1.0.0"));
-          }
-          return null;
-        }));
+        movers.add(
+            pool.submit(
+                () -> {
+                  start.await(WAIT_S, TimeUnit.SECONDS);
+                  for (int i = 0; i < moves; i++) {
+                    rt.setAlias(model, "live", Version.parse(i % 2 == 0 ? "2.0.0" : "1.0.0"));
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : movers) {
         within(f);

@@ -72,12 +72,13 @@ class ModelSourcesTest {
     List<Version> deployed = result.deployed();
     assertEquals(
         List.of(Version.parse("1.0.0"), Version.parse("1.1.0"), Version.parse("2.0.0")), deployed);
-    assertEquals(List.of(repo.root().resolve("digits-mlp/not-a-version")),
+    assertEquals(
+        List.of(repo.root().resolve("digits-mlp/not-a-version")),
         result.skipped().stream().map(ModelRepository.Skipped::folder).toList());
     float[] x = TestModels.digitsTestSet().features()[0];
     for (Version v : deployed) {
-      float[] out = runtime.handle("digits-mlp", v.toString(), float[].class, float[].class)
-          .predict(x);
+      float[] out =
+          runtime.handle("digits-mlp", v.toString(), float[].class, float[].class).predict(x);
       assertArrayEquals(TestModels.expectedLogits("mlp", v.toString())[0], out, 1e-4f);
     }
   }
@@ -88,7 +89,8 @@ class ModelSourcesTest {
         Models.digits("1.0.0")
             .source(ModelSource.classpath(TestModels.digitsResource("cnn", "1.0.0")))
             .build());
-    ModelHandle<float[], float[]> h = runtime.handle("digits", "1.0.0", float[].class, float[].class);
+    ModelHandle<float[], float[]> h =
+        runtime.handle("digits", "1.0.0", float[].class, float[].class);
     TestModels.DigitsTestSet test = TestModels.digitsTestSet();
     int correct = 0;
     for (int i = 0; i < test.size(); i++) {
@@ -102,8 +104,11 @@ class ModelSourcesTest {
     ModelLoadException e =
         assertThrows(
             ModelLoadException.class,
-            () -> runtime.deploy(Models.digits("1.0.0")
-                .source(ModelSource.classpath("no/such/model.pt")).build()));
+            () ->
+                runtime.deploy(
+                    Models.digits("1.0.0")
+                        .source(ModelSource.classpath("no/such/model.pt"))
+                        .build()));
     assertTrue(e.getMessage().contains("digits@1.0.0"), e.getMessage());
     assertTrue(e.getMessage().contains("classpath:no/such/model.pt"), e.getMessage());
     assertTrue(e.getMessage().contains("PyTorch"), e.getMessage());
@@ -124,8 +129,8 @@ class ModelSourcesTest {
   @Test
   void source_nonexistentFile_isRejectedAtOnce() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class,
-            () -> ModelSource.file(dir.resolve("nope.pt")));
+        assertThrows(
+            IllegalArgumentException.class, () -> ModelSource.file(dir.resolve("nope.pt")));
     assertTrue(e.getMessage().contains("nope.pt"));
   }
 }

@@ -69,7 +69,9 @@ final class Models {
     };
   }
 
-  /** Waits for {@code latch} on behalf of a translator, failing its call if the test never opens it. */
+  /**
+   * Waits for {@code latch} on behalf of a translator, failing its call if the test never opens it.
+   */
   static void await(java.util.concurrent.CountDownLatch latch) throws InterruptedException {
     if (!latch.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
       throw new IllegalStateException("the test never opened its gate");

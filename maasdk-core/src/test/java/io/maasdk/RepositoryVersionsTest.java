@@ -40,12 +40,14 @@ class RepositoryVersionsTest {
 
   /** Writes digits-mlp {@code modelVersion}'s file into {@code digits/<folder>/model.pt}. */
   private void folder(String folder, String modelVersion) {
-    TestModels.copy(TestModels.digitsResource("mlp", modelVersion),
+    TestModels.copy(
+        TestModels.digitsResource("mlp", modelVersion),
         dir.resolve("digits").resolve(folder).resolve("model.pt"));
   }
 
   private ModelRepository.DeployResult deployAll() {
-    return runtime.deployAll(ModelRepository.at(dir),
+    return runtime.deployAll(
+        ModelRepository.at(dir),
         ModelSpec.builder("digits", float[].class, float[].class)
             .translator(Codecs.floatVector(64))
             .devicePolicy(DevicePolicy.cpu()));
@@ -68,7 +70,8 @@ class RepositoryVersionsTest {
 
     assertEquals(List.of(Version.parse("1.0.0")), r.deployed());
     assertEquals(List.of("99999999999.0.0"), names(r.skipped()));
-    assertTrue(r.skipped().get(0).reason().contains("must each be at most 2147483647"),
+    assertTrue(
+        r.skipped().get(0).reason().contains("must each be at most 2147483647"),
         r.skipped().get(0).reason());
     assertFalse(r.complete());
     assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[0], predict("1.0.0"), 1e-4f);
@@ -97,8 +100,12 @@ class RepositoryVersionsTest {
 
     assertEquals(List.of(Version.parse("1.0.0")), r.deployed());
     assertEquals(List.of("1.2.0+build.1", "1.2.0+build.2"), names(r.skipped()));
-    assertTrue(r.skipped().get(0).reason().contains(
-        "folders [1.2.0+build.1, 1.2.0+build.2] of model 'digits' are one version under SemVer"),
+    assertTrue(
+        r.skipped()
+            .get(0)
+            .reason()
+            .contains(
+                "folders [1.2.0+build.1, 1.2.0+build.2] of model 'digits' are one version under SemVer"),
         r.skipped().get(0).reason());
     assertTrue(runtime.describe("digits", Version.parse("1.2.0")).isEmpty());
     assertEquals(1, runtime.deployments().size());
@@ -122,10 +129,16 @@ class RepositoryVersionsTest {
     assertEquals(List.of("1.2.0+build.2"), names(r.skipped()));
     DeploymentConflictException conflict =
         assertInstanceOf(DeploymentConflictException.class, r.skipped().get(0).error());
-    assertTrue(conflict.getMessage().contains("digits@1.2.0+build.1 is already deployed (1.2.0"
-        + "+build.2 differs from it only in build metadata"), conflict.getMessage());
+    assertTrue(
+        conflict
+            .getMessage()
+            .contains(
+                "digits@1.2.0+build.1 is already deployed (1.2.0"
+                    + "+build.2 differs from it only in build metadata"),
+        conflict.getMessage());
     // build.1 still serves its own files
-    assertEquals("1.2.0+build.1",
+    assertEquals(
+        "1.2.0+build.1",
         runtime.describe("digits", Version.parse("1.2.0")).orElseThrow().version().toString());
     assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[0], predict("1.2.0"), 1e-4f);
   }
@@ -163,14 +176,19 @@ class RepositoryVersionsTest {
     ModelHandle<float[], float[]> pinned =
         runtime.handle("digits", "1.2.0+build.1", float[].class, float[].class);
     try (ModelHandle.Lease lease = pinned.pin()) {
-      DeploymentConflictException e = assertThrows(DeploymentConflictException.class,
-          () -> runtime.undeploy("digits", "1.2.0+build.2"));
-      assertTrue(e.getMessage().startsWith(
-          "cannot undeploy digits@1.2.0+build.1: still needed by lease #"), e.getMessage());
+      DeploymentConflictException e =
+          assertThrows(
+              DeploymentConflictException.class, () -> runtime.undeploy("digits", "1.2.0+build.2"));
+      assertTrue(
+          e.getMessage()
+              .startsWith("cannot undeploy digits@1.2.0+build.1: still needed by lease #"),
+          e.getMessage());
       assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[0], pinned.predict(x), 1e-4f);
 
-      DeploymentConflictException twin = assertThrows(DeploymentConflictException.class,
-          () -> runtime.deploy(Models.digits("2.0.0").version("1.2.0+build.2").build()));
+      DeploymentConflictException twin =
+          assertThrows(
+              DeploymentConflictException.class,
+              () -> runtime.deploy(Models.digits("2.0.0").version("1.2.0+build.2").build()));
       assertTrue(twin.getMessage().contains("only in build metadata"), twin.getMessage());
     }
   }

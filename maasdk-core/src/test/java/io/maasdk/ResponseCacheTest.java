@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDList;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-
 import io.maasdk.codec.Codecs;
 import io.maasdk.codec.FloatVectorTranslator;
 import io.maasdk.spi.DeviceInventory;
@@ -43,11 +42,12 @@ class ResponseCacheTest {
   private final List<InferenceEvent> events = new CopyOnWriteArrayList<>();
   private final AtomicLong nanos = new AtomicLong();
   private final Ticker ticker = nanos::get;
-  private final ModelRuntime runtime = ModelRuntime.builder()
-      .deviceInventory(DeviceInventory.cpuOnly())
-      .listener(events::add)
-      .ticker(ticker)
-      .build();
+  private final ModelRuntime runtime =
+      ModelRuntime.builder()
+          .deviceInventory(DeviceInventory.cpuOnly())
+          .listener(events::add)
+          .ticker(ticker)
+          .build();
 
   @AfterEach
   void close() {
@@ -124,13 +124,13 @@ class ResponseCacheTest {
 
   @Test
   void predict_concurrentIdenticalCalls_computeOnce() throws Exception {
-    runtime.deploy(Models.fixture("slow", "1.0.0").replicas(4)
-        .cachePolicy(CachePolicy.ofDefaults()).build());
+    runtime.deploy(
+        Models.fixture("slow", "1.0.0").replicas(4).cachePolicy(CachePolicy.ofDefaults()).build());
     ModelHandle<float[], float[]> h = runtime.handle("slow", "1.0.0", float[].class, float[].class);
     int n = 16;
     int hitCount = 0;
-    for (Future<Prediction<float[]>> f : together(n, i -> h.predictDetailed(
-        new float[] {7, 7, 7, 7}, CallOptions.ofDefaults()))) {
+    for (Future<Prediction<float[]>> f :
+        together(n, i -> h.predictDetailed(new float[] {7, 7, 7, 7}, CallOptions.ofDefaults()))) {
       Prediction<float[]> p = f.get(30, TimeUnit.SECONDS);
       assertArrayEquals(new float[] {8, 8, 8, 8}, p.output());
       hitCount += p.cacheHit() ? 1 : 0;
@@ -150,10 +150,12 @@ class ResponseCacheTest {
       List<Future<T>> results = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         int k = i;
-        results.add(pool.submit(() -> {
-          start.await(30, TimeUnit.SECONDS);
-          return call.apply(k);
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await(30, TimeUnit.SECONDS);
+                  return call.apply(k);
+                }));
       }
       pool.shutdown();
       if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
@@ -167,9 +169,12 @@ class ResponseCacheTest {
 
   @Test
   void predict_failedComputation_notCached_andEveryWaiterGetsTheFailure() throws Exception {
-    runtime.deploy(Models.fixture("faulty", "1.0.0").replicas(2)
-        .failurePolicy(FailurePolicy.builder().breaker(1000, Duration.ofSeconds(1)).build())
-        .cachePolicy(CachePolicy.ofDefaults()).build());
+    runtime.deploy(
+        Models.fixture("faulty", "1.0.0")
+            .replicas(2)
+            .failurePolicy(FailurePolicy.builder().breaker(1000, Duration.ofSeconds(1)).build())
+            .cachePolicy(CachePolicy.ofDefaults())
+            .build());
     ModelHandle<float[], float[]> h =
         runtime.handle("faulty", "1.0.0", float[].class, float[].class);
     float[] poison = {TestModels.POISON, 0, 0, 0};
@@ -184,12 +189,11 @@ class ResponseCacheTest {
     int n = 8;
     for (Future<Prediction<float[]>> f :
         together(n, i -> h.predictDetailed(poison.clone(), CallOptions.ofDefaults()))) {
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> f.get(30, TimeUnit.SECONDS));
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
       assertInstanceOf(InvalidInputException.class, e.getCause());
     }
-    assertEquals(2 + n,
-        events.stream().filter(e -> e.outcome() == Outcome.INVALID_INPUT).count());
+    assertEquals(2 + n, events.stream().filter(e -> e.outcome() == Outcome.INVALID_INPUT).count());
     assertEquals(0, hits());
     assertEquals(0, runtime.responseCacheStats().size());
     // The model still answers, and good answers are cached.
@@ -215,7 +219,8 @@ class ResponseCacheTest {
     float[] x = {4, 4, 4, 4};
     assertFalse(h.predictDetailed(x, CallOptions.ofDefaults()).cacheHit());
     assertFalse(h.predictDetailed(x, tenant("a")).cacheHit(), "a must not see default's entry");
-    assertTrue(h.predictDetailed(x, tenant(new String("default"))).cacheHit(),
+    assertTrue(
+        h.predictDetailed(x, tenant(new String("default"))).cacheHit(),
         "a tenant named \"default\" is the default tenant");
     assertTrue(h.predictDetailed(x, tenant("a")).cacheHit());
     assertEquals(2, computed());
@@ -232,8 +237,10 @@ class ResponseCacheTest {
     assertEquals(100, events.size(), "one event per call");
     assertEquals(1, computed());
     assertEquals(99, hits());
-    assertTrue(events.stream().filter(InferenceEvent::cacheHit)
-        .allMatch(e -> e.outcome() == Outcome.SUCCESS && e.output() != null));
+    assertTrue(
+        events.stream()
+            .filter(InferenceEvent::cacheHit)
+            .allMatch(e -> e.outcome() == Outcome.SUCCESS && e.output() != null));
   }
 
   @Test
@@ -254,20 +261,20 @@ class ResponseCacheTest {
 
   @Test
   void predict_perTenant_concurrentTenantsNeverJoinEachOthersFlight() throws Exception {
-    runtime.deploy(Models.fixture("slow", "1.0.0").replicas(2)
-        .cachePolicy(CachePolicy.ofDefaults()).build());
+    runtime.deploy(
+        Models.fixture("slow", "1.0.0").replicas(2).cachePolicy(CachePolicy.ofDefaults()).build());
     ModelHandle<float[], float[]> h = runtime.handle("slow", "1.0.0", float[].class, float[].class);
     int perTenant = 6;
-    for (Future<Prediction<float[]>> f : together(2 * perTenant, i -> h.predictDetailed(
-        new float[] {5, 5, 5, 5}, tenant(i % 2 == 0 ? "a" : "b")))) {
+    for (Future<Prediction<float[]>> f :
+        together(
+            2 * perTenant,
+            i -> h.predictDetailed(new float[] {5, 5, 5, 5}, tenant(i % 2 == 0 ? "a" : "b")))) {
       f.get(30, TimeUnit.SECONDS);
     }
     // Each tenant computed once: b's latency never depends on whether a asked first.
     assertEquals(2, computed());
-    assertEquals(1, events.stream()
-        .filter(e -> !e.cacheHit() && e.tenant().equals("a")).count());
-    assertEquals(1, events.stream()
-        .filter(e -> !e.cacheHit() && e.tenant().equals("b")).count());
+    assertEquals(1, events.stream().filter(e -> !e.cacheHit() && e.tenant().equals("a")).count());
+    assertEquals(1, events.stream().filter(e -> !e.cacheHit() && e.tenant().equals("b")).count());
   }
 
   @Test
@@ -290,7 +297,8 @@ class ResponseCacheTest {
     assertEquals(15, runtime.responseCacheStats().evictions());
     int hitsNow = 0;
     for (int i = 0; i < 20; i++) {
-      hitsNow += h.predictDetailed(new float[] {i, 0, 0, 0}, CallOptions.ofDefaults()).cacheHit() ? 1 : 0;
+      hitsNow +=
+          h.predictDetailed(new float[] {i, 0, 0, 0}, CallOptions.ofDefaults()).cacheHit() ? 1 : 0;
     }
     assertTrue(hitsNow <= 5, "at most the 5 kept entries hit, got " + hitsNow);
   }
@@ -310,8 +318,8 @@ class ResponseCacheTest {
 
   @Test
   void expireAfterWrite_expiresOnTheInjectedTicker() {
-    ModelHandle<float[], float[]> h = echo(
-        CachePolicy.builder().expireAfterWrite(Duration.ofMinutes(1)).build());
+    ModelHandle<float[], float[]> h =
+        echo(CachePolicy.builder().expireAfterWrite(Duration.ofMinutes(1)).build());
     float[] x = {1, 0, 0, 0};
     h.predict(x);
     nanos.addAndGet(TimeUnit.SECONDS.toNanos(59));
@@ -323,8 +331,12 @@ class ResponseCacheTest {
 
   @Test
   void expireAfterAccess_keepsEntriesThatAreRead() {
-    ModelHandle<float[], float[]> h = echo(CachePolicy.builder().expireAfterWrite(null)
-        .expireAfterAccess(Duration.ofMinutes(1)).build());
+    ModelHandle<float[], float[]> h =
+        echo(
+            CachePolicy.builder()
+                .expireAfterWrite(null)
+                .expireAfterAccess(Duration.ofMinutes(1))
+                .build());
     float[] x = {1, 0, 0, 0};
     h.predict(x);
     for (int i = 0; i < 5; i++) {
@@ -339,8 +351,10 @@ class ResponseCacheTest {
   void invalidate_model_and_version_dropEntries() {
     runtime.deploy(Models.digits("1.0.0").cachePolicy(CachePolicy.ofDefaults()).build());
     runtime.deploy(Models.digits("2.0.0").cachePolicy(CachePolicy.ofDefaults()).build());
-    ModelHandle<float[], float[]> v1 = runtime.handle("digits", "1.0.0", float[].class, float[].class);
-    ModelHandle<float[], float[]> v2 = runtime.handle("digits", "2.0.0", float[].class, float[].class);
+    ModelHandle<float[], float[]> v1 =
+        runtime.handle("digits", "1.0.0", float[].class, float[].class);
+    ModelHandle<float[], float[]> v2 =
+        runtime.handle("digits", "2.0.0", float[].class, float[].class);
     float[] x = TestModels.digitsTestSet().features()[0];
     v1.predict(x);
     v2.predict(x);
@@ -409,18 +423,22 @@ class ResponseCacheTest {
     try {
       for (int t = 0; t < threads; t++) {
         int offset = t;
-        checked.add(pool.submit(() -> {
-          start.await(30, TimeUnit.SECONDS);
-          int n = 0;
-          while (!stop.get() || n < 50) {
-            int i = (n + offset) % inputs;
-            Prediction<float[]> p = stable.predictDetailed(xs[i], CallOptions.ofDefaults());
-            assertArrayEquals(expected.get(p.version())[i], p.output(),
-                "answer of " + p.version() + (p.cacheHit() ? " (hit)" : ""));
-            n++;
-          }
-          return n;
-        }));
+        checked.add(
+            pool.submit(
+                () -> {
+                  start.await(30, TimeUnit.SECONDS);
+                  int n = 0;
+                  while (!stop.get() || n < 50) {
+                    int i = (n + offset) % inputs;
+                    Prediction<float[]> p = stable.predictDetailed(xs[i], CallOptions.ofDefaults());
+                    assertArrayEquals(
+                        expected.get(p.version())[i],
+                        p.output(),
+                        "answer of " + p.version() + (p.cacheHit() ? " (hit)" : ""));
+                    n++;
+                  }
+                  return n;
+                }));
       }
       start.await(30, TimeUnit.SECONDS);
       for (int move = 0; move < 40; move++) {
@@ -442,8 +460,9 @@ class ResponseCacheTest {
       float[][] want = expected.get(e.version());
       boolean matches = false;
       for (int i = 0; i < inputs && !matches; i++) {
-        matches = java.util.Arrays.equals(want[i], (float[]) e.output())
-            && java.util.Arrays.equals(xs[i], (float[]) e.input());
+        matches =
+            java.util.Arrays.equals(want[i], (float[]) e.output())
+                && java.util.Arrays.equals(xs[i], (float[]) e.input());
       }
       assertTrue(matches, "event of " + e.version() + " carries another version's answer");
     }
@@ -476,9 +495,14 @@ class ResponseCacheTest {
 
   @Test
   void uncacheableInputType_passesThroughUncached() {
-    runtime.deploy(ModelSpec.builder("px", Pixels.class, float[].class).version("1.0.0")
-        .source(ModelSource.classpath(TestModels.resource("echo"))).translator(pixels())
-        .devicePolicy(DevicePolicy.cpu()).cachePolicy(CachePolicy.ofDefaults()).build());
+    runtime.deploy(
+        ModelSpec.builder("px", Pixels.class, float[].class)
+            .version("1.0.0")
+            .source(ModelSource.classpath(TestModels.resource("echo")))
+            .translator(pixels())
+            .devicePolicy(DevicePolicy.cpu())
+            .cachePolicy(CachePolicy.ofDefaults())
+            .build());
     ModelHandle<Pixels, float[]> h = runtime.handle("px", "1.0.0", Pixels.class, float[].class);
     Pixels p = new Pixels(1, 2, 3, 4);
     assertArrayEquals(new float[] {2, 4, 6, 8, 1}, h.predict(p));
@@ -489,13 +513,22 @@ class ResponseCacheTest {
 
   @Test
   void customFingerprinter_makesAnInputTypeCacheable() {
-    CachePolicy policy = CachePolicy.builder()
-        .fingerprinter(in -> in instanceof Pixels p
-            ? io.maasdk.spi.InputFingerprinter.builtIn().fingerprint(p.values) : null)
-        .build();
-    runtime.deploy(ModelSpec.builder("px", Pixels.class, float[].class).version("1.0.0")
-        .source(ModelSource.classpath(TestModels.resource("echo"))).translator(pixels())
-        .devicePolicy(DevicePolicy.cpu()).cachePolicy(policy).build());
+    CachePolicy policy =
+        CachePolicy.builder()
+            .fingerprinter(
+                in ->
+                    in instanceof Pixels p
+                        ? io.maasdk.spi.InputFingerprinter.builtIn().fingerprint(p.values)
+                        : null)
+            .build();
+    runtime.deploy(
+        ModelSpec.builder("px", Pixels.class, float[].class)
+            .version("1.0.0")
+            .source(ModelSource.classpath(TestModels.resource("echo")))
+            .translator(pixels())
+            .devicePolicy(DevicePolicy.cpu())
+            .cachePolicy(policy)
+            .build());
     ModelHandle<Pixels, float[]> h = runtime.handle("px", "1.0.0", Pixels.class, float[].class);
     h.predict(new Pixels(1, 2, 3, 4));
     assertTrue(h.predictDetailed(new Pixels(1, 2, 3, 4), CallOptions.ofDefaults()).cacheHit());
@@ -504,20 +537,25 @@ class ResponseCacheTest {
 
   @Test
   void policy_conflictingBounds_failFast() {
-    assertThrows(IllegalStateException.class,
+    assertThrows(
+        IllegalStateException.class,
         () -> CachePolicy.builder().maximumSize(10).maximumWeight(10).build());
-    assertThrows(IllegalStateException.class,
-        () -> CachePolicy.builder().weigher(o -> 1).build());
+    assertThrows(IllegalStateException.class, () -> CachePolicy.builder().weigher(o -> 1).build());
     assertThrows(IllegalArgumentException.class, () -> CachePolicy.builder().maximumSize(0));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> CachePolicy.builder().expireAfterWrite(Duration.ZERO));
     assertFalse(CachePolicy.disabled().enabled());
     assertTrue(CachePolicy.ofDefaults().perTenant());
     ModelSpec.Builder<float[], float[]> b =
         Models.echo("echo", "1.0.0").cachePolicy(CachePolicy.ofDefaults());
     assertEquals(CachePolicy.ofDefaults(), b.build().toBuilder().build().cachePolicy());
-    CachePolicy weighed = CachePolicy.builder().maximumWeight(1 << 20)
-        .expireAfterAccess(Duration.ofMinutes(1)).perTenant(false).build();
+    CachePolicy weighed =
+        CachePolicy.builder()
+            .maximumWeight(1 << 20)
+            .expireAfterAccess(Duration.ofMinutes(1))
+            .perTenant(false)
+            .build();
     CachePolicy derived = weighed.toBuilder().build();
     assertEquals(weighed.toString(), derived.toString());
     assertEquals(weighed.weigher(), derived.weigher());
@@ -533,31 +571,35 @@ class ResponseCacheTest {
   void failedComputations_logNothingThroughCaffeine() {
     java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
     List<java.util.logging.LogRecord> records = new CopyOnWriteArrayList<>();
-    java.util.logging.Handler capture = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord r) {
-        records.add(r);
-      }
+    java.util.logging.Handler capture =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord r) {
+            records.add(r);
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     java.util.logging.Handler[] previous = root.getHandlers();
     for (java.util.logging.Handler hd : previous) {
       root.removeHandler(hd); // keep the deliberate failures out of the build log
     }
     root.addHandler(capture);
     try {
-      runtime.deploy(Models.fixture("faulty", "1.0.0").warmup(new float[4])
-          .cachePolicy(CachePolicy.ofDefaults()).build());
+      runtime.deploy(
+          Models.fixture("faulty", "1.0.0")
+              .warmup(new float[4])
+              .cachePolicy(CachePolicy.ofDefaults())
+              .build());
       ModelHandle<float[], float[]> h =
           runtime.handle("faulty", "1.0.0", float[].class, float[].class);
       for (int i = 0; i < 5; i++) {
-        assertThrows(InvalidInputException.class,
-            () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+        assertThrows(
+            InvalidInputException.class, () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
       }
     } finally {
       root.removeHandler(capture);
@@ -565,7 +607,7 @@ class ResponseCacheTest {
         root.addHandler(hd);
       }
     }
-    assertEquals(List.of(), records.stream().map(r -> r.getLoggerName() + ": " + r.getMessage())
-        .toList());
+    assertEquals(
+        List.of(), records.stream().map(r -> r.getLoggerName() + ": " + r.getMessage()).toList());
   }
 }

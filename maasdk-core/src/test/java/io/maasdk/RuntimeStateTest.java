@@ -35,24 +35,27 @@ class RuntimeStateTest {
   @TempDir Path dir;
 
   private static ModelRuntime runtime(StateStore store) {
-    return ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).stateStore(store)
+    return ModelRuntime.builder()
+        .deviceInventory(DeviceInventory.cpuOnly())
+        .stateStore(store)
         .build();
   }
 
   private static ModelSpec.Builder<float[], float[]> template() {
     return ModelSpec.builder("digits-mlp", float[].class, float[].class)
-        .translator(Codecs.floatVector(64)).devicePolicy(DevicePolicy.cpu());
+        .translator(Codecs.floatVector(64))
+        .devicePolicy(DevicePolicy.cpu());
   }
 
   @Test
   void deployAll_calledAgainAfterANewFolder_deploysOnlyTheNewVersion_withoutConflict() {
     Path repo = dir.resolve("repo");
-    TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"),
-        repo.resolve("digits-mlp/1.0.0/model.pt"));
+    TestModels.copy(
+        TestModels.digitsResource("mlp", "1.0.0"), repo.resolve("digits-mlp/1.0.0/model.pt"));
     try (ModelRuntime runtime = Models.runtime()) {
       assertEquals(List.of(V1), runtime.deployAll(ModelRepository.at(repo), template()).deployed());
-      TestModels.copy(TestModels.digitsResource("mlp", "2.0.0"),
-          repo.resolve("digits-mlp/2.0.0/model.pt"));
+      TestModels.copy(
+          TestModels.digitsResource("mlp", "2.0.0"), repo.resolve("digits-mlp/2.0.0/model.pt"));
 
       ModelRepository.DeployResult again = runtime.deployAll(ModelRepository.at(repo), template());
 
@@ -90,8 +93,11 @@ class RuntimeStateTest {
       assertEquals(stableHistory, b.aliasHistory("digits", "stable"));
       assertEquals(canaryHistory, b.aliasHistory("digits", "canary"));
       assertEquals(AliasTarget.of(V1), b.rollback("digits", "stable"), "the rollback stack too");
-      assertEquals(V2, b.handle("digits", "canary", float[].class, float[].class)
-          .predictDetailed(new float[64], CallOptions.ofDefaults()).version());
+      assertEquals(
+          V2,
+          b.handle("digits", "canary", float[].class, float[].class)
+              .predictDetailed(new float[64], CallOptions.ofDefaults())
+              .version());
     }
   }
 
@@ -106,7 +112,8 @@ class RuntimeStateTest {
     try (ModelRuntime b = runtime(store)) {
       b.deploy(Models.digits("2.0.0").build());
       assertFalse(b.aliases("digits").containsKey("stable"), "its fallback 1.0.0 is missing");
-      assertThrows(ModelNotFoundException.class,
+      assertThrows(
+          ModelNotFoundException.class,
           () -> b.handle("digits", "stable", float[].class, float[].class));
       b.deploy(Models.digits("1.0.0").build());
       assertEquals(AliasTarget.of(V2).withFallback(V1), b.aliases("digits").get("stable"));
@@ -118,37 +125,37 @@ class RuntimeStateTest {
     StateStore real = StateStore.directory(dir.resolve("state"));
     boolean[] broken = {false};
     StateStore flaky = new StateStore() { // a disk that fills up: the edge, not the thing tested
-      @Override
-      public Optional<byte[]> read(String key) {
-        return real.read(key);
-      }
+          @Override
+          public Optional<byte[]> read(String key) {
+            return real.read(key);
+          }
 
-      @Override
-      public void write(String key, byte[] value) {
-        if (broken[0]) {
-          throw new UncheckedIOException(new java.io.IOException("No space left on device"));
-        }
-        real.write(key, value);
-      }
+          @Override
+          public void write(String key, byte[] value) {
+            if (broken[0]) {
+              throw new UncheckedIOException(new java.io.IOException("No space left on device"));
+            }
+            real.write(key, value);
+          }
 
-      @Override
-      public void delete(String key) {
-        real.delete(key);
-      }
+          @Override
+          public void delete(String key) {
+            real.delete(key);
+          }
 
-      @Override
-      public List<String> keys(String prefix) {
-        return real.keys(prefix);
-      }
-    };
+          @Override
+          public List<String> keys(String prefix) {
+            return real.keys(prefix);
+          }
+        };
     try (ModelRuntime rt = runtime(flaky)) {
       rt.deploy(Models.digits("1.0.0").build());
       rt.deploy(Models.digits("2.0.0").build());
       rt.setAlias("digits", "stable", V1);
       broken[0] = true;
 
-      MaasdkException e = assertThrows(MaasdkException.class,
-          () -> rt.setAlias("digits", "stable", V2));
+      MaasdkException e =
+          assertThrows(MaasdkException.class, () -> rt.setAlias("digits", "stable", V2));
 
       assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
       assertEquals(AliasTarget.of(V1), rt.aliases("digits").get("stable"));
@@ -171,17 +178,21 @@ class RuntimeStateTest {
   @Test
   void rollbackTo_isRecordedAsRollback_andInterceptorsSeeTheReason() {
     List<ManagementRequest> seen = new CopyOnWriteArrayList<>();
-    CallInterceptor audit = new CallInterceptor() {
-      @Override
-      public void beforeCall(io.maasdk.spi.CallContext call) {}
+    CallInterceptor audit =
+        new CallInterceptor() {
+          @Override
+          public void beforeCall(io.maasdk.spi.CallContext call) {}
 
-      @Override
-      public void beforeManagement(ManagementRequest request) {
-        seen.add(request);
-      }
-    };
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .interceptor(audit).build()) {
+          @Override
+          public void beforeManagement(ManagementRequest request) {
+            seen.add(request);
+          }
+        };
+    try (ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(audit)
+            .build()) {
       rt.deploy(Models.digits("1.0.0").build());
       rt.deploy(Models.digits("2.0.0").build());
       rt.setAlias("digits", "stable", V1);
@@ -201,20 +212,21 @@ class RuntimeStateTest {
   @Test
   void extension_startsWithTheRuntime_andClosesBeforeIt() {
     List<String> log = new CopyOnWriteArrayList<>();
-    RuntimeExtension x = new RuntimeExtension() {
-      @Override
-      public void started(ModelRuntime runtime) {
-        log.add("started");
-        runtime.deploy(Models.digits("1.0.0").build());
-      }
+    RuntimeExtension x =
+        new RuntimeExtension() {
+          @Override
+          public void started(ModelRuntime runtime) {
+            log.add("started");
+            runtime.deploy(Models.digits("1.0.0").build());
+          }
 
-      @Override
-      public void close() {
-        log.add("closed");
-      }
-    };
-    ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .extension(x).build();
+          @Override
+          public void close() {
+            log.add("closed");
+          }
+        };
+    ModelRuntime rt =
+        ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).extension(x).build();
     assertEquals(1, rt.deployments().size());
     rt.close();
     assertEquals(2, log.size(), log.toString());
@@ -231,8 +243,8 @@ class RuntimeStateTest {
     // a crash between writing the temporary file and renaming it leaves this behind
     Files.writeString(d.resolve("aliases%2Fdigits.state.tmp"), "half");
 
-    assertEquals("two", new String(s.read("rollouts/digits/stable").orElseThrow(),
-        StandardCharsets.UTF_8));
+    assertEquals(
+        "two", new String(s.read("rollouts/digits/stable").orElseThrow(), StandardCharsets.UTF_8));
     assertEquals("a", new String(s.read("aliases/digits").orElseThrow(), StandardCharsets.UTF_8));
     assertEquals(List.of("rollouts/digits/stable"), s.keys("rollouts/"));
     s.delete("rollouts/digits/stable");

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.translate.Translator;
-import io.maasdk.codec.Codecs;
 import io.maasdk.spi.DeviceInventory;
 import io.maasdk.spi.InferenceEvent;
 import io.maasdk.spi.InferenceEvent.Outcome;
@@ -36,16 +35,25 @@ import org.junit.jupiter.api.Test;
 class ServingEngineTest {
   private static final float GATE = 4242f;
   private final List<InferenceEvent> events = new CopyOnWriteArrayList<>();
+
   /** The thread each event was reported on: the one that computed the call. */
   private final List<Thread> eventThreads = new CopyOnWriteArrayList<>();
-  private final ModelRuntime runtime = ModelRuntime.builder()
-      .deviceInventory(DeviceInventory.cpuOnly()).listener(e -> {
-        eventThreads.add(Thread.currentThread());
-        events.add(e);
-      }).build();
+
+  private final ModelRuntime runtime =
+      ModelRuntime.builder()
+          .deviceInventory(DeviceInventory.cpuOnly())
+          .listener(
+              e -> {
+                eventThreads.add(Thread.currentThread());
+                events.add(e);
+              })
+          .build();
   private final CountDownLatch entered = new CountDownLatch(1);
   private final CountDownLatch release = new CountDownLatch(1);
-  /** While set, the translator fails every input the way a lost device does: the engine is broken. */
+
+  /**
+   * While set, the translator fails every input the way a lost device does: the engine is broken.
+   */
   private volatile boolean broken;
 
   @AfterEach
@@ -56,23 +64,30 @@ class ServingEngineTest {
 
   /** Codecs.floatVector(4), but an input starting with GATE blocks its worker until released. */
   private Translator<float[], float[]> gated() {
-    return Models.hooked(input -> {
-      if (input[0] == GATE) {
-        entered.countDown();
-        Models.await(release);
-      }
-      if (broken && input[0] != GATE) {
-        throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
-      }
-    });
+    return Models.hooked(
+        input -> {
+          if (input[0] == GATE) {
+            entered.countDown();
+            Models.await(release);
+          }
+          if (broken && input[0] != GATE) {
+            throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
+          }
+        });
   }
 
-
   private ModelHandle<float[], float[]> deploy(String model, BatchingPolicy batching, int queue) {
-    runtime.deploy(Models.fixture(model, "1.0.0").translator(gated()).batching(batching)
-        .queueCapacity(queue).failurePolicy(FailurePolicy.builder()
-            .breaker(3, Duration.ofMillis(300)).restartBackoff(Duration.ZERO, Duration.ZERO).build())
-        .build());
+    runtime.deploy(
+        Models.fixture(model, "1.0.0")
+            .translator(gated())
+            .batching(batching)
+            .queueCapacity(queue)
+            .failurePolicy(
+                FailurePolicy.builder()
+                    .breaker(3, Duration.ofMillis(300))
+                    .restartBackoff(Duration.ZERO, Duration.ZERO)
+                    .build())
+            .build());
     return runtime.handle(model, "1.0.0", float[].class, float[].class);
   }
 
@@ -83,7 +98,9 @@ class ServingEngineTest {
     return f;
   }
 
-  /** Events of calls that ended off the caller's path (timer, cancel) are told on another thread. */
+  /**
+   * Events of calls that ended off the caller's path (timer, cancel) are told on another thread.
+   */
   private InferenceEvent awaitEvent(Outcome outcome) throws InterruptedException {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
@@ -104,7 +121,8 @@ class ServingEngineTest {
 
   @Test
   void batches_formUpToMaxBatchSize_whileTheReplicaIsBusy() throws Exception {
-    ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ofMillis(1)), 100);
+    ModelHandle<float[], float[]> h =
+        deploy("echo", BatchingPolicy.of(8, Duration.ofMillis(1)), 100);
     CompletableFuture<float[]> gate = holdWorker(h);
     List<CompletableFuture<float[]>> queued = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
@@ -118,14 +136,17 @@ class ServingEngineTest {
       assertEquals(2f * i, out[0]);
       sizes.add(out[4]); // the model reports the batch it ran in
     }
-    assertEquals(List.of(8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f,
-        4f, 4f, 4f, 4f), sizes);
+    assertEquals(
+        List.of(8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 8f, 4f, 4f, 4f, 4f),
+        sizes);
   }
 
   @Test
   void loneRequest_withIdleReplica_runsAtOnce_notAfterMaxDelay() {
-    runtime.deploy(Models.echo("echo", "1.0.0").batching(BatchingPolicy.of(32, Duration.ofSeconds(5)))
-        .build());
+    runtime.deploy(
+        Models.echo("echo", "1.0.0")
+            .batching(BatchingPolicy.of(32, Duration.ofSeconds(5)))
+            .build());
     ModelHandle<float[], float[]> h = runtime.handle("echo", "1.0.0", float[].class, float[].class);
     long t0 = System.nanoTime();
     float[] out = h.predict(new float[] {1, 2, 3, 4});
@@ -135,14 +156,17 @@ class ServingEngineTest {
 
   @Test
   void syncCall_withNothingQueuedAndAReplicaIdle_runsOnTheCallersThread() {
-    ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ofMillis(1)), 100);
+    ModelHandle<float[], float[]> h =
+        deploy("echo", BatchingPolicy.of(8, Duration.ofMillis(1)), 100);
     assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]);
     assertEquals(Thread.currentThread(), eventThreads.get(0));
     assertEquals(4f, h.predictAsync(new float[] {2, 0, 0, 0}).join()[0]);
-    assertTrue(eventThreads.get(1).getName().startsWith("maasdk-echo@1.0.0-r"),
+    assertTrue(
+        eventThreads.get(1).getName().startsWith("maasdk-echo@1.0.0-r"),
         eventThreads.get(1).getName());
     // With a deadline the call is queued: a caller computing on its own thread could not give up.
-    h.predict(new float[] {3, 0, 0, 0}, CallOptions.builder().timeout(Duration.ofSeconds(5)).build());
+    h.predict(
+        new float[] {3, 0, 0, 0}, CallOptions.builder().timeout(Duration.ofSeconds(5)).build());
     assertTrue(eventThreads.get(2).getName().startsWith("maasdk-"), eventThreads.get(2).getName());
   }
 
@@ -177,10 +201,12 @@ class ServingEngineTest {
 
   @Test
   void poisonAlone_withNothingKnownGood_isRetriedOnAFreshPredictor_thenBlamedOnTheInput() {
-    ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.of(8, Duration.ofMillis(1)), 100);
+    ModelHandle<float[], float[]> h =
+        deploy("faulty", BatchingPolicy.of(8, Duration.ofMillis(1)), 100);
     release.countDown();
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class, () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
     assertTrue(e.getMessage().contains("fresh predictor reproduced"), e.getMessage());
     assertEquals(Thread.currentThread(), eventThreads.get(0));
     DeploymentInfo info = runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow();
@@ -190,29 +216,34 @@ class ServingEngineTest {
     assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]);
     // Once something was computed, it is the known-good probe: no more restarts for bad inputs.
     for (int i = 0; i < 10; i++) {
-      assertThrows(InvalidInputException.class,
-          () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+      assertThrows(
+          InvalidInputException.class, () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
     }
-    assertEquals(1, runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow()
-        .replicaRestarts());
+    assertEquals(
+        1, runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow().replicaRestarts());
   }
 
   /** Issue 10, failure 2: one tenant's bad inputs used to open the breaker for every tenant. */
   @Test
   void oneTenantsPoisonInputs_alone_neverOpenTheBreakerForOthers() throws Exception {
-    for (BatchingPolicy batching : List.of(BatchingPolicy.disabled(),
-        BatchingPolicy.of(8, Duration.ofMillis(1)))) {
+    for (BatchingPolicy batching :
+        List.of(BatchingPolicy.disabled(), BatchingPolicy.of(8, Duration.ofMillis(1)))) {
       String version = batching.enabled() ? "2.0.0" : "1.0.0";
-      runtime.deploy(Models.fixture("faulty", version).translator(gated())
-          .batching(batching).warmup(new float[4]).failurePolicy(FailurePolicy.builder()
-              .breaker(3, Duration.ofSeconds(30)).build()).build());
+      runtime.deploy(
+          Models.fixture("faulty", version)
+              .translator(gated())
+              .batching(batching)
+              .warmup(new float[4])
+              .failurePolicy(FailurePolicy.builder().breaker(3, Duration.ofSeconds(30)).build())
+              .build());
       release.countDown();
       ModelHandle<float[], float[]> h =
           runtime.handle("faulty", version, float[].class, float[].class);
       CallOptions bad = CallOptions.builder().tenant("mallory").build();
       CallOptions good = CallOptions.builder().tenant("alice").build();
       for (int i = 0; i < 20; i++) {
-        assertThrows(InvalidInputException.class,
+        assertThrows(
+            InvalidInputException.class,
             () -> h.predict(new float[] {TestModels.POISON, 1, 2, 3}, bad));
         assertArrayEquals(new float[] {i + 1f, 1, 1, 1}, h.predict(new float[] {i, 0, 0, 0}, good));
       }
@@ -221,6 +252,7 @@ class ServingEngineTest {
       assertEquals(0, info.replicaRestarts());
     }
   }
+
   @Test
   void fullQueue_rejectsAtOnce_withItsSize() throws Exception {
     ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.disabled(), 2);
@@ -241,8 +273,9 @@ class ServingEngineTest {
   void expiredRequest_failsWithDeadline_andIsNeverComputed() throws Exception {
     ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ZERO), 100);
     holdWorker(h);
-    CompletableFuture<float[]> late = h.predictAsync(new float[] {7, 0, 0, 0},
-        CallOptions.builder().timeout(Duration.ofMillis(50)).build());
+    CompletableFuture<float[]> late =
+        h.predictAsync(
+            new float[] {7, 0, 0, 0}, CallOptions.builder().timeout(Duration.ofMillis(50)).build());
     DeadlineExceededException e = assertInstanceOf(DeadlineExceededException.class, failure(late));
     assertTrue(e.getMessage().contains("echo@1.0.0"), e.getMessage());
     CompletableFuture<float[]> next = h.predictAsync(new float[] {1, 0, 0, 0});
@@ -277,8 +310,7 @@ class ServingEngineTest {
   }
 
   @Test
-  void aFloodOfPoisonInputsInBatches_neverOpensTheBreaker_norRestartsTheReplica()
-      throws Exception {
+  void aFloodOfPoisonInputsInBatches_neverOpensTheBreaker_norRestartsTheReplica() throws Exception {
     ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.of(8, Duration.ZERO), 100);
     holdWorker(h);
     List<CompletableFuture<float[]>> poison = new ArrayList<>();
@@ -302,6 +334,7 @@ class ServingEngineTest {
     assertEquals(0, info.replicaRestarts());
     assertEquals("CLOSED", info.breakerState());
   }
+
   @Test
   void aBatchInWhichEveryMemberFails_onAHealthyReplica_blamesTheInputs() throws Exception {
     ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.of(8, Duration.ZERO), 100);
@@ -314,36 +347,43 @@ class ServingEngineTest {
     for (CompletableFuture<float[]> f : poison) {
       assertInstanceOf(InvalidInputException.class, failure(f));
     }
-    assertEquals(0, runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow()
-        .replicaRestarts());
+    assertEquals(
+        0, runtime.describe("faulty", Version.parse("1.0.0")).orElseThrow().replicaRestarts());
     assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]);
   }
 
   @Test
-  void aBrokenEngine_failsEveryInput_restartsTheReplica_andCountsForTheBreaker()
-      throws Exception {
+  void aBrokenEngine_failsEveryInput_restartsTheReplica_andCountsForTheBreaker() throws Exception {
     ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ZERO), 100);
     release.countDown();
     assertEquals(2f, h.predict(new float[] {1, 0, 0, 0})[0]); // a known-good input
     broken = true;
-    InferenceException e = assertThrows(InferenceException.class,
-        () -> h.predict(new float[] {2, 0, 0, 0}));
+    InferenceException e =
+        assertThrows(InferenceException.class, () -> h.predict(new float[] {2, 0, 0, 0}));
     assertTrue(e.getMessage().contains("known-good input too"), e.getMessage());
     DeploymentInfo info = runtime.describe("echo", Version.parse("1.0.0")).orElseThrow();
     assertEquals(1, info.replicaRestarts());
     broken = false;
     assertEquals(6f, h.predict(new float[] {3, 0, 0, 0})[0]);
-    assertEquals("CLOSED", runtime.describe("echo", Version.parse("1.0.0")).orElseThrow()
-        .breakerState());
+    assertEquals(
+        "CLOSED", runtime.describe("echo", Version.parse("1.0.0")).orElseThrow().breakerState());
   }
 
   @Test
   void aBrokenEngineUnderABatch_failsEveryMember_restartsOnce_andCountsOnceForTheBreaker()
       throws Exception {
-    runtime.deploy(Models.fixture("echo", "1.0.0").translator(gated()).warmup(new float[4])
-        .batching(BatchingPolicy.builder().maxBatchSize(8).maxDelay(Duration.ZERO)
-            .deployCheck(false).build())
-        .failurePolicy(FailurePolicy.builder().breaker(3, Duration.ofSeconds(30)).build()).build());
+    runtime.deploy(
+        Models.fixture("echo", "1.0.0")
+            .translator(gated())
+            .warmup(new float[4])
+            .batching(
+                BatchingPolicy.builder()
+                    .maxBatchSize(8)
+                    .maxDelay(Duration.ZERO)
+                    .deployCheck(false)
+                    .build())
+            .failurePolicy(FailurePolicy.builder().breaker(3, Duration.ofSeconds(30)).build())
+            .build());
     ModelHandle<float[], float[]> h = runtime.handle("echo", "1.0.0", float[].class, float[].class);
     CompletableFuture<float[]> gate = holdWorker(h);
     List<CompletableFuture<float[]>> batch = new ArrayList<>();
@@ -364,18 +404,24 @@ class ServingEngineTest {
   /** Issue 10, failure 3: an Error in one input's translation failed its whole batch. */
   @Test
   void aTranslatorError_failsOnlyItsOwnCaller_withItsOwnMessage() throws Exception {
-    Translator<float[], float[]> asserting = Models.hooked(input -> {
-      if (input[0] == GATE) {
-        entered.countDown();
-        Models.await(release);
-      }
-      if (input[0] == -1f) {
-        throw new AssertionError("secret of caller -1: " + input[1]);
-      }
-    });
-    runtime.deploy(Models.fixture("faulty", "1.0.0").translator(asserting)
-        .batching(BatchingPolicy.of(8, Duration.ZERO)).build());
-    ModelHandle<float[], float[]> h = runtime.handle("faulty", "1.0.0", float[].class, float[].class);
+    Translator<float[], float[]> asserting =
+        Models.hooked(
+            input -> {
+              if (input[0] == GATE) {
+                entered.countDown();
+                Models.await(release);
+              }
+              if (input[0] == -1f) {
+                throw new AssertionError("secret of caller -1: " + input[1]);
+              }
+            });
+    runtime.deploy(
+        Models.fixture("faulty", "1.0.0")
+            .translator(asserting)
+            .batching(BatchingPolicy.of(8, Duration.ZERO))
+            .build());
+    ModelHandle<float[], float[]> h =
+        runtime.handle("faulty", "1.0.0", float[].class, float[].class);
     holdWorker(h);
     List<CompletableFuture<float[]>> good = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -391,7 +437,8 @@ class ServingEngineTest {
     }
     Throwable own = failure(bad);
     assertInstanceOf(InvalidInputException.class, own);
-    assertTrue(own.getMessage().contains("AssertionError") && own.getMessage().contains("77"),
+    assertTrue(
+        own.getMessage().contains("AssertionError") && own.getMessage().contains("77"),
         own.getMessage());
     for (InferenceEvent ev : events) {
       if (ev.error() != null && ev.input() != bad) {
@@ -402,6 +449,7 @@ class ServingEngineTest {
     assertEquals(0, info.replicaRestarts());
     assertEquals("CLOSED", info.breakerState());
   }
+
   @Test
   void cancelWhileQueued_isNeverComputed_othersUnaffected() throws Exception {
     ModelHandle<float[], float[]> h = deploy("echo", BatchingPolicy.of(8, Duration.ZERO), 100);
@@ -433,32 +481,39 @@ class ServingEngineTest {
     all.add(h.predictAsync(new float[] {50, 0, 0, 0}, b));
     release.countDown();
     all.forEach(CompletableFuture::join);
-    List<Float> order = events.stream().filter(e -> e.outcome() == Outcome.SUCCESS)
-        .map(e -> ((float[]) e.input())[0]).filter(x -> x != GATE).toList();
+    List<Float> order =
+        events.stream()
+            .filter(e -> e.outcome() == Outcome.SUCCESS)
+            .map(e -> ((float[]) e.input())[0])
+            .filter(x -> x != GATE)
+            .toList();
     assertEquals(List.of(0f, 50f, 1f, 2f, 3f, 4f, 5f, 100f), order);
   }
 
   @Test
   void poisonCalls_amidConcurrentTraffic_failOnlyThemselves() throws Exception {
     runtime.deploy(Models.fixture("faulty", "1.0.0").replicas(2).warmup(new float[4]).build());
-    ModelHandle<float[], float[]> h = runtime.handle("faulty", "1.0.0", float[].class, float[].class);
+    ModelHandle<float[], float[]> h =
+        runtime.handle("faulty", "1.0.0", float[].class, float[].class);
     int threads = 4;
     CyclicBarrier start = new CyclicBarrier(threads + 1);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     List<Future<Integer>> ok = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      ok.add(pool.submit(() -> {
-        start.await(10, TimeUnit.SECONDS);
-        for (int i = 0; i < 200; i++) {
-          assertEquals(i + 1f, h.predict(new float[] {i, 0, 0, 0})[0]);
-        }
-        return 200;
-      }));
+      ok.add(
+          pool.submit(
+              () -> {
+                start.await(10, TimeUnit.SECONDS);
+                for (int i = 0; i < 200; i++) {
+                  assertEquals(i + 1f, h.predict(new float[] {i, 0, 0, 0})[0]);
+                }
+                return 200;
+              }));
     }
     start.await(10, TimeUnit.SECONDS);
     for (int i = 0; i < 3; i++) {
-      assertThrows(InvalidInputException.class,
-          () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
+      assertThrows(
+          InvalidInputException.class, () -> h.predict(new float[] {TestModels.POISON, 0, 0, 0}));
     }
     int served = 0;
     for (Future<Integer> f : ok) {
@@ -471,6 +526,7 @@ class ServingEngineTest {
     assertEquals(2, info.replicasUp());
     assertEquals("CLOSED", info.breakerState());
   }
+
   @Test
   void breaker_opensAfterRepeatedEngineFailures_failsFast_thenAProbeClosesIt() throws Exception {
     ModelHandle<float[], float[]> h = deploy("faulty", BatchingPolicy.disabled(), 100);
@@ -483,8 +539,8 @@ class ServingEngineTest {
     Version v = Version.parse("1.0.0");
     assertEquals("OPEN", runtime.describe("faulty", v).orElseThrow().breakerState());
     broken = false;
-    ModelUnavailableException open = assertThrows(ModelUnavailableException.class,
-        () -> h.predict(new float[] {1, 0, 0, 0}));
+    ModelUnavailableException open =
+        assertThrows(ModelUnavailableException.class, () -> h.predict(new float[] {1, 0, 0, 0}));
     assertTrue(open.getMessage().contains("circuit breaker"), open.getMessage());
     awaitHalfOpen(v);
     assertArrayEquals(new float[] {2, 1, 1, 1}, h.predict(new float[] {1, 0, 0, 0}));
@@ -504,21 +560,33 @@ class ServingEngineTest {
   void aProbeCancelledOrExpiredWhileQueued_handsTheProbeSlotBack() throws Exception {
     AtomicLong now = new AtomicLong();
     CountDownLatch gate2 = new CountDownLatch(1);
-    Translator<float[], float[]> t = Models.hooked(input -> {
-      if (input[0] == GATE) {
-        entered.countDown();
-        Models.await(release);
-      } else if (input[0] == GATE + 1) {
-        Models.await(gate2);
-      } else if (broken) {
-        throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
-      }
-    });
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .ticker(now::get).build()) {
-      rt.deploy(Models.fixture("faulty", "1.0.0").translator(t).warmup(new float[4])
-          .failurePolicy(FailurePolicy.builder().breaker(1, Duration.ofSeconds(5))
-              .restartBackoff(Duration.ZERO, Duration.ZERO).build()).build());
+    Translator<float[], float[]> t =
+        Models.hooked(
+            input -> {
+              if (input[0] == GATE) {
+                entered.countDown();
+                Models.await(release);
+              } else if (input[0] == GATE + 1) {
+                Models.await(gate2);
+              } else if (broken) {
+                throw new ai.djl.engine.EngineException("device lost (simulated engine failure)");
+              }
+            });
+    try (ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .ticker(now::get)
+            .build()) {
+      rt.deploy(
+          Models.fixture("faulty", "1.0.0")
+              .translator(t)
+              .warmup(new float[4])
+              .failurePolicy(
+                  FailurePolicy.builder()
+                      .breaker(1, Duration.ofSeconds(5))
+                      .restartBackoff(Duration.ZERO, Duration.ZERO)
+                      .build())
+              .build());
       Version v = Version.parse("1.0.0");
       ModelHandle<float[], float[]> h = rt.handle("faulty", "1.0.0", float[].class, float[].class);
       // The single worker: a held call, then an engine failure that opens the breaker, then a
@@ -538,8 +606,8 @@ class ServingEngineTest {
       CompletableFuture<float[]> probe = h.predictAsync(new float[] {2, 0, 0, 0});
       assertTrue(probe.cancel(true));
       // ... and then to one whose deadline fires while it waits.
-      CompletableFuture<float[]> expiring = admitted(h, CallOptions.builder()
-          .timeout(Duration.ofMillis(20)).build());
+      CompletableFuture<float[]> expiring =
+          admitted(h, CallOptions.builder().timeout(Duration.ofMillis(20)).build());
       assertInstanceOf(DeadlineExceededException.class, failure(expiring));
       // Each handed the slot back, so the next call is admitted as the probe.
       CompletableFuture<float[]> next = admitted(h, CallOptions.ofDefaults());
@@ -552,8 +620,8 @@ class ServingEngineTest {
   }
 
   /** A call admitted as the half-open probe; the slot may take a moment to come back. */
-  private static CompletableFuture<float[]> admitted(ModelHandle<float[], float[]> h,
-      CallOptions options) {
+  private static CompletableFuture<float[]> admitted(
+      ModelHandle<float[], float[]> h, CallOptions options) {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       CompletableFuture<float[]> f = h.predictAsync(new float[] {3, 0, 0, 0}, options);
@@ -562,37 +630,46 @@ class ServingEngineTest {
       }
       Throwable refused = failure(f);
       assertInstanceOf(ModelUnavailableException.class, refused);
-      assertTrue(System.nanoTime() < until, "the probe slot was never handed back: "
-          + refused.getMessage());
+      assertTrue(
+          System.nanoTime() < until,
+          "the probe slot was never handed back: " + refused.getMessage());
       Thread.onSpinWait(); // the cancelled call's completion runs on another thread
     }
   }
 
   /**
-   * Issue 10, failure 5: with batching on, calls were computed after their deadline because it
-   * was checked when their batch started, not against when it would end.
+   * Issue 10, failure 5: with batching on, calls were computed after their deadline because it was
+   * checked when their batch started, not against when it would end.
    */
   @Test
   void batched_aCallThatCannotFinishBeforeItsDeadline_isNeverComputed() throws Exception {
     List<Float> translated = new CopyOnWriteArrayList<>();
-    Translator<float[], float[]> slow = Models.hooked(input -> {
-      translated.add(input[0]);
-      if (input[0] == GATE) {
-        entered.countDown();
-      }
-      Thread.sleep(150); // a translator that takes 150 ms per batch member
-    });
-    runtime.deploy(Models.fixture("faulty", "1.0.0").translator(slow)
-        .batching(BatchingPolicy.of(4, Duration.ZERO)).build());
-    ModelHandle<float[], float[]> h = runtime.handle("faulty", "1.0.0", float[].class, float[].class);
+    Translator<float[], float[]> slow =
+        Models.hooked(
+            input -> {
+              translated.add(input[0]);
+              if (input[0] == GATE) {
+                entered.countDown();
+              }
+              Thread.sleep(150); // a translator that takes 150 ms per batch member
+            });
+    runtime.deploy(
+        Models.fixture("faulty", "1.0.0")
+            .translator(slow)
+            .batching(BatchingPolicy.of(4, Duration.ZERO))
+            .build());
+    ModelHandle<float[], float[]> h =
+        runtime.handle("faulty", "1.0.0", float[].class, float[].class);
     for (int i = 0; i < 2; i++) { // teaches the batcher what a batch costs
       h.predictAsync(new float[] {i, 0, 0, 0}).join();
     }
     CompletableFuture<float[]> running = h.predictAsync(new float[] {GATE, 0, 0, 0});
     assertTrue(entered.await(10, TimeUnit.SECONDS));
     // Starts ~150 ms from now with ~100 ms left: it could only finish late.
-    CompletableFuture<float[]> doomed = h.predictAsync(new float[] {9, 0, 0, 0},
-        CallOptions.builder().timeout(Duration.ofMillis(250)).build());
+    CompletableFuture<float[]> doomed =
+        h.predictAsync(
+            new float[] {9, 0, 0, 0},
+            CallOptions.builder().timeout(Duration.ofMillis(250)).build());
     assertInstanceOf(DeadlineExceededException.class, failure(doomed));
     running.join();
     assertTrue(translated.stream().noneMatch(x -> x == 9f), "computed past its deadline");
@@ -606,16 +683,20 @@ class ServingEngineTest {
    */
   @Test
   void deadlines_fireOnTime_evenWhenAListenerIsSlow() throws Exception {
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .listener(e -> {
-          if (e.outcome() == Outcome.DEADLINE_EXCEEDED) {
-            try {
-              Thread.sleep(300); // a listener writing to a slow disk
-            } catch (InterruptedException ie) {
-              Thread.currentThread().interrupt();
-            }
-          }
-        }).build()) {
+    try (ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .listener(
+                e -> {
+                  if (e.outcome() == Outcome.DEADLINE_EXCEEDED) {
+                    try {
+                      Thread.sleep(300); // a listener writing to a slow disk
+                    } catch (InterruptedException ie) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }
+                })
+            .build()) {
       rt.deploy(Models.fixture("echo", "1.0.0").translator(gated()).build());
       ModelHandle<float[], float[]> h = rt.handle("echo", "1.0.0", float[].class, float[].class);
       holdWorker(h);
@@ -623,14 +704,17 @@ class ServingEngineTest {
       List<Long> deadlines = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         deadlines.add(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
-        calls.add(h.predictAsync(new float[] {i, 0, 0, 0},
-            CallOptions.builder().timeout(Duration.ofMillis(100)).build()));
+        calls.add(
+            h.predictAsync(
+                new float[] {i, 0, 0, 0},
+                CallOptions.builder().timeout(Duration.ofMillis(100)).build()));
       }
       long worstLateMs = 0;
       for (int i = 0; i < calls.size(); i++) {
         assertInstanceOf(DeadlineExceededException.class, failure(calls.get(i)));
-        worstLateMs = Math.max(worstLateMs,
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deadlines.get(i)));
+        worstLateMs =
+            Math.max(
+                worstLateMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deadlines.get(i)));
       }
       assertTrue(worstLateMs < 250, "a deadline reached its caller " + worstLateMs + " ms late");
       release.countDown();
@@ -646,16 +730,26 @@ class ServingEngineTest {
   void maxDelay_waitsForArrivalsItExpectsAtSaturation_butNeverBelowIt() throws Exception {
     CountDownLatch inFullBatch = new CountDownLatch(1);
     CountDownLatch releaseFull = new CountDownLatch(1);
-    runtime.deploy(Models.fixture("echo", "1.0.0").translator(Models.hooked(input -> {
-      if (input[0] == GATE) {
-        entered.countDown();
-        Models.await(release);
-      } else if (input[0] == GATE + 1) {
-        inFullBatch.countDown();
-        Models.await(releaseFull);
-      }
-    })).batching(BatchingPolicy.builder().maxBatchSize(4).maxDelay(Duration.ofSeconds(1))
-        .deployCheck(false).build()).build());
+    runtime.deploy(
+        Models.fixture("echo", "1.0.0")
+            .translator(
+                Models.hooked(
+                    input -> {
+                      if (input[0] == GATE) {
+                        entered.countDown();
+                        Models.await(release);
+                      } else if (input[0] == GATE + 1) {
+                        inFullBatch.countDown();
+                        Models.await(releaseFull);
+                      }
+                    }))
+            .batching(
+                BatchingPolicy.builder()
+                    .maxBatchSize(4)
+                    .maxDelay(Duration.ofSeconds(1))
+                    .deployCheck(false)
+                    .build())
+            .build());
     ModelHandle<float[], float[]> h = runtime.handle("echo", "1.0.0", float[].class, float[].class);
     long start = System.nanoTime();
     for (int i = 0; i < 20; i++) { // queued calls (async), one at a time: never a full batch
@@ -689,5 +783,4 @@ class ServingEngineTest {
       assertEquals(3f, f.join()[4]);
     }
   }
-
 }

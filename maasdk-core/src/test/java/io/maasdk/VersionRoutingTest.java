@@ -80,9 +80,11 @@ class VersionRoutingTest {
   void handle_nothingMatches_failsAtOnceListingWhatIsDeployed() {
     ModelNotFoundException e = assertThrows(ModelNotFoundException.class, () -> handle("^3"));
     assertTrue(e.getMessage().contains("^3") && e.getMessage().contains("1.1.0"), e.getMessage());
-    assertThrows(ModelNotFoundException.class,
+    assertThrows(
+        ModelNotFoundException.class,
         () -> runtime.handle("nope", "latest", float[].class, float[].class));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> runtime.handle("digits", "latest", String.class, float[].class));
   }
 
@@ -98,21 +100,24 @@ class VersionRoutingTest {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     List<Future<Integer>> results = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      results.add(pool.submit(() -> {
-        start.await(30, TimeUnit.SECONDS);
-        int calls = 0;
-        while (calls < 400) {
-          boolean movedBefore = moved.get();
-          Prediction<float[]> p = live.predictDetailed(x, CallOptions.ofDefaults());
-          assertEquals(p.version(), versionOf(p.output())); // answer matches reported version
-          if (movedBefore && p.version().equals(V100)) {
-            afterMoveOld.incrementAndGet();
-          }
-          assertEquals(V100, versionOf(pinned.predict(x))); // a pinned handle never moves
-          calls++;
-        }
-        return calls;
-      }));
+      results.add(
+          pool.submit(
+              () -> {
+                start.await(30, TimeUnit.SECONDS);
+                int calls = 0;
+                while (calls < 400) {
+                  boolean movedBefore = moved.get();
+                  Prediction<float[]> p = live.predictDetailed(x, CallOptions.ofDefaults());
+                  assertEquals(
+                      p.version(), versionOf(p.output())); // answer matches reported version
+                  if (movedBefore && p.version().equals(V100)) {
+                    afterMoveOld.incrementAndGet();
+                  }
+                  assertEquals(V100, versionOf(pinned.predict(x))); // a pinned handle never moves
+                  calls++;
+                }
+                return calls;
+              }));
     }
     start.await(30, TimeUnit.SECONDS);
     while (runtime.deployments().stream().mapToInt(DeploymentInfo::inFlight).sum() == 0) {
@@ -147,8 +152,13 @@ class VersionRoutingTest {
     assertTrue(e.getMessage().contains("no previous target"), e.getMessage());
 
     List<AliasChange> history = runtime.aliasHistory("digits", "stable");
-    assertEquals(List.of(AliasChange.Kind.SET, AliasChange.Kind.SET, AliasChange.Kind.SET,
-        AliasChange.Kind.ROLLBACK, AliasChange.Kind.ROLLBACK),
+    assertEquals(
+        List.of(
+            AliasChange.Kind.SET,
+            AliasChange.Kind.SET,
+            AliasChange.Kind.SET,
+            AliasChange.Kind.ROLLBACK,
+            AliasChange.Kind.ROLLBACK),
         history.stream().map(AliasChange::kind).toList());
     assertEquals(AliasTarget.of(V200), history.get(3).from());
     assertEquals(AliasTarget.of(V110), history.get(3).to());
@@ -181,21 +191,25 @@ class VersionRoutingTest {
 
   @Test
   void undeploy_refusedWhileAliasOrLeaseNeedsIt() {
-    runtime.deploy(Models.digits("3.0.0")
-        .source(io.maasdk.ModelSource.classpath(TestModels.digitsResource("mlp", "2.0.0")))
-        .build());
+    runtime.deploy(
+        Models.digits("3.0.0")
+            .source(io.maasdk.ModelSource.classpath(TestModels.digitsResource("mlp", "2.0.0")))
+            .build());
     Version v3 = Version.parse("3.0.0");
     runtime.setAlias("digits", "next", v3);
     DeploymentConflictException byAlias =
         assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
-    assertEquals("cannot undeploy digits@3.0.0: still needed by alias 'next' (3.0.0)."
-        + " Point the alias elsewhere (setAlias) first. ", byAlias.getMessage());
+    assertEquals(
+        "cannot undeploy digits@3.0.0: still needed by alias 'next' (3.0.0)."
+            + " Point the alias elsewhere (setAlias) first. ",
+        byAlias.getMessage());
 
     runtime.setAlias("digits", "next", AliasTarget.of(V200).withFallback(v3));
     DeploymentConflictException byFallback =
         assertThrows(DeploymentConflictException.class, () -> runtime.undeploy("digits", v3));
-    assertTrue(byFallback.getMessage().contains(
-        "alias 'next' (2.0.0 fallback 3.0.0) as its fallback"), byFallback.getMessage());
+    assertTrue(
+        byFallback.getMessage().contains("alias 'next' (2.0.0 fallback 3.0.0) as its fallback"),
+        byFallback.getMessage());
 
     runtime.setAlias("digits", "next", V200);
     ModelHandle<float[], float[]> pin = handle("3.0.0");
@@ -214,22 +228,23 @@ class VersionRoutingTest {
     }
     assertTrue(runtime.describe("digits", v3).isPresent());
     runtime.undeploy("digits", v3); // nothing needs it any more: the handles pin nothing
-    ModelNotFoundException gone =
-        assertThrows(ModelNotFoundException.class, () -> pin.predict(x));
+    ModelNotFoundException gone = assertThrows(ModelNotFoundException.class, () -> pin.predict(x));
     assertTrue(gone.getMessage().contains("digits@3.0.0 is not deployed"), gone.getMessage());
   }
 
   @Test
   void setAlias_toUndeployedVersion_isRefused() {
-    DeploymentConflictException e = assertThrows(DeploymentConflictException.class,
-        () -> runtime.setAlias("digits", "x", Version.parse("9.9.9")));
+    DeploymentConflictException e =
+        assertThrows(
+            DeploymentConflictException.class,
+            () -> runtime.setAlias("digits", "x", Version.parse("9.9.9")));
     assertTrue(e.getMessage().contains("not deployed"), e.getMessage());
   }
 
   @Test
   void deploy_sameVersionTwice_isRefused() {
-    assertThrows(DeploymentConflictException.class,
-        () -> runtime.deploy(Models.digits("1.0.0").build()));
+    assertThrows(
+        DeploymentConflictException.class, () -> runtime.deploy(Models.digits("1.0.0").build()));
   }
 
   @Test

@@ -23,8 +23,17 @@ class VersionSelectorTest {
   @Test
   void version_ordering_followsSemVerPrecedence() {
     List<String> sorted =
-        List.of("1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
-            "1.0.0-rc.1", "1.0.0", "1.2.0", "1.10.0", "2.0.0");
+        List.of(
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+            "1.2.0",
+            "1.10.0",
+            "2.0.0");
     for (int i = 1; i < sorted.size(); i++) {
       assertTrue(v(sorted.get(i - 1)).compareTo(v(sorted.get(i))) < 0, sorted.get(i));
     }

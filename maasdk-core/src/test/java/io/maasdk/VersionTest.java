@@ -20,8 +20,19 @@ class VersionTest {
 
   @Test
   void isVersion_agreesWithParse_onOverflowWhitespaceAndOddText() {
-    for (String text : List.of("99999999999.0.0", "1.2147483648.0", " 1.4.0", "1.4.0 ", "\t1.4.0",
-        "1.4", "v1.4.0", "01.4.0", "1.4.0-", "1.4.0+", "")) {
+    for (String text :
+        List.of(
+            "99999999999.0.0",
+            "1.2147483648.0",
+            " 1.4.0",
+            "1.4.0 ",
+            "\t1.4.0",
+            "1.4",
+            "v1.4.0",
+            "01.4.0",
+            "1.4.0-",
+            "1.4.0+",
+            "")) {
       assertFalse(Version.isVersion(text), text);
       assertThrows(IllegalArgumentException.class, () -> Version.parse(text), text);
     }
@@ -33,11 +44,13 @@ class VersionTest {
 
   @Test
   void parse_saysWhatIsWrong() {
-    assertEquals("' 1.4.0' is not a semantic version: it has leading or trailing whitespace",
+    assertEquals(
+        "' 1.4.0' is not a semantic version: it has leading or trailing whitespace",
         assertThrows(IllegalArgumentException.class, () -> Version.parse(" 1.4.0")).getMessage());
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> Version.parse("99999999999.0.0")).getMessage()
-        .contains("MAJOR, MINOR and PATCH must each be at most 2147483647"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Version.parse("99999999999.0.0"))
+            .getMessage()
+            .contains("MAJOR, MINOR and PATCH must each be at most 2147483647"));
   }
 
   @Test

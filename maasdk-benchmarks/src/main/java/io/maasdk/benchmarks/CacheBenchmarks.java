@@ -72,26 +72,35 @@ final class CacheBenchmarks {
   /**
    * A cached {@code predict} of a 64-character String against a bare Caffeine {@code getIfPresent}
    * with a precomputed key, both caches bounded to 10,000 entries without TTL (maasdk's {@code
-   * CachePolicy.ofDefaults()}): {@link
-   * CacheHitBenchmark} under JMH, every benchmark in the same run with the same fork settings.
-   * Target: at most 10x.
+   * CachePolicy.ofDefaults()}): {@link CacheHitBenchmark} under JMH, every benchmark in the same
+   * run with the same fork settings. Target: at most 10x.
    */
   static Figure hitVsCaffeineGet() throws RunnerException {
-    Map<String, Jmh.Score> scores = Jmh.run(CacheHitBenchmark.class, 3, TimeValue.seconds(1), 5,
-        TimeValue.seconds(1));
+    Map<String, Jmh.Score> scores =
+        Jmh.run(CacheHitBenchmark.class, 3, TimeValue.seconds(1), 5, TimeValue.seconds(1));
     Jmh.Score sdk = Jmh.score(scores, "maasdkCachedPredict");
     Jmh.Score raw = Jmh.score(scores, "caffeineGetIfPresent");
     Jmh.Score defaults = Jmh.score(scores, "maasdkCachedPredictWithTtl");
     Jmh.Score listened = Jmh.score(scores, "maasdkCachedPredictWithListener");
     double ratio = sdk.value() / raw.value();
-    return new Figure("cache.hit_vs_caffeine_get.ratio", ratio, "ratio", raw.value(), ratio,
-        "<= 10", String.format(Locale.ROOT,
+    return new Figure(
+        "cache.hit_vs_caffeine_get.ratio",
+        ratio,
+        "ratio",
+        raw.value(),
+        ratio,
+        "<= 10",
+        String.format(
+            Locale.ROOT,
             "JMH, 1 fork, 5 x 1 s; both 10,000 entries, no TTL (CachePolicy.ofDefaults()): cached"
                 + " predict %s/call vs Caffeine getIfPresent %s/call. With a 1 h TTL (Caffeine"
                 + " reads System.nanoTime() per read) %s/call (%.1fx); with an InferenceListener"
                 + " registered %s/call (%.1fx)",
-            sdk.format(".1"), raw.format(".1"), defaults.format(".1"),
-            defaults.value() / raw.value(), listened.format(".1"),
+            sdk.format(".1"),
+            raw.format(".1"),
+            defaults.format(".1"),
+            defaults.value() / raw.value(),
+            listened.format(".1"),
             listened.value() / raw.value()));
   }
 
@@ -106,10 +115,15 @@ final class CacheBenchmarks {
     LongAdder computed = new LongAdder();
     List<Figure> out = new ArrayList<>();
     try (ModelRuntime runtime = runtime(computed)) {
-      runtime.deploy(ModelSpec.builder("echo", float[].class, float[].class).version("1.0.0")
-          .source(ModelSource.classpath(TestModels.resource("echo")))
-          .translator(Codecs.floatVector(4)).devicePolicy(DevicePolicy.cpu()).replicas(2)
-          .cachePolicy(CachePolicy.builder().perTenant(false).build()).build());
+      runtime.deploy(
+          ModelSpec.builder("echo", float[].class, float[].class)
+              .version("1.0.0")
+              .source(ModelSource.classpath(TestModels.resource("echo")))
+              .translator(Codecs.floatVector(4))
+              .devicePolicy(DevicePolicy.cpu())
+              .replicas(2)
+              .cachePolicy(CachePolicy.builder().perTenant(false).build())
+              .build());
       ModelHandle<float[], float[]> h =
           runtime.handle("echo", "1.0.0", float[].class, float[].class);
       float[][] inputs = new float[keys][];
@@ -122,18 +136,20 @@ final class CacheBenchmarks {
       try {
         for (int t = 0; t < threads; t++) {
           int stride = 2 * t + 1; // each thread walks the keys in its own order
-          wrong.add(pool.submit(() -> {
-            start.await();
-            long bad = 0;
-            for (int r = 0; r < rounds; r++) {
-              for (int i = 0; i < keys; i++) {
-                int k = (i * stride + r) % keys;
-                float[] y = h.predict(inputs[k]);
-                bad += y[0] == 2 * k ? 0 : 1;
-              }
-            }
-            return bad;
-          }));
+          wrong.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    long bad = 0;
+                    for (int r = 0; r < rounds; r++) {
+                      for (int i = 0; i < keys; i++) {
+                        int k = (i * stride + r) % keys;
+                        float[] y = h.predict(inputs[k]);
+                        bad += y[0] == 2 * k ? 0 : 1;
+                      }
+                    }
+                    return bad;
+                  }));
         }
         start.await();
         long t0 = System.nanoTime();
@@ -144,13 +160,34 @@ final class CacheBenchmarks {
         double seconds = (System.nanoTime() - t0) / 1e9;
         long calls = (long) threads * keys * rounds;
         long duplicates = computed.sum() - keys;
-        out.add(new Figure("cache.hot_keys.duplicate_computations", duplicates, "count", null,
-            null, "0", String.format(Locale.ROOT,
-                "%d threads x %d keys x %d rounds: %d computations for %d keys, %d wrong answers,"
-                    + " %.0f calls/s", threads, keys, rounds, computed.sum(), keys, bad,
-                calls / seconds)));
-        out.add(new Figure("cache.hot_keys.calls_per_second", calls / seconds, "calls/s", null,
-            null, "", "8 threads, 1,000 hot float[4] keys, mostly hits"));
+        out.add(
+            new Figure(
+                "cache.hot_keys.duplicate_computations",
+                duplicates,
+                "count",
+                null,
+                null,
+                "0",
+                String.format(
+                    Locale.ROOT,
+                    "%d threads x %d keys x %d rounds: %d computations for %d keys, %d wrong answers,"
+                        + " %.0f calls/s",
+                    threads,
+                    keys,
+                    rounds,
+                    computed.sum(),
+                    keys,
+                    bad,
+                    calls / seconds)));
+        out.add(
+            new Figure(
+                "cache.hot_keys.calls_per_second",
+                calls / seconds,
+                "calls/s",
+                null,
+                null,
+                "",
+                "8 threads, 1,000 hot float[4] keys, mostly hits"));
       } finally {
         pool.shutdownNow();
       }
@@ -165,12 +202,14 @@ final class CacheBenchmarks {
   static Figure minilmSpeedup() {
     String file = "all-minilm-l6-v2.onnx";
     String tok = "all-minilm-l6-v2-tokenizer.json";
-    try (ModelRuntime rt = ModelRuntime.builder()
-        .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).build()) {
+    try (ModelRuntime rt =
+        ModelRuntime.builder().deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly()).build()) {
       rt.deploy(io.maasdk.examples.Embeddings.spec("1.0.0", file, tok));
       rt.deploy(cachedSpec(io.maasdk.examples.Embeddings.spec("1.1.0", file, tok)));
-      ModelHandle<String, float[]> plain = rt.handle("minilm", "1.0.0", String.class, float[].class);
-      ModelHandle<String, float[]> cached = rt.handle("minilm", "1.1.0", String.class, float[].class);
+      ModelHandle<String, float[]> plain =
+          rt.handle("minilm", "1.0.0", String.class, float[].class);
+      ModelHandle<String, float[]> cached =
+          rt.handle("minilm", "1.1.0", String.class, float[].class);
       int n = 64;
       long[] miss = new long[n];
       long[] hit = new long[n];
@@ -190,19 +229,33 @@ final class CacheBenchmarks {
       java.util.Arrays.sort(miss);
       java.util.Arrays.sort(hit);
       double ratio = miss[n / 2] / (double) hit[n / 2];
-      return new Figure("cache.minilm_speedup.ratio", ratio, "ratio", (double) miss[n / 2], ratio,
-          ">= 1000", String.format(java.util.Locale.ROOT,
+      return new Figure(
+          "cache.minilm_speedup.ratio",
+          ratio,
+          "ratio",
+          (double) miss[n / 2],
+          ratio,
+          ">= 1000",
+          String.format(
+              java.util.Locale.ROOT,
               "uncached embedding %.2f ms vs cached %.0f ns (medians over %d sentences)",
-              miss[n / 2] / 1e6, (double) hit[n / 2], n));
+              miss[n / 2] / 1e6,
+              (double) hit[n / 2],
+              n));
     }
   }
 
   /** The same spec with the response cache on. */
-  private static io.maasdk.ModelSpec<String, float[]> cachedSpec(io.maasdk.ModelSpec<String, float[]> spec) {
+  private static io.maasdk.ModelSpec<String, float[]> cachedSpec(
+      io.maasdk.ModelSpec<String, float[]> spec) {
     return io.maasdk.ModelSpec.builder(spec.name(), String.class, float[].class)
-        .version(spec.version()).engine(spec.engine()).source(spec.source())
-        .translator(spec.translator()).devicePolicy(spec.devicePolicy())
-        .cachePolicy(io.maasdk.CachePolicy.ofDefaults()).build();
+        .version(spec.version())
+        .engine(spec.engine())
+        .source(spec.source())
+        .translator(spec.translator())
+        .devicePolicy(spec.devicePolicy())
+        .cachePolicy(io.maasdk.CachePolicy.ofDefaults())
+        .build();
   }
 
   public static void main(String[] args) throws Exception {

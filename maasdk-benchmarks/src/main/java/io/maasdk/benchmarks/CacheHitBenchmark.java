@@ -31,7 +31,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>The headline uses {@link CachePolicy#ofDefaults()}: at most 10,000 entries, isolated per
  * tenant, no TTL, like the bare Caffeine cache. Two more benchmarks show what options add: a 1 h
  * TTL (Caffeine then reads its ticker, {@code System.nanoTime()}, on every read) and an {@link
- * InferenceListener} registered (which must still see one event per call, saying it was a hit). Run by {@link CacheBenchmarks#hitVsCaffeineGet()}.
+ * InferenceListener} registered (which must still see one event per call, saying it was a hit). Run
+ * by {@link CacheBenchmarks#hitVsCaffeineGet()}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -60,19 +61,24 @@ public class CacheHitBenchmark {
     public void setUp() {
       ModelRuntime.Builder b = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly());
       if (withListener()) {
-        b.listener((InferenceEvent e) -> {
-          if (e.cacheHit()) {
-            hits.increment();
-          } else if (e.outcome().isSuccess()) {
-            computed.increment();
-          }
-        });
+        b.listener(
+            (InferenceEvent e) -> {
+              if (e.cacheHit()) {
+                hits.increment();
+              } else if (e.outcome().isSuccess()) {
+                computed.increment();
+              }
+            });
       }
       runtime = b.build();
-      runtime.deploy(ModelSpec.builder("text", String.class, float[].class).version("1.0.0")
-          .source(ModelSource.classpath(TestModels.resource("echo")))
-          .translator(CacheBenchmarks.textToEcho()).devicePolicy(DevicePolicy.cpu())
-          .cachePolicy(policy()).build());
+      runtime.deploy(
+          ModelSpec.builder("text", String.class, float[].class)
+              .version("1.0.0")
+              .source(ModelSource.classpath(TestModels.resource("echo")))
+              .translator(CacheBenchmarks.textToEcho())
+              .devicePolicy(DevicePolicy.cpu())
+              .cachePolicy(policy())
+              .build());
       handle = runtime.handle("text", "1.0.0", String.class, float[].class);
       input = new String(TEXT.toCharArray()); // not the interned constant
       handle.predict(input);
@@ -87,8 +93,13 @@ public class CacheHitBenchmark {
         throw new IllegalStateException("expected one computation, the cache saw " + misses);
       }
       if (withListener() && (computed.sum() != 1 || hits.sum() != cachedHits)) {
-        throw new IllegalStateException("the listener saw " + computed.sum() + " computations and "
-            + hits.sum() + " hits; the cache counted 1 and " + cachedHits);
+        throw new IllegalStateException(
+            "the listener saw "
+                + computed.sum()
+                + " computations and "
+                + hits.sum()
+                + " hits; the cache counted 1 and "
+                + cachedHits);
       }
     }
   }

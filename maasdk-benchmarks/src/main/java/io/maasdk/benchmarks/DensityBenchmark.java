@@ -28,19 +28,20 @@ final class DensityBenchmark {
   private DensityBenchmark() {}
 
   static List<Figure> run() throws Exception {
-    Path model = TestModels.copy(TestModels.digitsResource("mlp", "2.0.0"),
-        Path.of("target/bench/digits-mlp-2.0.0.pt"));
+    Path model =
+        TestModels.copy(
+            TestModels.digitsResource("mlp", "2.0.0"), Path.of("target/bench/digits-mlp-2.0.0.pt"));
     float[][] inputs = TestModels.digitsTestSet().features();
     int cores = Runtime.getRuntime().availableProcessors();
     List<Figure> out = new ArrayList<>();
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .build()) {
+    try (ModelRuntime rt =
+        ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build()) {
       // one version first, so engine start-up and its threads are in the baseline
       rt.deploy(spec(model, 0, inputs[0]));
       rt.handle("digits", "1.0.0", float[].class, float[].class).predictAsync(inputs[0]).join();
       Thread.sleep(3000); // its worker ends once idle
-      var os = (com.sun.management.OperatingSystemMXBean)
-          ManagementFactory.getOperatingSystemMXBean();
+      var os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       double idleCpu0 = idleCpuPercent(os); // the same JVM with one version: the baseline
       int threads0 = ManagementFactory.getThreadMXBean().getThreadCount();
       long rss0 = BenchmarkSuite.rssBytes();
@@ -87,24 +88,71 @@ final class DensityBenchmark {
       // The figure counts the burst's peak, not only what idle versions hold: replica workers
       // come from a shared pool bounded by 4 x cores (at least 8), so neither grows with versions.
       int added = Math.max(threadsBusy - threadsBefore, threads1 - threads0);
-      out.add(new Figure("density.threads_per_1000_versions", added, "threads", null, null,
-          "<= " + (4 * cores + 8), String.format(Locale.ROOT, "JVM threads added, at the peak of"
-              + " a burst of one asynchronous call to each of %d digits versions (1 replica each),"
-              + " over the count before it: %d before the burst, peak %d during it, %d once idle"
-              + " again (%d with 1 version deployed); %d cores", VERSIONS, threadsBefore,
-              threadsBusy, threads1, threads0, cores)));
-      out.add(new Figure("density.idle_cpu.percent", idleCpu, "%", idleCpu0, null, "< 1",
-          String.format(Locale.ROOT, "process CPU time over 10 s wall with 1,000 idle versions"
-              + " deployed, as %% of one core; baseline: the same JVM with 1 version, %.2f %%",
-              idleCpu0)));
+      out.add(
+          new Figure(
+              "density.threads_per_1000_versions",
+              added,
+              "threads",
+              null,
+              null,
+              "<= " + (4 * cores + 8),
+              String.format(
+                  Locale.ROOT,
+                  "JVM threads added, at the peak of"
+                      + " a burst of one asynchronous call to each of %d digits versions (1 replica each),"
+                      + " over the count before it: %d before the burst, peak %d during it, %d once idle"
+                      + " again (%d with 1 version deployed); %d cores",
+                  VERSIONS,
+                  threadsBefore,
+                  threadsBusy,
+                  threads1,
+                  threads0,
+                  cores)));
+      out.add(
+          new Figure(
+              "density.idle_cpu.percent",
+              idleCpu,
+              "%",
+              idleCpu0,
+              null,
+              "< 1",
+              String.format(
+                  Locale.ROOT,
+                  "process CPU time over 10 s wall with 1,000 idle versions"
+                      + " deployed, as %% of one core; baseline: the same JVM with 1 version, %.2f %%",
+                  idleCpu0)));
       double rssPer = (rss1 - rss0) / 1048576.0 / (VERSIONS - 1);
-      out.add(new Figure("density.rss_per_version.mb", rssPer, "MiB", null, null, "",
-          String.format(Locale.ROOT, "resident memory growth over %d digits versions"
-              + " (64->128->10 MLP, TorchScript): %.0f -> %.0f MiB; deployed in %.1f s",
-              VERSIONS - 1, rss0 / 1048576.0, rss1 / 1048576.0, deploySeconds)));
-      out.add(new Figure("density.random_version_p99.ms", p99, "ms", null, null, "",
-          String.format(Locale.ROOT, "one caller, synchronous, a random one of %d versions per"
-              + " call, %d calls: p50 %.3f ms", VERSIONS, calls, p50)));
+      out.add(
+          new Figure(
+              "density.rss_per_version.mb",
+              rssPer,
+              "MiB",
+              null,
+              null,
+              "",
+              String.format(
+                  Locale.ROOT,
+                  "resident memory growth over %d digits versions"
+                      + " (64->128->10 MLP, TorchScript): %.0f -> %.0f MiB; deployed in %.1f s",
+                  VERSIONS - 1,
+                  rss0 / 1048576.0,
+                  rss1 / 1048576.0,
+                  deploySeconds)));
+      out.add(
+          new Figure(
+              "density.random_version_p99.ms",
+              p99,
+              "ms",
+              null,
+              null,
+              "",
+              String.format(
+                  Locale.ROOT,
+                  "one caller, synchronous, a random one of %d versions per"
+                      + " call, %d calls: p50 %.3f ms",
+                  VERSIONS,
+                  calls,
+                  p50)));
     }
     return out;
   }

@@ -17,8 +17,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs one JMH benchmark class from the suite, every benchmark in it under the same settings (one
- * fork each, same warm-up and measurement), so a figure's maasdk side and its baseline are
- * measured alike in one run.
+ * fork each, same warm-up and measurement), so a figure's maasdk side and its baseline are measured
+ * alike in one run.
  *
  * <p>The forks inherit this JVM's class path ({@code java.class.path}: the suite is started by
  * exec-maven-plugin with the module's full class path) and its {@code -D}/{@code -X} options, and
@@ -30,7 +30,11 @@ final class Jmh {
   /** A benchmark's score with its 99.9% error, in the benchmark's own time unit. */
   record Score(double value, double error, String unit) {
     String format(String digits) {
-      return String.format(Locale.ROOT, "%" + digits + "f ± %" + digits + "f %s", value, error,
+      return String.format(
+          Locale.ROOT,
+          "%" + digits + "f ± %" + digits + "f %s",
+          value,
+          error,
           unit.replace("/op", "")); // "ns", followed by "/call" in the notes
     }
   }
@@ -43,11 +47,17 @@ final class Jmh {
   }
 
   /**
-   * Runs every benchmark of {@code type} in {@code forks} forks each (the score pools every
-   * fork's iterations, so fork-to-fork differences show in the error); scores by method name.
+   * Runs every benchmark of {@code type} in {@code forks} forks each (the score pools every fork's
+   * iterations, so fork-to-fork differences show in the error); scores by method name.
    */
-  static Map<String, Score> run(Class<?> type, int forks, int warmups, TimeValue warmupTime,
-      int measurements, TimeValue measurementTime) throws RunnerException {
+  static Map<String, Score> run(
+      Class<?> type,
+      int forks,
+      int warmups,
+      TimeValue warmupTime,
+      int measurements,
+      TimeValue measurementTime)
+      throws RunnerException {
     Options options =
         new OptionsBuilder()
             .include("^" + java.util.regex.Pattern.quote(type.getName()) + "\\.")
@@ -65,7 +75,8 @@ final class Jmh {
     for (RunResult r : results) {
       String name = r.getParams().getBenchmark();
       Result<?> p = r.getPrimaryResult();
-      scores.put(name.substring(name.lastIndexOf('.') + 1),
+      scores.put(
+          name.substring(name.lastIndexOf('.') + 1),
           new Score(p.getScore(), p.getScoreError(), p.getScoreUnit()));
     }
     return scores;

@@ -18,7 +18,8 @@ final class LoadGenerator {
   }
 
   /** What a run measured. */
-  record Result(int callers, long calls, long items, long failures, double seconds, long[] sortedNanos) {
+  record Result(
+      int callers, long calls, long items, long failures, double seconds, long[] sortedNanos) {
     double itemsPerSecond() {
       return items / seconds;
     }
@@ -49,39 +50,42 @@ final class LoadGenerator {
     for (int c = 0; c < callers; c++) {
       int caller = c;
       lat[c] = new long[1 << 14];
-      threads[c] = new Thread(() -> {
-        try {
-          start.await();
-        } catch (Exception e) {
-          return;
-        }
-        long begin = window[0];
-        long end = window[1];
-        while (true) {
-          long t0 = System.nanoTime();
-          if (t0 >= end) {
-            break;
-          }
-          int n;
-          try {
-            n = call.run(caller);
-          } catch (Exception e) {
-            n = -1;
-          }
-          long t1 = System.nanoTime();
-          if (t0 >= begin) { // only calls that start inside the measured window count
-            if (n < 0) {
-              failures.incrementAndGet();
-            } else {
-              items.addAndGet(n);
-              if (counts[caller] == lat[caller].length) {
-                lat[caller] = Arrays.copyOf(lat[caller], lat[caller].length * 2);
-              }
-              lat[caller][counts[caller]++] = t1 - t0;
-            }
-          }
-        }
-      }, "bench-caller-" + c);
+      threads[c] =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                } catch (Exception e) {
+                  return;
+                }
+                long begin = window[0];
+                long end = window[1];
+                while (true) {
+                  long t0 = System.nanoTime();
+                  if (t0 >= end) {
+                    break;
+                  }
+                  int n;
+                  try {
+                    n = call.run(caller);
+                  } catch (Exception e) {
+                    n = -1;
+                  }
+                  long t1 = System.nanoTime();
+                  if (t0 >= begin) { // only calls that start inside the measured window count
+                    if (n < 0) {
+                      failures.incrementAndGet();
+                    } else {
+                      items.addAndGet(n);
+                      if (counts[caller] == lat[caller].length) {
+                        lat[caller] = Arrays.copyOf(lat[caller], lat[caller].length * 2);
+                      }
+                      lat[caller][counts[caller]++] = t1 - t0;
+                    }
+                  }
+                }
+              },
+              "bench-caller-" + c);
       threads[c].start();
     }
     long now = System.nanoTime();

@@ -28,10 +28,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * overhead.single_caller.ratio (issue #3): one caller through maasdk {@code predict} (batching
- * off, one replica) against the same DJL {@code Predictor.predict} called directly, on the
- * TorchScript MLP 512→1024→1024→10. Both cycle through the same 256 inputs. Run by {@link
- * BenchmarkSuite}.
+ * overhead.single_caller.ratio (issue #3): one caller through maasdk {@code predict} (batching off,
+ * one replica) against the same DJL {@code Predictor.predict} called directly, on the TorchScript
+ * MLP 512→1024→1024→10. Both cycle through the same 256 inputs. Run by {@link BenchmarkSuite}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -88,14 +87,15 @@ public class OverheadBenchmark {
     public void setUp() {
       Path file = TestModels.writeBenchMlp(MODEL);
       runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build();
-      runtime.deploy(ModelSpec.builder("mlp512", float[].class, float[].class)
-          .version("1.0.0")
-          .source(ModelSource.file(file))
-          .translator(Codecs.floatVector(512))
-          .devicePolicy(DevicePolicy.cpu())
-          .batching(BatchingPolicy.disabled())
-          .warmup(inputs[0])
-          .build());
+      runtime.deploy(
+          ModelSpec.builder("mlp512", float[].class, float[].class)
+              .version("1.0.0")
+              .source(ModelSource.file(file))
+              .translator(Codecs.floatVector(512))
+              .devicePolicy(DevicePolicy.cpu())
+              .batching(BatchingPolicy.disabled())
+              .warmup(inputs[0])
+              .build());
       handle = runtime.handle("mlp512", "1.0.0", float[].class, float[].class);
     }
 

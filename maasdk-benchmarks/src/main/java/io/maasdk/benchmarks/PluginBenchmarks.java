@@ -54,18 +54,42 @@ final class PluginBenchmarks {
     UsageMeters meters = UsageMeters.builder().meter("*", UsageMeter.perCall()).build();
     MaasdkMetrics metrics = MaasdkMetrics.builder().build();
     metrics.bindTo(new SimpleMeterRegistry());
-    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(meters)
-        .defaultPolicy(QuotaPolicy.builder().requestsPerSecond(1e9, 1_000_000_000L)
-            .unitBudget(Long.MAX_VALUE / 4, BillingPeriod.MONTH).build())
-        .build();
-    try (Metering metering = Metering.builder().meters(meters)
-        .sink(LedgerSink.open(dir, FsyncPolicy.every(Duration.ofMillis(100)))).build()) {
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .meters(meters)
+            .defaultPolicy(
+                QuotaPolicy.builder()
+                    .requestsPerSecond(1e9, 1_000_000_000L)
+                    .unitBudget(Long.MAX_VALUE / 4, BillingPeriod.MONTH)
+                    .build())
+            .build();
+    try (Metering metering =
+        Metering.builder()
+            .meters(meters)
+            .sink(LedgerSink.open(dir, FsyncPolicy.every(Duration.ofMillis(100))))
+            .build()) {
       float[] input = new float[4];
-      CallContext ctx = new CallContext("echo", VersionSelector.latest(), input,
-          CallOptions.builder().tenant("acme").build());
-      InferenceEvent event = new InferenceEvent(Instant.now(), "acme", "echo",
-          Version.parse("1.0.0"), "cpu()", input, new float[5], 20_000, 200_000, 1, false,
-          InferenceEvent.Outcome.SUCCESS, null);
+      CallContext ctx =
+          new CallContext(
+              "echo",
+              VersionSelector.latest(),
+              input,
+              CallOptions.builder().tenant("acme").build());
+      InferenceEvent event =
+          new InferenceEvent(
+              Instant.now(),
+              "acme",
+              "echo",
+              Version.parse("1.0.0"),
+              "cpu()",
+              input,
+              new float[5],
+              20_000,
+              200_000,
+              1,
+              false,
+              InferenceEvent.Outcome.SUCCESS,
+              null);
       int n = 200_000;
       long best = Long.MAX_VALUE;
       for (int round = 0; round < 8; round++) { // early rounds warm the JIT; keep the best
@@ -80,10 +104,19 @@ final class PluginBenchmarks {
         metering.flush(Duration.ofSeconds(30));
       }
       double us = best / 1000.0 / n;
-      return new Figure("metering.overhead.us", us, "us", null, null, "<= 2",
-          String.format(Locale.ROOT, "quota check + Micrometer meters + metering record into a"
-              + " JSON-Lines ledger (fsync 100 ms), per call, best of 8 x %d calls; %d dropped",
-              n, metering.droppedRecords()));
+      return new Figure(
+          "metering.overhead.us",
+          us,
+          "us",
+          null,
+          null,
+          "<= 2",
+          String.format(
+              Locale.ROOT,
+              "quota check + Micrometer meters + metering record into a"
+                  + " JSON-Lines ledger (fsync 100 ms), per call, best of 8 x %d calls; %d dropped",
+              n,
+              metering.droppedRecords()));
     }
   }
 
@@ -101,38 +134,49 @@ final class PluginBenchmarks {
     double warmup = 1;
     double seconds = Double.parseDouble(System.getProperty("bench.durable.seconds", "3"));
     Path dir = Files.createTempDirectory(Path.of("target"), "ledger-durable");
-    Metering async = Metering.builder()
-        .sink(LedgerSink.open(dir.resolve("async"), FsyncPolicy.every(Duration.ofMillis(100))))
-        .build();
-    Metering durable = Metering.builder()
-        .sink(LedgerSink.open(dir.resolve("durable"), FsyncPolicy.always())).durable(true)
-        .build();
+    Metering async =
+        Metering.builder()
+            .sink(LedgerSink.open(dir.resolve("async"), FsyncPolicy.every(Duration.ofMillis(100))))
+            .build();
+    Metering durable =
+        Metering.builder()
+            .sink(LedgerSink.open(dir.resolve("durable"), FsyncPolicy.always()))
+            .durable(true)
+            .build();
     long asyncItems = 0;
     long durableItems = 0;
     double asyncS = 0;
     double durableS = 0;
     long[] durableP99 = new long[rounds];
-    try (ModelRuntime a = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .listener(async).build();
-        ModelRuntime d = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .listener(durable).build()) {
+    try (ModelRuntime a =
+            ModelRuntime.builder()
+                .deviceInventory(DeviceInventory.cpuOnly())
+                .listener(async)
+                .build();
+        ModelRuntime d =
+            ModelRuntime.builder()
+                .deviceInventory(DeviceInventory.cpuOnly())
+                .listener(durable)
+                .build()) {
       a.deploy(spec.get());
       d.deploy(spec.get());
-      ModelHandle<float[], float[]> ha = a.handle("mlp512", "latest", float[].class,
-          float[].class);
-      ModelHandle<float[], float[]> hd = d.handle("mlp512", "latest", float[].class,
-          float[].class);
+      ModelHandle<float[], float[]> ha = a.handle("mlp512", "latest", float[].class, float[].class);
+      ModelHandle<float[], float[]> hd = d.handle("mlp512", "latest", float[].class, float[].class);
       for (int r = 0; r < rounds; r++) {
-        for (boolean isDurable : r % 2 == 0 ? new boolean[] {false, true}
-            : new boolean[] {true, false}) {
+        for (boolean isDurable :
+            r % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
           ModelHandle<float[], float[]> h = isDurable ? hd : ha;
-          LoadGenerator.Result res = LoadGenerator.run(callers, warmup, seconds, c -> {
-            h.predict(inputs[c % inputs.length]);
-            return 1;
-          });
+          LoadGenerator.Result res =
+              LoadGenerator.run(
+                  callers,
+                  warmup,
+                  seconds,
+                  c -> {
+                    h.predict(inputs[c % inputs.length]);
+                    return 1;
+                  });
           if (res.failures() > 0) {
-            throw new IllegalStateException(res.failures() + " calls failed, durable="
-                + isDurable);
+            throw new IllegalStateException(res.failures() + " calls failed, durable=" + isDurable);
           }
           if (isDurable) {
             durableItems += res.items();
@@ -151,13 +195,27 @@ final class PluginBenchmarks {
     double asyncRate = asyncItems / asyncS;
     double durableRate = durableItems / durableS;
     Arrays.sort(durableP99);
-    return new Figure("metering.durable_mode.overhead.ratio", asyncRate / durableRate, "ratio",
-        asyncRate, asyncRate / durableRate, "<= 1.10", String.format(Locale.ROOT,
+    return new Figure(
+        "metering.durable_mode.overhead.ratio",
+        asyncRate / durableRate,
+        "ratio",
+        asyncRate,
+        asyncRate / durableRate,
+        "<= 1.10",
+        String.format(
+            Locale.ROOT,
             "%d callers, bench MLP batching %d: asynchronous %.0f items/s vs durable %.0f"
                 + " items/s (ledger fsync per group, FsyncPolicy.always); %d interleaved rounds of"
                 + " %.0f s each; durable p99 median %.1f ms; %d+%d records failed",
-            callers, BenchmarkSuite.BATCH, asyncRate, durableRate, rounds, seconds,
-            durableP99[rounds / 2] / 1000.0, async.failedRecords(), durable.failedRecords()));
+            callers,
+            BenchmarkSuite.BATCH,
+            asyncRate,
+            durableRate,
+            rounds,
+            seconds,
+            durableP99[rounds / 2] / 1000.0,
+            async.failedRecords(),
+            durable.failedRecords()));
   }
 
   /** Ledger throughput with fsync every 100 ms (batched writes) and fsync per record. */
@@ -165,8 +223,9 @@ final class PluginBenchmarks {
     List<Figure> out = new ArrayList<>();
     for (boolean each : new boolean[] {false, true}) {
       Path dir = Files.createTempDirectory(Path.of("target"), "ledger");
-      try (LedgerSink sink = LedgerSink.open(dir,
-          each ? FsyncPolicy.always() : FsyncPolicy.every(Duration.ofMillis(100)))) {
+      try (LedgerSink sink =
+          LedgerSink.open(
+              dir, each ? FsyncPolicy.always() : FsyncPolicy.every(Duration.ofMillis(100)))) {
         int batch = each ? 1 : 256;
         long deadline = System.nanoTime() + 3_000_000_000L;
         long start = System.nanoTime();
@@ -174,19 +233,41 @@ final class PluginBenchmarks {
         while (System.nanoTime() < deadline) {
           List<UsageRecord> records = new ArrayList<>(batch);
           for (int i = 0; i < batch; i++) {
-            records.add(new UsageRecord(UUID.randomUUID().toString(), Instant.now(), "acme",
-                "digits", "1.0.0", 1, false, InferenceEvent.Outcome.SUCCESS, 250_000));
+            records.add(
+                new UsageRecord(
+                    UUID.randomUUID().toString(),
+                    Instant.now(),
+                    "acme",
+                    "digits",
+                    "1.0.0",
+                    1,
+                    false,
+                    InferenceEvent.Outcome.SUCCESS,
+                    250_000));
           }
           sink.write(records);
           written += batch;
         }
         sink.flush();
         double perS = written / ((System.nanoTime() - start) / 1e9);
-        out.add(each
-            ? new Figure("ledger.fsync_each.records_per_s", perS, "records/s", null, null,
-                ">= 5000", "one record per write, each fsynced before write returns")
-            : new Figure("ledger.fsync_100ms.records_per_s", perS, "records/s", null, null,
-                ">= 200000", "writes of 256 records, fsync every 100 ms"));
+        out.add(
+            each
+                ? new Figure(
+                    "ledger.fsync_each.records_per_s",
+                    perS,
+                    "records/s",
+                    null,
+                    null,
+                    ">= 5000",
+                    "one record per write, each fsynced before write returns")
+                : new Figure(
+                    "ledger.fsync_100ms.records_per_s",
+                    perS,
+                    "records/s",
+                    null,
+                    null,
+                    ">= 200000",
+                    "writes of 256 records, fsync every 100 ms"));
       }
     }
     return out;
@@ -197,8 +278,8 @@ final class PluginBenchmarks {
     Path plain = Path.of("target/bench/minilm/plain");
     Path enc = Path.of("target/bench/minilm/enc");
     Files.createDirectories(plain);
-    try (InputStream in = PluginBenchmarks.class.getClassLoader()
-        .getResourceAsStream("all-minilm-l6-v2.onnx")) {
+    try (InputStream in =
+        PluginBenchmarks.class.getClassLoader().getResourceAsStream("all-minilm-l6-v2.onnx")) {
       Files.copy(in, plain.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
     }
     KeysetHandle artifactKeys = KeyPurpose.ARTIFACT.generate();
@@ -228,25 +309,51 @@ final class PluginBenchmarks {
     double verifyMs = ver[3 + (ver.length - 3) / 2] / 1e6;
     double[] cold = coldLoad(plain, enc, artifactKeys, signingKeys);
     return List.of(
-        new Figure("security.decrypt.mb_per_s", mbPerS, "MB/s", null, null, ">= 1000",
-            String.format(Locale.ROOT, "StreamingAead AES256-GCM-HKDF 4 KB, %.0f MB MiniLM,"
-                + " median of 5 warm runs", ciphertext.length / 1e6)),
-        new Figure("security.verify_minilm.ms", verifyMs, "ms", null, null, "<= 150",
+        new Figure(
+            "security.decrypt.mb_per_s",
+            mbPerS,
+            "MB/s",
+            null,
+            null,
+            ">= 1000",
+            String.format(
+                Locale.ROOT,
+                "StreamingAead AES256-GCM-HKDF 4 KB, %.0f MB MiniLM," + " median of 5 warm runs",
+                ciphertext.length / 1e6)),
+        new Figure(
+            "security.verify_minilm.ms",
+            verifyMs,
+            "ms",
+            null,
+            null,
+            "<= 150",
             "Ed25519 manifest signature + size + SHA-256 of the encrypted MiniLM, median of 5"),
-        new Figure("security.encrypted_cold_load.ratio", cold[1] / cold[0], "ratio", cold[0],
-            cold[1] / cold[0], "<= 1.25", String.format(Locale.ROOT, "fresh JVM, deploy + first"
-                + " call of MiniLM: encrypted and signed %.0f ms vs plaintext %.0f ms (medians of"
-                + " 5, alternating; keys loaded in the timed part); process CPU time %.0f ms vs"
-                + " %.0f ms on 2 cores, CPU-time ratio %.2f", cold[1], cold[0], cold[3], cold[2],
+        new Figure(
+            "security.encrypted_cold_load.ratio",
+            cold[1] / cold[0],
+            "ratio",
+            cold[0],
+            cold[1] / cold[0],
+            "<= 1.25",
+            String.format(
+                Locale.ROOT,
+                "fresh JVM, deploy + first"
+                    + " call of MiniLM: encrypted and signed %.0f ms vs plaintext %.0f ms (medians of"
+                    + " 5, alternating; keys loaded in the timed part); process CPU time %.0f ms vs"
+                    + " %.0f ms on 2 cores, CPU-time ratio %.2f",
+                cold[1],
+                cold[0],
+                cold[3],
+                cold[2],
                 cold[3] / cold[2])));
   }
 
   /**
-   * Medians over child JVMs, alternating: {plaintext ms, encrypted and signed ms, plaintext CPU
-   * ms, encrypted CPU ms}.
+   * Medians over child JVMs, alternating: {plaintext ms, encrypted and signed ms, plaintext CPU ms,
+   * encrypted CPU ms}.
    */
-  private static double[] coldLoad(Path plain, Path enc, KeysetHandle artifactKeys,
-      KeysetHandle signingKeys) throws Exception {
+  private static double[] coldLoad(
+      Path plain, Path enc, KeysetHandle artifactKeys, KeysetHandle signingKeys) throws Exception {
     Path keys = Path.of("target/bench/minilm/keys");
     Files.createDirectories(keys);
     for (String f : new String[] {"artifact.json", "signing.pub.json"}) {
@@ -276,14 +383,19 @@ final class PluginBenchmarks {
 
   /** {wall ms, process CPU ms} of one child JVM. */
   private static double[] child(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"), ColdLoad.class.getName()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ColdLoad.class.getName()));
     cmd.addAll(List.of(args));
     Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(proc.getInputStream().readAllBytes(),
-        java.nio.charset.StandardCharsets.UTF_8);
+    String out =
+        new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     if (proc.waitFor() != 0 || !out.contains("COLD_LOAD_MS ")) {
       throw new IllegalStateException("cold-load child failed: " + out);
     }
@@ -291,7 +403,7 @@ final class PluginBenchmarks {
   }
 
   private static double number(String out, String label) {
-    return Double.parseDouble(out.substring(out.indexOf(label) + label.length()).trim()
-        .split("\\s")[0]);
+    return Double.parseDouble(
+        out.substring(out.indexOf(label) + label.length()).trim().split("\\s")[0]);
   }
 }

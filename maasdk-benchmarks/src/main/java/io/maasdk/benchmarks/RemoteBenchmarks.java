@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@code remote} group (issue 13): what calling a model through a maasdk endpoint on loopback
- * costs next to calling it in-process, measured in the same run, and how many calls fail while
- * one of three gRPC endpoints is killed.
+ * costs next to calling it in-process, measured in the same run, and how many calls fail while one
+ * of three gRPC endpoints is killed.
  */
 final class RemoteBenchmarks {
   private static final TensorCodec<float[]> IN = TensorCodec.floats("input");
@@ -58,25 +58,36 @@ final class RemoteBenchmarks {
   }
 
   private static ModelSpec<float[], float[]> digits(String name, BatchingPolicy batching) {
-    return ModelSpec.builder(name, float[].class, float[].class).version("1.0.0")
+    return ModelSpec.builder(name, float[].class, float[].class)
+        .version("1.0.0")
         .source(ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
-        .translator(Codecs.floatVector(64)).devicePolicy(DevicePolicy.cpu())
-        .batching(batching).warmup(new float[64]).build();
+        .translator(Codecs.floatVector(64))
+        .devicePolicy(DevicePolicy.cpu())
+        .batching(batching)
+        .warmup(new float[64])
+        .build();
   }
 
-  private static ModelSpec<float[], float[]> remote(String name, Backend backend,
-      BatchingPolicy batching) {
-    return ModelSpec.builder(name, float[].class, float[].class).version("1.0.0")
-        .backend(backend).batching(batching).build();
+  private static ModelSpec<float[], float[]> remote(
+      String name, Backend backend, BatchingPolicy batching) {
+    return ModelSpec.builder(name, float[].class, float[].class)
+        .version("1.0.0")
+        .backend(backend)
+        .batching(batching)
+        .build();
   }
 
-  private static LoadGenerator.Result load(ModelHandle<float[], float[]> h, float[][] x,
-      int callers) throws Exception {
-    LoadGenerator.Result r = LoadGenerator.run(callers, BenchmarkSuite.WARMUP_S,
-        BenchmarkSuite.MEASURE_S, c -> {
-          h.predict(x[c % x.length]);
-          return 1;
-        });
+  private static LoadGenerator.Result load(
+      ModelHandle<float[], float[]> h, float[][] x, int callers) throws Exception {
+    LoadGenerator.Result r =
+        LoadGenerator.run(
+            callers,
+            BenchmarkSuite.WARMUP_S,
+            BenchmarkSuite.MEASURE_S,
+            c -> {
+              h.predict(x[c % x.length]);
+              return 1;
+            });
     if (r.failures() > 0) {
       throw new IllegalStateException(r.failures() + " calls failed at " + callers + " callers");
     }
@@ -86,22 +97,35 @@ final class RemoteBenchmarks {
   /** One caller, digits MLP: gRPC endpoint on loopback minus local, mean per call; REST beside. */
   private static BenchmarkSuite.Figure loopbackAddedLatency() throws Exception {
     float[][] x = TestModels.digitsTestSet().features();
-    try (ModelRuntime host = runtime(); ModelRuntime caller = runtime()) {
+    try (ModelRuntime host = runtime();
+        ModelRuntime caller = runtime()) {
       host.deploy(digits("digits-mlp", BatchingPolicy.disabled()));
       try (GrpcServer grpc = GrpcServer.builder(host).serve("digits-mlp", IN, OUT).start();
           OipServer rest = OipServer.builder(host).serve("digits-mlp", IN, OUT).start()) {
-        caller.deploy(remote("via-grpc", GrpcBackend.builder(URI.create("grpc://127.0.0.1:"
-            + grpc.port())).model("digits-mlp").input(IN).output(OUT).build(),
-            BatchingPolicy.disabled()));
-        caller.deploy(remote("via-rest", RemoteBackend.builder(URI.create("http://127.0.0.1:"
-            + rest.port())).model("digits-mlp").input(IN).output(OUT).build(),
-            BatchingPolicy.disabled()));
-        ModelHandle<float[], float[]> local = host.handle("digits-mlp", "1.0.0", float[].class,
-            float[].class);
-        ModelHandle<float[], float[]> viaGrpc = caller.handle("via-grpc", "1.0.0",
-            float[].class, float[].class);
-        ModelHandle<float[], float[]> viaRest = caller.handle("via-rest", "1.0.0",
-            float[].class, float[].class);
+        caller.deploy(
+            remote(
+                "via-grpc",
+                GrpcBackend.builder(URI.create("grpc://127.0.0.1:" + grpc.port()))
+                    .model("digits-mlp")
+                    .input(IN)
+                    .output(OUT)
+                    .build(),
+                BatchingPolicy.disabled()));
+        caller.deploy(
+            remote(
+                "via-rest",
+                RemoteBackend.builder(URI.create("http://127.0.0.1:" + rest.port()))
+                    .model("digits-mlp")
+                    .input(IN)
+                    .output(OUT)
+                    .build(),
+                BatchingPolicy.disabled()));
+        ModelHandle<float[], float[]> local =
+            host.handle("digits-mlp", "1.0.0", float[].class, float[].class);
+        ModelHandle<float[], float[]> viaGrpc =
+            caller.handle("via-grpc", "1.0.0", float[].class, float[].class);
+        ModelHandle<float[], float[]> viaRest =
+            caller.handle("via-rest", "1.0.0", float[].class, float[].class);
         // Interleaved twice, so that drift in the machine's speed touches all three alike.
         double localUs = 0;
         double grpcUs = 0;
@@ -119,12 +143,24 @@ final class RemoteBenchmarks {
           grpcP50 += g.percentileMs(50) * 500;
         }
         double added = grpcUs - localUs;
-        return new BenchmarkSuite.Figure("remote.loopback_added_latency.us", added, "us",
-            localUs, null, "<= 150", String.format(Locale.ROOT,
+        return new BenchmarkSuite.Figure(
+            "remote.loopback_added_latency.us",
+            added,
+            "us",
+            localUs,
+            null,
+            "<= 150",
+            String.format(
+                Locale.ROOT,
                 "one caller, digits MLP (64→10), mean per call over 2 interleaved rounds: local"
                     + " %.0f us, via the gRPC endpoint %.0f us (p50 %.0f vs %.0f us), via the"
                     + " REST endpoint %.0f us (+%.0f us); endpoint and caller share this"
-                    + " machine's cores", localUs, grpcUs, grpcP50, localP50, restUs,
+                    + " machine's cores",
+                localUs,
+                grpcUs,
+                grpcP50,
+                localP50,
+                restUs,
                 restUs - localUs));
       }
     }
@@ -140,27 +176,50 @@ final class RemoteBenchmarks {
       }
     }
     BatchingPolicy batching = BatchingPolicy.of(BenchmarkSuite.BATCH, BenchmarkSuite.MAX_DELAY);
-    try (ModelRuntime host = runtime(); ModelRuntime caller = runtime()) {
-      host.deploy(ModelSpec.builder("mlp512", float[].class, float[].class).version("1.0.0")
-          .source(ModelSource.file(benchModel)).translator(Codecs.floatVector(512))
-          .devicePolicy(DevicePolicy.cpu()).batching(batching).warmup(x[0]).build());
+    try (ModelRuntime host = runtime();
+        ModelRuntime caller = runtime()) {
+      host.deploy(
+          ModelSpec.builder("mlp512", float[].class, float[].class)
+              .version("1.0.0")
+              .source(ModelSource.file(benchModel))
+              .translator(Codecs.floatVector(512))
+              .devicePolicy(DevicePolicy.cpu())
+              .batching(batching)
+              .warmup(x[0])
+              .build());
       try (GrpcServer grpc = GrpcServer.builder(host).serve("mlp512", IN, OUT).start()) {
-        caller.deploy(remote("mlp512-remote", GrpcBackend.builder(URI.create(
-            "grpc://127.0.0.1:" + grpc.port())).model("mlp512").input(IN).output(OUT).build(),
-            batching));
-        ModelHandle<float[], float[]> local = host.handle("mlp512", "1.0.0", float[].class,
-            float[].class);
-        ModelHandle<float[], float[]> viaGrpc = caller.handle("mlp512-remote", "1.0.0",
-            float[].class, float[].class);
+        caller.deploy(
+            remote(
+                "mlp512-remote",
+                GrpcBackend.builder(URI.create("grpc://127.0.0.1:" + grpc.port()))
+                    .model("mlp512")
+                    .input(IN)
+                    .output(OUT)
+                    .build(),
+                batching));
+        ModelHandle<float[], float[]> local =
+            host.handle("mlp512", "1.0.0", float[].class, float[].class);
+        ModelHandle<float[], float[]> viaGrpc =
+            caller.handle("mlp512-remote", "1.0.0", float[].class, float[].class);
         double localIps = load(local, x, 64).itemsPerSecond();
         LoadGenerator.Result r = load(viaGrpc, x, 64);
         double ratio = r.itemsPerSecond() / localIps;
-        return new BenchmarkSuite.Figure("remote.batched_throughput.ratio", ratio, "ratio",
-            localIps, ratio, ">= 0.7", String.format(Locale.ROOT,
+        return new BenchmarkSuite.Figure(
+            "remote.batched_throughput.ratio",
+            ratio,
+            "ratio",
+            localIps,
+            ratio,
+            ">= 0.7",
+            String.format(
+                Locale.ROOT,
                 "64 callers, bench MLP, batching %d / %d ms on both sides: %.0f items/s through"
                     + " the gRPC endpoint on loopback (p99 %.1f ms) vs %.0f local; endpoint and"
-                    + " caller share this machine's cores", BenchmarkSuite.BATCH,
-                BenchmarkSuite.MAX_DELAY.toMillis(), r.itemsPerSecond(), r.percentileMs(99),
+                    + " caller share this machine's cores",
+                BenchmarkSuite.BATCH,
+                BenchmarkSuite.MAX_DELAY.toMillis(),
+                r.itemsPerSecond(),
+                r.percentileMs(99),
                 localIps));
       }
     }
@@ -173,16 +232,24 @@ final class RemoteBenchmarks {
       for (int i = 0; i < 3; i++) {
         children.add(Child.start(0));
       }
-      GrpcBackend.Builder b = GrpcBackend.builder(children.get(0).uri()).model("digits-mlp")
-          .input(IN).output(OUT).ejection(Duration.ofMillis(200), Duration.ofSeconds(1));
+      GrpcBackend.Builder b =
+          GrpcBackend.builder(children.get(0).uri())
+              .model("digits-mlp")
+              .input(IN)
+              .output(OUT)
+              .ejection(Duration.ofMillis(200), Duration.ofSeconds(1));
       b.endpoint(children.get(1).uri()).endpoint(children.get(2).uri());
       GrpcBackend backend = b.build();
       try (ModelRuntime caller = runtime()) {
-        caller.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-            .backend(backend).replicas(3).batching(BatchingPolicy.of(8, Duration.ofMillis(1)))
-            .build());
-        ModelHandle<float[], float[]> h = caller.handle("digits", "1.0.0", float[].class,
-            float[].class);
+        caller.deploy(
+            ModelSpec.builder("digits", float[].class, float[].class)
+                .version("1.0.0")
+                .backend(backend)
+                .replicas(3)
+                .batching(BatchingPolicy.of(8, Duration.ofMillis(1)))
+                .build());
+        ModelHandle<float[], float[]> h =
+            caller.handle("digits", "1.0.0", float[].class, float[].class);
         float[][] x = TestModels.digitsTestSet().features();
         CallOptions opts = CallOptions.builder().timeout(Duration.ofSeconds(20)).build();
         AtomicBoolean stop = new AtomicBoolean();
@@ -191,16 +258,19 @@ final class RemoteBenchmarks {
         List<CompletableFuture<Void>> callers = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
           int seed = t;
-          callers.add(CompletableFuture.runAsync(() -> {
-            for (int i = seed; !stop.get(); i += 8) {
-              try {
-                h.predict(x[i % x.length], opts);
-              } catch (RuntimeException e) {
-                failed.incrementAndGet();
-              }
-              calls.incrementAndGet();
-            }
-          }, r -> new Thread(r, "failover-caller-" + seed).start()));
+          callers.add(
+              CompletableFuture.runAsync(
+                  () -> {
+                    for (int i = seed; !stop.get(); i += 8) {
+                      try {
+                        h.predict(x[i % x.length], opts);
+                      } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                      }
+                      calls.incrementAndGet();
+                    }
+                  },
+                  r -> new Thread(r, "failover-caller-" + seed).start()));
         }
         Thread.sleep(2000);
         Child victim = children.get(1);
@@ -218,11 +288,20 @@ final class RemoteBenchmarks {
         stop.set(true);
         CompletableFuture.allOf(callers.toArray(new CompletableFuture<?>[0]))
             .get(60, TimeUnit.SECONDS);
-        return new BenchmarkSuite.Figure("remote.failover.failed_calls", failed.get(), "calls",
-            null, null, "<= 0", String.format(Locale.ROOT,
+        return new BenchmarkSuite.Figure(
+            "remote.failover.failed_calls",
+            failed.get(),
+            "calls",
+            null,
+            null,
+            "<= 0",
+            String.format(
+                Locale.ROOT,
                 "three gRPC endpoints (child JVMs), 8 callers, %d calls; one endpoint killed"
                     + " (SIGKILL) 2 s in and restarted 2 s later: %s %.1f s after the kill",
-                calls.get(), readmitted ? "re-admitted" : "NOT re-admitted", readmitS));
+                calls.get(),
+                readmitted ? "re-admitted" : "NOT re-admitted",
+                readmitS));
       }
     } finally {
       for (Child c : children) {
@@ -235,27 +314,36 @@ final class RemoteBenchmarks {
   private record Child(Process process, int port) implements AutoCloseable {
     static Child start(int port) throws Exception {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true",
-          "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dai.djl.pytorch.num_threads=1",
-          "-Dai.djl.pytorch.num_interop_threads=1", "-Xmx256m",
-          "-cp", System.getProperty("java.class.path"), RemoteBenchmarks.class.getName(),
-          Integer.toString(port));
+      ProcessBuilder pb =
+          new ProcessBuilder(
+              java,
+              "-Dai.djl.offline=true",
+              "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+              "-Dai.djl.pytorch.num_threads=1",
+              "-Dai.djl.pytorch.num_interop_threads=1",
+              "-Xmx256m",
+              "-cp",
+              System.getProperty("java.class.path"),
+              RemoteBenchmarks.class.getName(),
+              Integer.toString(port));
       pb.redirectError(ProcessBuilder.Redirect.DISCARD);
       Process p = pb.start();
-      BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-          StandardCharsets.UTF_8));
-      CompletableFuture<Integer> found = CompletableFuture.supplyAsync(() -> {
-        try {
-          for (String line; (line = r.readLine()) != null; ) {
-            if (line.startsWith("GRPC_PORT=")) {
-              return Integer.parseInt(line.substring(10).trim());
-            }
-          }
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-        throw new IllegalStateException("the endpoint child ended without serving");
-      });
+      BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      CompletableFuture<Integer> found =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  for (String line; (line = r.readLine()) != null; ) {
+                    if (line.startsWith("GRPC_PORT=")) {
+                      return Integer.parseInt(line.substring(10).trim());
+                    }
+                  }
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+                throw new IllegalStateException("the endpoint child ended without serving");
+              });
       try {
         return new Child(p, found.get(120, TimeUnit.SECONDS));
       } catch (Exception e) {
@@ -293,10 +381,13 @@ final class RemoteBenchmarks {
   public static void main(String[] args) throws Exception {
     try (ModelRuntime rt = runtime()) {
       rt.deploy(digits("digits-mlp", BatchingPolicy.of(16, Duration.ofMillis(1))));
-      try (GrpcServer s = GrpcServer.builder(rt).serve("digits-mlp", IN, OUT)
-          .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-              Integer.parseInt(args[0])))
-          .start()) {
+      try (GrpcServer s =
+          GrpcServer.builder(rt)
+              .serve("digits-mlp", IN, OUT)
+              .bind(
+                  new InetSocketAddress(
+                      InetAddress.getLoopbackAddress(), Integer.parseInt(args[0])))
+              .start()) {
         System.out.println("GRPC_PORT=" + s.port());
         System.out.flush();
         InputStream in = System.in;

@@ -1,8 +1,8 @@
 package io.maasdk.benchmarks;
 
 import ai.djl.Device;
-import ai.djl.inference.Predictor;
 import ai.djl.Model;
+import ai.djl.inference.Predictor;
 import io.maasdk.BatchingPolicy;
 import io.maasdk.DevicePolicy;
 import io.maasdk.ModelHandle;
@@ -24,8 +24,8 @@ import java.util.Random;
  * ended on a caller's thread, and per thread group the CPU time and voluntary/involuntary context
  * switches per item (from {@code /proc/self/task}, sampled inside the measured window): the
  * measured causes behind the batching figures' notes (issue #17). Arguments: seconds per point
- * (default 2), then caller counts (default 1 4 16 64 256). Attach a profiler with JVM options,
- * e.g. {@code -XX:StartFlightRecording=filename=p.jfr}. Run it with the module's classpath.
+ * (default 2), then caller counts (default 1 4 16 64 256). Attach a profiler with JVM options, e.g.
+ * {@code -XX:StartFlightRecording=filename=p.jfr}. Run it with the module's classpath.
  */
 public final class ServingProbe {
   private ServingProbe() {}
@@ -44,15 +44,18 @@ public final class ServingProbe {
   private static final java.util.concurrent.atomic.AtomicLong ON_CALLER_AT =
       new java.util.concurrent.atomic.AtomicLong();
 
-  /** Per thread group (by OS name, digits folded): CPU ticks, voluntary and involuntary switches. */
+  /**
+   * Per thread group (by OS name, digits folded): CPU ticks, voluntary and involuntary switches.
+   */
   public static Map<String, long[]> threads() throws java.io.IOException {
     Map<String, long[]> out = new java.util.TreeMap<>();
     try (var dirs = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
       for (Path d : (Iterable<Path>) dirs::iterator) {
         try {
           String stat = java.nio.file.Files.readString(d.resolve("stat"));
-          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-              .replaceAll("[0-9]+", "#");
+          String comm =
+              stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+                  .replaceAll("[0-9]+", "#");
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
           long vol = 0;
@@ -78,9 +81,10 @@ public final class ServingProbe {
 
   public static void main(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2;
-    int[] callers = args.length > 1
-        ? java.util.Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).toArray()
-        : new int[] {1, 4, 16, 64, 256};
+    int[] callers =
+        args.length > 1
+            ? java.util.Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).toArray()
+            : new int[] {1, 4, 16, 64, 256};
     Path file = TestModels.writeBenchMlp(Path.of("target/bench/mlp512.pt"));
     float[][] inputs = new float[256][512];
     Random r = new Random(42);
@@ -90,33 +94,48 @@ public final class ServingProbe {
       }
     }
     try (Model m = Model.newInstance("raw", Device.cpu(), "PyTorch");
-        ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .listener(e -> {
-              BATCHED.add(e.batchSize());
-              EVENTS.increment();
-              if (Thread.currentThread().getName().startsWith("bench-caller")) {
-                ON_CALLER.increment();
-              }
-            }).build()) {
+        ModelRuntime rt =
+            ModelRuntime.builder()
+                .deviceInventory(DeviceInventory.cpuOnly())
+                .listener(
+                    e -> {
+                      BATCHED.add(e.batchSize());
+                      EVENTS.increment();
+                      if (Thread.currentThread().getName().startsWith("bench-caller")) {
+                        ON_CALLER.increment();
+                      }
+                    })
+                .build()) {
       m.load(file.getParent(), "mlp512", Map.of());
-      rt.deploy(ModelSpec.builder("mlp512", float[].class, float[].class).version("1.0.0")
-          .source(ModelSource.file(file)).translator(Codecs.floatVector(512))
-          .devicePolicy(DevicePolicy.cpu())
-          .batching(BatchingPolicy.of(BenchmarkSuite.BATCH, BenchmarkSuite.MAX_DELAY))
-          .warmup(inputs[0]).build());
-      ModelHandle<float[], float[]> h = rt.handle("mlp512", "1.0.0", float[].class,
-          float[].class);
+      rt.deploy(
+          ModelSpec.builder("mlp512", float[].class, float[].class)
+              .version("1.0.0")
+              .source(ModelSource.file(file))
+              .translator(Codecs.floatVector(512))
+              .devicePolicy(DevicePolicy.cpu())
+              .batching(BatchingPolicy.of(BenchmarkSuite.BATCH, BenchmarkSuite.MAX_DELAY))
+              .warmup(inputs[0])
+              .build());
+      ModelHandle<float[], float[]> h = rt.handle("mlp512", "1.0.0", float[].class, float[].class);
       try (Predictor<float[], float[]> p = m.newPredictor(Codecs.floatVector(512))) {
-        point("raw1", 1, seconds, c -> {
-          p.predict(inputs[c % inputs.length]);
-          return 1;
-        });
+        point(
+            "raw1",
+            1,
+            seconds,
+            c -> {
+              p.predict(inputs[c % inputs.length]);
+              return 1;
+            });
       }
       for (int n : callers) {
-        point("callers " + n, n, seconds, c -> {
-          h.predict(inputs[c % inputs.length]);
-          return 1;
-        });
+        point(
+            "callers " + n,
+            n,
+            seconds,
+            c -> {
+              h.predict(inputs[c % inputs.length]);
+              return 1;
+            });
       }
     }
   }
@@ -129,29 +148,33 @@ public final class ServingProbe {
     java.util.concurrent.atomic.AtomicReference<Map<String, long[]>> last =
         new java.util.concurrent.atomic.AtomicReference<>();
     java.util.concurrent.atomic.AtomicLong items = new java.util.concurrent.atomic.AtomicLong();
-    LoadGenerator.Call counted = c -> {
-      int k = call.run(c);
-      items.addAndGet(k);
-      return k;
-    };
-    Thread snap = new Thread(() -> {
-      try {
-        Thread.sleep(1200);
-        first.set(threads());
-        long i0 = items.get();
-        BATCHED.reset();
-        EVENTS.reset();
-        ON_CALLER.reset();
-        Thread.sleep((long) (seconds * 1000) - 400);
-        last.set(threads());
-        EVENTS_AT.set(EVENTS.sum());
-        BATCHED_AT.set(BATCHED.sum());
-        ON_CALLER_AT.set(ON_CALLER.sum());
-        ITEMS_AT.set(items.get() - i0);
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    }, "probe-snap");
+    LoadGenerator.Call counted =
+        c -> {
+          int k = call.run(c);
+          items.addAndGet(k);
+          return k;
+        };
+    Thread snap =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(1200);
+                first.set(threads());
+                long i0 = items.get();
+                BATCHED.reset();
+                EVENTS.reset();
+                ON_CALLER.reset();
+                Thread.sleep((long) (seconds * 1000) - 400);
+                last.set(threads());
+                EVENTS_AT.set(EVENTS.sum());
+                BATCHED_AT.set(BATCHED.sum());
+                ON_CALLER_AT.set(ON_CALLER.sum());
+                ITEMS_AT.set(items.get() - i0);
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            },
+            "probe-snap");
     snap.start();
     LoadGenerator.Result res = LoadGenerator.run(n, 1, seconds, counted);
     snap.join();
@@ -168,16 +191,31 @@ public final class ServingProbe {
         sum[i] += a[i] - z[i];
       }
       if (a[0] - z[0] > 0 || a[1] - z[1] > 10) {
-        b.append(String.format(Locale.ROOT, " %s %.0f/%.2f+%.2f;", e.getKey(),
-            (a[0] - z[0]) * 10 / perK, (a[1] - z[1]) / perK / 1000, (a[2] - z[2]) / perK / 1000));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                " %s %.0f/%.2f+%.2f;",
+                e.getKey(),
+                (a[0] - z[0]) * 10 / perK,
+                (a[1] - z[1]) / perK / 1000,
+                (a[2] - z[2]) / perK / 1000));
       }
     }
-    System.out.printf(Locale.ROOT, "%s: %.0f items/s p50 %.2f p99 %.2f ms; mean batch %.2f,"
-        + " %.0f%% on a caller's thread; CPU %.0f us/item, switches %.2f vol + %.2f invol /item%n"
-        + "   by thread (CPU us/item, vol+invol switches/item):%s%n", label, res.itemsPerSecond(),
-        res.percentileMs(50), res.percentileMs(99), BATCHED_AT.get() / Math.max(1, events),
-        100.0 * ON_CALLER_AT.get() / Math.max(1, events), sum[0] * 10 / perK,
-        sum[1] / perK / 1000, sum[2] / perK / 1000, b);
+    System.out.printf(
+        Locale.ROOT,
+        "%s: %.0f items/s p50 %.2f p99 %.2f ms; mean batch %.2f,"
+            + " %.0f%% on a caller's thread; CPU %.0f us/item, switches %.2f vol + %.2f invol /item%n"
+            + "   by thread (CPU us/item, vol+invol switches/item):%s%n",
+        label,
+        res.itemsPerSecond(),
+        res.percentileMs(50),
+        res.percentileMs(99),
+        BATCHED_AT.get() / Math.max(1, events),
+        100.0 * ON_CALLER_AT.get() / Math.max(1, events),
+        sum[0] * 10 / perK,
+        sum[1] / perK / 1000,
+        sum[2] / perK / 1000,
+        b);
   }
 
   private static final java.util.concurrent.atomic.AtomicLong ITEMS_AT =

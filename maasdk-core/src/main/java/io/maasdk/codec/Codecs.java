@@ -46,7 +46,8 @@ public final class Codecs {
   }
 
   /**
-   * A model taking {@code float32 [B, rows, cols]}: {@code float[rows][cols]} in, {@code float[]} out.
+   * A model taking {@code float32 [B, rows, cols]}: {@code float[rows][cols]} in, {@code float[]}
+   * out.
    *
    * @param rows the number of rows per input
    * @param cols the number of columns per row

@@ -13,9 +13,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code float[rows][cols]} in (a small image, a sequence of feature vectors), {@code float[]} out,
  * for models that take {@code float32 [B, rows, cols]}; the output of each input is its slice of
- * the model's first output, row-major ({@code [B, C]} gives {@code float[C]}). Batches by
- * stacking. Inputs are checked before they are queued: {@code null}, ragged or wrongly sized rows
- * and non-finite values are refused with a message that states the expected shape.
+ * the model's first output, row-major ({@code [B, C]} gives {@code float[C]}). Batches by stacking.
+ * Inputs are checked before they are queued: {@code null}, ragged or wrongly sized rows and
+ * non-finite values are refused with a message that states the expected shape.
  *
  * <p>Stateless and thread-safe.
  */
@@ -26,8 +26,8 @@ public final class FloatMatrixTranslator
 
   FloatMatrixTranslator(int rows, int cols) {
     if (rows <= 0 || cols <= 0) {
-      throw new IllegalArgumentException("rows and columns must be positive, were " + rows + " x "
-          + cols);
+      throw new IllegalArgumentException(
+          "rows and columns must be positive, were " + rows + " x " + cols);
     }
     this.rows = rows;
     this.cols = cols;
@@ -67,7 +67,10 @@ public final class FloatMatrixTranslator
     }
     for (int r = 0; r < rows; r++) {
       if (input[r] == null || input[r].length != cols) {
-        return expected + ", row " + r + " has "
+        return expected
+            + ", row "
+            + r
+            + " has "
             + (input[r] == null ? "no values" : input[r].length + " values");
       }
       for (int c = 0; c < cols; c++) {

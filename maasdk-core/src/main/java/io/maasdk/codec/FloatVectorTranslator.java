@@ -63,8 +63,12 @@ public final class FloatVectorTranslator
     }
     for (int i = 0; i < input.length; i++) {
       if (!Float.isFinite(input[i])) {
-        return "expected float[" + inputLength + "] of finite values, got " + input[i]
-            + " at index " + i;
+        return "expected float["
+            + inputLength
+            + "] of finite values, got "
+            + input[i]
+            + " at index "
+            + i;
       }
     }
     return null;
@@ -74,5 +78,4 @@ public final class FloatVectorTranslator
   public String toString() {
     return "float[" + inputLength + "] -> float[]";
   }
-
 }

@@ -68,8 +68,8 @@ public final class NamedTensorsTranslator
    */
   public NamedTensorsTranslator input(String name, String type, long... shape) {
     if (!TYPES.contains(type)) {
-      throw new IllegalArgumentException("input " + name + ": type must be one of " + TYPES
-          + ", was " + type);
+      throw new IllegalArgumentException(
+          "input " + name + ": type must be one of " + TYPES + ", was " + type);
     }
     Map<String, Declared> copy = new LinkedHashMap<>(inputs);
     if (copy.put(name, new Declared(type, shape.clone())) != null) {
@@ -84,14 +84,21 @@ public final class NamedTensorsTranslator
       return "no inputs are declared: use Codecs.namedTensors().input(name, type, shape…)";
     }
     if (input == null || !input.keySet().equals(inputs.keySet())) {
-      return "expected the tensors " + describe() + ", got "
+      return "expected the tensors "
+          + describe()
+          + ", got "
           + (input == null ? "null" : input.keySet());
     }
     for (Map.Entry<String, Declared> e : inputs.entrySet()) {
       Tensor t = input.get(e.getKey());
       Declared d = e.getValue();
       if (t == null || !t.typeName().equals(d.type()) || !Arrays.equals(t.shape(), d.shape())) {
-        return "expected " + e.getKey() + " " + d.type() + Arrays.toString(d.shape()) + ", got "
+        return "expected "
+            + e.getKey()
+            + " "
+            + d.type()
+            + Arrays.toString(d.shape())
+            + ", got "
             + t;
       }
     }
@@ -102,8 +109,14 @@ public final class NamedTensorsTranslator
   private Tensor tensor(Map<String, Tensor> input, String name) {
     Tensor t = input.get(name);
     if (t == null) {
-      throw new IllegalArgumentException("input tensor " + name + " is missing: expected the "
-          + "tensors " + describe() + ", got " + input.keySet());
+      throw new IllegalArgumentException(
+          "input tensor "
+              + name
+              + " is missing: expected the "
+              + "tensors "
+              + describe()
+              + ", got "
+              + input.keySet());
     }
     return t;
   }
@@ -127,29 +140,32 @@ public final class NamedTensorsTranslator
       int per = (int) new Shape(d.shape()).size();
       NDArray a;
       switch (d.type()) {
-        case "float32": {
-          float[] all = new float[b * per];
-          for (int i = 0; i < b; i++) {
-            System.arraycopy(tensor(batch.get(i), e.getKey()).floats(), 0, all, i * per, per);
+        case "float32":
+          {
+            float[] all = new float[b * per];
+            for (int i = 0; i < b; i++) {
+              System.arraycopy(tensor(batch.get(i), e.getKey()).floats(), 0, all, i * per, per);
+            }
+            a = m.create(FloatBuffer.wrap(all), shape);
+            break;
           }
-          a = m.create(FloatBuffer.wrap(all), shape);
-          break;
-        }
-        case "int64": {
-          long[] all = new long[b * per];
-          for (int i = 0; i < b; i++) {
-            System.arraycopy(tensor(batch.get(i), e.getKey()).longs(), 0, all, i * per, per);
+        case "int64":
+          {
+            long[] all = new long[b * per];
+            for (int i = 0; i < b; i++) {
+              System.arraycopy(tensor(batch.get(i), e.getKey()).longs(), 0, all, i * per, per);
+            }
+            a = m.create(LongBuffer.wrap(all), shape);
+            break;
           }
-          a = m.create(LongBuffer.wrap(all), shape);
-          break;
-        }
-        default: {
-          int[] all = new int[b * per];
-          for (int i = 0; i < b; i++) {
-            System.arraycopy(tensor(batch.get(i), e.getKey()).ints(), 0, all, i * per, per);
+        default:
+          {
+            int[] all = new int[b * per];
+            for (int i = 0; i < b; i++) {
+              System.arraycopy(tensor(batch.get(i), e.getKey()).ints(), 0, all, i * per, per);
+            }
+            a = m.create(IntBuffer.wrap(all), shape);
           }
-          a = m.create(IntBuffer.wrap(all), shape);
-        }
       }
       a.setName(e.getKey());
       list.add(a);
@@ -172,8 +188,12 @@ public final class NamedTensorsTranslator
       NDArray a = list.get(j);
       Shape shape = a.getShape();
       if (shape.dimension() == 0 || (b >= 0 && shape.get(0) != b)) {
-        throw new TranslateException("expected every output to have the batch dimension first,"
-            + " got " + shape + " for output " + j);
+        throw new TranslateException(
+            "expected every output to have the batch dimension first,"
+                + " got "
+                + shape
+                + " for output "
+                + j);
       }
       if (b < 0) {
         b = (int) shape.get(0);
@@ -196,7 +216,8 @@ public final class NamedTensorsTranslator
           out.get(i).put(name, Tensor.of(Arrays.copyOfRange(all, i * per, (i + 1) * per), item));
         }
       } else {
-        float[] all = (t == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false)).toFloatArray();
+        float[] all =
+            (t == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false)).toFloatArray();
         for (int i = 0; i < b; i++) {
           out.get(i).put(name, Tensor.of(Arrays.copyOfRange(all, i * per, (i + 1) * per), item));
         }

@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
  * Used by {@link Codecs#namedTensors} for models with several named inputs or outputs.
  *
  * @param shape the dimensions, without the batch dimension ({@code []} for a scalar)
- * @param data {@code float[]}, {@code long[]} or {@code int[]}, with as many values as {@code shape}
- *     holds
+ * @param data {@code float[]}, {@code long[]} or {@code int[]}, with as many values as {@code
+ *     shape} holds
  */
 public record Tensor(long[] shape, Object data) {
   /**
@@ -45,8 +45,8 @@ public record Tensor(long[] shape, Object data) {
           "a tensor holds float[], long[] or int[], not " + data.getClass().getSimpleName());
     }
     if (length != size) {
-      throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + size
-          + " values, got " + length);
+      throw new IllegalArgumentException(
+          "shape " + Arrays.toString(shape) + " holds " + size + " values, got " + length);
     }
   }
 
@@ -141,7 +141,8 @@ public record Tensor(long[] shape, Object data) {
   /** Equal shape, type and values. */
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof Tensor t && Arrays.equals(shape, t.shape)
+    return o instanceof Tensor t
+        && Arrays.equals(shape, t.shape)
         && java.util.Objects.deepEquals(data, t.data);
   }
 

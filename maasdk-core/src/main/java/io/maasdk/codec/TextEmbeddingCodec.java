@@ -30,9 +30,9 @@ import org.jspecify.annotations.Nullable;
  * which tokenizes and keeps the tokens for the worker (held by the input's identity and weakly, so
  * a call that never runs leaks nothing). A worker that finds no tokens for an input tokenizes it
  * itself. A batch is padded to its own longest input only; pair the codec with {@code
- * ModelSpec.Builder#batchByLength(codec::tokenCount)} so batches are split by length first.
- * Pooling and normalization run in plain Java on the output, not as engine tensor operations (on
- * ONNX Runtime those go through DJL's hybrid engine and copy).
+ * ModelSpec.Builder#batchByLength(codec::tokenCount)} so batches are split by length first. Pooling
+ * and normalization run in plain Java on the output, not as engine tensor operations (on ONNX
+ * Runtime those go through DJL's hybrid engine and copy).
  *
  * <pre>{@code
  * TextEmbeddingCodec codec = TextEmbeddingCodec.of(HuggingFaceTokenizer.newInstance(json, opts));
@@ -49,13 +49,16 @@ import org.jspecify.annotations.Nullable;
  * tokenizer's own settings (truncation, maximum length) apply; this codec adds no padding to a
  * single input.
  */
-public final class TextEmbeddingCodec implements Translator<String, float[]>, InputValidator<String> {
+public final class TextEmbeddingCodec
+    implements Translator<String, float[]>, InputValidator<String> {
   /** Bounds the tokens of calls validated but never run (refused as overloaded, say). */
   private static final int MAX_PENDING = 1 << 13;
+
   private static final String MASK = "maasdk.attention_mask";
 
   private final HuggingFaceTokenizer tokenizer;
   private final boolean tokenTypes;
+
   /** Tokens computed on callers' threads, by input identity, until a worker takes them. */
   private final Cache<String, Tokens> pending =
       Caffeine.newBuilder().weakKeys().maximumSize(MAX_PENDING).executor(Runnable::run).build();
@@ -188,7 +191,8 @@ public final class TextEmbeddingCodec implements Translator<String, float[]>, In
 
   @Override
   public String toString() {
-    return "TextEmbeddingCodec[mean pooling, normalized" + (tokenTypes ? ", token types" : "")
+    return "TextEmbeddingCodec[mean pooling, normalized"
+        + (tokenTypes ? ", token types" : "")
         + "]";
   }
 

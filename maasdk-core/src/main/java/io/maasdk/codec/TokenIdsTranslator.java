@@ -46,8 +46,14 @@ public final class TokenIdsTranslator<I> implements Translator<I, float[]>, Inpu
   private final boolean attentionMask;
   private final boolean tokenTypes;
 
-  private TokenIdsTranslator(String type, Function<I, long[]> toLongs, int maxLength,
-      int fixedLength, long padId, boolean attentionMask, boolean tokenTypes) {
+  private TokenIdsTranslator(
+      String type,
+      Function<I, long[]> toLongs,
+      int maxLength,
+      int fixedLength,
+      long padId,
+      boolean attentionMask,
+      boolean tokenTypes) {
     if (maxLength <= 0) {
       throw new IllegalArgumentException("maximum length must be positive, was " + maxLength);
     }
@@ -69,13 +75,20 @@ public final class TokenIdsTranslator<I> implements Translator<I, float[]>, Inpu
   }
 
   static TokenIdsTranslator<int[]> ofInts(int maxLength) {
-    return new TokenIdsTranslator<>("int", ids -> {
-      long[] l = new long[ids.length];
-      for (int i = 0; i < ids.length; i++) {
-        l[i] = ids[i];
-      }
-      return l;
-    }, maxLength, 0, 0, true, false);
+    return new TokenIdsTranslator<>(
+        "int",
+        ids -> {
+          long[] l = new long[ids.length];
+          for (int i = 0; i < ids.length; i++) {
+            l[i] = ids[i];
+          }
+          return l;
+        },
+        maxLength,
+        0,
+        0,
+        true,
+        false);
   }
 
   /** A builder starting from this translator's settings, to derive a modified copy. */
@@ -100,8 +113,15 @@ public final class TokenIdsTranslator<I> implements Translator<I, float[]>, Inpu
     }
     long[] ids = toLongs.apply(input);
     if (ids.length == 0 || ids.length > maxLength()) {
-      return "expected " + type + "[1.." + maxLength() + "] token ids, got " + type + "["
-          + ids.length + "]";
+      return "expected "
+          + type
+          + "[1.."
+          + maxLength()
+          + "] token ids, got "
+          + type
+          + "["
+          + ids.length
+          + "]";
     }
     for (int i = 0; i < ids.length; i++) {
       if (ids[i] < 0) {
@@ -170,8 +190,11 @@ public final class TokenIdsTranslator<I> implements Translator<I, float[]>, Inpu
     int padded = (Integer) ctx.getAttachment(PADDED);
     Shape shape = out.getShape();
     if (shape.dimension() == 0 || shape.get(0) != lengths.length) {
-      throw new TranslateException("expected an output [B, ...] with B = " + lengths.length
-          + " from the model, got " + shape);
+      throw new TranslateException(
+          "expected an output [B, ...] with B = "
+              + lengths.length
+              + " from the model, got "
+              + shape);
     }
     boolean sequence = shape.dimension() >= 3 && shape.get(1) == padded;
     int perItem = (int) (shape.size() / lengths.length);
@@ -194,9 +217,16 @@ public final class TokenIdsTranslator<I> implements Translator<I, float[]>, Inpu
 
   @Override
   public String toString() {
-    return "TokenIdsTranslator[" + type + "[1.." + maxLength() + "] -> float[], "
-        + (fixedLength > 0 ? "padded to " + fixedLength : "padded to the longest") + " with "
-        + padId + (attentionMask ? ", attention_mask" : "") + (tokenTypes ? ", token_type_ids" : "")
+    return "TokenIdsTranslator["
+        + type
+        + "[1.."
+        + maxLength()
+        + "] -> float[], "
+        + (fixedLength > 0 ? "padded to " + fixedLength : "padded to the longest")
+        + " with "
+        + padId
+        + (attentionMask ? ", attention_mask" : "")
+        + (tokenTypes ? ", token_type_ids" : "")
         + "]";
   }
 
@@ -237,8 +267,8 @@ public final class TokenIdsTranslator<I> implements Translator<I, float[]>, Inpu
     }
 
     /**
-     * Whether to also pass {@code token_type_ids}, all 0 (one segment), as BERT-style models
-     * expect (default off).
+     * Whether to also pass {@code token_type_ids}, all 0 (one segment), as BERT-style models expect
+     * (default off).
      */
     public Builder<I> tokenTypes(boolean tokenTypes) {
       this.tokenTypes = tokenTypes;
@@ -257,8 +287,8 @@ public final class TokenIdsTranslator<I> implements Translator<I, float[]>, Inpu
      * @throws IllegalArgumentException if the fixed length exceeds the maximum length
      */
     public TokenIdsTranslator<I> build() {
-      return new TokenIdsTranslator<>(from.type, from.toLongs, from.maxLength, fixedLength, padId,
-          attentionMask, tokenTypes);
+      return new TokenIdsTranslator<>(
+          from.type, from.toLongs, from.maxLength, fixedLength, padId, attentionMask, tokenTypes);
     }
   }
 }

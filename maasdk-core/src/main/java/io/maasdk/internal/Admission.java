@@ -11,9 +11,9 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Stage 4 of the request path, for one deployed version: whether a call may enter, and how many
- * are inside. It owns the version's bounded {@link RequestQueue} and its {@link CircuitBreaker}.
- * A call is refused at once, on its caller's thread, while the version drains ({@link
+ * Stage 4 of the request path, for one deployed version: whether a call may enter, and how many are
+ * inside. It owns the version's bounded {@link RequestQueue} and its {@link CircuitBreaker}. A call
+ * is refused at once, on its caller's thread, while the version drains ({@link
  * ModelUnavailableException}), while the breaker is open (the same), or when the queue is full
  * ({@link OverloadedException}); nothing is queued then.
  *
@@ -33,8 +33,11 @@ final class Admission<I, O> {
   Admission(ModelSpec<I, O> spec, Ticker ticker) {
     this.spec = spec;
     this.queue = new RequestQueue<>(spec.queueCapacity(), ticker);
-    this.breaker = new CircuitBreaker(spec.failurePolicy().breakerThreshold(),
-        spec.failurePolicy().breakerOpenFor().toNanos(), ticker);
+    this.breaker =
+        new CircuitBreaker(
+            spec.failurePolicy().breakerThreshold(),
+            spec.failurePolicy().breakerOpenFor().toNanos(),
+            ticker);
   }
 
   private Version version() {
@@ -43,8 +46,8 @@ final class Admission<I, O> {
 
   /**
    * Queues {@code r} or refuses at once: {@link ModelUnavailableException} if this version is
-   * draining (the caller may resolve again) or its breaker is open, {@link OverloadedException}
-   * if the queue is full.
+   * draining (the caller may resolve again) or its breaker is open, {@link OverloadedException} if
+   * the queue is full.
    */
   void admit(Request<I, O> r) {
     lock.lock();
@@ -94,11 +97,18 @@ final class Admission<I, O> {
     }
     CircuitBreaker.Permit permit = breaker.tryAcquire();
     if (permit == CircuitBreaker.Permit.REFUSED) {
-      throw new ModelUnavailableException(spec.name(), version(),
-          spec.name() + "@" + version() + " is failing: its circuit breaker opened after "
-              + spec.failurePolicy().breakerThreshold() + " consecutive engine failures."
+      throw new ModelUnavailableException(
+          spec.name(),
+          version(),
+          spec.name()
+              + "@"
+              + version()
+              + " is failing: its circuit breaker opened after "
+              + spec.failurePolicy().breakerThreshold()
+              + " consecutive engine failures."
               + " Calls fail fast; a probe call is let through in "
-              + TimeUnit.NANOSECONDS.toMillis(breaker.retryInNanos()) + " ms.");
+              + TimeUnit.NANOSECONDS.toMillis(breaker.retryInNanos())
+              + " ms.");
     }
     r.probe = permit == CircuitBreaker.Permit.PROBE;
   }

@@ -32,8 +32,10 @@ final class AliasState {
 
   /** alias → current target. */
   final Map<String, AliasTarget> current = new TreeMap<>();
+
   /** alias → rollback stack, oldest first. */
   final Map<String, ArrayDeque<AliasTarget>> stacks = new LinkedHashMap<>();
+
   /** alias → history, oldest first. */
   final Map<String, ArrayDeque<AliasChange>> history = new LinkedHashMap<>();
 
@@ -53,9 +55,15 @@ final class AliasState {
         sb.append("stack ").append(target(t)).append('\n');
       }
       for (AliasChange c : history.getOrDefault(alias, new ArrayDeque<>())) {
-        sb.append("change ").append(c.at()).append(' ').append(c.kind()).append(' ')
-            .append(c.from() == null ? "-" : target(c.from())).append(' ')
-            .append(target(c.to())).append('\n');
+        sb.append("change ")
+            .append(c.at())
+            .append(' ')
+            .append(c.kind())
+            .append(' ')
+            .append(c.from() == null ? "-" : target(c.from()))
+            .append(' ')
+            .append(target(c.to()))
+            .append('\n');
       }
     }
     return sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -69,8 +77,8 @@ final class AliasState {
   static AliasState decode(String model, byte[] bytes) {
     String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
     if (lines.length == 0 || !lines[0].equals(HEADER)) {
-      throw new IllegalArgumentException("alias state of model " + model
-          + " does not start with '" + HEADER + "'");
+      throw new IllegalArgumentException(
+          "alias state of model " + model + " does not start with '" + HEADER + "'");
     }
     AliasState s = new AliasState();
     String alias = null;
@@ -88,17 +96,32 @@ final class AliasState {
             s.history.put(alias, new ArrayDeque<>());
           }
           case "current" -> s.current.put(need(alias), parseTarget(f[1]));
-          case "stack" -> s.stacks.computeIfAbsent(need(alias), a -> new ArrayDeque<>())
-              .addLast(parseTarget(f[1]));
-          case "change" -> s.history.computeIfAbsent(need(alias), a -> new ArrayDeque<>())
-              .addLast(new AliasChange(
-              Instant.parse(f[1]), AliasChange.Kind.valueOf(f[2]),
-              f[3].equals("-") ? null : parseTarget(f[3]), parseTarget(f[4])));
+          case "stack" ->
+              s.stacks
+                  .computeIfAbsent(need(alias), a -> new ArrayDeque<>())
+                  .addLast(parseTarget(f[1]));
+          case "change" ->
+              s.history
+                  .computeIfAbsent(need(alias), a -> new ArrayDeque<>())
+                  .addLast(
+                      new AliasChange(
+                          Instant.parse(f[1]),
+                          AliasChange.Kind.valueOf(f[2]),
+                          f[3].equals("-") ? null : parseTarget(f[3]),
+                          parseTarget(f[4])));
           default -> throw new IllegalArgumentException("unknown record '" + f[0] + "'");
         }
       } catch (RuntimeException e) {
-        throw new IllegalArgumentException("alias state of model " + model + ", line " + (i + 1)
-            + " ('" + line + "'): " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "alias state of model "
+                + model
+                + ", line "
+                + (i + 1)
+                + " ('"
+                + line
+                + "'): "
+                + e.getMessage(),
+            e);
       }
     }
     return s;
@@ -114,8 +137,13 @@ final class AliasState {
   /** {@code 1.0.0=99,2.0.0=1;fallback=1.0.0}; build metadata is kept. */
   static String target(AliasTarget t) {
     StringBuilder sb = new StringBuilder();
-    t.weights().forEach((v, w) -> sb.append(sb.length() == 0 ? "" : ",")
-        .append(enc(v.toString())).append('=').append(w));
+    t.weights()
+        .forEach(
+            (v, w) ->
+                sb.append(sb.length() == 0 ? "" : ",")
+                    .append(enc(v.toString()))
+                    .append('=')
+                    .append(w));
     if (t.fallback() != null) {
       sb.append(";fallback=").append(enc(t.fallback().toString()));
     }

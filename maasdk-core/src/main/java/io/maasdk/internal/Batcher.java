@@ -15,38 +15,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage 5a of the request path: the loop of one replica's worker thread. It takes a batch from
- * its version's queue, drops what must not be computed, hands the rest to its {@link Replica} and
- * the replica's {@link Completion}s to the {@link Completer}.
+ * Stage 5a of the request path: the loop of one replica's worker thread. It takes a batch from its
+ * version's queue, drops what must not be computed, hands the rest to its {@link Replica} and the
+ * replica's {@link Completion}s to the {@link Completer}.
  *
  * <p><b>Forming a batch.</b> A free worker takes the oldest waiting request and whatever queued up
- * behind it, up to {@link BatchingPolicy#maxBatchSize()}. It waits for more only at saturation
- * (its previous batch was full) and only while arrivals predict a fuller batch within {@link
+ * behind it, up to {@link BatchingPolicy#maxBatchSize()}. It waits for more only at saturation (its
+ * previous batch was full) and only while arrivals predict a fuller batch within {@link
  * BatchingPolicy#maxDelay()}: the rate of arrivals during its last engine call must promise at
  * least one more request before the oldest one has waited {@code maxDelay}, and it stops at the
- * first gap twice as long as that rate predicts. Below saturation callers are answered before
- * they send again, so it never waits there: a lone caller, or a few, lose nothing to the delay.
+ * first gap twice as long as that rate predicts. Below saturation callers are answered before they
+ * send again, so it never waits there: a lone caller, or a few, lose nothing to the delay.
  *
  * <p><b>Deadlines.</b> A request whose deadline passes before this batch's expected compute time
  * ends (the moving average of this replica's engine calls) is never computed: its caller gets
- * {@link DeadlineExceededException} at once. Deadlines that pass while a request waits are fired
- * by the runtime's timer, not by this loop.
+ * {@link DeadlineExceededException} at once. Deadlines that pass while a request waits are fired by
+ * the runtime's timer, not by this loop.
  *
  * <p><b>Threads.</b> The loop runs on a thread of the runtime's shared, bounded {@link WorkerPool}
- * only while there is work: {@link #wake} (called after each queued call) submits it if it does
- * not run, and it gives the thread back after about {@link #IDLE_EXIT_POLLS} idle polls (one
- * second), or at once when nothing is queued here and other replicas wait for a thread; while
- * they wait, it goes back behind them after each batch, so busy versions take turns. Idle
- * versions therefore hold no thread and cost no CPU, and a burst to a thousand versions uses at
- * most the pool's threads. A replica whose predictor must be recreated with backoff leaves the
- * pool for a thread of its own meanwhile, so failing replicas never hold the shared threads.
+ * only while there is work: {@link #wake} (called after each queued call) submits it if it does not
+ * run, and it gives the thread back after about {@link #IDLE_EXIT_POLLS} idle polls (one second),
+ * or at once when nothing is queued here and other replicas wait for a thread; while they wait, it
+ * goes back behind them after each batch, so busy versions take turns. Idle versions therefore hold
+ * no thread and cost no CPU, and a burst to a thousand versions uses at most the pool's threads. A
+ * replica whose predictor must be recreated with backoff leaves the pool for a thread of its own
+ * meanwhile, so failing replicas never hold the shared threads.
  */
 final class Batcher<I, O> implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
+
   /** One idle wait; a worker gives its thread back after {@link #IDLE_EXIT_POLLS} of them. */
   private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
   /** How long a free worker spins for the next call before it parks (see spinForWork). */
   private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
   /** Empty polls in a row after which the worker thread ends (it restarts on the next call). */
   static final int IDLE_EXIT_POLLS = 50;
 
@@ -56,23 +59,31 @@ final class Batcher<I, O> implements Runnable {
   private final Ticker ticker;
   private final int maxBatch;
   private final long maxDelay;
+
   /** Moving averages of this replica's engine calls: time and batch size. */
   private double avgComputeNanos;
+
   private double avgBatch;
+
   /** The last engine call: how long it took and how many requests arrived meanwhile. */
   private long lastComputeNanos;
+
   private long arrivalsDuringLast;
+
   /** Whether the last batch taken was full: arrivals then outpace what one batch serves. */
   private boolean lastFull;
+
   /** Whether a thread runs this loop (or is about to); at most one does. */
   private final AtomicBoolean running = new AtomicBoolean();
+
   /** The thread that runs or last ran this loop, for close to join. */
   private volatile @Nullable Thread thread;
 
   /**
    * Whether this replica's worker is a thread of its own rather than the shared pool's: for a
    * backend that is not DJL's (a remote server, a user's own), whose calls may block on I/O for as
-   * long as their timeout; on the pool, a stalled endpoint would hold threads every local model needs.
+   * long as their timeout; on the pool, a stalled endpoint would hold threads every local model
+   * needs.
    */
   private final boolean ownThread;
 
@@ -193,8 +204,10 @@ final class Batcher<I, O> implements Runnable {
         try {
           queue.spinForWork(SPIN_NANOS);
           // Others wait for a pool thread: give this one up as soon as nothing is queued here.
-          first = pooled && dv.completer.workers.backlog() ? queue.poll(0)
-              : queue.poll(IDLE_POLL_NANOS);
+          first =
+              pooled && dv.completer.workers.backlog()
+                  ? queue.poll(0)
+                  : queue.poll(IDLE_POLL_NANOS);
         } catch (InterruptedException e) {
           if (pooled && !replica.stopping) {
             Thread.interrupted(); // the pool is closing: finish what is queued, then leave
@@ -207,8 +220,8 @@ final class Batcher<I, O> implements Runnable {
           if (replica.stopping) {
             break;
           }
-          if ((++idlePolls >= IDLE_EXIT_POLLS
-              || (pooled && dv.completer.workers.backlog())) && !replica.restartPending) {
+          if ((++idlePolls >= IDLE_EXIT_POLLS || (pooled && dv.completer.workers.backlog()))
+              && !replica.restartPending) {
             if (retire()) {
               stillRunning = false;
               return;
@@ -292,8 +305,8 @@ final class Batcher<I, O> implements Runnable {
       if (r.future.isDone()) { // cancelled or expired after we took it: never computed
         dv.completer.complete(dv, Completion.unrun(r, Outcome.CANCELLED, null));
       } else if (r.expiresBy(expectedEnd)) {
-        dv.completer.complete(dv, Completion.unrun(r, Outcome.DEADLINE_EXCEEDED,
-            tooLate(r, now, expectedEnd)));
+        dv.completer.complete(
+            dv, Completion.unrun(r, Outcome.DEADLINE_EXCEEDED, tooLate(r, now, expectedEnd)));
       } else {
         live.add(r);
       }
@@ -308,8 +321,9 @@ final class Batcher<I, O> implements Runnable {
     }
     // Variable-length inputs (text): one engine call per group of similar length, so short
     // inputs are not padded to a long one (see LengthBuckets).
-    for (int[] group : LengthBuckets.groups(live, r -> lengthOf.applyAsInt(r.input),
-        LengthBuckets.DEFAULT_CALL_COST)) {
+    for (int[] group :
+        LengthBuckets.groups(
+            live, r -> lengthOf.applyAsInt(r.input), LengthBuckets.DEFAULT_CALL_COST)) {
       List<Request<I, O>> part = new ArrayList<>(group.length);
       for (int i : group) {
         part.add(live.get(i));
@@ -333,9 +347,18 @@ final class Batcher<I, O> implements Runnable {
       LOG.error("{}: unexpected failure in a batch", replica.name, t);
       done = new ArrayList<>();
       for (Request<I, O> r : live) {
-        done.add(Completion.failure(r, Outcome.FAILED, replica.placement.device(), 0, 0,
-            live.size(), new io.maasdk.InferenceException(dv.spec.name(), dv.version(),
-                "internal error computing " + dv.spec.name() + "@" + dv.version() + ": " + t)));
+        done.add(
+            Completion.failure(
+                r,
+                Outcome.FAILED,
+                replica.placement.device(),
+                0,
+                0,
+                live.size(),
+                new io.maasdk.InferenceException(
+                    dv.spec.name(),
+                    dv.version(),
+                    "internal error computing " + dv.spec.name() + "@" + dv.version() + ": " + t)));
       }
     } finally {
       replica.lock.unlock();
@@ -357,14 +380,27 @@ final class Batcher<I, O> implements Runnable {
   }
 
   private DeadlineExceededException tooLate(Request<I, O> r, long now, long expectedEnd) {
-    String why = r.expiresBy(now)
-        ? "expired after waiting " + TimeUnit.NANOSECONDS.toMillis(now - r.enqueuedNanos)
-            + " ms in the queue"
-        : "would pass its deadline before its batch could finish (expected compute "
-            + TimeUnit.NANOSECONDS.toMicros(expectedEnd - now) + " us, "
-            + TimeUnit.NANOSECONDS.toMicros(Math.max(0, r.deadlineNanos - now)) + " us left)";
-    return new DeadlineExceededException(dv.spec.name(), dv.version(),
-        "call to " + dv.spec.name() + "@" + dv.version() + " " + why + " (timeout "
-            + r.options.timeout() + "); it was not computed. Raise the timeout or add replicas.");
+    String why =
+        r.expiresBy(now)
+            ? "expired after waiting "
+                + TimeUnit.NANOSECONDS.toMillis(now - r.enqueuedNanos)
+                + " ms in the queue"
+            : "would pass its deadline before its batch could finish (expected compute "
+                + TimeUnit.NANOSECONDS.toMicros(expectedEnd - now)
+                + " us, "
+                + TimeUnit.NANOSECONDS.toMicros(Math.max(0, r.deadlineNanos - now))
+                + " us left)";
+    return new DeadlineExceededException(
+        dv.spec.name(),
+        dv.version(),
+        "call to "
+            + dv.spec.name()
+            + "@"
+            + dv.version()
+            + " "
+            + why
+            + " (timeout "
+            + r.options.timeout()
+            + "); it was not computed. Raise the timeout or add replicas.");
   }
 }

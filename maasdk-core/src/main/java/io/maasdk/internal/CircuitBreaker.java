@@ -26,8 +26,10 @@ final class CircuitBreaker {
     REFUSED,
     /** Let through while closed. */
     PASS,
-    /** Let through as the one half-open probe: the caller must end it with exactly one of
-     *  {@link #onSuccess}, {@link #onFailure} or {@link #release}. */
+    /**
+     * Let through as the one half-open probe: the caller must end it with exactly one of {@link
+     * #onSuccess}, {@link #onFailure} or {@link #release}.
+     */
     PROBE
   }
 

@@ -29,33 +29,46 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stages hand it a {@link Completion} and never call back into the stage that called them.
  * Completions that arrive on the deadline timer or on a cancelling caller's thread are run on the
- * runtime's one {@code maasdk-completions} thread ({@link #completeLater}), so a slow listener
- * can never make the next deadline fire late.
+ * runtime's one {@code maasdk-completions} thread ({@link #completeLater}), so a slow listener can
+ * never make the next deadline fire late.
  */
 final class Completer {
   private static final Logger LOG = LoggerFactory.getLogger(Completer.class);
+
   /** The device a cache hit reports. */
   static final String CACHE_DEVICE = "cache";
 
   private final List<InferenceListener> listeners;
+
   /** The listeners that are also {@link ReleaseGate}s: a result waits for them. */
   private final List<ReleaseGate> gates;
+
   private final Clock clock;
   private final ExecutorService later;
+
   /** The threads replicas run their batches on when no caller does (shared, bounded). */
   final WorkerPool workers = new WorkerPool(WorkerPool.defaultSize());
 
   Completer(List<InferenceListener> listeners, Clock clock) {
     this.listeners = List.copyOf(listeners);
-    this.gates = this.listeners.stream().filter(ReleaseGate.class::isInstance)
-        .map(ReleaseGate.class::cast).toList();
+    this.gates =
+        this.listeners.stream()
+            .filter(ReleaseGate.class::isInstance)
+            .map(ReleaseGate.class::cast)
+            .toList();
     this.clock = clock;
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "maasdk-completions");
-          t.setDaemon(true);
-          return t;
-        });
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            0,
+            1,
+            10,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "maasdk-completions");
+              t.setDaemon(true);
+              return t;
+            });
     this.later = pool;
   }
 
@@ -72,14 +85,37 @@ final class Completer {
         outcome = r.future.isCancelled() ? Outcome.CANCELLED : gaveUp(r.future);
         output = null;
       }
-      InferenceEvent event = new InferenceEvent(clock.instant(), r.options.tenant(),
-          dv.spec.name(), dv.version(), c.device(), r.input, output, c.queueWaitNanos(),
-          c.inferenceNanos(), c.batchSize(), false, outcome, c.error(), r.failoverFrom, r.principal,
-          r.callId, outcome == Outcome.SUCCESS ? r.promptTokens : -1);
+      InferenceEvent event =
+          new InferenceEvent(
+              clock.instant(),
+              r.options.tenant(),
+              dv.spec.name(),
+              dv.version(),
+              c.device(),
+              r.input,
+              output,
+              c.queueWaitNanos(),
+              c.inferenceNanos(),
+              c.batchSize(),
+              false,
+              outcome,
+              c.error(),
+              r.failoverFrom,
+              r.principal,
+              r.callId,
+              outcome == Outcome.SUCCESS ? r.promptTokens : -1);
       emit(event);
       if (outcome == Outcome.SUCCESS && output != null) {
-        release(event, r.future, new Prediction<>(output, dv.spec.name(), dv.version(),
-            c.device() == null ? "unknown" : c.device(), false, r.callId));
+        release(
+            event,
+            r.future,
+            new Prediction<>(
+                output,
+                dv.spec.name(),
+                dv.version(),
+                c.device() == null ? "unknown" : c.device(),
+                false,
+                r.callId));
       } else if (c.error() != null) {
         r.future.completeExceptionally(c.error());
       }
@@ -111,7 +147,8 @@ final class Completer {
     } catch (RuntimeException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       return cause instanceof io.maasdk.ModelUnavailableException
-          ? Outcome.UNAVAILABLE : Outcome.DEADLINE_EXCEEDED;
+          ? Outcome.UNAVAILABLE
+          : Outcome.DEADLINE_EXCEEDED;
     }
   }
 
@@ -120,16 +157,36 @@ final class Completer {
    * there is nobody to tell, so neither the clock nor an event is touched.
    */
   <O> CompletableFuture<Prediction<O>> hit(
-      String model, Version version, Object input, CallOptions opts, @Nullable String principal,
-      O output, long callId) {
-    Prediction<O> prediction =
-        new Prediction<>(output, model, version, CACHE_DEVICE, true, callId);
+      String model,
+      Version version,
+      Object input,
+      CallOptions opts,
+      @Nullable String principal,
+      O output,
+      long callId) {
+    Prediction<O> prediction = new Prediction<>(output, model, version, CACHE_DEVICE, true, callId);
     if (listeners.isEmpty()) {
       return CompletableFuture.completedFuture(prediction);
     }
-    InferenceEvent event = new InferenceEvent(clock.instant(), opts.tenant(), model, version,
-        CACHE_DEVICE, input, output, 0, 0, 0, true, Outcome.SUCCESS, null, null, principal,
-        callId, -1);
+    InferenceEvent event =
+        new InferenceEvent(
+            clock.instant(),
+            opts.tenant(),
+            model,
+            version,
+            CACHE_DEVICE,
+            input,
+            output,
+            0,
+            0,
+            0,
+            true,
+            Outcome.SUCCESS,
+            null,
+            null,
+            principal,
+            callId,
+            -1);
     emit(event);
     if (gates.isEmpty()) {
       return CompletableFuture.completedFuture(prediction);
@@ -156,40 +213,99 @@ final class Completer {
       if (stage instanceof CompletableFuture<?> f && f.isDone() && !f.isCompletedExceptionally()) {
         continue; // nothing to wait for: no allocation
       }
-      all = (all == null ? CompletableFuture.completedFuture(null) : all)
-          .thenCombine(stage, (x, y) -> null);
+      all =
+          (all == null ? CompletableFuture.completedFuture(null) : all)
+              .thenCombine(stage, (x, y) -> null);
     }
     if (all == null) {
       target.complete(value);
       return;
     }
-    all.whenComplete((v, e) -> {
-      if (e == null) {
-        target.complete(value);
-        return;
-      }
-      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-      target.completeExceptionally(cause instanceof MaasdkException ? cause
-          : new InferenceException(event.modelName(), event.version(), "the result of "
-              + event.modelName() + "@" + event.version() + " was computed but held back: "
-              + cause, cause));
-    });
+    all.whenComplete(
+        (v, e) -> {
+          if (e == null) {
+            target.complete(value);
+            return;
+          }
+          Throwable cause =
+              e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          target.completeExceptionally(
+              cause instanceof MaasdkException
+                  ? cause
+                  : new InferenceException(
+                      event.modelName(),
+                      event.version(),
+                      "the result of "
+                          + event.modelName()
+                          + "@"
+                          + event.version()
+                          + " was computed but held back: "
+                          + cause,
+                      cause));
+        });
   }
 
   /** A call that ended before it was admitted: one event, then a failed future. */
   <O> CompletableFuture<Prediction<O>> refuse(
-      String model, @Nullable Version version, Object input, CallOptions opts,
-      @Nullable String principal, Outcome outcome, MaasdkException e, long callId) {
-    emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
-        0, false, outcome, e, null, principal, callId, -1));
+      String model,
+      @Nullable Version version,
+      Object input,
+      CallOptions opts,
+      @Nullable String principal,
+      Outcome outcome,
+      MaasdkException e,
+      long callId) {
+    emit(
+        new InferenceEvent(
+            clock.instant(),
+            opts.tenant(),
+            model,
+            version,
+            null,
+            input,
+            null,
+            0,
+            0,
+            0,
+            false,
+            outcome,
+            e,
+            null,
+            principal,
+            callId,
+            -1));
     return CompletableFuture.failedFuture(e);
   }
 
   /** Tells a waiter's end (it shared a leader's computation) to the listeners. */
-  void waiterEnded(String model, Version version, Object input, CallOptions opts,
-      @Nullable String principal, Outcome outcome, @Nullable Throwable error, long callId) {
-    emit(new InferenceEvent(clock.instant(), opts.tenant(), model, version, null, input, null, 0, 0,
-        0, false, outcome, error, null, principal, callId, -1));
+  void waiterEnded(
+      String model,
+      Version version,
+      Object input,
+      CallOptions opts,
+      @Nullable String principal,
+      Outcome outcome,
+      @Nullable Throwable error,
+      long callId) {
+    emit(
+        new InferenceEvent(
+            clock.instant(),
+            opts.tenant(),
+            model,
+            version,
+            null,
+            input,
+            null,
+            0,
+            0,
+            0,
+            false,
+            outcome,
+            error,
+            null,
+            principal,
+            callId,
+            -1));
   }
 
   private void emit(InferenceEvent event) {

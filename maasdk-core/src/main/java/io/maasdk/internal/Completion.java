@@ -6,8 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * How one admitted request ended, as the stage that ended it reports it to {@link Completer}: a
- * replica (computed or failed), a batcher (expired or cancelled before it ran) or admission (drained
- * or removed from the queue). Immutable.
+ * replica (computed or failed), a batcher (expired or cancelled before it ran) or admission
+ * (drained or removed from the queue). Immutable.
  *
  * @param request the request
  * @param outcome how it ended
@@ -33,14 +33,20 @@ record Completion<I, O>(
     return new Completion<>(r, Outcome.SUCCESS, output, device, wait, took, batchSize, null);
   }
 
-  static <I, O> Completion<I, O> failure(Request<I, O> r, Outcome outcome, @Nullable String device,
-      long wait, long took, int batchSize, @Nullable MaasdkException error) {
+  static <I, O> Completion<I, O> failure(
+      Request<I, O> r,
+      Outcome outcome,
+      @Nullable String device,
+      long wait,
+      long took,
+      int batchSize,
+      @Nullable MaasdkException error) {
     return new Completion<>(r, outcome, null, device, wait, took, batchSize, error);
   }
 
   /** Ended before it ran: cancelled, expired or drained. */
-  static <I, O> Completion<I, O> unrun(Request<I, O> r, Outcome outcome,
-      @Nullable MaasdkException error) {
+  static <I, O> Completion<I, O> unrun(
+      Request<I, O> r, Outcome outcome, @Nullable MaasdkException error) {
     return new Completion<>(r, outcome, null, null, 0, 0, 0, error);
   }
 }

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +43,10 @@ final class Deployment<I, O> {
   private final Backend backend;
   private final Map<String, Backend.Loaded<I, O>> models = new LinkedHashMap<>();
   private final List<Replica<I, O>> replicas = new ArrayList<>();
+
   /** One batcher per replica, index for index; each runs on a thread only while it has work. */
   private final List<Batcher<I, O>> batchers = new ArrayList<>();
+
   /** Predictors not yet closed; the last one closed also closes the models. */
   private final AtomicInteger openReplicas = new AtomicInteger();
 
@@ -54,7 +55,11 @@ final class Deployment<I, O> {
    * worker starts when a call is queued for it and ends after it has been idle a while (see {@link
    * Batcher}), so a thousand idle versions hold no threads.
    */
-  Deployment(ModelSpec<I, O> spec, Backend backend, List<Placement> placed, Completer completer,
+  Deployment(
+      ModelSpec<I, O> spec,
+      Backend backend,
+      List<Placement> placed,
+      Completer completer,
       Ticker ticker) {
     this.spec = spec;
     this.backend = backend;
@@ -112,9 +117,18 @@ final class Deployment<I, O> {
       if (e instanceof MaasdkException me) {
         throw me;
       }
-      throw new ModelLoadException(spec.name(), spec.version(),
-          "warm-up of " + spec.name() + "@" + spec.version() + " on " + p.device() + " failed: "
-              + e.getMessage(), e);
+      throw new ModelLoadException(
+          spec.name(),
+          spec.version(),
+          "warm-up of "
+              + spec.name()
+              + "@"
+              + spec.version()
+              + " on "
+              + p.device()
+              + " failed: "
+              + e.getMessage(),
+          e);
     }
     return replica;
   }
@@ -123,13 +137,27 @@ final class Deployment<I, O> {
   private Placement fallBack(Placement p, RuntimeException cause) {
     String why = p.device() + " failed verification (" + cause.getMessage() + ")";
     if (spec.devicePolicy().fallback() == DevicePolicy.Fallback.FAIL) {
-      throw new DeviceUnavailableException(spec.name(), spec.version(),
-          spec.name() + "@" + spec.version() + " cannot run on " + p.device() + ": the engine "
-              + engine + " could not load or compute there: " + cause.getMessage()
-              + ". Use a CPU policy or fallbackToCpu().", cause);
+      throw new DeviceUnavailableException(
+          spec.name(),
+          spec.version(),
+          spec.name()
+              + "@"
+              + spec.version()
+              + " cannot run on "
+              + p.device()
+              + ": the engine "
+              + engine
+              + " could not load or compute there: "
+              + cause.getMessage()
+              + ". Use a CPU policy or fallbackToCpu().",
+          cause);
     }
-    LOG.warn("{}@{}: replica {} falls back to the CPU: {}", spec.name(), spec.version(),
-        p.replica(), why);
+    LOG.warn(
+        "{}@{}: replica {} falls back to the CPU: {}",
+        spec.name(),
+        spec.version(),
+        p.replica(),
+        why);
     return new Placement(p.replica(), Placer.CPU, "fallback: " + why);
   }
 
@@ -156,20 +184,43 @@ final class Deployment<I, O> {
       }
       batched = replica.predictor().predict(calls);
     } catch (Exception e) {
-      throw new ModelLoadException(spec.name(), spec.version(),
-          spec.name() + "@" + spec.version() + ": its warm-up inputs compute alone but not as a"
-              + " batch of " + inputs.size() + " (" + e.getMessage() + "). Fix the translator's"
-              + " batchifier or deploy with BatchingPolicy.disabled().", e);
+      throw new ModelLoadException(
+          spec.name(),
+          spec.version(),
+          spec.name()
+              + "@"
+              + spec.version()
+              + ": its warm-up inputs compute alone but not as a"
+              + " batch of "
+              + inputs.size()
+              + " ("
+              + e.getMessage()
+              + "). Fix the translator's"
+              + " batchifier or deploy with BatchingPolicy.disabled().",
+          e);
     }
     for (int i = 0; i < inputs.size(); i++) {
       String difference = Outputs.difference(alone.get(i), batched.get(i));
       if (difference != null) {
-        throw new ModelLoadException(spec.name(), spec.version(),
-            spec.name() + "@" + spec.version() + " answers warm-up input " + i + " differently in"
-                + " a batch of " + inputs.size() + " than alone (" + difference + "). Batching"
+        throw new ModelLoadException(
+            spec.name(),
+            spec.version(),
+            spec.name()
+                + "@"
+                + spec.version()
+                + " answers warm-up input "
+                + i
+                + " differently in"
+                + " a batch of "
+                + inputs.size()
+                + " than alone ("
+                + difference
+                + "). Batching"
                 + " would give wrong answers: the translator "
-                + (spec.translator() == null ? "of backend " + engine
-                    : spec.translator().getClass().getSimpleName()) + " may add its own batch"
+                + (spec.translator() == null
+                    ? "of backend " + engine
+                    : spec.translator().getClass().getSimpleName())
+                + " may add its own batch"
                 + " dimension (DJL's batchifier adds one), or the model's output depends on its"
                 + " batch-mates. Fix the translator, or deploy with BatchingPolicy.disabled();"
                 + " BatchingPolicy.builder().deployCheck(false) skips this check.");
@@ -192,11 +243,12 @@ final class Deployment<I, O> {
     for (Batcher<I, O> b : batchers) {
       b.wake(); // one volatile read each when the workers already run
     }
-    r.future.whenComplete((v, e) -> {
-      if (e != null && admission.queue.remove(r)) {
-        completer.completeLater(this, Completion.unrun(r, Outcome.CANCELLED, null));
-      }
-    });
+    r.future.whenComplete(
+        (v, e) -> {
+          if (e != null && admission.queue.remove(r)) {
+            completer.completeLater(this, Completion.unrun(r, Outcome.CANCELLED, null));
+          }
+        });
   }
 
   /**
@@ -227,9 +279,19 @@ final class Deployment<I, O> {
           done = replica.run(List.of(r));
         } catch (Throwable t) { // never let one call break the replica
           LOG.error("{}: unexpected failure in an inline call", replica.name, t);
-          done = List.of(Completion.failure(r, Outcome.FAILED, replica.placement.device(), 0, 0,
-              1, new io.maasdk.InferenceException(spec.name(), version(),
-                  "internal error computing " + spec.name() + "@" + version() + ": " + t)));
+          done =
+              List.of(
+                  Completion.failure(
+                      r,
+                      Outcome.FAILED,
+                      replica.placement.device(),
+                      0,
+                      0,
+                      1,
+                      new io.maasdk.InferenceException(
+                          spec.name(),
+                          version(),
+                          "internal error computing " + spec.name() + "@" + version() + ": " + t)));
         }
       } finally {
         replica.lock.unlock();
@@ -286,8 +348,8 @@ final class Deployment<I, O> {
    * Stops admitting, lets admitted calls finish for up to {@code graceNanos}, then settles every
    * call still waiting or running with {@link ModelUnavailableException}, stops the workers and
    * frees native memory. Returns within about {@code graceNanos} plus one second even if a call is
-   * stuck in the engine or the translator: that call's predictor is then never closed under it;
-   * it is closed when the call returns, and leaks (with a warning) if it never does.
+   * stuck in the engine or the translator: that call's predictor is then never closed under it; it
+   * is closed when the call returns, and leaks (with a warning) if it never does.
    */
   void drainAndClose(long graceNanos, String why) {
     long end = System.nanoTime() + graceNanos + TimeUnit.SECONDS.toNanos(1);
@@ -313,17 +375,26 @@ final class Deployment<I, O> {
   }
 
   private ModelUnavailableException closed(String why, boolean queued) {
-    return new ModelUnavailableException(spec.name(), version(), spec.name() + "@" + version()
-        + (queued ? " was closed before this queued call ran: "
-            : " was closed while this call was still running, past the drain timeout: ") + why);
+    return new ModelUnavailableException(
+        spec.name(),
+        version(),
+        spec.name()
+            + "@"
+            + version()
+            + (queued
+                ? " was closed before this queued call ran: "
+                : " was closed while this call was still running, past the drain timeout: ")
+            + why);
   }
 
   private void closeNative() {
     for (Replica<I, O> r : replicas) {
       r.stopping = true;
       if (!r.tryClose()) {
-        LOG.warn("{}: a call is still running past the drain timeout; its predictor stays open"
-            + " until the call returns (and leaks if it never does)", r.name);
+        LOG.warn(
+            "{}: a call is still running past the drain timeout; its predictor stays open"
+                + " until the call returns (and leaks if it never does)",
+            r.name);
       }
     }
     if (openReplicas.get() == 0) {
@@ -352,7 +423,9 @@ final class Deployment<I, O> {
   static String describe(Object input) {
     Class<?> c = input.getClass();
     if (c.isArray()) {
-      return c.getComponentType().getSimpleName() + "[" + java.lang.reflect.Array.getLength(input)
+      return c.getComponentType().getSimpleName()
+          + "["
+          + java.lang.reflect.Array.getLength(input)
           + "]";
     }
     return c.getSimpleName();

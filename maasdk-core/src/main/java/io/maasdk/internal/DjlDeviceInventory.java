@@ -50,8 +50,10 @@ public final class DjlDeviceInventory implements DeviceInventory {
     } catch (RuntimeException | LinkageError e) {
       LOG.debug("engine {} cannot report GPUs; assuming none", engine, e);
       if (TOLD.compareAndSet(false, true)) {
-        LOG.info("engine {} cannot use the NVIDIA driver on this machine: maasdk places models on"
-            + " the CPU", engine);
+        LOG.info(
+            "engine {} cannot use the NVIDIA driver on this machine: maasdk places models on"
+                + " the CPU",
+            engine);
       }
       return List.of();
     }
@@ -67,9 +69,14 @@ public final class DjlDeviceInventory implements DeviceInventory {
       if (out.isEmpty()) {
         LOG.info("engine {} sees no usable GPU: maasdk places models on the CPU", engine);
       } else {
-        LOG.info("engine {} sees {} GPU(s): maasdk places models on {} as each model's device"
-            + " policy allows", engine, out.size(), out.stream()
-                .map(g -> "gpu(" + g.index() + ", " + (g.totalBytes() >> 20) + " MiB)").toList());
+        LOG.info(
+            "engine {} sees {} GPU(s): maasdk places models on {} as each model's device"
+                + " policy allows",
+            engine,
+            out.size(),
+            out.stream()
+                .map(g -> "gpu(" + g.index() + ", " + (g.totalBytes() >> 20) + " MiB)")
+                .toList());
       }
     }
     return out;
@@ -89,7 +96,8 @@ public final class DjlDeviceInventory implements DeviceInventory {
       return false;
     }
     return !Files.exists(Path.of("/proc/driver/nvidia/version"))
-        && !Files.exists(Path.of("/dev/nvidia0")) && !Files.exists(Path.of("/dev/dxg"));
+        && !Files.exists(Path.of("/dev/nvidia0"))
+        && !Files.exists(Path.of("/dev/dxg"));
   }
 
   @Override

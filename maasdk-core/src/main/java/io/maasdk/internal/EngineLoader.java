@@ -48,20 +48,20 @@ final class EngineLoader {
 
   /**
    * The replicas to place for {@code spec}: what it set, else one per core for an ONNX Runtime
-   * model that will run on the CPU (its device policy is {@code cpu()}, or the machine has no
-   * GPU), else 1. With one replica, concurrent callers' small batches ran one engine call at a
-   * time (all-MiniLM-L6-v2, 2 cores: 248 sentences/s at 4 callers, 235 at one, LangChain4j's 4
+   * model that will run on the CPU (its device policy is {@code cpu()}, or the machine has no GPU),
+   * else 1. With one replica, concurrent callers' small batches ran one engine call at a time
+   * (all-MiniLM-L6-v2, 2 cores: 248 sentences/s at 4 callers, 235 at one, LangChain4j's 4
    * concurrent calls 357); one call per core at a time, sharing one session's thread pool, lets
    * every core work, while a lone caller still runs inline with the whole pool (see the README's
    * "Embeddings").
    */
-  static int defaultReplicas(ModelSpec<?, ?> spec, String engine,
-      java.util.List<io.maasdk.spi.GpuInfo> gpus) {
+  static int defaultReplicas(
+      ModelSpec<?, ?> spec, String engine, java.util.List<io.maasdk.spi.GpuInfo> gpus) {
     if (spec.replicasSet() || spec.backend() != null || !OnnxRuntimeEngines.NAME.equals(engine)) {
       return spec.replicas();
     }
-    boolean cpu = spec.devicePolicy().strategy() == io.maasdk.DevicePolicy.Strategy.CPU
-        || gpus.isEmpty();
+    boolean cpu =
+        spec.devicePolicy().strategy() == io.maasdk.DevicePolicy.Strategy.CPU || gpus.isEmpty();
     return cpu ? Math.min(256, cores()) : 1;
   }
 
@@ -93,8 +93,14 @@ final class EngineLoader {
       throw new ModelLoadException(
           spec.name(),
           spec.version(),
-          "cannot load " + subject + ": DJL engine '" + engine + "' is not on the classpath"
-              + " (found " + Engine.getAllEngines() + "). Add its engine artifact, e.g."
+          "cannot load "
+              + subject
+              + ": DJL engine '"
+              + engine
+              + "' is not on the classpath"
+              + " (found "
+              + Engine.getAllEngines()
+              + "). Add its engine artifact, e.g."
               + " ai.djl.pytorch:pytorch-engine with pytorch-jni and pytorch-native-cpu.");
     }
     Map<String, Object> options = new HashMap<>(spec.engineOptions());
@@ -103,11 +109,13 @@ final class EngineLoader {
       options.putIfAbsent("mapLocation", "true");
     }
     AutoCloseable sessionOptions = null;
-    if (!device.isGpu() && OnnxRuntimeEngines.NAME.equals(engine)
+    if (!device.isGpu()
+        && OnnxRuntimeEngines.NAME.equals(engine)
         && !options.containsKey(INTRA_OP_THREADS)) {
       // ONNX Runtime's own default is one *spinning* thread per physical core, per session: with
       // anything else running (callers tokenizing, other sessions, other processes) the spinning
-      // threads take the cores the work needs; a lone call measured up to 3x slower on a busy 2-core
+      // threads take the cores the work needs; a lone call measured up to 3x slower on a busy
+      // 2-core
       // machine. maasdk's threads sleep between operators instead; pinned threads are left as
       // ONNX Runtime makes them.
       options.put(INTRA_OP_THREADS, String.valueOf(onnxIntraOpThreads(spec)));
@@ -129,8 +137,8 @@ final class EngineLoader {
     }
   }
 
-  private static Model load(ModelSpec<?, ?> spec, String engine, Device device,
-      Map<String, Object> options) {
+  private static Model load(
+      ModelSpec<?, ?> spec, String engine, Device device, Map<String, Object> options) {
     String subject = spec.name() + "@" + spec.version();
     // Open (fetch, verify, decrypt) the artifact on its own thread while the engine starts: both
     // take hundreds of milliseconds on a cold JVM and need different cores. Nothing reaches the
@@ -138,16 +146,27 @@ final class EngineLoader {
     CompletableFuture<ModelArtifact> opening = openAsync(spec);
     Model model = null;
     try {
-      Engine started = OnnxRuntimeEngines.NAME.equals(engine)
-          ? OnnxRuntimeEngines.engine() // also when another library made ORT's environment first
-          : Engine.getEngine(engine);
+      Engine started =
+          OnnxRuntimeEngines.NAME.equals(engine)
+              ? OnnxRuntimeEngines
+                  .engine() // also when another library made ORT's environment first
+              : Engine.getEngine(engine);
       started.getAlternativeEngine(); // DJL's hybrid engine, e.g. PyTorch for ORT
       model = Model.newInstance(subject, device, engine);
     } catch (RuntimeException | LinkageError e) { // an engine whose static start-up failed
       closeWhenOpened(opening);
-      throw new ModelLoadException(spec.name(), spec.version(),
-          "cannot load " + subject + ": engine " + engine + " failed to start on " + device + ": "
-              + e, e);
+      throw new ModelLoadException(
+          spec.name(),
+          spec.version(),
+          "cannot load "
+              + subject
+              + ": engine "
+              + engine
+              + " failed to start on "
+              + device
+              + ": "
+              + e,
+          e);
     }
     try (ModelArtifact artifact = opened(opening)) {
       Optional<Path> path = artifact.path();
@@ -170,8 +189,16 @@ final class EngineLoader {
       throw new ModelLoadException(
           spec.name(),
           spec.version(),
-          "cannot load " + subject + " from " + spec.source().describe() + " with engine "
-              + engine + " on " + device + ": " + e,
+          "cannot load "
+              + subject
+              + " from "
+              + spec.source().describe()
+              + " with engine "
+              + engine
+              + " on "
+              + device
+              + ": "
+              + e,
           e);
     }
   }
@@ -179,21 +206,23 @@ final class EngineLoader {
   /** Runs {@code source.open} on a short-lived thread that ends when open returns. */
   private static CompletableFuture<ModelArtifact> openAsync(ModelSpec<?, ?> spec) {
     CompletableFuture<ModelArtifact> f = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      try {
-        f.complete(spec.source().open(spec.name(), spec.version()));
-      } catch (Throwable e) {
-        f.completeExceptionally(e);
-      }
-    }, "maasdk-open-" + spec.name() + "@" + spec.version());
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                f.complete(spec.source().open(spec.name(), spec.version()));
+              } catch (Throwable e) {
+                f.completeExceptionally(e);
+              }
+            },
+            "maasdk-open-" + spec.name() + "@" + spec.version());
     t.setDaemon(true);
     t.start();
     return f;
   }
 
   /** The opened artifact, or the exception open threw (IOException or unchecked) as is. */
-  private static ModelArtifact opened(CompletableFuture<ModelArtifact> opening)
-      throws IOException {
+  private static ModelArtifact opened(CompletableFuture<ModelArtifact> opening) throws IOException {
     boolean interrupted = false;
     try {
       while (true) {

@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Failed calls of one version, logged as one line each and at most once a second, through SLF4J:
- * a stream of bad inputs must not flood the log with engine tracebacks. The full exception goes to
+ * Failed calls of one version, logged as one line each and at most once a second, through SLF4J: a
+ * stream of bad inputs must not flood the log with engine tracebacks. The full exception goes to
  * the caller (and to listeners), and at DEBUG to this log.
  */
 final class FailureLog {
@@ -39,7 +39,10 @@ final class FailureLog {
       return false;
     }
     long more = suppressed.getAndSet(0);
-    LOG.warn("{}: call of tenant {} failed: {}{}", subject, tenant,
+    LOG.warn(
+        "{}: call of tenant {} failed: {}{}",
+        subject,
+        tenant,
         Replica.message(error),
         more == 0 ? "" : " (" + more + " more failures in the last second not logged)");
     LOG.debug("{}: call failed", subject, error);

@@ -43,8 +43,8 @@ public final class FileStateStore implements StateStore {
   }
 
   private Path file(String key) {
-    return dir.resolve(URLEncoder.encode(Objects.requireNonNull(key, "key"),
-        StandardCharsets.UTF_8) + SUFFIX);
+    return dir.resolve(
+        URLEncoder.encode(Objects.requireNonNull(key, "key"), StandardCharsets.UTF_8) + SUFFIX);
   }
 
   @Override
@@ -65,8 +65,12 @@ public final class FileStateStore implements StateStore {
     Path f = file(key);
     Path tmp = f.resolveSibling(f.getFileName() + TMP);
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(value);
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -76,8 +80,12 @@ public final class FileStateStore implements StateStore {
       try {
         Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("the file system of " + dir + " cannot rename atomically, so it"
-            + " cannot hold state crash-safely", e);
+        throw new IOException(
+            "the file system of "
+                + dir
+                + " cannot rename atomically, so it"
+                + " cannot hold state crash-safely",
+            e);
       }
       forceDirectory();
     } catch (IOException e) {
@@ -86,8 +94,8 @@ public final class FileStateStore implements StateStore {
       } catch (IOException ignored) {
         // the next write of this key replaces it
       }
-      throw new UncheckedIOException("cannot write state '" + key + "' to " + f
-          + "; its previous value is intact", e);
+      throw new UncheckedIOException(
+          "cannot write state '" + key + "' to " + f + "; its previous value is intact", e);
     }
   }
 
@@ -96,7 +104,8 @@ public final class FileStateStore implements StateStore {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException | UnsupportedOperationException e) {
-      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT)
+      if (!System.getProperty("os.name", "")
+          .toLowerCase(java.util.Locale.ROOT)
           .startsWith("windows")) {
         throw e instanceof IOException io ? io : new IOException(e);
       }
@@ -121,8 +130,10 @@ public final class FileStateStore implements StateStore {
     try (Stream<Path> s = Files.list(dir)) {
       s.map(p -> p.getFileName().toString())
           .filter(n -> n.endsWith(SUFFIX))
-          .map(n -> URLDecoder.decode(n.substring(0, n.length() - SUFFIX.length()),
-              StandardCharsets.UTF_8))
+          .map(
+              n ->
+                  URLDecoder.decode(
+                      n.substring(0, n.length() - SUFFIX.length()), StandardCharsets.UTF_8))
           .filter(k -> k.startsWith(prefix))
           .forEach(out::add);
     } catch (IOException e) {

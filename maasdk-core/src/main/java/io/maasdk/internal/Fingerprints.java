@@ -80,8 +80,7 @@ public final class Fingerprints implements InputFingerprinter {
     if (input instanceof List<?> list && allValues(list)) {
       return List.copyOf(list);
     }
-    if (input instanceof Map<?, ?> map
-        && allValues(map.keySet()) && allValues(map.values())) {
+    if (input instanceof Map<?, ?> map && allValues(map.keySet()) && allValues(map.values())) {
       return Map.copyOf(map);
     }
     MessageDigest md = SHA256.get();
@@ -96,9 +95,16 @@ public final class Fingerprints implements InputFingerprinter {
   }
 
   private static boolean valueClass(Class<?> c) {
-    return c == String.class || c == Integer.class || c == Long.class || c == Boolean.class
-        || c == Double.class || c == Float.class || c == Short.class || c == Byte.class
-        || c == Character.class || c.isEnum();
+    return c == String.class
+        || c == Integer.class
+        || c == Long.class
+        || c == Boolean.class
+        || c == Double.class
+        || c == Float.class
+        || c == Short.class
+        || c == Byte.class
+        || c == Character.class
+        || c.isEnum();
   }
 
   private static boolean isValue(@Nullable Object o) {

@@ -22,6 +22,7 @@ final class HandleImpl<I, O> implements ModelHandle<I, O> {
   private final Class<I> inputType;
   private final Class<O> outputType;
   private final ModelRegistry registry;
+
   /**
    * The response cache of the version this handle's last cached call resolved to, so that a hit
    * finds its cache without a map lookup. Only a hint: the pipeline uses it only when it belongs to
@@ -67,8 +68,7 @@ final class HandleImpl<I, O> implements ModelHandle<I, O> {
       f.cancel(false);
       Thread.currentThread().interrupt();
       throw new MaasdkException(
-          modelName, null, "interrupted while waiting for " + modelName + " (" + selector + ")",
-          e);
+          modelName, null, "interrupted while waiting for " + modelName + " (" + selector + ")", e);
     } catch (ExecutionException e) {
       throw unwrap(e); // unwraps to the cause
     }
@@ -117,7 +117,14 @@ final class HandleImpl<I, O> implements ModelHandle<I, O> {
 
   @Override
   public String toString() {
-    return "ModelHandle[" + modelName + " " + selector + ", " + inputType.getSimpleName() + " -> "
-        + outputType.getSimpleName() + "]";
+    return "ModelHandle["
+        + modelName
+        + " "
+        + selector
+        + ", "
+        + inputType.getSimpleName()
+        + " -> "
+        + outputType.getSimpleName()
+        + "]";
   }
 }

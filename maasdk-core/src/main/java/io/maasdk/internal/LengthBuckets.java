@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.function.ToIntFunction;
 
 /**
- * Splits a batch of variable-length inputs into groups of similar length, so that a translator
- * that pads every input to the longest in its call pads little. A pure function of the lengths:
- * no state, thread-safe.
+ * Splits a batch of variable-length inputs into groups of similar length, so that a translator that
+ * pads every input to the longest in its call pads little. A pure function of the lengths: no
+ * state, thread-safe.
  *
  * <p>The cost of a group run as one engine call is modelled as {@code callCost + size x longest}
  * (the padded tokens it computes, plus a fixed price per call in the same unit); the grouping
@@ -29,12 +29,12 @@ final class LengthBuckets {
   /**
    * Groups {@code inputs} by {@code lengthOf}.
    *
-   * @return groups of indices into {@code inputs}; every index appears exactly once, each group
-   *     in ascending index order, the groups ordered by their longest input. An empty list for no
+   * @return groups of indices into {@code inputs}; every index appears exactly once, each group in
+   *     ascending index order, the groups ordered by their longest input. An empty list for no
    *     inputs. A length function that throws, or a negative length, counts as length 0.
    */
-  static <T> List<int[]> groups(List<? extends T> inputs, ToIntFunction<? super T> lengthOf,
-      int callCost) {
+  static <T> List<int[]> groups(
+      List<? extends T> inputs, ToIntFunction<? super T> lengthOf, int callCost) {
     int[] lengths = new int[inputs.size()];
     for (int i = 0; i < lengths.length; i++) {
       int len;

@@ -27,9 +27,9 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,16 +58,18 @@ import org.slf4j.LoggerFactory;
  * operation holds only the monitor of the model it changes, and only for its check-and-publish
  * step, never while loading or draining. A deploy reserves its version under the monitor (a second
  * deploy of the same version is refused at once), loads and warms up with no lock held, then
- * publishes under the monitor. So a rollback of one model never waits for another model's load,
- * and an alias move is one atomic write.
+ * publishes under the monitor. So a rollback of one model never waits for another model's load, and
+ * an alias move is one atomic write.
  *
  * <p><b>Handles</b> are not tracked: only {@link ModelHandle.Lease}s and aliases keep a version
  * from being undeployed.
  */
 public final class ModelRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+
   /** Alias moves kept per alias (history and rollback stack) unless the builder says otherwise. */
   public static final int DEFAULT_ALIAS_HISTORY_LIMIT = 256;
+
   /** Undeployed versions remembered per model, only to explain a failed resolution. */
   private static final int UNDEPLOYED_REMEMBERED = 32;
 
@@ -85,6 +87,7 @@ public final class ModelRegistry implements AutoCloseable {
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean closed;
   private final @Nullable StateStore store;
+
   /** Alias state read from the store at start, per model, until that model's entry is created. */
   private final Map<String, AliasState> restored = new ConcurrentHashMap<>();
 
@@ -103,15 +106,23 @@ public final class ModelRegistry implements AutoCloseable {
       Clock clock,
       Ticker ticker,
       int aliasHistoryLimit) {
-    this(inventory, interceptors, listeners, defaultEngine, drainNanos, clock, ticker,
-        aliasHistoryLimit, null);
+    this(
+        inventory,
+        interceptors,
+        listeners,
+        defaultEngine,
+        drainNanos,
+        clock,
+        ticker,
+        aliasHistoryLimit,
+        null);
   }
 
   /**
-   * The registry of one runtime, remembering aliases in {@code store} (when not {@code null}):
-   * what the store holds is read now, and each model's aliases come back when its entry is created
-   * (its history and rollback stack at once; each alias's target as soon as every version it names
-   * is deployed).
+   * The registry of one runtime, remembering aliases in {@code store} (when not {@code null}): what
+   * the store holds is read now, and each model's aliases come back when its entry is created (its
+   * history and rollback stack at once; each alias's target as soon as every version it names is
+   * deployed).
    *
    * @throws IllegalStateException if the store holds alias state that cannot be read (nothing is
    *     guessed: fix or remove the named key)
@@ -153,8 +164,15 @@ public final class ModelRegistry implements AutoCloseable {
         try {
           restored.put(model, AliasState.decode(model, bytes));
         } catch (IllegalArgumentException e) {
-          throw new IllegalStateException("state store " + store + " key '" + key
-              + "' cannot be read: " + e.getMessage() + ". Fix or delete it.", e);
+          throw new IllegalStateException(
+              "state store "
+                  + store
+                  + " key '"
+                  + key
+                  + "' cannot be read: "
+                  + e.getMessage()
+                  + ". Fix or delete it.",
+              e);
         }
       }
       if (!restored.isEmpty()) {
@@ -180,33 +198,43 @@ public final class ModelRegistry implements AutoCloseable {
   private static final class ModelEntry {
     final Class<?> inputType;
     final Class<?> outputType;
+
     /** Concurrent: read lock-free by every call. */
     final NavigableMap<Version, Deployment<?, ?>> versions = new ConcurrentSkipListMap<>();
+
     /** Concurrent: alias → current target; replaced whole on every move. */
     final Map<String, AliasTarget> aliases = new ConcurrentHashMap<>();
+
     /** Versions being loaded now → the source they load from (reservations). */
     final Map<Version, String> loading = new HashMap<>();
+
     /** alias → targets it had, oldest first, current last (the rollback stack); bounded. */
     final Map<String, ArrayDeque<AliasTarget>> stacks = new HashMap<>();
+
     /** alias → its last moves, oldest first; bounded. */
     final Map<String, ArrayDeque<AliasChange>> history = new HashMap<>();
+
     final Set<LeaseImpl> leases = new LinkedHashSet<>();
+
     /**
      * Aliases restored from the state store whose versions are not all deployed yet: alias →
      * target. Each becomes an alias as soon as its versions are deployed.
      */
     final Map<String, AliasTarget> pending = new java.util.TreeMap<>();
+
     /**
      * Recently undeployed versions and when, for messages only; bounded. Its own lock, so a failing
      * call never waits on the model's monitor.
      */
-    final Map<Version, Instant> undeployed = Collections.synchronizedMap(
-        new LinkedHashMap<>() {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<Version, Instant> eldest) {
-            return size() > UNDEPLOYED_REMEMBERED;
-          }
-        });
+    final Map<Version, Instant> undeployed =
+        Collections.synchronizedMap(
+            new LinkedHashMap<>() {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<Version, Instant> eldest) {
+                return size() > UNDEPLOYED_REMEMBERED;
+              }
+            });
+
     /** Set when this entry left {@link #models} (emptied, or the runtime closed); never unset. */
     boolean retired;
 
@@ -223,19 +251,22 @@ public final class ModelRegistry implements AutoCloseable {
    */
   private <T> T locked(
       String model, @Nullable ModelSpec<?, ?> creating, Function<ModelEntry, T> op) {
-    for (;;) {
-      ModelEntry e = creating == null
-          ? entry(model)
-          : models.computeIfAbsent(model, n -> {
-            ModelEntry fresh = new ModelEntry(creating.inputType(), creating.outputType());
-            AliasState r = restored.remove(n);
-            if (r != null) {
-              r.stacks.forEach((a, st) -> fresh.stacks.put(a, new ArrayDeque<>(st)));
-              r.history.forEach((a, h) -> fresh.history.put(a, new ArrayDeque<>(h)));
-              fresh.pending.putAll(r.current);
-            }
-            return fresh;
-          });
+    for (; ; ) {
+      ModelEntry e =
+          creating == null
+              ? entry(model)
+              : models.computeIfAbsent(
+                  model,
+                  n -> {
+                    ModelEntry fresh = new ModelEntry(creating.inputType(), creating.outputType());
+                    AliasState r = restored.remove(n);
+                    if (r != null) {
+                      r.stacks.forEach((a, st) -> fresh.stacks.put(a, new ArrayDeque<>(st)));
+                      r.history.forEach((a, h) -> fresh.history.put(a, new ArrayDeque<>(h)));
+                      fresh.pending.putAll(r.current);
+                    }
+                    return fresh;
+                  });
       synchronized (e) {
         if (closed) {
           retireIfEmpty(model, e); // an entry created after close() emptied the map
@@ -267,8 +298,12 @@ public final class ModelRegistry implements AutoCloseable {
 
   public <I, O> Version deploy(ModelSpec<I, O> spec, @Nullable String credentials) {
     checkOpen();
-    ManagementRequest request = ManagementRequest.builder(Action.DEPLOY, spec.name())
-        .version(spec.version()).credentials(credentials).source(spec.source()).build();
+    ManagementRequest request =
+        ManagementRequest.builder(Action.DEPLOY, spec.name())
+            .version(spec.version())
+            .credentials(credentials)
+            .source(spec.source())
+            .build();
     guard(request);
     return managed(request, () -> deployGuarded(spec));
   }
@@ -278,28 +313,47 @@ public final class ModelRegistry implements AutoCloseable {
     Version version = spec.version();
     // Never null for a DJL version (no backend).
     ai.djl.translate.Translator<I, O> translator = spec.translator();
-    if (spec.batching().enabled() && spec.backend() == null
-        && translator != null && translator.getBatchifier() == null) {
+    if (spec.batching().enabled()
+        && spec.backend() == null
+        && translator != null
+        && translator.getBatchifier() == null) {
       throw new IllegalArgumentException(
-          name + "@" + version + ": batching " + spec.batching()
+          name
+              + "@"
+              + version
+              + ": batching "
+              + spec.batching()
               + " needs a translator that can batch, but "
-              + translator.getClass().getSimpleName() + " has no Batchifier. Use BatchingPolicy.disabled() or a batching translator.");
+              + translator.getClass().getSimpleName()
+              + " has no Batchifier. Use BatchingPolicy.disabled() or a batching translator.");
     }
     // 1. Reserve the version under the model's monitor: conflicts are refused before any loading.
-    ModelEntry entry = locked(name, spec, e -> {
-      reserve(e, spec);
-      return e;
-    });
+    ModelEntry entry =
+        locked(
+            name,
+            spec,
+            e -> {
+              reserve(e, spec);
+              return e;
+            });
     // 2. Load and warm up with no lock held: other management, of this model too, goes on.
     Deployment<I, O> dv = null;
     List<Placement> placements = List.of();
     try {
-      Backend backend = spec.backend() != null ? spec.backend()
-          : new DjlBackend(spec.engine() == null ? defaultEngine : spec.engine());
+      Backend backend =
+          spec.backend() != null
+              ? spec.backend()
+              : new DjlBackend(spec.engine() == null ? defaultEngine : spec.engine());
       List<Placement> placed = backend.place(spec);
-      placements = placed != null ? placed : Placer.place(name, version,
-          EngineLoader.defaultReplicas(spec, backend.engine(), inventory.gpus()),
-          spec.devicePolicy(), inventory.gpus());
+      placements =
+          placed != null
+              ? placed
+              : Placer.place(
+                  name,
+                  version,
+                  EngineLoader.defaultReplicas(spec, backend.engine(), inventory.gpus()),
+                  spec.devicePolicy(),
+                  inventory.gpus());
       // Loaded and warmed before it becomes visible: no call can reach a cold version.
       dv = new Deployment<>(spec, backend, placements, completer, ticker);
     } finally {
@@ -325,12 +379,18 @@ public final class ModelRegistry implements AutoCloseable {
     }
     if (!published) {
       dv.drainAndClose(0, "the runtime closed while it was being deployed");
-      throw new ModelUnavailableException(name, version,
-          "cannot deploy " + name + "@" + version + ": the ModelRuntime was closed while it was"
+      throw new ModelUnavailableException(
+          name,
+          version,
+          "cannot deploy "
+              + name
+              + "@"
+              + version
+              + ": the ModelRuntime was closed while it was"
               + " loading; what it loaded has been closed");
     }
-    LOG.info("deployed {}@{} on {}", name, version,
-        placements.stream().map(Placement::device).toList());
+    LOG.info(
+        "deployed {}@{} on {}", name, version, placements.stream().map(Placement::device).toList());
     return version;
   }
 
@@ -352,24 +412,47 @@ public final class ModelRegistry implements AutoCloseable {
     String name = spec.name();
     Version version = spec.version();
     if (e.inputType != spec.inputType() || e.outputType != spec.outputType()) {
-      throw new DeploymentConflictException(name, version,
-          "model " + name + " takes " + e.inputType.getSimpleName() + " -> "
-              + e.outputType.getSimpleName() + " in its deployed versions; " + version
-              + " declares " + spec.inputType().getSimpleName() + " -> "
-              + spec.outputType().getSimpleName() + ". All versions of a model share types.");
+      throw new DeploymentConflictException(
+          name,
+          version,
+          "model "
+              + name
+              + " takes "
+              + e.inputType.getSimpleName()
+              + " -> "
+              + e.outputType.getSimpleName()
+              + " in its deployed versions; "
+              + version
+              + " declares "
+              + spec.inputType().getSimpleName()
+              + " -> "
+              + spec.outputType().getSimpleName()
+              + ". All versions of a model share types.");
     }
     Deployment<?, ?> existing = e.versions.get(version);
     if (existing != null) {
-      throw new DeploymentConflictException(name, version,
-          name + "@" + existing.version() + " is already deployed"
+      throw new DeploymentConflictException(
+          name,
+          version,
+          name
+              + "@"
+              + existing.version()
+              + " is already deployed"
               + sameVersionNote(existing.version(), version)
               + "; undeploy it first or deploy a new version.");
     }
     for (Map.Entry<Version, String> l : e.loading.entrySet()) {
       if (l.getKey().equals(version)) {
-        throw new DeploymentConflictException(name, version,
-            name + "@" + l.getKey() + " is being deployed by another call right now (from "
-                + l.getValue() + ")" + sameVersionNote(l.getKey(), version)
+        throw new DeploymentConflictException(
+            name,
+            version,
+            name
+                + "@"
+                + l.getKey()
+                + " is being deployed by another call right now (from "
+                + l.getValue()
+                + ")"
+                + sameVersionNote(l.getKey(), version)
                 + "; this deploy is refused. Wait for that one, or undeploy it after.");
       }
     }
@@ -380,47 +463,71 @@ public final class ModelRegistry implements AutoCloseable {
   private static String sameVersionNote(Version existing, Version asked) {
     return existing.toString().equals(asked.toString())
         ? ""
-        : " (" + asked + " differs from it only in build metadata, which SemVer ignores: they are"
+        : " ("
+            + asked
+            + " differs from it only in build metadata, which SemVer ignores: they are"
             + " one version)";
   }
 
   public void undeploy(String model, Version version, @Nullable String credentials) {
     checkOpen();
     ManagementRequest request =
-        ManagementRequest.builder(Action.UNDEPLOY, model).version(version)
-            .credentials(credentials).build();
+        ManagementRequest.builder(Action.UNDEPLOY, model)
+            .version(version)
+            .credentials(credentials)
+            .build();
     guard(request);
-    managed(request, () -> {
-      undeployGuarded(model, version);
-      return null;
-    });
+    managed(
+        request,
+        () -> {
+          undeployGuarded(model, version);
+          return null;
+        });
   }
 
   private void undeployGuarded(String model, Version version) {
-    Deployment<?, ?> dv = locked(model, null, entry -> {
-      Deployment<?, ?> found = entry.versions.get(version);
-      if (found == null) {
-        if (entry.loading.containsKey(version)) {
-          throw new ModelNotFoundException(model, version,
-              model + "@" + version + " is still being deployed; undeploy it once deploy returns");
-        }
-        throw notFound(model, "version " + version);
-      }
-      List<String> needs = neededBy(entry, found.version());
-      if (!needs.isEmpty()) {
-        boolean aliases = needs.stream().anyMatch(n -> n.startsWith("alias"));
-        boolean leases = needs.stream().anyMatch(n -> n.startsWith("lease"));
-        throw new DeploymentConflictException(model, version,
-            "cannot undeploy " + model + "@" + found.version() + ": still needed by "
-                + String.join("; ", needs) + ". "
-                + (aliases ? "Point the alias elsewhere (setAlias) first. " : "")
-                + (leases ? "Close the lease" + (needs.size() > 1 ? "s" : "") + " first." : ""));
-      }
-      entry.versions.remove(version); // no new call resolves to it from here on
-      entry.undeployed.put(found.version(), clock.instant());
-      retireIfEmpty(model, entry);
-      return found;
-    });
+    Deployment<?, ?> dv =
+        locked(
+            model,
+            null,
+            entry -> {
+              Deployment<?, ?> found = entry.versions.get(version);
+              if (found == null) {
+                if (entry.loading.containsKey(version)) {
+                  throw new ModelNotFoundException(
+                      model,
+                      version,
+                      model
+                          + "@"
+                          + version
+                          + " is still being deployed; undeploy it once deploy returns");
+                }
+                throw notFound(model, "version " + version);
+              }
+              List<String> needs = neededBy(entry, found.version());
+              if (!needs.isEmpty()) {
+                boolean aliases = needs.stream().anyMatch(n -> n.startsWith("alias"));
+                boolean leases = needs.stream().anyMatch(n -> n.startsWith("lease"));
+                throw new DeploymentConflictException(
+                    model,
+                    version,
+                    "cannot undeploy "
+                        + model
+                        + "@"
+                        + found.version()
+                        + ": still needed by "
+                        + String.join("; ", needs)
+                        + ". "
+                        + (aliases ? "Point the alias elsewhere (setAlias) first. " : "")
+                        + (leases
+                            ? "Close the lease" + (needs.size() > 1 ? "s" : "") + " first."
+                            : ""));
+              }
+              entry.versions.remove(version); // no new call resolves to it from here on
+              entry.undeployed.put(found.version(), clock.instant());
+              retireIfEmpty(model, entry);
+              return found;
+            });
     // Outside the lock: in-flight calls finish, then native memory is freed.
     dv.drainAndClose(drainNanos, "undeployed");
     pipeline.responseCache.drop(dv); // its cached answers go with it
@@ -430,13 +537,15 @@ public final class ModelRegistry implements AutoCloseable {
   /** Under the monitor: every alias and lease that needs {@code version}, in words. */
   private static List<String> neededBy(ModelEntry entry, Version version) {
     List<String> needs = new ArrayList<>();
-    new java.util.TreeMap<>(entry.aliases).forEach((alias, target) -> {
-      if (target.includes(version)) {
-        needs.add("alias '" + alias + "' (" + target + ")");
-      } else if (version.equals(target.fallback())) {
-        needs.add("alias '" + alias + "' (" + target + ") as its fallback");
-      }
-    });
+    new java.util.TreeMap<>(entry.aliases)
+        .forEach(
+            (alias, target) -> {
+              if (target.includes(version)) {
+                needs.add("alias '" + alias + "' (" + target + ")");
+              } else if (version.equals(target.fallback())) {
+                needs.add("alias '" + alias + "' (" + target + ") as its fallback");
+              }
+            });
     List<Version> remaining = new ArrayList<>(entry.versions.keySet());
     remaining.remove(version);
     for (LeaseImpl lease : entry.leases) {
@@ -462,15 +571,23 @@ public final class ModelRegistry implements AutoCloseable {
       String model, String alias, AliasTarget target, @Nullable String credentials) {
     checkOpen();
     VersionSelector.Alias a = new VersionSelector.Alias(alias);
-    ManagementRequest request = ManagementRequest.builder(Action.ALIAS, model)
-        .version(target.isSingle() ? target.weights().keySet().iterator().next() : null)
-        .alias(a.name())
-        .credentials(credentials).build();
+    ManagementRequest request =
+        ManagementRequest.builder(Action.ALIAS, model)
+            .version(target.isSingle() ? target.weights().keySet().iterator().next() : null)
+            .alias(a.name())
+            .credentials(credentials)
+            .build();
     guard(request);
-    managed(request, () -> locked(model, null, entry -> {
-      setAliasLocked(entry, model, a.name(), target);
-      return null;
-    }));
+    managed(
+        request,
+        () ->
+            locked(
+                model,
+                null,
+                entry -> {
+                  setAliasLocked(entry, model, a.name(), target);
+                  return null;
+                }));
   }
 
   private void setAliasLocked(ModelEntry entry, String model, String alias, AliasTarget target) {
@@ -478,9 +595,19 @@ public final class ModelRegistry implements AutoCloseable {
       Deployment<?, ?> dv = entry.versions.get(v);
       if (dv == null || !dv.accepting()) {
         String role = v.equals(target.fallback()) ? " (as fallback)" : "";
-        throw new DeploymentConflictException(model, v,
-            "cannot point alias '" + alias + "' of " + model + " at " + v + role
-                + ": it is not deployed (deployed: " + entry.versions.keySet() + ")");
+        throw new DeploymentConflictException(
+            model,
+            v,
+            "cannot point alias '"
+                + alias
+                + "' of "
+                + model
+                + " at "
+                + v
+                + role
+                + ": it is not deployed (deployed: "
+                + entry.versions.keySet()
+                + ")");
       }
     }
     AliasTarget previous = entry.aliases.get(alias);
@@ -490,18 +617,30 @@ public final class ModelRegistry implements AutoCloseable {
     while (stack.size() > historyLimit) {
       stack.removeFirst();
     }
-    move(entry, model, alias, target, stack,
-        target.isSingle() ? AliasChange.Kind.SET : AliasChange.Kind.SPLIT, previous);
+    move(
+        entry,
+        model,
+        alias,
+        target,
+        stack,
+        target.isSingle() ? AliasChange.Kind.SET : AliasChange.Kind.SPLIT,
+        previous);
     LOG.info("alias {}:{} -> {}", model, alias, target);
   }
 
   /**
-   * Under the monitor: moves {@code alias} to {@code to} with its new rollback stack, recording
-   * the move; the state store (if any) is written first, so a move that cannot be kept is refused
-   * and nothing changes.
+   * Under the monitor: moves {@code alias} to {@code to} with its new rollback stack, recording the
+   * move; the state store (if any) is written first, so a move that cannot be kept is refused and
+   * nothing changes.
    */
-  private void move(ModelEntry entry, String model, String alias, AliasTarget to,
-      ArrayDeque<AliasTarget> stack, AliasChange.Kind kind, @Nullable AliasTarget from) {
+  private void move(
+      ModelEntry entry,
+      String model,
+      String alias,
+      AliasTarget to,
+      ArrayDeque<AliasTarget> stack,
+      AliasChange.Kind kind,
+      @Nullable AliasTarget from) {
     ArrayDeque<AliasChange> h =
         new ArrayDeque<>(entry.history.getOrDefault(alias, new ArrayDeque<>()));
     h.addLast(new AliasChange(clock.instant(), kind, from, to));
@@ -520,9 +659,20 @@ public final class ModelRegistry implements AutoCloseable {
       try {
         store.write(AliasState.key(model), st.encode());
       } catch (RuntimeException e) {
-        throw new MaasdkException(model, null, "cannot move alias '" + alias + "' of " + model + " to " + to
-            + ": the state store refused to keep it (" + e.getMessage() + "); the alias is"
-            + " unchanged", e);
+        throw new MaasdkException(
+            model,
+            null,
+            "cannot move alias '"
+                + alias
+                + "' of "
+                + model
+                + " to "
+                + to
+                + ": the state store refused to keep it ("
+                + e.getMessage()
+                + "); the alias is"
+                + " unchanged",
+            e);
       }
     }
     entry.pending.remove(alias);
@@ -534,11 +684,13 @@ public final class ModelRegistry implements AutoCloseable {
   public AliasTarget rollback(String model, String alias, @Nullable String credentials) {
     checkOpen();
     ManagementRequest request =
-        ManagementRequest.builder(Action.ROLLBACK, model).alias(alias).credentials(credentials)
+        ManagementRequest.builder(Action.ROLLBACK, model)
+            .alias(alias)
+            .credentials(credentials)
             .build();
     guard(request);
-    return managed(request, () -> locked(model, null, entry -> rollbackLocked(entry, model,
-        alias)));
+    return managed(
+        request, () -> locked(model, null, entry -> rollbackLocked(entry, model, alias)));
   }
 
   private AliasTarget rollbackLocked(ModelEntry entry, String model, String alias) {
@@ -547,9 +699,18 @@ public final class ModelRegistry implements AutoCloseable {
       throw notFound(model, "alias '" + alias + "'");
     }
     if (stack.size() < 2) {
-      throw new DeploymentConflictException(model, null,
-          "alias '" + alias + "' of " + model + " has no previous target to roll back to (it"
-              + " points at " + stack.peekLast() + "; an alias remembers its last " + historyLimit
+      throw new DeploymentConflictException(
+          model,
+          null,
+          "alias '"
+              + alias
+              + "' of "
+              + model
+              + " has no previous target to roll back to (it"
+              + " points at "
+              + stack.peekLast()
+              + "; an alias remembers its last "
+              + historyLimit
               + " targets)");
     }
     Iterator<AliasTarget> down = stack.descendingIterator();
@@ -558,8 +719,17 @@ public final class ModelRegistry implements AutoCloseable {
     for (Version v : back.versions()) {
       Deployment<?, ?> dv = entry.versions.get(v);
       if (dv == null || !dv.accepting()) {
-        throw new DeploymentConflictException(model, v,
-            "cannot roll alias '" + alias + "' of " + model + " back to " + back + ": " + v
+        throw new DeploymentConflictException(
+            model,
+            v,
+            "cannot roll alias '"
+                + alias
+                + "' of "
+                + model
+                + " back to "
+                + back
+                + ": "
+                + v
                 + " is no longer deployed. Deploy it again or setAlias explicitly.");
       }
     }
@@ -575,49 +745,78 @@ public final class ModelRegistry implements AutoCloseable {
    * pushed on the rollback stack), with {@code reason} in the management request that interceptors
    * (and so the audit log) see.
    */
-  public void rollbackTo(String model, String alias, AliasTarget target, String reason,
-      @Nullable String credentials) {
+  public void rollbackTo(
+      String model, String alias, AliasTarget target, String reason, @Nullable String credentials) {
     checkOpen();
     VersionSelector.Alias a = new VersionSelector.Alias(alias);
-    ManagementRequest request = ManagementRequest.builder(Action.ROLLBACK, model)
-        .version(target.isSingle() ? target.weights().keySet().iterator().next() : null)
-        .alias(a.name())
-        .credentials(credentials).reason(Objects.requireNonNull(reason, "reason")).build();
+    ManagementRequest request =
+        ManagementRequest.builder(Action.ROLLBACK, model)
+            .version(target.isSingle() ? target.weights().keySet().iterator().next() : null)
+            .alias(a.name())
+            .credentials(credentials)
+            .reason(Objects.requireNonNull(reason, "reason"))
+            .build();
     guard(request);
-    managed(request, () -> locked(model, null, entry -> {
-      for (Version v : target.versions()) {
-        Deployment<?, ?> dv = entry.versions.get(v);
-        if (dv == null || !dv.accepting()) {
-          throw new DeploymentConflictException(model, v,
-              "cannot roll alias '" + alias + "' of " + model + " back to " + target + ": " + v
-                  + " is not deployed (deployed: " + entry.versions.keySet() + ")");
-        }
-      }
-      AliasTarget current = entry.aliases.get(alias);
-      if (current == null) {
-        throw notFound(model, "alias '" + alias + "'");
-      }
-      ArrayDeque<AliasTarget> stack =
-          new ArrayDeque<>(entry.stacks.getOrDefault(alias, new ArrayDeque<>()));
-      stack.addLast(target);
-      while (stack.size() > historyLimit) {
-        stack.removeFirst();
-      }
-      move(entry, model, alias, target, stack, AliasChange.Kind.ROLLBACK, current);
-      LOG.warn("alias {}:{} rolled back {} -> {}: {}", model, alias, current, target, reason);
-      return null;
-    }));
+    managed(
+        request,
+        () ->
+            locked(
+                model,
+                null,
+                entry -> {
+                  for (Version v : target.versions()) {
+                    Deployment<?, ?> dv = entry.versions.get(v);
+                    if (dv == null || !dv.accepting()) {
+                      throw new DeploymentConflictException(
+                          model,
+                          v,
+                          "cannot roll alias '"
+                              + alias
+                              + "' of "
+                              + model
+                              + " back to "
+                              + target
+                              + ": "
+                              + v
+                              + " is not deployed (deployed: "
+                              + entry.versions.keySet()
+                              + ")");
+                    }
+                  }
+                  AliasTarget current = entry.aliases.get(alias);
+                  if (current == null) {
+                    throw notFound(model, "alias '" + alias + "'");
+                  }
+                  ArrayDeque<AliasTarget> stack =
+                      new ArrayDeque<>(entry.stacks.getOrDefault(alias, new ArrayDeque<>()));
+                  stack.addLast(target);
+                  while (stack.size() > historyLimit) {
+                    stack.removeFirst();
+                  }
+                  move(entry, model, alias, target, stack, AliasChange.Kind.ROLLBACK, current);
+                  LOG.warn(
+                      "alias {}:{} rolled back {} -> {}: {}",
+                      model,
+                      alias,
+                      current,
+                      target,
+                      reason);
+                  return null;
+                }));
   }
 
   /** The alias's last moves (at most the history limit), oldest first. */
   public List<AliasChange> aliasHistory(String model, String alias) {
-    return locked(model, null, entry -> {
-      ArrayDeque<AliasChange> h = entry.history.get(alias);
-      if (h == null) {
-        throw notFound(model, "alias '" + alias + "'");
-      }
-      return List.copyOf(h);
-    });
+    return locked(
+        model,
+        null,
+        entry -> {
+          ArrayDeque<AliasChange> h = entry.history.get(alias);
+          if (h == null) {
+            throw notFound(model, "alias '" + alias + "'");
+          }
+          return List.copyOf(h);
+        });
   }
 
   public Map<String, AliasTarget> aliases(String model) {
@@ -635,13 +834,19 @@ public final class ModelRegistry implements AutoCloseable {
    */
   public int invalidate(String model, @Nullable Version version, @Nullable String credentials) {
     ManagementRequest request =
-        ManagementRequest.builder(Action.INVALIDATE, model).version(version)
-            .credentials(credentials).build();
+        ManagementRequest.builder(Action.INVALIDATE, model)
+            .version(version)
+            .credentials(credentials)
+            .build();
     guard(request);
-    return managed(request, () -> {
-      ResponseCache cache = pipeline.responseCache;
-      return version == null ? cache.invalidate(model) : cache.invalidate(model, version) ? 1 : 0;
-    });
+    return managed(
+        request,
+        () -> {
+          ResponseCache cache = pipeline.responseCache;
+          return version == null
+              ? cache.invalidate(model)
+              : cache.invalidate(model, version) ? 1 : 0;
+        });
   }
 
   private void guard(ManagementRequest request) {
@@ -683,8 +888,15 @@ public final class ModelRegistry implements AutoCloseable {
     ModelEntry entry = entry(model);
     if (entry.inputType != inputType || entry.outputType != outputType) {
       throw new IllegalArgumentException(
-          "model " + model + " takes " + entry.inputType.getSimpleName() + " -> "
-              + entry.outputType.getSimpleName() + ", not " + inputType.getSimpleName() + " -> "
+          "model "
+              + model
+              + " takes "
+              + entry.inputType.getSimpleName()
+              + " -> "
+              + entry.outputType.getSimpleName()
+              + ", not "
+              + inputType.getSimpleName()
+              + " -> "
               + outputType.getSimpleName());
     }
     HandleImpl<I, O> h = new HandleImpl<>(model, selector, inputType, outputType, this);
@@ -696,25 +908,40 @@ public final class ModelRegistry implements AutoCloseable {
   ModelHandle.Lease pin(HandleImpl<?, ?> h) {
     String site = callerFrame();
     String thread = Thread.currentThread().getName();
-    return locked(h.modelName(), null, entry -> {
-      resolve(h, CallOptions.ofDefaults()); // only a satisfiable selector can be kept satisfiable
-      LeaseImpl lease = new LeaseImpl(
-          leaseIds.incrementAndGet(), h.modelName(), h.selector(), site, thread, entry, this);
-      entry.leases.add(lease);
-      return lease;
-    });
+    return locked(
+        h.modelName(),
+        null,
+        entry -> {
+          resolve(
+              h, CallOptions.ofDefaults()); // only a satisfiable selector can be kept satisfiable
+          LeaseImpl lease =
+              new LeaseImpl(
+                  leaseIds.incrementAndGet(),
+                  h.modelName(),
+                  h.selector(),
+                  site,
+                  thread,
+                  entry,
+                  this);
+          entry.leases.add(lease);
+          return lease;
+        });
   }
 
   /** The first stack frame outside maasdk's own API and internals: who took the lease. */
   private static String callerFrame() {
     return StackWalker.getInstance()
-        .walk(frames -> frames
-            .filter(f -> !f.getClassName().startsWith("io.maasdk.internal.")
-                && !f.getClassName().equals("io.maasdk.ModelHandle"))
-            .findFirst()
-            .map(StackWalker.StackFrame::toStackTraceElement)
-            .map(StackTraceElement::toString)
-            .orElse("an unknown caller"));
+        .walk(
+            frames ->
+                frames
+                    .filter(
+                        f ->
+                            !f.getClassName().startsWith("io.maasdk.internal.")
+                                && !f.getClassName().equals("io.maasdk.ModelHandle"))
+                    .findFirst()
+                    .map(StackWalker.StackFrame::toStackTraceElement)
+                    .map(StackTraceElement::toString)
+                    .orElse("an unknown caller"));
   }
 
   /** A lease: registered in its model's entry until closed or the runtime closes. */
@@ -728,8 +955,14 @@ public final class ModelRegistry implements AutoCloseable {
     final ModelRegistry registry;
     private volatile boolean open = true;
 
-    LeaseImpl(long id, String model, VersionSelector selector, String site, String thread,
-        ModelEntry entry, ModelRegistry registry) {
+    LeaseImpl(
+        long id,
+        String model,
+        VersionSelector selector,
+        String site,
+        String thread,
+        ModelEntry entry,
+        ModelRegistry registry) {
       this.id = id;
       this.model = model;
       this.selector = selector;
@@ -760,8 +993,17 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     String describe() {
-      return "lease #" + id + " on " + model + " '" + selector + "' taken at " + site
-          + " (thread " + thread + ")";
+      return "lease #"
+          + id
+          + " on "
+          + model
+          + " '"
+          + selector
+          + "' taken at "
+          + site
+          + " (thread "
+          + thread
+          + ")";
     }
 
     @Override
@@ -803,18 +1045,24 @@ public final class ModelRegistry implements AutoCloseable {
       throw closedFor(model);
     }
     if (entry == null) {
-      throw new ModelNotFoundException(model, s instanceof VersionSelector.Exact e
-          ? e.version() : null,
-          "no model named '" + model + "' is deployed (this handle selects '" + s
-              + "'); deployed models: " + new TreeSet<>(models.keySet()));
+      throw new ModelNotFoundException(
+          model,
+          s instanceof VersionSelector.Exact e ? e.version() : null,
+          "no model named '"
+              + model
+              + "' is deployed (this handle selects '"
+              + s
+              + "'); deployed models: "
+              + new TreeSet<>(models.keySet()));
     }
     Version v;
     Version fb = null;
     if (s instanceof VersionSelector.Exact e) {
       v = e.version();
     } else if (s instanceof VersionSelector.Range r) {
-      v = r.highest(entry.versions.keySet())
-          .orElseThrow(() -> notFound(model, "a version in range " + r));
+      v =
+          r.highest(entry.versions.keySet())
+              .orElseThrow(() -> notFound(model, "a version in range " + r));
     } else if (s instanceof VersionSelector.Alias a) {
       AliasTarget t = entry.aliases.get(a.name());
       if (t == null) {
@@ -823,16 +1071,28 @@ public final class ModelRegistry implements AutoCloseable {
       v = t.isSingle() ? t.weights().keySet().iterator().next() : t.pick(unit(opts, a.name()));
       fb = t.fallback();
     } else {
-      v = entry.versions.descendingKeySet().stream().filter(x -> !x.isPreRelease()).findFirst()
-          .orElseThrow(() -> notFound(model, "a released version"));
+      v =
+          entry.versions.descendingKeySet().stream()
+              .filter(x -> !x.isPreRelease())
+              .findFirst()
+              .orElseThrow(() -> notFound(model, "a released version"));
     }
     Deployment<?, ?> dv = entry.versions.get(v);
     if (dv == null) {
       Instant gone = entry.undeployed.get(v);
       String why = gone == null ? "" : " (it was undeployed at " + gone + ")";
-      throw new ModelNotFoundException(model, v,
-          model + "@" + v + " is not deployed" + why + "; this handle selects '" + s
-              + "'. Deployed: " + deployedText(entry));
+      throw new ModelNotFoundException(
+          model,
+          v,
+          model
+              + "@"
+              + v
+              + " is not deployed"
+              + why
+              + "; this handle selects '"
+              + s
+              + "'. Deployed: "
+              + deployedText(entry));
     }
     Deployment<?, ?> fallback = fb == null ? null : entry.versions.get(fb);
     return new Route<>((Deployment<I, O>) dv, (Deployment<I, O>) fallback);
@@ -882,16 +1142,28 @@ public final class ModelRegistry implements AutoCloseable {
 
   private static DeploymentInfo info(String name, ModelEntry e, Deployment<?, ?> dv) {
     List<String> aliases = new ArrayList<>();
-    e.aliases.forEach((a, t) -> {
-      if (t.includes(dv.version())) {
-        aliases.add(a);
-      }
-    });
+    e.aliases.forEach(
+        (a, t) -> {
+          if (t.includes(dv.version())) {
+            aliases.add(a);
+          }
+        });
     Collections.sort(aliases);
-    return new DeploymentInfo(name, dv.version(), dv.engine, dv.spec.source().describe(),
-        dv.placements, dv.queueDepth(), dv.spec.queueCapacity(), dv.inFlight(), dv.replicasUp(),
-        dv.replicaRestarts(), dv.breakerState(), dv.accepting(),
-        dv.spec.labels(), aliases);
+    return new DeploymentInfo(
+        name,
+        dv.version(),
+        dv.engine,
+        dv.spec.source().describe(),
+        dv.placements,
+        dv.queueDepth(),
+        dv.spec.queueCapacity(),
+        dv.inFlight(),
+        dv.replicasUp(),
+        dv.replicaRestarts(),
+        dv.breakerState(),
+        dv.accepting(),
+        dv.spec.labels(),
+        aliases);
   }
 
   private ModelEntry entry(String model) {
@@ -901,22 +1173,32 @@ public final class ModelRegistry implements AutoCloseable {
     }
     ModelEntry e = models.get(model);
     if (e == null) {
-      throw new ModelNotFoundException(model, null,
-          "no model named '" + model + "' is deployed; deployed models: "
+      throw new ModelNotFoundException(
+          model,
+          null,
+          "no model named '"
+              + model
+              + "' is deployed; deployed models: "
               + new TreeSet<>(models.keySet()));
     }
     return e;
   }
 
   private static ModelUnavailableException closedFor(String model) {
-    return new ModelUnavailableException(model, null,
-        "the ModelRuntime is closed; model " + model + " cannot be called or managed");
+    return new ModelUnavailableException(
+        model, null, "the ModelRuntime is closed; model " + model + " cannot be called or managed");
   }
 
   private ModelNotFoundException notFound(String model, String what) {
     ModelEntry e = models.get(model);
-    return new ModelNotFoundException(model, null,
-        "model " + model + " has no " + what + "; deployed: "
+    return new ModelNotFoundException(
+        model,
+        null,
+        "model "
+            + model
+            + " has no "
+            + what
+            + "; deployed: "
             + (e == null ? "nothing" : deployedText(e)));
   }
 

@@ -30,13 +30,14 @@ import org.slf4j.LoggerFactory;
  * with the engine afterwards (models, sessions, tensors) is unchanged. The global thread pools DJL
  * would have configured are only used by sessions that opt into them, which maasdk's do not, so
  * nothing is lost. This needs reflective access to DJL's {@code Engine} and {@code OrtEngine}
- * (granted on the class path; on the module path DJL's jars are automatic modules, which are
- * open) and {@code sun.misc.Unsafe}, from {@code jdk.unsupported}, to create the engine without
- * running the constructor that throws. Thread-safe: {@link #engine()} is synchronized.
+ * (granted on the class path; on the module path DJL's jars are automatic modules, which are open)
+ * and {@code sun.misc.Unsafe}, from {@code jdk.unsupported}, to create the engine without running
+ * the constructor that throws. Thread-safe: {@link #engine()} is synchronized.
  */
 final class OnnxRuntimeEngines {
   private static final Logger LOG = LoggerFactory.getLogger(OnnxRuntimeEngines.class);
   static final String NAME = "OnnxRuntime";
+
   /** The part of ONNX Runtime's message that identifies this failure and nothing else. */
   private static final String ALREADY_EXISTS = "but one already exists";
 
@@ -61,8 +62,9 @@ final class OnnxRuntimeEngines {
         throw e;
       }
       adopted = adoptExistingEnvironment(e);
-      LOG.info("ONNX Runtime's environment was created by another library before maasdk's first"
-          + " ONNX model; DJL's OnnxRuntime engine now uses that environment");
+      LOG.info(
+          "ONNX Runtime's environment was created by another library before maasdk's first"
+              + " ONNX model; DJL's OnnxRuntime engine now uses that environment");
       return adopted;
     }
   }
@@ -91,30 +93,34 @@ final class OnnxRuntimeEngines {
       @SuppressWarnings("unchecked")
       Map<String, EngineProvider> providers = (Map<String, EngineProvider>) registry.get(null);
       int rank = engine.getRank();
-      providers.put(NAME, new EngineProvider() {
-        @Override
-        public String getEngineName() {
-          return NAME;
-        }
+      providers.put(
+          NAME,
+          new EngineProvider() {
+            @Override
+            public String getEngineName() {
+              return NAME;
+            }
 
-        @Override
-        public int getEngineRank() {
-          return rank;
-        }
+            @Override
+            public int getEngineRank() {
+              return rank;
+            }
 
-        @Override
-        public Engine getEngine() {
-          return engine;
-        }
-      });
+            @Override
+            public Engine getEngine() {
+              return engine;
+            }
+          });
       return engine;
     } catch (ReflectiveOperationException | RuntimeException e) {
-      IllegalStateException ise = new IllegalStateException(
-          "DJL's OnnxRuntime engine cannot start because another library created ONNX Runtime's"
-              + " environment first, and maasdk could not make DJL use that environment (" + e
-              + "). Deploy the ONNX model through maasdk before that library creates its model,"
-              + " or run with --add-opens for ai.djl.api and jdk.unsupported available.",
-          why);
+      IllegalStateException ise =
+          new IllegalStateException(
+              "DJL's OnnxRuntime engine cannot start because another library created ONNX Runtime's"
+                  + " environment first, and maasdk could not make DJL use that environment ("
+                  + e
+                  + "). Deploy the ONNX model through maasdk before that library creates its model,"
+                  + " or run with --add-opens for ai.djl.api and jdk.unsupported available.",
+              why);
       ise.addSuppressed(e);
       throw ise;
     }

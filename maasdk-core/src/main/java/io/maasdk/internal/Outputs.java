@@ -8,8 +8,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Compares two outputs of one model for the deploy-time batch check: floating-point values within
- * a relative tolerance (a batched engine call may sum in another order), arrays, lists, maps and
+ * Compares two outputs of one model for the deploy-time batch check: floating-point values within a
+ * relative tolerance (a batched engine call may sum in another order), arrays, lists, maps and
  * records element by element, anything else by {@code equals} when its class defines it.
  */
 final class Outputs {
@@ -61,8 +61,9 @@ final class Outputs {
       for (RecordComponent c : a.getClass().getRecordComponents()) {
         try {
           c.getAccessor().setAccessible(true);
-          String d = difference(c.getAccessor().invoke(a), c.getAccessor().invoke(b),
-              at + "." + c.getName());
+          String d =
+              difference(
+                  c.getAccessor().invoke(a), c.getAccessor().invoke(b), at + "." + c.getName());
           if (d != null) {
             return d;
           }

@@ -79,16 +79,29 @@ public final class Placer {
         throw new DeviceUnavailableException(
             model,
             version,
-            "cannot place replica " + r + " of " + model + "@" + version + " with " + policy
-                + ": " + why + ". Free GPU memory, lower replicas or memoryPerReplica, or use"
+            "cannot place replica "
+                + r
+                + " of "
+                + model
+                + "@"
+                + version
+                + " with "
+                + policy
+                + ": "
+                + why
+                + ". Free GPU memory, lower replicas or memoryPerReplica, or use"
                 + " fallbackToCpu().");
       }
       out.add(new Placement(r, CPU, "fallback: " + why));
     }
     long fallbacks = out.stream().filter(p -> p.reason().startsWith("fallback")).count();
     if (fallbacks > 0) {
-      String why = out.stream().filter(p -> p.reason().startsWith("fallback")).findFirst()
-          .map(Placement::reason).orElse("");
+      String why =
+          out.stream()
+              .filter(p -> p.reason().startsWith("fallback"))
+              .findFirst()
+              .map(Placement::reason)
+              .orElse("");
       if (gpus.isEmpty()) {
         LOG.info("{}@{}: {} replica(s) on the CPU ({})", model, version, fallbacks, why);
       } else {

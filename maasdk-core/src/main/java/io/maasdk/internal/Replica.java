@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stage 5b of the request path: one replica of a deployed version, that is one {@link
- * Backend.Session} (a DJL Predictor, which is not thread-safe, or a remote connection) bound to
- * one device. {@link #run} turns a batch of requests into one {@link Completion} each; the session
- * is used only under {@link #lock}, by its {@link Batcher}'s thread or by a caller running inline.
+ * Backend.Session} (a DJL Predictor, which is not thread-safe, or a remote connection) bound to one
+ * device. {@link #run} turns a batch of requests into one {@link Completion} each; the session is
+ * used only under {@link #lock}, by its {@link Batcher}'s thread or by a caller running inline.
  *
  * <p><b>Whose fault is a failure.</b> One bad input must never cost other callers anything:
  *
@@ -56,14 +56,20 @@ final class Replica<I, O> {
   private final ModelSpec<I, O> spec;
   private final Backend.Loaded<I, O> model;
   private Backend.Session<I, O> predictor; // guarded by lock
+
   /** The last input this replica computed, when the spec has no warm-up input to probe with. */
   private @Nullable I lastGood; // guarded by lock
+
   volatile boolean up = true;
+
   /** A failure could not recreate the predictor; the batcher retries with backoff. */
   volatile boolean restartPending;
+
   volatile boolean stopping;
+
   /** What this replica is computing now (its caller's futures are settled on close). */
   volatile List<Request<I, O>> running = List.of();
+
   private boolean closed; // guarded by lock
 
   Replica(Deployment<I, O> dv, Placement placement, Backend.Loaded<I, O> model) {
@@ -108,8 +114,8 @@ final class Replica<I, O> {
     try {
       outputs = predictor.predict(calls);
       if (outputs.size() != live.size()) {
-        throw new IllegalStateException("the backend returned " + outputs.size()
-            + " outputs for " + live.size() + " inputs");
+        throw new IllegalStateException(
+            "the backend returned " + outputs.size() + " outputs for " + live.size() + " inputs");
       }
     } catch (Throwable e) { // Errors too: one input's StackOverflowError must not fail the batch
       if (answered(e)) { // a deadline or an overload is the answer for the whole batch
@@ -142,8 +148,9 @@ final class Replica<I, O> {
     List<Completion<I, O>> out = new ArrayList<>(live.size());
     for (int i = 0; i < live.size(); i++) {
       Request<I, O> r = live.get(i);
-      out.add(Completion.success(r, outputs.get(i), placement.device(), start - r.enqueuedNanos,
-          took, live.size()));
+      out.add(
+          Completion.success(
+              r, outputs.get(i), placement.device(), start - r.enqueuedNanos, took, live.size()));
     }
     return out;
   }
@@ -200,8 +207,13 @@ final class Replica<I, O> {
     }
     if (anyOk) { // this predictor computed batch-mates: each failure is its own input's
       for (int i = 0; i < failed.size(); i++) {
-        out.add(inputFault(failed.get(i), errors.get(i), times.get(i)[0], times.get(i)[1],
-            "its batch-mates were computed"));
+        out.add(
+            inputFault(
+                failed.get(i),
+                errors.get(i),
+                times.get(i)[0],
+                times.get(i)[1],
+                "its batch-mates were computed"));
       }
       return out;
     }
@@ -221,11 +233,17 @@ final class Replica<I, O> {
         O o = predictor.predict(List.of(call(r, again))).get(0);
         counted(List.of(r));
         succeeded(List.of(r), r.input);
-        out.add(Completion.success(r, o, placement.device(), again - r.enqueuedNanos,
-            dv.ticker.read() - again, 1));
+        out.add(
+            Completion.success(
+                r, o, placement.device(), again - r.enqueuedNanos, dv.ticker.read() - again, 1));
       } catch (Throwable e) {
-        out.add(inputFault(r, e, t[0], t[1] + dv.ticker.read() - again,
-            "a checked predictor reproduced the failure"));
+        out.add(
+            inputFault(
+                r,
+                e,
+                t[0],
+                t[1] + dv.ticker.read() - again,
+                "a checked predictor reproduced the failure"));
       }
     }
     return out;
@@ -244,8 +262,14 @@ final class Replica<I, O> {
       return engineFault(r, e, start, took);
     }
     if (translationError(e)) {
-      return inputFault(r, e, start, took, e instanceof InvalidInputException
-          ? "its backend refused it" : "its translator refused it");
+      return inputFault(
+          r,
+          e,
+          start,
+          took,
+          e instanceof InvalidInputException
+              ? "its backend refused it"
+              : "its translator refused it");
     }
     I probe = spec.warmup().isEmpty() ? lastGood : spec.warmup().get(0);
     if (probe != null && computes(probe)) {
@@ -266,7 +290,11 @@ final class Replica<I, O> {
       succeeded(List.of(r), r.input);
       return Completion.success(r, o, placement.device(), again - r.enqueuedNanos, took2, 1);
     } catch (Throwable e2) {
-      return inputFault(r, e2, start, took + dv.ticker.read() - again,
+      return inputFault(
+          r,
+          e2,
+          start,
+          took + dv.ticker.read() - again,
           "a fresh predictor reproduced the failure");
     }
   }
@@ -291,33 +319,60 @@ final class Replica<I, O> {
    * overloaded, or it refused the call's credentials.
    */
   private static boolean answered(Throwable e) {
-    return e instanceof DeadlineExceededException || e instanceof OverloadedException
+    return e instanceof DeadlineExceededException
+        || e instanceof OverloadedException
         || e instanceof AccessDeniedException;
   }
 
   /** The call as the backend sees it: its input, options and the time left to its deadline. */
   private static <I> Call<I> call(Request<I, ?> r, long now) {
-    return new Call<>(r.input, r.options, r.deadlineNanos == Long.MAX_VALUE ? null
-        : Duration.ofNanos(r.deadlineNanos - now));
+    return new Call<>(
+        r.input,
+        r.options,
+        r.deadlineNanos == Long.MAX_VALUE ? null : Duration.ofNanos(r.deadlineNanos - now));
   }
 
-  private Completion<I, O> passThrough(Request<I, O> r, MaasdkException e, long start, long took,
-      int batch) {
-    return Completion.failure(r, e instanceof DeadlineExceededException
-        ? Outcome.DEADLINE_EXCEEDED : e instanceof OverloadedException ? Outcome.OVERLOADED
-        : Outcome.REFUSED, placement.device(),
-        start - r.enqueuedNanos, took, batch, e);
+  private Completion<I, O> passThrough(
+      Request<I, O> r, MaasdkException e, long start, long took, int batch) {
+    return Completion.failure(
+        r,
+        e instanceof DeadlineExceededException
+            ? Outcome.DEADLINE_EXCEEDED
+            : e instanceof OverloadedException ? Outcome.OVERLOADED : Outcome.REFUSED,
+        placement.device(),
+        start - r.enqueuedNanos,
+        took,
+        batch,
+        e);
   }
 
-  private Completion<I, O> inputFault(Request<I, O> r, Throwable e, long start, long took,
-      String evidence) {
+  private Completion<I, O> inputFault(
+      Request<I, O> r, Throwable e, long start, long took, String evidence) {
     dv.failures.log(r, e);
-    return Completion.failure(r, Outcome.INVALID_INPUT, placement.device(),
-        start - r.enqueuedNanos, took, 1, new InvalidInputException(spec.name(), spec.version(),
-            spec.name() + "@" + spec.version() + " could not compute its input ("
-                + Deployment.describe(r.input) + ", expected " + spec.inputType().getSimpleName()
-                + " for " + translatorName() + "); the input is at fault, since " + evidence
-                + ": " + message(e), e));
+    return Completion.failure(
+        r,
+        Outcome.INVALID_INPUT,
+        placement.device(),
+        start - r.enqueuedNanos,
+        took,
+        1,
+        new InvalidInputException(
+            spec.name(),
+            spec.version(),
+            spec.name()
+                + "@"
+                + spec.version()
+                + " could not compute its input ("
+                + Deployment.describe(r.input)
+                + ", expected "
+                + spec.inputType().getSimpleName()
+                + " for "
+                + translatorName()
+                + "); the input is at fault, since "
+                + evidence
+                + ": "
+                + message(e),
+            e));
   }
 
   private Completion<I, O> engineFault(Request<I, O> r, Throwable e, long start, long took) {
@@ -325,25 +380,43 @@ final class Replica<I, O> {
   }
 
   /** The engine is at fault; {@code count} once per judgement, not per member of its batch. */
-  private Completion<I, O> engineFault(Request<I, O> r, Throwable e, long start, long took,
-      boolean count) {
+  private Completion<I, O> engineFault(
+      Request<I, O> r, Throwable e, long start, long took, boolean count) {
     if (count) {
       dv.admission.breaker.onFailure();
       Admission.judged(r);
     }
     dv.failures.log(r, e);
-    MaasdkException error = e instanceof MaasdkException me ? me
-        : new InferenceException(spec.name(), spec.version(),
-            "engine " + dv.engine + " failed computing " + spec.name() + "@" + spec.version()
-                + " on " + placement.device() + " for input " + Deployment.describe(r.input)
-                + " (expected " + spec.inputType().getSimpleName() + " for " + translatorName()
-                + "), and failed a known-good input too: " + message(e), e);
-    return Completion.failure(r, Outcome.FAILED, placement.device(), start - r.enqueuedNanos,
-        took, 1, error);
+    MaasdkException error =
+        e instanceof MaasdkException me
+            ? me
+            : new InferenceException(
+                spec.name(),
+                spec.version(),
+                "engine "
+                    + dv.engine
+                    + " failed computing "
+                    + spec.name()
+                    + "@"
+                    + spec.version()
+                    + " on "
+                    + placement.device()
+                    + " for input "
+                    + Deployment.describe(r.input)
+                    + " (expected "
+                    + spec.inputType().getSimpleName()
+                    + " for "
+                    + translatorName()
+                    + "), and failed a known-good input too: "
+                    + message(e),
+                e);
+    return Completion.failure(
+        r, Outcome.FAILED, placement.device(), start - r.enqueuedNanos, took, 1, error);
   }
 
   private String translatorName() {
-    return spec.translator() == null ? "backend " + dv.engine
+    return spec.translator() == null
+        ? "backend " + dv.engine
         : spec.translator().getClass().getSimpleName();
   }
 
@@ -351,7 +424,8 @@ final class Replica<I, O> {
   static String message(Throwable e) {
     Throwable root = e;
     while ((root instanceof TranslateException || root instanceof EngineException)
-        && root.getCause() != null && root.getMessage() != null
+        && root.getCause() != null
+        && root.getMessage() != null
         && root.getMessage().equals(String.valueOf(root.getCause()))) {
       root = root.getCause();
     }
@@ -360,8 +434,8 @@ final class Replica<I, O> {
   }
 
   /**
-   * One line of an engine message: TorchScript puts a traceback first and the error itself
-   * ({@code RuntimeError: poison input}) last.
+   * One line of an engine message: TorchScript puts a traceback first and the error itself ({@code
+   * RuntimeError: poison input}) last.
    */
   private static String firstLine(String s) {
     String[] lines = s.strip().split("\\R");
@@ -375,9 +449,9 @@ final class Replica<I, O> {
   }
 
   /**
-   * Recovery: closes the predictor and makes a new one from the loaded model, once. On failure
-   * the replica is down and its batcher retries with backoff ({@link #restartWithBackoff}).
-   * The caller holds {@link #lock}.
+   * Recovery: closes the predictor and makes a new one from the loaded model, once. On failure the
+   * replica is down and its batcher retries with backoff ({@link #restartWithBackoff}). The caller
+   * holds {@link #lock}.
    */
   private boolean recreate() {
     try {
@@ -412,8 +486,11 @@ final class Replica<I, O> {
         LOG.warn("{}: predictor recreated", name);
         return;
       } catch (RuntimeException e) {
-        LOG.error("{}: cannot recreate the predictor; retrying in {} ms", name,
-            TimeUnit.NANOSECONDS.toMillis(backoff), e);
+        LOG.error(
+            "{}: cannot recreate the predictor; retrying in {} ms",
+            name,
+            TimeUnit.NANOSECONDS.toMillis(backoff),
+            e);
         LockSupport.parkNanos(backoff);
         backoff = Math.min(max, Math.max(1, backoff * 2));
       }
@@ -421,9 +498,9 @@ final class Replica<I, O> {
   }
 
   /**
-   * Closes the predictor if nobody is using it; returns whether it is closed. A predictor in use
-   * by a call that outlived the drain timeout is left to that call: {@link #closeIfStopping} closes
-   * it when the call returns (and it leaks if it never does).
+   * Closes the predictor if nobody is using it; returns whether it is closed. A predictor in use by
+   * a call that outlived the drain timeout is left to that call: {@link #closeIfStopping} closes it
+   * when the call returns (and it leaks if it never does).
    */
   boolean tryClose() {
     if (!lock.tryLock()) {

@@ -1,5 +1,6 @@
 package io.maasdk.internal;
 
+import io.maasdk.Ticker;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -8,20 +9,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import io.maasdk.Ticker;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A version's bounded admission queue. Two priority levels (interactive before bulk); within a
- * level, tenants are served round-robin so one tenant's flood cannot starve another (fair queuing by
- * {@code CallOptions.tenant}); within a tenant, first in first out. {@link #offer} never blocks: a
- * full queue refuses at once.
+ * level, tenants are served round-robin so one tenant's flood cannot starve another (fair queuing
+ * by {@code CallOptions.tenant}); within a tenant, first in first out. {@link #offer} never blocks:
+ * a full queue refuses at once.
  */
 final class RequestQueue<I, O> {
   private final int capacity;
   private final Ticker ticker;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
+
   /** [0] interactive, [1] bulk; tenant → FIFO, iteration order is the round-robin order. */
   @SuppressWarnings("unchecked")
   private final LinkedHashMap<String, ArrayDeque<Request<I, O>>>[] levels =
@@ -29,6 +30,7 @@ final class RequestQueue<I, O> {
 
   private volatile int size; // written under the lock; read without it by spinning workers
   private volatile boolean closed;
+
   /** Requests ever offered and accepted; batchers read it to estimate the arrival rate. */
   private volatile long arrivals;
 
@@ -105,8 +107,8 @@ final class RequestQueue<I, O> {
   }
 
   /**
-   * Spins up to {@code nanos} waiting for a request to arrive, without blocking. A worker that
-   * just finished calls this before parking: under a steady trickle of calls the next one usually
+   * Spins up to {@code nanos} waiting for a request to arrive, without blocking. A worker that just
+   * finished calls this before parking: under a steady trickle of calls the next one usually
    * arrives within microseconds, and catching it here saves an OS wake-up per call.
    */
   boolean spinForWork(long nanos) {
@@ -176,7 +178,9 @@ final class RequestQueue<I, O> {
     return out;
   }
 
-  /** Caller holds the lock and size > 0. Takes from the first tenant, then rotates it to the back. */
+  /**
+   * Caller holds the lock and size > 0. Takes from the first tenant, then rotates it to the back.
+   */
   private Request<I, O> next() {
     for (LinkedHashMap<String, ArrayDeque<Request<I, O>>> level : levels) {
       Iterator<Map.Entry<String, ArrayDeque<Request<I, O>>>> it = level.entrySet().iterator();

@@ -10,12 +10,12 @@ import io.maasdk.Ticker;
 import io.maasdk.Version;
 import io.maasdk.spi.InputFingerprinter;
 import java.util.ArrayList;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * entries, dropping a version is O(1) instead of a scan, and the key on the hot path is just the
  * input's fingerprint (plus the tenant), so a hit hashes and compares less. The model name and the
  * <em>resolved</em> version are still part of every key: they select the cache, which belongs to
- * one {@link Deployment} instance, so even a version undeployed and deployed again (perhaps
- * from other bytes) starts empty.
+ * one {@link Deployment} instance, so even a version undeployed and deployed again (perhaps from
+ * other bytes) starts empty.
  *
  * <p>Thread-safe. Cached values are the outputs; in-flight computations are the futures Caffeine
  * holds, which is what makes identical concurrent calls compute once.
@@ -43,9 +43,9 @@ public final class ResponseCache {
   private final Map<Deployment<?, ?>, VersionCache> caches = new ConcurrentHashMap<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private volatile Ticker ticker = Ticker.system();
+
   /** Statistics of caches already dropped, so the runtime-wide counters never go backwards. */
   private CacheStats retired = CacheStats.empty();
-
 
   ResponseCache() {}
 
@@ -133,8 +133,8 @@ public final class ResponseCache {
   }
 
   private static io.maasdk.CacheStats maasdk(CacheStats s, long size) {
-    return new io.maasdk.CacheStats(s.hitCount(), s.missCount(), s.evictionCount(),
-        Math.max(0, size));
+    return new io.maasdk.CacheStats(
+        s.hitCount(), s.missCount(), s.evictionCount(), Math.max(0, size));
   }
 
   private CacheStats totalStats() {
@@ -160,7 +160,6 @@ public final class ResponseCache {
     caches.values().forEach(c -> c.cache.synchronous().cleanUp());
   }
 
-
   /** Copies primitive arrays, so no caller can change what the cache or another caller holds. */
   @SuppressWarnings("unchecked")
   static <T> T copy(T value) {
@@ -185,10 +184,10 @@ public final class ResponseCache {
   }
 
   /**
-   * A key isolated per tenant, for every tenant but {@link CallOptions#DEFAULT_TENANT}, whose key is
-   * the bare fingerprint: no fingerprint is ever a {@code TenantKey} (the type is private to this
-   * package, and no value record holds an {@code Object}), so the two kinds never collide, and the
-   * most common call allocates no key.
+   * A key isolated per tenant, for every tenant but {@link CallOptions#DEFAULT_TENANT}, whose key
+   * is the bare fingerprint: no fingerprint is ever a {@code TenantKey} (the type is private to
+   * this package, and no value record holds an {@code Object}), so the two kinds never collide, and
+   * the most common call allocates no key.
    */
   record TenantKey(String tenant, Object fingerprint) {}
 
@@ -240,11 +239,14 @@ public final class ResponseCache {
     final Deployment<?, ?> dv;
     final CachePolicy policy;
     final AsyncCache<Object, Object> cache;
+
     /** This cache's statistics; the request path records fast-path hits on it directly. */
     final com.github.benmanes.caffeine.cache.stats.ConcurrentStatsCounter stats =
         new com.github.benmanes.caffeine.cache.stats.ConcurrentStatsCounter();
+
     private final @Nullable InputFingerprinter custom;
     private final boolean perTenant;
+
     /** Set when {@link #drop} removed this cache: a handle's remembered reference is then stale. */
     volatile boolean dropped;
 
@@ -254,13 +256,19 @@ public final class ResponseCache {
       this.custom = policy.fingerprinter();
       this.perTenant = policy.perTenant();
       Caffeine<Object, Object> b =
-          Caffeine.newBuilder().recordStats(() -> stats).ticker(ticker::read)
+          Caffeine.newBuilder()
+              .recordStats(() -> stats)
+              .ticker(ticker::read)
               .executor(Runnable::run);
       if (policy.maximumWeight() > 0) {
         var weigher = policy.weigher();
         b.maximumWeight(policy.maximumWeight())
-            .weigher((k, v) -> (int) Math.min(Integer.MAX_VALUE,
-                (long) Math.max(0, weigher.applyAsInt(v)) + keyWeight(k)));
+            .weigher(
+                (k, v) ->
+                    (int)
+                        Math.min(
+                            Integer.MAX_VALUE,
+                            (long) Math.max(0, weigher.applyAsInt(v)) + keyWeight(k)));
       } else {
         b.maximumSize(policy.maximumSize());
       }
@@ -284,9 +292,12 @@ public final class ResponseCache {
       }
       if (fp == null) {
         if (warned.add(dv.spec.name())) {
-          LOG.warn("model {} has caching on, but its input type {} has no fingerprint: such calls"
+          LOG.warn(
+              "model {} has caching on, but its input type {} has no fingerprint: such calls"
                   + " are computed without the cache. Set CachePolicy.builder().fingerprinter(...)"
-                  + " for it.", dv.spec.name(), input.getClass().getName());
+                  + " for it.",
+              dv.spec.name(),
+              input.getClass().getName());
         }
         return null;
       }

@@ -96,7 +96,10 @@ public final class Sources {
     };
   }
 
-  /** The file a directory's model is in: model.pt, model.onnx, &lt;dir&gt;.pt/.onnx, or the only one. */
+  /**
+   * The file a directory's model is in: model.pt, model.onnx, &lt;dir&gt;.pt/.onnx, or the only
+   * one.
+   */
   static Path mainFile(Path dir) throws IOException {
     String base = dir.getFileName() == null ? "model" : dir.getFileName().toString();
     for (String candidate :

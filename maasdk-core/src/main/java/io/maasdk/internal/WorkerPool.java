@@ -7,19 +7,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The runtime's replica workers: one bounded set of threads shared by every replica of every
- * version (issue #17 item 6). A replica with queued calls and no caller serving them gets a
- * thread from here for as long as it has work ({@link Batcher#run}); while it runs, the thread
- * carries the replica's name ({@code maasdk-<model>@<version>-r<N>}), and {@code maasdk-worker}
- * while it waits for the next replica. Threads start on demand, at most {@link #size}, and end
- * after {@link #KEEP_ALIVE_S} second idle, so a thousand idle versions hold no thread and use no
- * CPU, and a burst of one call to each of them uses at most {@link #size} threads, not a thousand.
+ * version (issue #17 item 6). A replica with queued calls and no caller serving them gets a thread
+ * from here for as long as it has work ({@link Batcher#run}); while it runs, the thread carries the
+ * replica's name ({@code maasdk-<model>@<version>-r<N>}), and {@code maasdk-worker} while it waits
+ * for the next replica. Threads start on demand, at most {@link #size}, and end after {@link
+ * #KEEP_ALIVE_S} second idle, so a thousand idle versions hold no thread and use no CPU, and a
+ * burst of one call to each of them uses at most {@link #size} threads, not a thousand.
  *
  * <p>Replicas of a backend other than DJL's (a remote server may block on I/O until its timeout)
  * never use the pool: each runs on a thread of its own that ends after the same idle second.
  *
  * <p>A replica whose predictor is down and must be recreated with backoff leaves the pool for a
- * thread of its own while it retries ({@link Batcher}), so failing replicas never hold the
- * shared threads.
+ * thread of its own while it retries ({@link Batcher}), so failing replicas never hold the shared
+ * threads.
  */
 final class WorkerPool {
   static final String IDLE_NAME = "maasdk-worker";
@@ -27,20 +27,27 @@ final class WorkerPool {
 
   private final ThreadPoolExecutor exec;
   private final int size;
+
   /** The threads started (dead ones pruned as new ones start), for close to join. */
   private final java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   WorkerPool(int size) {
     this.size = size;
     AtomicInteger n = new AtomicInteger();
-    this.exec = new ThreadPoolExecutor(size, size, KEEP_ALIVE_S, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Worker(r, IDLE_NAME + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          threads.removeIf(x -> !x.isAlive());
-          threads.add(t);
-          return t;
-        });
+    this.exec =
+        new ThreadPoolExecutor(
+            size,
+            size,
+            KEEP_ALIVE_S,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Worker(r, IDLE_NAME + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              threads.removeIf(x -> !x.isAlive());
+              threads.add(t);
+              return t;
+            });
     exec.allowCoreThreadTimeOut(true);
   }
 

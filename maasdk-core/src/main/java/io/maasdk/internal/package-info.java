@@ -10,8 +10,8 @@
  *   <li><b>Interceptors</b> — {@link io.maasdk.internal.CallPipeline} runs every {@code
  *       CallInterceptor} (access control, quotas); a refusal ends the call, nothing is queued.
  *   <li><b>Version resolution</b> — {@link io.maasdk.internal.ModelRegistry#resolve}: exact pin,
- *       range, alias (weighted and sticky by key), latest; an alias's fallback while its primary
- *       is failing or draining.
+ *       range, alias (weighted and sticky by key), latest; an alias's fallback while its primary is
+ *       failing or draining.
  *   <li><b>Response cache</b> — {@link io.maasdk.internal.ResponseCache}: one Caffeine cache per
  *       deployed version; a lookup says hit (return), join (an identical call is computing: wait
  *       for it) or lead (compute, then settle the waiters).
@@ -24,8 +24,8 @@
  *       device computes the batch, isolates failures, judges whose fault they are and restarts the
  *       predictor when the engine is at fault. An idle replica may run a lone synchronous call on
  *       its caller's thread instead.
- *   <li><b>Completion</b> — {@link io.maasdk.internal.Completer}: one {@code InferenceEvent} to
- *       the listeners, then the caller's future, then the request's place back to admission.
+ *   <li><b>Completion</b> — {@link io.maasdk.internal.Completer}: one {@code InferenceEvent} to the
+ *       listeners, then the caller's future, then the request's place back to admission.
  * </ol>
  *
  * <p>{@link io.maasdk.internal.Deployment} holds one deployed version's stages 4 to 6 and their

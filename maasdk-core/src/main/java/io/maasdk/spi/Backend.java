@@ -13,15 +13,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * How a deployed version turns a batch of inputs into a batch of outputs: DJL in this JVM (the
  * default, used when {@link ModelSpec#backend()} is {@code null}) or a model served elsewhere
- * (maasdk-remote). Everything before and after that step (interceptors, version resolution,
- * aliases and their fallback, the response cache, admission, the circuit breaker, batching,
- * completion and listeners) is the runtime's and the same for every backend.
+ * (maasdk-remote). Everything before and after that step (interceptors, version resolution, aliases
+ * and their fallback, the response cache, admission, the circuit breaker, batching, completion and
+ * listeners) is the runtime's and the same for every backend.
  *
- * <p>A backend is a factory set on {@link ModelSpec.Builder#backend}: at deploy the runtime asks
- * it where the replicas run ({@link #place}), {@link #load}s the version once per distinct device,
- * and makes one {@link Session} per replica. A session is used by one thread at a time (a
- * replica's lock) and is replaced by a fresh one ({@link Loaded#newSession}) when a known-good
- * input fails on it too: for DJL a new {@code Predictor}, for a remote endpoint a new connection.
+ * <p>A backend is a factory set on {@link ModelSpec.Builder#backend}: at deploy the runtime asks it
+ * where the replicas run ({@link #place}), {@link #load}s the version once per distinct device, and
+ * makes one {@link Session} per replica. A session is used by one thread at a time (a replica's
+ * lock) and is replaced by a fresh one ({@link Loaded#newSession}) when a known-good input fails on
+ * it too: for DJL a new {@code Predictor}, for a remote endpoint a new connection.
  *
  * <p>Implementations must be thread-safe: one backend instance may serve several deploys at once.
  */
@@ -79,9 +79,9 @@ public interface Backend {
    * {@link OverloadedException} and {@link io.maasdk.AccessDeniedException} are the call's answer
    * as they are (nothing is judged, the breaker does not count them); {@link
    * io.maasdk.ModelUnavailableException} says the backend cannot be reached (the session is
-   * replaced and the breaker counts it, so an alias's fallback takes over); anything else is
-   * judged by the runtime with a known-good input, then a fresh session, and counts for the
-   * circuit breaker only when the fresh session fails the known-good input too.
+   * replaced and the breaker counts it, so an alias's fallback takes over); anything else is judged
+   * by the runtime with a known-good input, then a fresh session, and counts for the circuit
+   * breaker only when the fresh session fails the known-good input too.
    */
   interface Session<I, O> extends AutoCloseable {
     /**
@@ -91,8 +91,8 @@ public interface Backend {
     List<O> predict(List<Call<I>> calls) throws Exception;
 
     /**
-     * The input tokens the backend's server counted for each call of the last {@link #predict}
-     * that returned normally, in the calls' order (e.g. from an OpenAI-compatible server's {@code
+     * The input tokens the backend's server counted for each call of the last {@link #predict} that
+     * returned normally, in the calls' order (e.g. from an OpenAI-compatible server's {@code
      * usage}), or {@code null} (the default) when the backend does not count tokens. The runtime
      * reads it right after {@code predict} returns, on the same thread, and puts each call's count
      * on its {@link InferenceEvent#promptTokens()}, where metering reads it.

@@ -124,17 +124,29 @@ public final class CallContext {
       throw new IllegalArgumentException("principal and tenant must not be blank");
     }
     if (principal != null) {
-      throw new IllegalStateException("call to " + modelName + " is already bound to principal '"
-          + principal + "'; a call binds once");
+      throw new IllegalStateException(
+          "call to "
+              + modelName
+              + " is already bound to principal '"
+              + principal
+              + "'; a call binds once");
     }
     principal = principalId;
-    options = tenant.equals(requested.tenant()) ? requested
-        : requested.toBuilder().tenant(tenant).build();
+    options =
+        tenant.equals(requested.tenant())
+            ? requested
+            : requested.toBuilder().tenant(tenant).build();
   }
 
   @Override
   public String toString() {
-    return "CallContext[" + modelName + " " + selector + ", " + options
-        + (principal == null ? "" : ", principal=" + principal) + "]";
+    return "CallContext["
+        + modelName
+        + " "
+        + selector
+        + ", "
+        + options
+        + (principal == null ? "" : ", principal=" + principal)
+        + "]";
   }
 }

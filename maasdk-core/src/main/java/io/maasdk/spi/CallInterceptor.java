@@ -63,9 +63,9 @@ public interface CallInterceptor {
 
   /**
    * Called once a management operation that every interceptor let through has ended: {@code
-   * failure} is {@code null} if it took effect, else what it failed with (and the operation had
-   * no effect). Runs on the thread that made the request, after an undeploy has drained. An
-   * exception thrown here is logged and does not change the operation's outcome.
+   * failure} is {@code null} if it took effect, else what it failed with (and the operation had no
+   * effect). Runs on the thread that made the request, after an undeploy has drained. An exception
+   * thrown here is logged and does not change the operation's outcome.
    *
    * @param request the operation
    * @param failure why it failed, or {@code null} when it succeeded

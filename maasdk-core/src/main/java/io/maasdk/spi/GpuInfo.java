@@ -22,8 +22,12 @@ public record GpuInfo(int index, long totalBytes, long freeBytes) {
     }
     if (totalBytes < 0 || freeBytes < 0 || freeBytes > totalBytes) {
       throw new IllegalArgumentException(
-          "GPU " + index + ": need 0 <= free <= total, got free=" + freeBytes
-              + " total=" + totalBytes);
+          "GPU "
+              + index
+              + ": need 0 <= free <= total, got free="
+              + freeBytes
+              + " total="
+              + totalBytes);
     }
   }
 

@@ -24,10 +24,10 @@ import org.jspecify.annotations.Nullable;
  * @param cacheHit whether the output came from the response cache
  * @param outcome how the call ended
  * @param error the exception the caller received, {@code null} on success
- * @param failoverFrom the alias's primary version when this call was served by the alias's
- *     fallback instead ({@code AliasTarget.withFallback}), else {@code null}
- * @param principal the id of the principal an authenticating interceptor bound the call to
- *     ({@link CallContext#bind}; never a credential), {@code null} when none did
+ * @param failoverFrom the alias's primary version when this call was served by the alias's fallback
+ *     instead ({@code AliasTarget.withFallback}), else {@code null}
+ * @param principal the id of the principal an authenticating interceptor bound the call to ({@link
+ *     CallContext#bind}; never a credential), {@code null} when none did
  * @param callId the call's id, the same as its {@link io.maasdk.Prediction#callId()}: unique in
  *     this JVM, increasing in the order calls were made; {@code 0} for an event a runtime did not
  *     make
@@ -81,30 +81,107 @@ public record InferenceEvent(
   }
 
   /** An event without a call id ({@code 0}) whose backend did not count tokens ({@code -1}). */
-  public InferenceEvent(Instant timestamp, String tenant, String modelName,
-      @Nullable Version version, @Nullable String device, Object input, @Nullable Object output,
-      long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
-      @Nullable Throwable error, @Nullable Version failoverFrom, @Nullable String principal) {
-    this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
-        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, principal, 0, -1);
+  public InferenceEvent(
+      Instant timestamp,
+      String tenant,
+      String modelName,
+      @Nullable Version version,
+      @Nullable String device,
+      Object input,
+      @Nullable Object output,
+      long queueWaitNanos,
+      long inferenceNanos,
+      int batchSize,
+      boolean cacheHit,
+      Outcome outcome,
+      @Nullable Throwable error,
+      @Nullable Version failoverFrom,
+      @Nullable String principal) {
+    this(
+        timestamp,
+        tenant,
+        modelName,
+        version,
+        device,
+        input,
+        output,
+        queueWaitNanos,
+        inferenceNanos,
+        batchSize,
+        cacheHit,
+        outcome,
+        error,
+        failoverFrom,
+        principal,
+        0,
+        -1);
   }
 
   /** An event of a call that was not failed over (the common case). */
-  public InferenceEvent(Instant timestamp, String tenant, String modelName,
-      @Nullable Version version, @Nullable String device, Object input, @Nullable Object output,
-      long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
+  public InferenceEvent(
+      Instant timestamp,
+      String tenant,
+      String modelName,
+      @Nullable Version version,
+      @Nullable String device,
+      Object input,
+      @Nullable Object output,
+      long queueWaitNanos,
+      long inferenceNanos,
+      int batchSize,
+      boolean cacheHit,
+      Outcome outcome,
       @Nullable Throwable error) {
-    this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
-        inferenceNanos, batchSize, cacheHit, outcome, error, null, null);
+    this(
+        timestamp,
+        tenant,
+        modelName,
+        version,
+        device,
+        input,
+        output,
+        queueWaitNanos,
+        inferenceNanos,
+        batchSize,
+        cacheHit,
+        outcome,
+        error,
+        null,
+        null);
   }
 
   /** An event without a bound principal. */
-  public InferenceEvent(Instant timestamp, String tenant, String modelName,
-      @Nullable Version version, @Nullable String device, Object input, @Nullable Object output,
-      long queueWaitNanos, long inferenceNanos, int batchSize, boolean cacheHit, Outcome outcome,
-      @Nullable Throwable error, @Nullable Version failoverFrom) {
-    this(timestamp, tenant, modelName, version, device, input, output, queueWaitNanos,
-        inferenceNanos, batchSize, cacheHit, outcome, error, failoverFrom, null);
+  public InferenceEvent(
+      Instant timestamp,
+      String tenant,
+      String modelName,
+      @Nullable Version version,
+      @Nullable String device,
+      Object input,
+      @Nullable Object output,
+      long queueWaitNanos,
+      long inferenceNanos,
+      int batchSize,
+      boolean cacheHit,
+      Outcome outcome,
+      @Nullable Throwable error,
+      @Nullable Version failoverFrom) {
+    this(
+        timestamp,
+        tenant,
+        modelName,
+        version,
+        device,
+        input,
+        output,
+        queueWaitNanos,
+        inferenceNanos,
+        batchSize,
+        cacheHit,
+        outcome,
+        error,
+        failoverFrom,
+        null);
   }
 
   /** Whether an alias's fallback served this call because its primary was failing or draining. */

@@ -7,8 +7,8 @@ package io.maasdk.spi;
  *
  * <p>Listeners run on the thread that completed the call (a worker thread, or the caller's for
  * refusals and cache hits) before the caller's future completes, so they must be fast and must not
- * block; an exception a listener throws is logged and ignored, and never changes the call's
- * result. Hand slow work (files, network) to a queue, as maasdk-metrics' ledger does.
+ * block; an exception a listener throws is logged and ignored, and never changes the call's result.
+ * Hand slow work (files, network) to a queue, as maasdk-metrics' ledger does.
  */
 @FunctionalInterface
 public interface InferenceListener {

@@ -4,9 +4,9 @@ import io.maasdk.internal.Fingerprints;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns a model input into the part of a response-cache key that identifies it. Set one on a
- * {@link io.maasdk.CachePolicy} for input types the built-ins do not know; it is tried first, and
- * the built-ins ({@link #builtIn()}) after it.
+ * Turns a model input into the part of a response-cache key that identifies it. Set one on a {@link
+ * io.maasdk.CachePolicy} for input types the built-ins do not know; it is tried first, and the
+ * built-ins ({@link #builtIn()}) after it.
  *
  * <p>A fingerprint must be <b>exact</b>: two inputs may have equal fingerprints only if the model
  * gives the same output for both. Return the input itself when it is immutable and has value

@@ -17,5 +17,6 @@ public interface InputValidator<I> {
    * @param input the call's input
    * @return {@code null}, or what is wrong with it
    */
-  @org.jspecify.annotations.Nullable String problem(I input);
+  @org.jspecify.annotations.Nullable
+  String problem(I input);
 }

@@ -8,11 +8,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * A management operation on the runtime, as a {@link CallInterceptor} sees it before it happens.
  *
- * <p>An authenticating interceptor ({@link CallInterceptor.Phase#AUTHENTICATION}) {@linkplain
- * #bind binds} the request to the principal it identified and that principal's tenant, so that
- * later interceptors (an audit log) can say who did it without ever seeing the credential. A
- * request binds at most once. A request belongs to one operation and is used on the thread that
- * made it; it is not thread-safe.
+ * <p>An authenticating interceptor ({@link CallInterceptor.Phase#AUTHENTICATION}) {@linkplain #bind
+ * binds} the request to the principal it identified and that principal's tenant, so that later
+ * interceptors (an audit log) can say who did it without ever seeing the credential. A request
+ * binds at most once. A request belongs to one operation and is used on the thread that made it; it
+ * is not thread-safe.
  */
 public final class ManagementRequest {
 
@@ -122,10 +122,15 @@ public final class ManagementRequest {
 
   @Override
   public String toString() {
-    return "ManagementRequest[" + action + " " + modelName
-        + (version == null ? "" : "@" + version) + (alias == null ? "" : " alias=" + alias)
+    return "ManagementRequest["
+        + action
+        + " "
+        + modelName
+        + (version == null ? "" : "@" + version)
+        + (alias == null ? "" : " alias=" + alias)
         + (principal == null ? "" : " by " + principal)
-        + (reason == null ? "" : " reason=" + reason) + "]";
+        + (reason == null ? "" : " reason=" + reason)
+        + "]";
   }
 
   /** Builds a {@link ManagementRequest}; every setting but the action and model is optional. */
@@ -162,8 +167,8 @@ public final class ManagementRequest {
     }
 
     /**
-     * For {@link Action#DEPLOY}, where the version's files come from (so that a policy can
-     * require, say, signed models).
+     * For {@link Action#DEPLOY}, where the version's files come from (so that a policy can require,
+     * say, signed models).
      */
     public Builder source(@Nullable ModelSource source) {
       this.source = source;

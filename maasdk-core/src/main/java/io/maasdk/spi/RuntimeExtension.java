@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Something that runs alongside a {@link ModelRuntime} for its whole life and needs to see its
  * calls: maasdk-ops' repository watchers and rollouts, say. Install it with {@link
- * ModelRuntime.Builder#extension}: its listeners and interceptors are added to the runtime's, it
- * is told once the runtime is built, and it is closed first when the runtime closes (before calls
+ * ModelRuntime.Builder#extension}: its listeners and interceptors are added to the runtime's, it is
+ * told once the runtime is built, and it is closed first when the runtime closes (before calls
  * drain), so it never acts on a closed runtime.
  *
  * <p>Methods are called once each, in this order: {@link #listeners()} and {@link #interceptors()}

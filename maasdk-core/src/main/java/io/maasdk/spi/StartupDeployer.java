@@ -26,12 +26,12 @@ import org.slf4j.LoggerFactory;
 /**
  * <b>Integration SPI</b>, for framework integrations (the Spring Boot starter and the Quarkus
  * extension), not for applications: deploys what an application declared in its {@code maasdk.*}
- * configuration when its runtime is created, in this order: every {@link ModelSpec} the
- * application provides, every model under {@code maasdk.models} (one file or folder with {@code
- * location} and {@code version}, or every version under {@code maasdk.repository.root}), then the
- * aliases under {@code maasdk.aliases}. Any failure is thrown with a message naming the property,
- * the model and the version; the caller then closes the runtime. Each integration maps its own
- * configuration type onto {@link DeclaredModel} and says how locations resolve.
+ * configuration when its runtime is created, in this order: every {@link ModelSpec} the application
+ * provides, every model under {@code maasdk.models} (one file or folder with {@code location} and
+ * {@code version}, or every version under {@code maasdk.repository.root}), then the aliases under
+ * {@code maasdk.aliases}. Any failure is thrown with a message naming the property, the model and
+ * the version; the caller then closes the runtime. Each integration maps its own configuration type
+ * onto {@link DeclaredModel} and says how locations resolve.
  *
  * <pre>{@code
  * StartupDeployer.builder(runtime)
@@ -65,10 +65,20 @@ public final class StartupDeployer {
    * @param cacheMaximumSize entries each version's cache keeps
    * @param warmup whether each replica computes an all-zero input before the version serves
    */
-  public record DeclaredModel(String codec, @Nullable Integer inputLength,
-      @Nullable String location, @Nullable String version, @Nullable String engine, int replicas,
-      String device, int batchSize, Duration batchDelay, int queueCapacity, boolean cache,
-      long cacheMaximumSize, boolean warmup) {}
+  public record DeclaredModel(
+      String codec,
+      @Nullable Integer inputLength,
+      @Nullable String location,
+      @Nullable String version,
+      @Nullable String engine,
+      int replicas,
+      String device,
+      int batchSize,
+      Duration batchDelay,
+      int queueCapacity,
+      boolean cache,
+      long cacheMaximumSize,
+      boolean warmup) {}
 
   private final ModelRuntime runtime;
   private final @Nullable ModelAdmin admin;
@@ -99,32 +109,45 @@ public final class StartupDeployer {
    *
    * @throws RuntimeException the first failure, naming the property
    */
-  public void deploy(List<? extends ModelSpec<?, ?>> specs, Map<String, DeclaredModel> models,
+  public void deploy(
+      List<? extends ModelSpec<?, ?>> specs,
+      Map<String, DeclaredModel> models,
       Map<String, ? extends Map<String, String>> aliases) {
     for (ModelSpec<?, ?> spec : specs) {
       deploy(spec);
       LOG.info("maasdk: deployed {}@{} (ModelSpec bean)", spec.name(), spec.version());
     }
     models.forEach(this::deployDeclared);
-    aliases.forEach((model, byAlias) -> byAlias.forEach((alias, target) -> {
-      String property = "maasdk.aliases." + model + "." + alias;
-      if (runtime.deployments().stream().noneMatch(d -> d.modelName().equals(model))) {
-        throw new IllegalStateException(property + " names model " + model
-            + ", which is not deployed; deployed models: " + runtime.deployments().stream()
-                .map(d -> d.modelName()).distinct().sorted().toList());
-      }
-      AliasTarget t = parseTarget(property, target);
-      try {
-        if (admin != null) {
-          admin.setAlias(model, alias, t);
-        } else {
-          runtime.setAlias(model, alias, t);
-        }
-      } catch (RuntimeException e) {
-        throw new IllegalStateException(property + "=" + target + ": " + e.getMessage(), e);
-      }
-      LOG.info("maasdk: alias {}:{} -> {}", model, alias, target);
-    }));
+    aliases.forEach(
+        (model, byAlias) ->
+            byAlias.forEach(
+                (alias, target) -> {
+                  String property = "maasdk.aliases." + model + "." + alias;
+                  if (runtime.deployments().stream().noneMatch(d -> d.modelName().equals(model))) {
+                    throw new IllegalStateException(
+                        property
+                            + " names model "
+                            + model
+                            + ", which is not deployed; deployed models: "
+                            + runtime.deployments().stream()
+                                .map(d -> d.modelName())
+                                .distinct()
+                                .sorted()
+                                .toList());
+                  }
+                  AliasTarget t = parseTarget(property, target);
+                  try {
+                    if (admin != null) {
+                      admin.setAlias(model, alias, t);
+                    } else {
+                      runtime.setAlias(model, alias, t);
+                    }
+                  } catch (RuntimeException e) {
+                    throw new IllegalStateException(
+                        property + "=" + target + ": " + e.getMessage(), e);
+                  }
+                  LOG.info("maasdk: alias {}:{} -> {}", model, alias, target);
+                }));
   }
 
   /**
@@ -149,8 +172,14 @@ public final class StartupDeployer {
       }
       return AliasTarget.split(weights);
     } catch (RuntimeException e) {
-      throw new IllegalStateException(property + "=" + text + " is not a version (2.0.0) nor a"
-          + " weighted split (1.0.0=90,2.0.0=10): " + e.getMessage(), e);
+      throw new IllegalStateException(
+          property
+              + "="
+              + text
+              + " is not a version (2.0.0) nor a"
+              + " weighted split (1.0.0=90,2.0.0=10): "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -167,8 +196,13 @@ public final class StartupDeployer {
     ModelSpec.Builder<float[], float[]> template = template(name, prefix, m);
     if (m.location() != null) {
       if (m.version() == null) {
-        throw new IllegalStateException(prefix + ".location is set to " + m.location() + " but "
-            + prefix + ".version is not: say which version that file is (e.g. 1.0.0)");
+        throw new IllegalStateException(
+            prefix
+                + ".location is set to "
+                + m.location()
+                + " but "
+                + prefix
+                + ".version is not: say which version that file is (e.g. 1.0.0)");
       }
       Version v = version(prefix + ".version", m.version());
       deploy(template.version(v).source(source(prefix, m.location())).build());
@@ -176,31 +210,50 @@ public final class StartupDeployer {
       return;
     }
     if (m.version() != null) {
-      throw new IllegalStateException(prefix + ".version is set but " + prefix + ".location is"
-          + " not: versions under maasdk.repository.root come from their folder names");
+      throw new IllegalStateException(
+          prefix
+              + ".version is set but "
+              + prefix
+              + ".location is"
+              + " not: versions under maasdk.repository.root come from their folder names");
     }
     if (root == null) {
-      throw new IllegalStateException("model " + name + " is declared under " + prefix
-          + " without a location, and maasdk.repository.root is not set: set " + prefix
-          + ".location (and .version) or maasdk.repository.root");
+      throw new IllegalStateException(
+          "model "
+              + name
+              + " is declared under "
+              + prefix
+              + " without a location, and maasdk.repository.root is not set: set "
+              + prefix
+              + ".location (and .version) or maasdk.repository.root");
     }
     ModelRepository.Listing listing;
     try {
       listing = ModelRepository.at(root).scan(name);
     } catch (RuntimeException e) {
-      throw new IllegalStateException(prefix + " (maasdk.repository.root=" + root + "): "
-          + e.getMessage(), e);
+      throw new IllegalStateException(
+          prefix + " (maasdk.repository.root=" + root + "): " + e.getMessage(), e);
     }
     if (listing.versions().isEmpty()) {
-      throw new IllegalStateException(prefix + ": model " + name + " has no version folder under"
-          + " maasdk.repository.root (" + root.resolve(name) + "; expected <version>/model file,"
-          + " e.g. 1.0.0/model.pt); skipped: " + listing.skipped());
+      throw new IllegalStateException(
+          prefix
+              + ": model "
+              + name
+              + " has no version folder under"
+              + " maasdk.repository.root ("
+              + root.resolve(name)
+              + "; expected <version>/model file,"
+              + " e.g. 1.0.0/model.pt); skipped: "
+              + listing.skipped());
     }
     for (Version v : listing.versions().keySet()) {
       Path folder = root.resolve(name).resolve(v.toString());
       deploy(template.forVersion(v, folders.apply(folder)).build());
     }
-    LOG.info("maasdk: deployed {} versions {} from {}", name, listing.versions().keySet(),
+    LOG.info(
+        "maasdk: deployed {} versions {} from {}",
+        name,
+        listing.versions().keySet(),
         root.resolve(name));
   }
 
@@ -208,24 +261,31 @@ public final class StartupDeployer {
     try {
       return Version.parse(text);
     } catch (RuntimeException e) {
-      throw new IllegalStateException(property + "=" + text + " is not a version (e.g. 1.0.0): "
-          + e.getMessage(), e);
+      throw new IllegalStateException(
+          property + "=" + text + " is not a version (e.g. 1.0.0): " + e.getMessage(), e);
     }
   }
 
   private static ModelSpec.Builder<float[], float[]> template(
       String name, String prefix, DeclaredModel m) {
     if (m.inputLength() == null || m.inputLength() < 1) {
-      throw new IllegalStateException("model " + name + " uses the " + m.codec()
-          + " codec, which needs " + prefix + ".input-length (a positive vector length), was "
-          + (m.inputLength() == null ? "unset" : m.inputLength()));
+      throw new IllegalStateException(
+          "model "
+              + name
+              + " uses the "
+              + m.codec()
+              + " codec, which needs "
+              + prefix
+              + ".input-length (a positive vector length), was "
+              + (m.inputLength() == null ? "unset" : m.inputLength()));
     }
     int length = m.inputLength();
-    ModelSpec.Builder<float[], float[]> b = ModelSpec.builder(name, float[].class, float[].class)
-        .translator(Codecs.floatVector(length))
-        .replicas(m.replicas())
-        .devicePolicy(device(prefix, m.device()))
-        .queueCapacity(m.queueCapacity());
+    ModelSpec.Builder<float[], float[]> b =
+        ModelSpec.builder(name, float[].class, float[].class)
+            .translator(Codecs.floatVector(length))
+            .replicas(m.replicas())
+            .devicePolicy(device(prefix, m.device()))
+            .queueCapacity(m.queueCapacity());
     if (m.engine() != null) {
       b.engine(m.engine());
     }
@@ -257,9 +317,13 @@ public final class StartupDeployer {
     if (signedOnly) {
       Path dir = path(prefix, location);
       if (!Files.isDirectory(dir)) {
-        throw new IllegalStateException(prefix + ".location " + location + " must be a signed"
-            + " model folder (manifest.json and manifest.sig): maasdk.security.trusted-keys"
-            + " requires signed models");
+        throw new IllegalStateException(
+            prefix
+                + ".location "
+                + location
+                + " must be a signed"
+                + " model folder (manifest.json and manifest.sig): maasdk.security.trusted-keys"
+                + " requires signed models");
       }
       return folders.apply(dir);
     }
@@ -269,8 +333,8 @@ public final class StartupDeployer {
         path = path.substring(1);
       }
       if (classLoader.getResource(path) == null) {
-        throw new IllegalStateException(prefix + ".location " + location
-            + " is not on the classpath");
+        throw new IllegalStateException(
+            prefix + ".location " + location + " is not on the classpath");
       }
       return ModelSource.classpath(path, classLoader);
     }
@@ -279,8 +343,8 @@ public final class StartupDeployer {
       return folders.apply(path);
     }
     if (!Files.isRegularFile(path)) {
-      throw new IllegalStateException(prefix + ".location " + location + " does not exist ("
-          + path.toAbsolutePath() + ")");
+      throw new IllegalStateException(
+          prefix + ".location " + location + " does not exist (" + path.toAbsolutePath() + ")");
     }
     return ModelSource.file(path);
   }
@@ -289,8 +353,12 @@ public final class StartupDeployer {
     try {
       return paths.apply(location);
     } catch (RuntimeException e) {
-      throw new IllegalStateException(prefix + ".location " + location
-          + " is neither a classpath: location nor a file or folder on disk", e);
+      throw new IllegalStateException(
+          prefix
+              + ".location "
+              + location
+              + " is neither a classpath: location nor a file or folder on disk",
+          e);
     }
   }
 

@@ -18,8 +18,8 @@ import java.util.Optional;
  *
  * <p><b>Contract.</b> Implementations must be thread-safe. {@link #write} replaces a key's value
  * atomically and durably: once it returns, a crash of the JVM or the machine leaves either the
- * whole new value or (had it not returned) the whole old one, never a mix. Failures are reported
- * as {@link UncheckedIOException}; the runtime then refuses the operation that needed the write.
+ * whole new value or (had it not returned) the whole old one, never a mix. Failures are reported as
+ * {@link UncheckedIOException}; the runtime then refuses the operation that needed the write.
  */
 public interface StateStore {
 
@@ -59,10 +59,10 @@ public interface StateStore {
   List<String> keys(String prefix);
 
   /**
-   * A store in {@code directory} (created if absent): one file per key, each written to a
-   * temporary file, forced to disk, then atomically renamed over the old one, and the directory
-   * forced, so a crash at any point leaves the old or the new value. Keys may hold any characters;
-   * they are encoded into safe file names. Meant for one runtime at a time per directory.
+   * A store in {@code directory} (created if absent): one file per key, each written to a temporary
+   * file, forced to disk, then atomically renamed over the old one, and the directory forced, so a
+   * crash at any point leaves the old or the new value. Keys may hold any characters; they are
+   * encoded into safe file names. Meant for one runtime at a time per directory.
    *
    * @param directory the store's directory
    * @return the store

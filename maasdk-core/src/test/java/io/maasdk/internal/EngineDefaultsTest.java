@@ -37,8 +37,10 @@ class EngineDefaultsTest {
   void onnx_autoPolicy_onAMachineWithoutGpus_aReplicaPerCore_withAGpu_one() {
     ModelSpec<float[], float[]> s = spec().devicePolicy(DevicePolicy.ofDefaults()).build();
     assertEquals(CORES, EngineLoader.defaultReplicas(s, "OnnxRuntime", List.of()));
-    assertEquals(1, EngineLoader.defaultReplicas(s, "OnnxRuntime",
-        List.of(new GpuInfo(0, 16L << 30, 16L << 30))));
+    assertEquals(
+        1,
+        EngineLoader.defaultReplicas(
+            s, "OnnxRuntime", List.of(new GpuInfo(0, 16L << 30, 16L << 30))));
   }
 
   @Test
@@ -46,7 +48,8 @@ class EngineDefaultsTest {
     ModelSpec<float[], float[]> s = spec().replicas(1).build();
     assertTrue(s.replicasSet());
     assertEquals(1, EngineLoader.defaultReplicas(s, "OnnxRuntime", List.of()));
-    assertTrue(spec().replicas(1).build().toBuilder().build().replicasSet(), "copied with toBuilder");
+    assertTrue(
+        spec().replicas(1).build().toBuilder().build().replicasSet(), "copied with toBuilder");
     ModelSpec<float[], float[]> four = spec().replicas(CORES * 2).build();
     assertEquals(CORES * 2, EngineLoader.defaultReplicas(four, "OnnxRuntime", List.of()));
     assertEquals(CORES, EngineLoader.onnxIntraOpThreads(four));

@@ -82,12 +82,16 @@ class LengthBucketsTest {
   @Test
   void groups_lengthFunctionThatThrowsOrIsNegative_countsAsZero_andLosesNothing() {
     List<String> inputs = List.of("aaaa", "boom", "bb", "neg");
-    List<int[]> groups = LengthBuckets.groups(inputs, s -> {
-      if (s.equals("boom")) {
-        throw new IllegalStateException("no length");
-      }
-      return s.equals("neg") ? -5 : s.length() * 100;
-    }, 1);
+    List<int[]> groups =
+        LengthBuckets.groups(
+            inputs,
+            s -> {
+              if (s.equals("boom")) {
+                throw new IllegalStateException("no length");
+              }
+              return s.equals("neg") ? -5 : s.length() * 100;
+            },
+            1);
     List<Integer> all = new ArrayList<>();
     groups.forEach(g -> Arrays.stream(g).forEach(all::add));
     all.sort(null);

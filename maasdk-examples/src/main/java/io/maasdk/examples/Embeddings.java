@@ -116,8 +116,8 @@ public final class Embeddings {
   }
 
   /**
-   * Ranks the example sentences by similarity to a query with both MiniLM versions and prints
-   * the rankings.
+   * Ranks the example sentences by similarity to a query with both MiniLM versions and prints the
+   * rankings.
    *
    * @param args the query, as words; a default query without any
    */
@@ -127,16 +127,18 @@ public final class Embeddings {
       for (String v : new String[] {"1.0.0", "1.1.0"}) {
         ModelHandle<String, float[]> model =
             runtime.handle("minilm", v, String.class, float[].class);
-        System.out.printf("%nminilm@%s (%s), query: %s%n", v,
-            v.equals("1.0.0") ? "float" : "quantized", query);
+        System.out.printf(
+            "%nminilm@%s (%s), query: %s%n", v, v.equals("1.0.0") ? "float" : "quantized", query);
         float[] q = model.predict(query);
         System.out.printf("  embedding: %d dimensions%n", q.length);
         for (String s : rank(model, query)) {
           System.out.printf("  %.3f  %s%n", cosine(q, model.predict(s)), s);
         }
       }
-      Version v = runtime.handle("minilm", "latest", String.class, float[].class)
-          .resolve(CallOptions.ofDefaults());
+      Version v =
+          runtime
+              .handle("minilm", "latest", String.class, float[].class)
+              .resolve(CallOptions.ofDefaults());
       System.out.println("\nlatest = " + v);
     }
   }

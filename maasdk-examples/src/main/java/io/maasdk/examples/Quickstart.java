@@ -24,8 +24,8 @@ public final class Quickstart {
   private static final Version V2 = Version.parse("2.0.0");
 
   /**
-   * Runs the tour: two digits versions, a pinned handle, an alias, a canary split and a
-   * rollback, printing what each step answers.
+   * Runs the tour: two digits versions, a pinned handle, an alias, a canary split and a rollback,
+   * printing what each step answers.
    *
    * @param args ignored
    */
@@ -47,8 +47,13 @@ public final class Quickstart {
                 .warmup(new float[64])
                 .build());
       }
-      runtime.deployments().forEach(d -> System.out.printf(
-          "deployed %s@%s on %s%n", d.modelName(), d.version(), d.placements().get(0).device()));
+      runtime
+          .deployments()
+          .forEach(
+              d ->
+                  System.out.printf(
+                      "deployed %s@%s on %s%n",
+                      d.modelName(), d.version(), d.placements().get(0).device()));
 
       // 3. A pinned handle never moves; an alias moves atomically.
       ModelHandle<float[], float[]> pinned =
@@ -56,7 +61,8 @@ public final class Quickstart {
       runtime.setAlias("digits", "stable", V2);
       ModelHandle<float[], float[]> stable =
           runtime.handle("digits", "stable", float[].class, float[].class);
-      System.out.printf("accuracy on %d held-out digits: pinned 1.0.0 = %.4f, stable (2.0.0) = %.4f%n",
+      System.out.printf(
+          "accuracy on %d held-out digits: pinned 1.0.0 = %.4f, stable (2.0.0) = %.4f%n",
           test.size(), accuracy(pinned, test), accuracy(stable, test));
 
       // 4. A canary: 90% of users on 1.0.0, 10% on 2.0.0, sticky per routing key.
@@ -66,24 +72,31 @@ public final class Quickstart {
       Map<Version, Integer> users = new TreeMap<>();
       for (int user = 0; user < 1000; user++) {
         CallOptions opts = CallOptions.builder().routingKey("user-" + user).build();
-        users.merge(canary.predictDetailed(test.features()[user % test.size()], opts).version(),
-            1, Integer::sum);
+        users.merge(
+            canary.predictDetailed(test.features()[user % test.size()], opts).version(),
+            1,
+            Integer::sum);
       }
       System.out.println("canary split over 1000 users: " + users);
 
       // 5. Roll the stable alias forward to a bad choice, then back.
       runtime.setAlias("digits", "stable", V1);
-      System.out.println("stable -> " + stable.resolve(CallOptions.ofDefaults())
-          + ", rolled back to " + runtime.rollback("digits", "stable")
-          + ", accuracy now " + String.format("%.4f", accuracy(stable, test)));
-      System.out.println("stable history: " + runtime.aliasHistory("digits", "stable").size()
-          + " moves");
+      System.out.println(
+          "stable -> "
+              + stable.resolve(CallOptions.ofDefaults())
+              + ", rolled back to "
+              + runtime.rollback("digits", "stable")
+              + ", accuracy now "
+              + String.format("%.4f", accuracy(stable, test)));
+      System.out.println(
+          "stable history: " + runtime.aliasHistory("digits", "stable").size() + " moves");
 
-      // 6. 2.0.0 serves "stable"; while it fails (its breaker open) or drains, 1.0.0 answers instead.
+      // 6. 2.0.0 serves "stable"; while it fails (its breaker open) or drains, 1.0.0 answers
+      // instead.
       runtime.setAlias("digits", "stable", AliasTarget.of(V2).withFallback(V1));
       Prediction<float[]> p = stable.predictDetailed(test.features()[0], CallOptions.ofDefaults());
-      System.out.println("stable -> " + runtime.aliases("digits").get("stable") + ", answered by "
-          + p.version());
+      System.out.println(
+          "stable -> " + runtime.aliases("digits").get("stable") + ", answered by " + p.version());
     }
   }
 

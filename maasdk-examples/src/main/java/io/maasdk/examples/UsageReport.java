@@ -22,8 +22,8 @@ import io.maasdk.metrics.QuotaPolicy;
 import io.maasdk.metrics.UsageMeter;
 import io.maasdk.metrics.UsageMeters;
 import io.maasdk.testkit.TestModels;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -39,9 +39,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Pay-per-use in one program: three tenants on different price plans call a real digits
- * classifier; every call is metered to a durable ledger, one tenant hits its quota, and the
- * program prints the Micrometer meters and the month's invoices read back from the ledger.
+ * Pay-per-use in one program: three tenants on different price plans call a real digits classifier;
+ * every call is metered to a durable ledger, one tenant hits its quota, and the program prints the
+ * Micrometer meters and the month's invoices read back from the ledger.
  */
 public final class UsageReport {
   private UsageReport() {}
@@ -54,48 +54,58 @@ public final class UsageReport {
    * @throws IOException if the ledger cannot be written or read
    */
   public static void main(String[] args) throws IOException {
-    Path ledgerDir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("maasdk-ledger");
+    Path ledgerDir =
+        args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("maasdk-ledger");
     Currency eur = Currency.getInstance("EUR");
 
     // 1. Plans: price per 1,000 units (here: one unit per image classified).
-    PricePlan enterprise = PricePlan.builder("enterprise", eur)
-        .price("digits", new BigDecimal("0.80")).freeUnitsPerPeriod(100).build();
-    PricePlan payg = PricePlan.builder("pay-as-you-go", eur)
-        .price("digits", new BigDecimal("1.50")).build();
-    PricePlan free = PricePlan.builder("free", eur)
-        .price("digits", BigDecimal.ZERO).build();
-    Billing billing = Billing.builder()
-        .plan("acme", enterprise).plan("globex", payg).plan("initech", free).build();
+    PricePlan enterprise =
+        PricePlan.builder("enterprise", eur)
+            .price("digits", new BigDecimal("0.80"))
+            .freeUnitsPerPeriod(100)
+            .build();
+    PricePlan payg =
+        PricePlan.builder("pay-as-you-go", eur).price("digits", new BigDecimal("1.50")).build();
+    PricePlan free = PricePlan.builder("free", eur).price("digits", BigDecimal.ZERO).build();
+    Billing billing =
+        Billing.builder()
+            .plan("acme", enterprise)
+            .plan("globex", payg)
+            .plan("initech", free)
+            .build();
 
     // 2. One UsageMeters for metering and quotas, so the budget and the bill agree.
     UsageMeters meters = UsageMeters.builder().meter("digits", UsageMeter.items()).build();
-    QuotaInterceptor quotas = QuotaInterceptor.builder()
-        .meters(meters)
-        .policy("initech", QuotaPolicy.builder()
-            .requestsPerSecond(1_000, 200)
-            .unitBudget(150, BillingPeriod.MONTH)
-            .build())
-        .restoreFrom(LedgerReader.read(ledgerDir)) // a restart keeps the month's spend
-        .build();
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .meters(meters)
+            .policy(
+                "initech",
+                QuotaPolicy.builder()
+                    .requestsPerSecond(1_000, 200)
+                    .unitBudget(150, BillingPeriod.MONTH)
+                    .build())
+            .restoreFrom(LedgerReader.read(ledgerDir)) // a restart keeps the month's spend
+            .build();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     MaasdkMetrics metrics = MaasdkMetrics.builder().tenantTag(10).build();
     metrics.bindTo(registry);
 
-    try (Metering metering = Metering.builder()
+    try (Metering metering =
+        Metering.builder()
             .meters(meters)
             .sink(LedgerSink.open(ledgerDir, FsyncPolicy.every(Duration.ofMillis(100))))
             .build()) {
       metering.bindTo(registry);
-      try (ModelRuntime runtime = quotas.installOn(ModelRuntime.builder())
-          .listener(metrics)
-          .listener(metering)
-          .build()) {
-        runtime.deploy(ModelSpec.builder("digits", float[].class, float[].class)
-            .version("1.0.0")
-            .source(ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
-            .translator(Codecs.floatVector(64))
-            .devicePolicy(DevicePolicy.cpu())
-            .build());
+      try (ModelRuntime runtime =
+          quotas.installOn(ModelRuntime.builder()).listener(metrics).listener(metering).build()) {
+        runtime.deploy(
+            ModelSpec.builder("digits", float[].class, float[].class)
+                .version("1.0.0")
+                .source(ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
+                .translator(Codecs.floatVector(64))
+                .devicePolicy(DevicePolicy.cpu())
+                .build());
         metrics.monitor(runtime);
         ModelHandle<float[], float[]> digits =
             runtime.handle("digits", "latest", float[].class, float[].class);
@@ -118,19 +128,29 @@ public final class UsageReport {
               lastRefusal = e.getMessage();
             }
           }
-          System.out.printf("%-8s %5d calls, %d refused%s%n", t.getKey(), t.getValue(), refused,
+          System.out.printf(
+              "%-8s %5d calls, %d refused%s%n",
+              t.getKey(),
+              t.getValue(),
+              refused,
               lastRefusal == null ? "" : " (" + lastRefusal + ")");
         }
 
         // 4. Meters, as any Micrometer registry would publish them.
         System.out.println("\n== meters ==");
         registry.getMeters().stream()
-            .sorted(Comparator.comparing((Meter m) -> m.getId().getName())
-                .thenComparing(m -> m.getId().getTags().toString()))
-            .forEach(m -> System.out.printf("%-30s %s %s%n", m.getId().getName(),
-                m.getId().getTags().stream().map(tag -> tag.getKey() + "=" + tag.getValue())
-                    .collect(Collectors.joining(",", "{", "}")),
-                describe(m)));
+            .sorted(
+                Comparator.comparing((Meter m) -> m.getId().getName())
+                    .thenComparing(m -> m.getId().getTags().toString()))
+            .forEach(
+                m ->
+                    System.out.printf(
+                        "%-30s %s %s%n",
+                        m.getId().getName(),
+                        m.getId().getTags().stream()
+                            .map(tag -> tag.getKey() + "=" + tag.getValue())
+                            .collect(Collectors.joining(",", "{", "}")),
+                        describe(m)));
       }
     } // closing Metering delivers and fsyncs every record
 
@@ -142,8 +162,12 @@ public final class UsageReport {
     invoices.forEach(invoice -> invoice.appendCsvRows(csv));
     System.out.print(csv);
     for (Invoice invoice : invoices) {
-      System.out.printf("%-8s %-14s %s %s%n", invoice.tenant(), invoice.plan(),
-          invoice.currency().getCurrencyCode(), invoice.total().toPlainString());
+      System.out.printf(
+          "%-8s %-14s %s %s%n",
+          invoice.tenant(),
+          invoice.plan(),
+          invoice.currency().getCurrencyCode(),
+          invoice.total().toPlainString());
     }
     System.out.println(invoices.get(0).toJson());
   }
@@ -154,7 +178,8 @@ public final class UsageReport {
       if (b.length() > 0) {
         b.append(' ');
       }
-      b.append(x.getStatistic().name().toLowerCase()).append('=')
+      b.append(x.getStatistic().name().toLowerCase())
+          .append('=')
           .append(String.format("%.4g", x.getValue()));
     }
     return b.toString();

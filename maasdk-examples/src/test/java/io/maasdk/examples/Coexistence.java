@@ -11,8 +11,8 @@ import io.maasdk.spi.DeviceInventory;
 
 /**
  * Shared by the two orders of {@code LangChain4jFirstTest} and {@code MaasdkFirstTest}. ONNX
- * Runtime's environment is JVM-wide, so each order runs in its own JVM (surefire forks one per
- * test class in this module).
+ * Runtime's environment is JVM-wide, so each order runs in its own JVM (surefire forks one per test
+ * class in this module).
  */
 final class Coexistence {
   static final String SENTENCE = "The cat sits on the mat.";

@@ -32,18 +32,28 @@ class ExamplesTest {
     old.print(out);
     assertTrue(out.contains("pinned 1.0.0 = 0.8350, stable (2.0.0) = 0.9750"), out);
     assertTrue(out.contains("rolled back to 2.0.0, accuracy now 0.9750"), out);
-    assertTrue(out.matches("(?s).*canary split over 1000 users: \\{1\\.0\\.0=(8[7-9]\\d|9[0-3]\\d), 2\\.0\\.0=\\d+\\}.*"), out);
+    assertTrue(
+        out.matches(
+            "(?s).*canary split over 1000 users: \\{1\\.0\\.0=(8[7-9]\\d|9[0-3]\\d), 2\\.0\\.0=\\d+\\}.*"),
+        out);
   }
 
   @Test
   void embeddings_rankParaphraseAboveUnrelated_onBothVersions() {
     try (ModelRuntime runtime =
-        Embeddings.deployBoth(ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build())) {
+        Embeddings.deployBoth(
+            ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build())) {
       for (String v : new String[] {"1.0.0", "1.1.0"}) {
         ModelHandle<String, float[]> m = runtime.handle("minilm", v, String.class, float[].class);
         // maasdk's default for ONNX Runtime on the CPU: a replica per core, sharing one session
-        assertEquals(Runtime.getRuntime().availableProcessors(), runtime.describe("minilm",
-            io.maasdk.Version.parse(v)).orElseThrow().placements().size(), v);
+        assertEquals(
+            Runtime.getRuntime().availableProcessors(),
+            runtime
+                .describe("minilm", io.maasdk.Version.parse(v))
+                .orElseThrow()
+                .placements()
+                .size(),
+            v);
         assertEquals(384, m.predict("hello").length);
         List<String> ranked = Embeddings.rank(m, "Where is the cat sleeping?");
         assertTrue(ranked.indexOf("Stock markets fell sharply today.") >= 3, v + ": " + ranked);
@@ -61,7 +71,9 @@ class ExamplesTest {
     assertNull(codec.problem(sentence));
     // [CLS] the cat sits on the mat . [SEP]: the tokens the caller's thread computed
     assertEquals(9, codec.tokenCount(sentence));
-    assertEquals(2 + sentence.length() / 4, codec.tokenCount(new String(sentence)),
+    assertEquals(
+        2 + sentence.length() / 4,
+        codec.tokenCount(new String(sentence)),
         "kept by identity: an equal string is not the caller's input");
     assertNotNull(codec.problem(null));
   }

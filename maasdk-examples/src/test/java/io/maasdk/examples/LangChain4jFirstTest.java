@@ -14,8 +14,8 @@ class LangChain4jFirstTest {
     try (ModelRuntime runtime = Coexistence.deployMiniLm()) {
       Coexistence.assertSameVector(Coexistence.embedWithMaasdk(runtime), theirs);
       // and LangChain4j still works beside it
-      Coexistence.assertSameVector(Coexistence.embedWithMaasdk(runtime),
-          Coexistence.embedWithLangChain4j(lc4j));
+      Coexistence.assertSameVector(
+          Coexistence.embedWithMaasdk(runtime), Coexistence.embedWithLangChain4j(lc4j));
     }
   }
 }

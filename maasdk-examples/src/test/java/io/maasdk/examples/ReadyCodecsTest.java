@@ -29,20 +29,21 @@ import org.junit.jupiter.api.Test;
 /**
  * The ready codecs for token ids and named tensors on a real model: all-MiniLM-L6-v2 (the float
  * ONNX model; the quantized one quantizes activations per call, so its answers depend on the
- * batch-mates and the deploy-time batch check refuses it, rightly) takes {@code input_ids}, {@code attention_mask} and {@code token_type_ids} ({@code int64
- * [B, L]}) and returns token states {@code [B, L, 384]}. Each codec is deployed with batching on,
- * so the deploy-time batch check runs warm-up inputs of different lengths alone and as one batch;
- * answers are cross-checked against {@code TextEmbeddingCodec}, an independent path to the same
- * embedding.
+ * batch-mates and the deploy-time batch check refuses it, rightly) takes {@code input_ids}, {@code
+ * attention_mask} and {@code token_type_ids} ({@code int64 [B, L]}) and returns token states {@code
+ * [B, L, 384]}. Each codec is deployed with batching on, so the deploy-time batch check runs
+ * warm-up inputs of different lengths alone and as one batch; answers are cross-checked against
+ * {@code TextEmbeddingCodec}, an independent path to the same embedding.
  */
 class ReadyCodecsTest {
   private static final String MODEL = "all-minilm-l6-v2.onnx";
   private static final HuggingFaceTokenizer TOKENIZER =
       Embeddings.tokenizer("all-minilm-l6-v2-tokenizer.json");
-  private static final List<String> SENTENCES = List.of(
-      "Hi.",
-      "The cat sits on the mat.",
-      "Kittens love to nap in the warm afternoon sun by the window.");
+  private static final List<String> SENTENCES =
+      List.of(
+          "Hi.",
+          "The cat sits on the mat.",
+          "Kittens love to nap in the warm afternoon sun by the window.");
   private static final int H = 384;
   private static ModelRuntime runtime;
 
@@ -72,23 +73,26 @@ class ReadyCodecsTest {
   static ModelSpec<Map<String, Tensor>, Map<String, Tensor>> namedTensorsSpec() {
     long[] ids = {101, 7592, 102, 0, 0, 0, 0, 0};
     long[] mask = {1, 1, 1, 0, 0, 0, 0, 0};
-    Map<String, Tensor> example = Map.of(
-        "input_ids", Tensor.of(ids, 8),
-        "attention_mask", Tensor.of(mask, 8),
-        "token_type_ids", Tensor.of(new long[8], 8));
+    Map<String, Tensor> example =
+        Map.of(
+            "input_ids", Tensor.of(ids, 8),
+            "attention_mask", Tensor.of(mask, 8),
+            "token_type_ids", Tensor.of(new long[8], 8));
     return ModelSpec.builder("minilm-tensors", TENSORS, TENSORS)
         .version("1.0.0")
         .engine("OnnxRuntime")
         .source(ModelSource.classpath("all-minilm-l6-v2.onnx"))
-        .translator(Codecs.namedTensors()
-            .input("input_ids", "int64", 8)
-            .input("attention_mask", "int64", 8)
-            .input("token_type_ids", "int64", 8))
+        .translator(
+            Codecs.namedTensors()
+                .input("input_ids", "int64", 8)
+                .input("attention_mask", "int64", 8)
+                .input("token_type_ids", "int64", 8))
         .batching(BatchingPolicy.of(8, Duration.ofMillis(20)))
         .warmup(example)
         .devicePolicy(DevicePolicy.cpu())
         .build();
   }
+
   // README "Ready codecs": end
 
   @BeforeAll
@@ -96,12 +100,16 @@ class ReadyCodecsTest {
     runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build();
     runtime.deploy(tokenIdsSpec()); // the deploy-time batch check passes: lengths 3 and 6
     runtime.deploy(Embeddings.spec("1.0.0", MODEL, "all-minilm-l6-v2-tokenizer.json"));
-    runtime.deploy(ModelSpec.builder("minilm-int-ids", int[].class, float[].class)
-        .version("1.0.0").engine("OnnxRuntime").source(ModelSource.classpath(MODEL))
-        .translator(Codecs.intTokenIds(256).toBuilder().tokenTypes(true).build())
-        .batching(BatchingPolicy.of(8, Duration.ofMillis(20)))
-        .warmup(new int[] {101, 7592, 102}, new int[] {101, 1996, 4937, 7719, 2006, 102})
-        .devicePolicy(DevicePolicy.cpu()).build());
+    runtime.deploy(
+        ModelSpec.builder("minilm-int-ids", int[].class, float[].class)
+            .version("1.0.0")
+            .engine("OnnxRuntime")
+            .source(ModelSource.classpath(MODEL))
+            .translator(Codecs.intTokenIds(256).toBuilder().tokenTypes(true).build())
+            .batching(BatchingPolicy.of(8, Duration.ofMillis(20)))
+            .warmup(new int[] {101, 7592, 102}, new int[] {101, 1996, 4937, 7719, 2006, 102})
+            .devicePolicy(DevicePolicy.cpu())
+            .build());
     runtime.deploy(namedTensorsSpec());
   }
 
@@ -138,8 +146,10 @@ class ReadyCodecsTest {
 
   @Test
   void tokenIds_alone_andBatchedWithLongerInputs_giveTheEmbeddingOfTextEmbeddingCodec() {
-    ModelHandle<long[], float[]> m = runtime.handle("minilm-ids", "1.0.0", long[].class, float[].class);
-    ModelHandle<String, float[]> text = runtime.handle("minilm", "1.0.0", String.class, float[].class);
+    ModelHandle<long[], float[]> m =
+        runtime.handle("minilm-ids", "1.0.0", long[].class, float[].class);
+    ModelHandle<String, float[]> text =
+        runtime.handle("minilm", "1.0.0", String.class, float[].class);
     List<CompletableFuture<float[]>> batched = new ArrayList<>();
     for (String s : SENTENCES) {
       batched.add(m.predictAsync(ids(s)));
@@ -155,8 +165,10 @@ class ReadyCodecsTest {
 
   @Test
   void intTokenIds_giveWhatLongTokenIdsGive() {
-    ModelHandle<long[], float[]> longs = runtime.handle("minilm-ids", "1.0.0", long[].class, float[].class);
-    ModelHandle<int[], float[]> ints = runtime.handle("minilm-int-ids", "1.0.0", int[].class, float[].class);
+    ModelHandle<long[], float[]> longs =
+        runtime.handle("minilm-ids", "1.0.0", long[].class, float[].class);
+    ModelHandle<int[], float[]> ints =
+        runtime.handle("minilm-int-ids", "1.0.0", int[].class, float[].class);
     for (String s : SENTENCES) {
       int[] asInts = Arrays.stream(ids(s)).mapToInt(Math::toIntExact).toArray();
       assertClose(longs.predict(ids(s)), ints.predict(asInts), s);
@@ -165,9 +177,12 @@ class ReadyCodecsTest {
 
   @Test
   void tokenIds_tooLongOrNegative_refusedNamingTheModelAndTheExpectation() {
-    ModelHandle<long[], float[]> m = runtime.handle("minilm-ids", "1.0.0", long[].class, float[].class);
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> m.predict(new long[257]));
-    assertTrue(e.getMessage().contains("minilm-ids") && e.getMessage().contains("long[1..256]"),
+    ModelHandle<long[], float[]> m =
+        runtime.handle("minilm-ids", "1.0.0", long[].class, float[].class);
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> m.predict(new long[257]));
+    assertTrue(
+        e.getMessage().contains("minilm-ids") && e.getMessage().contains("long[1..256]"),
         e.getMessage());
     assertThrows(InvalidInputException.class, () -> m.predict(new long[0]));
     assertThrows(InvalidInputException.class, () -> m.predict(new long[] {101, -1, 102}));
@@ -177,15 +192,22 @@ class ReadyCodecsTest {
   void namedTensors_alone_andBatched_matchTheTokenIdsCodecOnTheRealTokens() {
     ModelHandle<Map<String, Tensor>, Map<String, Tensor>> m =
         runtime.handle("minilm-tensors", "1.0.0", TENSORS, TENSORS);
-    ModelHandle<long[], float[]> tokens = runtime.handle("minilm-ids", "1.0.0", long[].class, float[].class);
+    ModelHandle<long[], float[]> tokens =
+        runtime.handle("minilm-ids", "1.0.0", long[].class, float[].class);
     List<String> sentences = List.of("Hi.", "A cat sat."); // at most 8 tokens each
     List<Map<String, Tensor>> inputs = new ArrayList<>();
     for (String s : sentences) {
       long[] ids = Arrays.copyOf(ids(s), 8);
       long[] mask = new long[8];
       Arrays.fill(mask, 0, ids(s).length, 1L);
-      inputs.add(Map.of("input_ids", Tensor.of(ids, 8), "attention_mask", Tensor.of(mask, 8),
-          "token_type_ids", Tensor.of(new long[8], 8)));
+      inputs.add(
+          Map.of(
+              "input_ids",
+              Tensor.of(ids, 8),
+              "attention_mask",
+              Tensor.of(mask, 8),
+              "token_type_ids",
+              Tensor.of(new long[8], 8)));
     }
     List<CompletableFuture<Map<String, Tensor>>> batched = new ArrayList<>();
     for (Map<String, Tensor> in : inputs) {
@@ -211,12 +233,30 @@ class ReadyCodecsTest {
     ModelHandle<Map<String, Tensor>, Map<String, Tensor>> m =
         runtime.handle("minilm-tensors", "1.0.0", TENSORS, TENSORS);
     Tensor ids = Tensor.of(new long[8], 8);
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> m.predict(Map.of("input_ids", ids)));
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> m.predict(Map.of("input_ids", ids)));
     assertTrue(e.getMessage().contains("attention_mask int64[8]"), e.getMessage());
-    assertThrows(InvalidInputException.class, () -> m.predict(Map.of("input_ids", ids,
-        "attention_mask", Tensor.of(new long[4], 4), "token_type_ids", ids)));
-    assertThrows(InvalidInputException.class, () -> m.predict(Map.of("input_ids", ids,
-        "attention_mask", Tensor.of(new float[8], 8), "token_type_ids", ids)));
+    assertThrows(
+        InvalidInputException.class,
+        () ->
+            m.predict(
+                Map.of(
+                    "input_ids",
+                    ids,
+                    "attention_mask",
+                    Tensor.of(new long[4], 4),
+                    "token_type_ids",
+                    ids)));
+    assertThrows(
+        InvalidInputException.class,
+        () ->
+            m.predict(
+                Map.of(
+                    "input_ids",
+                    ids,
+                    "attention_mask",
+                    Tensor.of(new float[8], 8),
+                    "token_type_ids",
+                    ids)));
   }
 }

@@ -77,8 +77,10 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
   private final CallOptions options;
   private final @Nullable ToIntFunction<String> tokenCounter;
   private final List<EmbeddingModelListener> listeners;
+
   /** Declared by the builder, else measured on first use; -1 until known. */
   private volatile int dimension;
+
   private final boolean dimensionDeclared;
 
   private MaasdkEmbeddingModel(Builder b) {
@@ -124,8 +126,8 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
     for (int i = 0; i < n; i++) {
       String text = inputs.get(i).text();
       if (text == null) {
-        throw new InvalidRequestException(subject(null) + segment(i, n)
-            + ": expected text to embed, got an input without text");
+        throw new InvalidRequestException(
+            subject(null) + segment(i, n) + ": expected text to embed, got an input without text");
       }
       texts.add(text);
     }
@@ -146,8 +148,14 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
       } catch (InterruptedException e) {
         cancel(futures);
         Thread.currentThread().interrupt();
-        throw new LangChain4jException(subject(null) + ": interrupted while waiting for "
-            + (n - i) + " of " + n + " embeddings", e);
+        throw new LangChain4jException(
+            subject(null)
+                + ": interrupted while waiting for "
+                + (n - i)
+                + " of "
+                + n
+                + " embeddings",
+            e);
       } catch (ExecutionException e) {
         cancel(futures);
         Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -160,10 +168,11 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
     }
     return EmbeddingResponse.builder()
         .embeddings(embeddings)
-        .metadata(EmbeddingResponseMetadata.builder()
-            .modelName(handle.modelName())
-            .tokenUsage(tokenUsage(texts))
-            .build())
+        .metadata(
+            EmbeddingResponseMetadata.builder()
+                .modelName(handle.modelName())
+                .tokenUsage(tokenUsage(texts))
+                .build())
         .build();
   }
 
@@ -206,9 +215,16 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
   private float[] checked(Prediction<float[]> p, int i, int n) {
     float[] v = p.output();
     if (dimensionDeclared && v.length != dimension) {
-      throw new LangChain4jException("maasdk embedding model " + p.modelName() + "@" + p.version()
-          + segment(i, n) + ": expected a vector of the declared dimension " + dimension
-          + ", got " + v.length);
+      throw new LangChain4jException(
+          "maasdk embedding model "
+              + p.modelName()
+              + "@"
+              + p.version()
+              + segment(i, n)
+              + ": expected a vector of the declared dimension "
+              + dimension
+              + ", got "
+              + v.length);
     }
     return v;
   }
@@ -226,8 +242,11 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
 
   /** The LangChain4j exception for maasdk's failure {@code t} of segment {@code i} of {@code n}. */
   private RuntimeException translate(Throwable t, int i, int n) {
-    String message = (t instanceof MaasdkException m ? subject(m) : subject(null)) + segment(i, n)
-        + ": " + t.getMessage();
+    String message =
+        (t instanceof MaasdkException m ? subject(m) : subject(null))
+            + segment(i, n)
+            + ": "
+            + t.getMessage();
     if (t instanceof OverloadedException || t instanceof QuotaExceededException) {
       return new RateLimitException(message, t);
     }
@@ -249,8 +268,10 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
   /** {@code maasdk embedding model name@version}, the handle's selector if none was resolved. */
   private String subject(@Nullable MaasdkException m) {
     String name = m != null && m.modelName() != null ? m.modelName() : handle.modelName();
-    String version = m != null && m.version() != null
-        ? String.valueOf(m.version()) : String.valueOf(handle.selector());
+    String version =
+        m != null && m.version() != null
+            ? String.valueOf(m.version())
+            : String.valueOf(handle.selector());
     return "maasdk embedding model " + name + "@" + version;
   }
 

@@ -1,6 +1,6 @@
 /**
- * LangChain4j integration: {@link io.maasdk.langchain4j.MaasdkEmbeddingModel}, a LangChain4j
- * {@code EmbeddingModel} that embeds through a maasdk {@code ModelHandle<String, float[]>}, so RAG
+ * LangChain4j integration: {@link io.maasdk.langchain4j.MaasdkEmbeddingModel}, a LangChain4j {@code
+ * EmbeddingModel} that embeds through a maasdk {@code ModelHandle<String, float[]>}, so RAG
  * applications get maasdk's batching, response cache, metering and quotas for in-process
  * embeddings. Works from plain Java and as a bean in quarkus-langchain4j.
  */

@@ -51,15 +51,16 @@ class MaasdkEmbeddingModelTest {
   /** Batched answers may differ from single ones by padding's rounding only. */
   private static final float EPS = 1e-6f;
 
-  static final List<String> SENTENCES = List.of(
-      "The cat sits on the mat.",
-      "A feline is resting on a rug.",
-      "Stock markets fell sharply today.",
-      "How do I bake sourdough bread?",
-      "Kittens love to nap in the sun.",
-      "The weather is lovely this afternoon.",
-      "Quarterly revenue exceeded expectations.",
-      "My bicycle has a flat tyre.");
+  static final List<String> SENTENCES =
+      List.of(
+          "The cat sits on the mat.",
+          "A feline is resting on a rug.",
+          "Stock markets fell sharply today.",
+          "How do I bake sourdough bread?",
+          "Kittens love to nap in the sun.",
+          "The weather is lovely this afternoon.",
+          "Quarterly revenue exceeded expectations.",
+          "My bicycle has a flat tyre.");
 
   private static final ConcurrentLinkedQueue<InferenceEvent> EVENTS = new ConcurrentLinkedQueue<>();
   private static HuggingFaceTokenizer tokenizer;
@@ -68,8 +69,10 @@ class MaasdkEmbeddingModelTest {
   private static List<float[]> expected;
 
   static HuggingFaceTokenizer tokenizer() {
-    try (InputStream in = MaasdkEmbeddingModelTest.class.getClassLoader()
-        .getResourceAsStream("all-minilm-l6-v2-tokenizer.json")) {
+    try (InputStream in =
+        MaasdkEmbeddingModelTest.class
+            .getClassLoader()
+            .getResourceAsStream("all-minilm-l6-v2-tokenizer.json")) {
       return HuggingFaceTokenizer.newInstance(in, Map.of("maxLength", "256"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -95,10 +98,8 @@ class MaasdkEmbeddingModelTest {
   @BeforeAll
   static void deploy() {
     tokenizer = tokenizer();
-    runtime = ModelRuntime.builder()
-        .drainTimeout(Duration.ofSeconds(2))
-        .listener(EVENTS::add)
-        .build();
+    runtime =
+        ModelRuntime.builder().drainTimeout(Duration.ofSeconds(2)).listener(EVENTS::add).build();
     runtime.deploy(minilm("1.0.0"));
     handle = runtime.handle("minilm", "^1.0", String.class, float[].class);
     expected = new ArrayList<>();
@@ -144,14 +145,20 @@ class MaasdkEmbeddingModelTest {
   @Test
   void readmeSection_isTheTestsCode() throws IOException {
     Path module = Path.of("").toAbsolutePath();
-    String source = Files.readString(module.resolve(
-        "src/test/java/io/maasdk/langchain4j/MaasdkEmbeddingModelTest.java"));
+    String source =
+        Files.readString(
+            module.resolve("src/test/java/io/maasdk/langchain4j/MaasdkEmbeddingModelTest.java"));
     String readme = Files.readString(module.resolveSibling("README.md"));
     String from = "// README \"LangChain4j\": from here\n";
     int start = source.indexOf(from) + from.length();
-    String code = source.substring(start, source.indexOf("    // to here", start))
-        .lines().map(l -> l.substring(4)).collect(Collectors.joining("\n", "", "\n"));
-    assertTrue(readme.contains("```java\n" + code + "```"),
+    String code =
+        source
+            .substring(start, source.indexOf("    // to here", start))
+            .lines()
+            .map(l -> l.substring(4))
+            .collect(Collectors.joining("\n", "", "\n"));
+    assertTrue(
+        readme.contains("```java\n" + code + "```"),
         "README.md's LangChain4j section is not the test's code:\n" + code);
   }
 
@@ -163,8 +170,8 @@ class MaasdkEmbeddingModelTest {
     Response<Embedding> one = model.embed(SENTENCES.get(0));
     assertArrayEquals(expected.get(0), one.content().vector(), EPS);
     assertNull(one.tokenUsage(), "the handle reports no tokens and no counter was set");
-    assertArrayEquals(expected.get(1),
-        model.embed(TextSegment.from(SENTENCES.get(1))).content().vector(), EPS);
+    assertArrayEquals(
+        expected.get(1), model.embed(TextSegment.from(SENTENCES.get(1))).content().vector(), EPS);
 
     Response<List<Embedding>> all =
         model.embedAll(SENTENCES.stream().map(TextSegment::from).toList());
@@ -187,12 +194,12 @@ class MaasdkEmbeddingModelTest {
     for (int i = 0; i < segments.size(); i++) {
       assertArrayEquals(expected.get(i % SENTENCES.size()), out.get(i).vector(), EPS);
     }
-    List<InferenceEvent> mine = EVENTS.stream()
-        .filter(e -> e.tenant().equals("batch-probe")).toList();
+    List<InferenceEvent> mine =
+        EVENTS.stream().filter(e -> e.tenant().equals("batch-probe")).toList();
     assertEquals(segments.size(), mine.size(), "one call per segment, as the tenant set");
     int largest = mine.stream().mapToInt(InferenceEvent::batchSize).max().orElse(0);
-    assertTrue(largest > 1, "embedAll's segments were computed one by one: largest batch "
-        + largest);
+    assertTrue(
+        largest > 1, "embedAll's segments were computed one by one: largest batch " + largest);
   }
 
   @Test
@@ -205,21 +212,32 @@ class MaasdkEmbeddingModelTest {
       List<Future<?>> done = new ArrayList<>();
       for (int c = 0; c < callers; c++) {
         int caller = c;
-        done.add(pool.submit(() -> {
-          start.await(30, TimeUnit.SECONDS);
-          for (int k = 0; k < 4; k++) {
-            int i = (caller + k) % SENTENCES.size();
-            int j = (i + 1 + caller % 3) % SENTENCES.size();
-            assertArrayEquals(expected.get(i), model.embed(SENTENCES.get(i)).content().vector(),
-                EPS, "caller " + caller + ", sentence " + i);
-            List<Embedding> pair = model.embedAll(List.of(
-                TextSegment.from(SENTENCES.get(i)), TextSegment.from(SENTENCES.get(j))))
-                .content();
-            assertArrayEquals(expected.get(i), pair.get(0).vector(), EPS, "caller " + caller);
-            assertArrayEquals(expected.get(j), pair.get(1).vector(), EPS, "caller " + caller);
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await(30, TimeUnit.SECONDS);
+                  for (int k = 0; k < 4; k++) {
+                    int i = (caller + k) % SENTENCES.size();
+                    int j = (i + 1 + caller % 3) % SENTENCES.size();
+                    assertArrayEquals(
+                        expected.get(i),
+                        model.embed(SENTENCES.get(i)).content().vector(),
+                        EPS,
+                        "caller " + caller + ", sentence " + i);
+                    List<Embedding> pair =
+                        model
+                            .embedAll(
+                                List.of(
+                                    TextSegment.from(SENTENCES.get(i)),
+                                    TextSegment.from(SENTENCES.get(j))))
+                            .content();
+                    assertArrayEquals(
+                        expected.get(i), pair.get(0).vector(), EPS, "caller " + caller);
+                    assertArrayEquals(
+                        expected.get(j), pair.get(1).vector(), EPS, "caller " + caller);
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : done) {
         f.get(100, TimeUnit.SECONDS);
@@ -232,13 +250,16 @@ class MaasdkEmbeddingModelTest {
 
   @Test
   void tokenCounter_givesTheInputTokenUsage() {
-    EmbeddingModel model = MaasdkEmbeddingModel.builder(handle)
-        .tokenCounter(s -> tokenizer.encode(s).getIds().length)
-        .build();
-    Response<List<Embedding>> r = model.embedAll(List.of(
-        TextSegment.from(SENTENCES.get(0)), TextSegment.from(SENTENCES.get(2))));
-    int tokens = tokenizer.encode(SENTENCES.get(0)).getIds().length
-        + tokenizer.encode(SENTENCES.get(2)).getIds().length;
+    EmbeddingModel model =
+        MaasdkEmbeddingModel.builder(handle)
+            .tokenCounter(s -> tokenizer.encode(s).getIds().length)
+            .build();
+    Response<List<Embedding>> r =
+        model.embedAll(
+            List.of(TextSegment.from(SENTENCES.get(0)), TextSegment.from(SENTENCES.get(2))));
+    int tokens =
+        tokenizer.encode(SENTENCES.get(0)).getIds().length
+            + tokenizer.encode(SENTENCES.get(2)).getIds().length;
     assertEquals(tokens, r.tokenUsage().inputTokenCount());
     assertEquals(0, r.tokenUsage().outputTokenCount());
   }
@@ -247,10 +268,12 @@ class MaasdkEmbeddingModelTest {
   void aDeclaredDimension_thatTheModelDoesNotGive_isAClearError() {
     EmbeddingModel model = MaasdkEmbeddingModel.builder(handle).dimension(768).build();
     assertEquals(768, model.dimension());
-    LangChain4jException e = assertThrows(LangChain4jException.class,
-        () -> model.embed(SENTENCES.get(0)));
-    assertTrue(e.getMessage().contains("minilm@1.0.0")
-        && e.getMessage().contains("declared dimension 768, got 384"), e.getMessage());
+    LangChain4jException e =
+        assertThrows(LangChain4jException.class, () -> model.embed(SENTENCES.get(0)));
+    assertTrue(
+        e.getMessage().contains("minilm@1.0.0")
+            && e.getMessage().contains("declared dimension 768, got 384"),
+        e.getMessage());
   }
 
   @Test
@@ -259,25 +282,30 @@ class MaasdkEmbeddingModelTest {
     try {
       own.deploy(minilm("1.0.0"));
       own.deploy(minilm("2.0.0"));
-      EmbeddingModel v1 = MaasdkEmbeddingModel.of(
-          own.handle("minilm", "1.0.0", String.class, float[].class));
-      EmbeddingModel v2 = MaasdkEmbeddingModel.of(
-          own.handle("minilm", "2.0.0", String.class, float[].class));
+      EmbeddingModel v1 =
+          MaasdkEmbeddingModel.of(own.handle("minilm", "1.0.0", String.class, float[].class));
+      EmbeddingModel v2 =
+          MaasdkEmbeddingModel.of(own.handle("minilm", "2.0.0", String.class, float[].class));
       assertArrayEquals(expected.get(0), v2.embed(SENTENCES.get(0)).content().vector(), EPS);
 
       own.undeploy("minilm", "2.0.0");
-      dev.langchain4j.exception.ModelNotFoundException gone = assertThrows(
-          dev.langchain4j.exception.ModelNotFoundException.class,
-          () -> v2.embedAll(List.of(TextSegment.from(SENTENCES.get(0)),
-              TextSegment.from(SENTENCES.get(1)))));
-      assertTrue(gone.getMessage().startsWith("maasdk embedding model minilm@2.0.0 (segment 0 of 2)"),
+      dev.langchain4j.exception.ModelNotFoundException gone =
+          assertThrows(
+              dev.langchain4j.exception.ModelNotFoundException.class,
+              () ->
+                  v2.embedAll(
+                      List.of(
+                          TextSegment.from(SENTENCES.get(0)), TextSegment.from(SENTENCES.get(1)))));
+      assertTrue(
+          gone.getMessage().startsWith("maasdk embedding model minilm@2.0.0 (segment 0 of 2)"),
           gone.getMessage());
       assertInstanceOf(io.maasdk.ModelNotFoundException.class, gone.getCause());
 
       own.close();
-      LangChain4jException closed = assertThrows(LangChain4jException.class,
-          () -> v1.embed(SENTENCES.get(0)));
-      assertTrue(closed.getMessage().startsWith("maasdk embedding model minilm@1.0.0"),
+      LangChain4jException closed =
+          assertThrows(LangChain4jException.class, () -> v1.embed(SENTENCES.get(0)));
+      assertTrue(
+          closed.getMessage().startsWith("maasdk embedding model minilm@1.0.0"),
           closed.getMessage());
       assertInstanceOf(ModelUnavailableException.class, closed.getCause(), closed.getMessage());
     } finally {

@@ -55,8 +55,9 @@ public final class Billing {
 
   /**
    * One invoice per tenant × period present in {@code usage}, in the order of the usage (by tenant,
-   * then period, when it comes from {@link UsageTotals#aggregate}).
-   *   * <p>Each model gets a line for its {@code units}, then one per other unit kind the plan prices
+   * then period, when it comes from {@link UsageTotals#aggregate}). *
+   *
+   * <p>Each model gets a line for its {@code units}, then one per other unit kind the plan prices
    * for it ({@link PricePlan.Builder#price(String, String, BigDecimal)}); a model the plan prices
    * only by other kinds gets no {@code units} line.
    *
@@ -68,31 +69,51 @@ public final class Billing {
     record Key(String tenant, BillingPeriod period, LocalDate start) {}
     Map<Key, List<UsageTotals>> groups = new LinkedHashMap<>();
     for (UsageTotals u : usage) {
-      groups.computeIfAbsent(new Key(u.tenant(), u.period(), u.periodStart()),
-          k -> new ArrayList<>()).add(u);
+      groups
+          .computeIfAbsent(new Key(u.tenant(), u.period(), u.periodStart()), k -> new ArrayList<>())
+          .add(u);
     }
     List<Invoice> out = new ArrayList<>();
     groups.forEach((k, rows) -> out.add(invoice(k.tenant(), k.period(), k.start(), rows)));
     return List.copyOf(out);
   }
 
-  private Invoice invoice(String tenant, BillingPeriod period, LocalDate start,
-      List<UsageTotals> rows) {
-    PricePlan plan = planOf(tenant).orElseThrow(() -> new IllegalStateException(
-        "tenant " + tenant + " has no price plan; add Billing.builder().plan(\"" + tenant
-            + "\", …) or .defaultPlan(…)"));
+  private Invoice invoice(
+      String tenant, BillingPeriod period, LocalDate start, List<UsageTotals> rows) {
+    PricePlan plan =
+        planOf(tenant)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "tenant "
+                            + tenant
+                            + " has no price plan; add Billing.builder().plan(\""
+                            + tenant
+                            + "\", …) or .defaultPlan(…)"));
     Map<String, UsageTotals> byModel = new java.util.TreeMap<>();
     for (UsageTotals u : rows) {
-      byModel.merge(u.model(), u, (a, b) -> new UsageTotals(a.tenant(), a.model(), a.period(),
-          a.periodStart(), a.calls() + b.calls(), a.successes() + b.successes(),
-          a.cacheHits() + b.cacheHits(), a.units() + b.units(),
-          a.cacheHitUnits() + b.cacheHitUnits(), sum(a.extraUnits(), b.extraUnits()),
-          sum(a.cacheHitExtraUnits(), b.cacheHitExtraUnits())));
+      byModel.merge(
+          u.model(),
+          u,
+          (a, b) ->
+              new UsageTotals(
+                  a.tenant(),
+                  a.model(),
+                  a.period(),
+                  a.periodStart(),
+                  a.calls() + b.calls(),
+                  a.successes() + b.successes(),
+                  a.cacheHits() + b.cacheHits(),
+                  a.units() + b.units(),
+                  a.cacheHitUnits() + b.cacheHitUnits(),
+                  sum(a.extraUnits(), b.extraUnits()),
+                  sum(a.cacheHitExtraUnits(), b.cacheHitExtraUnits())));
     }
     long freeLeft = plan.freeUnitsPerPeriod();
     List<InvoiceLine> lines = new ArrayList<>();
-    BigDecimal total = BigDecimal.ZERO.setScale(plan.currency().getDefaultFractionDigits(),
-        RoundingMode.UNNECESSARY);
+    BigDecimal total =
+        BigDecimal.ZERO.setScale(
+            plan.currency().getDefaultFractionDigits(), RoundingMode.UNNECESSARY);
     for (UsageTotals u : byModel.values()) {
       java.util.SortedSet<String> kinds = new java.util.TreeSet<>(u.extraUnits().keySet());
       kinds.addAll(u.cacheHitExtraUnits().keySet());
@@ -103,9 +124,18 @@ public final class Billing {
         freeLeft -= free;
         long billed = chargeable - free;
         BigDecimal amount = plan.amount(u.model(), billed); // throws if the model has no price
-        lines.add(new InvoiceLine(u.model(), u.calls(), u.successes(), u.units(),
-            u.cacheHitUnits(), chargeable, free, billed, plan.requirePricePer1000(u.model()),
-            amount));
+        lines.add(
+            new InvoiceLine(
+                u.model(),
+                u.calls(),
+                u.successes(),
+                u.units(),
+                u.cacheHitUnits(),
+                chargeable,
+                free,
+                billed,
+                plan.requirePricePer1000(u.model()),
+                amount));
         total = total.add(amount);
       }
       for (String kind : kinds) {
@@ -113,11 +143,24 @@ public final class Billing {
         long units = u.extraUnits().getOrDefault(kind, 0L);
         long cached = u.cacheHitExtraUnits().getOrDefault(kind, 0L);
         long chargeable = units + (plan.billsCacheHits() ? cached : 0);
-        BigDecimal amount = price.multiply(BigDecimal.valueOf(chargeable))
-            .divide(BigDecimal.valueOf(1000))
-            .setScale(plan.currency().getDefaultFractionDigits(), RoundingMode.HALF_EVEN);
-        lines.add(new InvoiceLine(u.model(), kind, u.calls(), u.successes(), units, cached,
-            chargeable, 0, chargeable, price, amount));
+        BigDecimal amount =
+            price
+                .multiply(BigDecimal.valueOf(chargeable))
+                .divide(BigDecimal.valueOf(1000))
+                .setScale(plan.currency().getDefaultFractionDigits(), RoundingMode.HALF_EVEN);
+        lines.add(
+            new InvoiceLine(
+                u.model(),
+                kind,
+                u.calls(),
+                u.successes(),
+                units,
+                cached,
+                chargeable,
+                0,
+                chargeable,
+                price,
+                amount));
         total = total.add(amount);
       }
     }

@@ -7,13 +7,9 @@ import java.time.ZonedDateTime;
 
 /** A calendar period for usage totals, invoices and budgets. */
 public enum BillingPeriod {
-  /**
-   * A calendar day.
-   */
+  /** A calendar day. */
   DAY,
-  /**
-   * A calendar month.
-   */
+  /** A calendar month. */
   MONTH;
 
   /**

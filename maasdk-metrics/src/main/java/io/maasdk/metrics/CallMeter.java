@@ -85,8 +85,11 @@ public interface CallMeter {
         }
         return sum;
       }
-      throw new IllegalArgumentException("outputTokens meter needs text output from "
-          + call.modelName() + ", got " + out.getClass().getSimpleName());
+      throw new IllegalArgumentException(
+          "outputTokens meter needs text output from "
+              + call.modelName()
+              + ", got "
+              + out.getClass().getSimpleName());
     };
   }
 
@@ -103,9 +106,9 @@ public interface CallMeter {
   }
 
   /**
-   * Device time in microseconds: the call's share of the engine time of the batch it ran in
-   * ({@link InferenceEvent#inferenceNanos()} divided by {@link InferenceEvent#batchSize()}),
-   * rounded up; a cache hit costs none. Priced per 1,000 units, that is a price per millisecond.
+   * Device time in microseconds: the call's share of the engine time of the batch it ran in ({@link
+   * InferenceEvent#inferenceNanos()} divided by {@link InferenceEvent#batchSize()}), rounded up; a
+   * cache hit costs none. Priced per 1,000 units, that is a price per millisecond.
    *
    * @return the meter
    */

@@ -45,8 +45,10 @@ public final class FsyncPolicy {
   public static FsyncPolicy every(Duration interval) {
     Objects.requireNonNull(interval, "interval");
     if (interval.isNegative() || interval.isZero()) {
-      throw new IllegalArgumentException("fsync interval must be positive, was " + interval
-          + "; use FsyncPolicy.always() to sync every write");
+      throw new IllegalArgumentException(
+          "fsync interval must be positive, was "
+              + interval
+              + "; use FsyncPolicy.always() to sync every write");
     }
     return new FsyncPolicy(interval);
   }
@@ -71,7 +73,8 @@ public final class FsyncPolicy {
 
   @Override
   public String toString() {
-    return this == ALWAYS ? "FsyncPolicy.always" : this == NEVER ? "FsyncPolicy.never"
-        : "FsyncPolicy.every(" + interval + ")";
+    return this == ALWAYS
+        ? "FsyncPolicy.always"
+        : this == NEVER ? "FsyncPolicy.never" : "FsyncPolicy.every(" + interval + ")";
   }
 }

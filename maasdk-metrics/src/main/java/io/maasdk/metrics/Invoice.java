@@ -53,8 +53,8 @@ public record Invoice(
     Objects.requireNonNull(periodStart, "periodStart");
     lines = List.copyOf(lines);
     Objects.requireNonNull(total, "total");
-    BigDecimal sum = lines.stream().map(InvoiceLine::amount).reduce(BigDecimal.ZERO,
-        BigDecimal::add);
+    BigDecimal sum =
+        lines.stream().map(InvoiceLine::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
     if (sum.compareTo(total) != 0) {
       throw new IllegalArgumentException("total " + total + " is not the sum of lines " + sum);
     }
@@ -87,14 +87,35 @@ public record Invoice(
    */
   public void appendCsvRows(StringBuilder b) {
     for (InvoiceLine l : lines) {
-      b.append(csv(tenant)).append(',').append(csv(plan)).append(',').append(periodLabel())
-          .append(',').append(csv(l.model())).append(',').append(l.unit()).append(',')
-          .append(l.calls()).append(',')
-          .append(l.successes()).append(',').append(l.units()).append(',')
-          .append(l.cacheHitUnits()).append(',').append(l.chargeableUnits()).append(',')
-          .append(l.freeUnits()).append(',').append(l.billedUnits()).append(',')
-          .append(l.pricePer1000().toPlainString()).append(',')
-          .append(currency.getCurrencyCode()).append(',').append(l.amount().toPlainString())
+      b.append(csv(tenant))
+          .append(',')
+          .append(csv(plan))
+          .append(',')
+          .append(periodLabel())
+          .append(',')
+          .append(csv(l.model()))
+          .append(',')
+          .append(l.unit())
+          .append(',')
+          .append(l.calls())
+          .append(',')
+          .append(l.successes())
+          .append(',')
+          .append(l.units())
+          .append(',')
+          .append(l.cacheHitUnits())
+          .append(',')
+          .append(l.chargeableUnits())
+          .append(',')
+          .append(l.freeUnits())
+          .append(',')
+          .append(l.billedUnits())
+          .append(',')
+          .append(l.pricePer1000().toPlainString())
+          .append(',')
+          .append(currency.getCurrencyCode())
+          .append(',')
+          .append(l.amount().toPlainString())
           .append('\n');
     }
   }
@@ -105,37 +126,37 @@ public record Invoice(
    * @return the JSON text
    */
   public String toJson() {
-    return JsonSupport.write(g -> {
-      g.writeStartObject();
-      g.writeStringField("tenant", tenant);
-      g.writeStringField("plan", plan);
-      g.writeStringField("period", periodLabel());
-      g.writeStringField("currency", currency.getCurrencyCode());
-      g.writeArrayFieldStart("lines");
-      for (InvoiceLine l : lines) {
-        g.writeStartObject();
-        g.writeStringField("model", l.model());
-        g.writeStringField("unit", l.unit());
-        g.writeNumberField("calls", l.calls());
-        g.writeNumberField("successes", l.successes());
-        g.writeNumberField("units", l.units());
-        g.writeNumberField("cacheHitUnits", l.cacheHitUnits());
-        g.writeNumberField("chargeableUnits", l.chargeableUnits());
-        g.writeNumberField("freeUnits", l.freeUnits());
-        g.writeNumberField("billedUnits", l.billedUnits());
-        g.writeStringField("pricePer1000", l.pricePer1000().toPlainString());
-        g.writeStringField("amount", l.amount().toPlainString());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeStringField("total", total.toPlainString());
-      g.writeEndObject();
-    });
+    return JsonSupport.write(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("tenant", tenant);
+          g.writeStringField("plan", plan);
+          g.writeStringField("period", periodLabel());
+          g.writeStringField("currency", currency.getCurrencyCode());
+          g.writeArrayFieldStart("lines");
+          for (InvoiceLine l : lines) {
+            g.writeStartObject();
+            g.writeStringField("model", l.model());
+            g.writeStringField("unit", l.unit());
+            g.writeNumberField("calls", l.calls());
+            g.writeNumberField("successes", l.successes());
+            g.writeNumberField("units", l.units());
+            g.writeNumberField("cacheHitUnits", l.cacheHitUnits());
+            g.writeNumberField("chargeableUnits", l.chargeableUnits());
+            g.writeNumberField("freeUnits", l.freeUnits());
+            g.writeNumberField("billedUnits", l.billedUnits());
+            g.writeStringField("pricePer1000", l.pricePer1000().toPlainString());
+            g.writeStringField("amount", l.amount().toPlainString());
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          g.writeStringField("total", total.toPlainString());
+          g.writeEndObject();
+        });
   }
 
   private static String csv(String s) {
-    if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0
-        && s.indexOf('\r') < 0) {
+    if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
       return s;
     }
     return '"' + s.replace("\"", "\"\"") + '"';

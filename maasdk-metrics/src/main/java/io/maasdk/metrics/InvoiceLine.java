@@ -7,8 +7,8 @@ import java.util.Objects;
  * One model's charges for one kind of unit on an {@link Invoice}. Immutable.
  *
  * @param model the model
- * @param unit the kind of unit: {@code "units"} (the {@link UsageMeter}'s), or a {@link CallMeter}'s
- *     kind such as {@code "output_tokens"}
+ * @param unit the kind of unit: {@code "units"} (the {@link UsageMeter}'s), or a {@link
+ *     CallMeter}'s kind such as {@code "output_tokens"}
  * @param calls calls recorded (any outcome)
  * @param successes calls that produced an output
  * @param units units (of this kind) of computed successful calls
@@ -45,11 +45,29 @@ public record InvoiceLine(
    * @param pricePer1000 the plan's price per 1,000 units of this kind of this model
    * @param amount {@code billedUnits × pricePer1000 / 1000}, rounded to the currency's minor unit
    */
-  public InvoiceLine(String model, long calls, long successes, long units, long cacheHitUnits,
-      long chargeableUnits, long freeUnits, long billedUnits, BigDecimal pricePer1000,
+  public InvoiceLine(
+      String model,
+      long calls,
+      long successes,
+      long units,
+      long cacheHitUnits,
+      long chargeableUnits,
+      long freeUnits,
+      long billedUnits,
+      BigDecimal pricePer1000,
       BigDecimal amount) {
-    this(model, UsageRecord.UNITS, calls, successes, units, cacheHitUnits, chargeableUnits,
-        freeUnits, billedUnits, pricePer1000, amount);
+    this(
+        model,
+        UsageRecord.UNITS,
+        calls,
+        successes,
+        units,
+        cacheHitUnits,
+        chargeableUnits,
+        freeUnits,
+        billedUnits,
+        pricePer1000,
+        amount);
   }
 
   /**

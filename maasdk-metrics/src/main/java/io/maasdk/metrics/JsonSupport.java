@@ -15,15 +15,17 @@ import java.io.UncheckedIOException;
  * duplicate keys refused (a line with two {@code units} fields is not a record). Thread-safe.
  */
 final class JsonSupport {
-  static final JsonFactory FACTORY = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder()
-          .maxNestingDepth(8)
-          .maxStringLength(64 * 1024)
-          .maxNumberLength(40)
-          .maxDocumentLength(1L << 20)
-          .build())
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build();
+  static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(8)
+                  .maxStringLength(64 * 1024)
+                  .maxNumberLength(40)
+                  .maxDocumentLength(1L << 20)
+                  .build())
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
 
   private JsonSupport() {}
 

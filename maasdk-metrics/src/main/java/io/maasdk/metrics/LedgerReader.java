@@ -20,13 +20,13 @@ import java.util.Set;
 /**
  * Reads a {@link LedgerSink} directory back: every record once, in the order written.
  *
- * <p><b>Damage.</b> The reader never fails on damage it can step over. A line that is not a complete
- * record — torn by a crash (even inside a multi-byte UTF-8 character), not valid UTF-8, not JSON, a
- * record with a field missing, or a last line without its newline — is skipped and reported in
- * {@link #skipped()}, with its file, line number, byte offset and why, wherever it is in the file.
- * The lines after it are read as usual. A record id seen before is skipped and counted in {@link
- * #duplicates()}, so nothing is counted twice. Only an I/O failure (a file that cannot be read)
- * makes {@link #read} throw.
+ * <p><b>Damage.</b> The reader never fails on damage it can step over. A line that is not a
+ * complete record — torn by a crash (even inside a multi-byte UTF-8 character), not valid UTF-8,
+ * not JSON, a record with a field missing, or a last line without its newline — is skipped and
+ * reported in {@link #skipped()}, with its file, line number, byte offset and why, wherever it is
+ * in the file. The lines after it are read as usual. A record id seen before is skipped and counted
+ * in {@link #duplicates()}, so nothing is counted twice. Only an I/O failure (a file that cannot be
+ * read) makes {@link #read} throw.
  *
  * <p>Immutable snapshot: the files are read once, in {@link #read}. Reading a ledger that a sink is
  * writing is safe; it sees the lines complete at that moment (a line being written is reported as
@@ -46,8 +46,8 @@ public final class LedgerReader {
   private final long skippedLines;
   private final long duplicates;
 
-  private LedgerReader(List<UsageRecord> records, List<SkippedLine> skipped, long skippedLines,
-      long duplicates) {
+  private LedgerReader(
+      List<UsageRecord> records, List<SkippedLine> skipped, long skippedLines, long duplicates) {
     this.records = List.copyOf(records);
     this.skipped = List.copyOf(skipped);
     this.skippedLines = skippedLines;
@@ -115,8 +115,8 @@ public final class LedgerReader {
         }
       }
     }
-    return new LedgerReader(reading.records, reading.skipped, reading.skippedCount,
-        reading.duplicates);
+    return new LedgerReader(
+        reading.records, reading.skipped, reading.skippedCount, reading.duplicates);
   }
 
   /** The state of one {@link #read}: records so far, ids seen, what was skipped. */
@@ -124,9 +124,11 @@ public final class LedgerReader {
     final List<UsageRecord> records = new ArrayList<>();
     final List<SkippedLine> skipped = new ArrayList<>();
     final Set<String> ids = new HashSet<>();
-    final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    final CharsetDecoder utf8 =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     long skippedCount;
     long duplicates;
 
@@ -156,8 +158,9 @@ public final class LedgerReader {
       if (r == null) {
         skippedCount++;
         if (skipped.size() < MAX_SKIPPED_DETAILS) {
-          skipped.add(new SkippedLine(file, lineNo, start, bytes.length,
-              abbreviate(String.valueOf(problem))));
+          skipped.add(
+              new SkippedLine(
+                  file, lineNo, start, bytes.length, abbreviate(String.valueOf(problem))));
         }
       } else if (ids.add(r.id())) {
         records.add(r);

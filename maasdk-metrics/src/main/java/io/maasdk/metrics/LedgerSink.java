@@ -1,11 +1,10 @@
 package io.maasdk.metrics;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -73,14 +72,19 @@ public final class LedgerSink implements UsageSink {
   private @Nullable Path currentFile;
   private @Nullable LocalDate currentDay;
   private int sequence;
+
   /** Bytes of complete records in the current file. */
   private long size;
+
   private boolean dirty;
   private boolean closed;
+
   /** Files a failed write could not cut back yet, with the size to cut them to. */
   private final Map<Path, Long> repairs = new LinkedHashMap<>();
+
   /** Records written since the last successful fsync (for {@link #unsyncedRecords()}). */
   private volatile long unsynced;
+
   private @Nullable IOException syncFailure;
 
   private LedgerSink(Builder b) throws IOException {
@@ -103,11 +107,13 @@ public final class LedgerSink implements UsageSink {
     }
     Duration interval = fsync.interval();
     if (interval != null) {
-      ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "maasdk-ledger-sync");
-        t.setDaemon(true);
-        return t;
-      });
+      ScheduledExecutorService timer =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "maasdk-ledger-sync");
+                t.setDaemon(true);
+                return t;
+              });
       long nanos = interval.toNanos();
       timer.scheduleAtFixedRate(this::syncQuietly, nanos, nanos, TimeUnit.NANOSECONDS);
       this.syncTimer = timer;
@@ -155,17 +161,32 @@ public final class LedgerSink implements UsageSink {
     try {
       Files.createDirectories(dir);
     } catch (IOException | SecurityException e) {
-      throw new IOException("ledger directory " + dir.toAbsolutePath() + " does not exist and"
-          + " cannot be created (" + e + "); create it or choose another directory", e);
+      throw new IOException(
+          "ledger directory "
+              + dir.toAbsolutePath()
+              + " does not exist and"
+              + " cannot be created ("
+              + e
+              + "); create it or choose another directory",
+          e);
     }
     Path probe = dir.resolve(".maasdk-ledger-probe");
-    try (FileChannel ch = opener.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch =
+        opener.open(
+            probe,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       ch.write(ByteBuffer.wrap(new byte[] {'\n'}));
     } catch (IOException | SecurityException e) {
-      throw new IOException("ledger directory " + dir.toAbsolutePath() + " is not writable ("
-          + e + "); usage records could not be kept. Fix its permissions or mount, or choose"
-          + " another directory", e);
+      throw new IOException(
+          "ledger directory "
+              + dir.toAbsolutePath()
+              + " is not writable ("
+              + e
+              + "); usage records could not be kept. Fix its permissions or mount, or choose"
+              + " another directory",
+          e);
     } finally {
       try {
         Files.deleteIfExists(probe);
@@ -177,8 +198,7 @@ public final class LedgerSink implements UsageSink {
 
   /** Removes bytes after the last newline; returns how many. */
   private long truncateTornLine(Path file) throws IOException {
-    try (FileChannel ch = opener.open(file, StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch = opener.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long end = ch.size();
       long pos = end;
       ByteBuffer buf = ByteBuffer.allocate(4096);
@@ -277,8 +297,10 @@ public final class LedgerSink implements UsageSink {
       repair();
     } catch (IOException e) {
       failure.addSuppressed(e);
-      LOG.error("ledger {}: could not cut back a failed write ({}); the next write tries again",
-          dir, e.toString());
+      LOG.error(
+          "ledger {}: could not cut back a failed write ({}); the next write tries again",
+          dir,
+          e.toString());
     }
   }
 
@@ -294,8 +316,16 @@ public final class LedgerSink implements UsageSink {
           ch.force(true);
         }
       } catch (IOException e) {
-        throw new IOException("ledger file " + file + " still holds a partial write that could"
-            + " not be cut back to " + keep + " bytes (" + e + "); not writing after it", e);
+        throw new IOException(
+            "ledger file "
+                + file
+                + " still holds a partial write that could"
+                + " not be cut back to "
+                + keep
+                + " bytes ("
+                + e
+                + "); not writing after it",
+            e);
       }
       repairs.remove(file);
       if (file.equals(currentFile)) {
@@ -304,8 +334,7 @@ public final class LedgerSink implements UsageSink {
     }
   }
 
-  private void writeLines(List<UsageRecord> records, Map<Path, Long> touched)
-      throws IOException {
+  private void writeLines(List<UsageRecord> records, Map<Path, Long> touched) throws IOException {
     // Every line encoded once, into one buffer: line i is bytes [ends[i-1], ends[i]).
     Lines lines = new Lines(records.size() * 200);
     int[] ends = new int[records.size()];
@@ -360,11 +389,11 @@ public final class LedgerSink implements UsageSink {
       }
     }
     sequence++;
-    String name = String.format("usage-%s-%06d.jsonl",
-        day.toString().replace("-", ""), sequence);
+    String name = String.format("usage-%s-%06d.jsonl", day.toString().replace("-", ""), sequence);
     Path file = dir.resolve(name);
-    FileChannel opened = opener.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND);
+    FileChannel opened =
+        opener.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     channel = opened;
     currentFile = file;
     size = opened.size();
@@ -413,7 +442,9 @@ public final class LedgerSink implements UsageSink {
       if (syncFailure == null) {
         syncFailure = e;
       }
-      LOG.error("ledger {}: background fsync failed ({}); the next flush() reports it", dir,
+      LOG.error(
+          "ledger {}: background fsync failed ({}); the next flush() reports it",
+          dir,
           e.toString());
     }
   }
@@ -430,8 +461,14 @@ public final class LedgerSink implements UsageSink {
     syncFailure = null;
     sync();
     if (earlier != null) {
-      throw new IOException("ledger " + dir + ": a background fsync failed since the last flush"
-          + " (" + earlier + "); records written before it may not be durable", earlier);
+      throw new IOException(
+          "ledger "
+              + dir
+              + ": a background fsync failed since the last flush"
+              + " ("
+              + earlier
+              + "); records written before it may not be durable",
+          earlier);
     }
   }
 

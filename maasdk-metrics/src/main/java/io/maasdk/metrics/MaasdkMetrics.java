@@ -11,7 +11,6 @@ import io.maasdk.spi.InferenceEvent;
 import io.maasdk.spi.InferenceEvent.Outcome;
 import io.maasdk.spi.InferenceListener;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -19,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -67,8 +67,9 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p>{@code version} is {@code none} for calls refused before a version was resolved. The tenant
- * tag is off by default; {@link Builder#tenantTag(int)} turns it on for the first {@code n} distinct
- * tenants, and every later tenant is tagged {@code other}, so the number of series stays bounded.
+ * tag is off by default; {@link Builder#tenantTag(int)} turns it on for the first {@code n}
+ * distinct tenants, and every later tenant is tagged {@code other}, so the number of series stays
+ * bounded.
  *
  * <p><b>Thread safety and lifecycle.</b> Thread-safe; {@link #onEvent} costs a map lookup and the
  * meter updates. Bind it to one registry (use a {@code CompositeMeterRegistry} for several) before
@@ -102,8 +103,12 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
     return new Builder();
   }
 
-  private record Key(String model, String version, InferenceEvent.Outcome outcome,
-      boolean cacheHit, String tenant) {}
+  private record Key(
+      String model,
+      String version,
+      InferenceEvent.Outcome outcome,
+      boolean cacheHit,
+      String tenant) {}
 
   private record Counters(Counter requests, @Nullable Counter errors) {}
 
@@ -118,8 +123,10 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
     Objects.requireNonNull(registry, "registry");
     synchronized (this) {
       if (this.registry != null && this.registry != registry) {
-        throw new IllegalStateException("MaasdkMetrics is already bound to " + this.registry
-            + "; bind a CompositeMeterRegistry to publish to several registries");
+        throw new IllegalStateException(
+            "MaasdkMetrics is already bound to "
+                + this.registry
+                + "; bind a CompositeMeterRegistry to publish to several registries");
       }
       this.registry = registry;
     }
@@ -127,11 +134,15 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
       for (GpuInfo gpu : inventory.gpus()) {
         int index = gpu.index();
         Gauge.builder("maasdk.gpu.memory.total", inventory, inv -> gpuBytes(inv, index, true))
-            .tags("device", gpu.deviceName()).baseUnit("bytes")
-            .description("GPU memory, whole device (all processes)").register(registry);
+            .tags("device", gpu.deviceName())
+            .baseUnit("bytes")
+            .description("GPU memory, whole device (all processes)")
+            .register(registry);
         Gauge.builder("maasdk.gpu.memory.free", inventory, inv -> gpuBytes(inv, index, false))
-            .tags("device", gpu.deviceName()).baseUnit("bytes")
-            .description("free GPU memory, whole device (all processes)").register(registry);
+            .tags("device", gpu.deviceName())
+            .baseUnit("bytes")
+            .description("free GPU memory, whole device (all processes)")
+            .register(registry);
       }
     }
     refresh();
@@ -190,32 +201,60 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
       Version version = d.version();
       Tags tags = Tags.of("model", model, "version", version.toString());
       List<Meter> gauges = new ArrayList<>();
-      gauges.add(Gauge.builder("maasdk.queue.depth", rt,
-              r -> r.describe(model, version).map(i -> (double) i.queueDepth()).orElse(Double.NaN))
-          .tags(tags).description("requests waiting for a worker").register(reg));
-      gauges.add(Gauge.builder("maasdk.queue.in.flight", rt,
-              r -> r.describe(model, version).map(i -> (double) i.inFlight()).orElse(Double.NaN))
-          .tags(tags).description("requests admitted and not finished").register(reg));
+      gauges.add(
+          Gauge.builder(
+                  "maasdk.queue.depth",
+                  rt,
+                  r ->
+                      r.describe(model, version)
+                          .map(i -> (double) i.queueDepth())
+                          .orElse(Double.NaN))
+              .tags(tags)
+              .description("requests waiting for a worker")
+              .register(reg));
+      gauges.add(
+          Gauge.builder(
+                  "maasdk.queue.in.flight",
+                  rt,
+                  r ->
+                      r.describe(model, version).map(i -> (double) i.inFlight()).orElse(Double.NaN))
+              .tags(tags)
+              .description("requests admitted and not finished")
+              .register(reg));
       Map<String, Integer> perDevice = new HashMap<>();
       for (Placement p : d.placements()) {
         perDevice.merge(p.device(), 1, Integer::sum);
       }
-      perDevice.forEach((device, n) -> gauges.add(
-          Gauge.builder("maasdk.replicas", rt, r -> r.describe(model, version)
-                  .map(i -> (double) i.placements().stream()
-                      .filter(p -> p.device().equals(device)).count())
-                  .orElse(0.0))
-              .tags(tags.and("device", device)).description("live replicas on a device")
-              .register(reg)));
+      perDevice.forEach(
+          (device, n) ->
+              gauges.add(
+                  Gauge.builder(
+                          "maasdk.replicas",
+                          rt,
+                          r ->
+                              r.describe(model, version)
+                                  .map(
+                                      i ->
+                                          (double)
+                                              i.placements().stream()
+                                                  .filter(p -> p.device().equals(device))
+                                                  .count())
+                                  .orElse(0.0))
+                      .tags(tags.and("device", device))
+                      .description("live replicas on a device")
+                      .register(reg)));
       versionGauges.put(id, gauges);
     }
-    versionGauges.entrySet().removeIf(e -> {
-      if (live.contains(e.getKey())) {
-        return false;
-      }
-      e.getValue().forEach(reg::remove);
-      return true;
-    });
+    versionGauges
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (live.contains(e.getKey())) {
+                return false;
+              }
+              e.getValue().forEach(reg::remove);
+              return true;
+            });
   }
 
   @Override
@@ -225,7 +264,8 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
       return;
     }
     String version = e.version() == null ? "none" : e.version().toString();
-    if (e.version() != null && runtime != null
+    if (e.version() != null
+        && runtime != null
         && !seenVersions.contains(e.modelName() + "@" + version)) {
       seenVersions.add(e.modelName() + "@" + version);
       refresh();
@@ -238,18 +278,31 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
       c.errors.increment();
     }
     if (e.failoverFrom() != null) {
-      failovers.computeIfAbsent(new Failover(e.modelName(), e.failoverFrom().toString(), version,
-              e.outcome()), f -> Counter.builder("maasdk.inference.failovers")
-              .tags("model", f.model, "from", f.from, "version", f.version, "outcome",
-                  f.outcome.name().toLowerCase())
-              .description("calls an alias's fallback served while its primary failed or drained")
-              .register(reg))
+      failovers
+          .computeIfAbsent(
+              new Failover(e.modelName(), e.failoverFrom().toString(), version, e.outcome()),
+              f ->
+                  Counter.builder("maasdk.inference.failovers")
+                      .tags(
+                          "model",
+                          f.model,
+                          "from",
+                          f.from,
+                          "version",
+                          f.version,
+                          "outcome",
+                          f.outcome.name().toLowerCase())
+                      .description(
+                          "calls an alias's fallback served while its primary failed or drained")
+                      .register(reg))
           .increment();
     }
     if (e.batchSize() > 0 || e.cacheHit()) {
       // the latency, queue and batch meters carry no tenant tag
-      RunMeters m = runMeters.computeIfAbsent(
-          new Key(e.modelName(), version, e.outcome(), e.cacheHit(), ""), k -> runMeters(reg, k));
+      RunMeters m =
+          runMeters.computeIfAbsent(
+              new Key(e.modelName(), version, e.outcome(), e.cacheHit(), ""),
+              k -> runMeters(reg, k));
       m.latency.record(e.totalNanos(), TimeUnit.NANOSECONDS);
       if (e.batchSize() > 0) {
         m.queueWait.record(e.queueWaitNanos(), TimeUnit.NANOSECONDS);
@@ -259,28 +312,43 @@ public final class MaasdkMetrics implements MeterBinder, InferenceListener {
   }
 
   private Counters counters(MeterRegistry reg, Key k) {
-    Tags outcome = Tags.of("model", k.model, "version", k.version, "outcome",
-        k.outcome.name().toLowerCase());
+    Tags outcome =
+        Tags.of("model", k.model, "version", k.version, "outcome", k.outcome.name().toLowerCase());
     Tags tenant = tenantTags == null ? Tags.empty() : Tags.of("tenant", k.tenant);
-    Counter requests = Counter.builder("maasdk.inference.requests")
-        .tags(outcome.and("cache.hit", Boolean.toString(k.cacheHit)).and(tenant))
-        .description("calls, by outcome").register(reg);
-    Counter errors = k.outcome.isSuccess() ? null : Counter.builder("maasdk.inference.errors")
-        .tags(outcome.and(tenant)).description("calls that did not succeed").register(reg);
+    Counter requests =
+        Counter.builder("maasdk.inference.requests")
+            .tags(outcome.and("cache.hit", Boolean.toString(k.cacheHit)).and(tenant))
+            .description("calls, by outcome")
+            .register(reg);
+    Counter errors =
+        k.outcome.isSuccess()
+            ? null
+            : Counter.builder("maasdk.inference.errors")
+                .tags(outcome.and(tenant))
+                .description("calls that did not succeed")
+                .register(reg);
     return new Counters(requests, errors);
   }
 
   private RunMeters runMeters(MeterRegistry reg, Key k) {
     Tags base = Tags.of("model", k.model, "version", k.version);
     Tags outcome = base.and("outcome", k.outcome.name().toLowerCase());
-    Timer latency = Timer.builder("maasdk.inference.latency")
-        .tags(outcome.and("cache.hit", Boolean.toString(k.cacheHit)))
-        .publishPercentileHistogram()
-        .description("queue wait plus inference per call").register(reg);
-    Timer queueWait = Timer.builder("maasdk.inference.queue.wait").tags(base)
-        .description("time queued before the batch started").register(reg);
-    DistributionSummary batch = DistributionSummary.builder("maasdk.inference.batch.size")
-        .tags(base).description("size of the batch each call ran in").register(reg);
+    Timer latency =
+        Timer.builder("maasdk.inference.latency")
+            .tags(outcome.and("cache.hit", Boolean.toString(k.cacheHit)))
+            .publishPercentileHistogram()
+            .description("queue wait plus inference per call")
+            .register(reg);
+    Timer queueWait =
+        Timer.builder("maasdk.inference.queue.wait")
+            .tags(base)
+            .description("time queued before the batch started")
+            .register(reg);
+    DistributionSummary batch =
+        DistributionSummary.builder("maasdk.inference.batch.size")
+            .tags(base)
+            .description("size of the batch each call ran in")
+            .register(reg);
     return new RunMeters(latency, queueWait, batch);
   }
 

@@ -40,34 +40,35 @@ import org.slf4j.LoggerFactory;
  * ModelRuntime runtime = ModelRuntime.builder().listener(metering).build();
  * }</pre>
  *
- * <p><b>Buffer policy.</b> Records wait in a bounded buffer ({@link Builder#bufferCapacity}) for the
- * delivery thread. When it is full the listener blocks the calling thread for at most {@link
+ * <p><b>Buffer policy.</b> Records wait in a bounded buffer ({@link Builder#bufferCapacity}) for
+ * the delivery thread. When it is full the listener blocks the calling thread for at most {@link
  * Builder#offerTimeout} (default 5 ms), then drops the record, counts it in {@link
  * #droppedRecords()} (also the meter {@code maasdk.metering.dropped}) and logs a warning at most
  * every 10 s. A record is never lost silently: every call is either delivered, counted as dropped,
  * or counted as failed (a sink threw).
  *
- * <p><b>Asynchronous mode (the default): the window of loss.</b> A call's result is released as soon
- * as its record is in the buffer. A process crash ({@code kill -9}) loses the records accepted but
- * not yet written to the sinks: at most the buffer plus the batch being written, counted by {@link
- * #pendingRecords()} (meter {@code maasdk.metering.pending}). Records a {@link LedgerSink} has
- * written survive a process crash; an OS crash or power loss also loses those written but not yet
- * fsynced, at most the {@link FsyncPolicy} interval's worth, counted by {@link #unsyncedRecords()}
- * (meter {@code maasdk.metering.unsynced}). Nothing else is at risk.
+ * <p><b>Asynchronous mode (the default): the window of loss.</b> A call's result is released as
+ * soon as its record is in the buffer. A process crash ({@code kill -9}) loses the records accepted
+ * but not yet written to the sinks: at most the buffer plus the batch being written, counted by
+ * {@link #pendingRecords()} (meter {@code maasdk.metering.pending}). Records a {@link LedgerSink}
+ * has written survive a process crash; an OS crash or power loss also loses those written but not
+ * yet fsynced, at most the {@link FsyncPolicy} interval's worth, counted by {@link
+ * #unsyncedRecords()} (meter {@code maasdk.metering.unsynced}). Nothing else is at risk.
  *
  * <p><b>Durable mode</b> ({@link Builder#durable(boolean)}). A call that produced an output
  * (computed or a cache hit) is released to its caller only after its usage record has been written
  * to every sink and every sink was flushed (for a {@link LedgerSink}: fsynced), so a crash can
  * never lose the record of a call whose result a caller received. Commits are grouped: the delivery
  * thread writes and flushes everything queued while the previous flush ran as one batch, so
- * concurrent calls share one fsync; when part of an engine batch's calls have arrived it waits up to
- * 0.5 ms for the rest, so one engine batch costs one fsync. If the record cannot be made durable (buffer full past {@link
- * Builder#offerTimeout}, metering closed, a sink's write or flush failed) the call fails with a
- * {@link io.maasdk.MaasdkException} instead of returning a result whose use was not recorded. Calls
- * that produce no output (refused, failed, …) are recorded as usual but never wait. Dependent
- * actions of a caller's future may run on the delivery thread: keep them short, or use the {@code
- * *Async} variants. Use {@code FsyncPolicy.always()} for the ledger in this mode: each group is
- * still one fsync, and a failed fsync then also rolls the group back, so it is counted exactly.
+ * concurrent calls share one fsync; when part of an engine batch's calls have arrived it waits up
+ * to 0.5 ms for the rest, so one engine batch costs one fsync. If the record cannot be made durable
+ * (buffer full past {@link Builder#offerTimeout}, metering closed, a sink's write or flush failed)
+ * the call fails with a {@link io.maasdk.MaasdkException} instead of returning a result whose use
+ * was not recorded. Calls that produce no output (refused, failed, …) are recorded as usual but
+ * never wait. Dependent actions of a caller's future may run on the delivery thread: keep them
+ * short, or use the {@code *Async} variants. Use {@code FsyncPolicy.always()} for the ledger in
+ * this mode: each group is still one fsync, and a failed fsync then also rolls the group back, so
+ * it is counted exactly.
  *
  * <p><b>Failures.</b> {@link #failedRecords()} counts exactly the records that a meter or a sink
  * could not take (a {@link LedgerSink} write is all or nothing). {@link #flush} throws when any
@@ -78,13 +79,14 @@ import org.slf4j.LoggerFactory;
  * flushed. {@link #close()} delivers what is buffered, flushes and closes the sinks; close the
  * runtime first so no call ends after it (those are counted as dropped).
  */
-public final class Metering implements InferenceListener, ReleaseGate, MeterBinder,
-    AutoCloseable {
+public final class Metering implements InferenceListener, ReleaseGate, MeterBinder, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Metering.class);
   private static final int MAX_BATCH = 512;
   private static final Object STOP = new Object();
+
   /** The longest durable mode waits for the rest of an engine batch before committing a group. */
   private static final long LINGER_NANOS = 500_000;
+
   private static final CompletableFuture<Void> RELEASED = CompletableFuture.completedFuture(null);
 
   private final UsageMeters meters;
@@ -100,13 +102,18 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+
   /** Records whose write to the sinks was attempted (succeeded or failed). */
   private final AtomicLong settled = new AtomicLong();
+
   /** Failed records not yet reported by a {@link #flush}. */
   private final AtomicLong failedSinceFlush = new AtomicLong();
+
   private final boolean durable;
+
   /** Durable mode: the record onEvent just queued for a success on this thread, for the gate. */
   private final ThreadLocal<@Nullable Pending> lastQueued = new ThreadLocal<>();
+
   private final AtomicLong lastDropWarn = new AtomicLong(System.nanoTime() - 20_000_000_000L);
   private volatile boolean closed;
 
@@ -185,8 +192,8 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
     } catch (RuntimeException ex) {
       failed.incrementAndGet();
       failedSinceFlush.incrementAndGet();
-      LOG.warn("UsageMeter for {} failed; call not metered (counted as failed)",
-          event.modelName(), ex);
+      LOG.warn(
+          "UsageMeter for {} failed; call not metered (counted as failed)", event.modelName(), ex);
       return;
     }
     boolean queued = false;
@@ -211,16 +218,19 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
       long now = System.nanoTime();
       long last = lastDropWarn.get();
       if (now - last > 10_000_000_000L && lastDropWarn.compareAndSet(last, now)) {
-        LOG.warn("metering buffer full (capacity {}) or closed: {} usage record(s) dropped so far;"
-            + " raise bufferCapacity or use a faster sink", capacity, n);
+        LOG.warn(
+            "metering buffer full (capacity {}) or closed: {} usage record(s) dropped so far;"
+                + " raise bufferCapacity or use a faster sink",
+            capacity,
+            n);
       }
     }
   }
 
   /**
-   * In durable mode, a stage that completes when {@code event}'s record is durable in every sink (or
-   * fails, with the reason, when it cannot be); in asynchronous mode, or for a call without output,
-   * a completed stage. Called by the runtime after the listeners; see {@link ReleaseGate}.
+   * In durable mode, a stage that completes when {@code event}'s record is durable in every sink
+   * (or fails, with the reason, when it cannot be); in asynchronous mode, or for a call without
+   * output, a completed stage. Called by the runtime after the listeners; see {@link ReleaseGate}.
    */
   @Override
   public CompletionStage<?> beforeRelease(InferenceEvent event) {
@@ -232,10 +242,14 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
       lastQueued.remove();
       return p.durable;
     }
-    return CompletableFuture.failedFuture(new IOException("the usage record of this call to "
-        + event.modelName() + " could not be queued (metering buffer full for "
-        + Duration.ofNanos(offerTimeoutNanos) + ", metering closed, or its UsageMeter failed);"
-        + " in durable mode no result is released without a durable record"));
+    return CompletableFuture.failedFuture(
+        new IOException(
+            "the usage record of this call to "
+                + event.modelName()
+                + " could not be queued (metering buffer full for "
+                + Duration.ofNanos(offerTimeoutNanos)
+                + ", metering closed, or its UsageMeter failed);"
+                + " in durable mode no result is released without a durable record"));
   }
 
   /**
@@ -256,8 +270,9 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
     if (closed) {
       long lost = failedSinceFlush.getAndSet(0);
       if (lost > 0) {
-        throw new java.io.UncheckedIOException(new java.io.IOException(lost
-            + " usage records failed (a meter or a sink threw) and are not in the sinks"));
+        throw new java.io.UncheckedIOException(
+            new java.io.IOException(
+                lost + " usage records failed (a meter or a sink threw) and are not in the sinks"));
       }
       return;
     }
@@ -272,8 +287,10 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
       throw new IllegalStateException("metering flush did not finish within " + timeout, e);
     } catch (ExecutionException e) {
       throw new java.io.UncheckedIOException(
-          "a usage sink failed to flush", e.getCause() instanceof java.io.IOException io
-              ? io : new java.io.IOException(e.getCause()));
+          "a usage sink failed to flush",
+          e.getCause() instanceof java.io.IOException io
+              ? io
+              : new java.io.IOException(e.getCause()));
     }
   }
 
@@ -314,8 +331,8 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
   }
 
   /**
-   * Records accepted but not yet written to the sinks (buffered, or in the batch being written): what
-   * a process crash would lose in asynchronous mode.
+   * Records accepted but not yet written to the sinks (buffered, or in the batch being written):
+   * what a process crash would lose in asynchronous mode.
    *
    * @return the number of records not yet written to every sink
    */
@@ -343,19 +360,27 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
   @Override
   public void bindTo(MeterRegistry registry) {
     FunctionCounter.builder("maasdk.metering.records", accepted, AtomicLong::get)
-        .description("usage records accepted for delivery").register(registry);
+        .description("usage records accepted for delivery")
+        .register(registry);
     FunctionCounter.builder("maasdk.metering.dropped", dropped, AtomicLong::get)
-        .description("usage records dropped because the buffer was full").register(registry);
+        .description("usage records dropped because the buffer was full")
+        .register(registry);
     FunctionCounter.builder("maasdk.metering.failed", failed, AtomicLong::get)
-        .description("usage records lost because a meter or sink failed").register(registry);
+        .description("usage records lost because a meter or sink failed")
+        .register(registry);
     Gauge.builder("maasdk.metering.buffer.size", this, Metering::buffered)
-        .description("usage records waiting for delivery").register(registry);
+        .description("usage records waiting for delivery")
+        .register(registry);
     Gauge.builder("maasdk.metering.pending", this, Metering::pendingRecords)
-        .description("usage records accepted but not yet written to the sinks (lost if the"
-            + " process crashes)").register(registry);
+        .description(
+            "usage records accepted but not yet written to the sinks (lost if the"
+                + " process crashes)")
+        .register(registry);
     Gauge.builder("maasdk.metering.unsynced", this, Metering::unsyncedRecords)
-        .description("usage records written to the ledger but not yet fsynced (lost if the"
-            + " machine crashes)").register(registry);
+        .description(
+            "usage records written to the ledger but not yet fsynced (lost if the"
+                + " machine crashes)")
+        .register(registry);
   }
 
   private void deliverLoop() {
@@ -397,8 +422,10 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
             }
             long lost = failedSinceFlush.getAndSet(0);
             if (lost > 0) {
-              throw new IOException(lost + " usage record(s) could not be written to a sink since"
-                  + " the previous flush (counted in failedRecords()); they are not in it");
+              throw new IOException(
+                  lost
+                      + " usage record(s) could not be written to a sink since"
+                      + " the previous flush (counted in failedRecords()); they are not in it");
             }
             flushDone.complete(null);
           } catch (Exception e) {
@@ -445,15 +472,17 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
     }
   }
 
-  /** Counts {@code item} against its engine batch in {@code missing}: how many are still to come. */
+  /**
+   * Counts {@code item} against its engine batch in {@code missing}: how many are still to come.
+   */
   private static @Nullable Map<List<Object>, Integer> expect(
       @Nullable Map<List<Object>, Integer> missing, Object item) {
     if (!(item instanceof Pending p) || p.event.batchSize() <= 1) {
       return missing;
     }
     InferenceEvent e = p.event;
-    List<Object> key = List.of(e.modelName(), String.valueOf(e.version()), e.batchSize(),
-        e.inferenceNanos());
+    List<Object> key =
+        List.of(e.modelName(), String.valueOf(e.version()), e.batchSize(), e.inferenceNanos());
     Map<List<Object>, Integer> m = missing == null ? new HashMap<>() : missing;
     int left = m.getOrDefault(key, e.batchSize()) - 1;
     if (left <= 0) {
@@ -465,8 +494,8 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
   }
 
   /**
-   * Writes {@code records}; in durable mode with calls waiting, flushes the sinks (one fsync for the
-   * whole group) and then releases the waiting calls, or fails them.
+   * Writes {@code records}; in durable mode with calls waiting, flushes the sinks (one fsync for
+   * the whole group) and then releases the waiting calls, or fails them.
    */
   private void commit(List<UsageRecord> records, List<Pending> waiting) {
     @Nullable Exception failure = write(records);
@@ -480,16 +509,23 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
         }
       } catch (Exception e) {
         failure = e;
-        LOG.error("usage sink flush failed ({}); {} call(s) waiting for a durable record fail",
-            e.toString(), waiting.size());
+        LOG.error(
+            "usage sink flush failed ({}); {} call(s) waiting for a durable record fail",
+            e.toString(),
+            waiting.size());
       }
     }
     for (Pending p : waiting) {
       if (failure == null) {
         p.durable.complete(null);
       } else {
-        p.durable.completeExceptionally(new IOException("the usage record of this call to "
-            + p.record.model() + " could not be made durable: " + failure, failure));
+        p.durable.completeExceptionally(
+            new IOException(
+                "the usage record of this call to "
+                    + p.record.model()
+                    + " could not be made durable: "
+                    + failure,
+                failure));
       }
     }
     waiting.clear();
@@ -510,8 +546,11 @@ public final class Metering implements InferenceListener, ReleaseGate, MeterBind
         failed.addAndGet(view.size());
         failedSinceFlush.addAndGet(view.size());
         first = first == null ? e : first;
-        LOG.error("usage sink {} failed; {} record(s) not written to it ({})",
-            sink.getClass().getSimpleName(), view.size(), e.toString());
+        LOG.error(
+            "usage sink {} failed; {} record(s) not written to it ({})",
+            sink.getClass().getSimpleName(),
+            view.size(),
+            e.toString());
       }
     }
     settled.addAndGet(view.size());

@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a tenant pays: a price per 1,000 units per model (first matching pattern wins; {@code *} is a
- * wildcard), units free each period, and whether answers from the response cache are billed.
+ * What a tenant pays: a price per 1,000 units per model (first matching pattern wins; {@code *} is
+ * a wildcard), units free each period, and whether answers from the response cache are billed.
  * Immutable and thread-safe.
  *
  * <pre>{@code
@@ -43,6 +43,7 @@ public final class PricePlan {
   private final @Nullable BigDecimal defaultPrice;
   private final long freeUnits;
   private final boolean billCacheHits;
+
   /** Prices of other unit kinds: kind → patterns in order. */
   private final Map<String, List<Map.Entry<Pattern, BigDecimal>>> kindPrices;
 
@@ -129,9 +130,19 @@ public final class PricePlan {
    * @throws IllegalStateException if the plan has no price for it
    */
   public BigDecimal requirePricePer1000(String model) {
-    return pricePer1000(model).orElseThrow(() -> new IllegalStateException(
-        "price plan " + name + " has no price for model " + model + " (patterns " + patterns
-            + "); add .price(\"" + model + "\", …) or .defaultPrice(…)"));
+    return pricePer1000(model)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "price plan "
+                        + name
+                        + " has no price for model "
+                        + model
+                        + " (patterns "
+                        + patterns
+                        + "); add .price(\""
+                        + model
+                        + "\", …) or .defaultPrice(…)"));
   }
 
   /**
@@ -142,7 +153,8 @@ public final class PricePlan {
    * @return the amount, in this plan's currency
    */
   public BigDecimal amount(String model, long units) {
-    return requirePricePer1000(model).multiply(BigDecimal.valueOf(units))
+    return requirePricePer1000(model)
+        .multiply(BigDecimal.valueOf(units))
         .divide(BigDecimal.valueOf(1000))
         .setScale(currency.getDefaultFractionDigits(), RoundingMode.HALF_EVEN);
   }
@@ -155,7 +167,8 @@ public final class PricePlan {
    * @return the cost, in this plan's currency
    */
   public BigDecimal exactCost(String model, long units) {
-    return requirePricePer1000(model).multiply(BigDecimal.valueOf(units))
+    return requirePricePer1000(model)
+        .multiply(BigDecimal.valueOf(units))
         .divide(BigDecimal.valueOf(1000));
   }
 
@@ -201,8 +214,12 @@ public final class PricePlan {
     for (Map.Entry<String, Long> e : extraUnits.entrySet()) {
       Optional<BigDecimal> price = pricePer1000(model, e.getKey());
       if (price.isPresent() && !UsageRecord.UNITS.equals(e.getKey())) {
-        sum = sum.add(price.get().multiply(BigDecimal.valueOf(e.getValue()))
-            .divide(BigDecimal.valueOf(1000)));
+        sum =
+            sum.add(
+                price
+                    .get()
+                    .multiply(BigDecimal.valueOf(e.getValue()))
+                    .divide(BigDecimal.valueOf(1000)));
       }
     }
     return sum;
@@ -210,9 +227,19 @@ public final class PricePlan {
 
   @Override
   public String toString() {
-    return "PricePlan[" + name + ", " + currency + ", prices " + patterns + ", default "
-        + defaultPrice + ", free " + freeUnits + ", cache hits " + (billCacheHits ? "billed"
-        : "free") + "]";
+    return "PricePlan["
+        + name
+        + ", "
+        + currency
+        + ", prices "
+        + patterns
+        + ", default "
+        + defaultPrice
+        + ", free "
+        + freeUnits
+        + ", cache hits "
+        + (billCacheHits ? "billed" : "free")
+        + "]";
   }
 
   /** Configures a {@link PricePlan}; each setter validates at once. */
@@ -261,7 +288,8 @@ public final class PricePlan {
         return price(modelPattern, pricePer1000);
       }
       Objects.requireNonNull(modelPattern, "modelPattern");
-      kindPrices.computeIfAbsent(UsageMeters.checkKind(unit), k -> new ArrayList<>())
+      kindPrices
+          .computeIfAbsent(UsageMeters.checkKind(unit), k -> new ArrayList<>())
           .add(Map.entry(Globs.compile(modelPattern), checkPrice(pricePer1000)));
       return this;
     }

@@ -79,12 +79,16 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
   private final ZoneId zone;
   private final LongSupplier nanoTime;
   private final ConcurrentHashMap<String, TenantState> states = new ConcurrentHashMap<>();
+
   /** Budget reservations waiting for their call's event, by the identity of the call's input. */
   private final ConcurrentHashMap<InputKey, Reservation> reserved = new ConcurrentHashMap<>();
+
   /** The reservation the last beforeCall on this thread made, for a refusal after it. */
   private final ThreadLocal<@Nullable Reservation> lastReserved = new ThreadLocal<>();
+
   private final AtomicLong outstanding = new AtomicLong();
   private volatile boolean listening;
+
   /** Billable records of the current periods, per tenant, from the ledger at start. */
   private final Map<String, List<UsageRecord>> restored;
 
@@ -98,8 +102,8 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     Map<String, List<UsageRecord>> byTenant = new HashMap<>();
     if (b.ledger != null) {
       // Budgets are at most monthly: older records can never count.
-      Instant from = BillingPeriod.MONTH.start(clock.instant(), zone).atStartOfDay(zone)
-          .toInstant();
+      Instant from =
+          BillingPeriod.MONTH.start(clock.instant(), zone).atStartOfDay(zone).toInstant();
       for (UsageRecord r : b.ledger.records()) {
         if (r.billable() && !r.timestamp().isBefore(from)) {
           byTenant.computeIfAbsent(r.tenant(), t -> new ArrayList<>()).add(r);
@@ -144,8 +148,15 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     final @Nullable LocalDate moneyPeriod;
     @Nullable Reservation next;
 
-    Reservation(String tenant, String model, Object input, TenantState state, long units,
-        BigDecimal cost, @Nullable LocalDate unitPeriod, @Nullable LocalDate moneyPeriod) {
+    Reservation(
+        String tenant,
+        String model,
+        Object input,
+        TenantState state,
+        long units,
+        BigDecimal cost,
+        @Nullable LocalDate unitPeriod,
+        @Nullable LocalDate moneyPeriod) {
       this.tenant = tenant;
       this.model = model;
       this.input = input;
@@ -216,23 +227,42 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     try {
       units = meters.units(ctx.modelName(), ctx.input());
     } catch (RuntimeException e) {
-      throw new UnmeteredInputException(ctx.modelName(),
-          "cannot count the units of this input for " + ctx.modelName() + " (tenant " + tenant
-              + "): " + e.getMessage() + ". Use a UsageMeter that accepts this input type.",
-          e, this);
+      throw new UnmeteredInputException(
+          ctx.modelName(),
+          "cannot count the units of this input for "
+              + ctx.modelName()
+              + " (tenant "
+              + tenant
+              + "): "
+              + e.getMessage()
+              + ". Use a UsageMeter that accepts this input type.",
+          e,
+          this);
     }
-    BigDecimal cost = policy.moneyPlan == null ? BigDecimal.ZERO
-        : policy.moneyPlan.exactCost(ctx.modelName(), units);
+    BigDecimal cost =
+        policy.moneyPlan == null
+            ? BigDecimal.ZERO
+            : policy.moneyPlan.exactCost(ctx.modelName(), units);
     TenantState state = states.computeIfAbsent(tenant, t -> new TenantState(t, policy));
-    Reservation r = state.acquire(this, ctx.modelName(), tenant, ctx.input(), units, cost,
-        nanoTime.getAsLong(), clock.instant());
+    Reservation r =
+        state.acquire(
+            this,
+            ctx.modelName(),
+            tenant,
+            ctx.input(),
+            units,
+            cost,
+            nanoTime.getAsLong(),
+            clock.instant());
     if (r != null && (listening || outstanding.get() < 100_000)) {
       // Without refunds (not registered as a listener) tracking would only grow: stop it.
       outstanding.incrementAndGet();
-      reserved.compute(new InputKey(ctx.input()), (k, head) -> {
-        r.next = head;
-        return r;
-      });
+      reserved.compute(
+          new InputKey(ctx.input()),
+          (k, head) -> {
+            r.next = head;
+            return r;
+          });
       lastReserved.set(r);
     }
   }
@@ -276,15 +306,17 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
       }
     }
     Reservation[] taken = new Reservation[1];
-    reserved.computeIfPresent(new InputKey(e.input()), (k, head) -> {
-      for (Reservation c = head; c != null; c = c.next) {
-        if (refusal ? c == mine : c.sameCall(e)) {
-          taken[0] = c;
-          return head.without(c);
-        }
-      }
-      return head;
-    });
+    reserved.computeIfPresent(
+        new InputKey(e.input()),
+        (k, head) -> {
+          for (Reservation c = head; c != null; c = c.next) {
+            if (refusal ? c == mine : c.sameCall(e)) {
+              taken[0] = c;
+              return head.without(c);
+            }
+          }
+          return head;
+        });
     Reservation r = taken[0];
     if (r != null) {
       outstanding.decrementAndGet();
@@ -345,62 +377,115 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     private synchronized void restore(List<UsageRecord> spent, Instant now) {
       rollOver(now);
       for (UsageRecord r : spent) {
-        if (unitPeriod != null && p.unitBudgetPeriod != null
+        if (unitPeriod != null
+            && p.unitBudgetPeriod != null
             && unitPeriod.equals(p.unitBudgetPeriod.start(r.timestamp(), zone))) {
           unitsUsed += r.units();
         }
-        if (moneyPeriod != null && p.moneyBudgetPeriod != null && p.moneyPlan != null
+        if (moneyPeriod != null
+            && p.moneyBudgetPeriod != null
+            && p.moneyPlan != null
             && moneyPeriod.equals(p.moneyBudgetPeriod.start(r.timestamp(), zone))) {
-          moneyUsed = moneyUsed.add(p.moneyPlan.exactCost(r.model(), r.units()))
-              .add(p.moneyPlan.exactCost(r.model(), r.extraUnits()));
+          moneyUsed =
+              moneyUsed
+                  .add(p.moneyPlan.exactCost(r.model(), r.units()))
+                  .add(p.moneyPlan.exactCost(r.model(), r.extraUnits()));
         }
       }
     }
 
-    /** Takes tokens and reserves budget, or throws; returns the reservation if there is a budget. */
-    synchronized @Nullable Reservation acquire(Object owner, String model, String tenant,
-        Object input, long units, BigDecimal cost, long now, Instant instant) {
+    /**
+     * Takes tokens and reserves budget, or throws; returns the reservation if there is a budget.
+     */
+    synchronized @Nullable Reservation acquire(
+        Object owner,
+        String model,
+        String tenant,
+        Object input,
+        long units,
+        BigDecimal cost,
+        long now,
+        Instant instant) {
       refill(now);
       rollOver(instant);
       if (p.requestBurst > 0 && requestTokens < 1) {
         Duration wait = seconds((1 - requestTokens) / p.requestRate);
-        throw refusal(model, tenant, Limit.REQUEST_RATE, owner,
-            String.format("%.2f of %d requests left in the bucket", requestTokens,
-                p.requestBurst),
-            wait, "request rate limit of " + rate(p.requestRate) + " requests/s (burst "
-                + p.requestBurst + ")");
-      }
-      if (p.unitBurst > 0 && unitTokens < units) {
-        @Nullable Duration wait = units > p.unitBurst ? null
-            : seconds((units - unitTokens) / p.unitRate);
-        throw refusal(model, tenant, Limit.UNIT_RATE, owner,
-            String.format("%.2f of %d units left in the bucket, call needs %d", unitTokens,
-                p.unitBurst, units),
-            wait, "unit rate limit of " + rate(p.unitRate) + " units/s (burst " + p.unitBurst
+        throw refusal(
+            model,
+            tenant,
+            Limit.REQUEST_RATE,
+            owner,
+            String.format("%.2f of %d requests left in the bucket", requestTokens, p.requestBurst),
+            wait,
+            "request rate limit of "
+                + rate(p.requestRate)
+                + " requests/s (burst "
+                + p.requestBurst
                 + ")");
       }
+      if (p.unitBurst > 0 && unitTokens < units) {
+        @Nullable Duration wait =
+            units > p.unitBurst ? null : seconds((units - unitTokens) / p.unitRate);
+        throw refusal(
+            model,
+            tenant,
+            Limit.UNIT_RATE,
+            owner,
+            String.format(
+                "%.2f of %d units left in the bucket, call needs %d",
+                unitTokens, p.unitBurst, units),
+            wait,
+            "unit rate limit of " + rate(p.unitRate) + " units/s (burst " + p.unitBurst + ")");
+      }
       if (p.unitBudgetPeriod != null && unitsUsed + units > p.unitBudget) {
-        throw refusal(model, tenant, Limit.UNIT_BUDGET, owner,
-            unitsUsed + " of " + p.unitBudget + " units used in "
+        throw refusal(
+            model,
+            tenant,
+            Limit.UNIT_BUDGET,
+            owner,
+            unitsUsed
+                + " of "
+                + p.unitBudget
+                + " units used in "
                 + p.unitBudgetPeriod.label(Objects.requireNonNull(unitPeriod))
-                + ", call needs " + units,
-            units > p.unitBudget ? null
+                + ", call needs "
+                + units,
+            units > p.unitBudget
+                ? null
                 : Duration.between(instant, p.unitBudgetPeriod.end(instant, zone)),
-            adjective(p.unitBudgetPeriod) + " budget of " + p.unitBudget
-                + " units");
+            adjective(p.unitBudgetPeriod) + " budget of " + p.unitBudget + " units");
       }
       PricePlan plan = p.moneyPlan;
-      if (p.moneyBudgetPeriod != null && plan != null && p.moneyBudget != null
+      if (p.moneyBudgetPeriod != null
+          && plan != null
+          && p.moneyBudget != null
           && moneyUsed.add(cost).compareTo(p.moneyBudget) > 0) {
         String cur = plan.currency().getCurrencyCode();
-        throw refusal(model, tenant, Limit.MONEY_BUDGET, owner,
-            cur + " " + moneyUsed.toPlainString() + " of " + p.moneyBudget.toPlainString()
-                + " used in " + p.moneyBudgetPeriod.label(Objects.requireNonNull(moneyPeriod))
-                + ", call costs " + cost.toPlainString(),
-            cost.compareTo(p.moneyBudget) > 0 ? null
+        throw refusal(
+            model,
+            tenant,
+            Limit.MONEY_BUDGET,
+            owner,
+            cur
+                + " "
+                + moneyUsed.toPlainString()
+                + " of "
+                + p.moneyBudget.toPlainString()
+                + " used in "
+                + p.moneyBudgetPeriod.label(Objects.requireNonNull(moneyPeriod))
+                + ", call costs "
+                + cost.toPlainString(),
+            cost.compareTo(p.moneyBudget) > 0
+                ? null
                 : Duration.between(instant, p.moneyBudgetPeriod.end(instant, zone)),
-            adjective(p.moneyBudgetPeriod) + " budget of " + cur + " "
-                + p.moneyBudget.toPlainString() + " (plan " + plan.name() + ")");
+            adjective(p.moneyBudgetPeriod)
+                + " budget of "
+                + cur
+                + " "
+                + p.moneyBudget.toPlainString()
+                + " (plan "
+                + plan.name()
+                + ")");
       }
       if (p.requestBurst > 0) {
         requestTokens -= 1;
@@ -472,14 +557,34 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
     }
   }
 
-  private static QuotaRefusedException refusal(String model, String tenant, Limit limit,
-      Object owner, String usage, @Nullable Duration retry, String what) {
-    String when = retry == null
-        ? "this call can never pass this limit; split it or raise the limit"
-        : "retry in " + human(retry);
-    return new QuotaRefusedException(model, tenant, limit, usage, retry,
-        "tenant " + tenant + " exceeded its " + what + " calling " + model + ": " + usage
-            + "; " + when,
+  private static QuotaRefusedException refusal(
+      String model,
+      String tenant,
+      Limit limit,
+      Object owner,
+      String usage,
+      @Nullable Duration retry,
+      String what) {
+    String when =
+        retry == null
+            ? "this call can never pass this limit; split it or raise the limit"
+            : "retry in " + human(retry);
+    return new QuotaRefusedException(
+        model,
+        tenant,
+        limit,
+        usage,
+        retry,
+        "tenant "
+            + tenant
+            + " exceeded its "
+            + what
+            + " calling "
+            + model
+            + ": "
+            + usage
+            + "; "
+            + when,
         owner);
   }
 
@@ -503,7 +608,8 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
       return String.format("%.1f s", d.toMillis() / 1000.0);
     }
     long h = d.toHours();
-    return h >= 48 ? d.toDays() + "d " + (h % 24) + "h"
+    return h >= 48
+        ? d.toDays() + "d " + (h % 24) + "h"
         : h > 0 ? h + "h " + d.toMinutesPart() + "m" : d.toMinutes() + "m";
   }
 
@@ -562,8 +668,8 @@ public final class QuotaInterceptor implements CallInterceptor, InferenceListene
      * @return this builder
      */
     public Builder policy(String tenant, QuotaPolicy policy) {
-      policies.put(Objects.requireNonNull(tenant, "tenant"), Objects.requireNonNull(policy,
-          "policy"));
+      policies.put(
+          Objects.requireNonNull(tenant, "tenant"), Objects.requireNonNull(policy, "policy"));
       return this;
     }
 

@@ -88,8 +88,12 @@ public final class QuotaPolicy {
       b.append(" budget ").append(unitBudget).append(" units/").append(unitBudgetPeriod);
     }
     if (moneyBudgetPeriod != null && moneyPlan != null) {
-      b.append(" budget ").append(moneyBudget).append(' ').append(moneyPlan.currency())
-          .append('/').append(moneyBudgetPeriod);
+      b.append(" budget ")
+          .append(moneyBudget)
+          .append(' ')
+          .append(moneyPlan.currency())
+          .append('/')
+          .append(moneyBudgetPeriod);
     }
     return b.append(" ]").toString();
   }

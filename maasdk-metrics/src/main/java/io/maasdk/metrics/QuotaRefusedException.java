@@ -32,8 +32,14 @@ public final class QuotaRefusedException extends QuotaExceededException {
   private final @Nullable Duration retryAfter;
   final transient @Nullable Object owner;
 
-  QuotaRefusedException(String modelName, String tenant, Limit limit, String usage,
-      @Nullable Duration retryAfter, String message, Object owner) {
+  QuotaRefusedException(
+      String modelName,
+      String tenant,
+      Limit limit,
+      String usage,
+      @Nullable Duration retryAfter,
+      String message,
+      Object owner) {
     super(modelName, null, message);
     this.tenant = Objects.requireNonNull(tenant, "tenant");
     this.limit = Objects.requireNonNull(limit, "limit");

@@ -8,8 +8,8 @@ import java.util.Objects;
 import java.util.function.ToLongFunction;
 
 /**
- * Counts the billable units of one call from its input. The same meter serves metering (what a
- * call costs) and quotas (whether a call may start), so a budget and an invoice always agree.
+ * Counts the billable units of one call from its input. The same meter serves metering (what a call
+ * costs) and quotas (whether a call may start), so a budget and an invoice always agree.
  *
  * <p>Implementations must be thread-safe, fast and side-effect free: they run on the caller's
  * thread before a call (quotas) and on a worker thread after it (metering).
@@ -112,10 +112,11 @@ public interface UsageMeter {
       int n = Array.getLength(input);
       if (component.isPrimitive()) {
         long size =
-            component == long.class || component == double.class ? 8
-                : component == int.class || component == float.class ? 4
-                : component == short.class || component == char.class ? 2
-                : 1;
+            component == long.class || component == double.class
+                ? 8
+                : component == int.class || component == float.class
+                    ? 4
+                    : component == short.class || component == char.class ? 2 : 1;
         return n * size;
       }
       long sum = 0;
@@ -128,7 +129,8 @@ public interface UsageMeter {
       return sum;
     }
     throw new IllegalArgumentException(
-        "inputBytes meter cannot size a " + type.getName()
+        "inputBytes meter cannot size a "
+            + type.getName()
             + "; use arrays, text or ByteBuffer, or a custom UsageMeter");
   }
 }

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * ({@code *} is a wildcard), else the default ({@link UsageMeter#perCall()} unless set). These are
  * a record's {@link UsageRecord#units() units}, what quotas reserve before a call.
  *
- * <p>Units of other kinds, named, may depend on the output and the compute ({@link CallMeter}):
- * for each kind, the first of its patterns that matches the model counts it; models no pattern of a
+ * <p>Units of other kinds, named, may depend on the output and the compute ({@link CallMeter}): for
+ * each kind, the first of its patterns that matches the model counts it; models no pattern of a
  * kind matches have none of that kind.
  *
  * <p>Immutable and thread-safe; share one between {@link Metering} and {@link QuotaInterceptor}.
@@ -35,8 +35,10 @@ public final class UsageMeters {
   private final List<Map.Entry<Pattern, UsageMeter>> rules;
   private final UsageMeter fallback;
   private final Map<String, UsageMeter> resolved = new ConcurrentHashMap<>();
+
   /** Per unit kind (sorted by name), its patterns in order. */
   private final Map<String, List<Map.Entry<Pattern, CallMeter>>> kinds;
+
   private final Map<String, Map<String, CallMeter>> resolvedKinds = new ConcurrentHashMap<>();
 
   private UsageMeters(Builder b) {
@@ -72,14 +74,16 @@ public final class UsageMeters {
    * @return the first matching meter, or the default
    */
   public UsageMeter forModel(String model) {
-    return resolved.computeIfAbsent(model, m -> {
-      for (Map.Entry<Pattern, UsageMeter> rule : rules) {
-        if (rule.getKey().matcher(m).matches()) {
-          return rule.getValue();
-        }
-      }
-      return fallback;
-    });
+    return resolved.computeIfAbsent(
+        model,
+        m -> {
+          for (Map.Entry<Pattern, UsageMeter> rule : rules) {
+            if (rule.getKey().matcher(m).matches()) {
+              return rule.getValue();
+            }
+          }
+          return fallback;
+        });
   }
 
   /**
@@ -111,30 +115,41 @@ public final class UsageMeters {
     if (kinds.isEmpty() || !call.outcome().isSuccess()) {
       return Map.of();
     }
-    Map<String, CallMeter> forModel = resolvedKinds.computeIfAbsent(call.modelName(), m -> {
-      Map<String, CallMeter> out = new LinkedHashMap<>();
-      kinds.forEach((kind, rules) -> {
-        for (Map.Entry<Pattern, CallMeter> rule : rules) {
-          if (rule.getKey().matcher(m).matches()) {
-            out.put(kind, rule.getValue());
-            break;
-          }
-        }
-      });
-      return out;
-    });
+    Map<String, CallMeter> forModel =
+        resolvedKinds.computeIfAbsent(
+            call.modelName(),
+            m -> {
+              Map<String, CallMeter> out = new LinkedHashMap<>();
+              kinds.forEach(
+                  (kind, rules) -> {
+                    for (Map.Entry<Pattern, CallMeter> rule : rules) {
+                      if (rule.getKey().matcher(m).matches()) {
+                        out.put(kind, rule.getValue());
+                        break;
+                      }
+                    }
+                  });
+              return out;
+            });
     if (forModel.isEmpty()) {
       return Map.of();
     }
     Map<String, Long> out = new TreeMap<>();
-    forModel.forEach((kind, meter) -> {
-      long n = meter.units(call);
-      if (n < 0) {
-        throw new IllegalStateException("CallMeter " + kind + " for " + call.modelName()
-            + " returned " + n + " units; must be >= 0");
-      }
-      out.put(kind, n);
-    });
+    forModel.forEach(
+        (kind, meter) -> {
+          long n = meter.units(call);
+          if (n < 0) {
+            throw new IllegalStateException(
+                "CallMeter "
+                    + kind
+                    + " for "
+                    + call.modelName()
+                    + " returned "
+                    + n
+                    + " units; must be >= 0");
+          }
+          out.put(kind, n);
+        });
     return Collections.unmodifiableMap(out);
   }
 
@@ -149,8 +164,11 @@ public final class UsageMeters {
   static String checkKind(String kind) {
     Objects.requireNonNull(kind, "unit kind");
     if (!KIND.matcher(kind).matches() || kind.equals(UsageRecord.UNITS)) {
-      throw new IllegalArgumentException("unit kind must match [a-z][a-z0-9_]{0,63} and not be"
-          + " \"units\" (the input meter's kind), was \"" + kind + "\"");
+      throw new IllegalArgumentException(
+          "unit kind must match [a-z][a-z0-9_]{0,63} and not be"
+              + " \"units\" (the input meter's kind), was \""
+              + kind
+              + "\"");
     }
     return kind;
   }
@@ -172,13 +190,14 @@ public final class UsageMeters {
      * @param unit the kind of unit the meter counts
      * @param meter the meter
      * @return this builder
-     * @throws IllegalArgumentException if {@code unit} is not lower case letters, digits and
-     *     {@code _}, or is {@code "units"}
+     * @throws IllegalArgumentException if {@code unit} is not lower case letters, digits and {@code
+     *     _}, or is {@code "units"}
      */
     public Builder meter(String pattern, String unit, CallMeter meter) {
       Objects.requireNonNull(pattern, "pattern");
       Objects.requireNonNull(meter, "meter");
-      kinds.computeIfAbsent(checkKind(unit), k -> new ArrayList<>())
+      kinds
+          .computeIfAbsent(checkKind(unit), k -> new ArrayList<>())
           .add(Map.entry(Globs.compile(pattern), meter));
       return this;
     }
@@ -191,8 +210,10 @@ public final class UsageMeters {
      * @return this builder
      */
     public Builder meter(String pattern, UsageMeter meter) {
-      rules.add(Map.entry(Globs.compile(Objects.requireNonNull(pattern, "pattern")),
-          Objects.requireNonNull(meter, "meter")));
+      rules.add(
+          Map.entry(
+              Globs.compile(Objects.requireNonNull(pattern, "pattern")),
+              Objects.requireNonNull(meter, "meter")));
       return this;
     }
 

@@ -63,8 +63,15 @@ public record UsageRecord(
    * @param outcome how the call ended
    * @param latencyNanos queue wait plus inference time
    */
-  public UsageRecord(String id, Instant timestamp, String tenant, String model,
-      @Nullable String version, long units, boolean cacheHit, Outcome outcome,
+  public UsageRecord(
+      String id,
+      Instant timestamp,
+      String tenant,
+      String model,
+      @Nullable String version,
+      long units,
+      boolean cacheHit,
+      Outcome outcome,
       long latencyNanos) {
     this(id, timestamp, tenant, model, version, units, cacheHit, outcome, latencyNanos, Map.of());
   }
@@ -90,12 +97,12 @@ public record UsageRecord(
     for (Map.Entry<String, Long> e : extraUnits.entrySet()) {
       UsageMeters.checkKind(e.getKey());
       if (e.getValue() == null || e.getValue() < 0) {
-        throw new IllegalArgumentException("units of " + e.getKey() + " must be >= 0, were "
-            + e.getValue());
+        throw new IllegalArgumentException(
+            "units of " + e.getKey() + " must be >= 0, were " + e.getValue());
       }
     }
-    extraUnits = extraUnits.isEmpty() ? Map.of()
-        : Collections.unmodifiableMap(new TreeMap<>(extraUnits));
+    extraUnits =
+        extraUnits.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(extraUnits));
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(timestamp, "timestamp");
     Objects.requireNonNull(tenant, "tenant");
@@ -220,14 +227,14 @@ public record UsageRecord(
       String how = req(outcome, "outcome", line);
       long nanos = req(latency, "latencyNanos", line);
       try {
-        return new UsageRecord(rid, at, who, what, version, n, hit, Outcome.valueOf(how), nanos,
-            extra);
+        return new UsageRecord(
+            rid, at, who, what, version, n, hit, Outcome.valueOf(how), nanos, extra);
       } catch (IllegalArgumentException e) { // a value out of range, an unknown outcome
         throw notARecord(line, Objects.requireNonNullElse(e.getMessage(), e.toString()));
       }
     } catch (IOException | java.time.DateTimeException e) {
-      throw notARecord(line, e instanceof JsonProcessingException j ? j.getOriginalMessage()
-          : e.toString());
+      throw notARecord(
+          line, e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.toString());
     }
   }
 

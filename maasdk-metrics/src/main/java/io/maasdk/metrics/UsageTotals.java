@@ -51,10 +51,28 @@ public record UsageTotals(
    * @param units units of successful calls computed by the model
    * @param cacheHitUnits units of successful calls answered by the cache
    */
-  public UsageTotals(String tenant, String model, BillingPeriod period, LocalDate periodStart,
-      long calls, long successes, long cacheHits, long units, long cacheHitUnits) {
-    this(tenant, model, period, periodStart, calls, successes, cacheHits, units, cacheHitUnits,
-        Map.of(), Map.of());
+  public UsageTotals(
+      String tenant,
+      String model,
+      BillingPeriod period,
+      LocalDate periodStart,
+      long calls,
+      long successes,
+      long cacheHits,
+      long units,
+      long cacheHitUnits) {
+    this(
+        tenant,
+        model,
+        period,
+        periodStart,
+        calls,
+        successes,
+        cacheHits,
+        units,
+        cacheHitUnits,
+        Map.of(),
+        Map.of());
   }
 
   /**
@@ -104,12 +122,14 @@ public record UsageTotals(
       Iterable<UsageRecord> records, BillingPeriod period, ZoneId zone) {
     record Key(String tenant, LocalDate start, String model) {}
     record Sums(long[] n, Map<String, Long> extra, Map<String, Long> cachedExtra) {}
-    Map<Key, Sums> sums = new TreeMap<>(Comparator.comparing(Key::tenant)
-        .thenComparing(Key::start).thenComparing(Key::model));
+    Map<Key, Sums> sums =
+        new TreeMap<>(
+            Comparator.comparing(Key::tenant).thenComparing(Key::start).thenComparing(Key::model));
     for (UsageRecord r : records) {
-      Sums s = sums.computeIfAbsent(
-          new Key(r.tenant(), period.start(r.timestamp(), zone), r.model()),
-          k -> new Sums(new long[5], new TreeMap<>(), new TreeMap<>()));
+      Sums s =
+          sums.computeIfAbsent(
+              new Key(r.tenant(), period.start(r.timestamp(), zone), r.model()),
+              k -> new Sums(new long[5], new TreeMap<>(), new TreeMap<>()));
       s.n[0]++;
       if (r.billable()) {
         s.n[1]++;
@@ -124,9 +144,21 @@ public record UsageTotals(
       }
     }
     List<UsageTotals> out = new ArrayList<>(sums.size());
-    sums.forEach((k, s) ->
-        out.add(new UsageTotals(k.tenant(), k.model(), period, k.start(), s.n[0], s.n[1],
-            s.n[2], s.n[3], s.n[4], s.extra, s.cachedExtra)));
+    sums.forEach(
+        (k, s) ->
+            out.add(
+                new UsageTotals(
+                    k.tenant(),
+                    k.model(),
+                    period,
+                    k.start(),
+                    s.n[0],
+                    s.n[1],
+                    s.n[2],
+                    s.n[3],
+                    s.n[4],
+                    s.extra,
+                    s.cachedExtra)));
     return List.copyOf(out);
   }
 }

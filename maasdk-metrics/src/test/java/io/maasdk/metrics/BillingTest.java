@@ -29,26 +29,31 @@ import org.junit.jupiter.api.io.TempDir;
 class BillingTest {
   private static final Currency EUR = Currency.getInstance("EUR");
 
-  static final PricePlan PRO = PricePlan.builder("pro", EUR)
-      .price("digits*", new BigDecimal("0.37"))
-      .defaultPrice(new BigDecimal("2.00"))
-      .freeUnitsPerPeriod(1_000)
-      .build();
-  static final PricePlan BASIC = PricePlan.builder("basic", EUR)
-      .defaultPrice(new BigDecimal("1.13"))
-      .build();
-  static final PricePlan STARTER = PricePlan.builder("starter", EUR)
-      .price("digits", new BigDecimal("0.0999"))
-      .price("echo", new BigDecimal("0.50"))
-      .freeUnitsPerPeriod(50_000)
-      .build();
+  static final PricePlan PRO =
+      PricePlan.builder("pro", EUR)
+          .price("digits*", new BigDecimal("0.37"))
+          .defaultPrice(new BigDecimal("2.00"))
+          .freeUnitsPerPeriod(1_000)
+          .build();
+  static final PricePlan BASIC =
+      PricePlan.builder("basic", EUR).defaultPrice(new BigDecimal("1.13")).build();
+  static final PricePlan STARTER =
+      PricePlan.builder("starter", EUR)
+          .price("digits", new BigDecimal("0.0999"))
+          .price("echo", new BigDecimal("0.50"))
+          .freeUnitsPerPeriod(50_000)
+          .build();
 
   @Test
   void invoice_fromLedgerOfRealCalls_reconcilesToTheCent(@TempDir Path dir) throws Exception {
     InMemoryUsageSink memory = new InMemoryUsageSink();
     UsageMeters meters = UsageMeters.builder().meter("digits", UsageMeter.inputBytes()).build();
-    Metering metering = Metering.builder().meters(meters).sink(memory)
-        .sink(LedgerSink.open(dir, FsyncPolicy.every(Duration.ofMillis(100)))).build();
+    Metering metering =
+        Metering.builder()
+            .meters(meters)
+            .sink(memory)
+            .sink(LedgerSink.open(dir, FsyncPolicy.every(Duration.ofMillis(100))))
+            .build();
     Map<String, Integer> calls = Map.of("acme", 37, "globex", 23, "initech", 211);
     float[][] x = TestModels.digitsTestSet().features();
     try (ModelRuntime runtime = Fixtures.runtimeBuilder().listener(metering).build()) {
@@ -58,24 +63,27 @@ class BillingTest {
           runtime.handle("digits", "latest", float[].class, float[].class);
       ModelHandle<float[], float[]> echo =
           runtime.handle("echo", "latest", float[].class, float[].class);
-      calls.forEach((tenant, n) -> {
-        CallOptions opts = CallOptions.builder().tenant(tenant).build();
-        for (int i = 0; i < n; i++) {
-          digits.predict(x[i % x.length], opts);
-        }
-        echo.predict(new float[4], opts);
-        assertThrows(InvalidInputException.class, () -> digits.predict(new float[3], opts));
-      });
+      calls.forEach(
+          (tenant, n) -> {
+            CallOptions opts = CallOptions.builder().tenant(tenant).build();
+            for (int i = 0; i < n; i++) {
+              digits.predict(x[i % x.length], opts);
+            }
+            echo.predict(new float[4], opts);
+            assertThrows(InvalidInputException.class, () -> digits.predict(new float[3], opts));
+          });
     }
     metering.close();
 
-    Billing billing = Billing.builder().plan("acme", PRO).plan("initech", STARTER)
-        .defaultPlan(BASIC).build();
+    Billing billing =
+        Billing.builder().plan("acme", PRO).plan("initech", STARTER).defaultPlan(BASIC).build();
     LedgerReader ledger = LedgerReader.read(dir);
     assertEquals(memory.records(), ledger.records(), "the ledger holds what was acknowledged");
     List<Invoice> invoices = billing.invoices(ledger.usage(BillingPeriod.MONTH, ZoneOffset.UTC));
-    assertEquals(invoices, billing.invoices(
-        UsageTotals.aggregate(memory.records(), BillingPeriod.MONTH, ZoneOffset.UTC)));
+    assertEquals(
+        invoices,
+        billing.invoices(
+            UsageTotals.aggregate(memory.records(), BillingPeriod.MONTH, ZoneOffset.UTC)));
     assertEquals(3, invoices.size());
 
     // Independently: price each ledger record exactly, deduct the free tier, round per line.
@@ -86,8 +94,11 @@ class BillingTest {
       Map<String, Long> units = new TreeMap<>();
       for (UsageRecord r : ledger.records()) {
         if (r.tenant().equals(invoice.tenant()) && r.billable()) {
-          exact.merge(r.model(), plan.requirePricePer1000(r.model())
-              .multiply(BigDecimal.valueOf(r.units())).divide(BigDecimal.valueOf(1000)),
+          exact.merge(
+              r.model(),
+              plan.requirePricePer1000(r.model())
+                  .multiply(BigDecimal.valueOf(r.units()))
+                  .divide(BigDecimal.valueOf(1000)),
               BigDecimal::add);
           units.merge(r.model(), r.units(), Long::sum);
         }
@@ -97,10 +108,12 @@ class BillingTest {
       for (InvoiceLine line : invoice.lines()) {
         long used = Math.min(free, units.get(line.model()));
         free -= used;
-        BigDecimal freeValue = plan.requirePricePer1000(line.model())
-            .multiply(BigDecimal.valueOf(used)).divide(BigDecimal.valueOf(1000));
-        BigDecimal expected = exact.get(line.model()).subtract(freeValue)
-            .setScale(2, RoundingMode.HALF_EVEN);
+        BigDecimal freeValue =
+            plan.requirePricePer1000(line.model())
+                .multiply(BigDecimal.valueOf(used))
+                .divide(BigDecimal.valueOf(1000));
+        BigDecimal expected =
+            exact.get(line.model()).subtract(freeValue).setScale(2, RoundingMode.HALF_EVEN);
         assertEquals(expected, line.amount(), invoice.tenant() + " " + line.model());
         expectedTotal = expectedTotal.add(expected);
       }
@@ -113,8 +126,7 @@ class BillingTest {
     Invoice acme = invoices.get(0);
     assertEquals("acme", acme.tenant());
     assertEquals(new BigDecimal("3.13"), acme.total());
-    assertEquals(List.of("digits", "echo"), acme.lines().stream().map(InvoiceLine::model)
-        .toList());
+    assertEquals(List.of("digits", "echo"), acme.lines().stream().map(InvoiceLine::model).toList());
     assertEquals(38, acme.lines().get(0).calls(), "37 successes and 1 invalid input");
 
     // Exports carry the same money.
@@ -146,14 +158,15 @@ class BillingTest {
   @Test
   void cacheHits_billedOrNot_perPlan() {
     Instant t = Instant.parse("2026-11-23T10:00:00Z");
-    List<UsageRecord> records = List.of(
-        new UsageRecord("1", t, "a", "m", "1", 1000, false, Outcome.SUCCESS, 0),
-        new UsageRecord("2", t, "a", "m", "1", 3000, true, Outcome.SUCCESS, 0),
-        new UsageRecord("3", t, "a", "m", "1", 0, false, Outcome.FAILED, 0));
+    List<UsageRecord> records =
+        List.of(
+            new UsageRecord("1", t, "a", "m", "1", 1000, false, Outcome.SUCCESS, 0),
+            new UsageRecord("2", t, "a", "m", "1", 3000, true, Outcome.SUCCESS, 0),
+            new UsageRecord("3", t, "a", "m", "1", 0, false, Outcome.FAILED, 0));
     List<UsageTotals> usage = UsageTotals.aggregate(records, BillingPeriod.MONTH, ZoneOffset.UTC);
     PricePlan billed = PricePlan.builder("b", EUR).defaultPrice(BigDecimal.ONE).build();
-    PricePlan free = PricePlan.builder("f", EUR).defaultPrice(BigDecimal.ONE)
-        .billCacheHits(false).build();
+    PricePlan free =
+        PricePlan.builder("f", EUR).defaultPrice(BigDecimal.ONE).billCacheHits(false).build();
     Invoice withHits = Billing.builder().defaultPlan(billed).build().invoices(usage).get(0);
     Invoice withoutHits = Billing.builder().defaultPlan(free).build().invoices(usage).get(0);
     assertEquals(new BigDecimal("4.00"), withHits.total());
@@ -165,49 +178,75 @@ class BillingTest {
   @Test
   void invoice_unpricedModelOrTenant_failsWithAdvice() {
     Instant t = Instant.parse("2026-11-23T10:00:00Z");
-    List<UsageTotals> usage = UsageTotals.aggregate(List.of(
-        new UsageRecord("1", t, "a", "other", "1", 1, false, Outcome.SUCCESS, 0)),
-        BillingPeriod.MONTH, ZoneOffset.UTC);
-    IllegalStateException noPrice = assertThrows(IllegalStateException.class,
-        () -> Billing.builder().defaultPlan(STARTER).build().invoices(usage));
+    List<UsageTotals> usage =
+        UsageTotals.aggregate(
+            List.of(new UsageRecord("1", t, "a", "other", "1", 1, false, Outcome.SUCCESS, 0)),
+            BillingPeriod.MONTH,
+            ZoneOffset.UTC);
+    IllegalStateException noPrice =
+        assertThrows(
+            IllegalStateException.class,
+            () -> Billing.builder().defaultPlan(STARTER).build().invoices(usage));
     assertTrue(noPrice.getMessage().contains("no price for model other"), noPrice.getMessage());
-    IllegalStateException noPlan = assertThrows(IllegalStateException.class,
-        () -> Billing.builder().build().invoices(usage));
+    IllegalStateException noPlan =
+        assertThrows(IllegalStateException.class, () -> Billing.builder().build().invoices(usage));
     assertTrue(noPlan.getMessage().contains("tenant a has no price plan"), noPlan.getMessage());
   }
 
   @Test
   void csv_quotesFieldsWithCommas() {
-    Invoice i = new Invoice("a,b", "p", EUR, BillingPeriod.DAY, LocalDate.parse("2026-11-23"),
-        List.of(new InvoiceLine("m\"x", 1, 1, 10, 0, 10, 0, 10, BigDecimal.ONE,
-            new BigDecimal("0.01"))), new BigDecimal("0.01"));
-    assertEquals(Invoice.CSV_HEADER + "\n\"a,b\",p,2026-11-23,\"m\"\"x\",units,1,1,10,0,10,0,10,1,EUR,"
-        + "0.01\n", i.toCsv());
+    Invoice i =
+        new Invoice(
+            "a,b",
+            "p",
+            EUR,
+            BillingPeriod.DAY,
+            LocalDate.parse("2026-11-23"),
+            List.of(
+                new InvoiceLine(
+                    "m\"x", 1, 1, 10, 0, 10, 0, 10, BigDecimal.ONE, new BigDecimal("0.01"))),
+            new BigDecimal("0.01"));
+    assertEquals(
+        Invoice.CSV_HEADER
+            + "\n\"a,b\",p,2026-11-23,\"m\"\"x\",units,1,1,10,0,10,0,10,1,EUR,"
+            + "0.01\n",
+        i.toCsv());
   }
 
   @Test
   void outputAndComputeUnits_pricedPerKind_invoicedAndChargedToMoneyBudget(@TempDir Path dir)
       throws Exception {
-    UsageMeters meters = UsageMeters.builder()
-        .meter("digits", UsageMeter.perCall())
-        .meter("digits", "output_values", call -> ((float[]) call.output()).length)
-        .meter("digits", "compute_us", CallMeter.computeMicros())
-        .meter("*", "output_items", CallMeter.outputItems())
-        .build();
-    PricePlan plan = PricePlan.builder("metered", EUR)
-        .price("digits", new BigDecimal("1.00"))                    // per 1,000 calls
-        .price("digits", "output_values", new BigDecimal("0.10"))   // per 1,000 values returned
-        .price("digits", "compute_us", new BigDecimal("0.002"))     // EUR 0.002 per ms
-        .build();
-    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(meters)
-        .policy("acme", QuotaPolicy.builder()
-            .moneyBudget(new BigDecimal("100"), plan, BillingPeriod.MONTH).build())
-        .build();
-    Metering metering = Metering.builder().meters(meters)
-        .sink(LedgerSink.open(dir, FsyncPolicy.always())).durable(true).build();
+    UsageMeters meters =
+        UsageMeters.builder()
+            .meter("digits", UsageMeter.perCall())
+            .meter("digits", "output_values", call -> ((float[]) call.output()).length)
+            .meter("digits", "compute_us", CallMeter.computeMicros())
+            .meter("*", "output_items", CallMeter.outputItems())
+            .build();
+    PricePlan plan =
+        PricePlan.builder("metered", EUR)
+            .price("digits", new BigDecimal("1.00")) // per 1,000 calls
+            .price("digits", "output_values", new BigDecimal("0.10")) // per 1,000 values returned
+            .price("digits", "compute_us", new BigDecimal("0.002")) // EUR 0.002 per ms
+            .build();
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .meters(meters)
+            .policy(
+                "acme",
+                QuotaPolicy.builder()
+                    .moneyBudget(new BigDecimal("100"), plan, BillingPeriod.MONTH)
+                    .build())
+            .build();
+    Metering metering =
+        Metering.builder()
+            .meters(meters)
+            .sink(LedgerSink.open(dir, FsyncPolicy.always()))
+            .durable(true)
+            .build();
     float[][] x = TestModels.digitsTestSet().features();
-    try (ModelRuntime runtime = quotas.installOn(Fixtures.runtimeBuilder()).listener(metering)
-        .build()) {
+    try (ModelRuntime runtime =
+        quotas.installOn(Fixtures.runtimeBuilder()).listener(metering).build()) {
       runtime.deploy(ModelSpecs.digits());
       ModelHandle<float[], float[]> digits =
           runtime.handle("digits", "latest", float[].class, float[].class);
@@ -226,47 +265,87 @@ class BillingTest {
       assertTrue(r.units("compute_us") > 0, "device time measured: " + r);
       computeUs += r.units("compute_us");
     }
-    BigDecimal exact = new BigDecimal("0.020") // 20 calls
-        .add(new BigDecimal("0.020"))           // 200 values
-        .add(new BigDecimal("0.002").multiply(BigDecimal.valueOf(computeUs))
-            .divide(BigDecimal.valueOf(1000)));
-    assertEquals(0, exact.compareTo(quotas.moneyUsed("acme")),
+    BigDecimal exact =
+        new BigDecimal("0.020") // 20 calls
+            .add(new BigDecimal("0.020")) // 200 values
+            .add(
+                new BigDecimal("0.002")
+                    .multiply(BigDecimal.valueOf(computeUs))
+                    .divide(BigDecimal.valueOf(1000)));
+    assertEquals(
+        0,
+        exact.compareTo(quotas.moneyUsed("acme")),
         "the money budget saw every kind: " + quotas.moneyUsed("acme") + " vs " + exact);
-    QuotaInterceptor restarted = QuotaInterceptor.builder().meters(meters)
-        .policy("acme", QuotaPolicy.builder()
-            .moneyBudget(new BigDecimal("100"), plan, BillingPeriod.MONTH).build())
-        .restoreFrom(ledger).build();
-    restarted.beforeCall(new io.maasdk.spi.CallContext("digits",
-        io.maasdk.VersionSelector.latest(), x[0], CallOptions.builder().tenant("acme").build()));
-    assertEquals(0, exact.add(new BigDecimal("0.001")).compareTo(restarted.moneyUsed("acme")),
+    QuotaInterceptor restarted =
+        QuotaInterceptor.builder()
+            .meters(meters)
+            .policy(
+                "acme",
+                QuotaPolicy.builder()
+                    .moneyBudget(new BigDecimal("100"), plan, BillingPeriod.MONTH)
+                    .build())
+            .restoreFrom(ledger)
+            .build();
+    restarted.beforeCall(
+        new io.maasdk.spi.CallContext(
+            "digits",
+            io.maasdk.VersionSelector.latest(),
+            x[0],
+            CallOptions.builder().tenant("acme").build()));
+    assertEquals(
+        0,
+        exact.add(new BigDecimal("0.001")).compareTo(restarted.moneyUsed("acme")),
         "restored from the ledger, plus the new call's reservation");
 
-    Invoice invoice = Billing.builder().defaultPlan(plan).build()
-        .invoices(ledger.usage(BillingPeriod.MONTH, ZoneOffset.UTC)).get(0);
-    assertEquals(List.of("units", "compute_us", "output_values"),
-        invoice.lines().stream().map(InvoiceLine::unit).toList(), "unpriced output_items: none");
+    Invoice invoice =
+        Billing.builder()
+            .defaultPlan(plan)
+            .build()
+            .invoices(ledger.usage(BillingPeriod.MONTH, ZoneOffset.UTC))
+            .get(0);
+    assertEquals(
+        List.of("units", "compute_us", "output_values"),
+        invoice.lines().stream().map(InvoiceLine::unit).toList(),
+        "unpriced output_items: none");
     InvoiceLine compute = invoice.lines().get(1);
     assertEquals(computeUs, compute.billedUnits());
-    assertEquals(new BigDecimal("0.002").multiply(BigDecimal.valueOf(computeUs))
-        .divide(BigDecimal.valueOf(1000)).setScale(2, RoundingMode.HALF_EVEN), compute.amount());
+    assertEquals(
+        new BigDecimal("0.002")
+            .multiply(BigDecimal.valueOf(computeUs))
+            .divide(BigDecimal.valueOf(1000))
+            .setScale(2, RoundingMode.HALF_EVEN),
+        compute.amount());
     assertEquals(new BigDecimal("0.02"), invoice.lines().get(2).amount());
-    assertEquals(invoice.lines().stream().map(InvoiceLine::amount)
-        .reduce(BigDecimal.ZERO, BigDecimal::add), invoice.total());
+    assertEquals(
+        invoice.lines().stream().map(InvoiceLine::amount).reduce(BigDecimal.ZERO, BigDecimal::add),
+        invoice.total());
     assertTrue(invoice.toCsv().contains(",digits,compute_us,20,20,"), invoice.toCsv());
   }
 
   @Test
   void usageRecord_extraUnits_jsonRoundTrip_andOldLinesStillRead() {
-    UsageRecord r = new UsageRecord("id-1", Instant.parse("2026-11-23T10:00:00Z"), "t", "m",
-        "1.0.0", 3, false, Outcome.SUCCESS, 10, Map.of("output_tokens", 42L, "compute_us", 7L));
-    assertTrue(r.toJson().endsWith(",\"units.compute_us\":7,\"units.output_tokens\":42}"),
-        r.toJson());
+    UsageRecord r =
+        new UsageRecord(
+            "id-1",
+            Instant.parse("2026-11-23T10:00:00Z"),
+            "t",
+            "m",
+            "1.0.0",
+            3,
+            false,
+            Outcome.SUCCESS,
+            10,
+            Map.of("output_tokens", 42L, "compute_us", 7L));
+    assertTrue(
+        r.toJson().endsWith(",\"units.compute_us\":7,\"units.output_tokens\":42}"), r.toJson());
     assertEquals(r, UsageRecord.fromJson(r.toJson()));
-    String old = "{\"id\":\"x\",\"ts\":\"2026-11-23T10:00:00Z\",\"tenant\":\"t\",\"model\":\"m\","
-        + "\"version\":null,\"units\":1,\"cacheHit\":false,\"outcome\":\"SUCCESS\","
-        + "\"latencyNanos\":5}";
+    String old =
+        "{\"id\":\"x\",\"ts\":\"2026-11-23T10:00:00Z\",\"tenant\":\"t\",\"model\":\"m\","
+            + "\"version\":null,\"units\":1,\"cacheHit\":false,\"outcome\":\"SUCCESS\","
+            + "\"latencyNanos\":5}";
     assertEquals(Map.of(), UsageRecord.fromJson(old).extraUnits());
-    assertThrows(IllegalArgumentException.class, () -> UsageMeters.builder()
-        .meter("*", "units", CallMeter.outputItems()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> UsageMeters.builder().meter("*", "units", CallMeter.outputItems()));
   }
 }

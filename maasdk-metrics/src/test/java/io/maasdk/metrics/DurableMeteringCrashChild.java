@@ -24,24 +24,27 @@ public final class DurableMeteringCrashChild {
    */
   public static void main(String[] args) throws Exception {
     boolean durable = args[1].equals("durable");
-    LedgerSink ledger = LedgerSink.open(Path.of(args[0]),
-        durable ? FsyncPolicy.always() : FsyncPolicy.every(java.time.Duration.ofMillis(100)));
-    UsageSink slowDisk = new UsageSink() {
-      @Override
-      public void write(java.util.List<UsageRecord> records) throws java.io.IOException {
-        try {
-          Thread.sleep(20); // the device's latency, not a synchronisation
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        ledger.write(records);
-      }
+    LedgerSink ledger =
+        LedgerSink.open(
+            Path.of(args[0]),
+            durable ? FsyncPolicy.always() : FsyncPolicy.every(java.time.Duration.ofMillis(100)));
+    UsageSink slowDisk =
+        new UsageSink() {
+          @Override
+          public void write(java.util.List<UsageRecord> records) throws java.io.IOException {
+            try {
+              Thread.sleep(20); // the device's latency, not a synchronisation
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            ledger.write(records);
+          }
 
-      @Override
-      public void flush() throws java.io.IOException {
-        ledger.flush();
-      }
-    };
+          @Override
+          public void flush() throws java.io.IOException {
+            ledger.flush();
+          }
+        };
     Metering metering = Metering.builder().sink(slowDisk).durable(durable).build();
     ModelRuntime runtime = Fixtures.runtimeBuilder().listener(metering).build();
     runtime.deploy(Fixtures.echo("echo"));
@@ -49,16 +52,18 @@ public final class DurableMeteringCrashChild {
         runtime.handle("echo", "latest", float[].class, float[].class);
     AtomicLong calls = new AtomicLong();
     for (int t = 0; t < 8; t++) {
-      Thread caller = new Thread(() -> {
-        while (true) {
-          String tenant = "c" + calls.incrementAndGet();
-          echo.predict(new float[4], CallOptions.builder().tenant(tenant).build());
-          synchronized (System.out) {
-            System.out.println("served " + tenant);
-            System.out.flush();
-          }
-        }
-      });
+      Thread caller =
+          new Thread(
+              () -> {
+                while (true) {
+                  String tenant = "c" + calls.incrementAndGet();
+                  echo.predict(new float[4], CallOptions.builder().tenant(tenant).build());
+                  synchronized (System.out) {
+                    System.out.println("served " + tenant);
+                    System.out.flush();
+                  }
+                }
+              });
       caller.start();
     }
     Thread.currentThread().join(); // until killed

@@ -21,15 +21,18 @@ import java.util.concurrent.atomic.AtomicLong;
 final class FaultyDisk implements LedgerSink.ChannelOpener {
   /** Bytes that may still be written; negative means unlimited. */
   final AtomicLong spaceLeft = new AtomicLong(-1);
+
   final AtomicBoolean failSync = new AtomicBoolean();
   final AtomicBoolean failOpen = new AtomicBoolean();
+
   /** Creating a new file fails (no inodes left); existing files still open. */
   final AtomicBoolean failCreate = new AtomicBoolean();
 
   @Override
   public FileChannel open(Path file, OpenOption... options) throws IOException {
-    if (failCreate.get() && java.util.Arrays.asList(options)
-        .contains(java.nio.file.StandardOpenOption.CREATE) && !java.nio.file.Files.exists(file)) {
+    if (failCreate.get()
+        && java.util.Arrays.asList(options).contains(java.nio.file.StandardOpenOption.CREATE)
+        && !java.nio.file.Files.exists(file)) {
       throw new IOException("No space left on device (creating " + file.getFileName() + ")");
     }
     if (failOpen.get()) {

@@ -42,8 +42,19 @@ final class Fixtures {
   }
 
   static InferenceEvent event(String tenant, String model, Outcome outcome, Object input) {
-    return new InferenceEvent(Instant.parse("2026-11-23T10:00:00Z"), tenant, model,
-        io.maasdk.Version.parse("1.0.0"), "cpu()", input, null, 1_000, 2_000, 1, false, outcome,
+    return new InferenceEvent(
+        Instant.parse("2026-11-23T10:00:00Z"),
+        tenant,
+        model,
+        io.maasdk.Version.parse("1.0.0"),
+        "cpu()",
+        input,
+        null,
+        1_000,
+        2_000,
+        1,
+        false,
+        outcome,
         null);
   }
 
@@ -58,10 +69,12 @@ final class Fixtures {
       List<Future<T>> futures = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         int index = i;
-        futures.add(pool.submit(() -> {
-          start.await(30, java.util.concurrent.TimeUnit.SECONDS);
-          return task.apply(index);
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                  return task.apply(index);
+                }));
       }
       List<T> out = new ArrayList<>();
       for (Future<T> f : futures) {

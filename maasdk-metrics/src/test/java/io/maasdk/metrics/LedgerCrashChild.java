@@ -21,16 +21,25 @@ public final class LedgerCrashChild {
    */
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
-    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.always())
-        .maxFileBytes(64 * 1024).build()) {
+    try (LedgerSink sink =
+        LedgerSink.builder(dir).fsync(FsyncPolicy.always()).maxFileBytes(64 * 1024).build()) {
       long n = 0;
       Instant t0 = Instant.parse("2026-11-23T10:00:00Z");
       while (true) {
         List<UsageRecord> batch = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
           n++;
-          batch.add(new UsageRecord("child-" + n, t0.plusMillis(n), "tenant-" + (n % 3),
-              "digits", "1.0.0", 1 + n % 5, false, Outcome.SUCCESS, 1000));
+          batch.add(
+              new UsageRecord(
+                  "child-" + n,
+                  t0.plusMillis(n),
+                  "tenant-" + (n % 3),
+                  "digits",
+                  "1.0.0",
+                  1 + n % 5,
+                  false,
+                  Outcome.SUCCESS,
+                  1000));
         }
         sink.write(batch);
         System.out.println("ack " + n);

@@ -23,16 +23,18 @@ class LedgerTest {
   private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
 
   static UsageRecord record(int n, Instant at, String tenant, String model, long units) {
-    return new UsageRecord("r-" + n, at, tenant, model, "1.0.0", units, false, Outcome.SUCCESS,
-        1000);
+    return new UsageRecord(
+        "r-" + n, at, tenant, model, "1.0.0", units, false, Outcome.SUCCESS, 1000);
   }
 
   @Test
-  void write_manyBatches_rotatesBySizeAndDay_readsBackInOrder(@TempDir Path dir)
-      throws Exception {
+  void write_manyBatches_rotatesBySizeAndDay_readsBackInOrder(@TempDir Path dir) throws Exception {
     List<UsageRecord> written = new ArrayList<>();
-    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.every(
-        java.time.Duration.ofMillis(50))).maxFileBytes(4096).build()) {
+    try (LedgerSink sink =
+        LedgerSink.builder(dir)
+            .fsync(FsyncPolicy.every(java.time.Duration.ofMillis(50)))
+            .maxFileBytes(4096)
+            .build()) {
       for (int b = 0; b < 20; b++) {
         List<UsageRecord> batch = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -49,7 +51,8 @@ class LedgerTest {
     for (Path f : files) {
       assertTrue(Files.size(f) <= 4096, f + " is " + Files.size(f) + " bytes");
     }
-    assertTrue(files.get(files.size() - 1).getFileName().toString().startsWith("usage-20261124"),
+    assertTrue(
+        files.get(files.size() - 1).getFileName().toString().startsWith("usage-20261124"),
         "the next day starts a new file");
     LedgerReader ledger = LedgerReader.read(dir);
     assertEquals(written, ledger.records());
@@ -72,8 +75,8 @@ class LedgerTest {
       sink.write(List.of(record(4, T0, "a", "m", 1)));
     }
     LedgerReader ledger = LedgerReader.read(dir);
-    assertEquals(List.of("r-1", "r-2", "r-4"),
-        ledger.records().stream().map(UsageRecord::id).toList());
+    assertEquals(
+        List.of("r-1", "r-2", "r-4"), ledger.records().stream().map(UsageRecord::id).toList());
     assertEquals(0, ledger.skippedLines());
   }
 
@@ -103,14 +106,15 @@ class LedgerTest {
     Files.write(file, bytes.toByteArray());
 
     LedgerReader ledger = LedgerReader.read(dir);
-    assertEquals(List.of("r-1", "r-2", "r-4"),
-        ledger.records().stream().map(UsageRecord::id).toList());
+    assertEquals(
+        List.of("r-1", "r-2", "r-4"), ledger.records().stream().map(UsageRecord::id).toList());
     assertEquals(tenant, ledger.records().get(2).tenant());
     assertEquals(3, ledger.skippedLines());
     List<LedgerReader.SkippedLine> skipped = ledger.skipped();
-    assertEquals(List.of(3L, 4L, 6L), skipped.stream().map(LedgerReader.SkippedLine::line)
-        .toList());
-    assertEquals(List.of((long) midLine1Offset, (long) midLine2Offset, (long) lastOffset),
+    assertEquals(
+        List.of(3L, 4L, 6L), skipped.stream().map(LedgerReader.SkippedLine::line).toList());
+    assertEquals(
+        List.of((long) midLine1Offset, (long) midLine2Offset, (long) lastOffset),
         skipped.stream().map(LedgerReader.SkippedLine::offset).toList());
     assertTrue(skipped.get(0).reason().contains("UTF-8"), skipped.get(0).reason());
     assertTrue(skipped.get(2).reason().startsWith("torn"), skipped.get(2).reason());
@@ -121,23 +125,27 @@ class LedgerTest {
   void write_diskFullThenSpaceBack_cutsPartialLine_countsFailuresExactly(@TempDir Path dir)
       throws Exception {
     FaultyDisk disk = new FaultyDisk();
-    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.every(
-        java.time.Duration.ofHours(1))).opener(disk).build()) {
+    try (LedgerSink sink =
+        LedgerSink.builder(dir)
+            .fsync(FsyncPolicy.every(java.time.Duration.ofHours(1)))
+            .opener(disk)
+            .build()) {
       sink.write(List.of(record(1, T0, "a", "m", 1), record(2, T0, "a", "m", 1)));
       disk.spaceLeft.set(150); // the next batch fits in part: a short write, then ENOSPC
-      java.io.IOException full = org.junit.jupiter.api.Assertions.assertThrows(
-          java.io.IOException.class,
-          () -> sink.write(List.of(record(3, T0, "a", "m", 1), record(4, T0, "a", "m", 1))));
+      java.io.IOException full =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.io.IOException.class,
+              () -> sink.write(List.of(record(3, T0, "a", "m", 1), record(4, T0, "a", "m", 1))));
       assertTrue(full.getMessage().contains("No space left"), full.getMessage());
       disk.full();
-      org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-          () -> sink.write(List.of(record(5, T0, "a", "m", 1))));
+      org.junit.jupiter.api.Assertions.assertThrows(
+          java.io.IOException.class, () -> sink.write(List.of(record(5, T0, "a", "m", 1))));
       disk.spaceBack();
       sink.write(List.of(record(6, T0, "a", "m", 1)));
     }
     LedgerReader ledger = LedgerReader.read(dir);
-    assertEquals(List.of("r-1", "r-2", "r-6"),
-        ledger.records().stream().map(UsageRecord::id).toList());
+    assertEquals(
+        List.of("r-1", "r-2", "r-6"), ledger.records().stream().map(UsageRecord::id).toList());
     assertEquals(0, ledger.skippedLines(), "no partial line left behind: " + ledger.skipped());
   }
 
@@ -145,8 +153,12 @@ class LedgerTest {
   void write_batchSpanningFiles_failsAtRotation_everyFileCutBack(@TempDir Path dir)
       throws Exception {
     FaultyDisk disk = new FaultyDisk();
-    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.always()).maxFileBytes(1024)
-        .opener(disk).build()) {
+    try (LedgerSink sink =
+        LedgerSink.builder(dir)
+            .fsync(FsyncPolicy.always())
+            .maxFileBytes(1024)
+            .opener(disk)
+            .build()) {
       sink.write(List.of(record(1, T0, "a", "m", 1), record(2, T0, "a", "m", 1)));
       long before = Files.size(LedgerSink.files(dir).get(0));
       disk.failCreate.set(true);
@@ -154,16 +166,18 @@ class LedgerTest {
       for (int i = 10; i < 30; i++) {
         big.add(record(i, T0, "a", "m", 1));
       }
-      org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-          () -> sink.write(big));
-      assertEquals(before, Files.size(LedgerSink.files(dir).get(0)),
+      org.junit.jupiter.api.Assertions.assertThrows(
+          java.io.IOException.class, () -> sink.write(big));
+      assertEquals(
+          before,
+          Files.size(LedgerSink.files(dir).get(0)),
           "the part of the batch that went into the first file is gone too");
       disk.failCreate.set(false);
       sink.write(List.of(record(3, T0, "a", "m", 1)));
     }
     LedgerReader ledger = LedgerReader.read(dir);
-    assertEquals(List.of("r-1", "r-2", "r-3"),
-        ledger.records().stream().map(UsageRecord::id).toList());
+    assertEquals(
+        List.of("r-1", "r-2", "r-3"), ledger.records().stream().map(UsageRecord::id).toList());
     assertEquals(0, ledger.skippedLines());
   }
 
@@ -171,24 +185,29 @@ class LedgerTest {
   void write_fsyncFailsUnderAlways_batchRolledBack_nextWriteClean(@TempDir Path dir)
       throws Exception {
     FaultyDisk disk = new FaultyDisk();
-    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.always()).opener(disk)
-        .build()) {
+    try (LedgerSink sink =
+        LedgerSink.builder(dir).fsync(FsyncPolicy.always()).opener(disk).build()) {
       sink.write(List.of(record(1, T0, "a", "m", 1)));
       disk.failSync.set(true);
-      org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+      org.junit.jupiter.api.Assertions.assertThrows(
+          java.io.IOException.class,
           () -> sink.write(List.of(record(2, T0, "a", "m", 1), record(3, T0, "a", "m", 1))));
       disk.failSync.set(false);
       sink.write(List.of(record(4, T0, "a", "m", 1)));
     }
-    assertEquals(List.of("r-1", "r-4"),
+    assertEquals(
+        List.of("r-1", "r-4"),
         LedgerReader.read(dir).records().stream().map(UsageRecord::id).toList());
   }
 
   @Test
   void flush_fsyncFails_throws_thenRecovers(@TempDir Path dir) throws Exception {
     FaultyDisk disk = new FaultyDisk();
-    try (LedgerSink sink = LedgerSink.builder(dir).fsync(FsyncPolicy.every(
-        java.time.Duration.ofHours(1))).opener(disk).build()) {
+    try (LedgerSink sink =
+        LedgerSink.builder(dir)
+            .fsync(FsyncPolicy.every(java.time.Duration.ofHours(1)))
+            .opener(disk)
+            .build()) {
       disk.failSync.set(true);
       sink.write(List.of(record(1, T0, "a", "m", 1)));
       assertEquals(1, sink.unsyncedRecords());
@@ -203,8 +222,9 @@ class LedgerTest {
   void open_readOnlyDirectory_failsFastWithClearMessage(@TempDir Path dir) {
     FaultyDisk disk = new FaultyDisk();
     disk.failOpen.set(true);
-    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
-        java.io.IOException.class, () -> LedgerSink.builder(dir).opener(disk).build());
+    java.io.IOException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.io.IOException.class, () -> LedgerSink.builder(dir).opener(disk).build());
     assertTrue(e.getMessage().contains("is not writable"), e.getMessage());
     assertTrue(e.getMessage().contains(dir.toAbsolutePath().toString()), e.getMessage());
   }
@@ -213,9 +233,10 @@ class LedgerTest {
   void open_missingDirectoryThatCannotBeCreated_failsFastWithClearMessage(@TempDir Path dir)
       throws Exception {
     Path aFile = Files.writeString(dir.resolve("not-a-dir"), "x");
-    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
-        java.io.IOException.class,
-        () -> LedgerSink.open(aFile.resolve("ledger"), FsyncPolicy.always()));
+    java.io.IOException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            java.io.IOException.class,
+            () -> LedgerSink.open(aFile.resolve("ledger"), FsyncPolicy.always()));
     assertTrue(e.getMessage().contains("does not exist and cannot be created"), e.getMessage());
   }
 
@@ -232,16 +253,20 @@ class LedgerTest {
   }
 
   @Test
-  void killMinus9_midWrite_noAcknowledgedRecordLostNoneTwice(@TempDir Path dir)
-      throws Exception {
+  void killMinus9_midWrite_noAcknowledgedRecordLostNoneTwice(@TempDir Path dir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        LedgerCrashChild.class.getName(), dir.toString())
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process child =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                LedgerCrashChild.class.getName(),
+                dir.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     long acked = 0;
-    try (BufferedReader out = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader out =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while (acked < 4000 && (line = out.readLine()) != null) {
         if (line.startsWith("ack ")) {
@@ -282,25 +307,28 @@ class LedgerTest {
   @Test
   void aggregate_perTenantModelPeriod(@TempDir Path dir) throws Exception {
     try (LedgerSink sink = LedgerSink.open(dir, FsyncPolicy.never())) {
-      sink.write(List.of(
-          record(1, T0, "a", "m1", 3),
-          record(2, T0.plusSeconds(60), "a", "m1", 4),
-          record(3, T0, "a", "m2", 10),
-          record(4, T0, "b", "m1", 1),
-          record(5, Instant.parse("2026-12-01T00:00:00Z"), "a", "m1", 100),
-          new UsageRecord("r-6", T0, "a", "m1", null, 0, false, Outcome.REFUSED, 0),
-          new UsageRecord("r-7", T0, "a", "m1", "1.0.0", 2, true, Outcome.SUCCESS, 0)));
+      sink.write(
+          List.of(
+              record(1, T0, "a", "m1", 3),
+              record(2, T0.plusSeconds(60), "a", "m1", 4),
+              record(3, T0, "a", "m2", 10),
+              record(4, T0, "b", "m1", 1),
+              record(5, Instant.parse("2026-12-01T00:00:00Z"), "a", "m1", 100),
+              new UsageRecord("r-6", T0, "a", "m1", null, 0, false, Outcome.REFUSED, 0),
+              new UsageRecord("r-7", T0, "a", "m1", "1.0.0", 2, true, Outcome.SUCCESS, 0)));
     }
     List<UsageTotals> usage = LedgerReader.read(dir).usage(BillingPeriod.MONTH, ZoneOffset.UTC);
-    assertEquals(List.of(
-        new UsageTotals("a", "m1", BillingPeriod.MONTH, LocalDate.parse("2026-11-01"), 4, 3, 1,
-            7, 2),
-        new UsageTotals("a", "m2", BillingPeriod.MONTH, LocalDate.parse("2026-11-01"), 1, 1, 0,
-            10, 0),
-        new UsageTotals("a", "m1", BillingPeriod.MONTH, LocalDate.parse("2026-12-01"), 1, 1, 0,
-            100, 0),
-        new UsageTotals("b", "m1", BillingPeriod.MONTH, LocalDate.parse("2026-11-01"), 1, 1, 0,
-            1, 0)), usage);
+    assertEquals(
+        List.of(
+            new UsageTotals(
+                "a", "m1", BillingPeriod.MONTH, LocalDate.parse("2026-11-01"), 4, 3, 1, 7, 2),
+            new UsageTotals(
+                "a", "m2", BillingPeriod.MONTH, LocalDate.parse("2026-11-01"), 1, 1, 0, 10, 0),
+            new UsageTotals(
+                "a", "m1", BillingPeriod.MONTH, LocalDate.parse("2026-12-01"), 1, 1, 0, 100, 0),
+            new UsageTotals(
+                "b", "m1", BillingPeriod.MONTH, LocalDate.parse("2026-11-01"), 1, 1, 0, 1, 0)),
+        usage);
     assertEquals("2026-11", usage.get(0).periodLabel());
   }
 }

@@ -38,15 +38,22 @@ class MeteringCrashTest {
   /** Runs the child until it has served {@code calls} calls, kills it, returns their tenants. */
   static Set<String> serveThenKill(Path dir, String mode, int calls) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(List.of(java, "-Dai.djl.offline=true",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp",
-        System.getProperty("java.class.path"), DurableMeteringCrashChild.class.getName(),
-        dir.toString(), mode))
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process child =
+        new ProcessBuilder(
+                List.of(
+                    java,
+                    "-Dai.djl.offline=true",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    DurableMeteringCrashChild.class.getName(),
+                    dir.toString(),
+                    mode))
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     Set<String> served = new HashSet<>();
-    try (BufferedReader out = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader out =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while (served.size() < calls && (line = out.readLine()) != null) {
         if (line.startsWith("served ")) {

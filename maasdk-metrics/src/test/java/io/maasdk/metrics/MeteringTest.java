@@ -27,36 +27,48 @@ class MeteringTest {
   @Test
   void everyCall_concurrentMixedOutcomes_exactlyOneRecordEach() throws Exception {
     InMemoryUsageSink sink = new InMemoryUsageSink();
-    Metering metering = Metering.builder()
-        .meters(UsageMeters.builder().defaultMeter(UsageMeter.inputBytes()).build())
-        .sink(sink)
-        .build();
+    Metering metering =
+        Metering.builder()
+            .meters(UsageMeters.builder().defaultMeter(UsageMeter.inputBytes()).build())
+            .sink(sink)
+            .build();
     int threads = 16;
     int perThread = 30;
-    try (ModelRuntime runtime = Fixtures.runtimeBuilder()
-        .listener(metering)
-        .interceptor(ctx -> {
-          if (ctx.options().tenant().startsWith("blocked")) {
-            throw new AccessDeniedException("echo", null, "no");
-          }
-        })
-        .build()) {
+    try (ModelRuntime runtime =
+        Fixtures.runtimeBuilder()
+            .listener(metering)
+            .interceptor(
+                ctx -> {
+                  if (ctx.options().tenant().startsWith("blocked")) {
+                    throw new AccessDeniedException("echo", null, "no");
+                  }
+                })
+            .build()) {
       runtime.deploy(Fixtures.echo("echo"));
       ModelHandle<float[], float[]> echo =
           runtime.handle("echo", "latest", float[].class, float[].class);
-      Fixtures.concurrently(threads, t -> {
-        for (int i = 0; i < perThread; i++) {
-          switch (i % 3) {
-            case 0 -> echo.predict(new float[4], CallOptions.builder().tenant("t" + t).build());
-            case 1 -> assertThrows(InvalidInputException.class,
-                () -> echo.predict(new float[5], CallOptions.builder().tenant("t" + t).build()));
-            default -> assertThrows(AccessDeniedException.class,
-                () -> echo.predict(new float[4],
-                    CallOptions.builder().tenant("blocked" + t).build()));
-          }
-        }
-        return null;
-      });
+      Fixtures.concurrently(
+          threads,
+          t -> {
+            for (int i = 0; i < perThread; i++) {
+              switch (i % 3) {
+                case 0 -> echo.predict(new float[4], CallOptions.builder().tenant("t" + t).build());
+                case 1 ->
+                    assertThrows(
+                        InvalidInputException.class,
+                        () ->
+                            echo.predict(
+                                new float[5], CallOptions.builder().tenant("t" + t).build()));
+                default ->
+                    assertThrows(
+                        AccessDeniedException.class,
+                        () ->
+                            echo.predict(
+                                new float[4], CallOptions.builder().tenant("blocked" + t).build()));
+              }
+            }
+            return null;
+          });
     }
     metering.flush(Duration.ofSeconds(10));
     metering.close();
@@ -76,8 +88,8 @@ class MeteringTest {
         assertEquals(0, r.units(), "only successes carry units: " + r);
       }
     }
-    assertEquals(Map.of(Outcome.SUCCESS, 160, Outcome.INVALID_INPUT, 160, Outcome.REFUSED, 160),
-        byOutcome);
+    assertEquals(
+        Map.of(Outcome.SUCCESS, 160, Outcome.INVALID_INPUT, 160, Outcome.REFUSED, 160), byOutcome);
     assertEquals(160 * 16, units, "float[4] is 16 bytes");
   }
 
@@ -86,19 +98,20 @@ class MeteringTest {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     InMemoryUsageSink memory = new InMemoryUsageSink();
-    UsageSink slow = records -> {
-      entered.countDown();
-      try {
-        if (!release.await(30, TimeUnit.SECONDS)) {
-          throw new IllegalStateException("the test never released the sink");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      memory.write(records);
-    };
-    Metering metering = Metering.builder().sink(slow).bufferCapacity(4)
-        .offerTimeout(Duration.ofMillis(2)).build();
+    UsageSink slow =
+        records -> {
+          entered.countDown();
+          try {
+            if (!release.await(30, TimeUnit.SECONDS)) {
+              throw new IllegalStateException("the test never released the sink");
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          memory.write(records);
+        };
+    Metering metering =
+        Metering.builder().sink(slow).bufferCapacity(4).offerTimeout(Duration.ofMillis(2)).build();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     metering.bindTo(registry);
     metering.onEvent(Fixtures.event("a", "m", Outcome.SUCCESS, new float[4]));
@@ -122,18 +135,22 @@ class MeteringTest {
   @Test
   void failingSink_countsFailedRecords_otherSinksStillGetThem() {
     InMemoryUsageSink good = new InMemoryUsageSink();
-    Metering metering = Metering.builder()
-        .sink(records -> {
-          throw new java.io.IOException("disk full");
-        })
-        .sink(good)
-        .build();
+    Metering metering =
+        Metering.builder()
+            .sink(
+                records -> {
+                  throw new java.io.IOException("disk full");
+                })
+            .sink(good)
+            .build();
     for (int i = 0; i < 3; i++) {
       metering.onEvent(Fixtures.event("a", "m", Outcome.SUCCESS, new float[4]));
     }
-    java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
-        () -> metering.flush(Duration.ofSeconds(10)));
-    assertTrue(e.getCause().getMessage().startsWith("3 usage record(s) could not be written"),
+    java.io.UncheckedIOException e =
+        assertThrows(
+            java.io.UncheckedIOException.class, () -> metering.flush(Duration.ofSeconds(10)));
+    assertTrue(
+        e.getCause().getMessage().startsWith("3 usage record(s) could not be written"),
         e.getCause().getMessage());
     assertEquals(3, good.records().size());
     assertEquals(3, metering.failedRecords());
@@ -156,8 +173,9 @@ class MeteringTest {
       for (int i = 0; i < 4; i++) {
         metering.onEvent(Fixtures.event("b", "m", Outcome.SUCCESS, new float[4]));
       }
-      java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
-          () -> metering.flush(Duration.ofSeconds(10)));
+      java.io.UncheckedIOException e =
+          assertThrows(
+              java.io.UncheckedIOException.class, () -> metering.flush(Duration.ofSeconds(10)));
       assertTrue(e.getMessage().contains("usage sink failed"), e.getMessage());
       assertEquals(4, metering.failedRecords());
       disk.spaceBack();
@@ -170,9 +188,12 @@ class MeteringTest {
     }
     LedgerReader read = LedgerReader.read(dir);
     assertEquals(0, read.skippedLines(), "no glued or partial line: " + read.skipped());
-    assertEquals(List.of("a", "a", "a", "a", "a", "c", "c", "c"),
+    assertEquals(
+        List.of("a", "a", "a", "a", "a", "c", "c", "c"),
         read.records().stream().map(UsageRecord::tenant).toList());
-    assertEquals(metering.acceptedRecords() - metering.failedRecords(), read.records().size(),
+    assertEquals(
+        metering.acceptedRecords() - metering.failedRecords(),
+        read.records().size(),
         "every record is either in the ledger or counted as failed, never both");
   }
 
@@ -182,14 +203,15 @@ class MeteringTest {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     LedgerSink ledger = LedgerSink.open(dir, FsyncPolicy.every(Duration.ofHours(1)));
-    UsageSink slow = records -> {
-      entered.countDown();
-      try {
-        assertTrue(release.await(30, java.util.concurrent.TimeUnit.SECONDS));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
+    UsageSink slow =
+        records -> {
+          entered.countDown();
+          try {
+            assertTrue(release.await(30, java.util.concurrent.TimeUnit.SECONDS));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
     Metering metering = Metering.builder().sink(slow).sink(ledger).build();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     metering.bindTo(registry);
@@ -227,8 +249,8 @@ class MeteringTest {
     UsageMeter words = UsageMeter.tokens(s -> s.isBlank() ? 0 : s.trim().split("\\s+").length);
     assertEquals(4, words.units("the quick brown fox"));
     assertEquals(5, words.units(List.of("a b", "c d e")));
-    UsageMeters meters = UsageMeters.builder().meter("digits-*", UsageMeter.items())
-        .meter("embed*", words).build();
+    UsageMeters meters =
+        UsageMeters.builder().meter("digits-*", UsageMeter.items()).meter("embed*", words).build();
     assertEquals(2, meters.units("digits-mlp", new float[2][64]));
     assertEquals(1, meters.units("other", new float[2][64]));
     assertEquals(2, meters.units("embedder", "two words"));
@@ -236,31 +258,56 @@ class MeteringTest {
 
   @Test
   void usageRecord_jsonRoundTrip_escapesText() {
-    UsageRecord r = new UsageRecord("id-1", java.time.Instant.parse("2026-11-23T10:00:00.123Z"),
-        "ten\"ant\n\\x", "m,odel", null, 42, true, Outcome.SUCCESS, 12345);
+    UsageRecord r =
+        new UsageRecord(
+            "id-1",
+            java.time.Instant.parse("2026-11-23T10:00:00.123Z"),
+            "ten\"ant\n\\x",
+            "m,odel",
+            null,
+            42,
+            true,
+            Outcome.SUCCESS,
+            12345);
     assertEquals(r, UsageRecord.fromJson(r.toJson()));
-    assertThrows(IllegalArgumentException.class,
-        () -> UsageRecord.fromJson(r.toJson().substring(0, 40)));
+    assertThrows(
+        IllegalArgumentException.class, () -> UsageRecord.fromJson(r.toJson().substring(0, 40)));
   }
 
   @Test
   void usageRecord_fromJson_refusesAmbiguousOrHostileLines_ignoresNewFields() {
-    String ok = new UsageRecord("id-1", java.time.Instant.parse("2026-11-23T10:00:00Z"), "t", "m",
-        "1.0.0", 3, false, Outcome.SUCCESS, 5).toJson();
+    String ok =
+        new UsageRecord(
+                "id-1",
+                java.time.Instant.parse("2026-11-23T10:00:00Z"),
+                "t",
+                "m",
+                "1.0.0",
+                3,
+                false,
+                Outcome.SUCCESS,
+                5)
+            .toJson();
     String body = ok.substring(1, ok.length() - 1);
-    assertEquals(3, UsageRecord.fromJson("{\"region\":{\"a\":[1,2]}," + body + "}").units(),
+    assertEquals(
+        3,
+        UsageRecord.fromJson("{\"region\":{\"a\":[1,2]}," + body + "}").units(),
         "a field a later version adds is ignored");
-    for (String bad : List.of(
-        "{" + body + ",\"units\":999}",                  // two values for one key
-        "{" + body + "} {}",                               // trailing content
-        "[" + body + "]",
-        "{" + body.replace("\"units\":3", "\"units\":99999999999999999999") + "}",
-        "{" + body.replace("\"units\":3", "\"units\":-3") + "}",
-        "{" + body.replace("\"units\":3", "\"units\":\"3\"") + "}",
-        "{\"id\":\"" + "x".repeat(100_000) + "\"}",
-        "{\"a\":" + "[".repeat(1000) + "}")) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> UsageRecord.fromJson(bad), bad.length() > 100 ? bad.substring(0, 100) : bad);
+    for (String bad :
+        List.of(
+            "{" + body + ",\"units\":999}", // two values for one key
+            "{" + body + "} {}", // trailing content
+            "[" + body + "]",
+            "{" + body.replace("\"units\":3", "\"units\":99999999999999999999") + "}",
+            "{" + body.replace("\"units\":3", "\"units\":-3") + "}",
+            "{" + body.replace("\"units\":3", "\"units\":\"3\"") + "}",
+            "{\"id\":\"" + "x".repeat(100_000) + "\"}",
+            "{\"a\":" + "[".repeat(1000) + "}")) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> UsageRecord.fromJson(bad),
+              bad.length() > 100 ? bad.substring(0, 100) : bad);
       assertTrue(e.getMessage().startsWith("not a usage record"), e.getMessage());
       assertTrue(e.getMessage().length() < 1000, "the message does not echo a huge line");
     }
@@ -309,7 +356,8 @@ class MeteringTest {
           runtime.handle("echo", "latest", float[].class, float[].class);
       java.util.concurrent.CompletableFuture<float[]> call =
           echo.predictAsync(new float[] {1, 2, 3, 4}, CallOptions.builder().tenant("a").build());
-      assertTrue(sink.flushing.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS),
+      assertTrue(
+          sink.flushing.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS),
           "the record reached the sink's fsync");
       assertEquals(1, sink.written.records().size());
       assertTrue(!call.isDone(), "no result while its record is not durable");
@@ -333,19 +381,24 @@ class MeteringTest {
           runtime.handle("echo", "latest", float[].class, float[].class);
       sink.hold = new CountDownLatch(1); // the first fsync is slow: the other callers pile up
       java.util.concurrent.CompletableFuture<List<Object>> all =
-          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-              return Fixtures.concurrently(threads, t -> {
-                float[] out = echo.predict(new float[] {t, 0, 0, 0},
-                    CallOptions.builder().tenant("t" + t).build());
-                assertEquals(2f * t, out[0]);
-                assertTrue(sink.durable.get() >= 1, "released only after a flush");
-                return null;
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return Fixtures.concurrently(
+                      threads,
+                      t -> {
+                        float[] out =
+                            echo.predict(
+                                new float[] {t, 0, 0, 0},
+                                CallOptions.builder().tenant("t" + t).build());
+                        assertEquals(2f * t, out[0]);
+                        assertTrue(sink.durable.get() >= 1, "released only after a flush");
+                        return null;
+                      });
+                } catch (Exception e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
               });
-            } catch (Exception e) {
-              throw new java.util.concurrent.CompletionException(e);
-            }
-          });
       assertTrue(sink.flushing.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS));
       long deadline = System.nanoTime() + 30_000_000_000L;
       while (sink.written.records().size() + metering.buffered() < threads
@@ -360,7 +413,9 @@ class MeteringTest {
       metering.close();
     }
     assertEquals(threads, sink.written.records().size());
-    assertEquals(2, sink.flushes.get() - 1 /* close() */,
+    assertEquals(
+        2,
+        sink.flushes.get() - 1 /* close() */,
         "group commit: the first group, then one fsync for everything queued meanwhile");
   }
 
@@ -369,13 +424,15 @@ class MeteringTest {
     GatedSink sink = new GatedSink();
     Metering metering = Metering.builder().sink(sink).durable(true).build();
     try (ModelRuntime runtime = Fixtures.runtimeBuilder().listener(metering).build()) {
-      runtime.deploy(io.maasdk.ModelSpec.builder("echo", float[].class, float[].class)
-          .version("1.0.0")
-          .source(io.maasdk.ModelSource.classpath(io.maasdk.testkit.TestModels.resource("echo")))
-          .translator(io.maasdk.codec.Codecs.floatVector(4))
-          .devicePolicy(io.maasdk.DevicePolicy.cpu())
-          .cachePolicy(io.maasdk.CachePolicy.ofDefaults())
-          .build());
+      runtime.deploy(
+          io.maasdk.ModelSpec.builder("echo", float[].class, float[].class)
+              .version("1.0.0")
+              .source(
+                  io.maasdk.ModelSource.classpath(io.maasdk.testkit.TestModels.resource("echo")))
+              .translator(io.maasdk.codec.Codecs.floatVector(4))
+              .devicePolicy(io.maasdk.DevicePolicy.cpu())
+              .cachePolicy(io.maasdk.CachePolicy.ofDefaults())
+              .build());
       ModelHandle<float[], float[]> echo =
           runtime.handle("echo", "latest", float[].class, float[].class);
       CallOptions a = CallOptions.builder().tenant("a").build();
@@ -403,8 +460,10 @@ class MeteringTest {
       runtime.deploy(Fixtures.echo("echo"));
       ModelHandle<float[], float[]> echo =
           runtime.handle("echo", "latest", float[].class, float[].class);
-      io.maasdk.InferenceException e = assertThrows(io.maasdk.InferenceException.class,
-          () -> echo.predict(new float[4], CallOptions.builder().tenant("a").build()));
+      io.maasdk.InferenceException e =
+          assertThrows(
+              io.maasdk.InferenceException.class,
+              () -> echo.predict(new float[4], CallOptions.builder().tenant("a").build()));
       assertTrue(e.getMessage().contains("could not be made durable"), e.getMessage());
       assertEquals(1, metering.failedRecords());
       sink.failWrites = false;

@@ -28,18 +28,20 @@ class QuotaTest {
       UsageMeters.builder().defaultMeter(UsageMeter.inputBytes()).build();
 
   private static CallContext ctx(String tenant, Object input) {
-    return new CallContext("m", VersionSelector.parse("latest"), input,
-        CallOptions.builder().tenant(tenant).build());
+    return new CallContext(
+        "m", VersionSelector.parse("latest"), input, CallOptions.builder().tenant(tenant).build());
   }
 
   @Test
   void unitBudget_64Threads_neverOverspent_refusedBeforeQueueing() throws Exception {
     TestClock clock = new TestClock(NOV_23);
-    QuotaInterceptor quotas = QuotaInterceptor.builder()
-        .meters(BYTES)
-        .policy("acme", QuotaPolicy.builder().unitBudget(1_000, BillingPeriod.MONTH).build())
-        .clock(clock).nanoTime(clock::nanoTime)
-        .build();
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .meters(BYTES)
+            .policy("acme", QuotaPolicy.builder().unitBudget(1_000, BillingPeriod.MONTH).build())
+            .clock(clock)
+            .nanoTime(clock::nanoTime)
+            .build();
     InMemoryUsageSink sink = new InMemoryUsageSink();
     Metering metering = Metering.builder().meters(BYTES).sink(sink).build();
     AtomicInteger passedQuota = new AtomicInteger();
@@ -47,46 +49,53 @@ class QuotaTest {
     AtomicInteger refused = new AtomicInteger();
     int threads = 64;
     int perThread = 4;
-    try (ModelRuntime runtime = quotas.installOn(Fixtures.runtimeBuilder())
-        .interceptor(new io.maasdk.spi.CallInterceptor() { // runs only after quotas let it pass
-          @Override
-          public Phase phase() {
-            return Phase.ADMISSION; // same phase as the quota, registered after it
-          }
+    try (ModelRuntime runtime =
+        quotas
+            .installOn(Fixtures.runtimeBuilder())
+            .interceptor(
+                new io.maasdk.spi.CallInterceptor() { // runs only after quotas let it pass
+                  @Override
+                  public Phase phase() {
+                    return Phase.ADMISSION; // same phase as the quota, registered after it
+                  }
 
-          @Override
-          public void beforeCall(io.maasdk.spi.CallContext ctx) {
-            passedQuota.incrementAndGet();
-          }
-        })
-        .listener(metering)
-        .build()) {
+                  @Override
+                  public void beforeCall(io.maasdk.spi.CallContext ctx) {
+                    passedQuota.incrementAndGet();
+                  }
+                })
+            .listener(metering)
+            .build()) {
       runtime.deploy(Fixtures.echo("echo"));
       ModelHandle<float[], float[]> echo =
           runtime.handle("echo", "latest", float[].class, float[].class);
       CallOptions acme = CallOptions.builder().tenant("acme").build();
-      Fixtures.concurrently(threads, t -> {
-        for (int i = 0; i < perThread; i++) {
-          try {
-            echo.predict(new float[4], acme);
-            ok.incrementAndGet();
-          } catch (QuotaExceededException e) {
-            assertTrue(e instanceof QuotaRefusedException);
-            assertEquals(Limit.UNIT_BUDGET, ((QuotaRefusedException) e).limit());
-            refused.incrementAndGet();
-          }
-        }
-        return null;
-      });
+      Fixtures.concurrently(
+          threads,
+          t -> {
+            for (int i = 0; i < perThread; i++) {
+              try {
+                echo.predict(new float[4], acme);
+                ok.incrementAndGet();
+              } catch (QuotaExceededException e) {
+                assertTrue(e instanceof QuotaRefusedException);
+                assertEquals(Limit.UNIT_BUDGET, ((QuotaRefusedException) e).limit());
+                refused.incrementAndGet();
+              }
+            }
+            return null;
+          });
       assertEquals(threads * perThread, ok.get() + refused.get());
       assertEquals(62, ok.get(), "16 units a call: floor(1000 / 16) calls fit, no more");
       assertEquals(992, quotas.unitsUsed("acme"));
       assertEquals(62, passedQuota.get(), "a refused call never got past the interceptors");
 
-      QuotaRefusedException e = assertThrows(QuotaRefusedException.class,
-          () -> echo.predict(new float[4], acme));
-      assertEquals("tenant acme exceeded its monthly budget of 1000 units calling echo: 992 of"
-          + " 1000 units used in 2026-11, call needs 16; retry in 7d 14h", e.getMessage());
+      QuotaRefusedException e =
+          assertThrows(QuotaRefusedException.class, () -> echo.predict(new float[4], acme));
+      assertEquals(
+          "tenant acme exceeded its monthly budget of 1000 units calling echo: 992 of"
+              + " 1000 units used in 2026-11, call needs 16; retry in 7d 14h",
+          e.getMessage());
       assertEquals(Duration.ofHours(7 * 24 + 14), e.retryAfter().orElseThrow());
 
       clock.advance(Duration.ofDays(8)); // December: a new budget
@@ -97,31 +106,40 @@ class QuotaTest {
     List<UsageRecord> records = sink.records();
     assertEquals(threads * perThread + 2, records.size(), "every call, refused or not, recorded");
     assertEquals(63, records.stream().filter(UsageRecord::billable).count());
-    assertTrue(records.stream().filter(r -> r.outcome() == Outcome.REFUSED)
-        .allMatch(r -> r.version() == null && r.units() == 0));
+    assertTrue(
+        records.stream()
+            .filter(r -> r.outcome() == Outcome.REFUSED)
+            .allMatch(r -> r.version() == null && r.units() == 0));
   }
 
   @Test
   void unitBudget_callThatFails_getsItsUnitsBack() {
     TestClock clock = new TestClock(NOV_23);
-    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(BYTES)
-        .defaultPolicy(QuotaPolicy.builder().unitBudget(100, BillingPeriod.DAY).build())
-        .clock(clock).nanoTime(clock::nanoTime).build();
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .meters(BYTES)
+            .defaultPolicy(QuotaPolicy.builder().unitBudget(100, BillingPeriod.DAY).build())
+            .clock(clock)
+            .nanoTime(clock::nanoTime)
+            .build();
     try (ModelRuntime runtime = quotas.installOn(Fixtures.runtimeBuilder()).build()) {
       runtime.deploy(Fixtures.echo("echo"));
       ModelHandle<float[], float[]> echo =
           runtime.handle("echo", "latest", float[].class, float[].class);
       echo.predict(new float[4], CallOptions.builder().tenant("t").build());
       assertEquals(16, quotas.unitsUsed("t"));
-      assertThrows(InvalidInputException.class,
+      assertThrows(
+          InvalidInputException.class,
           () -> echo.predict(new float[5], CallOptions.builder().tenant("t").build()));
       assertEquals(16, quotas.unitsUsed("t"), "invalid input (20 bytes) was refunded");
       for (int i = 0; i < 5; i++) {
         echo.predict(new float[4], CallOptions.builder().tenant("t").build());
       }
       assertEquals(96, quotas.unitsUsed("t"));
-      QuotaRefusedException e = assertThrows(QuotaRefusedException.class,
-          () -> echo.predict(new float[4], CallOptions.builder().tenant("t").build()));
+      QuotaRefusedException e =
+          assertThrows(
+              QuotaRefusedException.class,
+              () -> echo.predict(new float[4], CallOptions.builder().tenant("t").build()));
       assertTrue(e.getMessage().contains("daily budget of 100 units"), e.getMessage());
       assertEquals(96, quotas.unitsUsed("t"), "a refusal reserves nothing and refunds nothing");
       assertEquals(0, quotas.unitsUsed("someone-else"), "default policy is per tenant");
@@ -131,37 +149,49 @@ class QuotaTest {
   @Test
   void requestRate_64Threads_burstThenRefill_exactCounts() throws Exception {
     TestClock clock = new TestClock(NOV_23);
-    QuotaInterceptor quotas = QuotaInterceptor.builder()
-        .policy("acme", QuotaPolicy.builder().requestsPerSecond(10, 50).build())
-        .clock(clock).nanoTime(clock::nanoTime).build();
-    List<Integer> passed = Fixtures.concurrently(64, t -> {
-      int n = 0;
-      for (int i = 0; i < 4; i++) {
-        try {
-          quotas.beforeCall(ctx("acme", new float[4]));
-          n++;
-        } catch (QuotaRefusedException e) {
-          assertEquals(Limit.REQUEST_RATE, e.limit());
-        }
-      }
-      return n;
-    });
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .policy("acme", QuotaPolicy.builder().requestsPerSecond(10, 50).build())
+            .clock(clock)
+            .nanoTime(clock::nanoTime)
+            .build();
+    List<Integer> passed =
+        Fixtures.concurrently(
+            64,
+            t -> {
+              int n = 0;
+              for (int i = 0; i < 4; i++) {
+                try {
+                  quotas.beforeCall(ctx("acme", new float[4]));
+                  n++;
+                } catch (QuotaRefusedException e) {
+                  assertEquals(Limit.REQUEST_RATE, e.limit());
+                }
+              }
+              return n;
+            });
     assertEquals(50, passed.stream().mapToInt(Integer::intValue).sum(), "the burst, no more");
-    QuotaRefusedException e = assertThrows(QuotaRefusedException.class,
-        () -> quotas.beforeCall(ctx("acme", new float[4])));
-    assertEquals("tenant acme exceeded its request rate limit of 10 requests/s (burst 50) calling"
-        + " m: 0.00 of 50 requests left in the bucket; retry in 100 ms", e.getMessage());
+    QuotaRefusedException e =
+        assertThrows(
+            QuotaRefusedException.class, () -> quotas.beforeCall(ctx("acme", new float[4])));
+    assertEquals(
+        "tenant acme exceeded its request rate limit of 10 requests/s (burst 50) calling"
+            + " m: 0.00 of 50 requests left in the bucket; retry in 100 ms",
+        e.getMessage());
     assertEquals(Duration.ofMillis(100), e.retryAfter().orElseThrow());
 
     clock.advance(Duration.ofSeconds(1));
-    List<Integer> refilled = Fixtures.concurrently(64, t -> {
-      try {
-        quotas.beforeCall(ctx("acme", new float[4]));
-        return 1;
-      } catch (QuotaRefusedException ex) {
-        return 0;
-      }
-    });
+    List<Integer> refilled =
+        Fixtures.concurrently(
+            64,
+            t -> {
+              try {
+                quotas.beforeCall(ctx("acme", new float[4]));
+                return 1;
+              } catch (QuotaRefusedException ex) {
+                return 0;
+              }
+            });
     assertEquals(10, refilled.stream().mapToInt(Integer::intValue).sum(), "10/s for 1 s");
     quotas.beforeCall(ctx("unlimited-tenant", new float[4])); // no policy, no limit
   }
@@ -169,20 +199,25 @@ class QuotaTest {
   @Test
   void unitRate_callBiggerThanBurst_neverPasses() {
     TestClock clock = new TestClock(NOV_23);
-    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(BYTES)
-        .defaultPolicy(QuotaPolicy.builder().unitsPerSecond(32, 64).build())
-        .clock(clock).nanoTime(clock::nanoTime).build();
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .meters(BYTES)
+            .defaultPolicy(QuotaPolicy.builder().unitsPerSecond(32, 64).build())
+            .clock(clock)
+            .nanoTime(clock::nanoTime)
+            .build();
     for (int i = 0; i < 4; i++) {
       quotas.beforeCall(ctx("t", new float[4]));
     }
-    QuotaRefusedException e = assertThrows(QuotaRefusedException.class,
-        () -> quotas.beforeCall(ctx("t", new float[4])));
+    QuotaRefusedException e =
+        assertThrows(QuotaRefusedException.class, () -> quotas.beforeCall(ctx("t", new float[4])));
     assertEquals(Limit.UNIT_RATE, e.limit());
     assertEquals(Duration.ofMillis(500), e.retryAfter().orElseThrow(), "16 units at 32/s");
     clock.advance(Duration.ofMillis(500));
     quotas.beforeCall(ctx("t", new float[4]));
-    QuotaRefusedException tooBig = assertThrows(QuotaRefusedException.class,
-        () -> quotas.beforeCall(ctx("t", new float[100])));
+    QuotaRefusedException tooBig =
+        assertThrows(
+            QuotaRefusedException.class, () -> quotas.beforeCall(ctx("t", new float[100])));
     assertTrue(tooBig.retryAfter().isEmpty());
     assertTrue(tooBig.getMessage().contains("can never pass"), tooBig.getMessage());
   }
@@ -190,16 +225,26 @@ class QuotaTest {
   @Test
   void moneyBudget_atPlanPrices_refusesWhenNextCallWouldOverspend() {
     TestClock clock = new TestClock(NOV_23);
-    PricePlan plan = PricePlan.builder("pro", Currency.getInstance("EUR"))
-        .defaultPrice(new BigDecimal("0.50")).build();
-    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(BYTES)
-        .policy("acme", QuotaPolicy.builder()
-            .moneyBudget(new BigDecimal("0.02"), plan, BillingPeriod.MONTH).build())
-        .clock(clock).nanoTime(clock::nanoTime).build();
+    PricePlan plan =
+        PricePlan.builder("pro", Currency.getInstance("EUR"))
+            .defaultPrice(new BigDecimal("0.50"))
+            .build();
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .meters(BYTES)
+            .policy(
+                "acme",
+                QuotaPolicy.builder()
+                    .moneyBudget(new BigDecimal("0.02"), plan, BillingPeriod.MONTH)
+                    .build())
+            .clock(clock)
+            .nanoTime(clock::nanoTime)
+            .build();
     quotas.beforeCall(ctx("acme", new float[4])); // 16 units = EUR 0.008
     quotas.beforeCall(ctx("acme", new float[4]));
-    QuotaRefusedException e = assertThrows(QuotaRefusedException.class,
-        () -> quotas.beforeCall(ctx("acme", new float[4])));
+    QuotaRefusedException e =
+        assertThrows(
+            QuotaRefusedException.class, () -> quotas.beforeCall(ctx("acme", new float[4])));
     assertEquals(Limit.MONEY_BUDGET, e.limit());
     assertEquals("EUR 0.016 of 0.02 used in 2026-11, call costs 0.008", e.usage());
     assertEquals(0, new BigDecimal("0.016").compareTo(quotas.moneyUsed("acme")));
@@ -207,26 +252,39 @@ class QuotaTest {
 
   @Test
   void unmeterableInput_refusedAsInvalidInput() {
-    QuotaInterceptor quotas = QuotaInterceptor.builder().meters(BYTES)
-        .defaultPolicy(QuotaPolicy.builder().unitBudget(10, BillingPeriod.DAY).build()).build();
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> quotas.beforeCall(ctx("t", new Object())));
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .meters(BYTES)
+            .defaultPolicy(QuotaPolicy.builder().unitBudget(10, BillingPeriod.DAY).build())
+            .build();
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> quotas.beforeCall(ctx("t", new Object())));
     assertTrue(e.getMessage().contains("cannot count the units"), e.getMessage());
   }
 
   @Test
   void refusedEarlierOrWrongInputType_neverRefunded_budget100AllowsExactly100() throws Exception {
     TestClock clock = new TestClock(NOV_23);
-    QuotaInterceptor quotas = QuotaInterceptor.builder()
-        .policy("acme", QuotaPolicy.builder().unitBudget(100, BillingPeriod.MONTH).build())
-        .clock(clock).nanoTime(clock::nanoTime).build();
+    QuotaInterceptor quotas =
+        QuotaInterceptor.builder()
+            .policy("acme", QuotaPolicy.builder().unitBudget(100, BillingPeriod.MONTH).build())
+            .clock(clock)
+            .nanoTime(clock::nanoTime)
+            .build();
     AtomicInteger ok = new AtomicInteger();
-    try (ModelRuntime runtime = quotas.installOn(Fixtures.runtimeBuilder()
-        .interceptor(ctx -> { // runs before the quota: a wrong key
-          if ("wrong".equals(ctx.options().credentials())) {
-            throw new io.maasdk.AccessDeniedException(ctx.modelName(), null, "bad key");
-          }
-        })).clock(clock).build()) {
+    try (ModelRuntime runtime =
+        quotas
+            .installOn(
+                Fixtures.runtimeBuilder()
+                    .interceptor(
+                        ctx -> { // runs before the quota: a wrong key
+                          if ("wrong".equals(ctx.options().credentials())) {
+                            throw new io.maasdk.AccessDeniedException(
+                                ctx.modelName(), null, "bad key");
+                          }
+                        }))
+            .clock(clock)
+            .build()) {
       runtime.deploy(Fixtures.echo("echo"));
       ModelHandle<float[], float[]> echo =
           runtime.handle("echo", "latest", float[].class, float[].class);
@@ -234,20 +292,22 @@ class QuotaTest {
       ModelHandle<Object, float[]> raw = (ModelHandle) echo;
       CallOptions acme = CallOptions.builder().tenant("acme").build();
       CallOptions badKey = CallOptions.builder().tenant("acme").credentials("wrong").build();
-      Fixtures.concurrently(16, t -> {
-        for (int i = 0; i < 32; i++) {
-          assertThrows(io.maasdk.AccessDeniedException.class,
-              () -> echo.predict(new float[4], badKey));
-          assertThrows(InvalidInputException.class, () -> raw.predict("not floats", acme));
-          try {
-            echo.predict(new float[4], acme);
-            ok.incrementAndGet();
-          } catch (QuotaRefusedException e) {
-            assertEquals(Limit.UNIT_BUDGET, e.limit());
-          }
-        }
-        return null;
-      });
+      Fixtures.concurrently(
+          16,
+          t -> {
+            for (int i = 0; i < 32; i++) {
+              assertThrows(
+                  io.maasdk.AccessDeniedException.class, () -> echo.predict(new float[4], badKey));
+              assertThrows(InvalidInputException.class, () -> raw.predict("not floats", acme));
+              try {
+                echo.predict(new float[4], acme);
+                ok.incrementAndGet();
+              } catch (QuotaRefusedException e) {
+                assertEquals(Limit.UNIT_BUDGET, e.limit());
+              }
+            }
+            return null;
+          });
     }
     assertEquals(100, ok.get(), "512 tries, a budget of 100");
     assertEquals(100, quotas.unitsUsed("acme"));
@@ -256,29 +316,37 @@ class QuotaTest {
   @Test
   void refusedByLaterQuota_earlierQuotaRefundsExactlyOnce() throws Exception {
     TestClock clock = new TestClock(NOV_23);
-    QuotaInterceptor big = QuotaInterceptor.builder()
-        .defaultPolicy(QuotaPolicy.builder().unitBudget(100, BillingPeriod.MONTH).build())
-        .clock(clock).nanoTime(clock::nanoTime).build();
-    QuotaInterceptor small = QuotaInterceptor.builder()
-        .defaultPolicy(QuotaPolicy.builder().unitBudget(10, BillingPeriod.MONTH).build())
-        .clock(clock).nanoTime(clock::nanoTime).build();
+    QuotaInterceptor big =
+        QuotaInterceptor.builder()
+            .defaultPolicy(QuotaPolicy.builder().unitBudget(100, BillingPeriod.MONTH).build())
+            .clock(clock)
+            .nanoTime(clock::nanoTime)
+            .build();
+    QuotaInterceptor small =
+        QuotaInterceptor.builder()
+            .defaultPolicy(QuotaPolicy.builder().unitBudget(10, BillingPeriod.MONTH).build())
+            .clock(clock)
+            .nanoTime(clock::nanoTime)
+            .build();
     AtomicInteger ok = new AtomicInteger();
-    try (ModelRuntime runtime = small.installOn(big.installOn(Fixtures.runtimeBuilder()))
-        .clock(clock).build()) {
+    try (ModelRuntime runtime =
+        small.installOn(big.installOn(Fixtures.runtimeBuilder())).clock(clock).build()) {
       runtime.deploy(Fixtures.echo("echo"));
       ModelHandle<float[], float[]> echo =
           runtime.handle("echo", "latest", float[].class, float[].class);
-      Fixtures.concurrently(8, t -> {
-        for (int i = 0; i < 8; i++) {
-          try {
-            echo.predict(new float[4], CallOptions.builder().tenant("t").build());
-            ok.incrementAndGet();
-          } catch (QuotaRefusedException e) {
-            assertEquals(Limit.UNIT_BUDGET, e.limit());
-          }
-        }
-        return null;
-      });
+      Fixtures.concurrently(
+          8,
+          t -> {
+            for (int i = 0; i < 8; i++) {
+              try {
+                echo.predict(new float[4], CallOptions.builder().tenant("t").build());
+                ok.incrementAndGet();
+              } catch (QuotaRefusedException e) {
+                assertEquals(Limit.UNIT_BUDGET, e.limit());
+              }
+            }
+            return null;
+          });
     }
     assertEquals(10, ok.get());
     assertEquals(10, small.unitsUsed("t"));
@@ -292,14 +360,18 @@ class QuotaTest {
     QuotaPolicy three = QuotaPolicy.builder().unitBudget(3, BillingPeriod.MONTH).build();
     CallOptions acme = CallOptions.builder().tenant("acme").build();
     for (int restart = 0; restart < 2; restart++) {
-      QuotaInterceptor quotas = QuotaInterceptor.builder().policy("acme", three)
-          .restoreFrom(LedgerReader.read(dir))
-          .clock(clock).nanoTime(clock::nanoTime).build();
-      Metering metering = Metering.builder()
-          .sink(LedgerSink.open(dir, FsyncPolicy.always())).durable(true).build();
+      QuotaInterceptor quotas =
+          QuotaInterceptor.builder()
+              .policy("acme", three)
+              .restoreFrom(LedgerReader.read(dir))
+              .clock(clock)
+              .nanoTime(clock::nanoTime)
+              .build();
+      Metering metering =
+          Metering.builder().sink(LedgerSink.open(dir, FsyncPolicy.always())).durable(true).build();
       int passed = 0;
-      try (ModelRuntime runtime = quotas.installOn(Fixtures.runtimeBuilder())
-          .listener(metering).clock(clock).build()) {
+      try (ModelRuntime runtime =
+          quotas.installOn(Fixtures.runtimeBuilder()).listener(metering).clock(clock).build()) {
         runtime.deploy(Fixtures.echo("echo"));
         ModelHandle<float[], float[]> echo =
             runtime.handle("echo", "latest", float[].class, float[].class);
@@ -319,8 +391,13 @@ class QuotaTest {
       clock.advance(Duration.ofDays(2)); // still November
     }
     clock.advance(Duration.ofDays(6)); // December: a new budget
-    QuotaInterceptor december = QuotaInterceptor.builder().policy("acme", three)
-        .restoreFrom(LedgerReader.read(dir)).clock(clock).nanoTime(clock::nanoTime).build();
+    QuotaInterceptor december =
+        QuotaInterceptor.builder()
+            .policy("acme", three)
+            .restoreFrom(LedgerReader.read(dir))
+            .clock(clock)
+            .nanoTime(clock::nanoTime)
+            .build();
     december.beforeCall(ctx("acme", new float[4]));
     assertEquals(1, december.unitsUsed("acme"));
   }

@@ -28,10 +28,10 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * One archive with everything a runtime needs to come back elsewhere: every key of its {@link
- * StateStore} (aliases with their history, rollouts) and any files you add, such as
- * maasdk-metrics' usage ledger and maasdk-security's audit log. The archive is a zip with a
- * {@code MANIFEST} listing each entry's SHA-256; {@link #restore} checks every entry against it
- * before writing anything.
+ * StateStore} (aliases with their history, rollouts) and any files you add, such as maasdk-metrics'
+ * usage ledger and maasdk-security's audit log. The archive is a zip with a {@code MANIFEST}
+ * listing each entry's SHA-256; {@link #restore} checks every entry against it before writing
+ * anything.
  *
  * <pre>{@code
  * Backups.export(store, Map.of("ledger.jsonl", ledgerPath, "audit.log", auditPath), archive);
@@ -39,8 +39,8 @@ import java.util.zip.ZipOutputStream;
  * Backups.restore(archive, StateStore.directory(newStateDir), newFilesDir);
  * }</pre>
  *
- * <p>Take the backup while the runtime is idle for management (no alias move or rollout step
- * during it), or accept that each key is as of the moment it was read. Stateless; thread-safe.
+ * <p>Take the backup while the runtime is idle for management (no alias move or rollout step during
+ * it), or accept that each key is as of the moment it was read. Stateless; thread-safe.
  */
 public final class Backups {
   private static final String MANIFEST = "MANIFEST";
@@ -68,8 +68,8 @@ public final class Backups {
   }
 
   /**
-   * Writes {@code store}'s keys and {@code files} (name → file) to {@code archive}, atomically:
-   * to a temporary file, forced to disk, then renamed over {@code archive}.
+   * Writes {@code store}'s keys and {@code files} (name → file) to {@code archive}, atomically: to
+   * a temporary file, forced to disk, then renamed over {@code archive}.
    *
    * @param store the durable state to back up (read, never changed)
    * @param files further files to add, by their name in the archive
@@ -86,16 +86,19 @@ public final class Backups {
     for (String key : keys) {
       store.read(key).ifPresent(v -> entries.put("state/" + enc(key), v));
     }
-    new TreeMap<>(files).forEach((name, path) -> {
-      if (!name.matches("[A-Za-z0-9._-]{1,128}") || name.startsWith(".")) {
-        throw new IllegalArgumentException("backup file name '" + name + "': use a plain name");
-      }
-      try {
-        entries.put("files/" + name, Files.readAllBytes(path));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + path + " for the backup", e);
-      }
-    });
+    new TreeMap<>(files)
+        .forEach(
+            (name, path) -> {
+              if (!name.matches("[A-Za-z0-9._-]{1,128}") || name.startsWith(".")) {
+                throw new IllegalArgumentException(
+                    "backup file name '" + name + "': use a plain name");
+              }
+              try {
+                entries.put("files/" + name, Files.readAllBytes(path));
+              } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + path + " for the backup", e);
+              }
+            });
     StringBuilder manifest = new StringBuilder(HEADER).append('\n');
     entries.forEach((n, b) -> manifest.append(sha256(b)).append(' ').append(n).append('\n'));
     Path tmp = archive.resolveSibling(archive.getFileName() + ".tmp");
@@ -114,8 +117,7 @@ public final class Backups {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
-      Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       try {
         Files.deleteIfExists(tmp);
@@ -144,8 +146,14 @@ public final class Backups {
   public static Contents restore(Path archive, StateStore store, Path filesDir) {
     List<String> present = store.keys("");
     if (!present.isEmpty()) {
-      throw new IllegalStateException("cannot restore " + archive + " into " + store
-          + ": it is not empty (" + present + "); restore into a fresh one");
+      throw new IllegalStateException(
+          "cannot restore "
+              + archive
+              + " into "
+              + store
+              + ": it is not empty ("
+              + present
+              + "); restore into a fresh one");
     }
     Map<String, byte[]> entries = verified(archive);
     List<String> keys = new java.util.ArrayList<>();
@@ -206,8 +214,8 @@ public final class Backups {
       throw new UncheckedIOException("cannot read backup " + archive, e);
     }
     byte[] manifest = entries.remove(MANIFEST);
-    String[] lines = manifest == null ? new String[0]
-        : new String(manifest, StandardCharsets.UTF_8).split("\n");
+    String[] lines =
+        manifest == null ? new String[0] : new String(manifest, StandardCharsets.UTF_8).split("\n");
     if (lines.length == 0 || !lines[0].equals(HEADER)) {
       throw new IllegalArgumentException(archive + " is not a maasdk backup (no manifest)");
     }
@@ -217,23 +225,34 @@ public final class Backups {
       expected.put(lines[i].substring(sp + 1), lines[i].substring(0, sp));
     }
     if (!expected.keySet().equals(new TreeMap<>(entries).keySet())) {
-      throw new IllegalArgumentException("backup " + archive + " lists " + expected.keySet()
-          + " but holds " + new TreeMap<>(entries).keySet());
+      throw new IllegalArgumentException(
+          "backup "
+              + archive
+              + " lists "
+              + expected.keySet()
+              + " but holds "
+              + new TreeMap<>(entries).keySet());
     }
-    entries.forEach((name, bytes) -> {
-      if (!sha256(bytes).equals(expected.get(name))) {
-        throw new IllegalArgumentException("backup " + archive + ": entry " + name
-            + " does not match its SHA-256 in the manifest; nothing was restored");
-      }
-      boolean file = name.startsWith("files/");
-      if (!file && !name.startsWith("state/")) {
-        throw new IllegalArgumentException("backup " + archive + ": unexpected entry " + name);
-      }
-      String plain = name.substring(6);
-      if (file && (!plain.matches("[A-Za-z0-9._-]{1,128}") || plain.startsWith("."))) {
-        throw new IllegalArgumentException("backup entry " + name + " is not a plain file name");
-      }
-    });
+    entries.forEach(
+        (name, bytes) -> {
+          if (!sha256(bytes).equals(expected.get(name))) {
+            throw new IllegalArgumentException(
+                "backup "
+                    + archive
+                    + ": entry "
+                    + name
+                    + " does not match its SHA-256 in the manifest; nothing was restored");
+          }
+          boolean file = name.startsWith("files/");
+          if (!file && !name.startsWith("state/")) {
+            throw new IllegalArgumentException("backup " + archive + ": unexpected entry " + name);
+          }
+          String plain = name.substring(6);
+          if (file && (!plain.matches("[A-Za-z0-9._-]{1,128}") || plain.startsWith("."))) {
+            throw new IllegalArgumentException(
+                "backup entry " + name + " is not a plain file name");
+          }
+        });
     return entries;
   }
 

@@ -45,13 +45,13 @@ public record ClassificationData<I, O>(
     labels = labels.clone();
     Objects.requireNonNull(scores, "scores");
     if (inputs.size() != labels.length) {
-      throw new IllegalArgumentException(inputs.size() + " inputs but " + labels.length
-          + " labels");
+      throw new IllegalArgumentException(
+          inputs.size() + " inputs but " + labels.length + " labels");
     }
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= classes) {
-        throw new IllegalArgumentException("label " + i + " is " + labels[i] + ", expected 0.."
-            + (classes - 1));
+        throw new IllegalArgumentException(
+            "label " + i + " is " + labels[i] + ", expected 0.." + (classes - 1));
       }
     }
   }
@@ -76,8 +76,8 @@ public record ClassificationData<I, O>(
   }
 
   /**
-   * Float-vector inputs to a model that answers with one logit (or probability) per class, such
-   * as the digits models: {@code logits(testSet.features(), testSet.labels(), 10)}.
+   * Float-vector inputs to a model that answers with one logit (or probability) per class, such as
+   * the digits models: {@code logits(testSet.features(), testSet.labels(), 10)}.
    *
    * @param features one float vector per sample
    * @param labels the true class of each sample
@@ -86,8 +86,13 @@ public record ClassificationData<I, O>(
    */
   public static ClassificationData<float[], float[]> logits(
       float[][] features, int[] labels, int classes) {
-    return new ClassificationData<>(float[].class, float[].class, Arrays.asList(features), labels,
-        classes, Function.identity());
+    return new ClassificationData<>(
+        float[].class,
+        float[].class,
+        Arrays.asList(features),
+        labels,
+        classes,
+        Function.identity());
   }
 
   @Override

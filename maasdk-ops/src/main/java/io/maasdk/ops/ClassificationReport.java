@@ -134,12 +134,12 @@ public record ClassificationReport(
     Objects.requireNonNull(labels, "labels");
     Objects.requireNonNull(scores, "scores");
     if (labels.length != scores.length) {
-      throw new IllegalArgumentException(labels.length + " labels but " + scores.length
-          + " score vectors");
+      throw new IllegalArgumentException(
+          labels.length + " labels but " + scores.length + " score vectors");
     }
     if (classes < 1 || k < 1 || k > classes) {
-      throw new IllegalArgumentException("need 1 <= k <= classes, got k=" + k + ", classes="
-          + classes);
+      throw new IllegalArgumentException(
+          "need 1 <= k <= classes, got k=" + k + ", classes=" + classes);
     }
     long[][] confusion = new long[classes][classes];
     long correct = 0;
@@ -148,12 +148,17 @@ public record ClassificationReport(
       int y = labels[i];
       float[] s = scores[i];
       if (y < 0 || y >= classes) {
-        throw new IllegalArgumentException("sample " + i + " has label " + y + ", expected 0.."
-            + (classes - 1));
+        throw new IllegalArgumentException(
+            "sample " + i + " has label " + y + ", expected 0.." + (classes - 1));
       }
       if (s == null || s.length != classes) {
-        throw new IllegalArgumentException("sample " + i + " has " + (s == null ? "no" : s.length)
-            + " scores, expected " + classes);
+        throw new IllegalArgumentException(
+            "sample "
+                + i
+                + " has "
+                + (s == null ? "no" : s.length)
+                + " scores, expected "
+                + classes);
       }
       int pred = 0;
       for (int c = 1; c < classes; c++) {
@@ -188,13 +193,25 @@ public record ClassificationReport(
       }
       precision[c] = predicted == 0 ? 0 : (double) tp / predicted;
       recall[c] = support[c] == 0 ? 0 : (double) tp / support[c];
-      f1[c] = precision[c] + recall[c] == 0 ? 0
-          : 2 * precision[c] * recall[c] / (precision[c] + recall[c]);
+      f1[c] =
+          precision[c] + recall[c] == 0
+              ? 0
+              : 2 * precision[c] * recall[c] / (precision[c] + recall[c]);
     }
     int n = labels.length;
-    return new ClassificationReport(n, n == 0 ? 0 : (double) correct / n, k,
-        n == 0 ? 0 : (double) topK / n, precision, recall, f1, support, mean(precision),
-        mean(recall), mean(f1), confusion);
+    return new ClassificationReport(
+        n,
+        n == 0 ? 0 : (double) correct / n,
+        k,
+        n == 0 ? 0 : (double) topK / n,
+        precision,
+        recall,
+        f1,
+        support,
+        mean(precision),
+        mean(recall),
+        mean(f1),
+        confusion);
   }
 
   private static double mean(double[] a) {
@@ -215,11 +232,15 @@ public record ClassificationReport(
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ClassificationReport r && n == r.n && k == r.k
+    return o instanceof ClassificationReport r
+        && n == r.n
+        && k == r.k
         && Double.compare(accuracy, r.accuracy) == 0
         && Double.compare(topKAccuracy, r.topKAccuracy) == 0
-        && Arrays.equals(precision, r.precision) && Arrays.equals(recall, r.recall)
-        && Arrays.equals(f1, r.f1) && Arrays.equals(support, r.support)
+        && Arrays.equals(precision, r.precision)
+        && Arrays.equals(recall, r.recall)
+        && Arrays.equals(f1, r.f1)
+        && Arrays.equals(support, r.support)
         && Arrays.deepEquals(confusion, r.confusion);
   }
 
@@ -230,8 +251,15 @@ public record ClassificationReport(
 
   @Override
   public String toString() {
-    return String.format(java.util.Locale.ROOT,
-        "n=%d accuracy=%.4f top%d=%.4f macroP=%.4f macroR=%.4f macroF1=%.4f", n, accuracy, k,
-        topKAccuracy, macroPrecision, macroRecall, macroF1);
+    return String.format(
+        java.util.Locale.ROOT,
+        "n=%d accuracy=%.4f top%d=%.4f macroP=%.4f macroR=%.4f macroF1=%.4f",
+        n,
+        accuracy,
+        k,
+        topKAccuracy,
+        macroPrecision,
+        macroRecall,
+        macroF1);
   }
 }

@@ -7,8 +7,8 @@ import java.util.Objects;
 /**
  * A rollout gate that judges the candidate by its quality on data, not by live traffic: "the
  * candidate's macro-F1 is at least the current version's minus 0.01". A rollout runs it once,
- * before it promotes the candidate past its first step; its verdict is kept in the rollout's
- * state. Implementations must be thread-safe; they run on the rollout thread and may take a while
+ * before it promotes the candidate past its first step; its verdict is kept in the rollout's state.
+ * Implementations must be thread-safe; they run on the rollout thread and may take a while
  * (evaluations go through the runtime's batching as bulk calls).
  */
 @FunctionalInterface
@@ -66,9 +66,18 @@ public interface EvaluationGate {
         double cur = ops.evaluate(model, current, data, 1).macroF1();
         double cand = ops.evaluate(model, candidate, data, 1).macroF1();
         boolean ok = cand >= cur - tolerance;
-        return new Verdict(ok, String.format(Locale.ROOT,
-            "macro-F1 of %s %.4f %s %s %.4f - %s on %d samples", candidate, cand,
-            ok ? ">=" : "<", current, cur, tolerance, data.size()));
+        return new Verdict(
+            ok,
+            String.format(
+                Locale.ROOT,
+                "macro-F1 of %s %.4f %s %s %.4f - %s on %d samples",
+                candidate,
+                cand,
+                ok ? ">=" : "<",
+                current,
+                cur,
+                tolerance,
+                data.size()));
       }
 
       @Override

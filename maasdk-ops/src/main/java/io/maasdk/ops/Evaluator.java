@@ -14,15 +14,16 @@ import java.util.function.ToDoubleFunction;
  * Runs a labelled data set through a model version the way callers reach it: through a {@link
  * ModelHandle}, so the runtime batches the samples like live calls (as {@link
  * CallOptions.Priority#BULK} calls, which live interactive traffic overtakes). At most {@value
- * #WINDOW} samples are in flight at once, so an evaluation never fills a version's queue.
- * Stateless and thread-safe. {@link ModelOps#evaluate} also exports the result as gauges.
+ * #WINDOW} samples are in flight at once, so an evaluation never fills a version's queue. Stateless
+ * and thread-safe. {@link ModelOps#evaluate} also exports the result as gauges.
  */
 public final class Evaluator {
   /** Samples in flight at once. */
   static final int WINDOW = 64;
+
   /** The options evaluation calls are made with. */
-  static final CallOptions OPTIONS = CallOptions.builder().tenant("maasdk-evaluation")
-      .priority(CallOptions.Priority.BULK).build();
+  static final CallOptions OPTIONS =
+      CallOptions.builder().tenant("maasdk-evaluation").priority(CallOptions.Priority.BULK).build();
 
   private Evaluator() {}
 
@@ -65,8 +66,8 @@ public final class Evaluator {
   public static <I, O> RegressionReport regression(
       ModelHandle<I, O> model, List<I> inputs, double[] targets, ToDoubleFunction<O> prediction) {
     if (inputs.size() != targets.length) {
-      throw new IllegalArgumentException(inputs.size() + " inputs but " + targets.length
-          + " targets");
+      throw new IllegalArgumentException(
+          inputs.size() + " inputs but " + targets.length + " targets");
     }
     List<O> outputs = run(model, inputs);
     double[] p = new double[outputs.size()];
@@ -93,13 +94,31 @@ public final class Evaluator {
         } catch (InterruptedException e) {
           window.forEach(f -> f.cancel(true));
           Thread.currentThread().interrupt();
-          throw new MaasdkException(model.modelName(), null, "evaluation of " + model.modelName()
-              + " '" + model.selector() + "' was interrupted at sample " + i, e);
+          throw new MaasdkException(
+              model.modelName(),
+              null,
+              "evaluation of "
+                  + model.modelName()
+                  + " '"
+                  + model.selector()
+                  + "' was interrupted at sample "
+                  + i,
+              e);
         } catch (ExecutionException e) {
           window.forEach(f -> f.cancel(true));
           Throwable c = e.getCause();
-          throw new MaasdkException(model.modelName(), null, "evaluation of " + model.modelName()
-              + " '" + model.selector() + "' failed at sample " + i + ": " + c.getMessage(), c);
+          throw new MaasdkException(
+              model.modelName(),
+              null,
+              "evaluation of "
+                  + model.modelName()
+                  + " '"
+                  + model.selector()
+                  + "' failed at sample "
+                  + i
+                  + ": "
+                  + c.getMessage(),
+              c);
         }
       }
     }

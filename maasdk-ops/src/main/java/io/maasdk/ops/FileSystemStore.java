@@ -36,6 +36,7 @@ final class FileSystemStore implements ModelStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemStore.class);
 
   private final ModelRepository repository;
+
   /** file → (size, mtime, digest), so unchanged files are not read again on every pass. */
   private final Map<Path, FileDigest> digests = new ConcurrentHashMap<>();
 
@@ -48,10 +49,14 @@ final class FileSystemStore implements ModelStore {
   @Override
   public NavigableMap<Version, StoredVersion> list(String model) {
     NavigableMap<Version, StoredVersion> out = new TreeMap<>();
-    repository.scan(model).versions().forEach((v, source) -> {
-      Path folder = repository.root().resolve(model).resolve(v.toString());
-      out.put(v, new StoredVersion(v, source, fingerprint(folder), folder));
-    });
+    repository
+        .scan(model)
+        .versions()
+        .forEach(
+            (v, source) -> {
+              Path folder = repository.root().resolve(model).resolve(v.toString());
+              out.put(v, new StoredVersion(v, source, fingerprint(folder), folder));
+            });
     return out;
   }
 
@@ -61,7 +66,8 @@ final class FileSystemStore implements ModelStore {
       List<Path> files = s.filter(Files::isRegularFile).sorted().toList();
       MessageDigest md = sha256();
       for (Path f : files) {
-        md.update(folder.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        md.update(
+            folder.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         md.update((byte) 0);
         md.update(digest(f));
       }
@@ -125,14 +131,19 @@ final class FileSystemStore implements ModelStore {
     }
 
     private void register(Path p) {
-      keys.computeIfAbsent(p, k -> {
-        try {
-          return p.register(ws, StandardWatchEventKinds.ENTRY_CREATE,
-              StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
-        } catch (IOException e) {
-          return null; // gone meanwhile, or not watchable: polling covers it
-        }
-      });
+      keys.computeIfAbsent(
+          p,
+          k -> {
+            try {
+              return p.register(
+                  ws,
+                  StandardWatchEventKinds.ENTRY_CREATE,
+                  StandardWatchEventKinds.ENTRY_DELETE,
+                  StandardWatchEventKinds.ENTRY_MODIFY);
+            } catch (IOException e) {
+              return null; // gone meanwhile, or not watchable: polling covers it
+            }
+          });
     }
 
     private void registerAll() {
@@ -182,5 +193,4 @@ final class FileSystemStore implements ModelStore {
   public String describe() {
     return "file:" + repository.root();
   }
-
 }

@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>Threads.</b> {@code maasdk-rollouts} advances rollouts every {@link
- * Builder#checkInterval}; each watcher has its own ({@link RepositoryWatcher}). Both stop when the
- * runtime closes (before it drains). One {@code ModelOps} serves one runtime. Thread-safe.
+ * <p><b>Threads.</b> {@code maasdk-rollouts} advances rollouts every {@link Builder#checkInterval};
+ * each watcher has its own ({@link RepositoryWatcher}). Both stop when the runtime closes (before
+ * it drains). One {@code ModelOps} serves one runtime. Thread-safe.
  */
 public final class ModelOps implements RuntimeExtension {
   private static final Logger LOG = LoggerFactory.getLogger(ModelOps.class);
@@ -70,8 +70,12 @@ public final class ModelOps implements RuntimeExtension {
     this.comparisons = Map.copyOf(b.comparisons);
     // With access control, copies authenticate as the operator (ModelOps' credential), whose
     // principal must be allowed to act for the shadow tenant.
-    this.shadowOptions = io.maasdk.CallOptions.builder().tenant(b.shadowTenant)
-        .credentials(b.credentials).priority(io.maasdk.CallOptions.Priority.BULK).build();
+    this.shadowOptions =
+        io.maasdk.CallOptions.builder()
+            .tenant(b.shadowTenant)
+            .credentials(b.credentials)
+            .priority(io.maasdk.CallOptions.Priority.BULK)
+            .build();
     this.maxShadowInFlight = b.maxShadowInFlight;
     this.rollouts = new Rollouts(this);
   }
@@ -100,8 +104,8 @@ public final class ModelOps implements RuntimeExtension {
   @Override
   public synchronized void started(ModelRuntime runtime) {
     if (this.runtime != null) {
-      throw new IllegalStateException("this ModelOps already serves " + this.runtime
-          + "; build one per runtime");
+      throw new IllegalStateException(
+          "this ModelOps already serves " + this.runtime + "; build one per runtime");
     }
     this.runtime = runtime;
     runtime.stateStore().ifPresent(s -> rollouts.restore(s, gates, comparisons));
@@ -134,8 +138,9 @@ public final class ModelOps implements RuntimeExtension {
   public ModelRuntime runtime() {
     ModelRuntime r = runtime;
     if (r == null) {
-      throw new IllegalStateException("ModelOps is not installed: build the runtime with"
-          + " ModelRuntime.builder().extension(ops)");
+      throw new IllegalStateException(
+          "ModelOps is not installed: build the runtime with"
+              + " ModelRuntime.builder().extension(ops)");
     }
     return r;
   }
@@ -191,8 +196,11 @@ public final class ModelOps implements RuntimeExtension {
    */
   public <I, O> ClassificationReport evaluate(
       String model, Version version, ClassificationData<I, O> data, int k) {
-    ClassificationReport r = Evaluator.classification(
-        runtime().handle(model, version.toString(), data.inputType(), data.outputType()), data, k);
+    ClassificationReport r =
+        Evaluator.classification(
+            runtime().handle(model, version.toString(), data.inputType(), data.outputType()),
+            data,
+            k);
     meters.evaluation(model, version.toString(), r);
     return r;
   }
@@ -335,8 +343,8 @@ public final class ModelOps implements RuntimeExtension {
     }
 
     /**
-     * The time source of step holds and watchers' settle periods; default {@link
-     * Ticker#system()}. Pass the runtime's own so tests move both without sleeping.
+     * The time source of step holds and watchers' settle periods; default {@link Ticker#system()}.
+     * Pass the runtime's own so tests move both without sleeping.
      *
      * @param ticker the time source of holds and settle periods
      * @return this builder
@@ -384,9 +392,9 @@ public final class ModelOps implements RuntimeExtension {
     }
 
     /**
-     * The credential that deploys, alias moves and rollbacks made by watchers and rollouts are
-     * made with ({@link ModelRuntime#admin}), and that shadow copies are called with, for runtimes
-     * whose interceptors check who manages and calls what; default none. Never logged.
+     * The credential that deploys, alias moves and rollbacks made by watchers and rollouts are made
+     * with ({@link ModelRuntime#admin}), and that shadow copies are called with, for runtimes whose
+     * interceptors check who manages and calls what; default none. Never logged.
      *
      * @param credentials the operator's credential
      * @return this builder
@@ -397,9 +405,9 @@ public final class ModelOps implements RuntimeExtension {
     }
 
     /**
-     * Registers an evaluation gate by name, so that a rollout restored from the state store
-     * after a restart (which keeps the gate's name, not the gate) can go on. Register the same
-     * gates under the same names at every start.
+     * Registers an evaluation gate by name, so that a rollout restored from the state store after a
+     * restart (which keeps the gate's name, not the gate) can go on. Register the same gates under
+     * the same names at every start.
      *
      * @param name the name rollouts refer to the gate by
      * @param gate the gate

@@ -28,8 +28,8 @@ public interface ModelStore {
    * @param folder the version's folder on the local file system, for sources that read a folder
    *     themselves (a signature-verifying one, say); {@code null} for stores that have none
    */
-  record StoredVersion(Version version, ModelSource source, String fingerprint,
-      @Nullable Path folder) {
+  record StoredVersion(
+      Version version, ModelSource source, String fingerprint, @Nullable Path folder) {
     /**
      * Checks that {@code version}, {@code source} and {@code fingerprint} are given.
      *
@@ -68,9 +68,9 @@ public interface ModelStore {
   NavigableMap<Version, StoredVersion> list(String model);
 
   /**
-   * A feed that wakes the watcher when {@code model}'s versions may have changed. The default
-   * wakes it never: the watcher then polls. Implementations may miss events (the watcher polls
-   * anyway, at its poll interval).
+   * A feed that wakes the watcher when {@code model}'s versions may have changed. The default wakes
+   * it never: the watcher then polls. Implementations may miss events (the watcher polls anyway, at
+   * its poll interval).
    *
    * @param model the model's name
    * @return the feed; the watcher closes it when it stops
@@ -99,13 +99,14 @@ public interface ModelStore {
   /** Tells a watcher that something may have changed. */
   interface ChangeFeed extends AutoCloseable {
     /** A feed with no events: the watcher polls. */
-    ChangeFeed NONE = nanos -> {
-      java.util.concurrent.locks.LockSupport.parkNanos(nanos);
-      if (Thread.interrupted()) {
-        throw new InterruptedException();
-      }
-      return false;
-    };
+    ChangeFeed NONE =
+        nanos -> {
+          java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+          if (Thread.interrupted()) {
+            throw new InterruptedException();
+          }
+          return false;
+        };
 
     /**
      * Waits up to {@code nanos} for a change.

@@ -44,31 +44,42 @@ import java.util.regex.Pattern;
 public final class OpsCli {
   /** Exit code: the command succeeded. */
   public static final int OK = 0;
+
   /** Exit code: the archive is not a maasdk backup, or an entry does not match its manifest. */
   public static final int VERIFY_FAILED = 1;
+
   /** Exit code: the command line is wrong (the usage text is printed). */
   public static final int USAGE = 2;
+
   /** Exit code: any other error (I/O, a target that is not empty). */
   public static final int ERROR = 3;
 
-  static final String USAGE_TEXT = String.join("\n",
-      "usage: maasdk-ops <command> ARCHIVE [options]",
-      "  backup create  ARCHIVE --state DIR [--ledger DIR] [--audit FILE]",
-      "  backup restore ARCHIVE --state DIR [--ledger DIR] [--audit FILE]",
-      "  backup inspect ARCHIVE",
-      "exit codes: 0 ok, 1 archive failed verification, 2 usage error, 3 other error");
+  static final String USAGE_TEXT =
+      String.join(
+          "\n",
+          "usage: maasdk-ops <command> ARCHIVE [options]",
+          "  backup create  ARCHIVE --state DIR [--ledger DIR] [--audit FILE]",
+          "  backup restore ARCHIVE --state DIR [--ledger DIR] [--audit FILE]",
+          "  backup inspect ARCHIVE",
+          "exit codes: 0 ok, 1 archive failed verification, 2 usage error, 3 other error");
 
-  /** The options each command takes; anything else is a usage error (a typo must not be ignored). */
-  private static final Map<String, Set<String>> OPTIONS = Map.of(
-      "backup create", Set.of("state", "ledger", "audit"),
-      "backup restore", Set.of("state", "ledger", "audit"),
-      "backup inspect", Set.of());
+  /**
+   * The options each command takes; anything else is a usage error (a typo must not be ignored).
+   */
+  private static final Map<String, Set<String>> OPTIONS =
+      Map.of(
+          "backup create", Set.of("state", "ledger", "audit"),
+          "backup restore", Set.of("state", "ledger", "audit"),
+          "backup inspect", Set.of());
+
   private static final Set<String> REQUIRED = Set.of("state");
 
   /** maasdk-metrics' ledger file names. */
   private static final Pattern LEDGER_FILE = Pattern.compile("usage-\\d{8}-\\d{6}\\.jsonl");
+
   /** Archive names: ledger files under this prefix, the audit log and its head under fixed ones. */
   static final String LEDGER_PREFIX = "ledger.";
+
   static final String AUDIT_LOG = "audit.log";
   static final String AUDIT_HEAD = "audit.log.head";
 
@@ -110,12 +121,11 @@ public final class OpsCli {
       err.println("maasdk-ops: " + e.getMessage());
       return ERROR;
     } catch (UncheckedIOException e) {
-      err.println("maasdk-ops: " + e.getMessage() + " ("
-          + e.getCause().getClass().getSimpleName() + ")");
+      err.println(
+          "maasdk-ops: " + e.getMessage() + " (" + e.getCause().getClass().getSimpleName() + ")");
       return ERROR;
     } catch (IOException e) {
-      err.println("maasdk-ops: I/O error: " + e.getClass().getSimpleName() + ": "
-          + e.getMessage());
+      err.println("maasdk-ops: I/O error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
       return ERROR;
     } catch (RuntimeException e) {
       err.println("maasdk-ops: unexpected error: " + e);
@@ -156,20 +166,20 @@ public final class OpsCli {
 
   private int create(Path archive, Map<String, String> o) throws IOException {
     if (Files.exists(archive, LinkOption.NOFOLLOW_LINKS)) {
-      throw new IllegalStateException("archive " + archive
-          + " exists; a backup never overwrites one, give a new name");
+      throw new IllegalStateException(
+          "archive " + archive + " exists; a backup never overwrites one, give a new name");
     }
     Path stateDir = Path.of(o.get("state"));
     if (!Files.isDirectory(stateDir)) {
-      throw new IllegalArgumentException("--state " + stateDir + " is not a directory (the"
-          + " runtime's StateStore.directory)");
+      throw new IllegalArgumentException(
+          "--state " + stateDir + " is not a directory (the" + " runtime's StateStore.directory)");
     }
     Map<String, Path> files = new LinkedHashMap<>();
     if (o.containsKey("ledger")) {
       Path ledger = Path.of(o.get("ledger"));
       if (!Files.isDirectory(ledger)) {
-        throw new IllegalArgumentException("--ledger " + ledger + " is not a directory (the"
-            + " LedgerSink's)");
+        throw new IllegalArgumentException(
+            "--ledger " + ledger + " is not a directory (the" + " LedgerSink's)");
       }
       for (Path f : ledgerFiles(ledger)) {
         files.put(LEDGER_PREFIX + f.getFileName(), f);
@@ -193,28 +203,37 @@ public final class OpsCli {
 
   private int restore(Path archive, Map<String, String> o) throws IOException {
     Backups.Contents c = verified(archive);
-    List<String> ledgerFiles = c.files().stream().filter(f -> f.startsWith(LEDGER_PREFIX))
-        .toList();
+    List<String> ledgerFiles = c.files().stream().filter(f -> f.startsWith(LEDGER_PREFIX)).toList();
     boolean audit = c.files().contains(AUDIT_LOG);
     // Every target is checked before anything is written.
     if (!ledgerFiles.isEmpty() && !o.containsKey("ledger")) {
-      throw new UsageException("archive " + archive + " holds a usage ledger ("
-          + ledgerFiles.size() + " file(s)); give --ledger DIR to restore it");
+      throw new UsageException(
+          "archive "
+              + archive
+              + " holds a usage ledger ("
+              + ledgerFiles.size()
+              + " file(s)); give --ledger DIR to restore it");
     }
     if (audit && !o.containsKey("audit")) {
-      throw new UsageException("archive " + archive + " holds an audit log; give --audit FILE"
-          + " to restore it");
+      throw new UsageException(
+          "archive " + archive + " holds an audit log; give --audit FILE" + " to restore it");
     }
     Path ledger = o.containsKey("ledger") ? Path.of(o.get("ledger")) : null;
     Path log = o.containsKey("audit") ? Path.of(o.get("audit")) : null;
     if (ledger != null && Files.isDirectory(ledger) && !ledgerFiles(ledger).isEmpty()) {
-      throw new IllegalStateException("--ledger " + ledger + " already holds usage files "
-          + ledgerFiles(ledger).stream().map(p -> p.getFileName().toString()).toList()
-          + "; restore into an empty directory");
+      throw new IllegalStateException(
+          "--ledger "
+              + ledger
+              + " already holds usage files "
+              + ledgerFiles(ledger).stream().map(p -> p.getFileName().toString()).toList()
+              + "; restore into an empty directory");
     }
     if (log != null && (Files.exists(log) || Files.exists(headOf(log)))) {
-      throw new IllegalStateException("--audit " + log + " (or its .head file) exists; a restore"
-          + " never overwrites an audit log");
+      throw new IllegalStateException(
+          "--audit "
+              + log
+              + " (or its .head file) exists; a restore"
+              + " never overwrites an audit log");
     }
     Path stateDir = Path.of(o.get("state"));
     Path staging = Files.createTempDirectory(createdParent(stateDir), ".maasdk-restore-");
@@ -223,7 +242,9 @@ public final class OpsCli {
       if (ledger != null) {
         Files.createDirectories(ledger);
         for (String f : ledgerFiles) {
-          Files.move(staging.resolve(f), ledger.resolve(f.substring(LEDGER_PREFIX.length())),
+          Files.move(
+              staging.resolve(f),
+              ledger.resolve(f.substring(LEDGER_PREFIX.length())),
               StandardCopyOption.REPLACE_EXISTING);
         }
       }
@@ -267,7 +288,10 @@ public final class OpsCli {
 
   private static String describe(Backups.Contents c) {
     long ledger = c.files().stream().filter(f -> f.startsWith(LEDGER_PREFIX)).count();
-    return c.keys().size() + " state key(s), " + ledger + " ledger file(s), "
+    return c.keys().size()
+        + " state key(s), "
+        + ledger
+        + " ledger file(s), "
         + (c.files().contains(AUDIT_LOG) ? "an audit log" : "no audit log");
   }
 

@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code maasdk.evaluation.accuracy}, {@code .topk_accuracy}, {@code .macro_precision},
  *       {@code .macro_recall}, {@code .macro_f1} (gauges; model, version: the latest evaluation).
  * </ul>
+ *
  * Thread-safe.
  */
 final class OpsMeters {
@@ -33,16 +34,21 @@ final class OpsMeters {
 
   void repositoryEvent(String model, RepositoryEvent.Kind kind) {
     if (registry != null) {
-      Counter.builder("maasdk.repository.events").tags("model", model, "kind", kind.name())
-          .description("what repository watchers did or refused").register(registry).increment();
+      Counter.builder("maasdk.repository.events")
+          .tags("model", model, "kind", kind.name())
+          .description("what repository watchers did or refused")
+          .register(registry)
+          .increment();
     }
   }
 
   void rollback(String model, String alias, String gate) {
     if (registry != null) {
-      Counter.builder("maasdk.rollout.rollbacks").tags("model", model, "alias", alias, "gate", gate)
+      Counter.builder("maasdk.rollout.rollbacks")
+          .tags("model", model, "alias", alias, "gate", gate)
           .description("rollouts rolled back automatically, by the gate that failed")
-          .register(registry).increment();
+          .register(registry)
+          .increment();
     }
   }
 
@@ -59,24 +65,33 @@ final class OpsMeters {
     if (registry == null) {
       return;
     }
-    AtomicReference<ClassificationReport> ref = evaluations.computeIfAbsent(
-        model + "@" + version, k -> {
-          AtomicReference<ClassificationReport> r = new AtomicReference<>(report);
-          Tags tags = Tags.of("model", model, "version", version);
-          gauge("maasdk.evaluation.accuracy", r, tags, ClassificationReport::accuracy);
-          gauge("maasdk.evaluation.topk_accuracy", r, tags, ClassificationReport::topKAccuracy);
-          gauge("maasdk.evaluation.macro_precision", r, tags,
-              ClassificationReport::macroPrecision);
-          gauge("maasdk.evaluation.macro_recall", r, tags, ClassificationReport::macroRecall);
-          gauge("maasdk.evaluation.macro_f1", r, tags, ClassificationReport::macroF1);
-          return r;
-        });
+    AtomicReference<ClassificationReport> ref =
+        evaluations.computeIfAbsent(
+            model + "@" + version,
+            k -> {
+              AtomicReference<ClassificationReport> r = new AtomicReference<>(report);
+              Tags tags = Tags.of("model", model, "version", version);
+              gauge("maasdk.evaluation.accuracy", r, tags, ClassificationReport::accuracy);
+              gauge("maasdk.evaluation.topk_accuracy", r, tags, ClassificationReport::topKAccuracy);
+              gauge(
+                  "maasdk.evaluation.macro_precision",
+                  r,
+                  tags,
+                  ClassificationReport::macroPrecision);
+              gauge("maasdk.evaluation.macro_recall", r, tags, ClassificationReport::macroRecall);
+              gauge("maasdk.evaluation.macro_f1", r, tags, ClassificationReport::macroF1);
+              return r;
+            });
     ref.set(report);
   }
 
-  private void gauge(String name, AtomicReference<ClassificationReport> r, Tags tags,
+  private void gauge(
+      String name,
+      AtomicReference<ClassificationReport> r,
+      Tags tags,
       ToDoubleFunction<ClassificationReport> f) {
-    Gauge.builder(name, r, x -> f.applyAsDouble(x.get())).tags(tags)
+    Gauge.builder(name, r, x -> f.applyAsDouble(x.get()))
+        .tags(tags)
         .description("the latest evaluation of this version on its labelled data set")
         .register(registry);
   }

@@ -23,8 +23,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Watches what a model's versions answer and what they are asked, per version, as meters: the
- * output distribution (predicted class counts and a confidence histogram) and input drift against
- * a baseline data set (population stability index per chosen feature). Add it as a listener:
+ * output distribution (predicted class counts and a confidence histogram) and input drift against a
+ * baseline data set (population stability index per chosen feature). Add it as a listener:
  *
  * <pre>{@code
  * QualityMonitor quality = QualityMonitor.builder(meters)
@@ -57,11 +57,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Bounded.</b> Memory is fixed per version and feature (ten bins), whatever the traffic, and
  * the ring of predicted classes has {@link Builder#trackedCalls} slots (a call's slot is taken over
- * by a later call after at most that many calls in the JVM: its label can no longer be reported).
- * A call costs one score read and a softmax over its classes, one ring write, and one bin search
- * per feature.
- * Only successful calls count; evaluation calls ({@link Evaluator}) are left out. Thread-safe;
- * runs on the thread that completed each call, never blocks.
+ * by a later call after at most that many calls in the JVM: its label can no longer be reported). A
+ * call costs one score read and a softmax over its classes, one ring write, and one bin search per
+ * feature. Only successful calls count; evaluation calls ({@link Evaluator}) are left out.
+ * Thread-safe; runs on the thread that completed each call, never blocks.
  */
 public final class QualityMonitor implements InferenceListener {
   static final int BINS = 10;
@@ -70,9 +69,13 @@ public final class QualityMonitor implements InferenceListener {
   private final int window;
   private final Map<String, OutputSpec> outputs;
   private final Map<String, DriftSpec> drifts;
-  /** slot {@code callId & mask} → what that call predicted, until its label comes or a later
-   *  call takes the slot. */
+
+  /**
+   * slot {@code callId & mask} → what that call predicted, until its label comes or a later call
+   * takes the slot.
+   */
   private final AtomicReferenceArray<TrackedCall> tracked;
+
   private final int mask;
 
   private record TrackedCall(long callId, PerVersion version, int predicted) {}
@@ -94,8 +97,12 @@ public final class QualityMonitor implements InferenceListener {
   private record OutputSpec(Function<Object, float[]> scores) {}
 
   /** Per feature: how to read it, and its baseline's bin edges and shares. */
-  private record DriftSpec(List<String> names, List<ToDoubleFunction<Object>> features,
-      double[][] edges, double[][] expected, double threshold) {}
+  private record DriftSpec(
+      List<String> names,
+      List<ToDoubleFunction<Object>> features,
+      double[][] edges,
+      double[][] expected,
+      double threshold) {}
 
   private QualityMonitor(Builder b) {
     this.registry = b.registry;
@@ -117,8 +124,8 @@ public final class QualityMonitor implements InferenceListener {
   /**
    * Calls {@code handle} and remembers what it predicted under the call's id, so that the true
    * label, known later, can be reported with {@link #reportTruth}. A plain call on a runtime this
-   * monitor listens to is remembered as well ({@link io.maasdk.Prediction#callId()}); this
-   * method also works when it is not a listener, and says what was predicted.
+   * monitor listens to is remembered as well ({@link io.maasdk.Prediction#callId()}); this method
+   * also works when it is not a listener, and says what was predicted.
    *
    * @param handle the handle to call
    * @param input the input
@@ -129,12 +136,14 @@ public final class QualityMonitor implements InferenceListener {
    * @throws IllegalStateException if {@link Builder#outputs} was not configured for the model
    * @throws io.maasdk.MaasdkException whatever the call throws
    */
-  public <I, O> Tracked<O> predict(io.maasdk.ModelHandle<I, O> handle, I input,
-      io.maasdk.CallOptions options) {
+  public <I, O> Tracked<O> predict(
+      io.maasdk.ModelHandle<I, O> handle, I input, io.maasdk.CallOptions options) {
     OutputSpec out = outputs.get(handle.modelName());
     if (out == null) {
-      throw new IllegalStateException("QualityMonitor has no outputs(...) for model "
-          + handle.modelName() + ", so it cannot tell what a call predicted");
+      throw new IllegalStateException(
+          "QualityMonitor has no outputs(...) for model "
+              + handle.modelName()
+              + ", so it cannot tell what a call predicted");
     }
     io.maasdk.Prediction<O> p = handle.predictDetailed(input, options);
     float[] scores = out.scores().apply(p.output());
@@ -146,20 +155,21 @@ public final class QualityMonitor implements InferenceListener {
     }
     String model = handle.modelName();
     Version v = p.version();
-    PerVersion pv = perVersion.computeIfAbsent(model, m -> new ConcurrentHashMap<>())
-        .computeIfAbsent(v, x -> new PerVersion(model, x, drifts.get(model)));
+    PerVersion pv =
+        perVersion
+            .computeIfAbsent(model, m -> new ConcurrentHashMap<>())
+            .computeIfAbsent(v, x -> new PerVersion(model, x, drifts.get(model)));
     track(p.callId(), pv, best);
     return new Tracked<>(p.callId(), p.output(), v, best);
   }
 
   /**
-   * The true class of call {@code callId} ({@link io.maasdk.Prediction#callId()}), known only
-   * now: counts toward its version's live accuracy.
+   * The true class of call {@code callId} ({@link io.maasdk.Prediction#callId()}), known only now:
+   * counts toward its version's live accuracy.
    *
    * @return whether the call was known: false if it was not a successful call of a model with
    *     {@link Builder#outputs}, was reported already, or was forgotten (its ring slot taken by a
    *     later call)
-   *
    * @param callId the call's id
    * @param label the call's true class
    */
@@ -211,7 +221,8 @@ public final class QualityMonitor implements InferenceListener {
 
   @Override
   public void onEvent(InferenceEvent e) {
-    if (!e.outcome().isSuccess() || e.version() == null
+    if (!e.outcome().isSuccess()
+        || e.version() == null
         || Evaluator.OPTIONS.tenant().equals(e.tenant())) {
       return;
     }
@@ -220,8 +231,10 @@ public final class QualityMonitor implements InferenceListener {
     if (out == null && drift == null) {
       return;
     }
-    PerVersion pv = perVersion.computeIfAbsent(e.modelName(), m -> new ConcurrentHashMap<>())
-        .computeIfAbsent(e.version(), v -> new PerVersion(e.modelName(), v, drift));
+    PerVersion pv =
+        perVersion
+            .computeIfAbsent(e.modelName(), m -> new ConcurrentHashMap<>())
+            .computeIfAbsent(e.version(), v -> new PerVersion(e.modelName(), v, drift));
     if (out != null && e.output() != null) {
       track(e.callId(), pv, pv.output(out.scores().apply(e.output())));
     }
@@ -231,8 +244,8 @@ public final class QualityMonitor implements InferenceListener {
   }
 
   /**
-   * The population stability index of {@code feature} for {@code model@version} over the last
-   * full window of calls; NaN before the first window is full.
+   * The population stability index of {@code feature} for {@code model@version} over the last full
+   * window of calls; NaN before the first window is full.
    *
    * @param model the model's name
    * @param version the version
@@ -267,11 +280,16 @@ public final class QualityMonitor implements InferenceListener {
       if (labelledCounter == null) {
         Gauge.builder("maasdk.quality.live_accuracy", this, PerVersion::liveAccuracy)
             .tags("model", model, "version", version.toString())
-            .description("share of reported true labels the version predicted").register(registry);
-        correctCounter = Counter.builder("maasdk.quality.correct")
-            .tags("model", model, "version", version.toString()).register(registry);
-        labelledCounter = Counter.builder("maasdk.quality.labelled")
-            .tags("model", model, "version", version.toString()).register(registry);
+            .description("share of reported true labels the version predicted")
+            .register(registry);
+        correctCounter =
+            Counter.builder("maasdk.quality.correct")
+                .tags("model", model, "version", version.toString())
+                .register(registry);
+        labelledCounter =
+            Counter.builder("maasdk.quality.labelled")
+                .tags("model", model, "version", version.toString())
+                .register(registry);
       }
       labelled.incrementAndGet();
       labelledCounter.increment();
@@ -289,11 +307,12 @@ public final class QualityMonitor implements InferenceListener {
     PerVersion(String model, Version version, @Nullable DriftSpec drift) {
       this.model = model;
       this.version = version;
-      this.confidence = DistributionSummary.builder("maasdk.quality.confidence")
-          .tags("model", model, "version", version.toString())
-          .description("the top softmax probability of each answer")
-          .serviceLevelObjectives(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
-          .register(registry);
+      this.confidence =
+          DistributionSummary.builder("maasdk.quality.confidence")
+              .tags("model", model, "version", version.toString())
+              .description("the top softmax probability of each answer")
+              .serviceLevelObjectives(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+              .register(registry);
       int n = drift == null ? 0 : drift.names().size();
       this.bins = new AtomicLongArray[n];
       this.psi = new double[n];
@@ -305,12 +324,15 @@ public final class QualityMonitor implements InferenceListener {
         String name = drift.names().get(f);
         Gauge.builder("maasdk.quality.drift.psi", this, pv -> pv.psi[idx])
             .tags("model", model, "version", version.toString(), "feature", name)
-            .description("population stability index of the feature against its baseline,"
-                + " over the last full window of calls")
+            .description(
+                "population stability index of the feature against its baseline,"
+                    + " over the last full window of calls")
             .register(registry);
-        alerts[f] = Counter.builder("maasdk.quality.drift.alerts")
-            .tags("model", model, "version", version.toString(), "feature", name)
-            .description("windows whose drift reached the threshold").register(registry);
+        alerts[f] =
+            Counter.builder("maasdk.quality.drift.alerts")
+                .tags("model", model, "version", version.toString(), "feature", name)
+                .description("windows whose drift reached the threshold")
+                .register(registry);
       }
     }
 
@@ -330,10 +352,17 @@ public final class QualityMonitor implements InferenceListener {
       if (best < predicted.length) {
         Counter c = predicted[best];
         if (c == null) {
-          c = Counter.builder("maasdk.quality.predicted")
-              .tags("model", model, "version", version.toString(), "class",
-                  Integer.toString(best))
-              .description("answers per predicted class").register(registry);
+          c =
+              Counter.builder("maasdk.quality.predicted")
+                  .tags(
+                      "model",
+                      model,
+                      "version",
+                      version.toString(),
+                      "class",
+                      Integer.toString(best))
+                  .description("answers per predicted class")
+                  .register(registry);
           predicted[best] = c; // racy but idempotent: the registry returns the same counter
         }
         c.increment();
@@ -404,8 +433,8 @@ public final class QualityMonitor implements InferenceListener {
     }
 
     /**
-     * Calls per drift window (default 1000): each feature's PSI is computed when a version has
-     * seen that many more calls.
+     * Calls per drift window (default 1000): each feature's PSI is computed when a version has seen
+     * that many more calls.
      *
      * @param calls the number of calls per window
      * @return this builder
@@ -432,16 +461,17 @@ public final class QualityMonitor implements InferenceListener {
     @SuppressWarnings("unchecked")
     public <O> Builder outputs(String model, Class<O> outputType, Function<O, float[]> scores) {
       Objects.requireNonNull(outputType, "outputType");
-      outputs.put(Objects.requireNonNull(model, "model"),
+      outputs.put(
+          Objects.requireNonNull(model, "model"),
           new OutputSpec((Function<Object, float[]>) (Function<?, float[]>) scores));
       return this;
     }
 
     /**
      * Measures drift of {@code model}'s inputs against {@code baseline}: each feature's baseline
-     * values are cut into ten bins at their deciles, and each window of live calls is compared
-     * with them by the population stability index (0.1: some shift, 0.2: a significant one, the
-     * usual threshold).
+     * values are cut into ten bins at their deciles, and each window of live calls is compared with
+     * them by the population stability index (0.1: some shift, 0.2: a significant one, the usual
+     * threshold).
      *
      * @param model the model's name
      * @param baseline inputs the model was trained or validated on, at least 100
@@ -452,11 +482,14 @@ public final class QualityMonitor implements InferenceListener {
      * @throws IllegalArgumentException if the baseline has fewer than 100 inputs, or no feature
      */
     @SuppressWarnings("unchecked")
-    public <I> Builder drift(String model, List<I> baseline,
-        Map<String, ToDoubleFunction<I>> features, double threshold) {
+    public <I> Builder drift(
+        String model,
+        List<I> baseline,
+        Map<String, ToDoubleFunction<I>> features,
+        double threshold) {
       if (baseline.size() < 100) {
-        throw new IllegalArgumentException("a drift baseline needs at least 100 inputs, got "
-            + baseline.size());
+        throw new IllegalArgumentException(
+            "a drift baseline needs at least 100 inputs, got " + baseline.size());
       }
       if (features.isEmpty()) {
         throw new IllegalArgumentException("name at least one feature to measure drift on");
@@ -478,10 +511,13 @@ public final class QualityMonitor implements InferenceListener {
         for (double v : values) {
           counts[bin(edges[f], v)]++;
         }
-        expected[f] = Arrays.stream(counts)
-            .mapToDouble(c -> (c + 0.5) / (values.length + 0.5 * BINS)).toArray();
+        expected[f] =
+            Arrays.stream(counts)
+                .mapToDouble(c -> (c + 0.5) / (values.length + 0.5 * BINS))
+                .toArray();
       }
-      drifts.put(Objects.requireNonNull(model, "model"),
+      drifts.put(
+          Objects.requireNonNull(model, "model"),
           new DriftSpec(names, fs, edges, expected, threshold));
       return this;
     }

@@ -23,8 +23,8 @@ public record RegressionReport(int n, double mae, double rmse) {
     Objects.requireNonNull(targets, "targets");
     Objects.requireNonNull(predictions, "predictions");
     if (targets.length != predictions.length) {
-      throw new IllegalArgumentException(targets.length + " targets but " + predictions.length
-          + " predictions");
+      throw new IllegalArgumentException(
+          targets.length + " targets but " + predictions.length + " predictions");
     }
     double abs = 0;
     double sq = 0;

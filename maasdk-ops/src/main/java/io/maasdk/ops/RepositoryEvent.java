@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Something a {@link RepositoryWatcher} did or refused, for its listeners, its log and the
- * {@code maasdk.repository.events} counter. Immutable.
+ * Something a {@link RepositoryWatcher} did or refused, for its listeners, its log and the {@code
+ * maasdk.repository.events} counter. Immutable.
  *
  * @param at when
  * @param model the model
@@ -14,8 +14,7 @@ import java.util.Objects;
  * @param kind what happened
  * @param detail in words: where from, why refused, what still needs it
  */
-public record RepositoryEvent(
-    Instant at, String model, Version version, Kind kind, String detail) {
+public record RepositoryEvent(Instant at, String model, Version version, Kind kind, String detail) {
 
   /** What happened to a version. */
   public enum Kind {

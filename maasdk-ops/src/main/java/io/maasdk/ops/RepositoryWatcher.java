@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * Keeps one model's deployed versions in step with a {@link ModelStore}: a version that appears
  * (and has stopped changing for the settle period) is deployed and warmed up; one that disappears
  * is undeployed once nothing needs it (an alias by weight or as fallback, an open lease); a
- * deployed version whose files change is refused loudly, and keeps serving what it loaded. Get
- * one from {@link ModelOps#watch}.
+ * deployed version whose files change is refused loudly, and keeps serving what it loaded. Get one
+ * from {@link ModelOps#watch}.
  *
  * <pre>{@code
  * RepositoryWatcher w = ops.watch(ModelStore.fileSystem(ModelRepository.at(Path.of("models"))),
@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>The store is the truth.</b> The first pass (in {@link Builder#start()}) deploys every
  * version the store has, so an application that starts a watcher serves its versions before it
  * takes calls; versions already deployed from the same source are adopted. A version the watcher
- * deployed and an operator undeployed by hand is deployed again while its folder is there.
- * Versions deployed from elsewhere are never undeployed by the watcher.
+ * deployed and an operator undeployed by hand is deployed again while its folder is there. Versions
+ * deployed from elsewhere are never undeployed by the watcher.
  *
  * <p><b>Threads.</b> One thread, {@code maasdk-watch-<model>}, waits for the store's change feed
  * (file-system events) or the poll interval, whichever comes first, and runs a pass; {@link
@@ -53,8 +53,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failures.</b> A store that cannot be read, or has no folder for the model at all (an
  * unmounted volume, say), is logged and tried again at the next pass, and nothing is undeployed
- * meanwhile; a
- * version that fails to deploy (including one refused by a signature policy such as
+ * meanwhile; a version that fails to deploy (including one refused by a signature policy such as
  * maasdk-security's {@code RequireSignatures}) is reported as {@link
  * RepositoryEvent.Kind#DEPLOY_FAILED} and tried again only when its files change. Serving versions
  * are never touched by a failure.
@@ -63,7 +62,12 @@ public final class RepositoryWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RepositoryWatcher.class);
   private static final int EVENTS_KEPT = 256;
 
-  private enum Status { PENDING, DEPLOYED, FAILED, RETAINED }
+  private enum Status {
+    PENDING,
+    DEPLOYED,
+    FAILED,
+    RETAINED
+  }
 
   /** What the watcher knows of one version. Guarded by the watcher's monitor. */
   private static final class Track {
@@ -155,8 +159,8 @@ public final class RepositoryWatcher implements AutoCloseable {
    */
   public synchronized List<RepositoryEvent> syncNow() {
     if (closed) {
-      throw new IllegalStateException("the watcher of " + model + " on " + store.describe()
-          + " is closed");
+      throw new IllegalStateException(
+          "the watcher of " + model + " on " + store.describe() + " is closed");
     }
     List<RepositoryEvent> out = new ArrayList<>();
     NavigableMap<Version, ModelStore.StoredVersion> listing;
@@ -165,12 +169,18 @@ public final class RepositoryWatcher implements AutoCloseable {
     } catch (ModelNotFoundException e) {
       // A missing model folder is more often an unmounted volume than a decision to remove every
       // version: nothing is undeployed. Remove the version folders to remove versions.
-      LOG.warn("{} has no {} now ({}); nothing is undeployed until it is back", store.describe(),
-          model, e.getMessage());
+      LOG.warn(
+          "{} has no {} now ({}); nothing is undeployed until it is back",
+          store.describe(),
+          model,
+          e.getMessage());
       return out;
     } catch (RuntimeException e) {
-      LOG.warn("cannot list {} in {}: {}; trying again at the next pass", model,
-          store.describe(), e.toString());
+      LOG.warn(
+          "cannot list {} in {}: {}; trying again at the next pass",
+          model,
+          store.describe(),
+          e.toString());
       return out;
     }
     long now = ops.ticker().read();
@@ -224,14 +234,31 @@ public final class RepositoryWatcher implements AutoCloseable {
           boolean differs = !t.fingerprint.equals(sv.fingerprint());
           if (differs && !t.changed) {
             t.changed = true;
-            event(out, v, RepositoryEvent.Kind.CONTENT_CHANGED, "the files of " + model + "@" + v
-                + " in " + store.describe() + " changed after it was deployed (fingerprint "
-                + abbrev(t.fingerprint) + " -> " + abbrev(sv.fingerprint()) + "). A version's"
-                + " content must never change: the change is refused and " + v + " keeps serving"
-                + " what it loaded. Publish the new content as a new version.");
+            event(
+                out,
+                v,
+                RepositoryEvent.Kind.CONTENT_CHANGED,
+                "the files of "
+                    + model
+                    + "@"
+                    + v
+                    + " in "
+                    + store.describe()
+                    + " changed after it was deployed (fingerprint "
+                    + abbrev(t.fingerprint)
+                    + " -> "
+                    + abbrev(sv.fingerprint())
+                    + "). A version's"
+                    + " content must never change: the change is refused and "
+                    + v
+                    + " keeps serving"
+                    + " what it loaded. Publish the new content as a new version.");
           } else if (!differs && t.changed) {
             t.changed = false;
-            event(out, v, RepositoryEvent.Kind.CONTENT_RESTORED,
+            event(
+                out,
+                v,
+                RepositoryEvent.Kind.CONTENT_RESTORED,
                 "the files of " + model + "@" + v + " are back to what was deployed");
           }
         }
@@ -254,14 +281,23 @@ public final class RepositoryWatcher implements AutoCloseable {
       try {
         runtime.undeploy(model, v);
         tracks.remove(v);
-        event(out, v, RepositoryEvent.Kind.UNDEPLOYED,
+        event(
+            out,
+            v,
+            RepositoryEvent.Kind.UNDEPLOYED,
             "its folder left " + store.describe() + "; undeployed");
       } catch (DeploymentConflictException ex) {
         t.status = Status.RETAINED;
         if (!ex.getMessage().equals(t.retainedFor)) {
           t.retainedFor = ex.getMessage();
-          event(out, v, RepositoryEvent.Kind.RETAINED, "its folder left " + store.describe()
-              + " but it stays deployed until nothing needs it: " + ex.getMessage());
+          event(
+              out,
+              v,
+              RepositoryEvent.Kind.RETAINED,
+              "its folder left "
+                  + store.describe()
+                  + " but it stays deployed until nothing needs it: "
+                  + ex.getMessage());
         }
       } catch (ModelNotFoundException ex) {
         tracks.remove(v); // undeployed by someone else already
@@ -272,8 +308,8 @@ public final class RepositoryWatcher implements AutoCloseable {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   /** Deploys a settled version; {@code rollOut}: a new version (not the first pass's). */
-  private void deploy(ModelStore.StoredVersion sv, Track t, List<RepositoryEvent> out,
-      boolean rollOut) {
+  private void deploy(
+      ModelStore.StoredVersion sv, Track t, List<RepositoryEvent> out, boolean rollOut) {
     Version v = sv.version();
     String described = sv.source().describe();
     try {
@@ -286,9 +322,15 @@ public final class RepositoryWatcher implements AutoCloseable {
       event(out, v, RepositoryEvent.Kind.DEPLOYED, "deployed and warmed up from " + described);
     } catch (RuntimeException e) {
       t.status = Status.FAILED;
-      event(out, v, RepositoryEvent.Kind.DEPLOY_FAILED, "not deployed from "
-          + described + ": " + e.getMessage()
-          + " (tried again when its files change)");
+      event(
+          out,
+          v,
+          RepositoryEvent.Kind.DEPLOY_FAILED,
+          "not deployed from "
+              + described
+              + ": "
+              + e.getMessage()
+              + " (tried again when its files change)");
       return;
     }
     if (rollOut && rolloutAlias != null && rolloutPolicy != null) {
@@ -298,8 +340,8 @@ public final class RepositoryWatcher implements AutoCloseable {
 
   /**
    * After the first pass: an alias to roll out to that does not exist yet (nor was restored from
-   * the state store, which the first pass's deploys have brought back by now) starts at the
-   * highest release deployed. No rollout starts for versions that were there already.
+   * the state store, which the first pass's deploys have brought back by now) starts at the highest
+   * release deployed. No rollout starts for versions that were there already.
    */
   private void initialAlias() {
     if (rolloutAlias == null || runtime.aliases(model).containsKey(rolloutAlias)) {
@@ -307,15 +349,21 @@ public final class RepositoryWatcher implements AutoCloseable {
     }
     runtime.deployments().stream()
         .filter(d -> d.modelName().equals(model) && !d.version().isPreRelease())
-        .map(DeploymentInfo::version).max(Version::compareTo)
-        .ifPresent(v -> {
-          try {
-            ops.setAlias(model, rolloutAlias, AliasTarget.of(v));
-          } catch (RuntimeException e) {
-            LOG.error("cannot point alias '{}' of {} at {}: {}", rolloutAlias, model, v,
-                e.getMessage());
-          }
-        });
+        .map(DeploymentInfo::version)
+        .max(Version::compareTo)
+        .ifPresent(
+            v -> {
+              try {
+                ops.setAlias(model, rolloutAlias, AliasTarget.of(v));
+              } catch (RuntimeException e) {
+                LOG.error(
+                    "cannot point alias '{}' of {} at {}: {}",
+                    rolloutAlias,
+                    model,
+                    v,
+                    e.getMessage());
+              }
+            });
   }
 
   /** A new version: the alias's first version, or the candidate of a rollout. */
@@ -330,8 +378,13 @@ public final class RepositoryWatcher implements AutoCloseable {
       Optional<Rollout> running = ops.rollouts().get(model, alias).filter(r -> !r.state().ended());
       Version serving = current.weights().keySet().iterator().next();
       if (running.isPresent()) {
-        LOG.warn("{}@{} deployed, but a rollout of alias '{}' is in progress ({}); start one"
-            + " later with Rollouts.start", model, v, alias, running.get());
+        LOG.warn(
+            "{}@{} deployed, but a rollout of alias '{}' is in progress ({}); start one"
+                + " later with Rollouts.start",
+            model,
+            v,
+            alias,
+            running.get());
       } else if (current.isSingle() && v.compareTo(serving) > 0) {
         ops.rollouts().start(model, alias, v, rolloutPolicy);
       }
@@ -344,8 +397,8 @@ public final class RepositoryWatcher implements AutoCloseable {
     return fingerprint.length() > 12 ? fingerprint.substring(0, 12) : fingerprint;
   }
 
-  private void event(List<RepositoryEvent> out, Version v, RepositoryEvent.Kind kind,
-      String detail) {
+  private void event(
+      List<RepositoryEvent> out, Version v, RepositoryEvent.Kind kind, String detail) {
     RepositoryEvent e = new RepositoryEvent(ops.clock().instant(), model, v, kind, detail);
     out.add(e);
     synchronized (recent) {
@@ -491,8 +544,8 @@ public final class RepositoryWatcher implements AutoCloseable {
     }
 
     /**
-     * How often the store is listed even without events (events can be lost, and other stores
-     * have none); default 10 s.
+     * How often the store is listed even without events (events can be lost, and other stores have
+     * none); default 10 s.
      *
      * @param interval the time between two listings, positive
      * @return this builder
@@ -520,8 +573,8 @@ public final class RepositoryWatcher implements AutoCloseable {
     }
 
     /**
-     * Whether the watcher's own thread follows the store (default); with {@code false} only
-     * {@link RepositoryWatcher#syncNow()} runs passes (a scheduler of your own, or a test).
+     * Whether the watcher's own thread follows the store (default); with {@code false} only {@link
+     * RepositoryWatcher#syncNow()} runs passes (a scheduler of your own, or a test).
      *
      * @param background whether the watcher runs its own thread
      * @return this builder
@@ -543,9 +596,9 @@ public final class RepositoryWatcher implements AutoCloseable {
     }
 
     /**
-     * Rolls each newly deployed version out to {@code alias} with {@code policy}: the first
-     * version found becomes the alias; a later one higher than the alias's version starts a
-     * rollout ({@link Rollouts#start}), unless one is already running.
+     * Rolls each newly deployed version out to {@code alias} with {@code policy}: the first version
+     * found becomes the alias; a later one higher than the alias's version starts a rollout ({@link
+     * Rollouts#start}), unless one is already running.
      *
      * @param alias the alias new versions are rolled out to
      * @param policy how each rollout proceeds

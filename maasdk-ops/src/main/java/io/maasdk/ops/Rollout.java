@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A snapshot of one rollout: which alias moves from what to which candidate, where it is, and
- * why it ended if it did. Immutable; get one from {@link Rollouts#get} or {@link Rollouts#list}.
+ * A snapshot of one rollout: which alias moves from what to which candidate, where it is, and why
+ * it ended if it did. Immutable; get one from {@link Rollouts#get} or {@link Rollouts#list}.
  *
  * @param model the model
  * @param alias the alias being moved
@@ -130,13 +130,22 @@ public record Rollout(
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Rollout r && model.equals(r.model) && alias.equals(r.alias)
-        && from.equals(r.from) && candidate.equals(r.candidate) && state == r.state
-        && step == r.step && java.util.Arrays.equals(steps, r.steps) && stepCalls == r.stepCalls
-        && stepErrors == r.stepErrors && shadowCompared == r.shadowCompared
-        && shadowAgreed == r.shadowAgreed && shadowDropped == r.shadowDropped
+    return o instanceof Rollout r
+        && model.equals(r.model)
+        && alias.equals(r.alias)
+        && from.equals(r.from)
+        && candidate.equals(r.candidate)
+        && state == r.state
+        && step == r.step
+        && java.util.Arrays.equals(steps, r.steps)
+        && stepCalls == r.stepCalls
+        && stepErrors == r.stepErrors
+        && shadowCompared == r.shadowCompared
+        && shadowAgreed == r.shadowAgreed
+        && shadowDropped == r.shadowDropped
         && evaluation.equals(r.evaluation)
-        && startedAt.equals(r.startedAt) && updatedAt.equals(r.updatedAt)
+        && startedAt.equals(r.startedAt)
+        && updatedAt.equals(r.updatedAt)
         && reason.equals(r.reason);
   }
 
@@ -147,9 +156,24 @@ public record Rollout(
 
   @Override
   public String toString() {
-    return "Rollout[" + model + ":" + alias + " " + from + " -> " + candidate + " " + state
-        + " step " + (step + 1) + "/" + steps.length + " (" + (shadowing() ? "shadow" : percent()
-        + "%") + ")"
-        + (reason.isEmpty() ? "" : ": " + reason) + "]";
+    return "Rollout["
+        + model
+        + ":"
+        + alias
+        + " "
+        + from
+        + " -> "
+        + candidate
+        + " "
+        + state
+        + " step "
+        + (step + 1)
+        + "/"
+        + steps.length
+        + " ("
+        + (shadowing() ? "shadow" : percent() + "%")
+        + ")"
+        + (reason.isEmpty() ? "" : ": " + reason)
+        + "]";
   }
 }

@@ -9,8 +9,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How a {@link Rollouts rollout} moves an alias to a candidate: the traffic steps, how long each
- * is held, and the gates that must hold to go on. Immutable and thread-safe.
+ * How a {@link Rollouts rollout} moves an alias to a candidate: the traffic steps, how long each is
+ * held, and the gates that must hold to go on. Immutable and thread-safe.
  *
  * <p>Each step sends {@code percent}% of the alias's calls to the candidate ({@link
  * io.maasdk.AliasTarget#split}, sticky per routing key) and holds until the candidate has answered
@@ -27,8 +27,8 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>p99 latency</b>: the candidate's p99 in the step at most {@link Builder#maxP99Ratio}
  *       times the current version's in the same step plus {@link Builder#p99Slack} (default 1.5x +
  *       5 ms); skipped while either has fewer than 20 calls in the step.
- *   <li><b>evaluation</b>: an {@link EvaluationGate}, run once before leaving the first step
- *       that sends the candidate traffic.
+ *   <li><b>evaluation</b>: an {@link EvaluationGate}, run once before leaving the first step that
+ *       sends the candidate traffic.
  * </ul>
  */
 public final class RolloutPolicy {
@@ -200,8 +200,8 @@ public final class RolloutPolicy {
   /** One line that {@link #decode} reads back (the gate by name). */
   String encode() {
     StringBuilder sb = new StringBuilder();
-    sb.append("steps=").append(String.join(",",
-        Arrays.stream(steps).mapToObj(Integer::toString).toList()));
+    sb.append("steps=")
+        .append(String.join(",", Arrays.stream(steps).mapToObj(Integer::toString).toList()));
     sb.append(";minCalls=").append(minCallsPerStep);
     sb.append(";minTimeNanos=").append(minTimePerStep.toNanos());
     sb.append(";maxErrorRate=").append(Double.toString(maxErrorRate));
@@ -211,8 +211,11 @@ public final class RolloutPolicy {
       sb.append(";gate=").append(gateName);
     }
     if (shadow != null) {
-      sb.append(";shadow=").append(shadow.name()).append(";shadowMin=")
-          .append(shadowMinComparisons).append(";shadowAgreement=")
+      sb.append(";shadow=")
+          .append(shadow.name())
+          .append(";shadowMin=")
+          .append(shadowMinComparisons)
+          .append(";shadowAgreement=")
           .append(Double.toString(shadowMinAgreement));
     }
     return sb.toString();
@@ -224,7 +227,9 @@ public final class RolloutPolicy {
    * @throws IllegalArgumentException if the text is not a policy, or names a gate not in {@code
    *     gates}
    */
-  static RolloutPolicy decode(String text, Map<String, EvaluationGate> gates,
+  static RolloutPolicy decode(
+      String text,
+      Map<String, EvaluationGate> gates,
       Map<String, ShadowComparison<?, ?>> comparisons) {
     Map<String, String> f = new LinkedHashMap<>();
     for (String kv : text.split(";")) {
@@ -234,25 +239,33 @@ public final class RolloutPolicy {
       }
       f.put(kv.substring(0, eq), kv.substring(eq + 1));
     }
-    Builder b = builder()
-        .steps(Arrays.stream(f.get("steps").split(",")).mapToInt(Integer::parseInt).toArray())
-        .minCallsPerStep(Long.parseLong(f.get("minCalls")))
-        .minTimePerStep(Duration.ofNanos(Long.parseLong(f.get("minTimeNanos"))))
-        .maxErrorRate(Double.parseDouble(f.get("maxErrorRate")))
-        .maxP99Ratio(Double.parseDouble(f.get("maxP99Ratio")), 
-            Duration.ofNanos(Long.parseLong(f.get("p99SlackNanos"))));
+    Builder b =
+        builder()
+            .steps(Arrays.stream(f.get("steps").split(",")).mapToInt(Integer::parseInt).toArray())
+            .minCallsPerStep(Long.parseLong(f.get("minCalls")))
+            .minTimePerStep(Duration.ofNanos(Long.parseLong(f.get("minTimeNanos"))))
+            .maxErrorRate(Double.parseDouble(f.get("maxErrorRate")))
+            .maxP99Ratio(
+                Double.parseDouble(f.get("maxP99Ratio")),
+                Duration.ofNanos(Long.parseLong(f.get("p99SlackNanos"))));
     String g = f.get("gate");
     if (g != null) {
       EvaluationGate gate = gates.get(g);
       if (gate == null) {
-        throw new IllegalArgumentException("evaluation gate '" + g + "' is not registered"
-            + " (ModelOps.Builder.evaluationGate); registered: " + gates.keySet());
+        throw new IllegalArgumentException(
+            "evaluation gate '"
+                + g
+                + "' is not registered"
+                + " (ModelOps.Builder.evaluationGate); registered: "
+                + gates.keySet());
       }
       b.evaluationGate(g, gate);
     }
     String sh = f.get("shadow");
     if (sh != null) {
-      b.shadowFirst(ShadowComparison.named(sh, comparisons), Long.parseLong(f.get("shadowMin")),
+      b.shadowFirst(
+          ShadowComparison.named(sh, comparisons),
+          Long.parseLong(f.get("shadowMin")),
           Double.parseDouble(f.get("shadowAgreement")));
     }
     return b.build();
@@ -260,12 +273,26 @@ public final class RolloutPolicy {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "RolloutPolicy[steps %s%%, %d calls and %s per step,"
-        + " errors <= %s, p99 <= %sx + %s ms%s]", Arrays.toString(steps), minCallsPerStep,
-        minTimePerStep, maxErrorRate, maxP99Ratio, p99Slack.toMillis(),
+    return String.format(
+        Locale.ROOT,
+        "RolloutPolicy[steps %s%%, %d calls and %s per step,"
+            + " errors <= %s, p99 <= %sx + %s ms%s]",
+        Arrays.toString(steps),
+        minCallsPerStep,
+        minTimePerStep,
+        maxErrorRate,
+        maxP99Ratio,
+        p99Slack.toMillis(),
         (gateName == null ? "" : ", gate " + gateName)
-            + (shadow == null ? "" : ", shadow first (" + shadow.name() + " agreement >= "
-                + shadowMinAgreement + " over " + shadowMinComparisons + " calls)"));
+            + (shadow == null
+                ? ""
+                : ", shadow first ("
+                    + shadow.name()
+                    + " agreement >= "
+                    + shadowMinAgreement
+                    + " over "
+                    + shadowMinComparisons
+                    + " calls)"));
   }
 
   /** Configures a {@link RolloutPolicy}. Not thread-safe. */
@@ -285,14 +312,14 @@ public final class RolloutPolicy {
     private Builder() {}
 
     /**
-     * Starts with a shadow step: the alias does not move; each successful call the current
-     * version answers is copied to the candidate (as a {@link io.maasdk.CallOptions.Priority#BULK}
-     * call of the operator's tenant, {@link ModelOps.Builder#shadowTenant}), whose answer is
-     * compared with {@code comparison} and discarded. The step holds until {@code minComparisons}
-     * answers were compared (and {@link #minTimePerStep} passed) and passes when at least {@code
-     * minAgreement} of them agree. Callers never see a shadow answer. Shadow copies are the first
-     * thing dropped under load: at most {@link ModelOps.Builder#maxShadowInFlight} are in flight,
-     * and one the candidate's queue refuses is dropped, never retried.
+     * Starts with a shadow step: the alias does not move; each successful call the current version
+     * answers is copied to the candidate (as a {@link io.maasdk.CallOptions.Priority#BULK} call of
+     * the operator's tenant, {@link ModelOps.Builder#shadowTenant}), whose answer is compared with
+     * {@code comparison} and discarded. The step holds until {@code minComparisons} answers were
+     * compared (and {@link #minTimePerStep} passed) and passes when at least {@code minAgreement}
+     * of them agree. Callers never see a shadow answer. Shadow copies are the first thing dropped
+     * under load: at most {@link ModelOps.Builder#maxShadowInFlight} are in flight, and one the
+     * candidate's queue refuses is dropped, never retried.
      *
      * @param comparison how the two answers are compared
      * @param minComparisons how many answers must be compared before the step can end
@@ -301,8 +328,8 @@ public final class RolloutPolicy {
      * @throws IllegalArgumentException if {@code minAgreement} is not in [0, 1] or {@code
      *     minComparisons} is negative
      */
-    public Builder shadowFirst(ShadowComparison<?, ?> comparison, long minComparisons,
-        double minAgreement) {
+    public Builder shadowFirst(
+        ShadowComparison<?, ?> comparison, long minComparisons, double minAgreement) {
       if (!(minAgreement >= 0 && minAgreement <= 1)) {
         throw new IllegalArgumentException("minAgreement must be in [0, 1], was " + minAgreement);
       }
@@ -325,13 +352,13 @@ public final class RolloutPolicy {
     public Builder steps(int... percents) {
       Objects.requireNonNull(percents, "percents");
       if (percents.length == 0 || percents[percents.length - 1] != 100) {
-        throw new IllegalArgumentException("rollout steps must end at 100%, were "
-            + Arrays.toString(percents));
+        throw new IllegalArgumentException(
+            "rollout steps must end at 100%, were " + Arrays.toString(percents));
       }
       for (int i = 0; i < percents.length; i++) {
         if (percents[i] < 1 || percents[i] > 100 || (i > 0 && percents[i] <= percents[i - 1])) {
-          throw new IllegalArgumentException("rollout steps must ascend within 1..100%, were "
-              + Arrays.toString(percents));
+          throw new IllegalArgumentException(
+              "rollout steps must ascend within 1..100%, were " + Arrays.toString(percents));
         }
       }
       this.steps = percents.clone();
@@ -403,9 +430,8 @@ public final class RolloutPolicy {
     }
 
     /**
-     * An evaluation gate, by a name under which a restarted application registers it again
-     * ({@link ModelOps.Builder#evaluationGate}) so a rollout restored from the state store can go
-     * on.
+     * An evaluation gate, by a name under which a restarted application registers it again ({@link
+     * ModelOps.Builder#evaluationGate}) so a rollout restored from the state store can go on.
      *
      * @param name the name the gate is registered under
      * @param gate the gate, run before the alias moves to 100%
@@ -414,8 +440,8 @@ public final class RolloutPolicy {
     public Builder evaluationGate(String name, EvaluationGate gate) {
       Objects.requireNonNull(name, "name");
       if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
-        throw new IllegalArgumentException("gate name '" + name + "': use letters, digits,"
-            + " '.', '_' or '-' (at most 64)");
+        throw new IllegalArgumentException(
+            "gate name '" + name + "': use letters, digits," + " '.', '_' or '-' (at most 64)");
       }
       this.gateName = name;
       this.gate = Objects.requireNonNull(gate, "gate");

@@ -34,18 +34,18 @@ import org.slf4j.LoggerFactory;
  * ops.rollouts().get("digits", "stable");   // state, step, verdicts, why it ended
  * }</pre>
  *
- * <p><b>What callers see.</b> Every move is an ordinary atomic alias move, so no call fails
- * because of a rollout: calls already queued on a version finish there. A rollback is made with
- * {@link io.maasdk.ModelRuntime#rollbackTo}: interceptors (the audit log) see a {@code ROLLBACK}
- * carrying the failed gate as its reason, the alias's history records a {@code ROLLBACK}, and the
- * {@code maasdk.rollout.rollbacks} counter counts it. Moves are made with {@link
+ * <p><b>What callers see.</b> Every move is an ordinary atomic alias move, so no call fails because
+ * of a rollout: calls already queued on a version finish there. A rollback is made with {@link
+ * io.maasdk.ModelRuntime#rollbackTo}: interceptors (the audit log) see a {@code ROLLBACK} carrying
+ * the failed gate as its reason, the alias's history records a {@code ROLLBACK}, and the {@code
+ * maasdk.rollout.rollbacks} counter counts it. Moves are made with {@link
  * ModelOps.Builder#credentials} when given.
  *
  * <p><b>State.</b> One rollout per alias at a time. Each transition is written to the runtime's
- * {@link StateStore} (key {@code rollouts/<model>/<alias>}) before it is visible, and restored
- * when a runtime with this {@link ModelOps} is built: a rollout that was running goes on from the
- * start of the step it was in once its alias is restored (calls counted in that step before the
- * restart are not kept).
+ * {@link StateStore} (key {@code rollouts/<model>/<alias>}) before it is visible, and restored when
+ * a runtime with this {@link ModelOps} is built: a rollout that was running goes on from the start
+ * of the step it was in once its alias is restored (calls counted in that step before the restart
+ * are not kept).
  *
  * <p><b>Threads.</b> Steps advance on the {@code maasdk-rollouts} thread, every {@link
  * ModelOps.Builder#checkInterval}, or on the caller's thread in {@link #advance()}. Evaluation
@@ -56,15 +56,20 @@ public final class Rollouts {
   private static final Logger LOG = LoggerFactory.getLogger(Rollouts.class);
   private static final String KEY_PREFIX = "rollouts/";
   private static final String HEADER = "maasdk-rollout 1";
+
   /** Below this many calls in a step, the latency gate has too little to judge. */
   private static final long MIN_LATENCY_SAMPLES = 20;
+
   private static final long NOT_APPLIED = Long.MIN_VALUE;
 
   private final ModelOps ops;
+
   /** model → alias → run; guarded by this. */
   private final Map<String, Map<String, Run>> runs = new TreeMap<>();
+
   /** model → version → stats of the step in progress; read lock-free by the listener. */
   private final Map<String, Map<Version, VersionStats>> stats = new ConcurrentHashMap<>();
+
   /** model → the shadow steps in progress; read lock-free by the listener. */
   private final Map<String, List<ShadowTap>> taps = new ConcurrentHashMap<>();
 
@@ -86,10 +91,16 @@ public final class Rollouts {
     long stepStart = NOT_APPLIED;
     boolean evaluating;
     @Nullable ShadowTap tap;
+
     /** Restored without a gate or comparison it names: it may not resume in this process. */
     @Nullable String incomplete;
 
-    Run(String model, String alias, AliasTarget from, Version candidate, RolloutPolicy policy,
+    Run(
+        String model,
+        String alias,
+        AliasTarget from,
+        Version candidate,
+        RolloutPolicy policy,
         Instant startedAt) {
       this.model = model;
       this.alias = alias;
@@ -130,34 +141,62 @@ public final class Rollouts {
    * @param policy the steps, holds and gates
    * @return the rollout, at its first step
    * @throws ModelNotFoundException if the alias does not exist
-   * @throws DeploymentConflictException if the candidate is not deployed, is what the alias
-   *     serves, the alias is split already, or a rollout of the alias is in progress
+   * @throws DeploymentConflictException if the candidate is not deployed, is what the alias serves,
+   *     the alias is split already, or a rollout of the alias is in progress
    */
-  public synchronized Rollout start(String model, String alias, Version candidate,
-      RolloutPolicy policy) {
+  public synchronized Rollout start(
+      String model, String alias, Version candidate, RolloutPolicy policy) {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(candidate, "candidate");
     AliasTarget from = ops.runtime().aliases(model).get(alias);
     if (from == null) {
-      throw new ModelNotFoundException(model, null, "model " + model + " has no alias '" + alias
-          + "' to roll " + candidate + " out to; setAlias it to the current version first");
+      throw new ModelNotFoundException(
+          model,
+          null,
+          "model "
+              + model
+              + " has no alias '"
+              + alias
+              + "' to roll "
+              + candidate
+              + " out to; setAlias it to the current version first");
     }
     Run existing = run(model, alias);
     if (existing != null && !existing.state.ended()) {
-      throw new DeploymentConflictException(model, candidate, "a rollout of " + model + ":"
-          + alias + " is in progress (" + view(existing) + "); abort it first");
+      throw new DeploymentConflictException(
+          model,
+          candidate,
+          "a rollout of "
+              + model
+              + ":"
+              + alias
+              + " is in progress ("
+              + view(existing)
+              + "); abort it first");
     }
     if (!from.isSingle()) {
-      throw new DeploymentConflictException(model, candidate, "alias '" + alias + "' of " + model
-          + " is split already (" + from + "); a rollout starts from one version");
+      throw new DeploymentConflictException(
+          model,
+          candidate,
+          "alias '"
+              + alias
+              + "' of "
+              + model
+              + " is split already ("
+              + from
+              + "); a rollout starts from one version");
     }
     if (from.includes(candidate) || candidate.equals(from.fallback())) {
-      throw new DeploymentConflictException(model, candidate, "alias '" + alias + "' of " + model
-          + " already names " + candidate + " (" + from + ")");
+      throw new DeploymentConflictException(
+          model,
+          candidate,
+          "alias '" + alias + "' of " + model + " already names " + candidate + " (" + from + ")");
     }
     if (ops.runtime().describe(model, candidate).isEmpty()) {
-      throw new DeploymentConflictException(model, candidate, model + "@" + candidate
-          + " is not deployed; deploy it before rolling it out");
+      throw new DeploymentConflictException(
+          model,
+          candidate,
+          model + "@" + candidate + " is not deployed; deploy it before rolling it out");
     }
     Run r = new Run(model, alias, from, candidate, policy, ops.clock().instant());
     track(r);
@@ -223,8 +262,12 @@ public final class Rollouts {
       throw new IllegalStateException("rollout " + view(r) + " is not paused");
     }
     if (r.incomplete != null) {
-      throw new IllegalStateException("rollout " + view(r) + " cannot resume: it was "
-          + r.incomplete + ". Register it (ModelOps.Builder) and restart, or abort the rollout.");
+      throw new IllegalStateException(
+          "rollout "
+              + view(r)
+              + " cannot resume: it was "
+              + r.incomplete
+              + ". Register it (ModelOps.Builder) and restart, or abort the rollout.");
     }
     transition(r, Rollout.State.RUNNING, "");
     r.stepStart = NOT_APPLIED;
@@ -250,9 +293,9 @@ public final class Rollouts {
   }
 
   /**
-   * Checks every running rollout once and promotes or rolls back those whose step is over; what
-   * the {@code maasdk-rollouts} thread does every check interval. Tests call it to move on
-   * without waiting.
+   * Checks every running rollout once and promotes or rolls back those whose step is over; what the
+   * {@code maasdk-rollouts} thread does every check interval. Tests call it to move on without
+   * waiting.
    */
   public void advance() {
     List<Run> due = new ArrayList<>();
@@ -291,13 +334,20 @@ public final class Rollouts {
       long errors = cand.errors.sum();
       double budget = r.policy.maxErrorRate() * Math.max(calls, r.policy.minCallsPerStep());
       if (r.policy.maxErrorRate() < 1 && errors > 0 && errors > budget) {
-        rollback(r, "error-rate", String.format(java.util.Locale.ROOT,
-            "error rate of %s: %d of %d calls failed at %d%%, more than %s allows", r.candidate,
-            errors, calls, r.steps[r.step], r.policy.maxErrorRate()));
+        rollback(
+            r,
+            "error-rate",
+            String.format(
+                java.util.Locale.ROOT,
+                "error rate of %s: %d of %d calls failed at %d%%, more than %s allows",
+                r.candidate,
+                errors,
+                calls,
+                r.steps[r.step],
+                r.policy.maxErrorRate()));
         return;
       }
-      boolean timeHeld =
-          ops.ticker().read() - r.stepStart >= r.policy.minTimePerStep().toNanos();
+      boolean timeHeld = ops.ticker().read() - r.stepStart >= r.policy.minTimePerStep().toNanos();
       ShadowTap tap = r.tap;
       if (tap != null) { // the shadow step: held for comparisons, judged by agreement
         long compared = tap.compared.sum();
@@ -306,10 +356,18 @@ public final class Rollouts {
         }
         double agreement = compared == 0 ? 1 : tap.agreed.sum() / (double) compared;
         if (agreement < r.policy.shadowMinAgreement()) {
-          rollback(r, "shadow-agreement", String.format(java.util.Locale.ROOT,
-              "shadow step: %s agreed with %s on %.4f of %d shadowed calls (%s), below %s",
-              r.candidate, r.current, agreement, compared, r.policy.shadow().name(),
-              r.policy.shadowMinAgreement()));
+          rollback(
+              r,
+              "shadow-agreement",
+              String.format(
+                  java.util.Locale.ROOT,
+                  "shadow step: %s agreed with %s on %.4f of %d shadowed calls (%s), below %s",
+                  r.candidate,
+                  r.current,
+                  agreement,
+                  compared,
+                  r.policy.shadow().name(),
+                  r.policy.shadowMinAgreement()));
           return;
         }
         promote(r);
@@ -345,8 +403,10 @@ public final class Rollouts {
       }
       r.evaluation = (verdict.passed() ? "passed: " : "failed: ") + verdict.detail();
       if (!verdict.passed()) {
-        rollback(r, "evaluation", "evaluation gate " + r.policy.evaluationGateName() + ": "
-            + verdict.detail());
+        rollback(
+            r,
+            "evaluation",
+            "evaluation gate " + r.policy.evaluationGateName() + ": " + verdict.detail());
       } else {
         promote(r);
       }
@@ -367,9 +427,15 @@ public final class Rollouts {
     long base = cur.quantileNanos(0.99);
     double limit = r.policy.maxP99Ratio() * base + r.policy.p99Slack().toNanos();
     if (c > limit) {
-      return String.format(java.util.Locale.ROOT,
-          "p99 latency of %s %.3f ms > %s x %s's %.3f ms + %d ms at %d%%", r.candidate, c / 1e6,
-          r.policy.maxP99Ratio(), r.current, base / 1e6, r.policy.p99Slack().toMillis(),
+      return String.format(
+          java.util.Locale.ROOT,
+          "p99 latency of %s %.3f ms > %s x %s's %.3f ms + %d ms at %d%%",
+          r.candidate,
+          c / 1e6,
+          r.policy.maxP99Ratio(),
+          r.current,
+          base / 1e6,
+          r.policy.p99Slack().toMillis(),
           r.steps[r.step]);
     }
     return null;
@@ -401,17 +467,21 @@ public final class Rollouts {
     if (p == 0) { // the shadow step: the alias stays; the candidate computes copies
       try {
         ShadowComparison<?, ?> cmp = r.policy.shadow();
-        ShadowTap tap = new ShadowTap(r.current, ops.runtime().handle(r.model,
-            r.candidate.toString(), cmp.inputType(), cmp.outputType()), cmp, ops.shadowOptions(),
-            ops.maxShadowInFlight());
+        ShadowTap tap =
+            new ShadowTap(
+                r.current,
+                ops.runtime()
+                    .handle(r.model, r.candidate.toString(), cmp.inputType(), cmp.outputType()),
+                cmp,
+                ops.shadowOptions(),
+                ops.maxShadowInFlight());
         resetStats(r);
         removeTap(r);
         r.tap = tap;
         taps.computeIfAbsent(r.model, m -> new java.util.concurrent.CopyOnWriteArrayList<>())
             .add(tap);
       } catch (RuntimeException e) {
-        transition(r, Rollout.State.PAUSED, "cannot shadow " + r.candidate + ": "
-            + e.getMessage());
+        transition(r, Rollout.State.PAUSED, "cannot shadow " + r.candidate + ": " + e.getMessage());
         LOG.error("rollout {}:{} paused: {}", r.model, r.alias, r.reason);
         return;
       }
@@ -419,9 +489,10 @@ public final class Rollouts {
       LOG.info("rollout {}:{} shadowing {} with {}", r.model, r.alias, r.candidate, r.current);
       return;
     }
-    AliasTarget target = p >= 100
-        ? AliasTarget.of(r.candidate)
-        : AliasTarget.split(Map.of(r.current, 100 - p, r.candidate, p));
+    AliasTarget target =
+        p >= 100
+            ? AliasTarget.of(r.candidate)
+            : AliasTarget.split(Map.of(r.current, 100 - p, r.candidate, p));
     Version fb = r.from.fallback();
     if (fb != null && !target.includes(fb)) {
       target = target.withFallback(fb);
@@ -430,8 +501,8 @@ public final class Rollouts {
       try {
         ops.setAlias(r.model, r.alias, target);
       } catch (RuntimeException e) {
-        transition(r, Rollout.State.PAUSED, "cannot move alias to " + target + ": "
-            + e.getMessage());
+        transition(
+            r, Rollout.State.PAUSED, "cannot move alias to " + target + ": " + e.getMessage());
         LOG.error("rollout {}:{} paused: {}", r.model, r.alias, r.reason);
         return;
       }
@@ -451,8 +522,10 @@ public final class Rollouts {
     try {
       ops.rollbackTo(r.model, r.alias, r.from, reason);
     } catch (RuntimeException e) {
-      transition(r, Rollout.State.PAUSED, "wanted to restore " + r.from + " (" + why
-          + ") but could not: " + e.getMessage());
+      transition(
+          r,
+          Rollout.State.PAUSED,
+          "wanted to restore " + r.from + " (" + why + ") but could not: " + e.getMessage());
       LOG.error("rollout {}:{} paused: {}", r.model, r.alias, r.reason);
       return;
     }
@@ -520,7 +593,7 @@ public final class Rollouts {
     switch (e.outcome()) {
       case SUCCESS -> s.success(e.totalNanos());
       case FAILED, UNAVAILABLE -> s.error();
-      default -> { } // the caller's doing (bad input, deadline, cancel) or before the model
+      default -> {} // the caller's doing (bad input, deadline, cancel) or before the model
     }
   }
 
@@ -556,8 +629,9 @@ public final class Rollouts {
     if (m == null) {
       return;
     }
-    boolean other = runs.getOrDefault(r.model, Map.of()).values().stream()
-        .anyMatch(x -> x != r && !x.state.ended());
+    boolean other =
+        runs.getOrDefault(r.model, Map.of()).values().stream()
+            .anyMatch(x -> x != r && !x.state.ended());
     if (!other) {
       stats.remove(r.model);
     }
@@ -590,13 +664,28 @@ public final class Rollouts {
   }
 
   private Rollout view(Run r) {
-    VersionStats s = r.state.ended() || r.stepStart == NOT_APPLIED
-        ? new VersionStats() : stats(r.model, r.candidate);
+    VersionStats s =
+        r.state.ended() || r.stepStart == NOT_APPLIED
+            ? new VersionStats()
+            : stats(r.model, r.candidate);
     ShadowTap tap = r.tap;
-    return new Rollout(r.model, r.alias, r.from, r.candidate, r.state, r.step, r.steps,
-        s.calls.sum(), s.errors.sum(), tap == null ? 0 : tap.compared.sum(),
-        tap == null ? 0 : tap.agreed.sum(), tap == null ? 0 : tap.dropped.sum(), r.evaluation,
-        r.startedAt, r.updatedAt, r.reason);
+    return new Rollout(
+        r.model,
+        r.alias,
+        r.from,
+        r.candidate,
+        r.state,
+        r.step,
+        r.steps,
+        s.calls.sum(),
+        s.errors.sum(),
+        tap == null ? 0 : tap.compared.sum(),
+        tap == null ? 0 : tap.agreed.sum(),
+        tap == null ? 0 : tap.dropped.sum(),
+        r.evaluation,
+        r.startedAt,
+        r.updatedAt,
+        r.reason);
   }
 
   private void persist(Run r) {
@@ -622,11 +711,13 @@ public final class Rollouts {
   }
 
   /**
-   * Reads every rollout from the store (when the runtime is built). A rollout whose state cannot
-   * be read fails the build, naming the key; one whose evaluation gate is not registered comes
-   * back paused, saying so.
+   * Reads every rollout from the store (when the runtime is built). A rollout whose state cannot be
+   * read fails the build, naming the key; one whose evaluation gate is not registered comes back
+   * paused, saying so.
    */
-  synchronized void restore(StateStore store, Map<String, EvaluationGate> gates,
+  synchronized void restore(
+      StateStore store,
+      Map<String, EvaluationGate> gates,
       Map<String, ShadowComparison<?, ?>> comparisons) {
     for (String key : store.keys(KEY_PREFIX)) {
       byte[] bytes = store.read(key).orElse(null);
@@ -636,8 +727,8 @@ public final class Rollouts {
       Map<String, String> f = new LinkedHashMap<>();
       String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
       if (lines.length == 0 || !lines[0].equals(HEADER)) {
-        throw new IllegalStateException("state store key '" + key + "' is not a rollout; fix"
-            + " or delete it");
+        throw new IllegalStateException(
+            "state store key '" + key + "' is not a rollout; fix" + " or delete it");
       }
       for (int i = 1; i < lines.length; i++) {
         int eq = lines[i].indexOf('=');
@@ -652,20 +743,37 @@ public final class Rollouts {
         try {
           policy = RolloutPolicy.decode(f.get("policy"), gates, comparisons);
         } catch (IllegalArgumentException e) {
-          policy = RolloutPolicy.decode(f.get("policy").replaceAll(";gate=[^;]*", "")
-              .replaceAll(";shadow=[^;]*", ";shadow=top1"), Map.of(), Map.of());
+          policy =
+              RolloutPolicy.decode(
+                  f.get("policy")
+                      .replaceAll(";gate=[^;]*", "")
+                      .replaceAll(";shadow=[^;]*", ";shadow=top1"),
+                  Map.of(),
+                  Map.of());
           pausedFor = "restored without its evaluation gate: " + e.getMessage();
         }
-        r = new Run(f.get("model"), f.get("alias"), parseTarget(f.get("from")),
-            Version.parse(f.get("candidate")), policy, Instant.parse(f.get("startedAt")));
+        r =
+            new Run(
+                f.get("model"),
+                f.get("alias"),
+                parseTarget(f.get("from")),
+                Version.parse(f.get("candidate")),
+                policy,
+                Instant.parse(f.get("startedAt")));
         r.state = Rollout.State.valueOf(f.get("state"));
         r.step = Integer.parseInt(f.get("step"));
         r.evaluation = f.get("evaluation");
         r.updatedAt = Instant.parse(f.get("updatedAt"));
         r.reason = f.get("reason");
       } catch (RuntimeException e) {
-        throw new IllegalStateException("state store key '" + key + "' holds a rollout that"
-            + " cannot be read (" + e + "); fix or delete it", e);
+        throw new IllegalStateException(
+            "state store key '"
+                + key
+                + "' holds a rollout that"
+                + " cannot be read ("
+                + e
+                + "); fix or delete it",
+            e);
       }
       if (pausedFor != null) {
         r.incomplete = pausedFor;
@@ -688,8 +796,8 @@ public final class Rollouts {
 
   private static String target(AliasTarget t) {
     StringBuilder sb = new StringBuilder();
-    t.weights().forEach((v, w) -> sb.append(sb.length() == 0 ? "" : ",").append(v).append(':')
-        .append(w));
+    t.weights()
+        .forEach((v, w) -> sb.append(sb.length() == 0 ? "" : ",").append(v).append(':').append(w));
     if (t.fallback() != null) {
       sb.append(";fallback=").append(t.fallback());
     }

@@ -19,8 +19,8 @@ public final class ShadowComparison<I, O> {
   private final Class<O> outputType;
   private final BiPredicate<O, O> agrees;
 
-  private ShadowComparison(String name, Class<I> inputType, Class<O> outputType,
-      BiPredicate<O, O> agrees) {
+  private ShadowComparison(
+      String name, Class<I> inputType, Class<O> outputType, BiPredicate<O, O> agrees) {
     this.name = name;
     this.inputType = inputType;
     this.outputType = outputType;
@@ -33,13 +33,13 @@ public final class ShadowComparison<I, O> {
    * @return the comparison, named {@code top1}
    */
   public static ShadowComparison<float[], float[]> top1() {
-    return new ShadowComparison<>("top1", float[].class, float[].class,
-        (a, b) -> argmax(a) == argmax(b));
+    return new ShadowComparison<>(
+        "top1", float[].class, float[].class, (a, b) -> argmax(a) == argmax(b));
   }
 
   /**
-   * Float vectors (embeddings, regressions) agree when their Euclidean distance is at most
-   * {@code maxDistance}.
+   * Float vectors (embeddings, regressions) agree when their Euclidean distance is at most {@code
+   * maxDistance}.
    *
    * @param maxDistance the largest Euclidean distance that still agrees
    * @return the comparison
@@ -49,8 +49,11 @@ public final class ShadowComparison<I, O> {
     if (!(maxDistance >= 0) || Double.isInfinite(maxDistance)) {
       throw new IllegalArgumentException("maxDistance must be >= 0, was " + maxDistance);
     }
-    return new ShadowComparison<>(String.format(Locale.ROOT, "distance:%s", maxDistance),
-        float[].class, float[].class, (a, b) -> {
+    return new ShadowComparison<>(
+        String.format(Locale.ROOT, "distance:%s", maxDistance),
+        float[].class,
+        float[].class,
+        (a, b) -> {
           if (a.length != b.length) {
             return false;
           }
@@ -64,8 +67,8 @@ public final class ShadowComparison<I, O> {
   }
 
   /**
-   * A comparison of your own. Its {@code name} is kept in the rollout's state: register it again
-   * at every start with {@link ModelOps.Builder#shadowComparison}.
+   * A comparison of your own. Its {@code name} is kept in the rollout's state: register it again at
+   * every start with {@link ModelOps.Builder#shadowComparison}.
    *
    * @param name the name the comparison is registered and kept under
    * @param inputType the model's input type
@@ -75,15 +78,21 @@ public final class ShadowComparison<I, O> {
    * @param <O> the model's output type
    * @return the comparison
    */
-  public static <I, O> ShadowComparison<I, O> of(String name, Class<I> inputType,
-      Class<O> outputType, BiPredicate<O, O> agrees) {
+  public static <I, O> ShadowComparison<I, O> of(
+      String name, Class<I> inputType, Class<O> outputType, BiPredicate<O, O> agrees) {
     Objects.requireNonNull(name, "name");
     if (!name.matches("[A-Za-z0-9._-]{1,64}") || name.equals("top1")) {
-      throw new IllegalArgumentException("comparison name '" + name + "': use letters, digits,"
-          + " '.', '_' or '-' (at most 64), not a built-in's name");
+      throw new IllegalArgumentException(
+          "comparison name '"
+              + name
+              + "': use letters, digits,"
+              + " '.', '_' or '-' (at most 64), not a built-in's name");
     }
-    return new ShadowComparison<>(name, Objects.requireNonNull(inputType, "inputType"),
-        Objects.requireNonNull(outputType, "outputType"), Objects.requireNonNull(agrees, "agrees"));
+    return new ShadowComparison<>(
+        name,
+        Objects.requireNonNull(inputType, "inputType"),
+        Objects.requireNonNull(outputType, "outputType"),
+        Objects.requireNonNull(agrees, "agrees"));
   }
 
   /**
@@ -125,8 +134,8 @@ public final class ShadowComparison<I, O> {
   }
 
   /** The built-in named {@code name}, or the registered one. */
-  static ShadowComparison<?, ?> named(String name, java.util.Map<String, ShadowComparison<?, ?>>
-      registered) {
+  static ShadowComparison<?, ?> named(
+      String name, java.util.Map<String, ShadowComparison<?, ?>> registered) {
     if (name.equals("top1")) {
       return top1();
     }
@@ -135,8 +144,12 @@ public final class ShadowComparison<I, O> {
     }
     ShadowComparison<?, ?> c = registered.get(name);
     if (c == null) {
-      throw new IllegalArgumentException("shadow comparison '" + name + "' is not registered"
-          + " (ModelOps.Builder.shadowComparison); registered: " + registered.keySet());
+      throw new IllegalArgumentException(
+          "shadow comparison '"
+              + name
+              + "' is not registered"
+              + " (ModelOps.Builder.shadowComparison); registered: "
+              + registered.keySet());
     }
     return c;
   }

@@ -13,10 +13,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * One rollout's shadow step: copies the current version's answered inputs to the candidate,
  * compares the answers, discards the candidate's. Copies are calls of the operator's tenant at
- * {@code BULK} priority, so quotas, metering and invoices count them as the operator's. Bounded:
- * at most {@code maxInFlight} copies at once; any more, and any the candidate's queue or the
- * operator's quota refuses, are dropped. Thread-safe; {@link
- * #mirror} never blocks (it runs in a listener, on the thread that completed the caller's call).
+ * {@code BULK} priority, so quotas, metering and invoices count them as the operator's. Bounded: at
+ * most {@code maxInFlight} copies at once; any more, and any the candidate's queue or the
+ * operator's quota refuses, are dropped. Thread-safe; {@link #mirror} never blocks (it runs in a
+ * listener, on the thread that completed the caller's call).
  */
 final class ShadowTap {
   final Version current;
@@ -31,8 +31,12 @@ final class ShadowTap {
   final LongAdder failed = new LongAdder();
 
   @SuppressWarnings("unchecked")
-  ShadowTap(Version current, ModelHandle<?, ?> candidate, ShadowComparison<?, ?> comparison,
-      CallOptions options, int maxInFlight) {
+  ShadowTap(
+      Version current,
+      ModelHandle<?, ?> candidate,
+      ShadowComparison<?, ?> comparison,
+      CallOptions options,
+      int maxInFlight) {
     this.current = current;
     this.candidate = (ModelHandle<Object, Object>) candidate;
     this.comparison = (ShadowComparison<Object, Object>) comparison;
@@ -54,23 +58,24 @@ final class ShadowTap {
       dropped.increment();
       return;
     }
-    f.whenComplete((out, err) -> {
-      inFlight.decrementAndGet();
-      if (err == null) {
-        compared.increment();
-        if (comparison.agrees(currentOutput, out)) {
-          agreed.increment();
-        }
-      } else {
-        Throwable c = err instanceof CompletionException && err.getCause() != null
-            ? err.getCause() : err;
-        if (c instanceof OverloadedException || c instanceof QuotaExceededException) {
-          dropped.increment(); // refused before it computed: the candidate's queue, or the
-                               // operator's own quota (shadow calls are the operator's)
-        } else {
-          failed.increment();
-        }
-      }
-    });
+    f.whenComplete(
+        (out, err) -> {
+          inFlight.decrementAndGet();
+          if (err == null) {
+            compared.increment();
+            if (comparison.agrees(currentOutput, out)) {
+              agreed.increment();
+            }
+          } else {
+            Throwable c =
+                err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+            if (c instanceof OverloadedException || c instanceof QuotaExceededException) {
+              dropped.increment(); // refused before it computed: the candidate's queue, or the
+              // operator's own quota (shadow calls are the operator's)
+            } else {
+              failed.increment();
+            }
+          }
+        });
   }
 }

@@ -4,9 +4,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One version's calls, errors and latency in one rollout step. Fixed memory (a log-scaled
- * histogram of 256 buckets, about 9% wide, from 1 µs to about 1.5 h); recording is a few atomic
- * adds, safe from any thread.
+ * One version's calls, errors and latency in one rollout step. Fixed memory (a log-scaled histogram
+ * of 256 buckets, about 9% wide, from 1 µs to about 1.5 h); recording is a few atomic adds, safe
+ * from any thread.
  */
 final class VersionStats {
   private static final int BUCKETS = 256;

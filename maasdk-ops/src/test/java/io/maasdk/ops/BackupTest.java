@@ -28,8 +28,11 @@ class BackupTest {
   @TempDir Path dir;
 
   private ModelRuntime runtime(Path state, ModelOps ops) {
-    return ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .stateStore(StateStore.directory(state)).extension(ops).build();
+    return ModelRuntime.builder()
+        .deviceInventory(DeviceInventory.cpuOnly())
+        .stateStore(StateStore.directory(state))
+        .extension(ops)
+        .build();
   }
 
   @Test
@@ -50,8 +53,16 @@ class BackupTest {
     try (ModelRuntime a = runtime(dir.resolve("state"), ops)) {
       a.deployAll(ModelRepository.at(repo), Fixtures.template());
       a.setAlias(MODEL, "stable", V1);
-      ops.rollouts().start(MODEL, "stable", V2, RolloutPolicy.builder().steps(20, 100)
-          .minCallsPerStep(0).minTimePerStep(Duration.ofHours(1)).build());
+      ops.rollouts()
+          .start(
+              MODEL,
+              "stable",
+              V2,
+              RolloutPolicy.builder()
+                  .steps(20, 100)
+                  .minCallsPerStep(0)
+                  .minTimePerStep(Duration.ofHours(1))
+                  .build());
       aliases = a.aliases(MODEL);
       history = a.aliasHistory(MODEL, "stable");
       rollout = ops.rollouts().get(MODEL, "stable").orElseThrow();
@@ -62,8 +73,8 @@ class BackupTest {
 
     Path fresh = dir.resolve("restored-state");
     Backups.restore(archive, StateStore.directory(fresh), dir.resolve("restored-files"));
-    assertEquals(Files.readString(ledger),
-        Files.readString(dir.resolve("restored-files/usage.jsonl")));
+    assertEquals(
+        Files.readString(ledger), Files.readString(dir.resolve("restored-files/usage.jsonl")));
     ModelOps ops2 = ModelOps.builder().ticker(new Fixtures.ManualTicker()).build();
     try (ModelRuntime b = runtime(fresh, ops2)) {
       b.deployAll(ModelRepository.at(repo), Fixtures.template());
@@ -84,8 +95,9 @@ class BackupTest {
     s.write("aliases/x", "maasdk-aliases 1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     Path archive = dir.resolve("b.zip");
     Backups.export(s, Map.of(), archive);
-    IllegalStateException notEmpty = assertThrows(IllegalStateException.class,
-        () -> Backups.restore(archive, s, dir.resolve("f")));
+    IllegalStateException notEmpty =
+        assertThrows(
+            IllegalStateException.class, () -> Backups.restore(archive, s, dir.resolve("f")));
     assertTrue(notEmpty.getMessage().contains("[aliases/x]"), notEmpty.getMessage());
 
     byte[] zip = Files.readAllBytes(archive);
@@ -95,14 +107,18 @@ class BackupTest {
       for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         byte[] b = in.readAllBytes();
         out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
-        out.write(e.getName().startsWith("state/") ? "maasdk-aliases 1\nalias evil\n"
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8) : b);
+        out.write(
+            e.getName().startsWith("state/")
+                ? "maasdk-aliases 1\nalias evil\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                : b);
         out.closeEntry();
       }
     }
     StateStore fresh = StateStore.directory(dir.resolve("fresh"));
-    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-        () -> Backups.restore(tampered, fresh, dir.resolve("f")));
+    IllegalArgumentException bad =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Backups.restore(tampered, fresh, dir.resolve("f")));
     assertTrue(bad.getMessage().contains("does not match its SHA-256"), bad.getMessage());
     assertEquals(List.of(), fresh.keys(""), "nothing was restored");
   }

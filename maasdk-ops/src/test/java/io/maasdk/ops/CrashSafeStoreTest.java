@@ -23,13 +23,18 @@ class CrashSafeStoreTest {
   void writerKilledMidWrite_leavesAWholeValue_everyTime() throws Exception {
     for (int round = 0; round < 6; round++) {
       Path state = dir.resolve("state-" + round);
-      Process child = new ProcessBuilder(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"),
-          StateWriterChild.class.getName(), state.toString())
-          .redirectErrorStream(true).start();
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      Process child =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  StateWriterChild.class.getName(),
+                  state.toString())
+              .redirectErrorStream(true)
+              .start();
+      try (BufferedReader r =
+          new BufferedReader(
+              new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
         int target = 10 + 7 * round; // kill at different points of the loop
         for (String l = r.readLine(); l != null; l = r.readLine()) {
           if (l.startsWith("WROTE ") && Integer.parseInt(l.substring(6)) >= target) {
@@ -42,12 +47,13 @@ class CrashSafeStoreTest {
 
       byte[] value = StateStore.directory(state).read("rollouts/digits/stable").orElseThrow();
       String head = new String(value, 0, Math.min(16, value.length), StandardCharsets.UTF_8);
-      assertTrue(head.startsWith("v") && head.indexOf('\n') > 1,
+      assertTrue(
+          head.startsWith("v") && head.indexOf('\n') > 1,
           "round " + round + ": a torn value of " + value.length + " bytes");
       int i = Integer.parseInt(head.substring(1, head.indexOf('\n')));
       assertTrue(i >= 10 + 7 * round - 1, "value " + i);
-      assertArrayEquals(StateWriterChild.value(i), value, "round " + round + ": value " + i
-          + " is whole");
+      assertArrayEquals(
+          StateWriterChild.value(i), value, "round " + round + ": value " + i + " is whole");
     }
   }
 }

@@ -35,30 +35,41 @@ class DurableStateTest {
       Fixtures.version(repo, v, v);
     }
     Path state = dir.resolve("state");
-    Process child = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true", "-Dai.djl.disable_usage_tracking=true",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"),
-        RolloutChild.class.getName(), repo.toString(), state.toString())
-        .redirectErrorStream(true).start();
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-Dai.djl.disable_usage_tracking=true",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RolloutChild.class.getName(),
+                repo.toString(),
+                state.toString())
+            .redirectErrorStream(true)
+            .start();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String l = r.readLine(); l != null; l = r.readLine()) {
-          lines.add(l);
-        }
-      } catch (java.io.IOException e) {
-        lines.add("READ FAILED " + e);
-      }
-    }, "child-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l = r.readLine(); l != null; l = r.readLine()) {
+                  lines.add(l);
+                }
+              } catch (java.io.IOException e) {
+                lines.add("READ FAILED " + e);
+              }
+            },
+            "child-output");
     reader.setDaemon(true);
     reader.start();
     String before = null;
     StringBuilder output = new StringBuilder();
     try {
-      for (String l = lines.poll(120, TimeUnit.SECONDS); l != null && !l.equals("READY");
+      for (String l = lines.poll(120, TimeUnit.SECONDS);
+          l != null && !l.equals("READY");
           l = lines.poll(120, TimeUnit.SECONDS)) {
         output.append(l).append('\n');
         if (l.startsWith("STATE ")) {
@@ -79,17 +90,19 @@ class DurableStateTest {
       Rollout restored = ops.rollouts().get(Fixtures.MODEL, "stable").orElseThrow();
 
       assertEquals(before, RolloutChild.describe(runtime, restored));
-      assertEquals(AliasTarget.split(Map.of(V1, 75, V2, 25)).withFallback(V11),
+      assertEquals(
+          AliasTarget.split(Map.of(V1, 75, V2, 25)).withFallback(V11),
           runtime.aliases(Fixtures.MODEL).get("stable"));
 
       ops.rollouts().advance(); // the step starts again; the alias is already there
       ticker.advance(Duration.ofHours(1));
       ops.rollouts().advance();
-      assertEquals(AliasTarget.of(V2).withFallback(V11),
-          runtime.aliases(Fixtures.MODEL).get("stable"));
+      assertEquals(
+          AliasTarget.of(V2).withFallback(V11), runtime.aliases(Fixtures.MODEL).get("stable"));
       ticker.advance(Duration.ofHours(1));
       ops.rollouts().advance();
-      assertEquals(Rollout.State.PROMOTED,
+      assertEquals(
+          Rollout.State.PROMOTED,
           ops.rollouts().get(Fixtures.MODEL, "stable").orElseThrow().state());
     }
   }
@@ -103,24 +116,30 @@ class DurableStateTest {
     Rollout before;
     ModelOps first = RolloutChild.ops(new Fixtures.ManualTicker());
     try (ModelRuntime a = RolloutChild.runtime(state, first)) {
-      RepositoryWatcher w = first.watch(Fixtures.store(repo), Fixtures.template())
-          .settle(java.time.Duration.ZERO).watchInBackground(false).rollOut("stable", hold)
-          .start();
+      RepositoryWatcher w =
+          first
+              .watch(Fixtures.store(repo), Fixtures.template())
+              .settle(java.time.Duration.ZERO)
+              .watchInBackground(false)
+              .rollOut("stable", hold)
+              .start();
       assertEquals(AliasTarget.of(V1), a.aliases(Fixtures.MODEL).get("stable"));
       Fixtures.version(repo, "2.0.0", "2.0.0");
       w.syncNow(); // deployed, and a rollout starts: stable at 90/10
       before = first.rollouts().get(Fixtures.MODEL, "stable").orElseThrow();
-      assertEquals(AliasTarget.split(Map.of(V1, 90, V2, 10)),
-          a.aliases(Fixtures.MODEL).get("stable"));
+      assertEquals(
+          AliasTarget.split(Map.of(V1, 90, V2, 10)), a.aliases(Fixtures.MODEL).get("stable"));
     }
 
     ModelOps ops = RolloutChild.ops(new Fixtures.ManualTicker());
     try (ModelRuntime b = RolloutChild.runtime(state, ops)) {
-      ops.watch(Fixtures.store(repo), Fixtures.template()).watchInBackground(false)
-          .rollOut("stable", hold).start(); // deploys 1.0.0 then 2.0.0: the alias comes back
+      ops.watch(Fixtures.store(repo), Fixtures.template())
+          .watchInBackground(false)
+          .rollOut("stable", hold)
+          .start(); // deploys 1.0.0 then 2.0.0: the alias comes back
 
-      assertEquals(AliasTarget.split(Map.of(V1, 90, V2, 10)),
-          b.aliases(Fixtures.MODEL).get("stable"));
+      assertEquals(
+          AliasTarget.split(Map.of(V1, 90, V2, 10)), b.aliases(Fixtures.MODEL).get("stable"));
       Rollout after = ops.rollouts().get(Fixtures.MODEL, "stable").orElseThrow();
       assertEquals(before.startedAt(), after.startedAt(), "the same rollout, not a new one");
       assertEquals(before.state(), after.state());

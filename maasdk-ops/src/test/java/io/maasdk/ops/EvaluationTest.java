@@ -31,10 +31,12 @@ class EvaluationTest {
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final ModelOps ops = ModelOps.builder().meterRegistry(meters).build();
   private final AtomicInteger maxBatch = new AtomicInteger();
-  private final ModelRuntime runtime = ModelRuntime.builder()
-      .deviceInventory(DeviceInventory.cpuOnly())
-      .listener((InferenceEvent e) -> maxBatch.accumulateAndGet(e.batchSize(), Math::max))
-      .extension(ops).build();
+  private final ModelRuntime runtime =
+      ModelRuntime.builder()
+          .deviceInventory(DeviceInventory.cpuOnly())
+          .listener((InferenceEvent e) -> maxBatch.accumulateAndGet(e.batchSize(), Math::max))
+          .extension(ops)
+          .build();
 
   @AfterEach
   void close() {
@@ -42,14 +44,15 @@ class EvaluationTest {
   }
 
   private void deploy(String version) {
-    runtime.deploy(ModelSpec.builder(MODEL, float[].class, float[].class)
-        .version(version)
-        .source(ModelSource.classpath(TestModels.digitsResource("mlp", version)))
-        .translator(Codecs.floatVector(64))
-        .devicePolicy(DevicePolicy.cpu())
-        .batching(BatchingPolicy.of(32, Duration.ofMillis(2)))
-        .warmup(TEST_SET.features()[0])
-        .build());
+    runtime.deploy(
+        ModelSpec.builder(MODEL, float[].class, float[].class)
+            .version(version)
+            .source(ModelSource.classpath(TestModels.digitsResource("mlp", version)))
+            .translator(Codecs.floatVector(64))
+            .devicePolicy(DevicePolicy.cpu())
+            .batching(BatchingPolicy.of(32, Duration.ofMillis(2)))
+            .warmup(TEST_SET.features()[0])
+            .build());
   }
 
   /** Accuracy and macro-F1 computed the long way, one unbatched call per sample. */
@@ -90,7 +93,10 @@ class EvaluationTest {
       assertEquals(400, r.n());
       assertEquals(hand[0], r.accuracy(), 1e-9, v);
       assertEquals(hand[1], r.macroF1(), 1e-9, v);
-      assertEquals(TestModels.recordedAccuracy("mlp", v), r.accuracy(), 0.0026,
+      assertEquals(
+          TestModels.recordedAccuracy("mlp", v),
+          r.accuracy(),
+          0.0026,
           v + ": within one sample of what PyTorch measured");
       long total = 0;
       for (long[] row : r.confusion()) {
@@ -100,8 +106,10 @@ class EvaluationTest {
       }
       assertEquals(400, total);
       assertTrue(r.topKAccuracy() >= r.accuracy() && r.topKAccuracy() <= 1, r.toString());
-      assertEquals(r.macroF1(), meters.get("maasdk.evaluation.macro_f1").tag("version", v)
-          .gauge().value(), 1e-12);
+      assertEquals(
+          r.macroF1(),
+          meters.get("maasdk.evaluation.macro_f1").tag("version", v).gauge().value(),
+          1e-12);
     }
     assertTrue(maxBatch.get() > 1, "went through the runtime's batching: " + maxBatch.get());
   }
@@ -119,19 +127,22 @@ class EvaluationTest {
     assertEquals((2 / 3.0 + 0.5) / 3, r.macroF1(), 1e-12);
     assertArrayEquals(new long[][] {{1, 1, 0}, {0, 1, 0}, {0, 1, 0}}, r.confusion());
     assertEquals(1.0, r.topKAccuracy(), 1e-12, "each label is in its sample's top 2");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ClassificationReport.of(new int[] {0}, new float[][] {{1, 2}}, 3, 1));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ClassificationReport.of(new int[] {0}, new float[][] {{1, 2}}, 3, 1));
     assertTrue(e.getMessage().contains("sample 0 has 2 scores, expected 3"), e.getMessage());
   }
 
   @Test
   void regression_maeAndRmse_onTheEchoModel() {
-    runtime.deploy(ModelSpec.builder("echo", float[].class, float[].class)
-        .version("1.0.0")
-        .source(ModelSource.classpath(TestModels.resource("echo")))
-        .translator(Codecs.floatVector(4))
-        .devicePolicy(DevicePolicy.cpu())
-        .build());
+    runtime.deploy(
+        ModelSpec.builder("echo", float[].class, float[].class)
+            .version("1.0.0")
+            .source(ModelSource.classpath(TestModels.resource("echo")))
+            .translator(Codecs.floatVector(4))
+            .devicePolicy(DevicePolicy.cpu())
+            .build());
     List<float[]> inputs = new ArrayList<>();
     double[] targets = new double[50];
     for (int i = 0; i < 50; i++) {
@@ -139,9 +150,12 @@ class EvaluationTest {
       targets[i] = 2 * i + (i % 2 == 0 ? 0.5 : -1.5); // echo answers 2x: errors 0.5 and 1.5
     }
 
-    RegressionReport r = Evaluator.regression(
-        runtime.handle("echo", "1.0.0", float[].class, float[].class), inputs, targets,
-        out -> out[0]);
+    RegressionReport r =
+        Evaluator.regression(
+            runtime.handle("echo", "1.0.0", float[].class, float[].class),
+            inputs,
+            targets,
+            out -> out[0]);
 
     assertEquals(50, r.n());
     assertEquals(1.0, r.mae(), 1e-9);

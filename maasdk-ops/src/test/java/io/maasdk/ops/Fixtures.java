@@ -32,8 +32,10 @@ final class Fixtures {
 
   /** Puts digits-mlp {@code modelFile}'s model.pt into {@code <root>/digits-mlp/<folder>/}. */
   static Path version(Path root, String folder, String modelFile) {
-    return TestModels.copy(TestModels.digitsResource("mlp", modelFile),
-        root.resolve(MODEL).resolve(folder).resolve("model.pt")).getParent();
+    return TestModels.copy(
+            TestModels.digitsResource("mlp", modelFile),
+            root.resolve(MODEL).resolve(folder).resolve("model.pt"))
+        .getParent();
   }
 
   static ModelStore store(Path root) {
@@ -42,13 +44,15 @@ final class Fixtures {
 
   static void delete(Path dir) {
     try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      s.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.delete(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

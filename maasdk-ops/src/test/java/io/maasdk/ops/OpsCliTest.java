@@ -53,10 +53,13 @@ class OpsCliTest {
   private static Result cli(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = OpsCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(code, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
+    int code =
+        OpsCli.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   @BeforeEach
@@ -68,14 +71,17 @@ class OpsCliTest {
   }
 
   private static ModelRuntime runtime(Path state, ModelOps ops, AuditLog audit, Metering m) {
-    return ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .stateStore(StateStore.directory(state)).extension(ops)
-        .interceptor(audit.managementRecorder()).listener(m).build();
+    return ModelRuntime.builder()
+        .deviceInventory(DeviceInventory.cpuOnly())
+        .stateStore(StateStore.directory(state))
+        .extension(ops)
+        .interceptor(audit.managementRecorder())
+        .listener(m)
+        .build();
   }
 
   @Test
-  void backupCreateInspectRestore_bringsStateLedgerAndAuditLogIntoAFreshRuntime()
-      throws Exception {
+  void backupCreateInspectRestore_bringsStateLedgerAndAuditLogIntoAFreshRuntime() throws Exception {
     Path state = dir.resolve("var/state");
     Path ledger = dir.resolve("var/ledger");
     Path auditLog = dir.resolve("var/audit.log");
@@ -85,13 +91,24 @@ class OpsCliTest {
     Rollout rollout;
     ModelOps ops = ModelOps.builder().ticker(new Fixtures.ManualTicker()).build();
     try (AuditLog audit = AuditLog.open(auditLog, AUDIT_KEYS);
-        Metering metering = Metering.builder().meters(UsageMeters.ofDefaults())
-            .sink(LedgerSink.open(ledger, FsyncPolicy.always())).build();
+        Metering metering =
+            Metering.builder()
+                .meters(UsageMeters.ofDefaults())
+                .sink(LedgerSink.open(ledger, FsyncPolicy.always()))
+                .build();
         ModelRuntime a = runtime(state, ops, audit, metering)) {
       a.deployAll(ModelRepository.at(repo), Fixtures.template());
       a.setAlias(MODEL, "stable", V1);
-      ops.rollouts().start(MODEL, "stable", V2, RolloutPolicy.builder().steps(20, 100)
-          .minCallsPerStep(0).minTimePerStep(Duration.ofHours(1)).build());
+      ops.rollouts()
+          .start(
+              MODEL,
+              "stable",
+              V2,
+              RolloutPolicy.builder()
+                  .steps(20, 100)
+                  .minCallsPerStep(0)
+                  .minTimePerStep(Duration.ofHours(1))
+                  .build());
       var stable = a.handle(MODEL, "stable", float[].class, float[].class);
       for (int i = 0; i < 25; i++) {
         stable.predict(TEST_SET.features()[i], CallOptions.builder().tenant("acme").build());
@@ -105,41 +122,67 @@ class OpsCliTest {
     assertEquals(25, records.stream().filter(r -> r.tenant().equals("acme")).count());
     List<String> auditLines = Files.readAllLines(auditLog);
 
-    Result made = cli("backup", "create", archive.toString(), "--state", state.toString(),
-        "--ledger", ledger.toString(), "--audit=" + auditLog);
+    Result made =
+        cli(
+            "backup",
+            "create",
+            archive.toString(),
+            "--state",
+            state.toString(),
+            "--ledger",
+            ledger.toString(),
+            "--audit=" + auditLog);
     assertEquals(OpsCli.OK, made.code(), made.err());
-    assertTrue(made.out().contains("2 state key(s)") && made.out().contains("an audit log"),
-        made.out());
+    assertTrue(
+        made.out().contains("2 state key(s)") && made.out().contains("an audit log"), made.out());
 
     Result seen = cli("backup", "inspect", archive.toString());
     assertEquals(OpsCli.OK, seen.code(), seen.err());
     assertTrue(seen.out().contains("aliases/" + MODEL), seen.out());
     assertTrue(seen.out().contains("rollouts/" + MODEL + "/stable"), seen.out());
-    assertTrue(seen.out().contains(OpsCli.AUDIT_LOG) && seen.out().contains(OpsCli.AUDIT_HEAD),
+    assertTrue(
+        seen.out().contains(OpsCli.AUDIT_LOG) && seen.out().contains(OpsCli.AUDIT_HEAD),
         seen.out());
     assertTrue(seen.out().contains(OpsCli.LEDGER_PREFIX + "usage-"), seen.out());
 
     Path state2 = dir.resolve("new/state");
     Path ledger2 = dir.resolve("new/ledger");
     Path audit2 = dir.resolve("new/audit/audit.log");
-    Result restored = cli("backup", "restore", archive.toString(), "--state", state2.toString(),
-        "--ledger", ledger2.toString(), "--audit", audit2.toString());
+    Result restored =
+        cli(
+            "backup",
+            "restore",
+            archive.toString(),
+            "--state",
+            state2.toString(),
+            "--ledger",
+            ledger2.toString(),
+            "--audit",
+            audit2.toString());
     assertEquals(OpsCli.OK, restored.code(), restored.err());
-    assertEquals(List.of(), Files.list(dir.resolve("new")).filter(p -> p.getFileName()
-        .toString().startsWith(".maasdk-restore-")).toList(), "no staging left behind");
+    assertEquals(
+        List.of(),
+        Files.list(dir.resolve("new"))
+            .filter(p -> p.getFileName().toString().startsWith(".maasdk-restore-"))
+            .toList(),
+        "no staging left behind");
 
     // The ledger and the audit log come back whole: same records, a chain that verifies and
     // takes new records.
     assertEquals(records, LedgerReader.read(ledger2).records());
     assertEquals(auditLines, Files.readAllLines(audit2));
-    assertTrue(AuditLog.verify(audit2, AUDIT_KEYS).valid(), AuditLog.verify(audit2, AUDIT_KEYS)
-        .toString());
+    assertTrue(
+        AuditLog.verify(audit2, AUDIT_KEYS).valid(),
+        AuditLog.verify(audit2, AUDIT_KEYS).toString());
 
     // A fresh runtime on the restored state serves the same aliases, history and rollout.
     ModelOps ops2 = ModelOps.builder().ticker(new Fixtures.ManualTicker()).build();
     try (AuditLog audit = AuditLog.open(audit2, AUDIT_KEYS);
-        Metering metering = Metering.builder().meters(UsageMeters.ofDefaults())
-            .sink(LedgerSink.open(ledger2, FsyncPolicy.always())).build();
+        Metering metering =
+            Metering.builder()
+                .meters(UsageMeters.ofDefaults())
+                .sink(LedgerSink.open(ledger2, FsyncPolicy.always()))
+                .build();
         ModelRuntime b = runtime(state2, ops2, audit, metering)) {
       b.deployAll(ModelRepository.at(repo), Fixtures.template());
       assertEquals(aliases, b.aliases(MODEL));
@@ -155,8 +198,17 @@ class OpsCliTest {
     assertTrue(Files.readAllLines(audit2).size() > auditLines.size());
 
     // A restore never overwrites: the same targets again are refused, and nothing changes.
-    Result again = cli("backup", "restore", archive.toString(), "--state", state2.toString(),
-        "--ledger", ledger2.toString(), "--audit", audit2.toString());
+    Result again =
+        cli(
+            "backup",
+            "restore",
+            archive.toString(),
+            "--state",
+            state2.toString(),
+            "--ledger",
+            ledger2.toString(),
+            "--audit",
+            audit2.toString());
     assertEquals(OpsCli.ERROR, again.code());
     assertTrue(again.err().contains("already holds usage files"), again.err());
     Result overwrite = cli("backup", "create", archive.toString(), "--state", state.toString());
@@ -167,14 +219,16 @@ class OpsCliTest {
   @Test
   void badArguments_getClearErrors_andTyposASuggestion() throws Exception {
     Path state = Files.createDirectories(dir.resolve("state"));
-    StateStore.directory(state).write("aliases/x", "maasdk-aliases 1\n".getBytes(
-        StandardCharsets.UTF_8));
+    StateStore.directory(state)
+        .write("aliases/x", "maasdk-aliases 1\n".getBytes(StandardCharsets.UTF_8));
     String archive = dir.resolve("b.zip").toString();
 
     Result typo = cli("backup", "create", archive, "--stat", state.toString());
     assertEquals(OpsCli.USAGE, typo.code());
-    assertTrue(typo.err().contains("unknown option --stat for `backup create` (did you mean"
-        + " --state?)"), typo.err());
+    assertTrue(
+        typo.err()
+            .contains("unknown option --stat for `backup create` (did you mean" + " --state?)"),
+        typo.err());
     assertTrue(typo.err().contains("usage: maasdk-ops"), typo.err());
 
     Result command = cli("backup", "creat", archive);
@@ -214,8 +268,10 @@ class OpsCliTest {
     Path bogus = Files.writeString(dir.resolve("bogus.zip"), "not a zip");
     Result notABackup = cli("backup", "inspect", bogus.toString());
     assertEquals(OpsCli.VERIFY_FAILED, notABackup.code());
-    assertTrue(notABackup.err().contains("VERIFICATION FAILED") && notABackup.err()
-        .contains("is not a maasdk backup"), notABackup.err());
+    assertTrue(
+        notABackup.err().contains("VERIFICATION FAILED")
+            && notABackup.err().contains("is not a maasdk backup"),
+        notABackup.err());
 
     Result missing = cli("backup", "inspect", dir.resolve("missing.zip").toString());
     assertEquals(OpsCli.ERROR, missing.code());
@@ -227,13 +283,15 @@ class OpsCliTest {
   @Test
   void restore_withoutATargetForTheLedger_refusesBeforeWritingAnything() throws Exception {
     Path state = Files.createDirectories(dir.resolve("state"));
-    StateStore.directory(state).write("aliases/x", "maasdk-aliases 1\n".getBytes(
-        StandardCharsets.UTF_8));
+    StateStore.directory(state)
+        .write("aliases/x", "maasdk-aliases 1\n".getBytes(StandardCharsets.UTF_8));
     Path ledger = Files.createDirectories(dir.resolve("ledger"));
     Files.writeString(ledger.resolve("usage-20261204-000001.jsonl"), "");
     String archive = dir.resolve("b.zip").toString();
-    assertEquals(OpsCli.OK, cli("backup", "create", archive, "--state", state.toString(),
-        "--ledger", ledger.toString()).code());
+    assertEquals(
+        OpsCli.OK,
+        cli("backup", "create", archive, "--state", state.toString(), "--ledger", ledger.toString())
+            .code());
     Path fresh = dir.resolve("fresh");
     Result r = cli("backup", "restore", archive, "--state", fresh.toString());
     assertEquals(OpsCli.USAGE, r.code());

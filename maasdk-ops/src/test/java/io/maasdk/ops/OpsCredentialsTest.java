@@ -25,35 +25,46 @@ class OpsCredentialsTest {
 
   @Test
   void watcherAndRollouts_manageWithTheirCredential_whichAccessControlChecks() {
-    CallInterceptor opsOnly = new CallInterceptor() {
-      @Override
-      public void beforeCall(CallContext call) {}
+    CallInterceptor opsOnly =
+        new CallInterceptor() {
+          @Override
+          public void beforeCall(CallContext call) {}
 
-      @Override
-      public void beforeManagement(ManagementRequest r) {
-        if (!"ops-key".equals(r.credentials())) {
-          throw new AccessDeniedException(r.modelName(), r.version(), r.action()
-              + " needs the ops credential");
-        }
-      }
-    };
+          @Override
+          public void beforeManagement(ManagementRequest r) {
+            if (!"ops-key".equals(r.credentials())) {
+              throw new AccessDeniedException(
+                  r.modelName(), r.version(), r.action() + " needs the ops credential");
+            }
+          }
+        };
     ModelOps ops = ModelOps.builder().credentials("ops-key").build();
-    try (ModelRuntime runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .interceptor(opsOnly).extension(ops).build()) {
+    try (ModelRuntime runtime =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(opsOnly)
+            .extension(ops)
+            .build()) {
       Fixtures.version(root, "1.0.0", "1.0.0");
-      RepositoryWatcher w = ops.watch(Fixtures.store(root), Fixtures.template())
-          .settle(Duration.ZERO).watchInBackground(false)
-          .rollOut("stable", RolloutPolicy.builder().steps(50, 100).minCallsPerStep(1000).build())
-          .start();
+      RepositoryWatcher w =
+          ops.watch(Fixtures.store(root), Fixtures.template())
+              .settle(Duration.ZERO)
+              .watchInBackground(false)
+              .rollOut(
+                  "stable", RolloutPolicy.builder().steps(50, 100).minCallsPerStep(1000).build())
+              .start();
       Fixtures.version(root, "2.0.0", "2.0.0");
 
-      assertEquals(List.of(RepositoryEvent.Kind.DEPLOYED),
+      assertEquals(
+          List.of(RepositoryEvent.Kind.DEPLOYED),
           w.syncNow().stream().map(RepositoryEvent::kind).toList());
       Version v1 = Version.parse("1.0.0");
       Version v2 = Version.parse("2.0.0");
       assertEquals(AliasTarget.split(Map.of(v1, 50, v2, 50)), runtime.aliases(MODEL).get("stable"));
       assertEquals(Rollout.State.ABORTED, ops.rollouts().abort(MODEL, "stable").state());
-      assertThrows(AccessDeniedException.class, () -> runtime.setAlias(MODEL, "stable", v2),
+      assertThrows(
+          AccessDeniedException.class,
+          () -> runtime.setAlias(MODEL, "stable", v2),
           "without the credential, management is refused");
     }
   }

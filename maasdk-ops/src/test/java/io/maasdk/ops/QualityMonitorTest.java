@@ -54,7 +54,8 @@ class QualityMonitorTest {
     }
     Map<String, ToDoubleFunction<float[]>> features =
         Map.of("ink", QualityMonitorTest::ink, "centre", QualityMonitorTest::centre);
-    return QualityMonitor.builder(meters).window(200)
+    return QualityMonitor.builder(meters)
+        .window(200)
         .outputs(MODEL, float[].class, logits -> logits)
         .drift(MODEL, baseline, features, 0.2)
         .build();
@@ -64,13 +65,20 @@ class QualityMonitorTest {
   void drift_shiftedInputsCrossTheThreshold_unshiftedOnesDoNot_andOutputsAreCounted() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     QualityMonitor quality = monitor(meters);
-    try (ModelRuntime runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .listener(quality).build()) {
-      runtime.deploy(ModelSpec.builder(MODEL, float[].class, float[].class).version(V2)
-          .source(ModelSource.classpath(TestModels.digitsResource("mlp", "2.0.0")))
-          .translator(Codecs.floatVector(64)).devicePolicy(DevicePolicy.cpu()).build());
-      ModelHandle<float[], float[]> h = runtime.handle(MODEL, "2.0.0", float[].class,
-          float[].class);
+    try (ModelRuntime runtime =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .listener(quality)
+            .build()) {
+      runtime.deploy(
+          ModelSpec.builder(MODEL, float[].class, float[].class)
+              .version(V2)
+              .source(ModelSource.classpath(TestModels.digitsResource("mlp", "2.0.0")))
+              .translator(Codecs.floatVector(64))
+              .devicePolicy(DevicePolicy.cpu())
+              .build());
+      ModelHandle<float[], float[]> h =
+          runtime.handle(MODEL, "2.0.0", float[].class, float[].class);
 
       for (int i = 1; i < 400; i += 2) { // held-out samples from the same distribution
         h.predict(TEST_SET.features()[i]);
@@ -88,16 +96,21 @@ class QualityMonitorTest {
       }
       double inkShifted = quality.drift(MODEL, V2, "ink");
       assertTrue(inkShifted >= 0.2, "shifted: " + inkShifted);
-      assertEquals(inkShifted, meters.get("maasdk.quality.drift.psi").tag("feature", "ink")
-          .gauge().value(), 1e-12);
-      assertEquals(1.0, meters.get("maasdk.quality.drift.alerts").tag("feature", "ink")
-          .counter().count());
+      assertEquals(
+          inkShifted,
+          meters.get("maasdk.quality.drift.psi").tag("feature", "ink").gauge().value(),
+          1e-12);
+      assertEquals(
+          1.0, meters.get("maasdk.quality.drift.alerts").tag("feature", "ink").counter().count());
     }
-    double predicted = meters.find("maasdk.quality.predicted").counters().stream()
-        .mapToDouble(Counter::count).sum();
+    double predicted =
+        meters.find("maasdk.quality.predicted").counters().stream()
+            .mapToDouble(Counter::count)
+            .sum();
     assertEquals(400, predicted);
     assertEquals(400, meters.get("maasdk.quality.confidence").summary().count());
-    assertTrue(meters.find("maasdk.quality.predicted").counters().size() >= 9,
+    assertTrue(
+        meters.find("maasdk.quality.predicted").counters().size() >= 9,
         "classes seen: " + meters.find("maasdk.quality.predicted").counters().size());
   }
 
@@ -108,9 +121,25 @@ class QualityMonitorTest {
     InferenceEvent[] events = new InferenceEvent[16];
     float[][] logits = TestModels.expectedLogits("mlp", "2.0.0");
     for (int i = 0; i < events.length; i++) {
-      events[i] = new InferenceEvent(Instant.EPOCH, "default", MODEL, V2, "cpu()",
-          TEST_SET.features()[i], logits[i], 0, 0, 1, false, InferenceEvent.Outcome.SUCCESS,
-          null, null, null, i + 1, -1); // with a call id: its predicted class goes into the ring
+      events[i] =
+          new InferenceEvent(
+              Instant.EPOCH,
+              "default",
+              MODEL,
+              V2,
+              "cpu()",
+              TEST_SET.features()[i],
+              logits[i],
+              0,
+              0,
+              1,
+              false,
+              InferenceEvent.Outcome.SUCCESS,
+              null,
+              null,
+              null,
+              i + 1,
+              -1); // with a call id: its predicted class goes into the ring
     }
     double best = Double.MAX_VALUE;
     for (int round = 0; round < 8; round++) {
@@ -125,10 +154,13 @@ class QualityMonitorTest {
   }
 
   private static ModelSpec<float[], float[]> digits(String version) {
-    return ModelSpec.builder(MODEL, float[].class, float[].class).version(version)
+    return ModelSpec.builder(MODEL, float[].class, float[].class)
+        .version(version)
         .source(ModelSource.classpath(TestModels.digitsResource("mlp", version)))
-        .translator(Codecs.floatVector(64)).devicePolicy(DevicePolicy.cpu())
-        .cachePolicy(io.maasdk.CachePolicy.ofDefaults()).build();
+        .translator(Codecs.floatVector(64))
+        .devicePolicy(DevicePolicy.cpu())
+        .cachePolicy(io.maasdk.CachePolicy.ofDefaults())
+        .build();
   }
 
   /**
@@ -138,26 +170,33 @@ class QualityMonitorTest {
   @Test
   void liveAccuracy_fromTruthReportedLaterForPlainCalls_matchesTheEvaluation_perVersion() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    QualityMonitor quality = QualityMonitor.builder(meters)
-        .outputs(MODEL, float[].class, logits -> logits).trackedCalls(2000).build();
+    QualityMonitor quality =
+        QualityMonitor.builder(meters)
+            .outputs(MODEL, float[].class, logits -> logits)
+            .trackedCalls(2000)
+            .build();
     ModelOps ops = ModelOps.builder().build();
     Version v1 = Version.parse("1.0.0");
-    try (ModelRuntime runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .listener(quality).extension(ops).build()) {
+    try (ModelRuntime runtime =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .listener(quality)
+            .extension(ops)
+            .build()) {
       runtime.deploy(digits("1.0.0"));
       runtime.deploy(digits("2.0.0"));
-      ModelHandle<float[], float[]> h1 = runtime.handle(MODEL, "1.0.0", float[].class,
-          float[].class);
-      ModelHandle<float[], float[]> h2 = runtime.handle(MODEL, "2.0.0", float[].class,
-          float[].class);
+      ModelHandle<float[], float[]> h1 =
+          runtime.handle(MODEL, "1.0.0", float[].class, float[].class);
+      ModelHandle<float[], float[]> h2 =
+          runtime.handle(MODEL, "2.0.0", float[].class, float[].class);
       int n = TEST_SET.size();
       long[] ids1 = new long[n];
       long[] ids2 = new long[n];
       for (int i = 0; i < n; i++) { // the two versions' calls interleaved
-        ids1[i] = h1.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.ofDefaults())
-            .callId();
-        ids2[i] = h2.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.ofDefaults())
-            .callId();
+        ids1[i] =
+            h1.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.ofDefaults()).callId();
+        ids2[i] =
+            h2.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.ofDefaults()).callId();
       }
       io.maasdk.Prediction<float[]> hit =
           h2.predictDetailed(TEST_SET.features()[0], io.maasdk.CallOptions.ofDefaults());
@@ -173,14 +212,18 @@ class QualityMonitorTest {
       assertTrue(acc2 > acc1 + 0.1, acc1 + " vs " + acc2);
       assertEquals(acc1, quality.liveAccuracy(MODEL, v1), 1e-9);
       boolean hitRight = argmax(hit.output()) == TEST_SET.labels()[0];
-      assertEquals((acc2 * n + (hitRight ? 1 : 0)) / (n + 1), quality.liveAccuracy(MODEL, V2),
-          1e-9);
-      assertEquals(quality.liveAccuracy(MODEL, V2), meters.get("maasdk.quality.live_accuracy")
-          .tag("version", "2.0.0").gauge().value(), 1e-12);
-      assertEquals(acc1, meters.get("maasdk.quality.live_accuracy").tag("version", "1.0.0")
-          .gauge().value(), 1e-12);
-      assertEquals(n + 1, meters.get("maasdk.quality.labelled").tag("version", "2.0.0")
-          .counter().count());
+      assertEquals(
+          (acc2 * n + (hitRight ? 1 : 0)) / (n + 1), quality.liveAccuracy(MODEL, V2), 1e-9);
+      assertEquals(
+          quality.liveAccuracy(MODEL, V2),
+          meters.get("maasdk.quality.live_accuracy").tag("version", "2.0.0").gauge().value(),
+          1e-12);
+      assertEquals(
+          acc1,
+          meters.get("maasdk.quality.live_accuracy").tag("version", "1.0.0").gauge().value(),
+          1e-12);
+      assertEquals(
+          n + 1, meters.get("maasdk.quality.labelled").tag("version", "2.0.0").counter().count());
       assertFalse(quality.reportTruth(ids1[0], 3), "reported already");
       assertFalse(quality.reportTruth(-1, 3), "never issued");
       assertFalse(quality.reportTruth(Long.MAX_VALUE, 3), "never issued");
@@ -191,17 +234,23 @@ class QualityMonitorTest {
   @Test
   void trackedCalls_areABoundedRing_oldCallsAreForgotten() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    QualityMonitor quality = QualityMonitor.builder(meters)
-        .outputs(MODEL, float[].class, logits -> logits).trackedCalls(64).build();
-    try (ModelRuntime runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .listener(quality).build()) {
+    QualityMonitor quality =
+        QualityMonitor.builder(meters)
+            .outputs(MODEL, float[].class, logits -> logits)
+            .trackedCalls(64)
+            .build();
+    try (ModelRuntime runtime =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .listener(quality)
+            .build()) {
       runtime.deploy(digits("2.0.0"));
-      ModelHandle<float[], float[]> h = runtime.handle(MODEL, "2.0.0", float[].class,
-          float[].class);
+      ModelHandle<float[], float[]> h =
+          runtime.handle(MODEL, "2.0.0", float[].class, float[].class);
       long[] ids = new long[300];
       for (int i = 0; i < ids.length; i++) {
-        ids[i] = h.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.ofDefaults())
-            .callId();
+        ids[i] =
+            h.predictDetailed(TEST_SET.features()[i], io.maasdk.CallOptions.ofDefaults()).callId();
       }
       assertFalse(quality.reportTruth(ids[0], TEST_SET.labels()[0]), "forgotten");
       int known = 0;
@@ -210,21 +259,21 @@ class QualityMonitorTest {
       }
       assertEquals(32, known, "the latest calls are still known");
     }
-    assertThrows(IllegalArgumentException.class,
-        () -> QualityMonitor.builder(meters).trackedCalls(0));
+    assertThrows(
+        IllegalArgumentException.class, () -> QualityMonitor.builder(meters).trackedCalls(0));
   }
 
   /** {@link QualityMonitor#predict} also works without the monitor listening to the runtime. */
   @Test
   void predict_tracksTheCall_evenWhenTheMonitorIsNotAListener() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    QualityMonitor quality = QualityMonitor.builder(meters)
-        .outputs(MODEL, float[].class, logits -> logits).build();
-    try (ModelRuntime runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .build()) {
+    QualityMonitor quality =
+        QualityMonitor.builder(meters).outputs(MODEL, float[].class, logits -> logits).build();
+    try (ModelRuntime runtime =
+        ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build()) {
       runtime.deploy(digits("2.0.0"));
-      ModelHandle<float[], float[]> h = runtime.handle(MODEL, "2.0.0", float[].class,
-          float[].class);
+      ModelHandle<float[], float[]> h =
+          runtime.handle(MODEL, "2.0.0", float[].class, float[].class);
       QualityMonitor.Tracked<float[]> t =
           quality.predict(h, TEST_SET.features()[5], io.maasdk.CallOptions.ofDefaults());
       assertEquals(argmax(t.output()), t.predicted());

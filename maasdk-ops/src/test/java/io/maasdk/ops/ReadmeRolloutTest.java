@@ -34,8 +34,8 @@ class ReadmeRolloutTest {
   void snippet() throws Exception {
     Path modelsDir = tmp.resolve("models");
     Path stateDir = tmp.resolve("state");
-    TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"),
-        modelsDir.resolve("digits/1.0.0/model.pt"));
+    TestModels.copy(
+        TestModels.digitsResource("mlp", "1.0.0"), modelsDir.resolve("digits/1.0.0/model.pt"));
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     TestModels.DigitsTestSet digits = TestModels.digitsTestSet();
 
@@ -79,21 +79,25 @@ class ReadmeRolloutTest {
       assertEquals(Rollout.State.RUNNING, r.state(), r.toString());
       assertEquals(1, r.percent());
       assertEquals(AliasTarget.of(Version.parse("1.0.0")), runtime.aliases("digits").get("stable"));
-      assertEquals(Rollout.State.ABORTED,
-          ops.rollouts().get("digits", "stable").orElseThrow().state());
+      assertEquals(
+          Rollout.State.ABORTED, ops.rollouts().get("digits", "stable").orElseThrow().state());
     }
   }
 
   @Test
   void readme_quotesTheSnippetVerbatim() throws Exception {
-    List<String> src = Files.readAllLines(
-        Path.of("src/test/java/io/maasdk/ops/ReadmeRolloutTest.java"));
+    List<String> src =
+        Files.readAllLines(Path.of("src/test/java/io/maasdk/ops/ReadmeRolloutTest.java"));
     int from = indexOf(src, "    " + START) + 1;
     int to = indexOf(src, "      " + END);
-    String snippet = dedent(src.subList(from, to)).stream()
-        .filter(l -> !l.contains("TestModels.") && !l.contains("Fixtures.")
-            && !l.contains("modelsDir.resolve(\"digits/2.0.0"))
-        .collect(Collectors.joining("\n"));
+    String snippet =
+        dedent(src.subList(from, to)).stream()
+            .filter(
+                l ->
+                    !l.contains("TestModels.")
+                        && !l.contains("Fixtures.")
+                        && !l.contains("modelsDir.resolve(\"digits/2.0.0"))
+            .collect(Collectors.joining("\n"));
     String readme = Files.readString(Path.of("../README.md"));
     int section = readme.indexOf("## Rolling out a new version");
     assertTrue(section >= 0, "README has no 'Rolling out a new version' section");
@@ -112,9 +116,14 @@ class ReadmeRolloutTest {
   }
 
   private static List<String> dedent(List<String> lines) {
-    int indent = lines.stream().filter(l -> !l.isBlank())
-        .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
-    return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent))
+    int indent =
+        lines.stream()
+            .filter(l -> !l.isBlank())
+            .mapToInt(l -> l.length() - l.stripLeading().length())
+            .min()
+            .orElse(0);
+    return lines.stream()
+        .map(l -> l.isBlank() ? "" : l.substring(indent))
         .collect(Collectors.toList());
   }
 

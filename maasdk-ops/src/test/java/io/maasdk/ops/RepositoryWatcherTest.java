@@ -30,8 +30,8 @@ class RepositoryWatcherTest {
   private final Fixtures.ManualTicker ticker = new Fixtures.ManualTicker();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final ModelOps ops = ModelOps.builder().ticker(ticker).meterRegistry(meters).build();
-  private final ModelRuntime runtime = ModelRuntime.builder()
-      .deviceInventory(DeviceInventory.cpuOnly()).extension(ops).build();
+  private final ModelRuntime runtime =
+      ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).extension(ops).build();
 
   @AfterEach
   void close() {
@@ -44,7 +44,8 @@ class RepositoryWatcherTest {
 
   private RepositoryWatcher.Builder<float[], float[]> watcher() {
     return ops.watch(Fixtures.store(root), Fixtures.template())
-        .settle(Duration.ofSeconds(2)).watchInBackground(false); // passes run by syncNow
+        .settle(Duration.ofSeconds(2))
+        .watchInBackground(false); // passes run by syncNow
   }
 
   private static List<RepositoryEvent.Kind> kinds(List<RepositoryEvent> events) {
@@ -52,7 +53,8 @@ class RepositoryWatcherTest {
   }
 
   private float[] predict(String selector) {
-    return runtime.handle(MODEL, selector, float[].class, float[].class)
+    return runtime
+        .handle(MODEL, selector, float[].class, float[].class)
         .predict(Fixtures.TEST_SET.features()[0]);
   }
 
@@ -95,12 +97,15 @@ class RepositoryWatcherTest {
   @Test
   void newFolder_isFoundByFileSystemEvents_withoutWaitingForThePollInterval() throws Exception {
     Fixtures.version(root, "1.0.0", "1.0.0");
-    try (RepositoryWatcher w = ops.watch(Fixtures.store(root), Fixtures.template())
-        .pollInterval(Duration.ofMinutes(10)).settle(Duration.ZERO).start()) {
+    try (RepositoryWatcher w =
+        ops.watch(Fixtures.store(root), Fixtures.template())
+            .pollInterval(Duration.ofMinutes(10))
+            .settle(Duration.ZERO)
+            .start()) {
       Fixtures.version(root, "2.0.0", "2.0.0");
 
-      assertTrue(Fixtures.await(() -> deployed().contains(V2), 30),
-          "deployed by an event: " + w.events());
+      assertTrue(
+          Fixtures.await(() -> deployed().contains(V2), 30), "deployed by an event: " + w.events());
     }
   }
 
@@ -109,18 +114,21 @@ class RepositoryWatcherTest {
     Fixtures.version(root, "1.0.0", "1.0.0");
     ModelStore fs = Fixtures.store(root);
     ModelStore noEvents = new ModelStore() { // an object store: listing only, no change feed
-      @Override
-      public NavigableMap<Version, StoredVersion> list(String model) {
-        return fs.list(model);
-      }
+          @Override
+          public NavigableMap<Version, StoredVersion> list(String model) {
+            return fs.list(model);
+          }
 
-      @Override
-      public String describe() {
-        return "polled " + fs.describe();
-      }
-    };
-    try (RepositoryWatcher w = ops.watch(noEvents, Fixtures.template())
-        .pollInterval(Duration.ofMillis(50)).settle(Duration.ZERO).start()) {
+          @Override
+          public String describe() {
+            return "polled " + fs.describe();
+          }
+        };
+    try (RepositoryWatcher w =
+        ops.watch(noEvents, Fixtures.template())
+            .pollInterval(Duration.ofMillis(50))
+            .settle(Duration.ZERO)
+            .start()) {
       Fixtures.version(root, "2.0.0", "2.0.0");
 
       assertTrue(Fixtures.await(() -> deployed().contains(V2), 30), "polled: " + w.events());
@@ -143,8 +151,13 @@ class RepositoryWatcherTest {
 
       List<RepositoryEvent> first = w.syncNow();
 
-      assertEquals(List.of(RepositoryEvent.Kind.RETAINED, RepositoryEvent.Kind.RETAINED,
-          RepositoryEvent.Kind.UNDEPLOYED), kinds(first), first.toString());
+      assertEquals(
+          List.of(
+              RepositoryEvent.Kind.RETAINED,
+              RepositoryEvent.Kind.RETAINED,
+              RepositoryEvent.Kind.UNDEPLOYED),
+          kinds(first),
+          first.toString());
       assertTrue(first.get(0).detail().contains("alias 'stable'"), first.get(0).detail());
       assertTrue(first.get(1).detail().contains("lease #"), first.get(1).detail());
       assertEquals(List.of(V1, V11), deployed());
@@ -153,8 +166,9 @@ class RepositoryWatcherTest {
       lease.close();
       assertEquals(List.of(RepositoryEvent.Kind.UNDEPLOYED), kinds(w.syncNow()));
       assertEquals(List.of(V1), deployed(), "stable still needs 1.0.0");
-      assertEquals(2.0, meters.counter("maasdk.repository.events", "model", MODEL, "kind",
-          "RETAINED").count());
+      assertEquals(
+          2.0,
+          meters.counter("maasdk.repository.events", "model", MODEL, "kind", "RETAINED").count());
     }
   }
 
@@ -170,8 +184,11 @@ class RepositoryWatcherTest {
       assertTrue(events.get(0).detail().contains("must never change"), events.get(0).detail());
       assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[0], predict("1.0.0"), 1e-4f);
       assertEquals(List.of(), w.syncNow(), "reported once, not on every pass");
-      assertEquals(1.0, meters.counter("maasdk.repository.events", "model", MODEL, "kind",
-          "CONTENT_CHANGED").count());
+      assertEquals(
+          1.0,
+          meters
+              .counter("maasdk.repository.events", "model", MODEL, "kind", "CONTENT_CHANGED")
+              .count());
 
       Fixtures.version(root, "1.0.0", "1.0.0");
       assertEquals(List.of(RepositoryEvent.Kind.CONTENT_RESTORED), kinds(w.syncNow()));

@@ -22,30 +22,54 @@ public final class RolloutChild {
   private RolloutChild() {}
 
   static RolloutPolicy policy() {
-    return RolloutPolicy.builder().steps(5, 25, 100).minCallsPerStep(0)
+    return RolloutPolicy.builder()
+        .steps(5, 25, 100)
+        .minCallsPerStep(0)
         .minTimePerStep(Duration.ofHours(1))
         .evaluationGate("digits-test", EvaluationGate.macroF1(Fixtures.testData(), 0.01))
         .build();
   }
 
   static ModelOps ops(Fixtures.ManualTicker ticker) {
-    return ModelOps.builder().ticker(ticker).checkInterval(Duration.ofHours(1))
+    return ModelOps.builder()
+        .ticker(ticker)
+        .checkInterval(Duration.ofHours(1))
         .evaluationGate("digits-test", EvaluationGate.macroF1(Fixtures.testData(), 0.01))
         .build();
   }
 
   static ModelRuntime runtime(Path state, ModelOps ops) {
-    return ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .stateStore(StateStore.directory(state)).extension(ops).build();
+    return ModelRuntime.builder()
+        .deviceInventory(DeviceInventory.cpuOnly())
+        .stateStore(StateStore.directory(state))
+        .extension(ops)
+        .build();
   }
 
   /** Everything that must come back, one line. */
   static String describe(ModelRuntime runtime, Rollout r) {
-    return "aliases=" + new java.util.TreeMap<>(runtime.aliases(Fixtures.MODEL))
-        + " stableHistory=" + runtime.aliasHistory(Fixtures.MODEL, "stable")
-        + " canaryHistory=" + runtime.aliasHistory(Fixtures.MODEL, "canary")
-        + " rollout=" + r.state() + "," + r.step() + "," + r.from() + "," + r.candidate() + ","
-        + r.evaluation() + "," + r.startedAt() + "," + r.updatedAt() + "," + r.reason();
+    return "aliases="
+        + new java.util.TreeMap<>(runtime.aliases(Fixtures.MODEL))
+        + " stableHistory="
+        + runtime.aliasHistory(Fixtures.MODEL, "stable")
+        + " canaryHistory="
+        + runtime.aliasHistory(Fixtures.MODEL, "canary")
+        + " rollout="
+        + r.state()
+        + ","
+        + r.step()
+        + ","
+        + r.from()
+        + ","
+        + r.candidate()
+        + ","
+        + r.evaluation()
+        + ","
+        + r.startedAt()
+        + ","
+        + r.updatedAt()
+        + ","
+        + r.reason();
   }
 
   /**

@@ -47,20 +47,25 @@ class RolloutTest {
   private ModelRuntime runtime;
   private ModelOps ops;
 
-  private final CallInterceptor auditLog = new CallInterceptor() {
-    @Override
-    public void beforeCall(CallContext call) {}
+  private final CallInterceptor auditLog =
+      new CallInterceptor() {
+        @Override
+        public void beforeCall(CallContext call) {}
 
-    @Override
-    public void afterManagement(ManagementRequest request, RuntimeException failure) {
-      audit.add(request);
-    }
-  };
+        @Override
+        public void afterManagement(ManagementRequest request, RuntimeException failure) {
+          audit.add(request);
+        }
+      };
 
   private void start(ModelOps.Builder b) {
     ops = b.meterRegistry(meters).build();
-    runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .interceptor(auditLog).extension(ops).build();
+    runtime =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(auditLog)
+            .extension(ops)
+            .build();
   }
 
   @AfterEach
@@ -71,7 +76,9 @@ class RolloutTest {
   }
 
   private static RolloutPolicy.Builder gated() {
-    return RolloutPolicy.builder().steps(1, 10, 50, 100).minCallsPerStep(20)
+    return RolloutPolicy.builder()
+        .steps(1, 10, 50, 100)
+        .minCallsPerStep(20)
         .maxErrorRate(0.01)
         .maxP99Ratio(3.0, Duration.ofMillis(50)) // generous: other builds share these cores
         .evaluationGate("digits-test", EvaluationGate.macroF1(Fixtures.testData(), 0.01));
@@ -91,22 +98,25 @@ class RolloutTest {
       CyclicBarrier go = new CyclicBarrier(17);
       for (int t = 0; t < 16; t++) {
         int id = t;
-        Thread th = new Thread(() -> {
-          try {
-            go.await(30, TimeUnit.SECONDS);
-            for (int i = 0; !stop.get(); i++) {
-              float[] x = TEST_SET.features()[(id * 31 + i) % TEST_SET.size()];
-              try {
-                versions.add(stable.predictDetailed(x, CallOptions.ofDefaults()).version());
-                calls.incrementAndGet();
-              } catch (RuntimeException e) {
-                failures.add(e);
-              }
-            }
-          } catch (Exception e) {
-            failures.add(e);
-          }
-        }, "caller-" + t);
+        Thread th =
+            new Thread(
+                () -> {
+                  try {
+                    go.await(30, TimeUnit.SECONDS);
+                    for (int i = 0; !stop.get(); i++) {
+                      float[] x = TEST_SET.features()[(id * 31 + i) % TEST_SET.size()];
+                      try {
+                        versions.add(stable.predictDetailed(x, CallOptions.ofDefaults()).version());
+                        calls.incrementAndGet();
+                      } catch (RuntimeException e) {
+                        failures.add(e);
+                      }
+                    }
+                  } catch (Exception e) {
+                    failures.add(e);
+                  }
+                },
+                "caller-" + t);
         threads.add(th);
         th.start();
       }
@@ -133,8 +143,10 @@ class RolloutTest {
     start(ModelOps.builder().checkInterval(Duration.ofMillis(20)));
     Fixtures.version(root, "1.0.0", "1.0.0");
     ops.watch(Fixtures.store(root), Fixtures.template())
-        .pollInterval(Duration.ofMillis(500)).settle(Duration.ofMillis(100))
-        .rollOut("stable", gated().build()).start();
+        .pollInterval(Duration.ofMillis(500))
+        .settle(Duration.ofMillis(100))
+        .rollOut("stable", gated().build())
+        .start();
     assertEquals(AliasTarget.of(V1), runtime.aliases(MODEL).get("stable"), "the first version");
 
     Rollout done;
@@ -150,11 +162,16 @@ class RolloutTest {
     assertEquals(Rollout.State.PROMOTED, done.state(), done.toString());
     assertTrue(done.evaluation().startsWith("passed: macro-F1 of 2.0.0"), done.evaluation());
     assertEquals(AliasTarget.of(V2), runtime.aliases(MODEL).get("stable"));
-    List<AliasTarget> moves = runtime.aliasHistory(MODEL, "stable").stream()
-        .map(AliasChange::to).toList();
-    assertEquals(List.of(AliasTarget.of(V1), AliasTarget.split(Map.of(V1, 99, V2, 1)),
-        AliasTarget.split(Map.of(V1, 90, V2, 10)), AliasTarget.split(Map.of(V1, 50, V2, 50)),
-        AliasTarget.of(V2)), moves);
+    List<AliasTarget> moves =
+        runtime.aliasHistory(MODEL, "stable").stream().map(AliasChange::to).toList();
+    assertEquals(
+        List.of(
+            AliasTarget.of(V1),
+            AliasTarget.split(Map.of(V1, 99, V2, 1)),
+            AliasTarget.split(Map.of(V1, 90, V2, 10)),
+            AliasTarget.split(Map.of(V1, 50, V2, 50)),
+            AliasTarget.of(V2)),
+        moves);
     assertEquals(100.0, meters.get("maasdk.rollout.percent").gauge().value());
   }
 
@@ -163,9 +180,12 @@ class RolloutTest {
       throws Exception {
     start(ModelOps.builder().checkInterval(Duration.ofMillis(20)));
     Fixtures.version(root, "2.0.0", "2.0.0");
-    RepositoryWatcher w = ops.watch(Fixtures.store(root), Fixtures.template())
-        .pollInterval(Duration.ofMillis(500)).settle(Duration.ofMillis(100))
-        .rollOut("stable", gated().build()).start();
+    RepositoryWatcher w =
+        ops.watch(Fixtures.store(root), Fixtures.template())
+            .pollInterval(Duration.ofMillis(500))
+            .settle(Duration.ofMillis(100))
+            .rollOut("stable", gated().build())
+            .start();
 
     Rollout done;
     try (Callers callers = new Callers()) {
@@ -176,18 +196,25 @@ class RolloutTest {
       assertEquals(List.of(), callers.failures, "no caller saw a failure");
     }
     assertEquals(Rollout.State.ROLLED_BACK, done.state(), done.toString());
-    assertTrue(done.reason().contains("evaluation gate digits-test: macro-F1 of 3.0.0"),
-        done.reason());
+    assertTrue(
+        done.reason().contains("evaluation gate digits-test: macro-F1 of 3.0.0"), done.reason());
     assertTrue(done.evaluation().startsWith("failed: "), done.evaluation());
     assertEquals(AliasTarget.of(V2), runtime.aliases(MODEL).get("stable"));
     List<AliasChange> h = runtime.aliasHistory(MODEL, "stable");
     assertEquals(AliasChange.Kind.ROLLBACK, h.get(h.size() - 1).kind());
-    ManagementRequest rollback = audit.stream()
-        .filter(r -> r.action() == ManagementRequest.Action.ROLLBACK).findFirst().orElseThrow();
+    ManagementRequest rollback =
+        audit.stream()
+            .filter(r -> r.action() == ManagementRequest.Action.ROLLBACK)
+            .findFirst()
+            .orElseThrow();
     assertEquals("stable", rollback.alias());
     assertTrue(rollback.reason().contains("rolled back: evaluation gate"), rollback.reason());
-    assertEquals(1.0, meters.counter("maasdk.rollout.rollbacks", "model", MODEL, "alias",
-        "stable", "gate", "evaluation").count());
+    assertEquals(
+        1.0,
+        meters
+            .counter(
+                "maasdk.rollout.rollbacks", "model", MODEL, "alias", "stable", "gate", "evaluation")
+            .count());
     assertTrue(runtime.describe(MODEL, V3).isPresent(), "the candidate stays deployed");
     w.close();
   }
@@ -196,20 +223,27 @@ class RolloutTest {
   void stepsHoldForTheirTime_pauseHolds_resumeRestartsTheHold_abortRestores() {
     Fixtures.ManualTicker ticker = new Fixtures.ManualTicker();
     start(ModelOps.builder().ticker(ticker));
-    runtime.deployAll(ModelRepository.at(Fixtures.version(root, "1.0.0", "1.0.0")
-        .getParent().getParent()), Fixtures.template());
+    runtime.deployAll(
+        ModelRepository.at(Fixtures.version(root, "1.0.0", "1.0.0").getParent().getParent()),
+        Fixtures.template());
     Fixtures.version(root, "2.0.0", "2.0.0");
     runtime.deployAll(ModelRepository.at(root), Fixtures.template());
     runtime.setAlias(MODEL, "stable", V1);
-    RolloutPolicy policy = RolloutPolicy.builder().steps(10, 50, 100).minCallsPerStep(0)
-        .minTimePerStep(Duration.ofHours(1)).build();
+    RolloutPolicy policy =
+        RolloutPolicy.builder()
+            .steps(10, 50, 100)
+            .minCallsPerStep(0)
+            .minTimePerStep(Duration.ofHours(1))
+            .build();
     Rollouts rollouts = ops.rollouts();
 
     Rollout r = rollouts.start(MODEL, "stable", V2, policy);
     assertEquals(10, r.percent());
     assertEquals(AliasTarget.split(Map.of(V1, 90, V2, 10)), runtime.aliases(MODEL).get("stable"));
-    assertThrows(DeploymentConflictException.class,
-        () -> rollouts.start(MODEL, "stable", V2, policy), "one rollout per alias");
+    assertThrows(
+        DeploymentConflictException.class,
+        () -> rollouts.start(MODEL, "stable", V2, policy),
+        "one rollout per alias");
     rollouts.advance();
     assertEquals(0, rollouts.get(MODEL, "stable").orElseThrow().step(), "held: no time passed");
     ticker.advance(Duration.ofHours(1));
@@ -233,8 +267,13 @@ class RolloutTest {
     Rollout aborted = rollouts.abort(MODEL, "stable");
     assertEquals(Rollout.State.ABORTED, aborted.state());
     assertEquals(AliasTarget.of(V1), runtime.aliases(MODEL).get("stable"));
-    assertTrue(audit.stream().anyMatch(a -> a.action() == ManagementRequest.Action.ROLLBACK
-        && "aborted by an operator".equals(a.reason())), audit.toString());
+    assertTrue(
+        audit.stream()
+            .anyMatch(
+                a ->
+                    a.action() == ManagementRequest.Action.ROLLBACK
+                        && "aborted by an operator".equals(a.reason())),
+        audit.toString());
     assertEquals(0.0, meters.get("maasdk.rollout.percent").gauge().value());
   }
 }

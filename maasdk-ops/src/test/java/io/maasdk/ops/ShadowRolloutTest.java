@@ -38,10 +38,13 @@ class ShadowRolloutTest {
   private static final Version V2 = Version.parse("2.0.0");
   private static final Version V3 = Version.parse("3.0.0");
   @TempDir Path root;
+
   /** tenant → calls an interceptor (where quotas live) saw. */
   private final Map<String, LongAdder> intercepted = new ConcurrentHashMap<>();
+
   /** tenant → version → calls that ended (what metering reads). */
   private final Map<String, Map<Version, LongAdder>> ended = new ConcurrentHashMap<>();
+
   private ModelRuntime runtime;
   private ModelOps ops;
 
@@ -53,22 +56,34 @@ class ShadowRolloutTest {
   }
 
   private void start(int maxShadowInFlight, String candidateModelFile) {
-    ops = ModelOps.builder().checkInterval(Duration.ofMillis(20))
-        .maxShadowInFlight(maxShadowInFlight).build();
-    runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .interceptor(new CallInterceptor() {
-          @Override
-          public void beforeCall(CallContext call) {
-            intercepted.computeIfAbsent(call.options().tenant(), t -> new LongAdder()).increment();
-          }
-        })
-        .listener((InferenceEvent e) -> {
-          if (e.version() != null) {
-            ended.computeIfAbsent(e.tenant(), t -> new ConcurrentHashMap<>())
-                .computeIfAbsent(e.version(), v -> new LongAdder()).increment();
-          }
-        })
-        .extension(ops).build();
+    ops =
+        ModelOps.builder()
+            .checkInterval(Duration.ofMillis(20))
+            .maxShadowInFlight(maxShadowInFlight)
+            .build();
+    runtime =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(
+                new CallInterceptor() {
+                  @Override
+                  public void beforeCall(CallContext call) {
+                    intercepted
+                        .computeIfAbsent(call.options().tenant(), t -> new LongAdder())
+                        .increment();
+                  }
+                })
+            .listener(
+                (InferenceEvent e) -> {
+                  if (e.version() != null) {
+                    ended
+                        .computeIfAbsent(e.tenant(), t -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(e.version(), v -> new LongAdder())
+                        .increment();
+                  }
+                })
+            .extension(ops)
+            .build();
     Fixtures.version(root, "2.0.0", "2.0.0");
     Fixtures.version(root, "3.0.0", candidateModelFile);
     runtime.deployAll(ModelRepository.at(root), Fixtures.template());
@@ -76,9 +91,12 @@ class ShadowRolloutTest {
   }
 
   private static RolloutPolicy shadowFirst() {
-    return RolloutPolicy.builder().steps(10, 100).minCallsPerStep(20)
+    return RolloutPolicy.builder()
+        .steps(10, 100)
+        .minCallsPerStep(20)
         .maxP99Ratio(0, Duration.ZERO)
-        .shadowFirst(ShadowComparison.top1(), 200, 0.95).build();
+        .shadowFirst(ShadowComparison.top1(), 200, 0.95)
+        .build();
   }
 
   /** {@code n} threads calling {@code stable} as tenant acme until stopped. */
@@ -95,24 +113,30 @@ class ShadowRolloutTest {
       CyclicBarrier go = new CyclicBarrier(n + 1);
       for (int t = 0; t < n; t++) {
         int id = t;
-        Thread th = new Thread(() -> {
-          try {
-            go.await(30, TimeUnit.SECONDS);
-            for (int i = 0; !stop.get(); i++) {
-              float[] x = TEST_SET.features()[(id * 37 + i) % TEST_SET.size()];
-              try {
-                CallOptions acme = CallOptions.builder().tenant("acme") // splits stick per user
-                    .routingKey("user-" + (id * 1000 + i % 1000)).build();
-                versions.add(stable.predictDetailed(x, acme).version());
-                calls.incrementAndGet();
-              } catch (RuntimeException e) {
-                failures.add(e);
-              }
-            }
-          } catch (Exception e) {
-            failures.add(e);
-          }
-        }, "caller-" + t);
+        Thread th =
+            new Thread(
+                () -> {
+                  try {
+                    go.await(30, TimeUnit.SECONDS);
+                    for (int i = 0; !stop.get(); i++) {
+                      float[] x = TEST_SET.features()[(id * 37 + i) % TEST_SET.size()];
+                      try {
+                        CallOptions acme =
+                            CallOptions.builder()
+                                .tenant("acme") // splits stick per user
+                                .routingKey("user-" + (id * 1000 + i % 1000))
+                                .build();
+                        versions.add(stable.predictDetailed(x, acme).version());
+                        calls.incrementAndGet();
+                      } catch (RuntimeException e) {
+                        failures.add(e);
+                      }
+                    }
+                  } catch (Exception e) {
+                    failures.add(e);
+                  }
+                },
+                "caller-" + t);
         threads.add(th);
         th.start();
       }
@@ -157,8 +181,7 @@ class ShadowRolloutTest {
       assertEquals(0, count("acme", V3));
     }
     assertEquals(Rollout.State.ROLLED_BACK, done.state(), done.toString());
-    assertTrue(done.reason().contains("shadow step: 3.0.0 agreed with 2.0.0 on 0."),
-        done.reason());
+    assertTrue(done.reason().contains("shadow step: 3.0.0 agreed with 2.0.0 on 0."), done.reason());
     assertEquals(AliasTarget.of(V2), runtime.aliases(MODEL).get("stable"));
     long shadowCalls = count("maasdk-shadow", V3);
     assertTrue(shadowCalls >= 200, "the candidate computed the copies: " + shadowCalls);

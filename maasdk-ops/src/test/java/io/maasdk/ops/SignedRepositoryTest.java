@@ -37,14 +37,22 @@ class SignedRepositoryTest {
   @Test
   void unsignedOrTamperedNewVersions_areRefusedAndReported_servingVersionUntouched() {
     ModelOps ops = ModelOps.builder().build();
-    try (ModelRuntime runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .interceptor(RequireSignatures.by(TRUSTED)).extension(ops).build()) {
+    try (ModelRuntime runtime =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(RequireSignatures.by(TRUSTED))
+            .extension(ops)
+            .build()) {
       signed("1.0.0", "1.0.0");
-      RepositoryWatcher w = ops.watch(Fixtures.store(root), Fixtures.template())
-          .source(v -> VerifyingModelSource.of(v.folder(), SignaturePolicy.required(TRUSTED)))
-          .settle(Duration.ZERO).watchInBackground(false).rollOut("stable", RolloutPolicy.ofDefaults())
-          .start();
-      assertEquals(List.of(RepositoryEvent.Kind.DEPLOYED),
+      RepositoryWatcher w =
+          ops.watch(Fixtures.store(root), Fixtures.template())
+              .source(v -> VerifyingModelSource.of(v.folder(), SignaturePolicy.required(TRUSTED)))
+              .settle(Duration.ZERO)
+              .watchInBackground(false)
+              .rollOut("stable", RolloutPolicy.ofDefaults())
+              .start();
+      assertEquals(
+          List.of(RepositoryEvent.Kind.DEPLOYED),
           w.events().stream().map(RepositoryEvent::kind).toList());
 
       Fixtures.version(root, "2.0.0", "2.0.0"); // never signed
@@ -53,16 +61,22 @@ class SignedRepositoryTest {
 
       List<RepositoryEvent> events = w.syncNow();
 
-      assertEquals(List.of(RepositoryEvent.Kind.DEPLOY_FAILED, RepositoryEvent.Kind.DEPLOY_FAILED),
-          events.stream().map(RepositoryEvent::kind).toList(), events.toString());
+      assertEquals(
+          List.of(RepositoryEvent.Kind.DEPLOY_FAILED, RepositoryEvent.Kind.DEPLOY_FAILED),
+          events.stream().map(RepositoryEvent::kind).toList(),
+          events.toString());
       assertEquals(Version.parse("2.0.0"), events.get(0).version());
       assertTrue(events.get(0).detail().contains("2.0.0"), events.get(0).detail());
-      assertEquals(List.of(Version.parse("1.0.0")),
+      assertEquals(
+          List.of(Version.parse("1.0.0")),
           runtime.deployments().stream().map(d -> d.version()).toList());
       assertTrue(ops.rollouts().list().isEmpty(), "nothing to roll out");
-      assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[0],
-          runtime.handle(MODEL, "stable", float[].class, float[].class)
-              .predict(Fixtures.TEST_SET.features()[0]), 1e-4f);
+      assertArrayEquals(
+          TestModels.expectedLogits("mlp", "1.0.0")[0],
+          runtime
+              .handle(MODEL, "stable", float[].class, float[].class)
+              .predict(Fixtures.TEST_SET.features()[0]),
+          1e-4f);
     }
   }
 }

@@ -47,8 +47,11 @@ public enum DataType {
     try {
       return valueOf(name.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("datatype '" + name + "' is not supported; use one of "
-          + java.util.Arrays.toString(values()));
+      throw new IllegalArgumentException(
+          "datatype '"
+              + name
+              + "' is not supported; use one of "
+              + java.util.Arrays.toString(values()));
     }
   }
 }

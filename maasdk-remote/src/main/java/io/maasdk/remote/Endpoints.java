@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * The endpoints of one {@link RemoteBackend}: least-outstanding-requests balancing, ejection of an
  * endpoint that fails to take a request (with a backoff that doubles while it keeps failing), and
  * re-admission when its ready check passes after its ejection ends (or when it answers a request
- * while no endpoint is in rotation). A retry budget bounds
- * retries to a fraction of requests, so that retries cannot amplify an overload. Thread-safe.
+ * while no endpoint is in rotation). A retry budget bounds retries to a fraction of requests, so
+ * that retries cannot amplify an overload. Thread-safe.
  */
 final class Endpoints {
   private static final Logger LOG = LoggerFactory.getLogger(Endpoints.class);
@@ -29,14 +29,19 @@ final class Endpoints {
     private int failures; // guarded by this
     private volatile long ejectedUntil; // System.nanoTime(); meaningful while ejected
     private volatile boolean ejected;
+
     /** A ready check of this ejected endpoint is in flight. */
     final java.util.concurrent.atomic.AtomicBoolean probing =
         new java.util.concurrent.atomic.AtomicBoolean();
 
     Endpoint(URI base) {
       this.base = base;
-      this.hostPort = base.getHost() + ":" + (base.getPort() >= 0 ? base.getPort()
-          : "https".equals(base.getScheme()) ? 443 : 80);
+      this.hostPort =
+          base.getHost()
+              + ":"
+              + (base.getPort() >= 0
+                  ? base.getPort()
+                  : "https".equals(base.getScheme()) ? 443 : 80);
     }
 
     URI resolve(String path) {
@@ -56,8 +61,10 @@ final class Endpoints {
   private final List<Endpoint> all;
   private final long ejectNanos;
   private final long maxEjectNanos;
+
   /** Retry tokens in thousandths: each request deposits {@code ratio}, each retry costs 1000. */
   private final AtomicLong budget;
+
   private final long deposit;
   private final long cap;
 
@@ -82,8 +89,8 @@ final class Endpoints {
 
   /**
    * The available endpoint with the fewest requests outstanding, not in {@code tried}; if every
-   * untried one is ejected, the one whose ejection ends first (better a try than a refusal);
-   * {@code null} when all were tried.
+   * untried one is ejected, the one whose ejection ends first (better a try than a refusal); {@code
+   * null} when all were tried.
    */
   @Nullable Endpoint pick(Set<Endpoint> tried) {
     int n = all.size();
@@ -107,9 +114,9 @@ final class Endpoints {
   }
 
   /**
-   * Starts a ready check ({@code probe}, asynchronous) of every ejected endpoint whose ejection
-   * has ended, one at a time per endpoint: re-admission comes from the protocol's ready call (or
-   * from a request it answers when no endpoint is in rotation), not from live traffic failing.
+   * Starts a ready check ({@code probe}, asynchronous) of every ejected endpoint whose ejection has
+   * ended, one at a time per endpoint: re-admission comes from the protocol's ready call (or from a
+   * request it answers when no endpoint is in rotation), not from live traffic failing.
    */
   void probeDue(java.util.function.Consumer<Endpoint> probe) {
     long now = System.nanoTime();

@@ -42,10 +42,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A {@link Backend} that computes a deployed version on a server elsewhere over the Open Inference
  * Protocol's gRPC API ({@code inference.GRPCInferenceService/ModelInfer}) on grpc-java with the
- * shaded Netty transport: Triton, KServe, MLServer or another maasdk process ({@link
- * GrpcServer}). It is {@link RemoteBackend}'s twin over gRPC, and a version deployed with it is
- * routed, aliased, cached, metered, quota-checked, access-controlled and circuit-broken exactly
- * like a local one; its calls report the device {@code remote:host:port}.
+ * shaded Netty transport: Triton, KServe, MLServer or another maasdk process ({@link GrpcServer}).
+ * It is {@link RemoteBackend}'s twin over gRPC, and a version deployed with it is routed, aliased,
+ * cached, metered, quota-checked, access-controlled and circuit-broken exactly like a local one;
+ * its calls report the device {@code remote:host:port}.
  *
  * <pre>{@code
  * GrpcBackend remote = GrpcBackend.builder(URI.create("grpc://10.0.0.7:8001"))
@@ -66,9 +66,8 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Failures</b>: {@code INVALID_ARGUMENT} → {@link InvalidInputException}, {@code
  * UNAUTHENTICATED}/{@code PERMISSION_DENIED} → {@link AccessDeniedException}, {@code
  * RESOURCE_EXHAUSTED} → {@link OverloadedException}, {@code DEADLINE_EXCEEDED} → {@link
- * DeadlineExceededException}; {@code NOT_FOUND}, and {@code UNAVAILABLE} once no endpoint takes
- * the request → {@link io.maasdk.ModelUnavailableException}; others are judged like an engine
- * failure.
+ * DeadlineExceededException}; {@code NOT_FOUND}, and {@code UNAVAILABLE} once no endpoint takes the
+ * request → {@link io.maasdk.ModelUnavailableException}; others are judged like an engine failure.
  *
  * <p><b>Several endpoints</b> ({@link Builder#endpoint}) are balanced, ejected and re-admitted
  * (after a passing {@code ModelReady}) as {@link RemoteBackend} does, with the same bounded,
@@ -159,8 +158,8 @@ public final class GrpcBackend implements Backend {
       return out;
     }
     for (Endpoints.Endpoint e : t.endpoints.all()) {
-      out.add(new RemoteBackend.EndpointStatus(e.base, !t.endpoints.ejected(e),
-          e.outstanding.get()));
+      out.add(
+          new RemoteBackend.EndpointStatus(e.base, !t.endpoints.ejected(e), e.outstanding.get()));
     }
     return out;
   }
@@ -178,8 +177,8 @@ public final class GrpcBackend implements Backend {
   }
 
   /**
-   * Checks the codecs against the spec's types, opens one channel per endpoint and checks that
-   * the remote model answers {@code ModelReady} on at least one of them.
+   * Checks the codecs against the spec's types, opens one channel per endpoint and checks that the
+   * remote model answers {@code ModelReady} on at least one of them.
    *
    * @throws ModelLoadException naming the model, the version and the endpoints' answers otherwise
    */
@@ -187,10 +186,20 @@ public final class GrpcBackend implements Backend {
   public <I, O> Loaded<I, O> load(ModelSpec<I, O> spec, Placement placement) {
     if (!spec.inputType().isAssignableFrom(input.type())
         || !spec.outputType().isAssignableFrom(output.type())) {
-      throw new ModelLoadException(spec.name(), spec.version(), spec.name() + "@"
-          + spec.version() + " takes " + spec.inputType().getSimpleName() + " -> "
-          + spec.outputType().getSimpleName() + " but its remote codecs are " + input + " -> "
-          + output);
+      throw new ModelLoadException(
+          spec.name(),
+          spec.version(),
+          spec.name()
+              + "@"
+              + spec.version()
+              + " takes "
+              + spec.inputType().getSimpleName()
+              + " -> "
+              + spec.outputType().getSimpleName()
+              + " but its remote codecs are "
+              + input
+              + " -> "
+              + output);
     }
     @SuppressWarnings("unchecked")
     Target<I, O> t = new Target<>(spec, (TensorCodec<I>) input, (TensorCodec<O>) output);
@@ -206,8 +215,11 @@ public final class GrpcBackend implements Backend {
 
   @Override
   public String toString() {
-    return "oip-grpc+" + targets.get(0) + (targets.size() > 1 ? " (+" + (targets.size() - 1)
-        + " endpoints)" : "") + " model " + (model == null ? "<name>" : model)
+    return "oip-grpc+"
+        + targets.get(0)
+        + (targets.size() > 1 ? " (+" + (targets.size() - 1) + " endpoints)" : "")
+        + " model "
+        + (model == null ? "<name>" : model)
         + (unversioned ? "" : " version " + (version == null ? "<version>" : version));
   }
 
@@ -227,18 +239,30 @@ public final class GrpcBackend implements Backend {
       this.in = in;
       this.out = out;
       this.remoteName = model != null ? model : spec.name();
-      this.remoteVersion = unversioned ? "" : version != null ? version
-          : OipVersions.toProtocol(spec.version());
+      this.remoteVersion =
+          unversioned ? "" : version != null ? version : OipVersions.toProtocol(spec.version());
       this.endpoints = new Endpoints(targets, ejectNanos, maxEjectNanos, retryRatio);
       for (Endpoints.Endpoint e : endpoints.all()) {
-        channels.put(e, Grpc.newChannelBuilderForAddress(e.base.getHost(), e.base.getPort(),
-                tls != null ? tls : InsecureChannelCredentials.create())
-            .maxInboundMessageSize(maxResponseBytes)
-            .build());
+        channels.put(
+            e,
+            Grpc.newChannelBuilderForAddress(
+                    e.base.getHost(),
+                    e.base.getPort(),
+                    tls != null ? tls : InsecureChannelCredentials.create())
+                .maxInboundMessageSize(maxResponseBytes)
+                .build());
       }
-      this.subject = spec.name() + "@" + spec.version() + " (remote gRPC " + targets.get(0)
-          + " model " + remoteName + (remoteVersion.isEmpty() ? "" : " version " + remoteVersion)
-          + (targets.size() > 1 ? " and " + (targets.size() - 1) + " more endpoints" : "") + ")";
+      this.subject =
+          spec.name()
+              + "@"
+              + spec.version()
+              + " (remote gRPC "
+              + targets.get(0)
+              + " model "
+              + remoteName
+              + (remoteVersion.isEmpty() ? "" : " version " + remoteVersion)
+              + (targets.size() > 1 ? " and " + (targets.size() - 1) + " more endpoints" : "")
+              + ")";
     }
 
     private ModelReadyRequest readyRequest() {
@@ -250,13 +274,20 @@ public final class GrpcBackend implements Backend {
       for (Endpoints.Endpoint e : endpoints.all()) {
         String problem;
         try {
-          ModelReadyResponse r = ClientCalls.blockingUnaryCall(channels.get(e),
-              InferenceService.MODEL_READY, CallOptions.DEFAULT.withDeadlineAfter(
-                  defaultTimeout.toMillis(), TimeUnit.MILLISECONDS), readyRequest());
+          ModelReadyResponse r =
+              ClientCalls.blockingUnaryCall(
+                  channels.get(e),
+                  InferenceService.MODEL_READY,
+                  CallOptions.DEFAULT.withDeadlineAfter(
+                      defaultTimeout.toMillis(), TimeUnit.MILLISECONDS),
+                  readyRequest());
           problem = r.getReady() ? null : "its ModelReady answered not ready";
         } catch (StatusRuntimeException ex) {
-          problem = "its ModelReady failed: " + ex.getStatus().getCode() + " "
-              + ex.getStatus().getDescription();
+          problem =
+              "its ModelReady failed: "
+                  + ex.getStatus().getCode()
+                  + " "
+                  + ex.getStatus().getDescription();
         }
         if (problem != null) {
           problems.add(e.base + ": " + problem);
@@ -264,8 +295,10 @@ public final class GrpcBackend implements Backend {
         }
       }
       if (problems.size() == endpoints.size()) {
-        throw new ModelLoadException(spec.name(), spec.version(), "cannot deploy " + subject
-            + ": " + String.join("; ", problems));
+        throw new ModelLoadException(
+            spec.name(),
+            spec.version(),
+            "cannot deploy " + subject + ": " + String.join("; ", problems));
       }
     }
 
@@ -326,18 +359,23 @@ public final class GrpcBackend implements Backend {
         }
       }
       if (!unbounded && timeout != null && (timeout.isZero() || timeout.isNegative())) {
-        throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
-            + " passed its deadline before it was sent; it was not sent");
+        throw new DeadlineExceededException(
+            spec.name(),
+            spec.version(),
+            "call to " + subject + " passed its deadline before it was sent; it was not sent");
       }
-      ModelInferRequest.Builder rb = ModelInferRequest.newBuilder().setModelName(remoteName)
-          .setModelVersion(remoteVersion);
+      ModelInferRequest.Builder rb =
+          ModelInferRequest.newBuilder().setModelName(remoteName).setModelVersion(remoteVersion);
       try {
         for (Tensor t : in.encode(inputs)) {
           rb.addInputs(GrpcTensors.input(t));
         }
       } catch (IllegalArgumentException e) {
-        throw new InvalidInputException(spec.name(), spec.version(), "cannot encode the input of "
-            + subject + " with " + in + ": " + e.getMessage(), e);
+        throw new InvalidInputException(
+            spec.name(),
+            spec.version(),
+            "cannot encode the input of " + subject + " with " + in + ": " + e.getMessage(),
+            e);
       }
       for (String name : out.names()) {
         rb.addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(name));
@@ -361,23 +399,35 @@ public final class GrpcBackend implements Backend {
       for (int attempt = 0; ; attempt++) {
         Endpoints.Endpoint ep = endpoints.pick(tried);
         if (ep == null) {
-          throw new ModelUnavailableException(spec.name(), spec.version(), subject
-              + " cannot be reached on any endpoint:" + failures);
+          throw new ModelUnavailableException(
+              spec.name(),
+              spec.version(),
+              subject + " cannot be reached on any endpoint:" + failures);
         }
         long left = unbounded ? defaultTimeout.toNanos() : deadline - System.nanoTime();
         if (!unbounded && left <= 0) {
-          throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
-              + " passed its deadline before it could be sent" + (attempt == 0 ? ""
-                  : " again after:" + failures) + "; it was not sent");
+          throw new DeadlineExceededException(
+              spec.name(),
+              spec.version(),
+              "call to "
+                  + subject
+                  + " passed its deadline before it could be sent"
+                  + (attempt == 0 ? "" : " again after:" + failures)
+                  + "; it was not sent");
         }
-        io.grpc.Channel ch = io.grpc.ClientInterceptors.intercept(channels.get(ep),
-            MetadataUtils.newAttachHeadersInterceptor(headers));
+        io.grpc.Channel ch =
+            io.grpc.ClientInterceptors.intercept(
+                channels.get(ep), MetadataUtils.newAttachHeadersInterceptor(headers));
         String undelivered;
         StatusRuntimeException cause;
         ep.outstanding.incrementAndGet();
         try {
-          ModelInferResponse r = ClientCalls.blockingUnaryCall(ch, InferenceService.MODEL_INFER,
-              CallOptions.DEFAULT.withDeadlineAfter(left, TimeUnit.NANOSECONDS), request);
+          ModelInferResponse r =
+              ClientCalls.blockingUnaryCall(
+                  ch,
+                  InferenceService.MODEL_INFER,
+                  CallOptions.DEFAULT.withDeadlineAfter(left, TimeUnit.NANOSECONDS),
+                  request);
           endpoints.answered(ep);
           return answer(r, calls.size());
         } catch (StatusRuntimeException e) {
@@ -389,12 +439,19 @@ public final class GrpcBackend implements Backend {
           boolean refused = isRefused(e);
           if (!refused && !retryUnanswered) {
             endpoints.failed(ep, "UNAVAILABLE " + s.getDescription());
-            throw new ModelUnavailableException(spec.name(), spec.version(), subject
-                + " cannot be reached: the request to " + ep.base + " failed before an answer: "
-                + s.getDescription(), e);
+            throw new ModelUnavailableException(
+                spec.name(),
+                spec.version(),
+                subject
+                    + " cannot be reached: the request to "
+                    + ep.base
+                    + " failed before an answer: "
+                    + s.getDescription(),
+                e);
           }
-          undelivered = (refused ? "did not take the request: " : "broke before an answer: ")
-              + s.getDescription();
+          undelivered =
+              (refused ? "did not take the request: " : "broke before an answer: ")
+                  + s.getDescription();
           cause = e;
         } finally {
           ep.outstanding.decrementAndGet();
@@ -403,8 +460,11 @@ public final class GrpcBackend implements Backend {
         tried.add(ep);
         failures += " " + ep.base + " " + undelivered + ";";
         if (attempt >= maxRetries || tried.size() >= endpoints.size() || !endpoints.tryRetry()) {
-          throw new ModelUnavailableException(spec.name(), spec.version(), subject
-              + " cannot be reached:" + failures + " (" + (attempt + 1) + " attempt(s))", cause);
+          throw new ModelUnavailableException(
+              spec.name(),
+              spec.version(),
+              subject + " cannot be reached:" + failures + " (" + (attempt + 1) + " attempt(s))",
+              cause);
         }
       }
     }
@@ -423,24 +483,44 @@ public final class GrpcBackend implements Backend {
       return trailers != null && "true".equals(trailers.get(GrpcServer.NOT_COMPUTED));
     }
 
-    private RuntimeException failure(StatusRuntimeException e, boolean unbounded, long leftNanos,
-        Endpoints.Endpoint ep, boolean sentCredentials) {
+    private RuntimeException failure(
+        StatusRuntimeException e,
+        boolean unbounded,
+        long leftNanos,
+        Endpoints.Endpoint ep,
+        boolean sentCredentials) {
       Status s = e.getStatus();
       String error = s.getCode() + ": " + s.getDescription();
       String why = subject + " answered " + error;
       Version v = spec.version();
       return switch (s.getCode()) {
-        case INVALID_ARGUMENT, OUT_OF_RANGE -> new InvalidInputException(spec.name(), v,
-            subject + " refused the input: " + s.getDescription(), e);
-        case UNAUTHENTICATED, PERMISSION_DENIED -> new AccessDeniedException(spec.name(), v, why
-            + (sentCredentials ? "" : " (the call carried no credentials)"));
+        case INVALID_ARGUMENT, OUT_OF_RANGE ->
+            new InvalidInputException(
+                spec.name(), v, subject + " refused the input: " + s.getDescription(), e);
+        case UNAUTHENTICATED, PERMISSION_DENIED ->
+            new AccessDeniedException(
+                spec.name(),
+                v,
+                why + (sentCredentials ? "" : " (the call carried no credentials)"));
         case RESOURCE_EXHAUSTED -> new OverloadedException(spec.name(), v, why);
-        case DEADLINE_EXCEEDED -> unbounded
-            ? new ModelUnavailableException(spec.name(), v, "no answer within " + defaultTimeout
-                + " from " + ep.base + ": " + why, e)
-            : new DeadlineExceededException(spec.name(), v, "call to " + subject
-                + " did not finish within its timeout (" + TimeUnit.NANOSECONDS.toMillis(leftNanos)
-                + " ms left when sent to " + ep.base + ")", e);
+        case DEADLINE_EXCEEDED ->
+            unbounded
+                ? new ModelUnavailableException(
+                    spec.name(),
+                    v,
+                    "no answer within " + defaultTimeout + " from " + ep.base + ": " + why,
+                    e)
+                : new DeadlineExceededException(
+                    spec.name(),
+                    v,
+                    "call to "
+                        + subject
+                        + " did not finish within its timeout ("
+                        + TimeUnit.NANOSECONDS.toMillis(leftNanos)
+                        + " ms left when sent to "
+                        + ep.base
+                        + ")",
+                    e);
         case NOT_FOUND -> new ModelUnavailableException(spec.name(), v, why, e);
         default -> new IllegalStateException(why, e);
       };
@@ -451,12 +531,12 @@ public final class GrpcBackend implements Backend {
       try {
         outputs = out.decode(OipJson.byName(GrpcTensors.outputs(r)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalStateException(subject + " answered outputs that " + out
-            + " cannot read: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            subject + " answered outputs that " + out + " cannot read: " + e.getMessage(), e);
       }
       if (outputs.size() != n) {
-        throw new IllegalStateException(subject + " answered " + outputs.size()
-            + " outputs for a batch of " + n);
+        throw new IllegalStateException(
+            subject + " answered " + outputs.size() + " outputs for a batch of " + n);
       }
       return outputs;
     }
@@ -467,9 +547,12 @@ public final class GrpcBackend implements Backend {
       if (ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
         ch.resetConnectBackoff(); // it may be back: do not wait for the channel's own backoff
       }
-      ClientCalls.asyncUnaryCall(ch.newCall(InferenceService.MODEL_READY,
-              CallOptions.DEFAULT.withDeadlineAfter(defaultTimeout.toMillis(),
-                  TimeUnit.MILLISECONDS)), readyRequest(),
+      ClientCalls.asyncUnaryCall(
+          ch.newCall(
+              InferenceService.MODEL_READY,
+              CallOptions.DEFAULT.withDeadlineAfter(
+                  defaultTimeout.toMillis(), TimeUnit.MILLISECONDS)),
+          readyRequest(),
           new io.grpc.stub.StreamObserver<>() {
             @Override
             public void onNext(ModelReadyResponse r) {
@@ -544,10 +627,14 @@ public final class GrpcBackend implements Backend {
      */
     public Builder endpoint(URI endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
-      if (!"grpc".equals(endpoint.getScheme()) || endpoint.getHost() == null
-          || endpoint.getPort() < 0 || endpoint.getUserInfo() != null
-          || endpoint.getQuery() != null || !(endpoint.getRawPath() == null
-              || endpoint.getRawPath().isEmpty() || endpoint.getRawPath().equals("/"))) {
+      if (!"grpc".equals(endpoint.getScheme())
+          || endpoint.getHost() == null
+          || endpoint.getPort() < 0
+          || endpoint.getUserInfo() != null
+          || endpoint.getQuery() != null
+          || !(endpoint.getRawPath() == null
+              || endpoint.getRawPath().isEmpty()
+              || endpoint.getRawPath().equals("/"))) {
         throw new IllegalArgumentException("endpoint must be grpc://host:port, was " + endpoint);
       }
       targets.add(endpoint);
@@ -563,8 +650,8 @@ public final class GrpcBackend implements Backend {
      */
     public Builder retries(int retries, double retryRatio) {
       if (retries < 0 || retries > 10 || retryRatio < 0 || retryRatio > 1) {
-        throw new IllegalArgumentException("need 0 <= retries <= 10 and 0 <= ratio <= 1, got "
-            + retries + ", " + retryRatio);
+        throw new IllegalArgumentException(
+            "need 0 <= retries <= 10 and 0 <= ratio <= 1, got " + retries + ", " + retryRatio);
       }
       this.retries = retries;
       this.retryRatio = retryRatio;

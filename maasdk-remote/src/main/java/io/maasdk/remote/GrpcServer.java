@@ -56,10 +56,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves a {@link ModelRuntime}'s models over the Open Inference Protocol's gRPC API ({@code
- * inference.GRPCInferenceService}: ModelInfer, ModelMetadata, ModelReady, ServerLive,
- * ServerReady, ServerMetadata) on grpc-java with the shaded Netty transport, so that another
- * maasdk process ({@link GrpcBackend}), a KServe or Triton gRPC client (Apache Camel's {@code
- * camel-kserve}, Triton's clients) or KServe itself (as a custom predictor) can call them.
+ * inference.GRPCInferenceService}: ModelInfer, ModelMetadata, ModelReady, ServerLive, ServerReady,
+ * ServerMetadata) on grpc-java with the shaded Netty transport, so that another maasdk process
+ * ({@link GrpcBackend}), a KServe or Triton gRPC client (Apache Camel's {@code camel-kserve},
+ * Triton's clients) or KServe itself (as a custom predictor) can call them.
  *
  * <pre>{@code
  * GrpcServer server = GrpcServer.builder(runtime)
@@ -70,19 +70,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It behaves as {@link OipServer} does over REST: the version field takes an integer ({@code 1}
  * is {@code 1.0.0}) or any maasdk selector ({@code stable}, {@code ^1}); empty means the latest.
- * Calls go through the runtime's handles (interceptors, access control with the credentials of
- * the {@code authorization: Bearer} metadata, quotas, aliases, cache, batching, metering) with
- * the tenant that {@link Builder#tenant} derives from the credentials; the call's gRPC deadline
- * becomes its timeout (a call whose deadline passes while queued is never computed); {@code
- * maasdk-routing-key} metadata its routing key. Each value of a request's batch is one call, so
- * the runtime's batcher batches across requests.
+ * Calls go through the runtime's handles (interceptors, access control with the credentials of the
+ * {@code authorization: Bearer} metadata, quotas, aliases, cache, batching, metering) with the
+ * tenant that {@link Builder#tenant} derives from the credentials; the call's gRPC deadline becomes
+ * its timeout (a call whose deadline passes while queued is never computed); {@code
+ * maasdk-routing-key} metadata its routing key. Each value of a request's batch is one call, so the
+ * runtime's batcher batches across requests.
  *
- * <p><b>Errors</b> map from maasdk's exceptions as {@link ProtocolErrors} says (the same mapping
- * as the REST endpoint): bad input {@code INVALID_ARGUMENT}, unknown model or version {@code
+ * <p><b>Errors</b> map from maasdk's exceptions as {@link ProtocolErrors} says (the same mapping as
+ * the REST endpoint): bad input {@code INVALID_ARGUMENT}, unknown model or version {@code
  * NOT_FOUND}, access denied {@code UNAUTHENTICATED}/{@code PERMISSION_DENIED}, overload or quota
- * {@code RESOURCE_EXHAUSTED}, unavailable {@code UNAVAILABLE}, deadline {@code
- * DEADLINE_EXCEEDED}; messages over {@link Builder#maxRequestBytes} are refused by gRPC with
- * {@code RESOURCE_EXHAUSTED}. A bad request never affects the next.
+ * {@code RESOURCE_EXHAUSTED}, unavailable {@code UNAVAILABLE}, deadline {@code DEADLINE_EXCEEDED};
+ * messages over {@link Builder#maxRequestBytes} are refused by gRPC with {@code
+ * RESOURCE_EXHAUSTED}. A bad request never affects the next.
  *
  * <p><b>Transport</b>: plaintext is refused on a non-loopback address unless {@link
  * Builder#allowPlaintext()}; use {@link Builder#tls}. Requests run on a bounded pool of {@code
@@ -94,6 +94,7 @@ public final class GrpcServer implements AutoCloseable {
   private static final Context.Key<Metadata> HEADERS = Context.key("maasdk-grpc-headers");
   static final Metadata.Key<String> ROUTING =
       Metadata.Key.of(RemoteBackend.ROUTING_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+
   /** Trailer of a refusal made before any computing ({@code UNAVAILABLE}): safe to retry. */
   static final Metadata.Key<String> NOT_COMPUTED =
       Metadata.Key.of("maasdk-not-computed", Metadata.ASCII_STRING_MARSHALLER);
@@ -116,45 +117,69 @@ public final class GrpcServer implements AutoCloseable {
     this.credentialsPrefix = b.credentialsPrefix;
     this.tenantOf = b.tenantOf;
     AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor tp = new ThreadPoolExecutor(b.threads, b.threads, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "maasdk-grpc-" + boundPort + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    ThreadPoolExecutor tp =
+        new ThreadPoolExecutor(
+            b.threads,
+            b.threads,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "maasdk-grpc-" + boundPort + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     tp.allowCoreThreadTimeOut(true);
     this.pool = tp;
-    ServerServiceDefinition service = ServerServiceDefinition.builder(InferenceService.SERVICE)
-        .addMethod(InferenceService.SERVER_LIVE, ServerCalls.asyncUnaryCall((q, o) ->
-            reply(o, ServerLiveResponse.newBuilder().setLive(true).build())))
-        .addMethod(InferenceService.SERVER_READY, ServerCalls.asyncUnaryCall((q, o) ->
-            reply(o, ServerReadyResponse.newBuilder().setReady(serverReady()).build())))
-        .addMethod(InferenceService.SERVER_METADATA, ServerCalls.asyncUnaryCall((q, o) ->
-            reply(o, ServerMetadataResponse.newBuilder().setName("maasdk").setVersion("0.1.0")
-                .build())))
-        .addMethod(InferenceService.MODEL_READY, ServerCalls.asyncUnaryCall(this::modelReady))
-        .addMethod(InferenceService.MODEL_METADATA,
-            ServerCalls.asyncUnaryCall(this::modelMetadata))
-        .addMethod(InferenceService.MODEL_INFER, ServerCalls.asyncUnaryCall(this::infer))
-        .build();
-    ServerInterceptor headers = new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata h,
-          ServerCallHandler<Q, R> next) {
-        return Contexts.interceptCall(Context.current().withValue(HEADERS, h), call, h, next);
-      }
-    };
+    ServerServiceDefinition service =
+        ServerServiceDefinition.builder(InferenceService.SERVICE)
+            .addMethod(
+                InferenceService.SERVER_LIVE,
+                ServerCalls.asyncUnaryCall(
+                    (q, o) -> reply(o, ServerLiveResponse.newBuilder().setLive(true).build())))
+            .addMethod(
+                InferenceService.SERVER_READY,
+                ServerCalls.asyncUnaryCall(
+                    (q, o) ->
+                        reply(o, ServerReadyResponse.newBuilder().setReady(serverReady()).build())))
+            .addMethod(
+                InferenceService.SERVER_METADATA,
+                ServerCalls.asyncUnaryCall(
+                    (q, o) ->
+                        reply(
+                            o,
+                            ServerMetadataResponse.newBuilder()
+                                .setName("maasdk")
+                                .setVersion("0.1.0")
+                                .build())))
+            .addMethod(InferenceService.MODEL_READY, ServerCalls.asyncUnaryCall(this::modelReady))
+            .addMethod(
+                InferenceService.MODEL_METADATA, ServerCalls.asyncUnaryCall(this::modelMetadata))
+            .addMethod(InferenceService.MODEL_INFER, ServerCalls.asyncUnaryCall(this::infer))
+            .build();
+    ServerInterceptor headers =
+        new ServerInterceptor() {
+          @Override
+          public <Q, R> ServerCall.Listener<Q> interceptCall(
+              ServerCall<Q, R> call, Metadata h, ServerCallHandler<Q, R> next) {
+            return Contexts.interceptCall(Context.current().withValue(HEADERS, h), call, h, next);
+          }
+        };
     ServerCredentials creds = b.tls != null ? b.tls : InsecureServerCredentials.create();
-    this.server = NettyServerBuilder.forAddress(b.address, creds)
-        .executor(pool)
-        .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, b.maxRequestBytes))
-        .maxInboundMetadataSize(b.maxHeaderBytes)
-        .addService(ServerInterceptors.intercept(service, headers))
-        .build()
-        .start();
+    this.server =
+        NettyServerBuilder.forAddress(b.address, creds)
+            .executor(pool)
+            .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, b.maxRequestBytes))
+            .maxInboundMetadataSize(b.maxHeaderBytes)
+            .addService(ServerInterceptors.intercept(service, headers))
+            .build()
+            .start();
     this.boundPort = server.getPort();
-    LOG.info("serving {} over the Open Inference Protocol (gRPC{}) on {}", models.keySet(),
-        b.tls != null ? ", TLS" : "", address());
+    LOG.info(
+        "serving {} over the Open Inference Protocol (gRPC{}) on {}",
+        models.keySet(),
+        b.tls != null ? ", TLS" : "",
+        address());
   }
 
   /**
@@ -208,8 +233,8 @@ public final class GrpcServer implements AutoCloseable {
 
   private boolean serverReady() {
     for (String m : models.keySet()) {
-      if (runtime.deployments().stream().noneMatch(d -> d.modelName().equals(m)
-          && d.accepting() && d.replicasUp() > 0)) {
+      if (runtime.deployments().stream()
+          .noneMatch(d -> d.modelName().equals(m) && d.accepting() && d.replicasUp() > 0)) {
         return false;
       }
     }
@@ -232,8 +257,8 @@ public final class GrpcServer implements AutoCloseable {
     try {
       Served<?, ?> s = served(q.getName());
       VersionSelector selector = selector(s, q.getVersion());
-      ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(s.name())
-          .setPlatform("maasdk");
+      ModelMetadataResponse.Builder b =
+          ModelMetadataResponse.newBuilder().setName(s.name()).setPlatform("maasdk");
       if (selector instanceof VersionSelector.Latest) {
         for (DeploymentInfo d : runtime.deployments()) {
           if (d.modelName().equals(s.name())) {
@@ -244,7 +269,8 @@ public final class GrpcServer implements AutoCloseable {
           throw status(Status.NOT_FOUND, "model '" + s.name() + "' has no deployed version");
         }
       } else {
-        b.addVersions(OipVersions.toProtocol(handle(s, selector).resolve(CallOptions.ofDefaults())));
+        b.addVersions(
+            OipVersions.toProtocol(handle(s, selector).resolve(CallOptions.ofDefaults())));
       }
       for (String name : s.in().names()) {
         b.addInputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName(name));
@@ -269,19 +295,19 @@ public final class GrpcServer implements AutoCloseable {
     }
   }
 
-  private <I, O> void infer(Served<I, O> s, ModelInferRequest q,
-      StreamObserver<ModelInferResponse> o) {
+  private <I, O> void infer(
+      Served<I, O> s, ModelInferRequest q, StreamObserver<ModelInferResponse> o) {
     VersionSelector selector = selector(s, q.getModelVersion());
     List<I> inputs;
     try {
       inputs = s.in().decode(OipJson.byName(GrpcTensors.inputs(q)));
     } catch (IllegalArgumentException e) {
-      throw status(Status.INVALID_ARGUMENT, "bad request for model '" + s.name() + "': "
-          + e.getMessage());
+      throw status(
+          Status.INVALID_ARGUMENT, "bad request for model '" + s.name() + "': " + e.getMessage());
     }
     if (inputs.isEmpty()) {
-      throw status(Status.INVALID_ARGUMENT, "bad request for model '" + s.name()
-          + "': the batch is empty");
+      throw status(
+          Status.INVALID_ARGUMENT, "bad request for model '" + s.name() + "': the batch is empty");
     }
     ModelHandle<I, O> handle = handle(s, selector);
     CallOptions opts = options();
@@ -301,50 +327,68 @@ public final class GrpcServer implements AutoCloseable {
     for (I input : inputs) {
       calls.add(handle.predictDetailedAsync(input, opts));
     }
-    CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).whenComplete((v, ex) -> {
-      try {
-        List<O> outputs = new ArrayList<>(calls.size());
-        Prediction<O> first = null;
-        for (CompletableFuture<Prediction<O>> f : calls) {
-          if (f.isCompletedExceptionally()) {
-            Throwable cause = f.handle((r, t) -> t).join();
-            while (cause instanceof java.util.concurrent.CompletionException
-                && cause.getCause() != null) {
-              cause = cause.getCause();
-            }
-            MaasdkException me = cause instanceof MaasdkException m ? m
-                : new MaasdkException(s.name(), null, String.valueOf(cause), cause);
-            o.onError(failure(me, opts.credentials() != null));
-            return;
-          }
-          Prediction<O> p = f.join();
-          outputs.add(p.output());
-          if (first == null) {
-            first = p;
-          }
-        }
-        // inputs is not empty (checked above), so every call succeeded and first is set
-        answer(s, q, outputs, Objects.requireNonNull(first, "first"), o);
-      } catch (StatusRuntimeException e) {
-        o.onError(e);
-      } catch (RuntimeException e) {
-        LOG.warn("unexpected failure answering ModelInfer for {}", s.name(), e);
-        o.onError(status(Status.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
-      }
-    });
+    CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0]))
+        .whenComplete(
+            (v, ex) -> {
+              try {
+                List<O> outputs = new ArrayList<>(calls.size());
+                Prediction<O> first = null;
+                for (CompletableFuture<Prediction<O>> f : calls) {
+                  if (f.isCompletedExceptionally()) {
+                    Throwable cause = f.handle((r, t) -> t).join();
+                    while (cause instanceof java.util.concurrent.CompletionException
+                        && cause.getCause() != null) {
+                      cause = cause.getCause();
+                    }
+                    MaasdkException me =
+                        cause instanceof MaasdkException m
+                            ? m
+                            : new MaasdkException(s.name(), null, String.valueOf(cause), cause);
+                    o.onError(failure(me, opts.credentials() != null));
+                    return;
+                  }
+                  Prediction<O> p = f.join();
+                  outputs.add(p.output());
+                  if (first == null) {
+                    first = p;
+                  }
+                }
+                // inputs is not empty (checked above), so every call succeeded and first is set
+                answer(s, q, outputs, Objects.requireNonNull(first, "first"), o);
+              } catch (StatusRuntimeException e) {
+                o.onError(e);
+              } catch (RuntimeException e) {
+                LOG.warn("unexpected failure answering ModelInfer for {}", s.name(), e);
+                o.onError(
+                    status(Status.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
+              }
+            });
   }
 
-  private <I, O> void answer(Served<I, O> s, ModelInferRequest q, List<O> outputs,
-      Prediction<O> first, StreamObserver<ModelInferResponse> o) {
+  private <I, O> void answer(
+      Served<I, O> s,
+      ModelInferRequest q,
+      List<O> outputs,
+      Prediction<O> first,
+      StreamObserver<ModelInferResponse> o) {
     List<Tensor> tensors;
     try {
       tensors = s.out().encode(outputs);
     } catch (IllegalArgumentException e) {
-      throw status(Status.INTERNAL, "model '" + s.name() + "' answered outputs that " + s.out()
-          + " cannot encode: " + e.getMessage());
+      throw status(
+          Status.INTERNAL,
+          "model '"
+              + s.name()
+              + "' answered outputs that "
+              + s.out()
+              + " cannot encode: "
+              + e.getMessage());
     }
-    ModelInferResponse.Builder r = ModelInferResponse.newBuilder().setModelName(s.name())
-        .setModelVersion(OipVersions.toProtocol(first.version())).setId(q.getId());
+    ModelInferResponse.Builder r =
+        ModelInferResponse.newBuilder()
+            .setModelName(s.name())
+            .setModelVersion(OipVersions.toProtocol(first.version()))
+            .setId(q.getId());
     for (Tensor t : tensors) {
       r.addOutputs(GrpcTensors.output(t));
     }
@@ -356,8 +400,9 @@ public final class GrpcServer implements AutoCloseable {
   private Served<?, ?> served(String name) {
     Served<?, ?> s = models.get(name);
     if (s == null) {
-      throw status(Status.NOT_FOUND, "unknown model '" + name + "'; this server serves "
-          + new TreeSet<>(models.keySet()));
+      throw status(
+          Status.NOT_FOUND,
+          "unknown model '" + name + "'; this server serves " + new TreeSet<>(models.keySet()));
     }
     return s;
   }
@@ -369,8 +414,14 @@ public final class GrpcServer implements AutoCloseable {
     try {
       return OipVersions.selector(slot);
     } catch (IllegalArgumentException e) {
-      throw status(Status.INVALID_ARGUMENT, "version '" + slot + "' of " + s.name()
-          + " is not a version, range or alias: " + e.getMessage());
+      throw status(
+          Status.INVALID_ARGUMENT,
+          "version '"
+              + slot
+              + "' of "
+              + s.name()
+              + " is not a version, range or alias: "
+              + e.getMessage());
     }
   }
 
@@ -380,8 +431,17 @@ public final class GrpcServer implements AutoCloseable {
     } catch (MaasdkException e) {
       throw failure(e, false);
     } catch (IllegalArgumentException e) {
-      throw status(Status.INTERNAL, "model " + s.name() + " is deployed with other types than"
-          + " its codecs " + s.in() + " -> " + s.out() + ": " + e.getMessage());
+      throw status(
+          Status.INTERNAL,
+          "model "
+              + s.name()
+              + " is deployed with other types than"
+              + " its codecs "
+              + s.in()
+              + " -> "
+              + s.out()
+              + ": "
+              + e.getMessage());
     }
   }
 
@@ -391,8 +451,8 @@ public final class GrpcServer implements AutoCloseable {
     CallOptions.Builder b = CallOptions.builder();
     String auth = h == null ? null : h.get(credentialsKey);
     if (auth != null) {
-      String credentials = auth.startsWith(credentialsPrefix)
-          ? auth.substring(credentialsPrefix.length()) : auth;
+      String credentials =
+          auth.startsWith(credentialsPrefix) ? auth.substring(credentialsPrefix.length()) : auth;
       b.credentials(credentials);
       String tenant;
       try {
@@ -410,7 +470,8 @@ public final class GrpcServer implements AutoCloseable {
     if (deadline != null) {
       long ms = deadline.timeRemaining(TimeUnit.MILLISECONDS);
       if (ms <= 0) {
-        throw status(Status.DEADLINE_EXCEEDED,
+        throw status(
+            Status.DEADLINE_EXCEEDED,
             "the call's deadline passed before it was computed; not computed");
       }
       b.timeout(Duration.ofMillis(ms));
@@ -465,8 +526,9 @@ public final class GrpcServer implements AutoCloseable {
      * @return this builder
      */
     public <I, O> Builder serve(String name, TensorCodec<I> in, TensorCodec<O> out) {
-      models.put(Objects.requireNonNull(name, "name"), new Served<>(name,
-          Objects.requireNonNull(in, "in"), Objects.requireNonNull(out, "out")));
+      models.put(
+          Objects.requireNonNull(name, "name"),
+          new Served<>(name, Objects.requireNonNull(in, "in"), Objects.requireNonNull(out, "out")));
       return this;
     }
 
@@ -559,11 +621,12 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     /**
-     * The tenant of a request that carries credentials, from those credentials (the principal
-     * they authenticate); {@code null} or an exception refuses it with {@code UNAUTHENTICATED}.
-     * See {@link OipServer.Builder#tenant}.
+     * The tenant of a request that carries credentials, from those credentials (the principal they
+     * authenticate); {@code null} or an exception refuses it with {@code UNAUTHENTICATED}. See
+     * {@link OipServer.Builder#tenant}.
      *
-     * @param tenantOfCredentials maps the credentials to the tenant the call is metered and limited as
+     * @param tenantOfCredentials maps the credentials to the tenant the call is metered and limited
+     *     as
      * @return this builder
      */
     public Builder tenant(Function<String, String> tenantOfCredentials) {
@@ -583,11 +646,14 @@ public final class GrpcServer implements AutoCloseable {
       if (models.isEmpty()) {
         throw new IllegalStateException("no model to serve: call serve(name, in, out)");
       }
-      if (tls == null && !allowPlaintext && (address.getAddress() == null
-          || !address.getAddress().isLoopbackAddress())) {
-        throw new IllegalStateException("refusing to serve plaintext gRPC on " + address
-            + ", which is not a loopback address: credentials and data would travel in clear."
-            + " Use tls(ServerCredentials), or allowPlaintext() behind a TLS-terminating proxy.");
+      if (tls == null
+          && !allowPlaintext
+          && (address.getAddress() == null || !address.getAddress().isLoopbackAddress())) {
+        throw new IllegalStateException(
+            "refusing to serve plaintext gRPC on "
+                + address
+                + ", which is not a loopback address: credentials and data would travel in clear."
+                + " Use tls(ServerCredentials), or allowPlaintext() behind a TLS-terminating proxy.");
       }
       return new GrpcServer(this);
     }

@@ -12,8 +12,8 @@ import java.util.List;
 
 /**
  * {@link Tensor}s to and from the protocol's gRPC messages: typed {@code contents} when writing;
- * when reading, typed contents or the raw little-endian {@code raw_input_contents} /
- * {@code raw_output_contents} that Triton's clients send. Stateless and thread-safe.
+ * when reading, typed contents or the raw little-endian {@code raw_input_contents} / {@code
+ * raw_output_contents} that Triton's clients send. Stateless and thread-safe.
  */
 final class GrpcTensors {
   private GrpcTensors() {}
@@ -56,8 +56,11 @@ final class GrpcTensors {
   }
 
   static ModelInferRequest.InferInputTensor input(Tensor t) {
-    ModelInferRequest.InferInputTensor.Builder b = ModelInferRequest.InferInputTensor.newBuilder()
-        .setName(t.name()).setDatatype(t.datatype().name()).setContents(contents(t));
+    ModelInferRequest.InferInputTensor.Builder b =
+        ModelInferRequest.InferInputTensor.newBuilder()
+            .setName(t.name())
+            .setDatatype(t.datatype().name())
+            .setContents(contents(t));
     for (long d : t.shape()) {
       b.addShape(d);
     }
@@ -67,7 +70,9 @@ final class GrpcTensors {
   static ModelInferResponse.InferOutputTensor output(Tensor t) {
     ModelInferResponse.InferOutputTensor.Builder b =
         ModelInferResponse.InferOutputTensor.newBuilder()
-            .setName(t.name()).setDatatype(t.datatype().name()).setContents(contents(t));
+            .setName(t.name())
+            .setDatatype(t.datatype().name())
+            .setContents(contents(t));
     for (long d : t.shape()) {
       b.addShape(d);
     }
@@ -77,14 +82,23 @@ final class GrpcTensors {
   /** The tensors of a request; raw contents, if any, go with the inputs in order. */
   static List<Tensor> inputs(ModelInferRequest r) {
     if (r.getRawInputContentsCount() > 0 && r.getRawInputContentsCount() != r.getInputsCount()) {
-      throw new IllegalArgumentException("the request has " + r.getInputsCount() + " inputs but "
-          + r.getRawInputContentsCount() + " raw_input_contents");
+      throw new IllegalArgumentException(
+          "the request has "
+              + r.getInputsCount()
+              + " inputs but "
+              + r.getRawInputContentsCount()
+              + " raw_input_contents");
     }
     List<Tensor> out = new ArrayList<>(r.getInputsCount());
     for (int i = 0; i < r.getInputsCount(); i++) {
       ModelInferRequest.InferInputTensor t = r.getInputs(i);
-      out.add(tensor(t.getName(), t.getDatatype(), t.getShapeList(), t.getContents(),
-          r.getRawInputContentsCount() > 0 ? r.getRawInputContents(i) : null));
+      out.add(
+          tensor(
+              t.getName(),
+              t.getDatatype(),
+              t.getShapeList(),
+              t.getContents(),
+              r.getRawInputContentsCount() > 0 ? r.getRawInputContents(i) : null));
     }
     return out;
   }
@@ -94,14 +108,23 @@ final class GrpcTensors {
     List<Tensor> out = new ArrayList<>(r.getOutputsCount());
     for (int i = 0; i < r.getOutputsCount(); i++) {
       ModelInferResponse.InferOutputTensor t = r.getOutputs(i);
-      out.add(tensor(t.getName(), t.getDatatype(), t.getShapeList(), t.getContents(),
-          i < r.getRawOutputContentsCount() ? r.getRawOutputContents(i) : null));
+      out.add(
+          tensor(
+              t.getName(),
+              t.getDatatype(),
+              t.getShapeList(),
+              t.getContents(),
+              i < r.getRawOutputContentsCount() ? r.getRawOutputContents(i) : null));
     }
     return out;
   }
 
-  private static Tensor tensor(String name, String datatype, List<Long> shapeList,
-      InferTensorContents c, @org.jspecify.annotations.Nullable ByteString raw) {
+  private static Tensor tensor(
+      String name,
+      String datatype,
+      List<Long> shapeList,
+      InferTensorContents c,
+      @org.jspecify.annotations.Nullable ByteString raw) {
     if (name.isEmpty()) {
       throw new IllegalArgumentException("a tensor has no name");
     }
@@ -117,8 +140,7 @@ final class GrpcTensors {
     }
     long n = Tensor.elements(name, shape);
     if (n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("tensor '" + name + "' is too large: " + n
-          + " elements");
+      throw new IllegalArgumentException("tensor '" + name + "' is too large: " + n + " elements");
     }
     Object data = raw != null ? raw(name, type, (int) n, raw) : typed(name, type, c);
     return Tensor.of(name, type, shape, data);
@@ -174,16 +196,26 @@ final class GrpcTensors {
   /** Raw little-endian contents, as Triton's clients send them. */
   private static Object raw(String name, DataType type, int n, ByteString raw) {
     ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    int width = switch (type) {
-      case FP32, INT32 -> 4;
-      case FP64, INT64 -> 8;
-      case BOOL -> 1;
-      case BYTES -> 0;
-    };
+    int width =
+        switch (type) {
+          case FP32, INT32 -> 4;
+          case FP64, INT64 -> 8;
+          case BOOL -> 1;
+          case BYTES -> 0;
+        };
     if (width > 0 && b.remaining() != (long) n * width) {
-      throw new IllegalArgumentException("tensor '" + name + "' is " + type + " with " + n
-          + " elements (" + ((long) n * width) + " bytes) but its raw contents have "
-          + b.remaining() + " bytes");
+      throw new IllegalArgumentException(
+          "tensor '"
+              + name
+              + "' is "
+              + type
+              + " with "
+              + n
+              + " elements ("
+              + ((long) n * width)
+              + " bytes) but its raw contents have "
+              + b.remaining()
+              + " bytes");
     }
     switch (type) {
       case FP32 -> {
@@ -218,16 +250,16 @@ final class GrpcTensors {
         while (b.remaining() >= 4) {
           int len = b.getInt();
           if (len < 0 || len > b.remaining()) {
-            throw new IllegalArgumentException("tensor '" + name + "': raw BYTES item of " + len
-                + " bytes overruns its contents");
+            throw new IllegalArgumentException(
+                "tensor '" + name + "': raw BYTES item of " + len + " bytes overruns its contents");
           }
           byte[] item = new byte[len];
           b.get(item);
           items.add(new String(item, StandardCharsets.UTF_8));
         }
         if (b.hasRemaining()) {
-          throw new IllegalArgumentException("tensor '" + name + "': raw BYTES contents end in"
-              + " a partial length prefix");
+          throw new IllegalArgumentException(
+              "tensor '" + name + "': raw BYTES contents end in" + " a partial length prefix");
         }
         return items.toArray(new String[0]);
       }

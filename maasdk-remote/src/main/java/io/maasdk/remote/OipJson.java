@@ -17,88 +17,101 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The protocol's JSON bodies (KServe v2 REST): inference requests and responses, metadata and
- * errors, with jackson-core's streaming parser and generator. Stateless and thread-safe.
- * Malformed bodies fail with {@link IllegalArgumentException} saying what is wrong and where.
+ * errors, with jackson-core's streaming parser and generator. Stateless and thread-safe. Malformed
+ * bodies fail with {@link IllegalArgumentException} saying what is wrong and where.
  */
 final class OipJson {
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64)
-          .maxNumberLength(400).build())
-      .build();
+  private static final JsonFactory JSON =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(400).build())
+          .build();
 
   private OipJson() {}
 
   /** An inference request or response: the tensors, the id and (responses) model and version. */
-  record Message(@Nullable String id, @Nullable String modelName, @Nullable String modelVersion,
-      List<Tensor> tensors, List<String> requestedOutputs) {}
+  record Message(
+      @Nullable String id,
+      @Nullable String modelName,
+      @Nullable String modelVersion,
+      List<Tensor> tensors,
+      List<String> requestedOutputs) {}
 
   // ---------------------------------------------------------------- writing
 
   static byte[] request(@Nullable String id, List<Tensor> inputs, List<String> outputs) {
-    return write(g -> {
-      g.writeStartObject();
-      if (id != null) {
-        g.writeStringField("id", id);
-      }
-      g.writeArrayFieldStart("inputs");
-      for (Tensor t : inputs) {
-        tensor(g, t);
-      }
-      g.writeEndArray();
-      if (!outputs.isEmpty()) {
-        g.writeArrayFieldStart("outputs");
-        for (String o : outputs) {
+    return write(
+        g -> {
           g.writeStartObject();
-          g.writeStringField("name", o);
+          if (id != null) {
+            g.writeStringField("id", id);
+          }
+          g.writeArrayFieldStart("inputs");
+          for (Tensor t : inputs) {
+            tensor(g, t);
+          }
+          g.writeEndArray();
+          if (!outputs.isEmpty()) {
+            g.writeArrayFieldStart("outputs");
+            for (String o : outputs) {
+              g.writeStartObject();
+              g.writeStringField("name", o);
+              g.writeEndObject();
+            }
+            g.writeEndArray();
+          }
           g.writeEndObject();
-        }
-        g.writeEndArray();
-      }
-      g.writeEndObject();
-    });
+        });
   }
 
   static byte[] response(String model, String version, @Nullable String id, List<Tensor> outputs) {
-    return write(g -> {
-      g.writeStartObject();
-      g.writeStringField("model_name", model);
-      g.writeStringField("model_version", version);
-      if (id != null) {
-        g.writeStringField("id", id);
-      }
-      g.writeArrayFieldStart("outputs");
-      for (Tensor t : outputs) {
-        tensor(g, t);
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+    return write(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("model_name", model);
+          g.writeStringField("model_version", version);
+          if (id != null) {
+            g.writeStringField("id", id);
+          }
+          g.writeArrayFieldStart("outputs");
+          for (Tensor t : outputs) {
+            tensor(g, t);
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        });
   }
 
   static byte[] error(String message) {
-    return write(g -> {
-      g.writeStartObject();
-      g.writeStringField("error", message);
-      g.writeEndObject();
-    });
+    return write(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("error", message);
+          g.writeEndObject();
+        });
   }
 
   /** {@code {"name", "versions", "platform", "inputs": [..], "outputs": [..]}}. */
-  static byte[] modelMetadata(String name, List<String> versions, String platform,
-      List<String> inputs, List<String> outputs) {
-    return write(g -> {
-      g.writeStartObject();
-      g.writeStringField("name", name);
-      g.writeArrayFieldStart("versions");
-      for (String v : versions) {
-        g.writeString(v);
-      }
-      g.writeEndArray();
-      g.writeStringField("platform", platform);
-      io(g, "inputs", inputs);
-      io(g, "outputs", outputs);
-      g.writeEndObject();
-    });
+  static byte[] modelMetadata(
+      String name,
+      List<String> versions,
+      String platform,
+      List<String> inputs,
+      List<String> outputs) {
+    return write(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("name", name);
+          g.writeArrayFieldStart("versions");
+          for (String v : versions) {
+            g.writeString(v);
+          }
+          g.writeEndArray();
+          g.writeStringField("platform", platform);
+          io(g, "inputs", inputs);
+          io(g, "outputs", outputs);
+          g.writeEndObject();
+        });
   }
 
   private static void io(JsonGenerator g, String field, List<String> names) throws IOException {
@@ -112,23 +125,25 @@ final class OipJson {
   }
 
   static byte[] serverMetadata(String name, String version) {
-    return write(g -> {
-      g.writeStartObject();
-      g.writeStringField("name", name);
-      g.writeStringField("version", version);
-      g.writeArrayFieldStart("extensions");
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+    return write(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("name", name);
+          g.writeStringField("version", version);
+          g.writeArrayFieldStart("extensions");
+          g.writeEndArray();
+          g.writeEndObject();
+        });
   }
 
   static byte[] ready(String name, boolean ready) {
-    return write(g -> {
-      g.writeStartObject();
-      g.writeStringField("name", name);
-      g.writeBooleanField("ready", ready);
-      g.writeEndObject();
-    });
+    return write(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("name", name);
+          g.writeBooleanField("ready", ready);
+          g.writeEndObject();
+        });
   }
 
   private static void tensor(JsonGenerator g, Tensor t) throws IOException {
@@ -267,8 +282,8 @@ final class OipJson {
     } catch (IOException e) {
       // not JSON: fall through
     }
-    String text = new String(body, 0, Math.min(body.length, 200),
-        java.nio.charset.StandardCharsets.UTF_8);
+    String text =
+        new String(body, 0, Math.min(body.length, 200), java.nio.charset.StandardCharsets.UTF_8);
     return text.isBlank() ? "(empty body)" : text;
   }
 
@@ -283,8 +298,12 @@ final class OipJson {
 
   private static void expect(@Nullable JsonToken got, JsonToken want, String what) {
     if (got != want) {
-      throw new IllegalArgumentException(what + " must be a JSON "
-          + (want == JsonToken.START_OBJECT ? "object" : "array") + ", found " + got);
+      throw new IllegalArgumentException(
+          what
+              + " must be a JSON "
+              + (want == JsonToken.START_OBJECT ? "object" : "array")
+              + ", found "
+              + got);
     }
   }
 
@@ -411,10 +430,10 @@ final class OipJson {
     }
   }
 
-  private static IllegalArgumentException mismatch(@Nullable String name, DataType type,
-      @Nullable JsonToken t) {
-    return new IllegalArgumentException(label(name) + " is " + type + " but its data holds "
-        + describe(t));
+  private static IllegalArgumentException mismatch(
+      @Nullable String name, DataType type, @Nullable JsonToken t) {
+    return new IllegalArgumentException(
+        label(name) + " is " + type + " but its data holds " + describe(t));
   }
 
   private static String describe(@Nullable JsonToken t) {
@@ -539,12 +558,14 @@ final class OipJson {
     }
   }
 
-  private static IllegalArgumentException mismatchValue(@Nullable String name, DataType type,
-      Object v) {
-    String what = v instanceof NumberText ? "a fractional number" : v instanceof Long
-        ? "an integer" : v instanceof Boolean ? "a boolean" : "a string";
-    return new IllegalArgumentException(label(name) + " is " + type + " but its data holds "
-        + what);
+  private static IllegalArgumentException mismatchValue(
+      @Nullable String name, DataType type, Object v) {
+    String what =
+        v instanceof NumberText
+            ? "a fractional number"
+            : v instanceof Long ? "an integer" : v instanceof Boolean ? "a boolean" : "a string";
+    return new IllegalArgumentException(
+        label(name) + " is " + type + " but its data holds " + what);
   }
 
   /** The tensors of a message by name, refusing duplicates. */

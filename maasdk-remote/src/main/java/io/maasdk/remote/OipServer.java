@@ -38,9 +38,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves a {@link ModelRuntime}'s models over the Open Inference Protocol's REST API (KServe v2)
- * on the JDK {@code HttpServer}, so that another maasdk process ({@link RemoteBackend}), a KServe
- * or Triton client, or KServe itself (as a custom predictor) can call them.
+ * Serves a {@link ModelRuntime}'s models over the Open Inference Protocol's REST API (KServe v2) on
+ * the JDK {@code HttpServer}, so that another maasdk process ({@link RemoteBackend}), a KServe or
+ * Triton client, or KServe itself (as a custom predictor) can call them.
  *
  * <pre>{@code
  * OipServer server = OipServer.builder(runtime)
@@ -59,10 +59,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Calls</b> go through the runtime's handles like in-process calls: interceptors (access
  * control with the credentials of the {@code Authorization: Bearer} header, quotas), aliases,
  * cache, admission, batching and listeners (metering) all apply, with the tenant that {@link
- * Builder#tenant} derives from the credentials. Each value of a request's batch is
- * one call, so the runtime's batcher batches across requests. The {@code maasdk-timeout-ms} header
- * becomes the calls' timeout (a call that times out while queued is never computed); {@code
- * maasdk-routing-key} their routing key.
+ * Builder#tenant} derives from the credentials. Each value of a request's batch is one call, so the
+ * runtime's batcher batches across requests. The {@code maasdk-timeout-ms} header becomes the
+ * calls' timeout (a call that times out while queued is never computed); {@code maasdk-routing-key}
+ * their routing key.
  *
  * <p><b>Errors</b> are {@code {"error": "..."}} with: 400 malformed JSON, unknown data type,
  * shape/data mismatch, input the model refuses; 401/403 access denied (without/with credentials);
@@ -72,16 +72,16 @@ import org.slf4j.LoggerFactory;
  * Retry-After}; 504 deadline exceeded; 500 engine failure. A bad request never affects the next.
  *
  * <p><b>Transport</b>: TCP_NODELAY ({@code sun.net.httpserver.nodelay}) and a 30 s limit for
- * reading a request ({@code sun.net.httpserver.maxReqTime}, against slow clients) are set as
- * system properties unless already set, before the first JDK HTTP server of the JVM starts (they
- * are JVM-wide). Plaintext is refused on a non-loopback address unless {@link
+ * reading a request ({@code sun.net.httpserver.maxReqTime}, against slow clients) are set as system
+ * properties unless already set, before the first JDK HTTP server of the JVM starts (they are
+ * JVM-wide). Plaintext is refused on a non-loopback address unless {@link
  * Builder#allowPlaintext()}; use {@link Builder#tls}. Requests run on a bounded pool of {@code
  * maasdk-oip-<port>-N} threads ({@link Builder#threads}).
  *
- * <p><b>Other protocols</b> on the same port: {@link Builder#mount} hands the routes under a
- * prefix to a {@link Mount} (e.g. {@link OpenAiEndpoint} on {@code /v1}), which shares the
- * server's credentials-to-tenant mapping, body and header limits, threads and error mapping through
- * a {@link Context}, and answers errors in its own protocol's shape.
+ * <p><b>Other protocols</b> on the same port: {@link Builder#mount} hands the routes under a prefix
+ * to a {@link Mount} (e.g. {@link OpenAiEndpoint} on {@code /v1}), which shares the server's
+ * credentials-to-tenant mapping, body and header limits, threads and error mapping through a {@link
+ * Context}, and answers errors in its own protocol's shape.
  *
  * <p>Thread-safe; {@link #close()} stops accepting, waits up to one second for requests in
  * progress, and stops the threads. It does not close the runtime.
@@ -109,32 +109,33 @@ public final class OipServer implements AutoCloseable {
   private final String credentialsPrefix;
   private final java.util.function.Function<String, String> tenantOf;
   private final Map<String, Mount> mounts;
-  private final Context context = new Context() {
-    @Override
-    public ModelRuntime runtime() {
-      return runtime;
-    }
+  private final Context context =
+      new Context() {
+        @Override
+        public ModelRuntime runtime() {
+          return runtime;
+        }
 
-    @Override
-    public CallOptions callOptions(HttpExchange exchange) {
-      return options(exchange.getRequestHeaders());
-    }
+        @Override
+        public CallOptions callOptions(HttpExchange exchange) {
+          return options(exchange.getRequestHeaders());
+        }
 
-    @Override
-    public byte[] readBody(HttpExchange exchange) throws IOException {
-      return OipServer.this.readBody(exchange);
-    }
+        @Override
+        public byte[] readBody(HttpExchange exchange) throws IOException {
+          return OipServer.this.readBody(exchange);
+        }
 
-    @Override
-    public Failure failure(MaasdkException e, boolean hadCredentials) {
-      return OipServer.failure(e, hadCredentials);
-    }
+        @Override
+        public Failure failure(MaasdkException e, boolean hadCredentials) {
+          return OipServer.failure(e, hadCredentials);
+        }
 
-    @Override
-    public void send(HttpExchange exchange, int status, byte[] body) throws IOException {
-      OipServer.send(exchange, status, body);
-    }
-  };
+        @Override
+        public void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+          OipServer.send(exchange, status, body);
+        }
+      };
 
   /**
    * Serves the routes under a prefix in another protocol on this server ({@link Builder#mount}).
@@ -142,8 +143,8 @@ public final class OipServer implements AutoCloseable {
    */
   public interface Mount {
     /**
-     * Answers one request whose path is the mount's prefix or under it. Throwing a {@link
-     * Failure} answers its status with {@link #errorBody}; the server closes the exchange.
+     * Answers one request whose path is the mount's prefix or under it. Throwing a {@link Failure}
+     * answers its status with {@link #errorBody}; the server closes the exchange.
      *
      * @param exchange the request and its answer
      * @param context the server's shared services
@@ -232,19 +233,28 @@ public final class OipServer implements AutoCloseable {
     AtomicInteger n = new AtomicInteger();
     // Unbounded hand-off: the JDK server cannot answer a rejected exchange; what bounds the work
     // is each model's admission queue, which answers 429 at once when full.
-    ThreadPoolExecutor tp = new ThreadPoolExecutor(b.threads, b.threads, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "maasdk-oip-" + port + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    ThreadPoolExecutor tp =
+        new ThreadPoolExecutor(
+            b.threads,
+            b.threads,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "maasdk-oip-" + port + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     tp.allowCoreThreadTimeOut(true);
     this.pool = tp;
     server.setExecutor(pool);
     server.createContext("/", this::handle);
     server.start();
-    LOG.info("serving {} over the Open Inference Protocol{} on {}://{}", models.keySet(),
-        mounts.isEmpty() ? "" : " and " + mounts, b.ssl != null ? "https" : "http",
+    LOG.info(
+        "serving {} over the Open Inference Protocol{} on {}://{}",
+        models.keySet(),
+        mounts.isEmpty() ? "" : " and " + mounts,
+        b.ssl != null ? "https" : "http",
         server.getAddress());
   }
 
@@ -312,7 +322,9 @@ public final class OipServer implements AutoCloseable {
       if (f.retryAfter) {
         ex.getResponseHeaders().set("Retry-After", "1");
       }
-      send(ex, f.status,
+      send(
+          ex,
+          f.status,
           errorBody(mount, f.status, Objects.requireNonNullElse(f.getMessage(), f.toString())));
     } catch (RuntimeException e) {
       LOG.warn("unexpected failure serving {} {}", ex.getRequestMethod(), ex.getRequestURI(), e);
@@ -343,8 +355,9 @@ public final class OipServer implements AutoCloseable {
         bytes += e.getKey().length() + v.length() + 4;
       }
     }
-    return bytes > maxHeaderBytes ? "request headers of " + bytes + " bytes exceed the limit of "
-        + maxHeaderBytes : null;
+    return bytes > maxHeaderBytes
+        ? "request headers of " + bytes + " bytes exceed the limit of " + maxHeaderBytes
+        : null;
   }
 
   private void route(HttpExchange ex) throws IOException {
@@ -366,8 +379,8 @@ public final class OipServer implements AutoCloseable {
         case "ready" -> {
           List<String> missing = new ArrayList<>();
           for (String m : models.keySet()) {
-            if (runtime.deployments().stream().noneMatch(d -> d.modelName().equals(m)
-                && d.accepting() && d.replicasUp() > 0)) {
+            if (runtime.deployments().stream()
+                .noneMatch(d -> d.modelName().equals(m) && d.accepting() && d.replicasUp() > 0)) {
               missing.add(m);
             }
           }
@@ -387,8 +400,12 @@ public final class OipServer implements AutoCloseable {
     String name = decode(parts[3]);
     Served<?, ?> served = models.get(name);
     if (served == null) {
-      throw new Failure(404, "unknown model '" + name + "'; this server serves "
-          + new java.util.TreeSet<>(models.keySet()));
+      throw new Failure(
+          404,
+          "unknown model '"
+              + name
+              + "'; this server serves "
+              + new java.util.TreeSet<>(models.keySet()));
     }
     int i = 4;
     String slot = null;
@@ -404,8 +421,15 @@ public final class OipServer implements AutoCloseable {
     try {
       selector = slot == null ? VersionSelector.latest() : OipVersions.selector(slot);
     } catch (IllegalArgumentException e) {
-      throw new Failure(400, "version '" + slot + "' of " + name + " is not a version, range or"
-          + " alias: " + e.getMessage());
+      throw new Failure(
+          400,
+          "version '"
+              + slot
+              + "' of "
+              + name
+              + " is not a version, range or"
+              + " alias: "
+              + e.getMessage());
     }
     switch (action) {
       case "" -> {
@@ -445,8 +469,17 @@ public final class OipServer implements AutoCloseable {
     } catch (MaasdkException e) {
       throw failure(e, false);
     } catch (IllegalArgumentException e) {
-      throw new Failure(500, "model " + s.name() + " is deployed with other types than its codecs"
-          + " " + s.in() + " -> " + s.out() + ": " + e.getMessage());
+      throw new Failure(
+          500,
+          "model "
+              + s.name()
+              + " is deployed with other types than its codecs"
+              + " "
+              + s.in()
+              + " -> "
+              + s.out()
+              + ": "
+              + e.getMessage());
     }
   }
 
@@ -465,8 +498,10 @@ public final class OipServer implements AutoCloseable {
     } else {
       versions.add(OipVersions.toProtocol(handle(s, selector).resolve(CallOptions.ofDefaults())));
     }
-    send(ex, 200, OipJson.modelMetadata(s.name(), versions, "maasdk", s.in().names(),
-        s.out().names()));
+    send(
+        ex,
+        200,
+        OipJson.modelMetadata(s.name(), versions, "maasdk", s.in().names(), s.out().names()));
   }
 
   private <I, O> void infer(HttpExchange ex, Served<I, O> s, VersionSelector selector)
@@ -512,8 +547,10 @@ public final class OipServer implements AutoCloseable {
       } catch (ExecutionException | CompletionException e) {
         Throwable cause = e.getCause();
         if (failed == null) {
-          failed = cause instanceof MaasdkException me ? me
-              : new MaasdkException(s.name(), null, String.valueOf(cause), cause);
+          failed =
+              cause instanceof MaasdkException me
+                  ? me
+                  : new MaasdkException(s.name(), null, String.valueOf(cause), cause);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -527,12 +564,21 @@ public final class OipServer implements AutoCloseable {
     byte[] response;
     try {
       // inputs is not empty (checked above) and no call failed, so first is set
-      response = OipJson.response(s.name(),
-          OipVersions.toProtocol(Objects.requireNonNull(first, "first").version()),
-          request.id(), s.out().encode(outputs));
+      response =
+          OipJson.response(
+              s.name(),
+              OipVersions.toProtocol(Objects.requireNonNull(first, "first").version()),
+              request.id(),
+              s.out().encode(outputs));
     } catch (IllegalArgumentException e) {
-      throw new Failure(500, "model '" + s.name() + "' answered outputs that " + s.out()
-          + " cannot encode: " + e.getMessage());
+      throw new Failure(
+          500,
+          "model '"
+              + s.name()
+              + "' answered outputs that "
+              + s.out()
+              + " cannot encode: "
+              + e.getMessage());
     }
     send(ex, 200, response);
   }
@@ -541,8 +587,8 @@ public final class OipServer implements AutoCloseable {
     CallOptions.Builder b = CallOptions.builder();
     String auth = h.getFirst(credentialsHeader);
     if (auth != null) {
-      String credentials = auth.startsWith(credentialsPrefix)
-          ? auth.substring(credentialsPrefix.length()) : auth;
+      String credentials =
+          auth.startsWith(credentialsPrefix) ? auth.substring(credentialsPrefix.length()) : auth;
       b.credentials(credentials);
       String tenant;
       try {
@@ -562,8 +608,8 @@ public final class OipServer implements AutoCloseable {
       try {
         ms = Long.parseLong(timeout.trim());
       } catch (NumberFormatException e) {
-        throw new Failure(400, RemoteBackend.TIMEOUT_HEADER + " must be milliseconds, was '"
-            + timeout + "'");
+        throw new Failure(
+            400, RemoteBackend.TIMEOUT_HEADER + " must be milliseconds, was '" + timeout + "'");
       }
       if (ms <= 0) {
         throw new Failure(504, "the call's deadline passed before it arrived; not computed");
@@ -580,8 +626,8 @@ public final class OipServer implements AutoCloseable {
   /** maasdk's exceptions as protocol statuses ({@link ProtocolErrors}, shared with gRPC). */
   private static Failure failure(MaasdkException e, boolean hadCredentials) {
     ProtocolErrors.Kind k = ProtocolErrors.of(e, hadCredentials);
-    return new Failure(k.http, Objects.requireNonNullElse(e.getMessage(), e.toString()),
-        k.retryAfter);
+    return new Failure(
+        k.http, Objects.requireNonNullElse(e.getMessage(), e.toString()), k.retryAfter);
   }
 
   private byte[] readBody(HttpExchange ex) throws IOException {
@@ -589,8 +635,13 @@ public final class OipServer implements AutoCloseable {
     if (length != null) {
       try {
         if (Long.parseLong(length.trim()) > maxRequestBytes) {
-          throw new Failure(413, "request body of " + length.trim() + " bytes exceeds the limit"
-              + " of " + maxRequestBytes);
+          throw new Failure(
+              413,
+              "request body of "
+                  + length.trim()
+                  + " bytes exceeds the limit"
+                  + " of "
+                  + maxRequestBytes);
         }
       } catch (NumberFormatException e) {
         throw new Failure(400, "Content-Length is not a number");
@@ -695,8 +746,8 @@ public final class OipServer implements AutoCloseable {
 
     /**
      * Serves model {@code name} (every deployed version of it), decoding requests with {@code in}
-     * and encoding answers with {@code out}. The model's deployed types must be {@code
-     * in.type() -> out.type()}.
+     * and encoding answers with {@code out}. The model's deployed types must be {@code in.type() ->
+     * out.type()}.
      *
      * @param <I> the model's input type
      * @param <O> the model's output type
@@ -706,8 +757,9 @@ public final class OipServer implements AutoCloseable {
      * @return this builder
      */
     public <I, O> Builder serve(String name, TensorCodec<I> in, TensorCodec<O> out) {
-      models.put(Objects.requireNonNull(name, "name"), new Served<>(name,
-          Objects.requireNonNull(in, "in"), Objects.requireNonNull(out, "out")));
+      models.put(
+          Objects.requireNonNull(name, "name"),
+          new Served<>(name, Objects.requireNonNull(in, "in"), Objects.requireNonNull(out, "out")));
       return this;
     }
 
@@ -718,7 +770,6 @@ public final class OipServer implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the prefix does not start with {@code /}, ends with
      *     {@code /}, is the protocol's {@code /v2}, or is already mounted
-     *
      * @param prefix the path prefix, e.g. {@code "/v1"}
      * @param mount the handler of those paths
      * @return this builder
@@ -726,10 +777,16 @@ public final class OipServer implements AutoCloseable {
     public Builder mount(String prefix, Mount mount) {
       Objects.requireNonNull(prefix, "prefix");
       Objects.requireNonNull(mount, "mount");
-      if (!prefix.startsWith("/") || prefix.endsWith("/") || prefix.equals("/v2")
-          || prefix.startsWith("/v2/") || mounts.containsKey(prefix)) {
-        throw new IllegalArgumentException("a mount prefix is /name[/more], not /v2 nor one"
-            + " already mounted; was '" + prefix + "'");
+      if (!prefix.startsWith("/")
+          || prefix.endsWith("/")
+          || prefix.equals("/v2")
+          || prefix.startsWith("/v2/")
+          || mounts.containsKey(prefix)) {
+        throw new IllegalArgumentException(
+            "a mount prefix is /name[/more], not /v2 nor one"
+                + " already mounted; was '"
+                + prefix
+                + "'");
       }
       mounts.put(prefix, mount);
       return this;
@@ -823,14 +880,14 @@ public final class OipServer implements AutoCloseable {
     }
 
     /**
-     * The tenant of a request that carries credentials, from those credentials: typically the id
-     * of the principal they authenticate, so that quotas and metering count per caller and never
-     * per whatever a client claims. {@code null} or an exception refuses the request with 401
-     * (the credentials are never logged). Requests without credentials, and all requests by
-     * default, are the default tenant. Must be thread-safe and fast; it runs on request threads.
+     * The tenant of a request that carries credentials, from those credentials: typically the id of
+     * the principal they authenticate, so that quotas and metering count per caller and never per
+     * whatever a client claims. {@code null} or an exception refuses the request with 401 (the
+     * credentials are never logged). Requests without credentials, and all requests by default, are
+     * the default tenant. Must be thread-safe and fast; it runs on request threads.
      *
-     * @param tenantOfCredentials maps the credentials to the tenant the call is metered and
-     *     limited as
+     * @param tenantOfCredentials maps the credentials to the tenant the call is metered and limited
+     *     as
      * @return this builder
      */
     public Builder tenant(java.util.function.Function<String, String> tenantOfCredentials) {
@@ -850,11 +907,14 @@ public final class OipServer implements AutoCloseable {
       if (models.isEmpty() && mounts.isEmpty()) {
         throw new IllegalStateException("no model to serve: call serve(name, in, out) or mount");
       }
-      if (ssl == null && !allowPlaintext && (address.getAddress() == null
-          || !address.getAddress().isLoopbackAddress())) {
-        throw new IllegalStateException("refusing to serve plaintext HTTP on " + address
-            + ", which is not a loopback address: credentials and data would travel in clear."
-            + " Use tls(SSLContext), or allowPlaintext() behind a TLS-terminating proxy.");
+      if (ssl == null
+          && !allowPlaintext
+          && (address.getAddress() == null || !address.getAddress().isLoopbackAddress())) {
+        throw new IllegalStateException(
+            "refusing to serve plaintext HTTP on "
+                + address
+                + ", which is not a loopback address: credentials and data would travel in clear."
+                + " Use tls(SSLContext), or allowPlaintext() behind a TLS-terminating proxy.");
       }
       return new OipServer(this);
     }

@@ -9,9 +9,9 @@ import java.util.regex.Pattern;
  * integers ({@code 1}, {@code 2}); maasdk uses semantic versions. The mapping is:
  *
  * <ul>
- *   <li>an integer {@code N} is maasdk's {@code N.0.0}, in both directions: maasdk's {@code
- *       1.0.0} is sent as {@code 1}, and a request for {@code versions/1} means exactly {@code
- *       1.0.0} (not "the latest 1.x");
+ *   <li>an integer {@code N} is maasdk's {@code N.0.0}, in both directions: maasdk's {@code 1.0.0}
+ *       is sent as {@code 1}, and a request for {@code versions/1} means exactly {@code 1.0.0} (not
+ *       "the latest 1.x");
  *   <li>any other maasdk version ({@code 1.2.0}, {@code 2.0.0-rc.1}) travels as its full text;
  *       Triton cannot host it, a maasdk endpoint understands it;
  *   <li>a maasdk endpoint also accepts any maasdk selector in the version slot: an alias ({@code

@@ -64,15 +64,16 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Failures</b> map to maasdk's: 400/413/422 → {@link InvalidInputException}, 401/403 → {@link
  * AccessDeniedException}, 429 → {@link OverloadedException}, 408/504 and request timeouts → {@link
  * DeadlineExceededException}, 404, 503 and connection failures → {@link ModelUnavailableException}
- * (the breaker counts it; an alias's fallback takes over). One endpoint; for a fleet with
- * failover, use {@link RemoteBackend} over the Open Inference Protocol.
+ * (the breaker counts it; an alias's fallback takes over). One endpoint; for a fleet with failover,
+ * use {@link RemoteBackend} over the Open Inference Protocol.
  *
  * <p>Immutable and thread-safe; each replica's session has its own {@link HttpClient}.
  */
 public final class OpenAiEmbeddingBackend implements Backend {
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build())
-      .build();
+  private static final JsonFactory JSON =
+      JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build())
+          .build();
 
   private final URI base;
   private final @Nullable String model;
@@ -137,10 +138,18 @@ public final class OpenAiEmbeddingBackend implements Backend {
   @Override
   public <I, O> Loaded<I, O> load(ModelSpec<I, O> spec, Placement placement) {
     if (spec.inputType() != String.class || spec.outputType() != float[].class) {
-      throw new ModelLoadException(spec.name(), spec.version(), spec.name() + "@"
-          + spec.version() + " takes " + spec.inputType().getSimpleName() + " -> "
-          + spec.outputType().getSimpleName() + " but an OpenAI-compatible embeddings backend"
-          + " computes String -> float[]");
+      throw new ModelLoadException(
+          spec.name(),
+          spec.version(),
+          spec.name()
+              + "@"
+              + spec.version()
+              + " takes "
+              + spec.inputType().getSimpleName()
+              + " -> "
+              + spec.outputType().getSimpleName()
+              + " but an OpenAI-compatible embeddings backend"
+              + " computes String -> float[]");
     }
     @SuppressWarnings("unchecked")
     Loaded<I, O> target = (Loaded<I, O>) new Target((ModelSpec<String, float[]>) spec);
@@ -151,8 +160,11 @@ public final class OpenAiEmbeddingBackend implements Backend {
   }
 
   HttpClient newClient() {
-    HttpClient.Builder b = HttpClient.newBuilder().version(httpVersion)
-        .connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NEVER);
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(httpVersion)
+            .connectTimeout(connectTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER);
     if (ssl != null) {
       b.sslContext(ssl);
     }
@@ -166,8 +178,7 @@ public final class OpenAiEmbeddingBackend implements Backend {
 
   @Override
   public String toString() {
-    return "openai-embeddings+" + base + " (model " + (model == null ? "<spec name>" : model)
-        + ")";
+    return "openai-embeddings+" + base + " (model " + (model == null ? "<spec name>" : model) + ")";
   }
 
   /** The answer to one request: vectors in input order, and the server's token count. */
@@ -182,8 +193,15 @@ public final class OpenAiEmbeddingBackend implements Backend {
     Target(ModelSpec<String, float[]> spec) {
       this.spec = spec;
       this.remoteModel = model != null ? model : spec.name();
-      this.subject = spec.name() + "@" + spec.version() + " (remote " + resolve("/embeddings")
-          + ", model " + remoteModel + ")";
+      this.subject =
+          spec.name()
+              + "@"
+              + spec.version()
+              + " (remote "
+              + resolve("/embeddings")
+              + ", model "
+              + remoteModel
+              + ")";
     }
 
     /** The server must list the model ({@code GET {base}/models}, which every such API has). */
@@ -191,27 +209,41 @@ public final class OpenAiEmbeddingBackend implements Backend {
       URI uri = resolve("/models");
       String problem;
       try {
-        HttpResponse<byte[]> r = newClient().send(HttpRequest.newBuilder(uri).GET()
-            .timeout(defaultTimeout).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r =
+            newClient()
+                .send(
+                    HttpRequest.newBuilder(uri).GET().timeout(defaultTimeout).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) {
           problem = uri + " answered " + r.statusCode() + ": " + errorMessage(r.body());
         } else {
           List<String> ids = modelIds(r.body());
-          problem = ids.contains(remoteModel) ? null : uri + " does not list model '"
-              + remoteModel + "'; it lists " + (ids.size() > 20 ? ids.subList(0, 20) + "..."
-                  : ids);
+          problem =
+              ids.contains(remoteModel)
+                  ? null
+                  : uri
+                      + " does not list model '"
+                      + remoteModel
+                      + "'; it lists "
+                      + (ids.size() > 20 ? ids.subList(0, 20) + "..." : ids);
         }
       } catch (IOException e) {
         problem = uri + " failed: " + e;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new ModelLoadException(spec.name(), spec.version(), "cannot deploy " + subject
-            + ": interrupted", e);
+        throw new ModelLoadException(
+            spec.name(), spec.version(), "cannot deploy " + subject + ": interrupted", e);
       }
       if (problem != null) {
-        throw new ModelLoadException(spec.name(), spec.version(), "cannot deploy " + subject
-            + ": " + problem + " (a server that does not list its models can be used with"
-            + " skipDeployCheck())");
+        throw new ModelLoadException(
+            spec.name(),
+            spec.version(),
+            "cannot deploy "
+                + subject
+                + ": "
+                + problem
+                + " (a server that does not list its models can be used with"
+                + " skipDeployCheck())");
       }
     }
 
@@ -271,13 +303,16 @@ public final class OpenAiEmbeddingBackend implements Backend {
       }
       Duration left = unbounded || timeout == null ? defaultTimeout : timeout;
       if (left.isZero() || left.isNegative()) {
-        throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
-            + " passed its deadline before it was sent; it was not sent");
+        throw new DeadlineExceededException(
+            spec.name(),
+            spec.version(),
+            "call to " + subject + " passed its deadline before it was sent; it was not sent");
       }
-      HttpRequest.Builder rb = HttpRequest.newBuilder(resolve("/embeddings"))
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(requestBody(remoteModel, inputs)))
-          .timeout(left);
+      HttpRequest.Builder rb =
+          HttpRequest.newBuilder(resolve("/embeddings"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(requestBody(remoteModel, inputs)))
+              .timeout(left);
       if (!unbounded) {
         rb.header(RemoteBackend.TIMEOUT_HEADER, Long.toString(Math.max(1, left.toMillis())));
       }
@@ -294,8 +329,15 @@ public final class OpenAiEmbeddingBackend implements Backend {
         if (unbounded) {
           throw unavailable("no answer within " + defaultTimeout, e);
         }
-        throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
-            + " did not finish within its timeout (" + left.toMillis() + " ms left when sent)", e);
+        throw new DeadlineExceededException(
+            spec.name(),
+            spec.version(),
+            "call to "
+                + subject
+                + " did not finish within its timeout ("
+                + left.toMillis()
+                + " ms left when sent)",
+            e);
       } catch (IOException e) {
         throw unavailable(e.toString(), e);
       } catch (InterruptedException e) {
@@ -312,12 +354,13 @@ public final class OpenAiEmbeddingBackend implements Backend {
         try {
           a = parseResponse(r.body());
         } catch (IllegalArgumentException e) {
-          throw new IllegalStateException(subject + " answered a body that is not an embeddings"
-              + " list: " + e.getMessage(), e);
+          throw new IllegalStateException(
+              subject + " answered a body that is not an embeddings" + " list: " + e.getMessage(),
+              e);
         }
         if (a.vectors().size() != n) {
-          throw new IllegalStateException(subject + " answered " + a.vectors().size()
-              + " embeddings for " + n + " inputs");
+          throw new IllegalStateException(
+              subject + " answered " + a.vectors().size() + " embeddings for " + n + " inputs");
         }
         return a;
       }
@@ -325,10 +368,14 @@ public final class OpenAiEmbeddingBackend implements Backend {
       String why = subject + " answered " + status + ": " + error;
       Version v = spec.version();
       switch (status) {
-        case 400, 413, 422 -> throw new InvalidInputException(spec.name(), v,
-            subject + " refused the input: " + error);
-        case 401, 403 -> throw new AccessDeniedException(spec.name(), v, why
-            + (sentCredentials ? "" : " (the call carried no credentials)"));
+        case 400, 413, 422 ->
+            throw new InvalidInputException(
+                spec.name(), v, subject + " refused the input: " + error);
+        case 401, 403 ->
+            throw new AccessDeniedException(
+                spec.name(),
+                v,
+                why + (sentCredentials ? "" : " (the call carried no credentials)"));
         case 429 -> throw new OverloadedException(spec.name(), v, why);
         case 408, 504 -> throw new DeadlineExceededException(spec.name(), v, why);
         case 404, 503 -> throw new ModelUnavailableException(spec.name(), v, why);
@@ -337,8 +384,8 @@ public final class OpenAiEmbeddingBackend implements Backend {
     }
 
     private ModelUnavailableException unavailable(String why, Exception cause) {
-      return new ModelUnavailableException(spec.name(), spec.version(),
-          subject + " cannot be reached: " + why, cause);
+      return new ModelUnavailableException(
+          spec.name(), spec.version(), subject + " cannot be reached: " + why, cause);
     }
 
     @Override
@@ -381,17 +428,18 @@ public final class OpenAiEmbeddingBackend implements Backend {
   }
 
   static byte[] requestBody(String model, List<String> inputs) {
-    return OipJson.write(g -> {
-      g.writeStartObject();
-      g.writeStringField("model", model);
-      g.writeArrayFieldStart("input");
-      for (String s : inputs) {
-        g.writeString(s);
-      }
-      g.writeEndArray();
-      g.writeStringField("encoding_format", "float");
-      g.writeEndObject();
-    });
+    return OipJson.write(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("model", model);
+          g.writeArrayFieldStart("input");
+          for (String s : inputs) {
+            g.writeString(s);
+          }
+          g.writeEndArray();
+          g.writeStringField("encoding_format", "float");
+          g.writeEndObject();
+        });
   }
 
   /** Reads {@code data[].embedding} (by {@code index}) and {@code usage.prompt_tokens}. */
@@ -475,7 +523,9 @@ public final class OpenAiEmbeddingBackend implements Backend {
   private static float[] base64(String text) {
     byte[] bytes = java.util.Base64.getDecoder().decode(text);
     float[] out = new float[bytes.length / 4];
-    java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+    java.nio.ByteBuffer.wrap(bytes)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
         .get(out);
     return out;
   }
@@ -554,14 +604,16 @@ public final class OpenAiEmbeddingBackend implements Backend {
 
     private Builder(URI base) {
       Objects.requireNonNull(base, "base");
-      if (!base.isAbsolute() || base.getHost() == null
+      if (!base.isAbsolute()
+          || base.getHost() == null
           || !("http".equals(base.getScheme()) || "https".equals(base.getScheme()))) {
-        throw new IllegalArgumentException("base must be http(s)://host[:port][/prefix], was "
-            + base);
+        throw new IllegalArgumentException(
+            "base must be http(s)://host[:port][/prefix], was " + base);
       }
       if (base.getUserInfo() != null || base.getQuery() != null) {
-        throw new IllegalArgumentException("base must not carry user info or a query; pass the"
-            + " API key with CallOptions.credentials");
+        throw new IllegalArgumentException(
+            "base must not carry user info or a query; pass the"
+                + " API key with CallOptions.credentials");
       }
       this.base = base;
     }

@@ -32,12 +32,11 @@ import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The OpenAI-compatible embeddings API ({@code POST /v1/embeddings}, {@code GET /v1/models},
- * {@code GET /v1/models/{id}}) for hosted models whose output is a vector ({@code String ->
- * float[]}, e.g. a sentence-embedding model with {@link io.maasdk.codec.TextEmbeddingCodec}), so
- * that OpenAI clients (LangChain4j, Spring AI, the OpenAI SDKs) can call them. Mounted on an
- * {@link OipServer}, it shares the server's port, TLS, credentials-to-tenant mapping, limits and
- * threads:
+ * The OpenAI-compatible embeddings API ({@code POST /v1/embeddings}, {@code GET /v1/models}, {@code
+ * GET /v1/models/{id}}) for hosted models whose output is a vector ({@code String -> float[]}, e.g.
+ * a sentence-embedding model with {@link io.maasdk.codec.TextEmbeddingCodec}), so that OpenAI
+ * clients (LangChain4j, Spring AI, the OpenAI SDKs) can call them. Mounted on an {@link OipServer},
+ * it shares the server's port, TLS, credentials-to-tenant mapping, limits and threads:
  *
  * <pre>{@code
  * OipServer server = OipServer.builder(runtime)
@@ -66,8 +65,8 @@ import org.jspecify.annotations.Nullable;
  * invalid_request_error} (malformed JSON, empty or missing input, an input the model refuses), 401
  * {@code authentication_error} ({@code invalid_api_key}), 403 {@code permission_error}, 404 {@code
  * model_not_found}, 413 body over the server's limit, 429 {@code rate_limit_exceeded} (overloaded
- * or over quota, with {@code Retry-After}), 503 {@code service_unavailable}, 504 {@code timeout}.
- * A refused request never affects the next.
+ * or over quota, with {@code Retry-After}), 503 {@code service_unavailable}, 504 {@code timeout}. A
+ * refused request never affects the next.
  *
  * <p>Immutable and thread-safe.
  */
@@ -75,9 +74,10 @@ public final class OpenAiEndpoint implements OipServer.Mount {
   /** The most texts one request may embed (OpenAI's limit). */
   public static final int MAX_INPUTS = 2048;
 
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build())
-      .build();
+  private static final JsonFactory JSON =
+      JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build())
+          .build();
 
   private final Map<String, ToIntFunction<String>> models;
 
@@ -112,19 +112,22 @@ public final class OpenAiEndpoint implements OipServer.Mount {
       if (!method.equals("GET") && !method.equals("HEAD")) {
         throw new OipServer.Failure(405, path + " takes GET, not " + method);
       }
-      String id = list ? null : URLDecoder.decode(
-          path.substring(models + "/models/".length()), StandardCharsets.UTF_8);
+      String id =
+          list
+              ? null
+              : URLDecoder.decode(
+                  path.substring(models + "/models/".length()), StandardCharsets.UTF_8);
       ctx.send(ex, 200, modelList(ctx.runtime(), id));
       return;
     }
-    throw new OipServer.Failure(404, "no route " + path
-        + "; this endpoint serves POST .../embeddings and GET .../models");
+    throw new OipServer.Failure(
+        404, "no route " + path + "; this endpoint serves POST .../embeddings and GET .../models");
   }
 
   // ---------------------------------------------------------------- /v1/embeddings
 
-  private record Request(String model, List<String> inputs, boolean base64,
-      @Nullable Integer dimensions) {}
+  private record Request(
+      String model, List<String> inputs, boolean base64, @Nullable Integer dimensions) {}
 
   private void embeddings(HttpExchange ex, OipServer.Context ctx) throws IOException {
     byte[] body = ctx.readBody(ex);
@@ -138,16 +141,29 @@ public final class OpenAiEndpoint implements OipServer.Mount {
     String name = colon < 0 ? req.model() : req.model().substring(0, colon);
     ToIntFunction<String> tokens = models.get(name);
     if (tokens == null) {
-      throw new OipServer.Failure(404, "The model '" + req.model() + "' does not exist; this"
-          + " endpoint serves " + new TreeSet<>(models.keySet()));
+      throw new OipServer.Failure(
+          404,
+          "The model '"
+              + req.model()
+              + "' does not exist; this"
+              + " endpoint serves "
+              + new TreeSet<>(models.keySet()));
     }
     VersionSelector selector;
     try {
-      selector = colon < 0 ? VersionSelector.latest()
-          : VersionSelector.parse(req.model().substring(colon + 1));
+      selector =
+          colon < 0
+              ? VersionSelector.latest()
+              : VersionSelector.parse(req.model().substring(colon + 1));
     } catch (IllegalArgumentException e) {
-      throw new OipServer.Failure(400, "'" + req.model().substring(colon + 1) + "' in model '"
-          + req.model() + "' is not a version, range or alias: " + e.getMessage());
+      throw new OipServer.Failure(
+          400,
+          "'"
+              + req.model().substring(colon + 1)
+              + "' in model '"
+              + req.model()
+              + "' is not a version, range or alias: "
+              + e.getMessage());
     }
     CallOptions opts = ctx.callOptions(ex);
     boolean hadCredentials = opts.credentials() != null;
@@ -157,14 +173,14 @@ public final class OpenAiEndpoint implements OipServer.Mount {
     } catch (MaasdkException e) {
       throw ctx.failure(e, hadCredentials);
     } catch (IllegalArgumentException e) {
-      throw new OipServer.Failure(500, "model " + name + " does not take String -> float[]: "
-          + e.getMessage());
+      throw new OipServer.Failure(
+          500, "model " + name + " does not take String -> float[]: " + e.getMessage());
     }
     List<CompletableFuture<Prediction<float[]>>> calls = new ArrayList<>(req.inputs().size());
     if (req.inputs().size() == 1) { // the caller runs a lone call itself when the model is idle
       try {
-        calls.add(CompletableFuture.completedFuture(
-            handle.predictDetailed(req.inputs().get(0), opts)));
+        calls.add(
+            CompletableFuture.completedFuture(handle.predictDetailed(req.inputs().get(0), opts)));
       } catch (MaasdkException e) {
         calls.add(CompletableFuture.failedFuture(e));
       }
@@ -181,8 +197,10 @@ public final class OpenAiEndpoint implements OipServer.Mount {
       } catch (ExecutionException | CompletionException e) {
         Throwable cause = e.getCause();
         if (failed == null) {
-          failed = cause instanceof MaasdkException me ? me
-              : new MaasdkException(name, null, String.valueOf(cause), cause);
+          failed =
+              cause instanceof MaasdkException me
+                  ? me
+                  : new MaasdkException(name, null, String.valueOf(cause), cause);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -194,9 +212,15 @@ public final class OpenAiEndpoint implements OipServer.Mount {
       throw ctx.failure(failed, hadCredentials);
     }
     if (req.dimensions() != null && req.dimensions() != vectors.get(0).length) {
-      throw new OipServer.Failure(400, "model '" + req.model() + "' makes embeddings of "
-          + vectors.get(0).length + " dimensions; dimensions=" + req.dimensions()
-          + " is not supported");
+      throw new OipServer.Failure(
+          400,
+          "model '"
+              + req.model()
+              + "' makes embeddings of "
+              + vectors.get(0).length
+              + " dimensions; dimensions="
+              + req.dimensions()
+              + " is not supported");
     }
     long promptTokens = 0;
     for (String input : req.inputs()) {
@@ -212,8 +236,8 @@ public final class OpenAiEndpoint implements OipServer.Mount {
     Integer dimensions = null;
     try (JsonParser p = JSON.createParser(body)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new IllegalArgumentException("the body must be a JSON object with 'model' and"
-            + " 'input'");
+        throw new IllegalArgumentException(
+            "the body must be a JSON object with 'model' and" + " 'input'");
       }
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
@@ -229,8 +253,8 @@ public final class OpenAiEndpoint implements OipServer.Mount {
           case "encoding_format" -> {
             String f = t == JsonToken.VALUE_NULL ? "float" : p.getText();
             if (!f.equals("float") && !f.equals("base64")) {
-              throw new IllegalArgumentException("'encoding_format' must be 'float' or 'base64',"
-                  + " was '" + f + "'");
+              throw new IllegalArgumentException(
+                  "'encoding_format' must be 'float' or 'base64'," + " was '" + f + "'");
             }
             base64 = f.equals("base64");
           }
@@ -248,8 +272,7 @@ public final class OpenAiEndpoint implements OipServer.Mount {
         throw new IllegalArgumentException("the body is not one JSON object");
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "malformed JSON: " + OipJson.firstLine(e.getMessage()), e);
+      throw new IllegalArgumentException("malformed JSON: " + OipJson.firstLine(e.getMessage()), e);
     }
     if (model == null || model.isEmpty()) {
       throw new IllegalArgumentException("'model' is required");
@@ -274,15 +297,19 @@ public final class OpenAiEndpoint implements OipServer.Mount {
     List<String> out = new ArrayList<>();
     for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
       if (e != JsonToken.VALUE_STRING) {
-        throw new IllegalArgumentException("'input' must be a string or an array of strings;"
-            + " item " + out.size() + " is " + (e == JsonToken.VALUE_NUMBER_INT
-                || e == JsonToken.START_ARRAY ? "a token array, which is not supported"
-                : "not a string"));
+        throw new IllegalArgumentException(
+            "'input' must be a string or an array of strings;"
+                + " item "
+                + out.size()
+                + " is "
+                + (e == JsonToken.VALUE_NUMBER_INT || e == JsonToken.START_ARRAY
+                    ? "a token array, which is not supported"
+                    : "not a string"));
       }
       String s = p.getText();
       if (s.isEmpty()) {
-        throw new IllegalArgumentException("'input' item " + out.size() + " is an empty"
-            + " string; expected non-empty text");
+        throw new IllegalArgumentException(
+            "'input' item " + out.size() + " is an empty" + " string; expected non-empty text");
       }
       if (out.size() == MAX_INPUTS) {
         throw new IllegalArgumentException("'input' has more than " + MAX_INPUTS + " items");
@@ -295,38 +322,39 @@ public final class OpenAiEndpoint implements OipServer.Mount {
     return out;
   }
 
-  private static byte[] response(String model, List<float[]> vectors, boolean base64,
-      long promptTokens) {
-    return OipJson.write(g -> {
-      g.writeStartObject();
-      g.writeStringField("object", "list");
-      g.writeArrayFieldStart("data");
-      for (int i = 0; i < vectors.size(); i++) {
-        float[] v = vectors.get(i);
-        g.writeStartObject();
-        g.writeStringField("object", "embedding");
-        g.writeNumberField("index", i);
-        if (base64) {
-          ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-          b.asFloatBuffer().put(v);
-          g.writeStringField("embedding", Base64.getEncoder().encodeToString(b.array()));
-        } else {
-          g.writeArrayFieldStart("embedding");
-          for (float f : v) {
-            g.writeNumber(f);
+  private static byte[] response(
+      String model, List<float[]> vectors, boolean base64, long promptTokens) {
+    return OipJson.write(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("object", "list");
+          g.writeArrayFieldStart("data");
+          for (int i = 0; i < vectors.size(); i++) {
+            float[] v = vectors.get(i);
+            g.writeStartObject();
+            g.writeStringField("object", "embedding");
+            g.writeNumberField("index", i);
+            if (base64) {
+              ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+              b.asFloatBuffer().put(v);
+              g.writeStringField("embedding", Base64.getEncoder().encodeToString(b.array()));
+            } else {
+              g.writeArrayFieldStart("embedding");
+              for (float f : v) {
+                g.writeNumber(f);
+              }
+              g.writeEndArray();
+            }
+            g.writeEndObject();
           }
           g.writeEndArray();
-        }
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeStringField("model", model);
-      g.writeObjectFieldStart("usage");
-      g.writeNumberField("prompt_tokens", promptTokens);
-      g.writeNumberField("total_tokens", promptTokens);
-      g.writeEndObject();
-      g.writeEndObject();
-    });
+          g.writeStringField("model", model);
+          g.writeObjectFieldStart("usage");
+          g.writeNumberField("prompt_tokens", promptTokens);
+          g.writeNumberField("total_tokens", promptTokens);
+          g.writeEndObject();
+          g.writeEndObject();
+        });
   }
 
   // ---------------------------------------------------------------- /v1/models
@@ -345,16 +373,17 @@ public final class OpenAiEndpoint implements OipServer.Mount {
       }
       return OipJson.write(g -> model(g, id));
     }
-    return OipJson.write(g -> {
-      g.writeStartObject();
-      g.writeStringField("object", "list");
-      g.writeArrayFieldStart("data");
-      for (String m : ids.keySet()) {
-        model(g, m);
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+    return OipJson.write(
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("object", "list");
+          g.writeArrayFieldStart("data");
+          for (String m : ids.keySet()) {
+            model(g, m);
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        });
   }
 
   private static void model(JsonGenerator g, String id) throws IOException {
@@ -407,16 +436,17 @@ public final class OpenAiEndpoint implements OipServer.Mount {
         code = status < 500 ? "invalid_request" : "internal_error";
       }
     }
-    return OipJson.write(g -> {
-      g.writeStartObject();
-      g.writeObjectFieldStart("error");
-      g.writeStringField("message", message);
-      g.writeStringField("type", type);
-      g.writeNullField("param");
-      g.writeStringField("code", code);
-      g.writeEndObject();
-      g.writeEndObject();
-    });
+    return OipJson.write(
+        g -> {
+          g.writeStartObject();
+          g.writeObjectFieldStart("error");
+          g.writeStringField("message", message);
+          g.writeStringField("type", type);
+          g.writeNullField("param");
+          g.writeStringField("code", code);
+          g.writeEndObject();
+          g.writeEndObject();
+        });
   }
 
   /** Configures an {@link OpenAiEndpoint}; not thread-safe. */
@@ -427,8 +457,8 @@ public final class OpenAiEndpoint implements OipServer.Mount {
 
     /**
      * Serves model {@code name} (deployed {@code String -> float[]}) as embeddings, with usage
-     * estimated as one token per four characters; prefer {@link #embeddings(String,
-     * ToIntFunction)} with the model's tokenizer.
+     * estimated as one token per four characters; prefer {@link #embeddings(String, ToIntFunction)}
+     * with the model's tokenizer.
      *
      * @param name the deployed model to serve
      * @return this builder
@@ -449,8 +479,8 @@ public final class OpenAiEndpoint implements OipServer.Mount {
     public Builder embeddings(String name, ToIntFunction<String> tokens) {
       Objects.requireNonNull(name, "name");
       if (name.isEmpty() || name.indexOf(':') >= 0 || name.indexOf('/') >= 0) {
-        throw new IllegalArgumentException("a served model name has no ':' or '/', was '"
-            + name + "'");
+        throw new IllegalArgumentException(
+            "a served model name has no ':' or '/', was '" + name + "'");
       }
       models.put(name, Objects.requireNonNull(tokens, "tokens"));
       return this;

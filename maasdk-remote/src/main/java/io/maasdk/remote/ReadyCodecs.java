@@ -15,8 +15,8 @@ final class ReadyCodecs {
   static Tensor find(Map<String, Tensor> tensors, String name) {
     Tensor t = tensors.get(name);
     if (t == null) {
-      throw new IllegalArgumentException("expected a tensor named '" + name + "', got "
-          + tensors.keySet());
+      throw new IllegalArgumentException(
+          "expected a tensor named '" + name + "', got " + tensors.keySet());
     }
     return t;
   }
@@ -24,8 +24,11 @@ final class ReadyCodecs {
   /** Rows of a rank ≥ 1 tensor: {@code [n, d1, d2…]} gives n rows of d1*d2*… values. */
   static int[] rows(Tensor t) {
     if (t.rank() < 1) {
-      throw new IllegalArgumentException("tensor '" + t.name() + "' has shape []: expected"
-          + " [batch, …] with the batch along the first dimension");
+      throw new IllegalArgumentException(
+          "tensor '"
+              + t.name()
+              + "' has shape []: expected"
+              + " [batch, …] with the batch along the first dimension");
     }
     long n = t.dim(0);
     int width = n == 0 ? 0 : (int) (t.size() / n);
@@ -56,8 +59,14 @@ final class ReadyCodecs {
       for (int i = 0; i < batch.size(); i++) {
         float[] v = batch.get(i);
         if (v.length != width) {
-          throw new IllegalArgumentException("float[] of lengths " + width + " and " + v.length
-              + " cannot share tensor '" + name + "' [batch, width]");
+          throw new IllegalArgumentException(
+              "float[] of lengths "
+                  + width
+                  + " and "
+                  + v.length
+                  + " cannot share tensor '"
+                  + name
+                  + "' [batch, width]");
         }
         System.arraycopy(v, 0, data, i * width, width);
       }
@@ -82,8 +91,8 @@ final class ReadyCodecs {
           out.add(row);
         }
       } else {
-        throw new IllegalArgumentException("tensor '" + name + "' is " + t.datatype()
-            + ", expected FP32");
+        throw new IllegalArgumentException(
+            "tensor '" + name + "' is " + t.datatype() + ", expected FP32");
       }
       return out;
     }
@@ -118,8 +127,14 @@ final class ReadyCodecs {
       for (int i = 0; i < batch.size(); i++) {
         long[] v = batch.get(i);
         if (v.length != width) {
-          throw new IllegalArgumentException("long[] of lengths " + width + " and " + v.length
-              + " cannot share tensor '" + name + "' [batch, width]");
+          throw new IllegalArgumentException(
+              "long[] of lengths "
+                  + width
+                  + " and "
+                  + v.length
+                  + " cannot share tensor '"
+                  + name
+                  + "' [batch, width]");
         }
         System.arraycopy(v, 0, data, i * width, width);
       }
@@ -144,8 +159,8 @@ final class ReadyCodecs {
           out.add(row);
         }
       } else {
-        throw new IllegalArgumentException("tensor '" + name + "' is " + t.datatype()
-            + ", expected INT64");
+        throw new IllegalArgumentException(
+            "tensor '" + name + "' is " + t.datatype() + ", expected INT64");
       }
       return out;
     }
@@ -175,21 +190,25 @@ final class ReadyCodecs {
 
     @Override
     public List<Tensor> encode(List<String> batch) {
-      return List.of(Tensor.bytes(name, new long[] {batch.size(), 1},
-          batch.toArray(new String[0])));
+      return List.of(
+          Tensor.bytes(name, new long[] {batch.size(), 1}, batch.toArray(new String[0])));
     }
 
     @Override
     public List<String> decode(Map<String, Tensor> tensors) {
       Tensor t = find(tensors, name);
       if (!(t.data() instanceof String[] s)) {
-        throw new IllegalArgumentException("tensor '" + name + "' is " + t.datatype()
-            + ", expected BYTES");
+        throw new IllegalArgumentException(
+            "tensor '" + name + "' is " + t.datatype() + ", expected BYTES");
       }
       int[] nw = rows(t);
       if (nw[1] != 1) {
-        throw new IllegalArgumentException("tensor '" + name + "' has shape "
-            + Arrays.toString(t.shape()) + ", expected [batch] or [batch, 1]");
+        throw new IllegalArgumentException(
+            "tensor '"
+                + name
+                + "' has shape "
+                + Arrays.toString(t.shape())
+                + ", expected [batch] or [batch, 1]");
       }
       return List.of(s);
     }
@@ -219,15 +238,21 @@ final class ReadyCodecs {
       for (Map.Entry<String, Tensor> e : first.entrySet()) {
         Tensor proto = e.getValue();
         int per = proto.size();
-        Object data = Array.newInstance(proto.datatype().arrayType().getComponentType(),
-            per * batch.size());
+        Object data =
+            Array.newInstance(proto.datatype().arrayType().getComponentType(), per * batch.size());
         for (int i = 0; i < batch.size(); i++) {
           Tensor t = batch.get(i).get(e.getKey());
-          if (t == null || t.datatype() != proto.datatype()
+          if (t == null
+              || t.datatype() != proto.datatype()
               || !Arrays.equals(t.shape(), proto.shape())) {
-            throw new IllegalArgumentException("batch member " + i + " has "
-                + (t == null ? "no tensor '" + e.getKey() + "'" : t) + " but member 0 has "
-                + proto + ": they cannot share one tensor");
+            throw new IllegalArgumentException(
+                "batch member "
+                    + i
+                    + " has "
+                    + (t == null ? "no tensor '" + e.getKey() + "'" : t)
+                    + " but member 0 has "
+                    + proto
+                    + ": they cannot share one tensor");
           }
           System.arraycopy(t.data(), 0, data, i * per, per);
         }
@@ -245,8 +270,8 @@ final class ReadyCodecs {
       for (Tensor t : tensors.values()) {
         int rows = rows(t)[0];
         if (n >= 0 && rows != n) {
-          throw new IllegalArgumentException("tensors " + tensors.values() + " disagree on the"
-              + " batch size (first dimension)");
+          throw new IllegalArgumentException(
+              "tensors " + tensors.values() + " disagree on the" + " batch size (first dimension)");
         }
         n = rows;
       }

@@ -22,10 +22,10 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
@@ -57,24 +57,24 @@ import org.jspecify.annotations.Nullable;
  * along the first dimension by the input codec. Calls of one batch with different {@link
  * CallOptions#credentials()} go as one request per credential. Credentials are sent as a header
  * ({@code Authorization: Bearer <credentials>} unless {@link Builder#credentialsHeader} says
- * otherwise) and never logged nor put in a message. A call's deadline becomes the request's
- * timeout (and the {@code maasdk-timeout-ms} header, which a maasdk endpoint honours); a request
- * whose calls' deadlines have all passed is never sent.
+ * otherwise) and never logged nor put in a message. A call's deadline becomes the request's timeout
+ * (and the {@code maasdk-timeout-ms} header, which a maasdk endpoint honours); a request whose
+ * calls' deadlines have all passed is never sent.
  *
  * <p><b>Failures</b> map to maasdk's: 400 → {@link InvalidInputException} (the input is at fault),
  * 401/403 → {@link AccessDeniedException}, 429 → {@link OverloadedException}, 408/504 and request
  * timeouts → {@link DeadlineExceededException}; 404, 503 and connection failures → {@link
- * ModelUnavailableException} once no endpoint takes the request (the session, a fresh HTTP
- * client, is replaced; the breaker counts it; an alias's fallback takes over); other statuses are
- * judged like an engine failure.
+ * ModelUnavailableException} once no endpoint takes the request (the session, a fresh HTTP client,
+ * is replaced; the breaker counts it; an alias's fallback takes over); other statuses are judged
+ * like an engine failure.
  *
- * <p><b>Several endpoints</b> ({@link Builder#endpoint}) serve one version as a fleet: each
- * request goes to the endpoint with the fewest requests outstanding; an endpoint that does not
- * take a request (connection refused or broken before an answer, 503) is ejected for a backoff
- * and re-admitted once its ready check ({@code GET .../ready}) passes after that; the request is
+ * <p><b>Several endpoints</b> ({@link Builder#endpoint}) serve one version as a fleet: each request
+ * goes to the endpoint with the fewest requests outstanding; an endpoint that does not take a
+ * request (connection refused or broken before an answer, 503) is ejected for a backoff and
+ * re-admitted once its ready check ({@code GET .../ready}) passes after that; the request is
  * retried on another endpoint, at most {@link Builder#retries} times, only within the call's
- * deadline and only while the retry budget allows. So an endpoint that dies costs no failed call while another is healthy.
- * {@link #endpointStatus()} shows the rotation.
+ * deadline and only while the retry budget allows. So an endpoint that dies costs no failed call
+ * while another is healthy. {@link #endpointStatus()} shows the rotation.
  *
  * <p><b>Versions</b> map as {@link OipVersions} says: maasdk's {@code 1.0.0} is the protocol's
  * {@code 1}. {@link Builder#version} names the remote version explicitly, {@link
@@ -86,6 +86,7 @@ import org.jspecify.annotations.Nullable;
 public final class RemoteBackend implements Backend {
   /** Header with a call's remaining time in milliseconds; a maasdk endpoint sets the timeout. */
   public static final String TIMEOUT_HEADER = "maasdk-timeout-ms";
+
   /** Header with a call's routing key, so that a maasdk endpoint's aliases stay sticky. */
   public static final String ROUTING_HEADER = "maasdk-routing-key";
 
@@ -107,8 +108,8 @@ public final class RemoteBackend implements Backend {
 
   private RemoteBackend(Builder b) {
     this.base = b.bases.get(0);
-    this.endpoints = new Endpoints(b.bases, b.ejectFor.toNanos(), b.maxEjectFor.toNanos(),
-        b.retryRatio);
+    this.endpoints =
+        new Endpoints(b.bases, b.ejectFor.toNanos(), b.maxEjectFor.toNanos(), b.retryRatio);
     this.maxRetries = b.retries;
     this.retryUnanswered = b.retryUnanswered;
     this.model = b.model;
@@ -188,8 +189,8 @@ public final class RemoteBackend implements Backend {
   }
 
   /**
-   * Checks that the codecs fit the spec's types and that the remote model answers its ready
-   * check on at least one endpoint (the others start out of rotation).
+   * Checks that the codecs fit the spec's types and that the remote model answers its ready check
+   * on at least one endpoint (the others start out of rotation).
    *
    * @throws ModelLoadException naming the model, the version and the endpoints' answers otherwise
    */
@@ -197,14 +198,24 @@ public final class RemoteBackend implements Backend {
   public <I, O> Loaded<I, O> load(ModelSpec<I, O> spec, Placement placement) {
     if (!spec.inputType().isAssignableFrom(input.type())
         || !spec.outputType().isAssignableFrom(output.type())) {
-      throw new ModelLoadException(spec.name(), spec.version(), spec.name() + "@"
-          + spec.version() + " takes " + spec.inputType().getSimpleName() + " -> "
-          + spec.outputType().getSimpleName() + " but its remote codecs are " + input + " -> "
-          + output);
+      throw new ModelLoadException(
+          spec.name(),
+          spec.version(),
+          spec.name()
+              + "@"
+              + spec.version()
+              + " takes "
+              + spec.inputType().getSimpleName()
+              + " -> "
+              + spec.outputType().getSimpleName()
+              + " but its remote codecs are "
+              + input
+              + " -> "
+              + output);
     }
     @SuppressWarnings("unchecked")
-    Target<I, O> target = new Target<>(spec, (TensorCodec<I>) input, (TensorCodec<O>) output,
-        modelPath(spec));
+    Target<I, O> target =
+        new Target<>(spec, (TensorCodec<I>) input, (TensorCodec<O>) output, modelPath(spec));
     target.checkReady();
     return target;
   }
@@ -219,8 +230,8 @@ public final class RemoteBackend implements Backend {
   /** {@code /v2/models/{name}[/versions/{v}]} for {@code spec}. */
   private String modelPath(ModelSpec<?, ?> spec) {
     String name = model != null ? model : spec.name();
-    String v = unversioned ? null : version != null ? version
-        : OipVersions.toProtocol(spec.version());
+    String v =
+        unversioned ? null : version != null ? version : OipVersions.toProtocol(spec.version());
     return "/v2/models/" + encode(name) + (v == null ? "" : "/versions/" + encode(v));
   }
 
@@ -229,10 +240,12 @@ public final class RemoteBackend implements Backend {
         .replace("+", "%20");
   }
 
-
   HttpClient newClient() {
-    HttpClient.Builder b = HttpClient.newBuilder().version(httpVersion)
-        .connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NEVER);
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(httpVersion)
+            .connectTimeout(connectTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER);
     if (ssl != null) {
       b.sslContext(ssl);
     }
@@ -241,8 +254,10 @@ public final class RemoteBackend implements Backend {
 
   @Override
   public String toString() {
-    return "oip+" + base + (endpoints.size() > 1 ? " (+" + (endpoints.size() - 1)
-        + " endpoints)" : "") + (model == null ? "/v2/models/<name>" : "/v2/models/" + model)
+    return "oip+"
+        + base
+        + (endpoints.size() > 1 ? " (+" + (endpoints.size() - 1) + " endpoints)" : "")
+        + (model == null ? "/v2/models/<name>" : "/v2/models/" + model)
         + (unversioned ? "" : version == null ? "/versions/<version>" : "/versions/" + version);
   }
 
@@ -259,14 +274,19 @@ public final class RemoteBackend implements Backend {
       this.in = in;
       this.out = out;
       this.path = path;
-      this.subject = spec.name() + "@" + spec.version() + " (remote "
-          + endpoints.all().get(0).resolve(path) + (endpoints.size() > 1 ? " and "
-          + (endpoints.size() - 1) + " more endpoints" : "") + ")";
+      this.subject =
+          spec.name()
+              + "@"
+              + spec.version()
+              + " (remote "
+              + endpoints.all().get(0).resolve(path)
+              + (endpoints.size() > 1 ? " and " + (endpoints.size() - 1) + " more endpoints" : "")
+              + ")";
     }
 
     /**
-     * At deploy: the remote model must answer ready on at least one endpoint, else the deploy
-     * fails naming why; endpoints that do not answer ready start out of rotation.
+     * At deploy: the remote model must answer ready on at least one endpoint, else the deploy fails
+     * naming why; endpoints that do not answer ready start out of rotation.
      */
     void checkReady() {
       HttpClient client = newClient();
@@ -274,16 +294,29 @@ public final class RemoteBackend implements Backend {
       for (Endpoints.Endpoint e : endpoints.all()) {
         String problem;
         try {
-          HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(e.resolve(path + "/ready"))
-              .GET().timeout(defaultTimeout).build(), HttpResponse.BodyHandlers.ofByteArray());
-          problem = r.statusCode() == 200 ? null : "its ready check answered " + r.statusCode()
-              + ": " + OipJson.errorMessage(r.body());
+          HttpResponse<byte[]> r =
+              client.send(
+                  HttpRequest.newBuilder(e.resolve(path + "/ready"))
+                      .GET()
+                      .timeout(defaultTimeout)
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+          problem =
+              r.statusCode() == 200
+                  ? null
+                  : "its ready check answered "
+                      + r.statusCode()
+                      + ": "
+                      + OipJson.errorMessage(r.body());
         } catch (IOException ex) {
           problem = "its ready check failed: " + ex;
         } catch (InterruptedException ex) {
           Thread.currentThread().interrupt();
-          throw new ModelLoadException(spec.name(), spec.version(), "cannot deploy " + subject
-              + ": interrupted during its ready check", ex);
+          throw new ModelLoadException(
+              spec.name(),
+              spec.version(),
+              "cannot deploy " + subject + ": interrupted during its ready check",
+              ex);
         }
         if (problem != null) {
           problems.add(e.resolve(path) + ": " + problem);
@@ -291,8 +324,10 @@ public final class RemoteBackend implements Backend {
         }
       }
       if (problems.size() == endpoints.size()) {
-        throw new ModelLoadException(spec.name(), spec.version(), "cannot deploy " + subject
-            + ": " + String.join("; ", problems));
+        throw new ModelLoadException(
+            spec.name(),
+            spec.version(),
+            "cannot deploy " + subject + ": " + String.join("; ", problems));
       }
     }
 
@@ -356,15 +391,20 @@ public final class RemoteBackend implements Backend {
         }
       }
       if (!unbounded && timeout != null && (timeout.isZero() || timeout.isNegative())) {
-        throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
-            + " passed its deadline before it was sent; it was not sent");
+        throw new DeadlineExceededException(
+            spec.name(),
+            spec.version(),
+            "call to " + subject + " passed its deadline before it was sent; it was not sent");
       }
       byte[] body;
       try {
         body = OipJson.request(null, in.encode(inputs), out.names());
       } catch (IllegalArgumentException e) {
-        throw new InvalidInputException(spec.name(), spec.version(), "cannot encode the input of "
-            + subject + " with " + in + ": " + e.getMessage(), e);
+        throw new InvalidInputException(
+            spec.name(),
+            spec.version(),
+            "cannot encode the input of " + subject + " with " + in + ": " + e.getMessage(),
+            e);
       }
       String credentials = calls.get(0).options().credentials();
       long deadline = unbounded || timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
@@ -377,19 +417,27 @@ public final class RemoteBackend implements Backend {
       for (int attempt = 0; ; attempt++) {
         Endpoints.Endpoint ep = endpoints.pick(tried);
         if (ep == null) {
-          throw new ModelUnavailableException(spec.name(), spec.version(), subject
-              + " cannot be reached on any endpoint:" + failures);
+          throw new ModelUnavailableException(
+              spec.name(),
+              spec.version(),
+              subject + " cannot be reached on any endpoint:" + failures);
         }
         Duration left = unbounded ? defaultTimeout : Duration.ofNanos(deadline - System.nanoTime());
         if (!unbounded && (left.isZero() || left.isNegative())) {
-          throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
-              + " passed its deadline before it could be sent" + (attempt == 0 ? ""
-                  : " again after:" + failures) + "; it was not sent");
+          throw new DeadlineExceededException(
+              spec.name(),
+              spec.version(),
+              "call to "
+                  + subject
+                  + " passed its deadline before it could be sent"
+                  + (attempt == 0 ? "" : " again after:" + failures)
+                  + "; it was not sent");
         }
-        HttpRequest.Builder rb = HttpRequest.newBuilder(ep.resolve(path + "/infer"))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .timeout(left);
+        HttpRequest.Builder rb =
+            HttpRequest.newBuilder(ep.resolve(path + "/infer"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .timeout(left);
         if (!unbounded) {
           rb.header(TIMEOUT_HEADER, Long.toString(Math.max(1, left.toMillis())));
         }
@@ -418,9 +466,18 @@ public final class RemoteBackend implements Backend {
           if (unbounded) {
             throw unavailable("no answer within " + defaultTimeout + " from " + ep.base, e);
           }
-          throw new DeadlineExceededException(spec.name(), spec.version(), "call to " + subject
-              + " did not finish within its timeout (" + left.toMillis() + " ms left when sent"
-              + " to " + ep.base + ")", e);
+          throw new DeadlineExceededException(
+              spec.name(),
+              spec.version(),
+              "call to "
+                  + subject
+                  + " did not finish within its timeout ("
+                  + left.toMillis()
+                  + " ms left when sent"
+                  + " to "
+                  + ep.base
+                  + ")",
+              e);
         } catch (java.net.ConnectException e) {
           undelivered = "connection refused";
           cause = e;
@@ -441,9 +498,17 @@ public final class RemoteBackend implements Backend {
         tried.add(ep);
         failures += " " + ep.base + " " + undelivered + ";";
         if (attempt >= maxRetries || tried.size() >= endpoints.size() || !endpoints.tryRetry()) {
-          ModelUnavailableException e = new ModelUnavailableException(spec.name(), spec.version(),
-              subject + " cannot be reached:" + failures + " (" + (attempt + 1) + " attempt(s))",
-              cause);
+          ModelUnavailableException e =
+              new ModelUnavailableException(
+                  spec.name(),
+                  spec.version(),
+                  subject
+                      + " cannot be reached:"
+                      + failures
+                      + " ("
+                      + (attempt + 1)
+                      + " attempt(s))",
+                  cause);
           throw e;
         }
       }
@@ -457,12 +522,12 @@ public final class RemoteBackend implements Backend {
           OipJson.Message m = OipJson.parse(r.body(), false);
           outputs = out.decode(OipJson.byName(m.tensors()));
         } catch (IllegalArgumentException e) {
-          throw new IllegalStateException(subject + " answered a body that " + out
-              + " cannot read: " + e.getMessage(), e);
+          throw new IllegalStateException(
+              subject + " answered a body that " + out + " cannot read: " + e.getMessage(), e);
         }
         if (outputs.size() != n) {
-          throw new IllegalStateException(subject + " answered " + outputs.size()
-              + " outputs for a batch of " + n);
+          throw new IllegalStateException(
+              subject + " answered " + outputs.size() + " outputs for a batch of " + n);
         }
         return outputs;
       }
@@ -470,10 +535,14 @@ public final class RemoteBackend implements Backend {
       String why = subject + " answered " + status + ": " + error;
       Version v = spec.version();
       switch (status) {
-        case 400, 413, 422 -> throw new InvalidInputException(spec.name(), v,
-            subject + " refused the input: " + error);
-        case 401, 403 -> throw new AccessDeniedException(spec.name(), v, why
-            + (sentCredentials ? "" : " (the call carried no credentials)"));
+        case 400, 413, 422 ->
+            throw new InvalidInputException(
+                spec.name(), v, subject + " refused the input: " + error);
+        case 401, 403 ->
+            throw new AccessDeniedException(
+                spec.name(),
+                v,
+                why + (sentCredentials ? "" : " (the call carried no credentials)"));
         case 429 -> throw new OverloadedException(spec.name(), v, why);
         case 408, 504 -> throw new DeadlineExceededException(spec.name(), v, why);
         case 404, 503 -> throw new ModelUnavailableException(spec.name(), v, why);
@@ -483,25 +552,31 @@ public final class RemoteBackend implements Backend {
 
     /** An ejected endpoint's ready check, on the HTTP client's threads; 200 re-admits it. */
     private void probe(HttpClient client, Endpoints.Endpoint e) {
-      HttpRequest ready = HttpRequest.newBuilder(e.resolve(path + "/ready")).GET()
-          .timeout(connectTimeout).build();
-      client.sendAsync(ready, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((r, ex) -> {
-        try {
-          if (ex == null && r.statusCode() == 200) {
-            endpoints.answered(e);
-          } else {
-            endpoints.failed(e, ex != null ? "ready check: " + ex
-                : "ready check answered " + r.statusCode());
-          }
-        } finally {
-          e.probing.set(false);
-        }
-      });
+      HttpRequest ready =
+          HttpRequest.newBuilder(e.resolve(path + "/ready")).GET().timeout(connectTimeout).build();
+      client
+          .sendAsync(ready, HttpResponse.BodyHandlers.ofByteArray())
+          .whenComplete(
+              (r, ex) -> {
+                try {
+                  if (ex == null && r.statusCode() == 200) {
+                    endpoints.answered(e);
+                  } else {
+                    endpoints.failed(
+                        e,
+                        ex != null
+                            ? "ready check: " + ex
+                            : "ready check answered " + r.statusCode());
+                  }
+                } finally {
+                  e.probing.set(false);
+                }
+              });
     }
 
     private ModelUnavailableException unavailable(String why, Exception cause) {
-      return new ModelUnavailableException(spec.name(), spec.version(),
-          subject + " cannot be reached: " + why, cause);
+      return new ModelUnavailableException(
+          spec.name(), spec.version(), subject + " cannot be reached: " + why, cause);
     }
 
     @Override
@@ -544,14 +619,16 @@ public final class RemoteBackend implements Backend {
      */
     public Builder endpoint(URI endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
-      if (!endpoint.isAbsolute() || endpoint.getHost() == null
+      if (!endpoint.isAbsolute()
+          || endpoint.getHost() == null
           || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))) {
-        throw new IllegalArgumentException("endpoint must be http(s)://host[:port][/prefix], was "
-            + endpoint);
+        throw new IllegalArgumentException(
+            "endpoint must be http(s)://host[:port][/prefix], was " + endpoint);
       }
       if (endpoint.getUserInfo() != null || endpoint.getQuery() != null) {
-        throw new IllegalArgumentException("endpoint must not carry user info or a query; pass"
-            + " credentials with CallOptions.credentials");
+        throw new IllegalArgumentException(
+            "endpoint must not carry user info or a query; pass"
+                + " credentials with CallOptions.credentials");
       }
       bases.add(endpoint);
       return this;
@@ -569,8 +646,8 @@ public final class RemoteBackend implements Backend {
      */
     public Builder retries(int retries, double retryRatio) {
       if (retries < 0 || retries > 10 || retryRatio < 0 || retryRatio > 1) {
-        throw new IllegalArgumentException("need 0 <= retries <= 10 and 0 <= ratio <= 1, got "
-            + retries + ", " + retryRatio);
+        throw new IllegalArgumentException(
+            "need 0 <= retries <= 10 and 0 <= ratio <= 1, got " + retries + ", " + retryRatio);
       }
       this.retries = retries;
       this.retryRatio = retryRatio;
@@ -578,10 +655,10 @@ public final class RemoteBackend implements Backend {
     }
 
     /**
-     * Whether a request whose connection broke after it was sent but before any answer is
-     * retried on another endpoint; default {@code true}, because inference has no side effects
-     * (the dead server may have computed it, and its answer is lost). {@code false} retries only
-     * requests that were certainly never delivered.
+     * Whether a request whose connection broke after it was sent but before any answer is retried
+     * on another endpoint; default {@code true}, because inference has no side effects (the dead
+     * server may have computed it, and its answer is lost). {@code false} retries only requests
+     * that were certainly never delivered.
      *
      * @param retry whether calls the server never answered may be retried on another endpoint
      * @return this builder
@@ -676,8 +753,8 @@ public final class RemoteBackend implements Backend {
     }
 
     /**
-     * TLS trusting the certificates in {@code trustStore} (e.g. a private CA), instead of the
-     * JDK's default trust.
+     * TLS trusting the certificates in {@code trustStore} (e.g. a private CA), instead of the JDK's
+     * default trust.
      *
      * @throws IllegalArgumentException if the store cannot be used
      * @param trustStore the certificates trusted for HTTPS

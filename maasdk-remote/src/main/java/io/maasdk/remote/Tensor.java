@@ -26,9 +26,8 @@ public final class Tensor {
    * A tensor of {@code datatype} with {@code data} (its {@link DataType#arrayType()}) flattened in
    * row-major order.
    *
-   * @throws IllegalArgumentException if the array type does not match the data type, a dimension
-   *     is negative, or the shape's element count differs from the data's length
-   *
+   * @throws IllegalArgumentException if the array type does not match the data type, a dimension is
+   *     negative, or the shape's element count differs from the data's length
    * @param name the tensor's name
    * @param datatype the element type
    * @param shape the dimensions
@@ -41,15 +40,30 @@ public final class Tensor {
     Objects.requireNonNull(shape, "shape");
     Objects.requireNonNull(data, "data");
     if (!datatype.arrayType().isInstance(data)) {
-      throw new IllegalArgumentException("tensor '" + name + "' is " + datatype + " but its data"
-          + " is " + data.getClass().getSimpleName() + ", expected "
-          + datatype.arrayType().getSimpleName());
+      throw new IllegalArgumentException(
+          "tensor '"
+              + name
+              + "' is "
+              + datatype
+              + " but its data"
+              + " is "
+              + data.getClass().getSimpleName()
+              + ", expected "
+              + datatype.arrayType().getSimpleName());
     }
     long count = elements(name, shape);
     int length = Array.getLength(data);
     if (count != length) {
-      throw new IllegalArgumentException("tensor '" + name + "' has shape "
-          + Arrays.toString(shape) + " (" + count + " elements) but " + length + " data values");
+      throw new IllegalArgumentException(
+          "tensor '"
+              + name
+              + "' has shape "
+              + Arrays.toString(shape)
+              + " ("
+              + count
+              + " elements) but "
+              + length
+              + " data values");
     }
     return new Tensor(name, datatype, shape.clone(), data);
   }
@@ -94,8 +108,12 @@ public final class Tensor {
     long count = 1;
     for (long d : shape) {
       if (d < 0) {
-        throw new IllegalArgumentException("tensor '" + name + "' has a negative dimension in"
-            + " shape " + Arrays.toString(shape));
+        throw new IllegalArgumentException(
+            "tensor '"
+                + name
+                + "' has a negative dimension in"
+                + " shape "
+                + Arrays.toString(shape));
       }
       count = Math.multiplyExact(count, d);
     }
@@ -167,15 +185,17 @@ public final class Tensor {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Tensor t && name.equals(t.name) && datatype == t.datatype
-        && Arrays.equals(shape, t.shape) && Arrays.deepEquals(new Object[] {data},
-            new Object[] {t.data});
+    return o instanceof Tensor t
+        && name.equals(t.name)
+        && datatype == t.datatype
+        && Arrays.equals(shape, t.shape)
+        && Arrays.deepEquals(new Object[] {data}, new Object[] {t.data});
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, datatype, Arrays.hashCode(shape),
-        Arrays.deepHashCode(new Object[] {data}));
+    return Objects.hash(
+        name, datatype, Arrays.hashCode(shape), Arrays.deepHashCode(new Object[] {data}));
   }
 
   @Override

@@ -4,16 +4,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Typed values ↔ named Open Inference Protocol tensors, a whole batch at a time: a batch of
- * {@code n} values is one set of tensors whose first dimension is {@code n}, so the dynamic
- * batcher's batch travels as one request. The same codec serves both ends: a {@link RemoteBackend}
- * encodes inputs and decodes outputs, an {@link OipServer} decodes inputs and encodes outputs.
+ * Typed values ↔ named Open Inference Protocol tensors, a whole batch at a time: a batch of {@code
+ * n} values is one set of tensors whose first dimension is {@code n}, so the dynamic batcher's
+ * batch travels as one request. The same codec serves both ends: a {@link RemoteBackend} encodes
+ * inputs and decodes outputs, an {@link OipServer} decodes inputs and encodes outputs.
  *
  * <p>Ready codecs: {@link #floats} ({@code float[]} ↔ FP32 {@code [n, width]}), {@link #longs}
- * ({@code long[]} ↔ INT64 {@code [n, width]}), {@link #strings} ({@code String} ↔ BYTES {@code
- * [n, 1]}) and {@link #tensors()} ({@code Map<String, Tensor>}, any data type, each value's
- * tensors stacked along a new first dimension). Implementations must be thread-safe (the ready
- * ones are stateless).
+ * ({@code long[]} ↔ INT64 {@code [n, width]}), {@link #strings} ({@code String} ↔ BYTES {@code [n,
+ * 1]}) and {@link #tensors()} ({@code Map<String, Tensor>}, any data type, each value's tensors
+ * stacked along a new first dimension). Implementations must be thread-safe (the ready ones are
+ * stateless).
  *
  * @param <T> the value type
  */
@@ -38,7 +38,6 @@ public interface TensorCodec<T> {
    *
    * @throws IllegalArgumentException if the values cannot share one tensor (e.g. different
    *     lengths), naming what differs
-   *
    * @param batch the values, one per row
    * @return the request tensors
    */
@@ -49,7 +48,6 @@ public interface TensorCodec<T> {
    *
    * @throws IllegalArgumentException naming the tensor and what was expected (name, data type,
    *     shape) when the tensors do not fit
-   *
    * @param tensors the response tensors, by name
    * @return the values, one per row
    */
@@ -87,8 +85,8 @@ public interface TensorCodec<T> {
 
   /**
    * {@code Map<String, Tensor>} ↔ every named tensor: each value maps names to one item's tensors
-   * (without the batch dimension); a batch stacks them along a new first dimension. All values of
-   * a batch must have the same names, data types and shapes.
+   * (without the batch dimension); a batch stacks them along a new first dimension. All values of a
+   * batch must have the same names, data types and shapes.
    *
    * @return the codec
    */

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 final class ChildEndpoint implements AutoCloseable {
   final Process process;
   final int port;
+
   /** The gRPC endpoint's port, {@code -1} when the child serves REST only. */
   final int grpcPort;
 
@@ -24,11 +25,10 @@ final class ChildEndpoint implements AutoCloseable {
   }
 
   /**
-   * Starts a child that also serves gRPC on loopback {@code grpcPort} (0: any), every call
-   * delayed by {@code delayMs}.
+   * Starts a child that also serves gRPC on loopback {@code grpcPort} (0: any), every call delayed
+   * by {@code delayMs}.
    */
-  static ChildEndpoint startWithGrpc(String versions, int grpcPort, long delayMs)
-      throws Exception {
+  static ChildEndpoint startWithGrpc(String versions, int grpcPort, long delayMs) throws Exception {
     return start(versions, 0, Integer.toString(grpcPort), delayMs);
   }
 
@@ -48,32 +48,44 @@ final class ChildEndpoint implements AutoCloseable {
       throws Exception {
     Path log = Path.of("target", "oip-child-" + System.nanoTime() + ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true",
-        "-Dai.djl.disable_usage_tracking=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        DigitsEndpointMain.class.getName(), versions, Integer.toString(port), grpcPort,
-        Long.toString(delayMs));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java,
+            "-Dai.djl.offline=true",
+            "-Dai.djl.disable_usage_tracking=true",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-Dai.djl.pytorch.num_threads=1",
+            "-Dai.djl.pytorch.num_interop_threads=1",
+            "-Xmx256m",
+            "-cp",
+            System.getProperty("java.class.path"),
+            DigitsEndpointMain.class.getName(),
+            versions,
+            Integer.toString(port),
+            grpcPort,
+            Long.toString(delayMs));
     pb.redirectError(log.toFile());
     Process p = pb.start();
-    BufferedReader out = new BufferedReader(
-        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     int[] grpc = {-1};
-    CompletableFuture<Integer> found = CompletableFuture.supplyAsync(() -> {
-      try {
-        for (String line; (line = out.readLine()) != null; ) {
-          if (line.startsWith("GRPC_PORT=")) {
-            grpc[0] = Integer.parseInt(line.substring(10).trim());
-          }
-          if (line.startsWith("OIP_PORT=")) {
-            return Integer.parseInt(line.substring(9).trim());
-          }
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      throw new IllegalStateException("the child ended without serving; see " + log);
-    });
+    CompletableFuture<Integer> found =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                for (String line; (line = out.readLine()) != null; ) {
+                  if (line.startsWith("GRPC_PORT=")) {
+                    grpc[0] = Integer.parseInt(line.substring(10).trim());
+                  }
+                  if (line.startsWith("OIP_PORT=")) {
+                    return Integer.parseInt(line.substring(9).trim());
+                  }
+                }
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              throw new IllegalStateException("the child ended without serving; see " + log);
+            });
     try {
       int rest = found.get(120, TimeUnit.SECONDS);
       return new ChildEndpoint(p, rest, grpc[0]);

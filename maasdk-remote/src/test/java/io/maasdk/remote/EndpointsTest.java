@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
 /** Balancing, ejection and the retry budget of {@link Endpoints}, without any network. */
 class EndpointsTest {
   private static Endpoints three(double retryRatio) {
-    return new Endpoints(List.of(URI.create("http://a:1"), URI.create("http://b:2"),
-        URI.create("http://c:3")), TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(60),
+    return new Endpoints(
+        List.of(URI.create("http://a:1"), URI.create("http://b:2"), URI.create("http://c:3")),
+        TimeUnit.SECONDS.toNanos(60),
+        TimeUnit.SECONDS.toNanos(60),
         retryRatio);
   }
 

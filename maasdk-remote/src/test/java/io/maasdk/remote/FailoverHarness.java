@@ -41,19 +41,26 @@ final class FailoverHarness {
   private FailoverHarness() {}
 
   /**
-   * Runs the scenario against {@code remote}, whose endpoints are {@code children} in order;
-   * {@code status} is the backend's {@code endpointStatus()}. The restarted endpoint replaces
-   * the victim in {@code children}, so the caller's {@code finally} closes it.
+   * Runs the scenario against {@code remote}, whose endpoints are {@code children} in order; {@code
+   * status} is the backend's {@code endpointStatus()}. The restarted endpoint replaces the victim
+   * in {@code children}, so the caller's {@code finally} closes it.
    */
-  static void killAndRestartMidRun(List<ChildEndpoint> children, Backend remote,
-      Supplier<List<RemoteBackend.EndpointStatus>> status, Restart restart) throws Exception {
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .build()) {
-      rt.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-          .backend(remote).replicas(3).batching(BatchingPolicy.of(8, Duration.ofMillis(1)))
-          .build());
-      ModelHandle<float[], float[]> h =
-          rt.handle("digits", "1.0.0", float[].class, float[].class);
+  static void killAndRestartMidRun(
+      List<ChildEndpoint> children,
+      Backend remote,
+      Supplier<List<RemoteBackend.EndpointStatus>> status,
+      Restart restart)
+      throws Exception {
+    try (ModelRuntime rt =
+        ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build()) {
+      rt.deploy(
+          ModelSpec.builder("digits", float[].class, float[].class)
+              .version("1.0.0")
+              .backend(remote)
+              .replicas(3)
+              .batching(BatchingPolicy.of(8, Duration.ofMillis(1)))
+              .build());
+      ModelHandle<float[], float[]> h = rt.handle("digits", "1.0.0", float[].class, float[].class);
       float[][] x = TestModels.digitsTestSet().features();
       float[][] want = TestModels.expectedLogits("mlp", "1.0.0");
       CallOptions opts = CallOptions.builder().timeout(Duration.ofSeconds(20)).build();
@@ -68,20 +75,22 @@ final class FailoverHarness {
       List<Future<?>> fs = new ArrayList<>();
       for (int t = 0; t < callers; t++) {
         int seed = t;
-        fs.add(pool.submit(() -> {
-          start.await(30, TimeUnit.SECONDS);
-          for (int i = seed; !stop.get(); i += callers) {
-            int k = i % want.length;
-            try {
-              assertArrayEquals(want[k], h.predict(x[k], opts), 1e-4f);
-            } catch (Throwable e) {
-              failures.add(e);
-            }
-            done.incrementAndGet();
-            warmedUp.countDown();
-          }
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  start.await(30, TimeUnit.SECONDS);
+                  for (int i = seed; !stop.get(); i += callers) {
+                    int k = i % want.length;
+                    try {
+                      assertArrayEquals(want[k], h.predict(x[k], opts), 1e-4f);
+                    } catch (Throwable e) {
+                      failures.add(e);
+                    }
+                    done.incrementAndGet();
+                    warmedUp.countDown();
+                  }
+                  return null;
+                }));
       }
       try {
         assertTrue(warmedUp.await(120, TimeUnit.SECONDS), "calls are flowing");
@@ -89,14 +98,21 @@ final class FailoverHarness {
         int before = done.get();
         victim.kill(); // mid-run, with calls in flight on it
         waitFor(() -> done.get() > before + 600, 120, "calls go on after the kill");
-        assertTrue(failures.isEmpty(), failures.size() + " calls failed while two endpoints"
-            + " were healthy; the first: " + (failures.isEmpty() ? "" : failures.get(0)));
-        assertFalse(status.get().get(1).inRotation(),
+        assertTrue(
+            failures.isEmpty(),
+            failures.size()
+                + " calls failed while two endpoints"
+                + " were healthy; the first: "
+                + (failures.isEmpty() ? "" : failures.get(0)));
+        assertFalse(
+            status.get().get(1).inRotation(),
             "the killed endpoint is out of rotation: " + status.get());
 
         // it comes back on the same port and is re-admitted
         children.set(1, restart.start(victim));
-        waitFor(() -> status.get().get(1).inRotation(), 120,
+        waitFor(
+            () -> status.get().get(1).inRotation(),
+            120,
             "the endpoint is re-admitted: " + status.get());
       } finally {
         stop.set(true);
@@ -105,8 +121,11 @@ final class FailoverHarness {
         }
         pool.shutdownNow();
       }
-      assertTrue(failures.isEmpty(), failures.size() + " calls failed; the first: "
-          + (failures.isEmpty() ? "" : failures.get(0)));
+      assertTrue(
+          failures.isEmpty(),
+          failures.size()
+              + " calls failed; the first: "
+              + (failures.isEmpty() ? "" : failures.get(0)));
       assertTrue(done.get() > 800, "calls made: " + done.get());
     }
   }

@@ -36,44 +36,73 @@ import org.junit.jupiter.api.Test;
 class GrpcDeadlineTest {
 
   @Test
-  void callsQueuedPastTheirGrpcDeadline_areNotComputed_andTheServerKeepsServing()
-      throws Exception {
+  void callsQueuedPastTheirGrpcDeadline_areNotComputed_andTheServerKeepsServing() throws Exception {
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
     ExecutorService callers = Executors.newFixedThreadPool(24);
-    try (ModelRuntime host = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .listener(events::add).build()) {
-      host.deploy(ModelSpec.builder("slow", float[].class, float[].class).version("1.0.0")
-          .source(ModelSource.classpath(TestModels.resource("slow")))
-          .translator(Codecs.floatVector(4)).devicePolicy(DevicePolicy.cpu())
-          .batching(BatchingPolicy.disabled()).warmup(new float[4]).build());
-      try (GrpcServer server = GrpcServer.builder(host)
-          .serve("slow", TensorCodec.floats("input"), TensorCodec.floats("output")).start()) {
-        ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", server.port())
-            .usePlaintext().build();
+    try (ModelRuntime host =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .listener(events::add)
+            .build()) {
+      host.deploy(
+          ModelSpec.builder("slow", float[].class, float[].class)
+              .version("1.0.0")
+              .source(ModelSource.classpath(TestModels.resource("slow")))
+              .translator(Codecs.floatVector(4))
+              .devicePolicy(DevicePolicy.cpu())
+              .batching(BatchingPolicy.disabled())
+              .warmup(new float[4])
+              .build());
+      try (GrpcServer server =
+          GrpcServer.builder(host)
+              .serve("slow", TensorCodec.floats("input"), TensorCodec.floats("output"))
+              .start()) {
+        ManagedChannel ch =
+            ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
         try {
-          ModelInferRequest q = ModelInferRequest.newBuilder().setModelName("slow")
-              .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input")
-                  .setDatatype("FP32").addShape(1).addShape(4).setContents(
-                      InferTensorContents.newBuilder().addFp32Contents(1).addFp32Contents(2)
-                          .addFp32Contents(3).addFp32Contents(4)))
-              .build();
+          ModelInferRequest q =
+              ModelInferRequest.newBuilder()
+                  .setModelName("slow")
+                  .addInputs(
+                      ModelInferRequest.InferInputTensor.newBuilder()
+                          .setName("input")
+                          .setDatatype("FP32")
+                          .addShape(1)
+                          .addShape(4)
+                          .setContents(
+                              InferTensorContents.newBuilder()
+                                  .addFp32Contents(1)
+                                  .addFp32Contents(2)
+                                  .addFp32Contents(3)
+                                  .addFp32Contents(4)))
+                  .build();
           for (int i = 0; i < 5; i++) { // warm: the connection is open, the code compiled
-            ClientCalls.blockingUnaryCall(ch, InferenceService.MODEL_INFER,
-                io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), q);
+            ClientCalls.blockingUnaryCall(
+                ch,
+                InferenceService.MODEL_INFER,
+                io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                q);
           }
           int warm = events.size();
           // 24 calls at once on one replica that takes milliseconds each, 40 ms deadlines
           List<CompletableFuture<Status.Code>> fs = new ArrayList<>();
           for (int i = 0; i < 24; i++) {
-            fs.add(CompletableFuture.supplyAsync(() -> {
-              try {
-                ClientCalls.blockingUnaryCall(ch, InferenceService.MODEL_INFER,
-                    io.grpc.CallOptions.DEFAULT.withDeadlineAfter(40, TimeUnit.MILLISECONDS), q);
-                return Status.Code.OK;
-              } catch (StatusRuntimeException e) {
-                return e.getStatus().getCode();
-              }
-            }, callers));
+            fs.add(
+                CompletableFuture.supplyAsync(
+                    () -> {
+                      try {
+                        ClientCalls.blockingUnaryCall(
+                            ch,
+                            InferenceService.MODEL_INFER,
+                            io.grpc.CallOptions.DEFAULT.withDeadlineAfter(
+                                40, TimeUnit.MILLISECONDS),
+                            q);
+                        return Status.Code.OK;
+                      } catch (StatusRuntimeException e) {
+                        return e.getStatus().getCode();
+                      }
+                    },
+                    callers));
           }
           int expired = 0;
           for (CompletableFuture<Status.Code> f : fs) {
@@ -87,12 +116,23 @@ class GrpcDeadlineTest {
           long computed = burst.stream().filter(e -> e.inferenceNanos() > 0).count();
           // A call answered late may have started before its deadline (one replica: at most the
           // one running when the deadlines passed); every other expired call was never computed.
-          assertTrue(computed <= 24 - expired + 1, computed + " computed, " + expired
-              + " expired of 24: calls past their deadline were computed");
+          assertTrue(
+              computed <= 24 - expired + 1,
+              computed
+                  + " computed, "
+                  + expired
+                  + " expired of 24: calls past their deadline were computed");
           // and the version keeps serving
-          assertEquals(4, ClientCalls.blockingUnaryCall(ch, InferenceService.MODEL_INFER,
-              io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), q)
-              .getOutputs(0).getContents().getFp32ContentsCount());
+          assertEquals(
+              4,
+              ClientCalls.blockingUnaryCall(
+                      ch,
+                      InferenceService.MODEL_INFER,
+                      io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                      q)
+                  .getOutputs(0)
+                  .getContents()
+                  .getFp32ContentsCount());
         } finally {
           ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

@@ -12,12 +12,12 @@ import io.maasdk.AliasTarget;
 import io.maasdk.BatchingPolicy;
 import io.maasdk.CallOptions;
 import io.maasdk.DevicePolicy;
-import io.maasdk.ModelSource;
-import io.maasdk.codec.Codecs;
 import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
+import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.Version;
+import io.maasdk.codec.Codecs;
 import io.maasdk.metrics.CallMeter;
 import io.maasdk.metrics.InMemoryUsageSink;
 import io.maasdk.metrics.Metering;
@@ -59,13 +59,15 @@ class ReadmeRemoteTest {
     far = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build();
     far.deploy(DigitsEndpointMain.spec("2.0.0").build());
     far.deploy(OpenAiEmbeddingsTest.minilm(tokenizer));
-    farServer = OipServer.builder(far)
-        .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
-        .mount("/v1", OpenAiEndpoint.builder().embeddings("minilm").build())
-        .start();
-    farServer2 = OipServer.builder(far)
-        .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
-        .start();
+    farServer =
+        OipServer.builder(far)
+            .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
+            .mount("/v1", OpenAiEndpoint.builder().embeddings("minilm").build())
+            .start();
+    farServer2 =
+        OipServer.builder(far)
+            .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
+            .start();
   }
 
   @AfterAll
@@ -86,11 +88,15 @@ class ReadmeRemoteTest {
     URI tritonUrl = URI.create("http://127.0.0.1:" + farServer.port());
     URI secondTritonUrl = URI.create("http://127.0.0.1:" + farServer2.port());
     float[] pixels = TestModels.digitsTestSet().features()[0];
-    try (ModelRuntime runtime = ModelRuntime.builder()
-        .deviceInventory(DeviceInventory.cpuOnly()).build()) {
-      runtime.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-          .source(ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
-          .translator(Codecs.floatVector(64)).devicePolicy(DevicePolicy.cpu()).build());
+    try (ModelRuntime runtime =
+        ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build()) {
+      runtime.deploy(
+          ModelSpec.builder("digits", float[].class, float[].class)
+              .version("1.0.0")
+              .source(ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
+              .translator(Codecs.floatVector(64))
+              .devicePolicy(DevicePolicy.cpu())
+              .build());
 
       // spotless:off
       // README-SNIPPET-START remote-oip
@@ -116,9 +122,13 @@ class ReadmeRemoteTest {
 
       Version served = digits.resolve(CallOptions.builder().routingKey("user-42").build());
       assertArrayEquals(TestModels.expectedLogits("mlp", served.toString())[0], logits, 1e-4f);
-      assertArrayEquals(TestModels.expectedLogits("mlp", "2.0.0")[0], runtime.handle("digits",
-          "2.0.0", float[].class, float[].class).predict(pixels), 1e-4f, "the remote version");
-      assertEquals("remote:127.0.0.1:" + farServer.port() + ",127.0.0.1:" + farServer2.port(),
+      assertArrayEquals(
+          TestModels.expectedLogits("mlp", "2.0.0")[0],
+          runtime.handle("digits", "2.0.0", float[].class, float[].class).predict(pixels),
+          1e-4f,
+          "the remote version");
+      assertEquals(
+          "remote:127.0.0.1:" + farServer.port() + ",127.0.0.1:" + farServer2.port(),
           triton.device());
     }
   }
@@ -148,12 +158,18 @@ class ReadmeRemoteTest {
     // README-SNIPPET-END remote-openai
     // spotless:on
 
-    try (metering; runtime) {
-      assertArrayEquals(far.handle("minilm", "1.0.0", String.class, float[].class)
-          .predict("The cat sits on the mat."), vector, 1e-6f);
+    try (metering;
+        runtime) {
+      assertArrayEquals(
+          far.handle("minilm", "1.0.0", String.class, float[].class)
+              .predict("The cat sits on the mat."),
+          vector,
+          1e-6f);
       metering.flush(Duration.ofSeconds(10));
       long tokens = ledger.records().get(0).units("prompt_tokens");
-      assertEquals(Math.max(1, ("The cat sits on the mat.".length() + 3) / 4), tokens,
+      assertEquals(
+          Math.max(1, ("The cat sits on the mat.".length() + 3) / 4),
+          tokens,
           "the endpoint's estimate, as the server counted it");
     }
   }
@@ -186,26 +202,39 @@ class ReadmeRemoteTest {
       Embedding embedding = minilm.embed("The cat sits on the mat.").content();
       // README-SNIPPET-END serve-client
       // spotless:on
-      assertArrayEquals(runtime.handle("minilm", "1.0.0", String.class, float[].class)
-          .predict("The cat sits on the mat."), embedding.vector(), 1e-6f);
-      RemoteBackend back = RemoteBackend.builder(URI.create("http://127.0.0.1:" + server.port()))
-          .model("digits-mlp").input(TensorCodec.floats("input"))
-          .output(TensorCodec.floats("output")).build();
-      try (ModelRuntime caller = ModelRuntime.builder()
-          .deviceInventory(DeviceInventory.cpuOnly()).build()) {
-        caller.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("2.0.0")
-            .backend(back).build());
-        assertArrayEquals(TestModels.expectedLogits("mlp", "2.0.0")[1], caller.handle("digits",
-            "2.0.0", float[].class, float[].class)
-            .predict(TestModels.digitsTestSet().features()[1]), 1e-4f);
+      assertArrayEquals(
+          runtime
+              .handle("minilm", "1.0.0", String.class, float[].class)
+              .predict("The cat sits on the mat."),
+          embedding.vector(),
+          1e-6f);
+      RemoteBackend back =
+          RemoteBackend.builder(URI.create("http://127.0.0.1:" + server.port()))
+              .model("digits-mlp")
+              .input(TensorCodec.floats("input"))
+              .output(TensorCodec.floats("output"))
+              .build();
+      try (ModelRuntime caller =
+          ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build()) {
+        caller.deploy(
+            ModelSpec.builder("digits", float[].class, float[].class)
+                .version("2.0.0")
+                .backend(back)
+                .build());
+        assertArrayEquals(
+            TestModels.expectedLogits("mlp", "2.0.0")[1],
+            caller
+                .handle("digits", "2.0.0", float[].class, float[].class)
+                .predict(TestModels.digitsTestSet().features()[1]),
+            1e-4f);
       }
     }
   }
 
   @Test
   void readme_quotesTheSnippetsVerbatim() throws Exception {
-    List<String> src = Files.readAllLines(
-        Path.of("src/test/java/io/maasdk/remote/ReadmeRemoteTest.java"));
+    List<String> src =
+        Files.readAllLines(Path.of("src/test/java/io/maasdk/remote/ReadmeRemoteTest.java"));
     String readme = Files.readString(Path.of("../README.md"));
     List<String> missing = new ArrayList<>();
     for (String name : SNIPPETS) {
@@ -216,8 +245,8 @@ class ReadmeRemoteTest {
         missing.add(name + ":\n" + snippet);
       }
     }
-    assertTrue(missing.isEmpty(), "README and ReadmeRemoteTest differ; keep them in step: "
-        + missing);
+    assertTrue(
+        missing.isEmpty(), "README and ReadmeRemoteTest differ; keep them in step: " + missing);
   }
 
   private static int indexOf(List<String> lines, String marker) {
@@ -230,9 +259,14 @@ class ReadmeRemoteTest {
   }
 
   private static List<String> dedent(List<String> lines) {
-    int indent = lines.stream().filter(l -> !l.isBlank())
-        .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
-    return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent))
+    int indent =
+        lines.stream()
+            .filter(l -> !l.isBlank())
+            .mapToInt(l -> l.length() - l.stripLeading().length())
+            .min()
+            .orElse(0);
+    return lines.stream()
+        .map(l -> l.isBlank() ? "" : l.substring(indent))
         .collect(Collectors.toList());
   }
 }

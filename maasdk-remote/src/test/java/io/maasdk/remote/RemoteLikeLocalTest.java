@@ -34,31 +34,48 @@ class RemoteLikeLocalTest {
   void remoteVersion_isCached_andWhenItsServerGoesAway_theAliasFallbackServesLocally()
       throws Exception {
     List<InferenceEvent> events = new CopyOnWriteArrayList<>();
-    try (ModelRuntime host = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .build();
-        ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .listener(events::add).build()) {
+    try (ModelRuntime host =
+            ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build();
+        ModelRuntime rt =
+            ModelRuntime.builder()
+                .deviceInventory(DeviceInventory.cpuOnly())
+                .listener(events::add)
+                .build()) {
       host.deploy(DigitsEndpointMain.spec("2.0.0").build());
-      OipServer server = OipServer.builder(host)
-          .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
-          .start();
+      OipServer server =
+          OipServer.builder(host)
+              .serve("digits-mlp", TensorCodec.floats("input"), TensorCodec.floats("output"))
+              .start();
       try {
-        rt.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("2.0.0")
-            .backend(RemoteBackend.builder(URI.create("http://127.0.0.1:" + server.port()))
-                .model("digits-mlp").input(TensorCodec.floats("input"))
-                .output(TensorCodec.floats("output")).build())
-            .cachePolicy(CachePolicy.ofDefaults()).warmup(new float[64])
-            .failurePolicy(FailurePolicy.builder().breaker(2, Duration.ofMinutes(1))
-                .restartBackoff(Duration.ZERO, Duration.ZERO).build())
-            .build());
-        rt.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-            .source(io.maasdk.ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
-            .translator(io.maasdk.codec.Codecs.floatVector(64))
-            .devicePolicy(io.maasdk.DevicePolicy.cpu()).build());
-        rt.setAlias("digits", "prod", AliasTarget.of(Version.parse("2.0.0"))
-            .withFallback(Version.parse("1.0.0")));
-        ModelHandle<float[], float[]> h = rt.handle("digits", "prod", float[].class,
-            float[].class);
+        rt.deploy(
+            ModelSpec.builder("digits", float[].class, float[].class)
+                .version("2.0.0")
+                .backend(
+                    RemoteBackend.builder(URI.create("http://127.0.0.1:" + server.port()))
+                        .model("digits-mlp")
+                        .input(TensorCodec.floats("input"))
+                        .output(TensorCodec.floats("output"))
+                        .build())
+                .cachePolicy(CachePolicy.ofDefaults())
+                .warmup(new float[64])
+                .failurePolicy(
+                    FailurePolicy.builder()
+                        .breaker(2, Duration.ofMinutes(1))
+                        .restartBackoff(Duration.ZERO, Duration.ZERO)
+                        .build())
+                .build());
+        rt.deploy(
+            ModelSpec.builder("digits", float[].class, float[].class)
+                .version("1.0.0")
+                .source(io.maasdk.ModelSource.classpath(TestModels.digitsResource("mlp", "1.0.0")))
+                .translator(io.maasdk.codec.Codecs.floatVector(64))
+                .devicePolicy(io.maasdk.DevicePolicy.cpu())
+                .build());
+        rt.setAlias(
+            "digits",
+            "prod",
+            AliasTarget.of(Version.parse("2.0.0")).withFallback(Version.parse("1.0.0")));
+        ModelHandle<float[], float[]> h = rt.handle("digits", "prod", float[].class, float[].class);
         float[] x = TestModels.digitsTestSet().features()[5];
 
         Prediction<float[]> first = h.predictDetailed(x, CallOptions.ofDefaults());
@@ -71,19 +88,20 @@ class RemoteLikeLocalTest {
         server.close(); // the remote server goes away
       }
 
-      ModelHandle<float[], float[]> h = rt.handle("digits", "prod", float[].class,
-          float[].class);
+      ModelHandle<float[], float[]> h = rt.handle("digits", "prod", float[].class, float[].class);
       float[][] xs = TestModels.digitsTestSet().features();
       for (int i = 0; i < 6; i++) { // new inputs: no cache hit can hide the failure
         Prediction<float[]> p = h.predictDetailed(xs[10 + i], CallOptions.ofDefaults());
         assertEquals(Version.parse("1.0.0"), p.version(), "the local fallback answered");
         assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[10 + i], p.output(), 1e-4f);
       }
-      assertEquals("OPEN", rt.describe("digits", Version.parse("2.0.0")).orElseThrow()
-          .breakerState(), "the unreachable remote opened its breaker");
+      assertEquals(
+          "OPEN",
+          rt.describe("digits", Version.parse("2.0.0")).orElseThrow().breakerState(),
+          "the unreachable remote opened its breaker");
       assertTrue(events.stream().anyMatch(e -> Version.parse("2.0.0").equals(e.failoverFrom())));
-      ModelHandle<float[], float[]> pinned = rt.handle("digits", "2.0.0", float[].class,
-          float[].class);
+      ModelHandle<float[], float[]> pinned =
+          rt.handle("digits", "2.0.0", float[].class, float[].class);
       assertThrows(ModelUnavailableException.class, () -> pinned.predict(xs[20]));
     }
   }

@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  * any other interceptor, quotas included, whatever the order of registration, so a refused call
  * spends no quota.
  *
- * <p><b>Revocation.</b> Built on a {@link PolicySource}, it reads the policy once per request;
- * with a {@link SwappablePolicy}, a key removed from the policy is refused on its next call.
+ * <p><b>Revocation.</b> Built on a {@link PolicySource}, it reads the policy once per request; with
+ * a {@link SwappablePolicy}, a key removed from the policy is refused on its next call.
  *
  * <p>The presented key is hashed with the policy's PRF key and compared with every principal's
  * stored hash in constant time, without stopping at the first match; keys never appear in messages
@@ -84,14 +84,26 @@ public final class AccessControl implements CallInterceptor {
    */
   @Override
   public void beforeCall(CallContext context) {
-    Identity who = admit(context.requestedOptions().credentials(),
-        context.requestedOptions().tenant(), context.modelName(), null, Action.PREDICT);
+    Identity who =
+        admit(
+            context.requestedOptions().credentials(),
+            context.requestedOptions().tenant(),
+            context.modelName(),
+            null,
+            Action.PREDICT);
     if (context.isBound()) {
       if (!who.principal().equals(context.principal())
           || !who.tenant().equals(context.options().tenant())) {
-        throw new AccessDeniedException(context.modelName(), null, "access denied: the call to '"
-            + context.modelName() + "' was already bound to principal '" + context.principal()
-            + "' and tenant '" + context.options().tenant() + "' by another interceptor");
+        throw new AccessDeniedException(
+            context.modelName(),
+            null,
+            "access denied: the call to '"
+                + context.modelName()
+                + "' was already bound to principal '"
+                + context.principal()
+                + "' and tenant '"
+                + context.options().tenant()
+                + "' by another interceptor");
       }
       return;
     }
@@ -102,18 +114,27 @@ public final class AccessControl implements CallInterceptor {
    * Authenticates the caller, checks the action the request needs, and binds the request to the
    * principal and its home tenant.
    *
-   * @throws AccessDeniedException if the key matches no principal or the principal lacks the
-   *     action on the model
+   * @throws AccessDeniedException if the key matches no principal or the principal lacks the action
+   *     on the model
    */
   @Override
   public void beforeManagement(ManagementRequest request) {
-    Identity who = admit(request.credentials(), null, request.modelName(), request.version(),
-        Action.of(request.action()));
+    Identity who =
+        admit(
+            request.credentials(),
+            null,
+            request.modelName(),
+            request.version(),
+            Action.of(request.action()));
     if (request.principal() == null) {
       request.bind(who.principal(), who.tenant());
     } else if (!who.principal().equals(request.principal())) {
-      throw new AccessDeniedException(request.modelName(), request.version(), "access denied: "
-          + request + " was already bound to another principal by another interceptor");
+      throw new AccessDeniedException(
+          request.modelName(),
+          request.version(),
+          "access denied: "
+              + request
+              + " was already bound to another principal by another interceptor");
     }
   }
 
@@ -133,9 +154,8 @@ public final class AccessControl implements CallInterceptor {
   }
 
   /**
-   * Checks that the caller with {@code options}' credentials may do {@code action} on {@code
-   * model} for {@code options}' tenant, and says which principal and tenant the request is bound
-   * to.
+   * Checks that the caller with {@code options}' credentials may do {@code action} on {@code model}
+   * for {@code options}' tenant, and says which principal and tenant the request is bound to.
    *
    * @param options the caller's credentials and tenant; {@link CallOptions#DEFAULT_TENANT} (unless
    *     the principal acts for a tenant of that name) means its home tenant
@@ -146,8 +166,8 @@ public final class AccessControl implements CallInterceptor {
    * @throws AccessDeniedException if the key matches no principal, the principal lacks the
    *     permission, or it may not act for the tenant
    */
-  public Identity authorize(CallOptions options, String model, @Nullable Version version,
-      Action action) {
+  public Identity authorize(
+      CallOptions options, String model, @Nullable Version version, Action action) {
     return admit(options.credentials(), options.tenant(), model, version, action);
   }
 
@@ -170,8 +190,12 @@ public final class AccessControl implements CallInterceptor {
     }
   }
 
-  private Identity admit(@Nullable String credentials, @Nullable String requestedTenant,
-      String model, @Nullable Version version, Action action) {
+  private Identity admit(
+      @Nullable String credentials,
+      @Nullable String requestedTenant,
+      String model,
+      @Nullable Version version,
+      Action action) {
     AccessPolicy policy = policies.current(); // one policy for the whole request
     String id;
     List<String> roles;
@@ -183,8 +207,13 @@ public final class AccessControl implements CallInterceptor {
     } else {
       AccessPolicy.Principal p = authenticate(policy, credentials);
       if (p == null) {
-        throw new AccessDeniedException(model, version,
-            "access denied: the API key presented for " + action.label() + " on model '" + model
+        throw new AccessDeniedException(
+            model,
+            version,
+            "access denied: the API key presented for "
+                + action.label()
+                + " on model '"
+                + model
                 + "' matches no principal; check the key (it is never logged)");
       }
       id = p.id();
@@ -192,11 +221,24 @@ public final class AccessControl implements CallInterceptor {
       tenants = p.tenants();
     }
     if (!policy.allows(roles, model, action)) {
-      throw new AccessDeniedException(model, version,
-          "access denied: principal '" + id + "' (roles " + roles + ") lacks permission "
-              + action.label() + " on model '" + model + "'"
+      throw new AccessDeniedException(
+          model,
+          version,
+          "access denied: principal '"
+              + id
+              + "' (roles "
+              + roles
+              + ") lacks permission "
+              + action.label()
+              + " on model '"
+              + model
+              + "'"
               + (credentials == null ? "; the call carried no credentials" : "")
-              + ". Grant a role with " + action.label() + " on a pattern matching '" + model + "'");
+              + ". Grant a role with "
+              + action.label()
+              + " on a pattern matching '"
+              + model
+              + "'");
     }
     String tenant;
     if (requestedTenant == null || tenants.contains(requestedTenant)) {
@@ -204,11 +246,19 @@ public final class AccessControl implements CallInterceptor {
     } else if (requestedTenant.equals(CallOptions.DEFAULT_TENANT)) {
       tenant = tenants.get(0); // the call named no tenant
     } else {
-      throw new AccessDeniedException(model, version,
-          "access denied: principal '" + id + "' may not act for tenant '" + requestedTenant
-              + "' (it acts for " + tenants + ")"
+      throw new AccessDeniedException(
+          model,
+          version,
+          "access denied: principal '"
+              + id
+              + "' may not act for tenant '"
+              + requestedTenant
+              + "' (it acts for "
+              + tenants
+              + ")"
               + (credentials == null ? "; the call carried no credentials" : "")
-              + ". Leave the tenant out to act for " + tenants.get(0)
+              + ". Leave the tenant out to act for "
+              + tenants.get(0)
               + ", or add the tenant to the principal in the access policy");
     }
     return new Identity(id, tenant);

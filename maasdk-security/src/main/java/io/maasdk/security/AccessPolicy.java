@@ -183,15 +183,18 @@ public final class AccessPolicy {
    * @throws IllegalArgumentException saying what is wrong and where (never a key hash)
    */
   public static AccessPolicy fromJson(String json) {
-    Map<String, Object> root = obj(io.maasdk.security.internal.JsonTrees.parse(json, 6, 4096),
-        "the policy", Set.of("roles", "principals", "anonymous"));
+    Map<String, Object> root =
+        obj(
+            io.maasdk.security.internal.JsonTrees.parse(json, 6, 4096),
+            "the policy",
+            Set.of("roles", "principals", "anonymous"));
     Builder b = builder();
     Map<String, Object> roles = obj(root.getOrDefault("roles", Map.of()), "roles", null);
     for (Map.Entry<String, Object> r : roles.entrySet()) {
       List<Permission> perms = new ArrayList<>();
       for (Object o : list(r.getValue(), "role " + r.getKey())) {
-        Map<String, Object> p = obj(o, "a permission of role " + r.getKey(),
-            Set.of("models", "actions"));
+        Map<String, Object> p =
+            obj(o, "a permission of role " + r.getKey(), Set.of("models", "actions"));
         java.util.EnumSet<Action> actions = java.util.EnumSet.noneOf(Action.class);
         for (String a : strings(p.get("actions"), "actions of role " + r.getKey())) {
           try {
@@ -208,15 +211,18 @@ public final class AccessPolicy {
     for (Object o : list(root.getOrDefault("principals", List.of()), "principals")) {
       Map<String, Object> p = obj(o, "a principal", Set.of("id", "keyHash", "tenants", "roles"));
       String id = str(p.get("id"), "a principal's id");
-      List<String> tenants = p.containsKey("tenants")
-          ? strings(p.get("tenants"), "tenants of " + id) : List.of(id);
-      b.principal(id, str(p.get("keyHash"), "keyHash of " + id), tenants,
+      List<String> tenants =
+          p.containsKey("tenants") ? strings(p.get("tenants"), "tenants of " + id) : List.of(id);
+      b.principal(
+          id,
+          str(p.get("keyHash"), "keyHash of " + id),
+          tenants,
           strings(p.getOrDefault("roles", List.of()), "roles of " + id).toArray(new String[0]));
     }
     if (root.containsKey("anonymous")) {
       Map<String, Object> a = obj(root.get("anonymous"), "anonymous", Set.of("roles", "tenant"));
-      b.anonymous(strings(a.getOrDefault("roles", List.of()), "anonymous roles")
-          .toArray(new String[0]));
+      b.anonymous(
+          strings(a.getOrDefault("roles", List.of()), "anonymous roles").toArray(new String[0]));
       if (a.containsKey("tenant")) {
         b.anonymousTenant(str(a.get("tenant"), "the anonymous tenant"));
       }

@@ -31,8 +31,12 @@ public final class ApiKeys {
    * @return the hasher
    */
   public static ApiKeys of(KeysetHandle prfKeys) {
-    return new ApiKeys(TinkPrimitives.primitive(prfKeys, PrfSet.class, "the API-key keyset",
-        "not a PRF keyset: use KeyPurpose.PRF.generate()"));
+    return new ApiKeys(
+        TinkPrimitives.primitive(
+            prfKeys,
+            PrfSet.class,
+            "the API-key keyset",
+            "not a PRF keyset: use KeyPurpose.PRF.generate()"));
   }
 
   /**
@@ -57,8 +61,8 @@ public final class ApiKeys {
   }
 
   byte[] rawHash(String apiKey) {
-    return TinkPrimitives.run("PRF",
-        () -> prf.computePrimary(apiKey.getBytes(StandardCharsets.UTF_8), 32));
+    return TinkPrimitives.run(
+        "PRF", () -> prf.computePrimary(apiKey.getBytes(StandardCharsets.UTF_8), 32));
   }
 
   /** Constant-time comparison of two hashes of equal length. */

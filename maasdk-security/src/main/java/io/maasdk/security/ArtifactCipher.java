@@ -43,8 +43,11 @@ public final class ArtifactCipher {
   private final LazyPrimitive<StreamingAead> aead;
 
   private ArtifactCipher(KeysetHandle keys) {
-    this.aead = new LazyPrimitive<>(keys, StreamingAead.class,
-        "not a StreamingAead keyset: use KeyPurpose.ARTIFACT.generate()");
+    this.aead =
+        new LazyPrimitive<>(
+            keys,
+            StreamingAead.class,
+            "not a StreamingAead keyset: use KeyPurpose.ARTIFACT.generate()");
   }
 
   /**
@@ -87,15 +90,19 @@ public final class ArtifactCipher {
     String name = plaintextFile.getFileName().toString();
     String problem = ModelFiles.pathProblem(name);
     if (problem != null || Files.isSymbolicLink(plaintextFile)) {
-      throw new IllegalArgumentException("cannot encrypt " + plaintextFile + ": "
-          + (problem != null ? "file name " + problem : "it is a symbolic link"));
+      throw new IllegalArgumentException(
+          "cannot encrypt "
+              + plaintextFile
+              + ": "
+              + (problem != null ? "file name " + problem : "it is a symbolic link"));
     }
     Path target = outDir.resolve(name + SUFFIX);
     try (InputStream in = Files.newInputStream(plaintextFile, LinkOption.NOFOLLOW_LINKS)) {
       writeEncrypted(in, model, v, name, target);
       return target;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot encrypt " + plaintextFile + " for " + model + "@" + v, e);
+      throw new UncheckedIOException(
+          "cannot encrypt " + plaintextFile + " for " + model + "@" + v, e);
     }
   }
 
@@ -160,9 +167,15 @@ public final class ArtifactCipher {
    * @return the plaintext
    * @throws IntegrityException naming the model and file if it does not authenticate
    */
-  public byte[] decrypt(String model, Version version, String encryptedFileName, byte[] ciphertext) {
-    Plaintext p = decryptStream(model, version, encryptedFileName,
-        new ByteArrayInputStream(ciphertext), ciphertext.length);
+  public byte[] decrypt(
+      String model, Version version, String encryptedFileName, byte[] ciphertext) {
+    Plaintext p =
+        decryptStream(
+            model,
+            version,
+            encryptedFileName,
+            new ByteArrayInputStream(ciphertext),
+            ciphertext.length);
     if (p.length() == p.bytes().length) {
       return p.bytes();
     }
@@ -180,8 +193,12 @@ public final class ArtifactCipher {
    *
    * @throws IntegrityException naming the model and file if it does not authenticate
    */
-  Plaintext decryptStream(String model, Version version, String encryptedFileName,
-      InputStream ciphertext, int ciphertextLength) {
+  Plaintext decryptStream(
+      String model,
+      Version version,
+      String encryptedFileName,
+      InputStream ciphertext,
+      int ciphertextLength) {
     HeapSink sink = new HeapSink(ciphertextLength);
     try {
       decryptTo(model, version, encryptedFileName, ciphertext, sink);
@@ -220,20 +237,28 @@ public final class ArtifactCipher {
    * Decrypts and authenticates {@code ciphertext} to its end in one pass into {@code out}. The
    * stream is read exactly once, so a caller may hash the ciphertext while it is decrypted (see
    * {@code SecureSource}). Reads go in {@value #CHUNK}-byte steps: Tink's keyset decrypter buffers
-   * everything read before its first successful read (to retry other keys), so one huge first
-   * read would copy the whole file again. On failure, {@code out} holds unauthenticated bytes that
-   * the caller must discard.
+   * everything read before its first successful read (to retry other keys), so one huge first read
+   * would copy the whole file again. On failure, {@code out} holds unauthenticated bytes that the
+   * caller must discard.
    *
    * @throws IntegrityException naming the model and file if it does not authenticate
    */
-  void decryptTo(String model, Version version, String encryptedFileName, InputStream ciphertext,
-      Sink out) {
+  void decryptTo(
+      String model, Version version, String encryptedFileName, InputStream ciphertext, Sink out) {
     if (!encryptedFileName.endsWith(SUFFIX)) {
-      throw new IntegrityException(model, version, "refused " + model + "@" + version + " file "
-          + encryptedFileName + ": encrypted model files end in " + SUFFIX);
+      throw new IntegrityException(
+          model,
+          version,
+          "refused "
+              + model
+              + "@"
+              + version
+              + " file "
+              + encryptedFileName
+              + ": encrypted model files end in "
+              + SUFFIX);
     }
-    String plainName =
-        encryptedFileName.substring(0, encryptedFileName.length() - SUFFIX.length());
+    String plainName = encryptedFileName.substring(0, encryptedFileName.length() - SUFFIX.length());
     byte[] ad = associatedData(model, version, plainName);
     byte[] chunk = new byte[CHUNK];
     try (InputStream in = aead.get().newDecryptingStream(new NonClosing(ciphertext), ad)) {
@@ -242,8 +267,14 @@ public final class ArtifactCipher {
       }
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       throw new IntegrityException(
-          model, version,
-          "integrity check failed for " + model + "@" + version + " file " + encryptedFileName
+          model,
+          version,
+          "integrity check failed for "
+              + model
+              + "@"
+              + version
+              + " file "
+              + encryptedFileName
               + ": it does not authenticate under any enabled key of the artifact keyset"
               + " (tampered, truncated, extended, moved from another model, version or file,"
               + " or encrypted under a key that was rotated away or disabled). Nothing was loaded.",
@@ -265,14 +296,15 @@ public final class ArtifactCipher {
     public void close() {}
   }
 
-  private void writeEncrypted(InputStream in, String model, Version v, String plainName, Path target)
-      throws IOException {
+  private void writeEncrypted(
+      InputStream in, String model, Version v, String plainName, Path target) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, ".maasdk-enc-", ".tmp");
     try {
       try (OutputStream os = Files.newOutputStream(tmp);
-          OutputStream enc = aead.get().newEncryptingStream(os, associatedData(model, v, plainName))) {
+          OutputStream enc =
+              aead.get().newEncryptingStream(os, associatedData(model, v, plainName))) {
         in.transferTo(enc);
       } catch (GeneralSecurityException e) {
         throw new IOException("encryption failed", e);
@@ -291,8 +323,10 @@ public final class ArtifactCipher {
         if (Files.isSymbolicLink(f)) {
           throw new IllegalArgumentException("refusing the symbolic link " + f);
         }
-        if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && !n.startsWith(".")
-            && !n.equals(ModelSigner.MANIFEST) && !n.equals(ModelSigner.SIGNATURE)
+        if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
+            && !n.startsWith(".")
+            && !n.equals(ModelSigner.MANIFEST)
+            && !n.equals(ModelSigner.SIGNATURE)
             && n.endsWith(SUFFIX) == encrypted) {
           files.add(f);
         }

@@ -4,7 +4,6 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.Mac;
 import io.maasdk.IntegrityException;
 import io.maasdk.security.internal.Hex;
-import io.maasdk.security.internal.TinkInit;
 import io.maasdk.security.internal.TinkPrimitives;
 import io.maasdk.spi.CallContext;
 import io.maasdk.spi.CallInterceptor;
@@ -12,13 +11,13 @@ import io.maasdk.spi.InferenceListener;
 import io.maasdk.spi.ManagementRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -44,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * comparing {@link AuditVerification#records()} with a count kept elsewhere.
  *
  * <p><b>Who.</b> Management records name the principal that {@link AccessControl} bound the request
- * to (its id, never its key; {@code unauthenticated} when no access control identified it) and,
- * in the detail, its tenant ({@code tenant=acme}). Call records name the call's bound tenant.
+ * to (its id, never its key; {@code unauthenticated} when no access control identified it) and, in
+ * the detail, its tenant ({@code tenant=acme}). Call records name the call's bound tenant.
  *
  * <p><b>Crashes.</b> An append writes the record's line, then replaces the head file atomically
  * (write {@code <log>.head.tmp}, rename). A crash (a {@code kill -9}, or with {@link #open(Path,
@@ -66,15 +65,17 @@ import org.slf4j.LoggerFactory;
  * record, a missing head beside a non-empty log) is reported as tampering and {@code open} refuses
  * it. Without fsync a power loss may lose records the page cache held and look like truncation.
  *
- * <p>Never write secrets, API keys or raw payloads into a record; the call listener records
- * outcome and tenant, never inputs. Thread-safe: appends are serialized; one process may have a
- * log open at a time. A failed append (disk full) is rolled back, so the log stays consistent.
+ * <p>Never write secrets, API keys or raw payloads into a record; the call listener records outcome
+ * and tenant, never inputs. Thread-safe: appends are serialized; one process may have a log open at
+ * a time. A failed append (disk full) is rolled back, so the log stays consistent.
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
   private static final String ZERO = "0".repeat(64);
   private static final byte[] RECORD_DOMAIN = "maasdk/audit/v1\n".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] HEAD_DOMAIN = "maasdk/audit-head/v1\n".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] HEAD_DOMAIN =
+      "maasdk/audit-head/v1\n".getBytes(StandardCharsets.UTF_8);
+
   /** The actor of a management record that no authenticating interceptor bound. */
   public static final String UNAUTHENTICATED = "unauthenticated";
 
@@ -86,6 +87,7 @@ public final class AuditLog implements AutoCloseable {
   private long lastSeq;
   private String lastHash;
   private boolean closed;
+
   /** A failed append could not be taken back: the file may hold one record more than we know. */
   private boolean broken;
 
@@ -145,8 +147,8 @@ public final class AuditLog implements AutoCloseable {
         Scan scan = scan(file, mac);
         AuditVerification v = scan.result;
         if (!v.valid()) {
-          throw new IntegrityException(null, null,
-              "refusing to append to the audit log " + file + ": " + v.problem());
+          throw new IntegrityException(
+              null, null, "refusing to append to the audit log " + file + ": " + v.problem());
         }
         AuditLog log = new AuditLog(file, mac, clock, fsync, v.records(), scan.lastHash);
         if (scan.validLength < Files.size(file)) {
@@ -164,8 +166,14 @@ public final class AuditLog implements AutoCloseable {
         return log;
       }
       if (Files.exists(head)) {
-        throw new IntegrityException(null, null, "refusing to create the audit log " + file
-            + ": its head file " + head.getFileName() + " exists, so the log was deleted");
+        throw new IntegrityException(
+            null,
+            null,
+            "refusing to create the audit log "
+                + file
+                + ": its head file "
+                + head.getFileName()
+                + " exists, so the log was deleted");
       }
       Files.createDirectories(file.toAbsolutePath().getParent());
       Files.write(file, new byte[0], StandardOpenOption.CREATE_NEW);
@@ -206,13 +214,25 @@ public final class AuditLog implements AutoCloseable {
       throw new IllegalStateException("the audit log " + file + " is closed");
     }
     if (broken) {
-      throw new IllegalStateException("the audit log " + file + " could not take back a failed"
-          + " append; open it again (opening repairs it)");
+      throw new IllegalStateException(
+          "the audit log "
+              + file
+              + " could not take back a failed"
+              + " append; open it again (opening repairs it)");
     }
     long seq = lastSeq + 1;
-    String body = String.join("\t", "v1", Long.toString(seq), clock.instant().toString(),
-        esc(event), esc(model), version == null ? "-" : esc(version), esc(actor), esc(detail),
-        lastHash);
+    String body =
+        String.join(
+            "\t",
+            "v1",
+            Long.toString(seq),
+            clock.instant().toString(),
+            esc(event),
+            esc(model),
+            version == null ? "-" : esc(version),
+            esc(actor),
+            esc(detail),
+            lastHash);
     String line = body + "\t" + Hex.of(compute(mac, RECORD_DOMAIN, body));
     byte[] record = bytes(line + "\n");
     String hash = Hex.sha256(bytes(line), 0, bytes(line).length);
@@ -232,9 +252,13 @@ public final class AuditLog implements AutoCloseable {
       lastHash = hash;
     } catch (IOException e) {
       broken = !rollBack(before, e);
-      throw new UncheckedIOException("cannot append to the audit log " + file
-          + (broken ? " (the record may be in the file; reopen the log)"
-              : " (the record was not written)"), e);
+      throw new UncheckedIOException(
+          "cannot append to the audit log "
+              + file
+              + (broken
+                  ? " (the record may be in the file; reopen the log)"
+                  : " (the record was not written)"),
+          e);
     }
     return seq;
   }
@@ -247,20 +271,24 @@ public final class AuditLog implements AutoCloseable {
    * @return the listener
    */
   public InferenceListener callListener() {
-    return e -> append(new Entry("call", e.modelName(),
-        e.version() == null ? null : e.version().toString(),
-        e.principal() == null ? UNAUTHENTICATED : e.principal(),
-        e.outcome().name().toLowerCase(java.util.Locale.ROOT) + " tenant=" + e.tenant()));
+    return e ->
+        append(
+            new Entry(
+                "call",
+                e.modelName(),
+                e.version() == null ? null : e.version().toString(),
+                e.principal() == null ? UNAUTHENTICATED : e.principal(),
+                e.outcome().name().toLowerCase(java.util.Locale.ROOT) + " tenant=" + e.tenant()));
   }
 
   /**
    * Records every management request (deploy, undeploy, alias, rollback, invalidate) twice: {@code
    * requested} before it runs, then {@code done} or {@code failed: <exception>} once it has ended.
    * The actor is the principal {@link AccessControl} bound the request to ({@value
-   * #UNAUTHENTICATED} if none did) and the detail names its tenant, its alias and, for an
-   * automatic operation such as a rollout's rollback, its reason ({@code reason=<why>}, the gate
-   * that failed, always last in the detail). It runs after access control
-   * (phase {@link CallInterceptor.Phase#CHECK}), so only permitted requests are recorded.
+   * #UNAUTHENTICATED} if none did) and the detail names its tenant, its alias and, for an automatic
+   * operation such as a rollout's rollback, its reason ({@code reason=<why>}, the gate that failed,
+   * always last in the detail). It runs after access control (phase {@link
+   * CallInterceptor.Phase#CHECK}), so only permitted requests are recorded.
    *
    * @return the interceptor
    */
@@ -281,12 +309,18 @@ public final class AuditLog implements AutoCloseable {
 
       private void record(ManagementRequest r, String outcome) {
         String principal = r.principal();
-        String detail = outcome + (r.tenant() == null ? "" : " tenant=" + r.tenant())
-            + (r.alias() == null ? "" : " alias=" + r.alias())
-            + (r.reason() == null ? "" : " reason=" + r.reason());
-        append(new Entry(r.action().name().toLowerCase(java.util.Locale.ROOT), r.modelName(),
-            r.version() == null ? null : r.version().toString(),
-            principal == null ? UNAUTHENTICATED : principal, detail));
+        String detail =
+            outcome
+                + (r.tenant() == null ? "" : " tenant=" + r.tenant())
+                + (r.alias() == null ? "" : " alias=" + r.alias())
+                + (r.reason() == null ? "" : " reason=" + r.reason());
+        append(
+            new Entry(
+                r.action().name().toLowerCase(java.util.Locale.ROOT),
+                r.modelName(),
+                r.version() == null ? null : r.version().toString(),
+                principal == null ? UNAUTHENTICATED : principal,
+                detail));
       }
     };
   }
@@ -318,10 +352,13 @@ public final class AuditLog implements AutoCloseable {
   /** What {@link #scan} found: the verdict, and what {@link #open} must repair. */
   private static final class Scan {
     final AuditVerification result;
+
     /** Bytes of the log that are whole records; a torn tail starts here. */
     final long validLength;
+
     /** The hash of the last whole record ({@code ZERO} if none). */
     final String lastHash;
+
     /** The log holds one whole record more than the head counts. */
     final boolean headBehind;
 
@@ -352,13 +389,14 @@ public final class AuditLog implements AutoCloseable {
       String line = lines.get(i);
       String[] f = line.split("\t", -1);
       if (f.length != 10 || !f[0].equals("v1")) {
-        return Scan.bad(AuditVerification.bad(i, at,
-            "record " + at + " is malformed (modified or cut)"));
+        return Scan.bad(
+            AuditVerification.bad(i, at, "record " + at + " is malformed (modified or cut)"));
       }
       String body = line.substring(0, line.lastIndexOf('\t'));
       if (!verifyMac(mac, RECORD_DOMAIN, body, f[9])) {
-        return Scan.bad(AuditVerification.bad(i, at,
-            "record " + at + " fails its MAC: it was modified or forged"));
+        return Scan.bad(
+            AuditVerification.bad(
+                i, at, "record " + at + " fails its MAC: it was modified or forged"));
       }
       long seq;
       try {
@@ -367,12 +405,28 @@ public final class AuditLog implements AutoCloseable {
         return Scan.bad(AuditVerification.bad(i, at, "record " + at + " is malformed"));
       }
       if (seq != at) {
-        return Scan.bad(AuditVerification.bad(i, at, "record " + at + " has sequence number "
-            + seq + ", expected " + at + ": records were deleted, inserted or reordered here"));
+        return Scan.bad(
+            AuditVerification.bad(
+                i,
+                at,
+                "record "
+                    + at
+                    + " has sequence number "
+                    + seq
+                    + ", expected "
+                    + at
+                    + ": records were deleted, inserted or reordered here"));
       }
       if (!f[8].equals(prev)) {
-        return Scan.bad(AuditVerification.bad(i, at, "record " + at + " does not chain to record "
-            + i + ": records were deleted, inserted or reordered here"));
+        return Scan.bad(
+            AuditVerification.bad(
+                i,
+                at,
+                "record "
+                    + at
+                    + " does not chain to record "
+                    + i
+                    + ": records were deleted, inserted or reordered here"));
       }
       beforeLast = prev;
       prev = Hex.sha256(bytes(line), 0, bytes(line).length);
@@ -381,53 +435,105 @@ public final class AuditLog implements AutoCloseable {
     Path head = headOf(file);
     if (!Files.exists(head)) {
       if (n == 0 && tail.length == 0) { // a crash between creating the log and its first head
-        return new Scan(AuditVerification.interrupted(0, "the log was created but its head file"
-            + " was not yet written (a crash while creating it)"), end, ZERO, true);
+        return new Scan(
+            AuditVerification.interrupted(
+                0,
+                "the log was created but its head file"
+                    + " was not yet written (a crash while creating it)"),
+            end,
+            ZERO,
+            true);
       }
-      return Scan.bad(AuditVerification.bad(n, n + 1, "the head file " + head.getFileName()
-          + " is missing: truncation cannot be ruled out"));
+      return Scan.bad(
+          AuditVerification.bad(
+              n,
+              n + 1,
+              "the head file "
+                  + head.getFileName()
+                  + " is missing: truncation cannot be ruled out"));
     }
     String h = new String(Files.readAllBytes(head), StandardCharsets.UTF_8).trim();
     String[] hf = h.split("\t", -1);
     long headSeq;
     try {
-      if (hf.length != 4 || !hf[0].equals("v1")
+      if (hf.length != 4
+          || !hf[0].equals("v1")
           || !verifyMac(mac, HEAD_DOMAIN, h.substring(0, h.lastIndexOf('\t')), hf[3])) {
         throw new NumberFormatException();
       }
       headSeq = Long.parseLong(hf[1]);
     } catch (NumberFormatException | IndexOutOfBoundsException e) {
-      return Scan.bad(AuditVerification.bad(n, n + 1,
-          "the head file fails its MAC: it was modified"));
+      return Scan.bad(
+          AuditVerification.bad(n, n + 1, "the head file fails its MAC: it was modified"));
     }
     if (tail.length > 0) {
       // Only the start of the next record, after exactly the records the head counts, is a torn
       // append; a cut anywhere else removed (part of) a record that had been acknowledged.
       String next = "v1\t" + (n + 1) + "\t";
-      boolean startOfNext = headSeq == n && hf[2].equals(prev)
-          && startsLike(tail, bytes(next));
+      boolean startOfNext = headSeq == n && hf[2].equals(prev) && startsLike(tail, bytes(next));
       if (!startOfNext) {
-        return Scan.bad(AuditVerification.bad(n, n + 1, "record " + (n + 1) + " is cut short: the"
-            + " log was truncated or modified there"));
+        return Scan.bad(
+            AuditVerification.bad(
+                n,
+                n + 1,
+                "record "
+                    + (n + 1)
+                    + " is cut short: the"
+                    + " log was truncated or modified there"));
       }
-      return new Scan(AuditVerification.interrupted(n, "an append interrupted by a crash left "
-          + tail.length + " byte(s) of record " + (n + 1) + ", which was never acknowledged,"
-          + " after record " + n), end, prev, false);
+      return new Scan(
+          AuditVerification.interrupted(
+              n,
+              "an append interrupted by a crash left "
+                  + tail.length
+                  + " byte(s) of record "
+                  + (n + 1)
+                  + ", which was never acknowledged,"
+                  + " after record "
+                  + n),
+          end,
+          prev,
+          false);
     }
     if (headSeq > n) {
-      return Scan.bad(AuditVerification.bad(n, n + 1, "the log ends after record " + n
-          + " but its head records " + headSeq + ": records " + (n + 1) + ".." + headSeq
-          + " were truncated"));
+      return Scan.bad(
+          AuditVerification.bad(
+              n,
+              n + 1,
+              "the log ends after record "
+                  + n
+                  + " but its head records "
+                  + headSeq
+                  + ": records "
+                  + (n + 1)
+                  + ".."
+                  + headSeq
+                  + " were truncated"));
     }
     if (headSeq == n && hf[2].equals(prev)) {
       return new Scan(AuditVerification.ok(n), end, prev, false);
     }
     if (headSeq == n - 1 && hf[2].equals(beforeLast)) {
-      return new Scan(AuditVerification.interrupted(n, "record " + n + " was written but a crash"
-          + " stopped the append before it moved the head forward"), end, prev, true);
+      return new Scan(
+          AuditVerification.interrupted(
+              n,
+              "record "
+                  + n
+                  + " was written but a crash"
+                  + " stopped the append before it moved the head forward"),
+          end,
+          prev,
+          true);
     }
-    return Scan.bad(AuditVerification.bad(n, headSeq + 1, "the head records " + headSeq
-        + " records but the log has " + n + " that do not end where the head says"));
+    return Scan.bad(
+        AuditVerification.bad(
+            n,
+            headSeq + 1,
+            "the head records "
+                + headSeq
+                + " records but the log has "
+                + n
+                + " that do not end where the head says"));
   }
 
   /** Whether {@code tail} and {@code prefix} agree on their common length. */
@@ -468,8 +574,12 @@ public final class AuditLog implements AutoCloseable {
     String body = "v1\t" + seq + "\t" + hash;
     String text = body + "\t" + Hex.of(compute(mac, HEAD_DOMAIN, body)) + "\n";
     Path tmp = tmpOf(head);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer buf = ByteBuffer.wrap(bytes(text));
       while (buf.hasRemaining()) {
         ch.write(buf);
@@ -508,8 +618,8 @@ public final class AuditLog implements AutoCloseable {
   }
 
   private static Mac mac(KeysetHandle keys) {
-    return TinkPrimitives.primitive(keys, Mac.class, "the audit keyset",
-        "not a MAC keyset: use KeyPurpose.AUDIT.generate()");
+    return TinkPrimitives.primitive(
+        keys, Mac.class, "the audit keyset", "not a MAC keyset: use KeyPurpose.AUDIT.generate()");
   }
 
   private static byte[] compute(Mac mac, byte[] domain, String body) {

@@ -22,9 +22,8 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>Memory: about the model's size while loading (on the heap, or in tmpfs for ONNX). A model
- * must be a single file (TorchScript or ONNX) below 2 GiB. Thread-safe: may be opened
- * concurrently.
+ * <p>Memory: about the model's size while loading (on the heap, or in tmpfs for ONNX). A model must
+ * be a single file (TorchScript or ONNX) below 2 GiB. Thread-safe: may be opened concurrently.
  */
 public final class EncryptedModelSource {
   private EncryptedModelSource() {}
@@ -116,8 +115,8 @@ public final class EncryptedModelSource {
     /**
      * Whether an authenticated ONNX model is handed to ONNX Runtime as an owner-only file in
      * RAM-backed tmpfs ({@code /dev/shm}), deleted as soon as the engine has loaded it; default
-     * {@code true}. ONNX Runtime loads from a path several times faster than from bytes. Where
-     * no tmpfs exists, or when this is {@code false}, the plaintext stays on the Java heap and is
+     * {@code true}. ONNX Runtime loads from a path several times faster than from bytes. Where no
+     * tmpfs exists, or when this is {@code false}, the plaintext stays on the Java heap and is
      * streamed to the engine. Plaintext is never written to a disk-backed file system.
      *
      * @param enabled whether ONNX models may go through a RAM-backed tmpfs file

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * file, then rename it over the old one) so a half-written file is never read.
  *
  * <p>A file that cannot be read or parsed leaves the policy in force unchanged and is logged (once
- * per distinct content) as an error; {@link #reload()} reports it by throwing. Thread-safe: requests
- * never wait for a reload (one thread reloads, the others keep the current policy).
+ * per distinct content) as an error; {@link #reload()} reports it by throwing. Thread-safe:
+ * requests never wait for a reload (one thread reloads, the others keep the current policy).
  */
 public final class FilePolicySource implements PolicySource {
   private static final Logger LOG = LoggerFactory.getLogger(FilePolicySource.class);
@@ -124,8 +124,10 @@ public final class FilePolicySource implements PolicySource {
       byte[] bad = Objects.requireNonNullElse(contentOrNull(), new byte[0]);
       if (!Arrays.equals(bad, lastBadContent)) {
         lastBadContent = bad;
-        LOG.error("access policy file {} not applied, the previous policy stays in force: {}",
-            file, e.getMessage());
+        LOG.error(
+            "access policy file {} not applied, the previous policy stays in force: {}",
+            file,
+            e.getMessage());
       }
       return false;
     }
@@ -142,8 +144,8 @@ public final class FilePolicySource implements PolicySource {
   private static byte[] read(Path file) {
     try {
       if (Files.size(file) > MAX_BYTES) {
-        throw new IllegalArgumentException("the access policy file " + file + " is larger than "
-            + MAX_BYTES + " bytes");
+        throw new IllegalArgumentException(
+            "the access policy file " + file + " is larger than " + MAX_BYTES + " bytes");
       }
       return Files.readAllBytes(file);
     } catch (IOException e) {

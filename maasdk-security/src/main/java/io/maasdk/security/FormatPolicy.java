@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class FormatPolicy {
   private static final Logger LOG = LoggerFactory.getLogger(FormatPolicy.class);
   private static final FormatPolicy DEFAULTS =
-      new FormatPolicy(EnumSet.of(ModelFormat.TORCHSCRIPT, ModelFormat.ONNX, ModelFormat.DJL_PARAMS));
+      new FormatPolicy(
+          EnumSet.of(ModelFormat.TORCHSCRIPT, ModelFormat.ONNX, ModelFormat.DJL_PARAMS));
 
   private final Set<ModelFormat> allowed;
 
@@ -83,21 +84,42 @@ public final class FormatPolicy {
     if (allowed.contains(f)) {
       String problem = f == ModelFormat.TORCHSCRIPT ? TorchScriptArchive.problem(bytes, len) : null;
       if (problem != null) {
-        throw new IntegrityException(model, version,
-            "refused " + model + "@" + version + " file " + fileName + ": it is laid out as a"
-                + " TorchScript archive, but " + problem + ". Only the globals TorchScript needs"
+        throw new IntegrityException(
+            model,
+            version,
+            "refused "
+                + model
+                + "@"
+                + version
+                + " file "
+                + fileName
+                + ": it is laid out as a"
+                + " TorchScript archive, but "
+                + problem
+                + ". Only the globals TorchScript needs"
                 + " to rebuild tensors may appear in its pickles; export the model again with"
                 + " torch.jit.save");
       }
       return f;
     }
-    String why = f == ModelFormat.PICKLE
-        ? "it is a pickled checkpoint (torch.save or pickle), and unpickling runs arbitrary code."
-            + " Export the model with torch.jit.save (TorchScript) or to ONNX instead"
-        : "its format is not recognised as TorchScript, ONNX or DJL parameters";
+    String why =
+        f == ModelFormat.PICKLE
+            ? "it is a pickled checkpoint (torch.save or pickle), and unpickling runs arbitrary code."
+                + " Export the model with torch.jit.save (TorchScript) or to ONNX instead"
+            : "its format is not recognised as TorchScript, ONNX or DJL parameters";
     throw new IntegrityException(
-        model, version,
-        "refused " + model + "@" + version + " file " + fileName + ": " + why
-            + " (allowed formats: " + allowed + ")");
+        model,
+        version,
+        "refused "
+            + model
+            + "@"
+            + version
+            + " file "
+            + fileName
+            + ": "
+            + why
+            + " (allowed formats: "
+            + allowed
+            + ")");
   }
 }

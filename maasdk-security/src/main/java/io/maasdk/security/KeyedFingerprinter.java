@@ -29,8 +29,12 @@ public final class KeyedFingerprinter {
    * @return the fingerprinter
    */
   public static KeyedFingerprinter of(KeysetHandle prfKeys) {
-    return new KeyedFingerprinter(TinkPrimitives.primitive(prfKeys, PrfSet.class,
-        "the fingerprint keyset", "not a PRF keyset: use KeyPurpose.PRF.generate()"));
+    return new KeyedFingerprinter(
+        TinkPrimitives.primitive(
+            prfKeys,
+            PrfSet.class,
+            "the fingerprint keyset",
+            "not a PRF keyset: use KeyPurpose.PRF.generate()"));
   }
 
   /**

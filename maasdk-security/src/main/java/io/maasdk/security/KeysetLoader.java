@@ -41,7 +41,11 @@ public final class KeysetLoader {
   private static final Logger LOG = LoggerFactory.getLogger(KeysetLoader.class);
   private static final byte[] KEYSET_AD = "maasdk/keyset/v1".getBytes(StandardCharsets.UTF_8);
 
-  private enum Kind { ENCRYPTED, PUBLIC, CLEARTEXT }
+  private enum Kind {
+    ENCRYPTED,
+    PUBLIC,
+    CLEARTEXT
+  }
 
   private final Kind kind;
   private final @Nullable MasterKey master;
@@ -78,7 +82,8 @@ public final class KeysetLoader {
    * @return the loader
    */
   public static KeysetLoader insecureCleartext(String reason) {
-    LOG.warn("INSECURE: reading and writing cleartext keysets ({}); never do this in production",
+    LOG.warn(
+        "INSECURE: reading and writing cleartext keysets ({}); never do this in production",
         reason);
     return new KeysetLoader(Kind.CLEARTEXT, null);
   }
@@ -155,7 +160,9 @@ public final class KeysetLoader {
     try {
       switch (kind) {
         case ENCRYPTED:
-          h = TinkJsonProtoKeysetFormat.parseEncryptedKeyset(text, Objects.requireNonNull(kms), KEYSET_AD);
+          h =
+              TinkJsonProtoKeysetFormat.parseEncryptedKeyset(
+                  text, Objects.requireNonNull(kms), KEYSET_AD);
           break;
         case PUBLIC:
           h = TinkJsonProtoKeysetFormat.parseKeysetWithoutSecret(text);
@@ -167,15 +174,26 @@ public final class KeysetLoader {
       Throwable unanswered = kms == null ? null : kms.unanswered();
       if (unanswered != null) {
         throw new KmsUnavailableException(
-            "cannot load the keyset from " + origin + " now: the master key " + master()
-                + " did not answer (" + unanswered.getClass().getSimpleName() + "); the keyset"
+            "cannot load the keyset from "
+                + origin
+                + " now: the master key "
+                + master()
+                + " did not answer ("
+                + unanswered.getClass().getSimpleName()
+                + "); the keyset"
                 + " was not judged, retry later",
             unanswered);
       }
       throw new IntegrityException(
-          null, null,
-          "cannot load the keyset from " + origin + ": " + expectation()
-              + " (" + e.getClass().getSimpleName() + ")");
+          null,
+          null,
+          "cannot load the keyset from "
+              + origin
+              + ": "
+              + expectation()
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
     TinkPrimitives.requirePrimary(h, "the keyset from " + origin);
     return h;
@@ -206,21 +224,27 @@ public final class KeysetLoader {
     try {
       switch (kind) {
         case ENCRYPTED:
-          return TinkJsonProtoKeysetFormat.serializeEncryptedKeyset(keyset, master().aead(), KEYSET_AD);
+          return TinkJsonProtoKeysetFormat.serializeEncryptedKeyset(
+              keyset, master().aead(), KEYSET_AD);
         case PUBLIC:
           return TinkJsonProtoKeysetFormat.serializeKeysetWithoutSecret(keyset);
         default:
           return TinkJsonProtoKeysetFormat.serializeKeyset(keyset, InsecureSecretKeyAccess.get());
       }
     } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot serialize the keyset as " + kind.name().toLowerCase()
-          + (kind == Kind.PUBLIC ? ": it holds secret keys; pass Keysets.publicKeys(...)" : ""));
+      throw new IllegalArgumentException(
+          "cannot serialize the keyset as "
+              + kind.name().toLowerCase()
+              + (kind == Kind.PUBLIC
+                  ? ": it holds secret keys; pass Keysets.publicKeys(...)"
+                  : ""));
     }
   }
 
   /**
    * The master key's AEAD, remembering whether a decryption failed because its KMS did not answer
-   * (an I/O failure or timeout, checked or unchecked) rather than because it refused the ciphertext.
+   * (an I/O failure or timeout, checked or unchecked) rather than because it refused the
+   * ciphertext.
    */
   private static final class MasterCall implements Aead {
     private final Aead master;
@@ -236,7 +260,8 @@ public final class KeysetLoader {
     }
 
     @Override
-    public byte[] decrypt(byte[] ciphertext, byte[] associatedData) throws GeneralSecurityException {
+    public byte[] decrypt(byte[] ciphertext, byte[] associatedData)
+        throws GeneralSecurityException {
       try {
         return master.decrypt(ciphertext, associatedData);
       } catch (GeneralSecurityException e) {

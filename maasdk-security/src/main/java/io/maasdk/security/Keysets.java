@@ -59,7 +59,8 @@ public final class Keysets {
           return b.build();
         }
       }
-      throw new IllegalArgumentException("no key " + keyId + " in the keyset; ids: " + keyIds(keyset));
+      throw new IllegalArgumentException(
+          "no key " + keyId + " in the keyset; ids: " + keyIds(keyset));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot disable key " + keyId, e);
     }

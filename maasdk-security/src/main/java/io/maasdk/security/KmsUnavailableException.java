@@ -3,8 +3,8 @@ package io.maasdk.security;
 import io.maasdk.ModelUnavailableException;
 
 /**
- * The master key's KMS did not answer (timed out, could not be reached): a keyset encrypted under it
- * could not be read right now. Nothing is known to be wrong with the keyset; retrying later can
+ * The master key's KMS did not answer (timed out, could not be reached): a keyset encrypted under
+ * it could not be read right now. Nothing is known to be wrong with the keyset; retrying later can
  * help. A KMS that answers and refuses the ciphertext is an {@link io.maasdk.IntegrityException}
  * instead.
  */

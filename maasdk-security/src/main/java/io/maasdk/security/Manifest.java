@@ -1,15 +1,15 @@
 package io.maasdk.security;
 
-import io.maasdk.Version;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+import io.maasdk.Version;
 import io.maasdk.security.internal.JsonTrees;
-import java.io.IOException;
 import io.maasdk.security.internal.ModelFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -31,22 +31,18 @@ import java.util.regex.Pattern;
  * {@value #MAX_FILES} files, no unknown or duplicate fields, safe relative paths only. Immutable.
  */
 public record Manifest(String name, Version version, List<FileEntry> files) {
-  /**
-   * The {@code format} field of every manifest this version writes and reads.
-   */
+  /** The {@code format} field of every manifest this version writes and reads. */
   public static final String FORMAT = "maasdk-manifest/v1";
-  /**
-   * The largest manifest {@link #parse} reads, in bytes.
-   */
+
+  /** The largest manifest {@link #parse} reads, in bytes. */
   public static final int MAX_BYTES = 1 << 20;
-  /**
-   * The deepest JSON nesting {@link #parse} accepts.
-   */
+
+  /** The deepest JSON nesting {@link #parse} accepts. */
   public static final int MAX_DEPTH = 4;
-  /**
-   * The most files a manifest may list.
-   */
+
+  /** The most files a manifest may list. */
   public static final int MAX_FILES = 4096;
+
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   /**
@@ -69,13 +65,15 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
       Objects.requireNonNull(sha256, "sha256");
       String p = ModelFiles.pathProblem(path);
       if (p != null) {
-        throw new IllegalArgumentException("unsafe file path '" + ModelFiles.printable(path) + "': " + p);
+        throw new IllegalArgumentException(
+            "unsafe file path '" + ModelFiles.printable(path) + "': " + p);
       }
       if (size < 0) {
         throw new IllegalArgumentException("negative size for " + path);
       }
       if (!SHA256.matcher(sha256).matches()) {
-        throw new IllegalArgumentException("sha256 of " + path + " is not 64 lower-case hex digits");
+        throw new IllegalArgumentException(
+            "sha256 of " + path + " is not 64 lower-case hex digits");
       }
     }
   }
@@ -127,38 +125,40 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
    * @return the JSON, UTF-8
    */
   public byte[] toJson() {
-    return JsonTrees.write(g -> {
-      g.setPrettyPrinter(FILE_PER_LINE);
-      g.writeStartObject();
-      g.writeStringField("format", FORMAT);
-      g.writeStringField("name", name);
-      g.writeStringField("version", version.toString());
-      g.writeArrayFieldStart("files");
-      for (FileEntry f : files) {
-        g.writeStartObject();
-        g.writeStringField("path", f.path());
-        g.writeNumberField("size", f.size());
-        g.writeStringField("sha256", f.sha256());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-      g.writeRaw('\n');
-    });
+    return JsonTrees.write(
+        g -> {
+          g.setPrettyPrinter(FILE_PER_LINE);
+          g.writeStartObject();
+          g.writeStringField("format", FORMAT);
+          g.writeStringField("name", name);
+          g.writeStringField("version", version.toString());
+          g.writeArrayFieldStart("files");
+          for (FileEntry f : files) {
+            g.writeStartObject();
+            g.writeStringField("path", f.path());
+            g.writeNumberField("size", f.size());
+            g.writeStringField("sha256", f.sha256());
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+          g.writeRaw('\n');
+        });
   }
 
   /** Compact JSON, but each element of an array starts a new line indented by one space. */
-  private static final MinimalPrettyPrinter FILE_PER_LINE = new MinimalPrettyPrinter() {
-    @Override
-    public void beforeArrayValues(JsonGenerator g) throws IOException {
-      g.writeRaw("\n ");
-    }
+  private static final MinimalPrettyPrinter FILE_PER_LINE =
+      new MinimalPrettyPrinter() {
+        @Override
+        public void beforeArrayValues(JsonGenerator g) throws IOException {
+          g.writeRaw("\n ");
+        }
 
-    @Override
-    public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
-      g.writeRaw(",\n ");
-    }
-  };
+        @Override
+        public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+          g.writeRaw(",\n ");
+        }
+      };
 
   /**
    * Parses a manifest strictly.
@@ -174,10 +174,13 @@ public record Manifest(String name, Version version, List<FileEntry> files) {
     }
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(json)).toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(json))
+              .toString();
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("manifest is not valid UTF-8");
     }

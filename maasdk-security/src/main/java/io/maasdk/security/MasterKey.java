@@ -23,9 +23,9 @@ import java.util.Set;
 /**
  * The key-encryption key that protects every other keyset at rest ({@link KeysetLoader#encrypted}).
  * Either a KMS key ({@link #fromKms}: Tink's AWS or GCP {@link KmsClient}, recommended in
- * production), any {@link Aead}, or a local master key file ({@link #createLocal}, {@link
- * #local}): an AES256-GCM keyset kept like an SSH private key, in an owner-only file that maasdk
- * refuses to read if its group or others can read it. Immutable and thread-safe.
+ * production), any {@link Aead}, or a local master key file ({@link #createLocal}, {@link #local}):
+ * an AES256-GCM keyset kept like an SSH private key, in an owner-only file that maasdk refuses to
+ * read if its group or others can read it. Immutable and thread-safe.
  */
 public final class MasterKey {
   private final Aead aead;
@@ -102,9 +102,14 @@ public final class MasterKey {
             || perms.contains(PosixFilePermission.GROUP_WRITE)
             || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
           throw new IntegrityException(
-              null, null,
-              "refusing the master key " + file + ": it is readable or writable by group or others"
-                  + " (" + PosixFilePermissions.toString(perms) + "); run chmod 600 on it");
+              null,
+              null,
+              "refusing the master key "
+                  + file
+                  + ": it is readable or writable by group or others"
+                  + " ("
+                  + PosixFilePermissions.toString(perms)
+                  + "); run chmod 600 on it");
         }
       }
       String json = Files.readString(file, StandardCharsets.UTF_8);
@@ -135,8 +140,12 @@ public final class MasterKey {
     }
     Path tmp;
     try {
-      tmp = Files.createTempFile(parent, ".maasdk-", ".tmp",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      tmp =
+          Files.createTempFile(
+              parent,
+              ".maasdk-",
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       tmp = Files.createTempFile(parent, ".maasdk-", ".tmp");
     }

@@ -40,8 +40,9 @@ public enum ModelFormat {
     if (name.endsWith(".onnx") && len > 0 && bytes[0] == 0x08) {
       return ONNX; // field 1 (ir_version), varint
     }
-    if (name.endsWith(".params") && len >= 5 && new String(bytes, 0, 5,
-        java.nio.charset.StandardCharsets.US_ASCII).equals("PARAM")) {
+    if (name.endsWith(".params")
+        && len >= 5
+        && new String(bytes, 0, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("PARAM")) {
       return DJL_PARAMS;
     }
     return UNKNOWN;

@@ -5,7 +5,6 @@ import com.google.crypto.tink.PublicKeySign;
 import io.maasdk.Version;
 import io.maasdk.security.internal.Hex;
 import io.maasdk.security.internal.ModelFiles;
-import io.maasdk.security.internal.TinkInit;
 import io.maasdk.security.internal.TinkPrimitives;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,12 +21,13 @@ import java.util.stream.Stream;
 
 /**
  * Writes a signed {@link Manifest} for a model folder: {@value #MANIFEST} lists every file (as
- * stored: sign after encrypting, so digests cover the ciphertext and are checked before
- * decryption) and {@value #SIGNATURE} holds its Ed25519 signature. Immutable and thread-safe.
+ * stored: sign after encrypting, so digests cover the ciphertext and are checked before decryption)
+ * and {@value #SIGNATURE} holds its Ed25519 signature. Immutable and thread-safe.
  */
 public final class ModelSigner {
   /** The manifest's file name inside a model folder. */
   public static final String MANIFEST = "manifest.json";
+
   /** The signature's file name inside a model folder. */
   public static final String SIGNATURE = "manifest.sig";
 
@@ -47,8 +46,12 @@ public final class ModelSigner {
    * @return the signer
    */
   public static ModelSigner of(KeysetHandle signingKeys) {
-    return new ModelSigner(TinkPrimitives.primitive(signingKeys, PublicKeySign.class,
-        "the signing keyset", "not a private signing keyset: use KeyPurpose.SIGNING.generate()"));
+    return new ModelSigner(
+        TinkPrimitives.primitive(
+            signingKeys,
+            PublicKeySign.class,
+            "the signing keyset",
+            "not a private signing keyset: use KeyPurpose.SIGNING.generate()"));
   }
 
   /**
@@ -67,7 +70,9 @@ public final class ModelSigner {
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
         String rel = root.relativize(p).toString().replace('\\', '/');
-        if (p.equals(root) || rel.equals(MANIFEST) || rel.equals(SIGNATURE)
+        if (p.equals(root)
+            || rel.equals(MANIFEST)
+            || rel.equals(SIGNATURE)
             || p.getFileName().toString().startsWith(".")) {
           continue;
         }

@@ -28,8 +28,12 @@ public final class PayloadProtector {
    * @return the protector
    */
   public static PayloadProtector of(KeysetHandle payloadKeys) {
-    return new PayloadProtector(TinkPrimitives.primitive(payloadKeys, Aead.class,
-        "the payload keyset", "not an AEAD keyset: use KeyPurpose.PAYLOAD.generate()"));
+    return new PayloadProtector(
+        TinkPrimitives.primitive(
+            payloadKeys,
+            Aead.class,
+            "the payload keyset",
+            "not an AEAD keyset: use KeyPurpose.PAYLOAD.generate()"));
   }
 
   /**
@@ -56,8 +60,12 @@ public final class PayloadProtector {
     try {
       return aead.decrypt(ciphertext, ad(context));
     } catch (GeneralSecurityException e) {
-      throw new IntegrityException(null, null,
-          "a protected payload for context '" + context + "' does not authenticate (modified,"
+      throw new IntegrityException(
+          null,
+          null,
+          "a protected payload for context '"
+              + context
+              + "' does not authenticate (modified,"
               + " sealed for another context, or under a key no longer in the keyset)");
     }
   }

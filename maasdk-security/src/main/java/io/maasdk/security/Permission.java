@@ -25,7 +25,9 @@ public record Permission(String modelPattern, Set<Action> actions) {
     Objects.requireNonNull(modelPattern, "modelPattern");
     if (!SAFE_PATTERN.matcher(modelPattern).matches()) {
       throw new IllegalArgumentException(
-          "a model pattern is 1-128 letters, digits, '.', '_', '-' or '*', was '" + modelPattern + "'");
+          "a model pattern is 1-128 letters, digits, '.', '_', '-' or '*', was '"
+              + modelPattern
+              + "'");
     }
     if (actions.isEmpty()) {
       throw new IllegalArgumentException("a permission needs at least one action");

@@ -10,12 +10,11 @@ import java.util.Objects;
 
 /**
  * A runtime-wide signature policy: every deploy must load through an {@link EncryptedModelSource}
- * or {@link VerifyingModelSource} whose {@link SignaturePolicy} is {@link
- * SignaturePolicy#required required} with exactly these trusted keys. Anything else (a plain
- * folder, a {@code ModelRepository}, a source that only checks signatures {@link
- * SignaturePolicy#ifPresent if present}, or trusts other keys) is refused with an {@link
- * IntegrityException} before anything is loaded. The source itself then checks the signature, the
- * sizes and the digests on every load.
+ * or {@link VerifyingModelSource} whose {@link SignaturePolicy} is {@link SignaturePolicy#required
+ * required} with exactly these trusted keys. Anything else (a plain folder, a {@code
+ * ModelRepository}, a source that only checks signatures {@link SignaturePolicy#ifPresent if
+ * present}, or trusts other keys) is refused with an {@link IntegrityException} before anything is
+ * loaded. The source itself then checks the signature, the sizes and the digests on every load.
  *
  * <pre>{@code
  * ModelRuntime runtime = ModelRuntime.builder()
@@ -58,12 +57,17 @@ public final class RequireSignatures implements CallInterceptor {
       return;
     }
     String subject = request.modelName() + "@" + request.version();
-    throw new IntegrityException(request.modelName(), request.version(), "refused to deploy "
-        + subject + ": this runtime requires models signed by its trusted keys, and "
-        + (source == null ? "no source was given" : "the source " + source.describe()
-            + " does not require such a signature")
-        + ". Load it with EncryptedModelSource.builder(dir, keys).signatures("
-        + "SignaturePolicy.required(trustedPublicKeys)) or VerifyingModelSource.of(dir, "
-        + "SignaturePolicy.required(trustedPublicKeys)), and sign it with `maasdk model sign`.");
+    throw new IntegrityException(
+        request.modelName(),
+        request.version(),
+        "refused to deploy "
+            + subject
+            + ": this runtime requires models signed by its trusted keys, and "
+            + (source == null
+                ? "no source was given"
+                : "the source " + source.describe() + " does not require such a signature")
+            + ". Load it with EncryptedModelSource.builder(dir, keys).signatures("
+            + "SignaturePolicy.required(trustedPublicKeys)) or VerifyingModelSource.of(dir, "
+            + "SignaturePolicy.required(trustedPublicKeys)), and sign it with `maasdk model sign`.");
   }
 }

@@ -12,12 +12,12 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.LinkOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,8 +39,14 @@ final class SecureSource implements ModelSource {
   private final @Nullable AuditLog audit;
   private final boolean memoryFiles;
 
-  SecureSource(Path dir, @Nullable ArtifactCipher cipher, SignaturePolicy signatures,
-      FormatPolicy formats, long maxFileBytes, @Nullable AuditLog audit, boolean memoryFiles) {
+  SecureSource(
+      Path dir,
+      @Nullable ArtifactCipher cipher,
+      SignaturePolicy signatures,
+      FormatPolicy formats,
+      long maxFileBytes,
+      @Nullable AuditLog audit,
+      boolean memoryFiles) {
     this.audit = audit;
     this.memoryFiles = memoryFiles;
     if (!Files.isDirectory(dir)) {
@@ -68,7 +74,8 @@ final class SecureSource implements ModelSource {
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(real)) {
         for (Path p : ds) {
           String n = p.getFileName().toString();
-          if (!n.startsWith(".") && !n.equals(ModelSigner.MANIFEST)
+          if (!n.startsWith(".")
+              && !n.equals(ModelSigner.MANIFEST)
               && !n.equals(ModelSigner.SIGNATURE)) {
             candidates.add(n);
           }
@@ -93,7 +100,10 @@ final class SecureSource implements ModelSource {
     if (cipher != null) {
       plainName = plainName.substring(0, plainName.length() - suffix.length());
     } else if (plainName.endsWith(ArtifactCipher.SUFFIX)) {
-      throw SignaturePolicy.fail(model, version, main,
+      throw SignaturePolicy.fail(
+          model,
+          version,
+          main,
           "the file is encrypted; load it with EncryptedModelSource and the artifact keyset");
     }
     Manifest.FileEntry entry = manifest.map(m -> m.file(main)).orElse(null);
@@ -102,8 +112,10 @@ final class SecureSource implements ModelSource {
     }
     byte[] plain;
     int len;
-    MemoryFiles.Writer tmpfs = memoryFiles && plainName.toLowerCase(java.util.Locale.ROOT)
-        .endsWith(".onnx") ? MemoryFiles.create(plainName) : null;
+    MemoryFiles.Writer tmpfs =
+        memoryFiles && plainName.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")
+            ? MemoryFiles.create(plainName)
+            : null;
     if (tmpfs != null) {
       // ONNX Runtime loads from a path ~4x faster than from bytes (DJL copies a stream through a
       // growing buffer): decrypt straight into an owner-only file in RAM-backed tmpfs, which the
@@ -114,11 +126,11 @@ final class SecureSource implements ModelSource {
         done = tmpfs.finish();
       } catch (IOException | RuntimeException e) {
         tmpfs.abort();
-        throw e instanceof IntegrityException ie ? ie
+        throw e instanceof IntegrityException ie
+            ? ie
             : SignaturePolicy.fail(model, version, main, "cannot stage it in tmpfs: " + e);
       }
-      if (ModelFormat.detect(plainName, tmpfs.header(), tmpfs.headerLength())
-          == ModelFormat.ONNX) {
+      if (ModelFormat.detect(plainName, tmpfs.header(), tmpfs.headerLength()) == ModelFormat.ONNX) {
         try {
           formats.check(model, version, plainName, tmpfs.header(), tmpfs.headerLength());
         } catch (IntegrityException e) {
@@ -164,12 +176,18 @@ final class SecureSource implements ModelSource {
   /**
    * Reads the stored file once into {@code out}: the SHA-256 of what is read is computed while it
    * is decrypted, so the bytes that are hashed are exactly the bytes that are decrypted. The size
-   * is checked against the manifest before reading and the digest after; this returns only if
-   * both (and, when encrypted, the AEAD over the whole file) check out. On failure {@code out}
-   * holds bytes that must be discarded.
+   * is checked against the manifest before reading and the digest after; this returns only if both
+   * (and, when encrypted, the AEAD over the whole file) check out. On failure {@code out} holds
+   * bytes that must be discarded.
    */
-  private void read(String model, Version version, String main, String storedName, Path file,
-      Manifest.@Nullable FileEntry entry, ArtifactCipher.Sink out) {
+  private void read(
+      String model,
+      Version version,
+      String main,
+      String storedName,
+      Path file,
+      Manifest.@Nullable FileEntry entry,
+      ArtifactCipher.Sink out) {
     long size;
     try {
       size = Files.size(file);
@@ -177,12 +195,12 @@ final class SecureSource implements ModelSource {
       throw SignaturePolicy.fail(model, version, main, "cannot read it: " + e.getMessage());
     }
     if (size > maxFileBytes) {
-      throw SignaturePolicy.fail(model, version, main,
-          "it is " + size + " bytes, more than the limit of " + maxFileBytes);
+      throw SignaturePolicy.fail(
+          model, version, main, "it is " + size + " bytes, more than the limit of " + maxFileBytes);
     }
     if (entry != null && entry.size() != size) {
-      throw SignaturePolicy.fail(model, version, main,
-          "its size or SHA-256 does not match the signed manifest");
+      throw SignaturePolicy.fail(
+          model, version, main, "its size or SHA-256 does not match the signed manifest");
     }
     if (cipher != null) {
       DecryptWarmUp.beforeDecrypting(size); // the JDK's GCM intrinsics, for a fraction of the CPU
@@ -202,8 +220,10 @@ final class SecureSource implements ModelSource {
       } else {
         byte[] chunk = new byte[1 << 16];
         long copied = 0;
-        for (int r; copied < size && (r = in.read(chunk, 0, (int) Math.min(chunk.length,
-            size - copied))) > 0; copied += r) {
+        for (int r;
+            copied < size
+                && (r = in.read(chunk, 0, (int) Math.min(chunk.length, size - copied))) > 0;
+            copied += r) {
           out.write(chunk, 0, r);
         }
         if (copied != size) {
@@ -214,10 +234,11 @@ final class SecureSource implements ModelSource {
     } catch (IOException e) {
       throw SignaturePolicy.fail(model, version, main, "cannot read it: " + e.getMessage());
     }
-    if (entry != null && sha != null
+    if (entry != null
+        && sha != null
         && (extra != 0 || !entry.sha256().equals(Hex.of(sha.digest())))) {
-      throw SignaturePolicy.fail(model, version, main,
-          "its size or SHA-256 does not match the signed manifest");
+      throw SignaturePolicy.fail(
+          model, version, main, "its size or SHA-256 does not match the signed manifest");
     }
     if (decryptFailure != null) {
       audit(model, version, "artifact refused: integrity check failed");
@@ -258,9 +279,20 @@ final class SecureSource implements ModelSource {
     if (withSuffix.size() == 1) {
       return withSuffix.get(0);
     }
-    throw new IntegrityException(model, v, "cannot tell which file of " + model + "@" + v
-        + " is the model: expected model.pt" + suffix + " or model.onnx" + suffix + ", found "
-        + withSuffix.size() + " candidate files");
+    throw new IntegrityException(
+        model,
+        v,
+        "cannot tell which file of "
+            + model
+            + "@"
+            + v
+            + " is the model: expected model.pt"
+            + suffix
+            + " or model.onnx"
+            + suffix
+            + ", found "
+            + withSuffix.size()
+            + " candidate files");
   }
 
   /** The signature policy every open applies. */

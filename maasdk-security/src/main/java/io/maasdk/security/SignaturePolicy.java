@@ -34,9 +34,15 @@ public final class SignaturePolicy {
   private SignaturePolicy(@Nullable KeysetHandle trusted, boolean required) {
     this.trusted = trusted;
     this.required = required;
-    this.verifier = trusted == null ? null : new LazyPrimitive<>(trusted, PublicKeyVerify.class,
-        "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)",
-        JdkEd25519Verify::of); // the JDK's EdDSA costs less than half of Tink's on a cold JVM
+    this.verifier =
+        trusted == null
+            ? null
+            : new LazyPrimitive<>(
+                trusted,
+                PublicKeyVerify.class,
+                "not a signature verification keyset: pass Keysets.publicKeys(signingKeys)",
+                JdkEd25519Verify
+                    ::of); // the JDK's EdDSA costs less than half of Tink's on a cold JVM
   }
 
   /**
@@ -116,7 +122,10 @@ public final class SignaturePolicy {
     Path sigFile = dir.resolve(ModelSigner.SIGNATURE);
     if (!Files.exists(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
       if (required) {
-        throw fail(model, version, ModelSigner.MANIFEST,
+        throw fail(
+            model,
+            version,
+            ModelSigner.MANIFEST,
             "the model is unsigned and the signature policy requires a signed manifest;"
                 + " sign it with `maasdk model sign`");
       }
@@ -130,7 +139,10 @@ public final class SignaturePolicy {
     try {
       verifier.verify(sig, ModelSigner.signedBytes(json));
     } catch (GeneralSecurityException e) {
-      throw fail(model, version, ModelSigner.MANIFEST,
+      throw fail(
+          model,
+          version,
+          ModelSigner.MANIFEST,
           "the manifest's signature does not verify under any trusted key (signed by an"
               + " untrusted key, or the manifest or signature was modified)");
     }
@@ -138,12 +150,18 @@ public final class SignaturePolicy {
     try {
       m = Manifest.parse(json);
     } catch (IllegalArgumentException e) {
-      throw fail(model, version, ModelSigner.MANIFEST,
+      throw fail(
+          model,
+          version,
+          ModelSigner.MANIFEST,
           java.util.Objects.requireNonNullElse(e.getMessage(), e.toString()));
     }
     // Exact text: Version.equals ignores build metadata (SemVer), a signature must not.
     if (!m.name().equals(model) || !m.version().toString().equals(version.toString())) {
-      throw fail(model, version, ModelSigner.MANIFEST,
+      throw fail(
+          model,
+          version,
+          ModelSigner.MANIFEST,
           "the manifest is for " + m.name() + "@" + m.version() + ", not " + model + "@" + version);
     }
     return Optional.of(m);
@@ -170,9 +188,16 @@ public final class SignaturePolicy {
       throw new java.io.UncheckedIOException("cannot read the model folder " + dir, e);
     }
     SignaturePolicy strict = required ? this : new SignaturePolicy(trusted, true);
-    Manifest m = strict.verifyManifest(real, model, version)
-        .orElseThrow(() -> fail(model, version, ModelSigner.MANIFEST,
-            "no signature policy with trusted keys was given"));
+    Manifest m =
+        strict
+            .verifyManifest(real, model, version)
+            .orElseThrow(
+                () ->
+                    fail(
+                        model,
+                        version,
+                        ModelSigner.MANIFEST,
+                        "no signature policy with trusted keys was given"));
     for (Manifest.FileEntry f : m.files()) {
       checkFile(model, version, real, f);
     }
@@ -188,8 +213,8 @@ public final class SignaturePolicy {
     }
     try {
       if (Files.size(p) != f.size() || !f.sha256().equals(ModelSigner.sha256(p))) {
-        throw fail(model, version, f.path(),
-            "its size or SHA-256 does not match the signed manifest");
+        throw fail(
+            model, version, f.path(), "its size or SHA-256 does not match the signed manifest");
       }
     } catch (IOException e) {
       throw fail(model, version, f.path(), "cannot read it (" + e.getClass().getSimpleName() + ")");
@@ -216,7 +241,16 @@ public final class SignaturePolicy {
 
   static IntegrityException fail(String model, Version version, String file, String why) {
     return new IntegrityException(
-        model, version, "integrity check failed for " + model + "@" + version + " file " + file
-            + ": " + why + ". Nothing was loaded.");
+        model,
+        version,
+        "integrity check failed for "
+            + model
+            + "@"
+            + version
+            + " file "
+            + file
+            + ": "
+            + why
+            + ". Nothing was loaded.");
   }
 }

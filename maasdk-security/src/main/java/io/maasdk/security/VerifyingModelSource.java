@@ -7,8 +7,8 @@ import java.util.Objects;
 /**
  * A {@link ModelSource} over a folder of plaintext model files with a signed {@link Manifest}: the
  * signature, sizes and digests are checked (and the format allow-list applied) on bytes held in
- * memory before the engine sees any of them. For encrypted folders use {@link
- * EncryptedModelSource} with a {@link SignaturePolicy}. Thread-safe.
+ * memory before the engine sees any of them. For encrypted folders use {@link EncryptedModelSource}
+ * with a {@link SignaturePolicy}. Thread-safe.
  *
  * <pre>{@code
  * ModelSource source = VerifyingModelSource.of(dir, SignaturePolicy.required(trustedPublicKeys));
@@ -38,7 +38,12 @@ public final class VerifyingModelSource {
    */
   public static ModelSource of(Path dir, SignaturePolicy policy, FormatPolicy formats) {
     return new SecureSource(
-        Objects.requireNonNull(dir, "dir"), null, Objects.requireNonNull(policy, "policy"),
-        Objects.requireNonNull(formats, "formats"), Integer.MAX_VALUE - 64, null, true);
+        Objects.requireNonNull(dir, "dir"),
+        null,
+        Objects.requireNonNull(policy, "policy"),
+        Objects.requireNonNull(formats, "formats"),
+        Integer.MAX_VALUE - 64,
+        null,
+        true);
   }
 }

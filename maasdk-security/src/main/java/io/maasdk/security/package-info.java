@@ -5,10 +5,9 @@
  * keys ({@link io.maasdk.security.KeysetLoader}, {@link io.maasdk.security.MasterKey}, {@link
  * io.maasdk.security.Keysets}), access control that binds each call to its principal's tenant
  * ({@link io.maasdk.security.AccessControl}, {@link io.maasdk.security.AccessPolicy}, {@link
- * io.maasdk.security.SwappablePolicy} for revocation at run time), payload
- * protection ({@link io.maasdk.security.PayloadProtector}, {@link
- * io.maasdk.security.KeyedFingerprinter}), a format allow-list ({@link
- * io.maasdk.security.FormatPolicy}) and a tamper-evident audit log ({@link
+ * io.maasdk.security.SwappablePolicy} for revocation at run time), payload protection ({@link
+ * io.maasdk.security.PayloadProtector}, {@link io.maasdk.security.KeyedFingerprinter}), a format
+ * allow-list ({@link io.maasdk.security.FormatPolicy}) and a tamper-evident audit log ({@link
  * io.maasdk.security.AuditLog}).
  *
  * <p>Signed is not the same as safe: a signature proves who published a model, not that the

@@ -3,9 +3,9 @@ package io.maasdk.security;
 import java.nio.file.Path;
 
 /**
- * Child JVM for {@link AuditLogCrashTest}: opens the audit log (repairing what the last kill
- * left), then appends records until killed, printing {@code ack <seq>} after each append returned.
- * Prints {@code refused <problem>} and exits 3 if the log does not open.
+ * Child JVM for {@link AuditLogCrashTest}: opens the audit log (repairing what the last kill left),
+ * then appends records until killed, printing {@code ack <seq>} after each append returned. Prints
+ * {@code refused <problem>} and exits 3 if the log does not open.
  */
 public final class AuditCrashChild {
   private AuditCrashChild() {}

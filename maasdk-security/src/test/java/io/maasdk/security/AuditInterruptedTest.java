@@ -29,8 +29,8 @@ class AuditInterruptedTest {
     Files.write(AuditLog.headOf(log), oneHead);
     AuditVerification v = AuditLog.verify(log, KEY);
     assertTrue(v.valid() && v.interrupted(), v.problem());
-    assertTrue(v.problem().contains("record 2 was written but a crash stopped the append"),
-        v.problem());
+    assertTrue(
+        v.problem().contains("record 2 was written but a crash stopped the append"), v.problem());
     AuditLog.open(log, KEY).close();
     AuditVerification after = AuditLog.verify(log, KEY);
     assertEquals(AuditVerification.ok(2), after);

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.google.crypto.tink.KeysetHandle;
 import io.maasdk.IntegrityException;
 import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,7 +116,9 @@ class AuditLogCrashTest {
       Path blocker = head.resolveSibling(head.getFileName() + ".tmp");
       Files.createDirectory(blocker); // the head cannot be written: like a full disk
       long before = Files.size(log);
-      assertThrows(UncheckedIOException.class, () -> a.append(new AuditLog.Entry("deploy", "d", null, "ops", "x")));
+      assertThrows(
+          UncheckedIOException.class,
+          () -> a.append(new AuditLog.Entry("deploy", "d", null, "ops", "x")));
       assertEquals(before, Files.size(log), "the record's line was taken back");
       Files.delete(blocker);
       assertEquals(6, a.append(new AuditLog.Entry("deploy", "d", null, "ops", "y")));
@@ -132,15 +134,23 @@ class AuditLogCrashTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     long acked = 5;
     for (int round = 0; round < 8; round++) {
-      Process child = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-          "-cp", System.getProperty("java.class.path"),
-          AuditCrashChild.class.getName(), log.toString(), keyFile.toString())
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      Process child =
+          new ProcessBuilder(
+                  java,
+                  "-XX:TieredStopAtLevel=1",
+                  "-XX:+UseSerialGC",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  AuditCrashChild.class.getName(),
+                  log.toString(),
+                  keyFile.toString())
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       long target = acked + 30 + 37L * round; // kill at a different point each round
       long last = acked;
-      try (BufferedReader out = new BufferedReader(
-          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = out.readLine()) != null) {
           if (line.startsWith("refused")) {
@@ -163,7 +173,8 @@ class AuditLogCrashTest {
       assertTrue(last >= target, "round " + round + ": child reached " + last);
       AuditVerification v = AuditLog.verify(log, KEY);
       assertTrue(v.valid(), "round " + round + ": " + v.problem());
-      assertTrue(v.records() == last || v.records() == last + 1,
+      assertTrue(
+          v.records() == last || v.records() == last + 1,
           "round " + round + ": " + v.records() + " records, " + last + " acknowledged");
       acked = v.records();
     }

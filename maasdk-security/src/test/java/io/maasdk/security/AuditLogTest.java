@@ -30,7 +30,9 @@ class AuditLogTest {
     try (AuditLog a = AuditLog.open(log, KEY)) {
       a.append(new AuditLog.Entry("deploy", "digits", "1.0.0", "ops-bot", "requested"));
       a.append(new AuditLog.Entry("alias", "digits", null, "ops-bot", "stable -> 1.0.0"));
-      a.append(new AuditLog.Entry("key-use", "digits", "1.0.0", "runtime", "artifact key 123\twith tab\nand newline"));
+      a.append(
+          new AuditLog.Entry(
+              "key-use", "digits", "1.0.0", "runtime", "artifact key 123\twith tab\nand newline"));
       a.append(new AuditLog.Entry("rollback", "digits", null, "ops-bot", "stable"));
       a.append(new AuditLog.Entry("call", "digits", "1.0.0", "acme", "success"));
     }
@@ -41,7 +43,8 @@ class AuditLogTest {
   }
 
   private void writeLines(List<String> l) throws IOException {
-    Files.write(log, (String.join("\n", l) + (l.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
+    Files.write(
+        log, (String.join("\n", l) + (l.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
   }
 
   private AuditVerification verify() {
@@ -52,7 +55,8 @@ class AuditLogTest {
   void intact_verifies_andReopenAppends() {
     assertEquals(AuditVerification.ok(5), verify());
     try (AuditLog a = AuditLog.open(log, KEY)) {
-      assertEquals(6, a.append(new AuditLog.Entry("undeploy", "digits", "1.0.0", "ops-bot", "requested")));
+      assertEquals(
+          6, a.append(new AuditLog.Entry("undeploy", "digits", "1.0.0", "ops-bot", "requested")));
     }
     assertEquals(AuditVerification.ok(6), verify());
   }
@@ -145,12 +149,15 @@ class AuditLogTest {
   void managementRecorder_recordsTheRequestAndHowItEnded() throws IOException {
     Path managed = tmp.resolve("managed.log");
     try (AuditLog a = AuditLog.open(managed, KEY);
-        io.maasdk.ModelRuntime rt = io.maasdk.ModelRuntime.builder()
-            .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
-            .interceptor(a.managementRecorder()).build()) {
+        io.maasdk.ModelRuntime rt =
+            io.maasdk.ModelRuntime.builder()
+                .deviceInventory(io.maasdk.spi.DeviceInventory.cpuOnly())
+                .interceptor(a.managementRecorder())
+                .build()) {
       io.maasdk.ModelSource src = io.maasdk.ModelSource.directory(Fixtures.plain(tmp, "1.0.0"));
       rt.admin("secret-key").deploy(Fixtures.spec("digits", "1.0.0", src));
-      assertThrows(io.maasdk.DeploymentConflictException.class,
+      assertThrows(
+          io.maasdk.DeploymentConflictException.class,
           () -> rt.deploy(Fixtures.spec("digits", "1.0.0", src)));
     }
     List<String> l = Files.readAllLines(managed, StandardCharsets.UTF_8);

@@ -50,7 +50,8 @@ class EncryptedModelSourceTest {
     byte[] stored = Files.readAllBytes(enc.resolve("model.pt.tink"));
     assertTrue(indexOf(stored, Arrays.copyOfRange(plain, 0, 64)) < 0, "ciphertext holds plaintext");
 
-    runtime.deploy(Fixtures.spec("digits-enc", "1.0.0", EncryptedModelSource.of(enc, ARTIFACT_KEYS)));
+    runtime.deploy(
+        Fixtures.spec("digits-enc", "1.0.0", EncryptedModelSource.of(enc, ARTIFACT_KEYS)));
     Fixtures.assertSameLogits(runtime, "digits-enc", "1.0.0", "1.0.0");
   }
 
@@ -75,11 +76,20 @@ class EncryptedModelSourceTest {
     byte[] b = Files.readAllBytes(f);
     int at;
     switch (where) {
-      case "header": at = 5; break;
-      case "first": at = 100; break;
-      case "middle": at = b.length / 2; break;
-      case "last": at = b.length - 30; break;
-      default: at = b.length - 1;
+      case "header":
+        at = 5;
+        break;
+      case "first":
+        at = 100;
+        break;
+      case "middle":
+        at = b.length / 2;
+        break;
+      case "last":
+        at = b.length - 30;
+        break;
+      default:
+        at = b.length - 1;
     }
     b[at] ^= 0x01;
     Files.write(f, b);
@@ -113,7 +123,9 @@ class EncryptedModelSourceTest {
   void load_fileSwappedFromAnotherVersion_fails() throws IOException {
     Path v1 = Fixtures.encrypted(tmp, "digits", "1.0.0", ARTIFACT_KEYS);
     Path v2 = Fixtures.encrypted(tmp, "digits", "1.1.0", ARTIFACT_KEYS);
-    Files.copy(v2.resolve("model.pt.tink"), v1.resolve("model.pt.tink"),
+    Files.copy(
+        v2.resolve("model.pt.tink"),
+        v1.resolve("model.pt.tink"),
         StandardCopyOption.REPLACE_EXISTING);
     assertRefused(v1, ARTIFACT_KEYS, "digits");
   }
@@ -122,9 +134,11 @@ class EncryptedModelSourceTest {
   void load_fileSwappedFromAnotherModel_fails() throws IOException {
     Path mine = Fixtures.encrypted(tmp, "digits", "1.0.0", ARTIFACT_KEYS);
     Path other = tmp.resolve("other");
-    ArtifactCipher.of(ARTIFACT_KEYS).encryptFile("other-model", "1.0.0",
-        tmp.resolve("plain-1.0.0/model.pt"), other);
-    Files.copy(other.resolve("model.pt.tink"), mine.resolve("model.pt.tink"),
+    ArtifactCipher.of(ARTIFACT_KEYS)
+        .encryptFile("other-model", "1.0.0", tmp.resolve("plain-1.0.0/model.pt"), other);
+    Files.copy(
+        other.resolve("model.pt.tink"),
+        mine.resolve("model.pt.tink"),
         StandardCopyOption.REPLACE_EXISTING);
     assertRefused(mine, ARTIFACT_KEYS, "digits");
   }
@@ -133,8 +147,10 @@ class EncryptedModelSourceTest {
   void load_fileRenamed_fails() throws IOException {
     Path enc = Fixtures.encrypted(tmp, "digits", "1.0.0", ARTIFACT_KEYS);
     Files.move(enc.resolve("model.pt.tink"), enc.resolve("model.onnx.tink"));
-    IntegrityException e = assertThrows(IntegrityException.class,
-        () -> EncryptedModelSource.of(enc, ARTIFACT_KEYS).open("digits", V1));
+    IntegrityException e =
+        assertThrows(
+            IntegrityException.class,
+            () -> EncryptedModelSource.of(enc, ARTIFACT_KEYS).open("digits", V1));
     assertTrue(e.getMessage().contains("model.onnx.tink"), e.getMessage());
   }
 
@@ -178,11 +194,17 @@ class EncryptedModelSourceTest {
     b[b.length / 3] ^= 0x40;
     Files.write(f, b);
     List<String> treeBefore = Fixtures.tree(tmp);
-    IntegrityException e = assertThrows(IntegrityException.class, () -> runtime.deploy(
-        Fixtures.spec("digits-bad", "1.0.0", EncryptedModelSource.of(enc, ARTIFACT_KEYS))));
+    IntegrityException e =
+        assertThrows(
+            IntegrityException.class,
+            () ->
+                runtime.deploy(
+                    Fixtures.spec(
+                        "digits-bad", "1.0.0", EncryptedModelSource.of(enc, ARTIFACT_KEYS))));
     assertTrue(e.getMessage().contains("digits-bad@1.0.0"), e.getMessage());
     assertTrue(e.getMessage().contains("model.pt.tink"), e.getMessage());
-    assertTrue(runtime.describe("digits-bad", Version.parse("1.0.0")).isEmpty(), "nothing deployed");
+    assertTrue(
+        runtime.describe("digits-bad", Version.parse("1.0.0")).isEmpty(), "nothing deployed");
     assertEquals(treeBefore, Fixtures.tree(tmp), "nothing written to disk");
   }
 
@@ -203,15 +225,18 @@ class EncryptedModelSourceTest {
     Files.write(plainDir.resolve("model.pt"), pickle);
     Path enc = tmp.resolve("pickle-enc");
     ArtifactCipher.of(ARTIFACT_KEYS).encryptDirectory("digits", "1.0.0", plainDir, enc);
-    IntegrityException e = assertThrows(IntegrityException.class,
-        () -> EncryptedModelSource.of(enc, ARTIFACT_KEYS).open("digits", V1));
+    IntegrityException e =
+        assertThrows(
+            IntegrityException.class,
+            () -> EncryptedModelSource.of(enc, ARTIFACT_KEYS).open("digits", V1));
     assertTrue(e.getMessage().contains("pickled"), e.getMessage());
     assertTrue(e.getMessage().contains("model.pt"), e.getMessage());
   }
 
   private static void assertRefused(Path enc, KeysetHandle keys, String model) {
-    IntegrityException e = assertThrows(IntegrityException.class,
-        () -> EncryptedModelSource.of(enc, keys).open(model, V1));
+    IntegrityException e =
+        assertThrows(
+            IntegrityException.class, () -> EncryptedModelSource.of(enc, keys).open(model, V1));
     assertTrue(e.getMessage().contains(model + "@1.0.0"), e.getMessage());
     assertTrue(e.getMessage().contains("model.pt.tink"), e.getMessage());
     assertEquals(model, e.modelName());

@@ -26,9 +26,14 @@ class FilePolicySourceTest {
   private static String policy(boolean withAlice) {
     return "{\"roles\": {\"scorer\": [{\"models\": \"digits*\", \"actions\": [\"predict\"]}]},\n"
         + " \"principals\": [\n"
-        + (withAlice ? "  {\"id\": \"alice\", \"keyHash\": \"" + KEYS.hash(ALICE)
-            + "\", \"tenants\": [\"acme\"], \"roles\": [\"scorer\"]},\n" : "")
-        + "  {\"id\": \"bob\", \"keyHash\": \"" + KEYS.hash(BOB) + "\", \"roles\": [\"scorer\"]}],\n"
+        + (withAlice
+            ? "  {\"id\": \"alice\", \"keyHash\": \""
+                + KEYS.hash(ALICE)
+                + "\", \"tenants\": [\"acme\"], \"roles\": [\"scorer\"]},\n"
+            : "")
+        + "  {\"id\": \"bob\", \"keyHash\": \""
+        + KEYS.hash(BOB)
+        + "\", \"roles\": [\"scorer\"]}],\n"
         + " \"anonymous\": {\"roles\": [], \"tenant\": \"public\"}}";
   }
 
@@ -44,16 +49,24 @@ class FilePolicySourceTest {
     Path file = tmp.resolve("policy.json");
     replace(file, policy(true));
     AccessControl ac = AccessControl.of(FilePolicySource.watching(file, Duration.ZERO), KEYS);
-    assertEquals(new AccessControl.Identity("alice", "acme"),
-        ac.authorize(io.maasdk.CallOptions.builder().credentials(ALICE).build(), "digits",
-            null, Action.PREDICT));
-    assertEquals(new AccessControl.Identity("bob", "bob"),
-        ac.authorize(io.maasdk.CallOptions.builder().credentials(BOB).build(), "digits",
-            null, Action.PREDICT));
+    assertEquals(
+        new AccessControl.Identity("alice", "acme"),
+        ac.authorize(
+            io.maasdk.CallOptions.builder().credentials(ALICE).build(),
+            "digits",
+            null,
+            Action.PREDICT));
+    assertEquals(
+        new AccessControl.Identity("bob", "bob"),
+        ac.authorize(
+            io.maasdk.CallOptions.builder().credentials(BOB).build(),
+            "digits",
+            null,
+            Action.PREDICT));
 
     replace(file, policy(false));
-    assertThrows(AccessDeniedException.class,
-        () -> ac.check(ALICE, "digits", null, Action.PREDICT));
+    assertThrows(
+        AccessDeniedException.class, () -> ac.check(ALICE, "digits", null, Action.PREDICT));
     assertEquals("bob", ac.check(BOB, "digits", null, Action.PREDICT));
   }
 
@@ -66,7 +79,8 @@ class FilePolicySourceTest {
     replace(file, policy(false).replace("\"roles\": [\"scorer\"]", "\"roles\": [\"nobody\"]"));
     assertEquals("alice", ac.check(ALICE, "digits", null, Action.PREDICT), "old policy stays");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, source::reload);
-    assertTrue(e.getMessage().contains("policy.json") && e.getMessage().contains("nobody"),
+    assertTrue(
+        e.getMessage().contains("policy.json") && e.getMessage().contains("nobody"),
         e.getMessage());
     assertFalse(e.getMessage().contains(KEYS.hash(BOB)), "hashes are never quoted");
     replace(file, policy(false));
@@ -80,12 +94,15 @@ class FilePolicySourceTest {
     AccessPolicy p = AccessPolicy.fromJson(policy(true));
     assertEquals(List.of("alice", "bob"), p.principalIds());
     assertEquals("public", p.anonymousTenant());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> AccessPolicy.fromJson(policy(true).replace("\"tenants\"", "\"tenant\"")));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> AccessPolicy.fromJson(policy(true).replace("predict", "predikt")));
     assertThrows(IllegalArgumentException.class, () -> AccessPolicy.fromJson("[]"));
-    assertThrows(java.io.UncheckedIOException.class, () -> FilePolicySource.watching(
-        tmp.resolve("missing.json")));
+    assertThrows(
+        java.io.UncheckedIOException.class,
+        () -> FilePolicySource.watching(tmp.resolve("missing.json")));
   }
 }

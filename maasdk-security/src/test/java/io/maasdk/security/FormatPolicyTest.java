@@ -36,8 +36,9 @@ class FormatPolicyTest {
 
   @Test
   void detect_torchScriptFromTestkit() throws IOException {
-    byte[] b = Files.readAllBytes(
-        TestModels.copy(TestModels.digitsResource("cnn", "1.0.0"), tmp.resolve("model.pt")));
+    byte[] b =
+        Files.readAllBytes(
+            TestModels.copy(TestModels.digitsResource("cnn", "1.0.0"), tmp.resolve("model.pt")));
     assertEquals(ModelFormat.TORCHSCRIPT, ModelFormat.detect("model.pt", b, b.length));
   }
 
@@ -61,13 +62,17 @@ class FormatPolicyTest {
     Path dir = tmp.resolve("m");
     Files.createDirectories(dir);
     Files.write(dir.resolve("model.pt"), zip("archive/data.pkl", "archive/data/0"));
-    IntegrityException e = assertThrows(IntegrityException.class,
-        () -> VerifyingModelSource.of(dir, SignaturePolicy.none()).open("m", V));
+    IntegrityException e =
+        assertThrows(
+            IntegrityException.class,
+            () -> VerifyingModelSource.of(dir, SignaturePolicy.none()).open("m", V));
     assertTrue(e.getMessage().contains("unpickling runs arbitrary code"), e.getMessage());
     assertTrue(e.getMessage().contains("torch.jit.save"), e.getMessage());
     assertTrue(e.getMessage().contains("m@1.0.0 file model.pt"), e.getMessage());
     // Explicitly allowing pickles (insecure) lets it through.
-    VerifyingModelSource.of(dir, SignaturePolicy.none(),
-        FormatPolicy.of(EnumSet.of(ModelFormat.PICKLE))).open("m", V).close();
+    VerifyingModelSource.of(
+            dir, SignaturePolicy.none(), FormatPolicy.of(EnumSet.of(ModelFormat.PICKLE)))
+        .open("m", V)
+        .close();
   }
 }

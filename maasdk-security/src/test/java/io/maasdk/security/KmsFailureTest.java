@@ -38,7 +38,8 @@ class KmsFailureTest {
   void storeAKeysetUnderTheKms() throws GeneralSecurityException {
     realKms = KeyPurpose.MASTER.generate().getPrimitive(TinkInit.config(), Aead.class);
     kms = mock(Aead.class);
-    when(kms.encrypt(any(), any())).thenAnswer(i -> realKms.encrypt(i.getArgument(0), i.getArgument(1)));
+    when(kms.encrypt(any(), any()))
+        .thenAnswer(i -> realKms.encrypt(i.getArgument(0), i.getArgument(1)));
     stored = loader().serialize(keys);
   }
 
@@ -49,21 +50,26 @@ class KmsFailureTest {
   }
 
   private void kmsDecryptsAgain() throws GeneralSecurityException {
-    doAnswer(i -> realKms.decrypt(i.getArgument(0), i.getArgument(1))).when(kms).decrypt(any(), any());
+    doAnswer(i -> realKms.decrypt(i.getArgument(0), i.getArgument(1)))
+        .when(kms)
+        .decrypt(any(), any());
   }
 
   @Test
   void kmsTimesOut_isUnavailable_notTampered_andTheSameKeysetLoadsOnceItAnswers() throws Exception {
-    // the form Tink's GCP and AWS KMS clients give a read timeout: wrapped in a GeneralSecurityException
+    // the form Tink's GCP and AWS KMS clients give a read timeout: wrapped in a
+    // GeneralSecurityException
     when(kms.decrypt(any(), any()))
-        .thenThrow(new GeneralSecurityException("decryption failed",
-            new SocketTimeoutException("Read timed out")));
+        .thenThrow(
+            new GeneralSecurityException(
+                "decryption failed", new SocketTimeoutException("Read timed out")));
     KeysetLoader loader = loader();
 
-    RuntimeException e = assertThrows(RuntimeException.class, () -> loader.parse(stored, "file k.json"));
+    RuntimeException e =
+        assertThrows(RuntimeException.class, () -> loader.parse(stored, "file k.json"));
     assertInstanceOf(ModelUnavailableException.class, e, "a KMS timeout was reported as " + e);
-    assertTrue(e.getMessage().contains("file k.json") && e.getMessage().contains("retry"),
-        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("file k.json") && e.getMessage().contains("retry"), e.getMessage());
     assertTrue(e.getMessage().contains(URI), e.getMessage());
 
     kmsDecryptsAgain();
@@ -93,7 +99,8 @@ class KmsFailureTest {
   void keysetModifiedOnDisk_withAWorkingKms_isAnIntegrityFailure() throws Exception {
     kmsDecryptsAgain();
     KeysetLoader loader = loader();
-    String tampered = stored.replaceFirst("\"encryptedKeyset\":\\s*\"(.)", "\"encryptedKeyset\":\"A$1");
+    String tampered =
+        stored.replaceFirst("\"encryptedKeyset\":\\s*\"(.)", "\"encryptedKeyset\":\"A$1");
     assertThrows(IntegrityException.class, () -> loader.parse(tampered, "k"));
   }
 }

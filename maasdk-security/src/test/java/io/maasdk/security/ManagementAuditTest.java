@@ -29,18 +29,23 @@ class ManagementAuditTest {
   private static final KeysetHandle AUDIT = KeyPurpose.AUDIT.generate();
   private static final ApiKeys KEYS = ApiKeys.of(KeyPurpose.PRF.generate());
   private static final String OPS = ApiKeys.newKey();
-  private static final AccessPolicy POLICY = AccessPolicy.builder()
-      .role("root", Permission.of("*", Action.ADMIN))
-      .principal("ops-bot", KEYS.hash(OPS), "root")
-      .build();
+  private static final AccessPolicy POLICY =
+      AccessPolicy.builder()
+          .role("root", Permission.of("*", Action.ADMIN))
+          .principal("ops-bot", KEYS.hash(OPS), "root")
+          .build();
 
   @TempDir Path tmp;
 
   private ModelSpec<float[], float[]> digits() {
-    ModelSource src = ModelSource.file(
-        TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), tmp.resolve("model.pt")));
-    return ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-        .source(src).translator(Codecs.floatVector(64)).cachePolicy(CachePolicy.ofDefaults())
+    ModelSource src =
+        ModelSource.file(
+            TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), tmp.resolve("model.pt")));
+    return ModelSpec.builder("digits", float[].class, float[].class)
+        .version("1.0.0")
+        .source(src)
+        .translator(Codecs.floatVector(64))
+        .cachePolicy(CachePolicy.ofDefaults())
         .build();
   }
 
@@ -53,18 +58,23 @@ class ManagementAuditTest {
       throws IOException {
     Path log = tmp.resolve("audit.log");
     try (AuditLog audit = AuditLog.open(log, AUDIT);
-        ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .interceptor(audit.managementRecorder()) // registered first; runs after access control
-            .interceptor(AccessControl.of(POLICY, KEYS)).build()) {
+        ModelRuntime rt =
+            ModelRuntime.builder()
+                .deviceInventory(DeviceInventory.cpuOnly())
+                .interceptor(
+                    audit.managementRecorder()) // registered first; runs after access control
+                .interceptor(AccessControl.of(POLICY, KEYS))
+                .build()) {
       rt.admin(OPS).deploy(digits());
       rt.handle("digits", "1.0.0", float[].class, float[].class)
-          .predict(TestModels.digitsTestSet().features()[0],
+          .predict(
+              TestModels.digitsTestSet().features()[0],
               io.maasdk.CallOptions.builder().credentials(OPS).build());
       AccessDeniedException e =
           assertThrows(AccessDeniedException.class, () -> rt.invalidate("digits"));
       assertTrue(e.getMessage().contains("invalidate"), e.getMessage());
-      assertThrows(AccessDeniedException.class,
-          () -> rt.invalidate("digits", Version.parse("1.0.0")));
+      assertThrows(
+          AccessDeniedException.class, () -> rt.invalidate("digits", Version.parse("1.0.0")));
       assertThrows(AccessDeniedException.class, () -> rt.undeploy("digits", "1.0.0"));
     }
     List<String> l = Files.readAllLines(log, StandardCharsets.UTF_8);
@@ -81,9 +91,12 @@ class ManagementAuditTest {
   void invalidateWithCredentials_isRecordedWithItsPrincipal() throws IOException {
     Path log = tmp.resolve("audit.log");
     try (AuditLog audit = AuditLog.open(log, AUDIT);
-        ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .interceptor(AccessControl.of(POLICY, KEYS))
-            .interceptor(audit.managementRecorder()).build()) {
+        ModelRuntime rt =
+            ModelRuntime.builder()
+                .deviceInventory(DeviceInventory.cpuOnly())
+                .interceptor(AccessControl.of(POLICY, KEYS))
+                .interceptor(audit.managementRecorder())
+                .build()) {
       rt.admin(OPS).deploy(digits());
       float[] x = TestModels.digitsTestSet().features()[0];
       var h = rt.handle("digits", "1.0.0", float[].class, float[].class);
@@ -106,17 +119,28 @@ class ManagementAuditTest {
     Path log = tmp.resolve("audit.log");
     String why = "rollout of 1.0.1 rolled back: error rate of 1.0.1: 9 of 40 calls failed";
     try (AuditLog audit = AuditLog.open(log, AUDIT);
-        ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .interceptor(AccessControl.of(POLICY, KEYS))
-            .interceptor(audit.managementRecorder()).build()) {
+        ModelRuntime rt =
+            ModelRuntime.builder()
+                .deviceInventory(DeviceInventory.cpuOnly())
+                .interceptor(AccessControl.of(POLICY, KEYS))
+                .interceptor(audit.managementRecorder())
+                .build()) {
       rt.admin(OPS).deploy(digits());
-      ModelSource src = ModelSource.file(TestModels.copy(TestModels.digitsResource("mlp", "2.0.0"),
-          tmp.resolve("v2").resolve("model.pt")));
-      rt.admin(OPS).deploy(ModelSpec.builder("digits", float[].class, float[].class)
-          .version("1.0.1").source(src).translator(Codecs.floatVector(64)).build());
+      ModelSource src =
+          ModelSource.file(
+              TestModels.copy(
+                  TestModels.digitsResource("mlp", "2.0.0"),
+                  tmp.resolve("v2").resolve("model.pt")));
+      rt.admin(OPS)
+          .deploy(
+              ModelSpec.builder("digits", float[].class, float[].class)
+                  .version("1.0.1")
+                  .source(src)
+                  .translator(Codecs.floatVector(64))
+                  .build());
       rt.admin(OPS).setAlias("digits", "stable", io.maasdk.AliasTarget.of(Version.parse("1.0.1")));
-      rt.admin(OPS).rollbackTo("digits", "stable",
-          io.maasdk.AliasTarget.of(Version.parse("1.0.0")), why);
+      rt.admin(OPS)
+          .rollbackTo("digits", "stable", io.maasdk.AliasTarget.of(Version.parse("1.0.0")), why);
     }
     List<String> l = Files.readAllLines(log, StandardCharsets.UTF_8);
     assertEquals(8, l.size(), l.toString());
@@ -133,15 +157,19 @@ class ManagementAuditTest {
   void callRecords_nameThePrincipalAndTheBoundTenant_neverTheKey() throws IOException {
     Path log = tmp.resolve("calls.log");
     try (AuditLog audit = AuditLog.open(log, AUDIT);
-        ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-            .listener(audit.callListener())
-            .interceptor(AccessControl.of(POLICY, KEYS)).build()) {
+        ModelRuntime rt =
+            ModelRuntime.builder()
+                .deviceInventory(DeviceInventory.cpuOnly())
+                .listener(audit.callListener())
+                .interceptor(AccessControl.of(POLICY, KEYS))
+                .build()) {
       rt.admin(OPS).deploy(digits());
       ModelHandle<float[], float[]> h = rt.handle("digits", "1.0.0", float[].class, float[].class);
-      h.predict(TestModels.digitsTestSet().features()[0],
+      h.predict(
+          TestModels.digitsTestSet().features()[0],
           io.maasdk.CallOptions.builder().credentials(OPS).build());
-      assertThrows(AccessDeniedException.class,
-          () -> h.predict(TestModels.digitsTestSet().features()[0]));
+      assertThrows(
+          AccessDeniedException.class, () -> h.predict(TestModels.digitsTestSet().features()[0]));
     }
     List<String> l = Files.readAllLines(log, StandardCharsets.UTF_8);
     assertEquals(2, l.size(), l.toString());

@@ -21,12 +21,19 @@ class ManifestFormatTest {
   /** {@code Manifest.toJson()} of {@link #manifest()} as written by the old code. */
   private static final String WRITTEN_BY_OLD_CODE =
       "{\"format\":\"maasdk-manifest/v1\",\"name\":\"digits-v2_x\",\"version\":\"1.2.3-rc.1+b.7\","
-          + "\"files\":[\n {\"path\":\"model.pt.tink\",\"size\":42,\"sha256\":\"" + A + "\"},"
-          + "\n {\"path\":\"assets/labels.txt\",\"size\":9007199254740993,\"sha256\":\"" + B + "\"}]}\n";
+          + "\"files\":[\n {\"path\":\"model.pt.tink\",\"size\":42,\"sha256\":\""
+          + A
+          + "\"},"
+          + "\n {\"path\":\"assets/labels.txt\",\"size\":9007199254740993,\"sha256\":\""
+          + B
+          + "\"}]}\n";
 
   private static Manifest manifest() {
-    return new Manifest("digits-v2_x", Version.parse("1.2.3-rc.1+b.7"),
-        List.of(new Manifest.FileEntry("model.pt.tink", 42, A),
+    return new Manifest(
+        "digits-v2_x",
+        Version.parse("1.2.3-rc.1+b.7"),
+        List.of(
+            new Manifest.FileEntry("model.pt.tink", 42, A),
             new Manifest.FileEntry("assets/labels.txt", 9007199254740993L, B)));
   }
 
@@ -42,8 +49,10 @@ class ManifestFormatTest {
 
   @Test
   void readsEscapesTheOldReaderAccepted() {
-    String escaped = WRITTEN_BY_OLD_CODE.replace("\"model.pt.tink\"", "\"model\\u002ept\\/tink\"")
-        .replace("assets/labels.txt", "assets\\/labels.txt");
+    String escaped =
+        WRITTEN_BY_OLD_CODE
+            .replace("\"model.pt.tink\"", "\"model\\u002ept\\/tink\"")
+            .replace("assets/labels.txt", "assets\\/labels.txt");
     Manifest m = Manifest.parse(escaped.getBytes(StandardCharsets.UTF_8));
     assertEquals("model.pt/tink", m.files().get(0).path());
     assertEquals("assets/labels.txt", m.files().get(1).path());

@@ -55,7 +55,9 @@ class OnnxHandoffTest {
 
   private ModelSource source(boolean tmpfs) {
     return EncryptedModelSource.builder(enc, ARTIFACT_KEYS)
-        .signatures(SignaturePolicy.required(TRUSTED)).tmpfsHandoff(tmpfs).build();
+        .signatures(SignaturePolicy.required(TRUSTED))
+        .tmpfsHandoff(tmpfs)
+        .build();
   }
 
   @Test
@@ -67,7 +69,8 @@ class OnnxHandoffTest {
       assertEquals("tmpfs", Files.getFileStore(file).type());
       assertEquals("model.onnx", a.fileName());
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-      assertEquals("rwx------",
+      assertEquals(
+          "rwx------",
           PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
       assertArrayEquals(Files.readAllBytes(plain.resolve("model.onnx")), Files.readAllBytes(file));
     }
@@ -77,7 +80,8 @@ class OnnxHandoffTest {
 
   @Test
   void withoutTmpfsHandoffThePlaintextStaysOnTheHeap() throws IOException {
-    try (ModelArtifact a = source(false).open("digits", V1); InputStream in = a.openStream()) {
+    try (ModelArtifact a = source(false).open("digits", V1);
+        InputStream in = a.openStream()) {
       assertTrue(a.path().isEmpty());
       assertArrayEquals(Files.readAllBytes(plain.resolve("model.onnx")), in.readAllBytes());
     }
@@ -87,8 +91,13 @@ class OnnxHandoffTest {
   void onnxRuntimeServesTheDecryptedModelAndNothingIsLeftInTmpfs() throws IOException {
     List<Path> before = ours();
     try (ModelRuntime rt = Fixtures.runtime()) {
-      rt.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-          .engine("OnnxRuntime").source(source(true)).translator(Codecs.floatVector(64)).build());
+      rt.deploy(
+          ModelSpec.builder("digits", float[].class, float[].class)
+              .version("1.0.0")
+              .engine("OnnxRuntime")
+              .source(source(true))
+              .translator(Codecs.floatVector(64))
+              .build());
       Fixtures.assertSameLogits(rt, "digits", "1.0.0", "1.0.0");
       assertEquals(before, ours());
     }
@@ -118,7 +127,8 @@ class OnnxHandoffTest {
     ArtifactCipher.of(ARTIFACT_KEYS).encryptDirectory("digits", "1.0.0", odd, oddEnc);
     List<Path> before = ours();
     ModelSource s = EncryptedModelSource.builder(oddEnc, ARTIFACT_KEYS).tmpfsHandoff(true).build();
-    try (ModelArtifact a = s.open("digits", V1); InputStream in = a.openStream()) {
+    try (ModelArtifact a = s.open("digits", V1);
+        InputStream in = a.openStream()) {
       assertTrue(a.path().isEmpty(), "a TorchScript archive is not handed over as ONNX");
       assertArrayEquals(Files.readAllBytes(odd.resolve("model.onnx")), in.readAllBytes());
     }
@@ -152,7 +162,8 @@ class OnnxHandoffTest {
     }
     String prefix = "maasdk-" + ProcessHandle.current().pid() + "-";
     try (Stream<Path> s = Files.list(SHM)) {
-      return s.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted()
+      return s.filter(p -> p.getFileName().toString().startsWith(prefix))
+          .sorted()
           .collect(Collectors.toList());
     }
   }

@@ -24,7 +24,8 @@ class PayloadAndFingerprintTest {
     assertThrows(IntegrityException.class, () -> p.open(bad, "audit-input:fraud"));
     PayloadProtector rotated = PayloadProtector.of(Keysets.rotate(k, KeyPurpose.PAYLOAD));
     assertArrayEquals(msg, rotated.open(ct, "audit-input:fraud"));
-    assertThrows(IntegrityException.class,
+    assertThrows(
+        IntegrityException.class,
         () -> PayloadProtector.of(KeyPurpose.PAYLOAD.generate()).open(ct, "audit-input:fraud"));
   }
 
@@ -36,7 +37,8 @@ class PayloadAndFingerprintTest {
     assertEquals(f.fingerprint(x), f.fingerprint(x.clone()));
     assertEquals(32, f.fingerprint(x).length());
     assertNotEquals(f.fingerprint(x), f.fingerprint(new float[] {1f, 2f, 3.0001f}));
-    assertNotEquals(f.fingerprint(x), KeyedFingerprinter.of(KeyPurpose.PRF.generate()).fingerprint(x));
+    assertNotEquals(
+        f.fingerprint(x), KeyedFingerprinter.of(KeyPurpose.PRF.generate()).fingerprint(x));
     assertNotEquals(f.fingerprint("ab"), f.fingerprint("ab".getBytes(StandardCharsets.UTF_8)));
     assertEquals(f.fingerprint("ab"), f.fingerprint((Object) "ab"));
   }

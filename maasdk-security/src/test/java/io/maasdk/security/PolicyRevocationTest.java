@@ -37,22 +37,26 @@ class PolicyRevocationTest {
   private record Tally(String who, int before, int beforeDenied, int after, int afterDenied) {}
 
   @Test
-  void revokedUnderLoad_everyCallStartedAfterTheSwapIsRefused_othersUnaffected()
-      throws Exception {
-    AccessPolicy policy = AccessPolicy.builder()
-        .role("scorer", Permission.of("digits", Action.PREDICT))
-        .role("ops", Permission.of("*", Action.DEPLOY))
-        .principal("alice", KEYS.hash(ALICE), "scorer")
-        .principal("bob", KEYS.hash(BOB), "scorer")
-        .principal("ops", KEYS.hash(OPS), "ops")
-        .build();
+  void revokedUnderLoad_everyCallStartedAfterTheSwapIsRefused_othersUnaffected() throws Exception {
+    AccessPolicy policy =
+        AccessPolicy.builder()
+            .role("scorer", Permission.of("digits", Action.PREDICT))
+            .role("ops", Permission.of("*", Action.DEPLOY))
+            .principal("alice", KEYS.hash(ALICE), "scorer")
+            .principal("bob", KEYS.hash(BOB), "scorer")
+            .principal("ops", KEYS.hash(OPS), "ops")
+            .build();
     SwappablePolicy policies = SwappablePolicy.of(policy);
-    ModelSource src = ModelSource.file(
-        TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), tmp.resolve("model.pt")));
+    ModelSource src =
+        ModelSource.file(
+            TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), tmp.resolve("model.pt")));
     float[] x = TestModels.digitsTestSet().features()[0];
     ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-    try (ModelRuntime rt = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .interceptor(AccessControl.of(policies, KEYS)).build()) {
+    try (ModelRuntime rt =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(AccessControl.of(policies, KEYS))
+            .build()) {
       rt.admin(OPS).deploy(Fixtures.spec("digits", "1.0.0", src));
       ModelHandle<float[], float[]> h = rt.handle("digits", "1.0.0", float[].class, float[].class);
       CyclicBarrier start = new CyclicBarrier(THREADS + 1);
@@ -61,34 +65,36 @@ class PolicyRevocationTest {
       List<Future<Tally>> results = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
         String who = t % 2 == 0 ? "alice" : "bob";
-        CallOptions opts = CallOptions.builder().credentials(who.equals("alice") ? ALICE : BOB)
-            .build();
-        results.add(pool.submit(() -> {
-          start.await(10, TimeUnit.SECONDS);
-          int before = 0;
-          int beforeDenied = 0;
-          int after = 0;
-          int afterDenied = 0;
-          while (after < CALLS_AFTER_SWAP) {
-            boolean afterSwap = swapped.getCount() == 0; // read before the call starts
-            boolean denied;
-            try {
-              h.predict(x, opts);
-              denied = false;
-            } catch (AccessDeniedException e) {
-              denied = true;
-            }
-            if (afterSwap) {
-              after++;
-              afterDenied += denied ? 1 : 0;
-            } else {
-              before++;
-              beforeDenied += denied ? 1 : 0;
-              warmedUp.countDown();
-            }
-          }
-          return new Tally(who, before, beforeDenied, after, afterDenied);
-        }));
+        CallOptions opts =
+            CallOptions.builder().credentials(who.equals("alice") ? ALICE : BOB).build();
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await(10, TimeUnit.SECONDS);
+                  int before = 0;
+                  int beforeDenied = 0;
+                  int after = 0;
+                  int afterDenied = 0;
+                  while (after < CALLS_AFTER_SWAP) {
+                    boolean afterSwap = swapped.getCount() == 0; // read before the call starts
+                    boolean denied;
+                    try {
+                      h.predict(x, opts);
+                      denied = false;
+                    } catch (AccessDeniedException e) {
+                      denied = true;
+                    }
+                    if (afterSwap) {
+                      after++;
+                      afterDenied += denied ? 1 : 0;
+                    } else {
+                      before++;
+                      beforeDenied += denied ? 1 : 0;
+                      warmedUp.countDown();
+                    }
+                  }
+                  return new Tally(who, before, beforeDenied, after, afterDenied);
+                }));
       }
       start.await(10, TimeUnit.SECONDS);
       assertTrue(warmedUp.await(60, TimeUnit.SECONDS), "callers got going");
@@ -111,7 +117,8 @@ class PolicyRevocationTest {
         }
       }
       assertEquals(THREADS / 2 * CALLS_AFTER_SWAP, aliceAfter);
-      assertEquals(aliceAfter, aliceDeniedAfter, "every call alice began after the swap is refused");
+      assertEquals(
+          aliceAfter, aliceDeniedAfter, "every call alice began after the swap is refused");
       // Calls alice began between swap() and the flag may go either way.
       assertEquals(THREADS / 2 * CALLS_AFTER_SWAP, bobAfter);
       assertEquals(0, bobDenied, "bob's key was never refused");

@@ -34,8 +34,8 @@ class ReadmeJavaPathTest {
     KeysetHandle signingKeys = KeyPurpose.SIGNING.generate();
     loader.write(artifactKeys, keys.resolve("artifact.json"));
     loader.write(signingKeys, keys.resolve("signing.json"));
-    KeysetLoader.publicKeys().write(Keysets.publicKeys(signingKeys),
-        keys.resolve("signing.pub.json"));
+    KeysetLoader.publicKeys()
+        .write(Keysets.publicKeys(signingKeys), keys.resolve("signing.pub.json"));
 
     Path modelDir = models.resolve("digits/1.0.0");
     ArtifactCipher.of(artifactKeys).encryptDirectory("digits", "1.0.0", plain, modelDir);
@@ -44,17 +44,28 @@ class ReadmeJavaPathTest {
 
     // What step 4 does with them: keys read back from disk, the model deployed and called.
     KeysetHandle trusted = KeysetLoader.publicKeys().fromFile(keys.resolve("signing.pub.json"));
-    KeysetHandle artifactKeysRead = KeysetLoader.encrypted(MasterKey.local(keys.resolve(
-        "master.json"))).fromFile(keys.resolve("artifact.json"));
-    try (ModelRuntime runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .interceptor(RequireSignatures.by(trusted)).build()) {
-      runtime.deploy(ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-          .source(EncryptedModelSource.builder(modelDir, artifactKeysRead)
-              .signatures(SignaturePolicy.required(trusted)).build())
-          .translator(Codecs.floatVector(64)).build());
+    KeysetHandle artifactKeysRead =
+        KeysetLoader.encrypted(MasterKey.local(keys.resolve("master.json")))
+            .fromFile(keys.resolve("artifact.json"));
+    try (ModelRuntime runtime =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(RequireSignatures.by(trusted))
+            .build()) {
+      runtime.deploy(
+          ModelSpec.builder("digits", float[].class, float[].class)
+              .version("1.0.0")
+              .source(
+                  EncryptedModelSource.builder(modelDir, artifactKeysRead)
+                      .signatures(SignaturePolicy.required(trusted))
+                      .build())
+              .translator(Codecs.floatVector(64))
+              .build());
       float[] x = TestModels.digitsTestSet().features()[3];
-      assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[3],
-          runtime.handle("digits", "1.0.0", float[].class, float[].class).predict(x), 1e-4f);
+      assertArrayEquals(
+          TestModels.expectedLogits("mlp", "1.0.0")[3],
+          runtime.handle("digits", "1.0.0", float[].class, float[].class).predict(x),
+          1e-4f);
     }
   }
 }

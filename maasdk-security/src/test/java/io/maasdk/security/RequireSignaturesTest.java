@@ -26,8 +26,11 @@ class RequireSignaturesTest {
 
   @BeforeEach
   void start() {
-    runtime = ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly())
-        .interceptor(RequireSignatures.by(TRUSTED)).build();
+    runtime =
+        ModelRuntime.builder()
+            .deviceInventory(DeviceInventory.cpuOnly())
+            .interceptor(RequireSignatures.by(TRUSTED))
+            .build();
     enc = Fixtures.encrypted(tmp, "digits", "1.0.0", ARTIFACT_KEYS);
     ModelSigner.of(SIGNING_KEYS).sign(enc, "digits", "1.0.0");
   }
@@ -38,10 +41,15 @@ class RequireSignaturesTest {
   }
 
   private void assertRefused(ModelSource source, String why) {
-    IntegrityException e = assertThrows(IntegrityException.class,
-        () -> runtime.deploy(Fixtures.spec("digits", "1.0.0", source)), why);
-    assertTrue(e.getMessage().contains("digits@1.0.0")
-        && e.getMessage().contains("requires models signed by its trusted keys"), e.getMessage());
+    IntegrityException e =
+        assertThrows(
+            IntegrityException.class,
+            () -> runtime.deploy(Fixtures.spec("digits", "1.0.0", source)),
+            why);
+    assertTrue(
+        e.getMessage().contains("digits@1.0.0")
+            && e.getMessage().contains("requires models signed by its trusted keys"),
+        e.getMessage());
     assertEquals(List.of(), runtime.deployments(), why);
   }
 
@@ -49,17 +57,27 @@ class RequireSignaturesTest {
   void sourcesThatDoNotRequireTheTrustedSignatureAreRefusedBeforeLoading() {
     assertRefused(ModelSource.directory(Fixtures.plain(tmp, "1.0.0")), "a plain folder");
     assertRefused(EncryptedModelSource.of(enc, ARTIFACT_KEYS), "encrypted but not verified");
-    assertRefused(EncryptedModelSource.builder(enc, ARTIFACT_KEYS)
-        .signatures(SignaturePolicy.ifPresent(TRUSTED)).build(), "signature only if present");
-    assertRefused(EncryptedModelSource.builder(enc, ARTIFACT_KEYS)
-        .signatures(SignaturePolicy.required(
-            Keysets.publicKeys(KeyPurpose.SIGNING.generate()))).build(), "other trusted keys");
+    assertRefused(
+        EncryptedModelSource.builder(enc, ARTIFACT_KEYS)
+            .signatures(SignaturePolicy.ifPresent(TRUSTED))
+            .build(),
+        "signature only if present");
+    assertRefused(
+        EncryptedModelSource.builder(enc, ARTIFACT_KEYS)
+            .signatures(SignaturePolicy.required(Keysets.publicKeys(KeyPurpose.SIGNING.generate())))
+            .build(),
+        "other trusted keys");
   }
 
   @Test
   void aSourceThatRequiresTheTrustedSignatureIsDeployedAndServes() {
-    runtime.deploy(Fixtures.spec("digits", "1.0.0", EncryptedModelSource.builder(enc, ARTIFACT_KEYS)
-        .signatures(SignaturePolicy.required(TRUSTED)).build()));
+    runtime.deploy(
+        Fixtures.spec(
+            "digits",
+            "1.0.0",
+            EncryptedModelSource.builder(enc, ARTIFACT_KEYS)
+                .signatures(SignaturePolicy.required(TRUSTED))
+                .build()));
     Fixtures.assertSameLogits(runtime, "digits", "1.0.0", "1.0.0");
   }
 
@@ -67,8 +85,9 @@ class RequireSignaturesTest {
   void aVerifiedPlaintextFolderIsAcceptedToo() {
     Path plain = Fixtures.plain(tmp, "1.0.0");
     ModelSigner.of(SIGNING_KEYS).sign(plain, "digits", "1.0.0");
-    runtime.deploy(Fixtures.spec("digits", "1.0.0",
-        VerifyingModelSource.of(plain, SignaturePolicy.required(TRUSTED))));
+    runtime.deploy(
+        Fixtures.spec(
+            "digits", "1.0.0", VerifyingModelSource.of(plain, SignaturePolicy.required(TRUSTED))));
     Fixtures.assertSameLogits(runtime, "digits", "1.0.0", "1.0.0");
   }
 

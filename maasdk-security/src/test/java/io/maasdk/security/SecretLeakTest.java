@@ -81,14 +81,16 @@ class SecretLeakTest {
       b[b.length / 2] ^= 1;
       Files.write(f, b);
       capture(() -> EncryptedModelSource.of(enc, artifact).open("digits", Version.parse("1.0.0")));
-      capture(() -> EncryptedModelSource.of(enc, KeyPurpose.ARTIFACT.generate())
-          .open("digits", Version.parse("1.0.0")));
+      capture(
+          () ->
+              EncryptedModelSource.of(enc, KeyPurpose.ARTIFACT.generate())
+                  .open("digits", Version.parse("1.0.0")));
 
       // Keysets: wrong master key, public loader given secrets.
       MasterKey m1 = MasterKey.createLocal(tmp.resolve("m1.json"));
       MasterKey m2 = MasterKey.createLocal(tmp.resolve("m2.json"));
-      secrets.addAll(secretsOf(KeysetLoader.insecureCleartext("test")
-          .fromFile(tmp.resolve("m1.json"))));
+      secrets.addAll(
+          secretsOf(KeysetLoader.insecureCleartext("test").fromFile(tmp.resolve("m1.json"))));
       String encKeyset = KeysetLoader.encrypted(m1).serialize(artifact);
       capture(() -> KeysetLoader.encrypted(m2).parse(encKeyset, "test"));
       String clear = KeysetLoader.insecureCleartext("test").serialize(artifact);
@@ -99,9 +101,11 @@ class SecretLeakTest {
       String apiKey = ApiKeys.newKey();
       secrets.add(apiKey);
       secrets.add(keys.hash(apiKey));
-      AccessPolicy policy = AccessPolicy.builder()
-          .role("r", Permission.of("digits", Action.PREDICT))
-          .principal("alice", keys.hash(apiKey), "r").build();
+      AccessPolicy policy =
+          AccessPolicy.builder()
+              .role("r", Permission.of("digits", Action.PREDICT))
+              .principal("alice", keys.hash(apiKey), "r")
+              .build();
       AccessControl ac = AccessControl.of(policy, keys);
       capture(() -> ac.check(apiKey + "x", "digits", null, Action.PREDICT));
       capture(() -> ac.check(apiKey, "other", null, Action.PREDICT));
@@ -126,12 +130,36 @@ class SecretLeakTest {
       KeysetLoader.insecureCleartext("test").write(artifact, tmp.resolve("artifact.json"));
       ByteArrayOutputStream cliOut = new ByteArrayOutputStream();
       PrintStream ps = new PrintStream(cliOut, true, StandardCharsets.UTF_8);
-      MaasdkCli.run(new String[] {"model", "verify", "--name", "digits", "--version", "1.0.0",
-          "--dir", enc.toString(), "--public-keyset", tmp.resolve("artifact.json").toString()},
-          ps, ps);
-      MaasdkCli.run(new String[] {"keys", "rotate", "--type", "artifact", "--keyset",
-          tmp.resolve("artifact.json").toString(), "--out", tmp.resolve("a2.json").toString(),
-          "--master-key", tmp.resolve("m1.json").toString()}, ps, ps);
+      MaasdkCli.run(
+          new String[] {
+            "model",
+            "verify",
+            "--name",
+            "digits",
+            "--version",
+            "1.0.0",
+            "--dir",
+            enc.toString(),
+            "--public-keyset",
+            tmp.resolve("artifact.json").toString()
+          },
+          ps,
+          ps);
+      MaasdkCli.run(
+          new String[] {
+            "keys",
+            "rotate",
+            "--type",
+            "artifact",
+            "--keyset",
+            tmp.resolve("artifact.json").toString(),
+            "--out",
+            tmp.resolve("a2.json").toString(),
+            "--master-key",
+            tmp.resolve("m1.json").toString()
+          },
+          ps,
+          ps);
       seen.add(cliOut.toString(StandardCharsets.UTF_8));
     } finally {
       System.setErr(originalErr);

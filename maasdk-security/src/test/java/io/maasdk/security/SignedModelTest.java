@@ -37,7 +37,8 @@ class SignedModelTest {
 
   private ModelSource required(Path dir) {
     return EncryptedModelSource.builder(dir, ARTIFACT_KEYS)
-        .signatures(SignaturePolicy.required(TRUSTED)).build();
+        .signatures(SignaturePolicy.required(TRUSTED))
+        .build();
   }
 
   private IntegrityException refused(ModelSource s, String file) {
@@ -68,8 +69,8 @@ class SignedModelTest {
   void plaintextSigned_verifies() throws IOException {
     Path plain = Fixtures.plain(tmp, "1.0.0");
     ModelSigner.of(SIGNING_KEYS).sign(plain, "digits", "1.0.0");
-    try (ModelArtifact a = VerifyingModelSource.of(plain, SignaturePolicy.required(TRUSTED))
-        .open("digits", V1)) {
+    try (ModelArtifact a =
+        VerifyingModelSource.of(plain, SignaturePolicy.required(TRUSTED)).open("digits", V1)) {
       assertEquals("model.pt", a.fileName());
     }
   }
@@ -84,7 +85,10 @@ class SignedModelTest {
   void unsigned_underIfPresentPolicy_loads() throws IOException {
     Path enc = Fixtures.encrypted(tmp, "digits", "1.0.0", ARTIFACT_KEYS);
     EncryptedModelSource.builder(enc, ARTIFACT_KEYS)
-        .signatures(SignaturePolicy.ifPresent(TRUSTED)).build().open("digits", V1).close();
+        .signatures(SignaturePolicy.ifPresent(TRUSTED))
+        .build()
+        .open("digits", V1)
+        .close();
   }
 
   @Test
@@ -115,7 +119,8 @@ class SignedModelTest {
   @Test
   void sizeMismatch_refused() throws IOException {
     Path enc = signedEncrypted();
-    Files.write(enc.resolve("model.pt.tink"), new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+    Files.write(
+        enc.resolve("model.pt.tink"), new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
     refused(required(enc), "model.pt.tink");
   }
 
@@ -180,7 +185,8 @@ class SignedModelTest {
   @Test
   void unknownField_refused() throws Exception {
     Path enc = Fixtures.encrypted(tmp, "digits", "1.0.0", ARTIFACT_KEYS);
-    writeSigned(enc, manifest("model.pt.tink").replace("{\"format\"", "{\"exec\":\"x\",\"format\""));
+    writeSigned(
+        enc, manifest("model.pt.tink").replace("{\"format\"", "{\"exec\":\"x\",\"format\""));
     assertTrue(refused(required(enc), "manifest.json").getMessage().contains("unknown field"));
   }
 
@@ -201,10 +207,14 @@ class SignedModelTest {
   @Test
   void verifyingSourceOnEncryptedFolder_refusedWithHint() {
     Path enc = signedEncrypted();
-    IntegrityException e = assertThrows(IntegrityException.class,
-        () -> VerifyingModelSource.of(enc, SignaturePolicy.required(TRUSTED)).open("digits", V1));
+    IntegrityException e =
+        assertThrows(
+            IntegrityException.class,
+            () ->
+                VerifyingModelSource.of(enc, SignaturePolicy.required(TRUSTED)).open("digits", V1));
     assertTrue(e.getMessage().contains("EncryptedModelSource"), e.getMessage());
-    assertEquals("digits", SignaturePolicy.required(TRUSTED).verifyFolder(enc, "digits", V1).name());
+    assertEquals(
+        "digits", SignaturePolicy.required(TRUSTED).verifyFolder(enc, "digits", V1).name());
   }
 
   @Test
@@ -215,8 +225,8 @@ class SignedModelTest {
     try (AuditLog a = AuditLog.open(log, auditKey)) {
       ModelSource s = EncryptedModelSource.builder(enc, ARTIFACT_KEYS).auditTo(a).build();
       assertDoesNotThrow(() -> s.open("digits", V1).close());
-      ModelSource wrong = EncryptedModelSource.builder(enc, KeyPurpose.ARTIFACT.generate())
-          .auditTo(a).build();
+      ModelSource wrong =
+          EncryptedModelSource.builder(enc, KeyPurpose.ARTIFACT.generate()).auditTo(a).build();
       assertThrows(IntegrityException.class, () -> wrong.open("digits", V1));
     }
     assertEquals(AuditVerification.ok(2), AuditLog.verify(log, auditKey));
@@ -226,9 +236,13 @@ class SignedModelTest {
   void encrypt_refusesSymlinks() throws IOException {
     Path plain = Fixtures.plain(tmp, "1.0.0");
     Files.createSymbolicLink(plain.resolve("link.pt"), plain.resolve("model.pt"));
-    assertThrows(IllegalArgumentException.class, () -> ArtifactCipher.of(ARTIFACT_KEYS)
-        .encryptDirectory("digits", "1.0.0", plain, tmp.resolve("out")));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            ArtifactCipher.of(ARTIFACT_KEYS)
+                .encryptDirectory("digits", "1.0.0", plain, tmp.resolve("out")));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ModelSigner.of(SIGNING_KEYS).sign(plain, "digits", "1.0.0"));
   }
 
@@ -236,13 +250,19 @@ class SignedModelTest {
   void signatureCoversCiphertext_soTamperIsCaughtBeforeDecryption() throws IOException {
     Path enc = signedEncrypted();
     Manifest m = Manifest.parse(Files.readAllBytes(enc.resolve(ModelSigner.MANIFEST)));
-    assertEquals(List.of("model.pt.tink"), m.files().stream().map(Manifest.FileEntry::path).toList());
+    assertEquals(
+        List.of("model.pt.tink"), m.files().stream().map(Manifest.FileEntry::path).toList());
   }
 
   private String manifest(String path) throws IOException {
     Path f = tmp.resolve("enc-digits-1.0.0/model.pt.tink");
     return "{\"format\":\"maasdk-manifest/v1\",\"name\":\"digits\",\"version\":\"1.0.0\","
-        + "\"files\":[{\"path\":\"" + path + "\",\"size\":"
-        + Files.size(f) + ",\"sha256\":\"" + ModelSigner.sha256(f) + "\"}]}";
+        + "\"files\":[{\"path\":\""
+        + path
+        + "\",\"size\":"
+        + Files.size(f)
+        + ",\"sha256\":\""
+        + ModelSigner.sha256(f)
+        + "\"}]}";
   }
 }

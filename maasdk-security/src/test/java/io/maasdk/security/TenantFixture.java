@@ -19,10 +19,15 @@ abstract class TenantFixture {
   @TempDir Path tmp;
 
   ModelSpec<float[], float[]> digits(CachePolicy cache) {
-    ModelSource src = ModelSource.file(
-        TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), tmp.resolve("model.pt")));
-    return ModelSpec.builder("digits", float[].class, float[].class).version("1.0.0")
-        .source(src).translator(Codecs.floatVector(64)).cachePolicy(cache).build();
+    ModelSource src =
+        ModelSource.file(
+            TestModels.copy(TestModels.digitsResource("mlp", "1.0.0"), tmp.resolve("model.pt")));
+    return ModelSpec.builder("digits", float[].class, float[].class)
+        .version("1.0.0")
+        .source(src)
+        .translator(Codecs.floatVector(64))
+        .cachePolicy(cache)
+        .build();
   }
 
   static float[] x(int i) {

@@ -29,8 +29,8 @@ public final class CliOptions {
    * @throws UsageException for anything that is not one of {@code known}, given once with a
    *     non-blank value (none for a flag)
    */
-  public static Map<String, String> parse(String[] args, int from, String command,
-      Set<String> known, Set<String> flags) {
+  public static Map<String, String> parse(
+      String[] args, int from, String command, Set<String> known, Set<String> flags) {
     Map<String, String> m = new HashMap<>();
     for (int i = from; i < args.length; i++) {
       String a = args[i];
@@ -45,9 +45,16 @@ public final class CliOptions {
         k = k.substring(0, eq);
       }
       if (!known.contains(k)) {
-        throw new UsageException("unknown option --" + k + " for `" + command + "`"
-            + suggestion(k, known) + (known.isEmpty() ? "; it takes no options"
-                : "; it takes " + known.stream().sorted().map(x -> "--" + x).toList()));
+        throw new UsageException(
+            "unknown option --"
+                + k
+                + " for `"
+                + command
+                + "`"
+                + suggestion(k, known)
+                + (known.isEmpty()
+                    ? "; it takes no options"
+                    : "; it takes " + known.stream().sorted().map(x -> "--" + x).toList()));
       }
       String v;
       if (flags.contains(k)) {
@@ -74,8 +81,8 @@ public final class CliOptions {
   }
 
   /**
-   * The known word closest to a mistyped one: within edit distance 2, or one that starts with
-   * it; ties go to the first in alphabetical order.
+   * The known word closest to a mistyped one: within edit distance 2, or one that starts with it;
+   * ties go to the first in alphabetical order.
    *
    * @param word what the user typed
    * @param known the words the user may have meant

@@ -16,11 +16,11 @@ import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
- * {@code POST /predict} with 64 pixel values (a JSON array) answers the digit, from the
- * {@code digits} model that application.properties deploys, through its {@code stable} alias;
- * {@code POST /predict/cnn} asks the {@code digits-cnn} model. Each call is metered per tenant
- * ({@code X-Tenant} header). Input the model refuses (not 64 values) answers 400 with maasdk's
- * message, which names the model, the version and what was expected.
+ * {@code POST /predict} with 64 pixel values (a JSON array) answers the digit, from the {@code
+ * digits} model that application.properties deploys, through its {@code stable} alias; {@code POST
+ * /predict/cnn} asks the {@code digits-cnn} model. Each call is metered per tenant ({@code
+ * X-Tenant} header). Input the model refuses (not 64 values) answers 400 with maasdk's message,
+ * which names the model, the version and what was expected.
  */
 @Path("/predict")
 public class PredictResource {
@@ -44,8 +44,8 @@ public class PredictResource {
    * @return the digit and the version that answered
    */
   @POST
-  public Answer predict(float[] pixels,
-      @HeaderParam("X-Tenant") @DefaultValue("anonymous") String tenant) {
+  public Answer predict(
+      float[] pixels, @HeaderParam("X-Tenant") @DefaultValue("anonymous") String tenant) {
     return classify(digits, pixels, tenant);
   }
 
@@ -58,8 +58,8 @@ public class PredictResource {
    */
   @POST
   @Path("/cnn")
-  public Answer predictCnn(float[] pixels,
-      @HeaderParam("X-Tenant") @DefaultValue("anonymous") String tenant) {
+  public Answer predictCnn(
+      float[] pixels, @HeaderParam("X-Tenant") @DefaultValue("anonymous") String tenant) {
     return classify(cnn, pixels, tenant);
   }
 
@@ -74,8 +74,8 @@ public class PredictResource {
     return RestResponse.status(Response.Status.BAD_REQUEST, Map.of("error", e.getMessage()));
   }
 
-  private static Answer classify(ModelHandle<float[], float[]> model, float[] pixels,
-      String tenant) {
+  private static Answer classify(
+      ModelHandle<float[], float[]> model, float[] pixels, String tenant) {
     Prediction<float[]> p =
         model.predictDetailed(pixels, CallOptions.builder().tenant(tenant).build());
     return new Answer(argmax(p.output()), model.modelName(), p.version().toString());

@@ -34,20 +34,23 @@ class ReadmeQuarkusExampleTest {
   @Test
   void propertiesBlock_isTheApplicationProperties() throws IOException {
     String quoted = block(readmeSection(), "properties").strip();
-    String actual = Files.readString(
-        MODULE.resolve("src/main/resources/application.properties")).strip();
+    String actual =
+        Files.readString(MODULE.resolve("src/main/resources/application.properties")).strip();
     assertTrue(quoted.equals(actual), "README quotes\n" + quoted + "\nbut the file is\n" + actual);
   }
 
   @Test
   void javaBlock_linesAreInPredictResource() throws IOException {
-    String source = Files.readString(MODULE.resolve(
-        "src/main/java/io/maasdk/examples/quarkus/PredictResource.java"));
-    List<String> missing = block(readmeSection(), "java").lines()
-        .map(String::strip)
-        .filter(l -> !l.isEmpty() && !l.equals("..."))
-        .filter(l -> !source.contains(l))
-        .collect(Collectors.toList());
+    String source =
+        Files.readString(
+            MODULE.resolve("src/main/java/io/maasdk/examples/quarkus/PredictResource.java"));
+    List<String> missing =
+        block(readmeSection(), "java")
+            .lines()
+            .map(String::strip)
+            .filter(l -> !l.isEmpty() && !l.equals("..."))
+            .filter(l -> !source.contains(l))
+            .collect(Collectors.toList());
     assertTrue(missing.isEmpty(), "README lines not in PredictResource.java: " + missing);
   }
 

@@ -30,17 +30,18 @@ import org.springframework.web.bind.annotation.RestController;
 public class DigitsApplication {
 
   /** The properties the README shows; the tests run with the same. */
-  static final Map<String, Object> EXAMPLE_PROPERTIES = Map.ofEntries(
-      Map.entry("maasdk.models.digits.input-length", "64"),
-      Map.entry("maasdk.models.digits.batch-size", "8"),
-      Map.entry("maasdk.models.digits.cache", "true"),
-      Map.entry("maasdk.aliases.digits.stable", "2.0.0"),
-      Map.entry("maasdk.metrics.tenant-tag", "10"),
-      Map.entry("maasdk.web.problem-details.enabled", "true"),
-      Map.entry("management.endpoints.web.exposure.include", "health,metrics,maasdk"),
-      Map.entry("management.endpoint.health.show-details", "always"),
-      Map.entry("management.endpoint.health.probes.enabled", "true"),
-      Map.entry("management.endpoint.health.group.readiness.include", "readinessState,maasdk"));
+  static final Map<String, Object> EXAMPLE_PROPERTIES =
+      Map.ofEntries(
+          Map.entry("maasdk.models.digits.input-length", "64"),
+          Map.entry("maasdk.models.digits.batch-size", "8"),
+          Map.entry("maasdk.models.digits.cache", "true"),
+          Map.entry("maasdk.aliases.digits.stable", "2.0.0"),
+          Map.entry("maasdk.metrics.tenant-tag", "10"),
+          Map.entry("maasdk.web.problem-details.enabled", "true"),
+          Map.entry("management.endpoints.web.exposure.include", "health,metrics,maasdk"),
+          Map.entry("management.endpoint.health.show-details", "always"),
+          Map.entry("management.endpoint.health.probes.enabled", "true"),
+          Map.entry("management.endpoint.health.group.readiness.include", "readinessState,maasdk"));
 
   /**
    * Runs the application on port 8080 (or {@code --server.port=...}) until stopped, serving
@@ -53,7 +54,8 @@ public class DigitsApplication {
   public static void main(String[] args) throws IOException {
     SpringApplication app = new SpringApplication(DigitsApplication.class);
     Map<String, Object> defaults = new HashMap<>(EXAMPLE_PROPERTIES);
-    defaults.put("maasdk.repository.root",
+    defaults.put(
+        "maasdk.repository.root",
         writeDigitsRepository(Files.createTempDirectory("maasdk-digits")).toString());
     app.setDefaultProperties(defaults);
     app.run(args);
@@ -62,7 +64,8 @@ public class DigitsApplication {
   /** {@code <root>/digits/<version>/model.pt} for maasdk-testkit's digits MLPs; returns root. */
   static Path writeDigitsRepository(Path root) {
     for (String v : TestModels.DIGITS_MLP_VERSIONS) {
-      TestModels.copy(TestModels.digitsResource("mlp", v),
+      TestModels.copy(
+          TestModels.digitsResource("mlp", v),
           root.resolve("digits").resolve(v).resolve("model.pt"));
     }
     return root;
@@ -78,7 +81,8 @@ public class DigitsApplication {
     }
 
     @PostMapping("/predict")
-    Map<String, Object> predict(@RequestBody float[] pixels,
+    Map<String, Object> predict(
+        @RequestBody float[] pixels,
         @RequestHeader(name = "X-Tenant", defaultValue = "anonymous") String tenant) {
       Prediction<float[]> p =
           digits.predictDetailed(pixels, CallOptions.builder().tenant(tenant).build());

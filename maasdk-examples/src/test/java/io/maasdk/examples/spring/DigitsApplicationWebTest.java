@@ -26,17 +26,19 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The example application on whichever Spring Boot line the module runs (3.5 here, 4.0 in
- * maasdk-spring-boot4-tests): predict over HTTP, health, metrics and the endpoint. Only JDK
- * HTTP and text matching, so the source is the same on both lines.
+ * maasdk-spring-boot4-tests): predict over HTTP, health, metrics and the endpoint. Only JDK HTTP
+ * and text matching, so the source is the same on both lines.
  */
-@SpringBootTest(classes = DigitsApplication.class,
+@SpringBootTest(
+    classes = DigitsApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "maasdk.drain-timeout=5s")
 class DigitsApplicationWebTest {
 
   @DynamicPropertySource
   static void repository(DynamicPropertyRegistry registry) throws IOException {
-    Path root = DigitsApplication.writeDigitsRepository(Files.createTempDirectory("maasdk-webtest"));
+    Path root =
+        DigitsApplication.writeDigitsRepository(Files.createTempDirectory("maasdk-webtest"));
     registry.add("maasdk.repository.root", root::toString);
     // the README's properties, as the example's main sets them
     DigitsApplication.EXAMPLE_PROPERTIES.forEach((k, v) -> registry.add(k, () -> v));
@@ -45,20 +47,23 @@ class DigitsApplicationWebTest {
   @Value("${local.server.port}")
   int port;
 
-  @Autowired
-  ModelRuntime runtime;
+  @Autowired ModelRuntime runtime;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET()
-        .build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(String path, String json, String tenant) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-        .header("Content-Type", "application/json").header("X-Tenant", tenant)
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+            .header("Content-Type", "application/json")
+            .header("X-Tenant", tenant)
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -77,7 +82,8 @@ class DigitsApplicationWebTest {
   @Test
   void runsOnTheBootLineThisModuleTests() {
     String expected = System.getProperty("maasdk.expectedBootLine", "3.5.");
-    assertTrue(SpringBootVersion.getVersion().startsWith(expected),
+    assertTrue(
+        SpringBootVersion.getVersion().startsWith(expected),
         "Spring Boot " + SpringBootVersion.getVersion() + ", expected " + expected + "x");
   }
 
@@ -100,8 +106,8 @@ class DigitsApplicationWebTest {
   void predict_withTheWrongInputLength_is400ProblemDetail_namingTheModel() throws Exception {
     HttpResponse<String> r = post("/predict", "[1.0,2.0]", "acme");
     assertEquals(400, r.statusCode(), r.body());
-    assertEquals("application/problem+json",
-        r.headers().firstValue("Content-Type").orElse(""), r.body());
+    assertEquals(
+        "application/problem+json", r.headers().firstValue("Content-Type").orElse(""), r.body());
     assertTrue(r.body().contains("\"title\":\"InvalidInputException\""), r.body());
     assertTrue(r.body().contains("\"model\":\"digits\""), r.body());
     assertTrue(r.body().contains("\"version\":\"2.0.0\""), r.body());
@@ -142,8 +148,7 @@ class DigitsApplicationWebTest {
     HttpResponse<String> hits =
         get("/actuator/metrics/cache.gets?tag=cache:maasdk.response&tag=result:hit");
     assertEquals(200, hits.statusCode(), hits.body());
-    Matcher h = Pattern.compile("\"statistic\":\"COUNT\",\"value\":([0-9.]+)")
-        .matcher(hits.body());
+    Matcher h = Pattern.compile("\"statistic\":\"COUNT\",\"value\":([0-9.]+)").matcher(hits.body());
     assertTrue(h.find() && Double.parseDouble(h.group(1)) >= 2, hits.body());
   }
 
@@ -161,7 +166,8 @@ class DigitsApplicationWebTest {
 
     HttpResponse<String> write =
         post("/actuator/maasdk/digits/stable", "{\"target\":\"1.0.0\"}", "ops");
-    assertTrue(write.statusCode() >= 400 && write.statusCode() < 500,
+    assertTrue(
+        write.statusCode() >= 400 && write.statusCode() < 500,
         write.statusCode() + " " + write.body());
     assertEquals("2.0.0", runtime.aliases("digits").get("stable").toString());
   }

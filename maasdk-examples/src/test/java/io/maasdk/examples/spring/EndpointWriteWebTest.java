@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.maasdk.ModelRuntime;
-import io.maasdk.testkit.TestModels;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +23,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * management.endpoint.maasdk.access=unrestricted}): move an alias over HTTP, refuse a move to a
  * version not deployed with maasdk's message, roll back.
  */
-@SpringBootTest(classes = DigitsApplication.class,
+@SpringBootTest(
+    classes = DigitsApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "maasdk.models.digits.input-length=64",
@@ -36,24 +36,29 @@ class EndpointWriteWebTest {
 
   @DynamicPropertySource
   static void repository(DynamicPropertyRegistry registry) throws IOException {
-    Path root = DigitsApplication.writeDigitsRepository(Files.createTempDirectory("maasdk-endpoint"));
+    Path root =
+        DigitsApplication.writeDigitsRepository(Files.createTempDirectory("maasdk-endpoint"));
     registry.add("maasdk.repository.root", root::toString);
   }
 
   @Value("${local.server.port}")
   int port;
 
-  @Autowired
-  ModelRuntime runtime;
+  @Autowired ModelRuntime runtime;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
   private HttpResponse<String> send(String method, String path, String json) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-        .header("Content-Type", "application/json")
-        .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(json))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

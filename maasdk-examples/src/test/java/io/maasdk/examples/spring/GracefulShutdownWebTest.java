@@ -1,6 +1,5 @@
 package io.maasdk.examples.spring;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.maasdk.testkit.TestModels;
@@ -38,8 +37,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Connection: close}, dated in the last second before Tomcat stopped; not the JSON (with the
  * message) that Spring's error handling writes for an exception in the application. So Tomcat's
  * connector itself rejected a request that arrived on a keep-alive connection while graceful
- * shutdown had paused the connector; it never reached the application and is the client's to
- * retry, like a refused connection. The test records any exception that does reach Spring MVC.
+ * shutdown had paused the connector; it never reached the application and is the client's to retry,
+ * like a refused connection. The test records any exception that does reach Spring MVC.
  */
 class GracefulShutdownWebTest {
   /** Every exception a controller threw, with its causes, as MVC saw it. */
@@ -53,8 +52,10 @@ class GracefulShutdownWebTest {
       return new org.springframework.web.servlet.HandlerExceptionResolver() {
         @Override
         public org.springframework.web.servlet.ModelAndView resolveException(
-            jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse res,
-            Object handler, Exception ex) {
+            jakarta.servlet.http.HttpServletRequest req,
+            jakarta.servlet.http.HttpServletResponse res,
+            Object handler,
+            Exception ex) {
           StringBuilder b = new StringBuilder(ex.toString());
           for (Throwable c = ex.getCause(); c != null; c = c.getCause()) {
             b.append(" <- ").append(c);
@@ -69,17 +70,25 @@ class GracefulShutdownWebTest {
   @Test
   void closeUnderLoad_answersEveryAcceptedRequest_withoutA5xx() throws Exception {
     Path root = Files.createTempDirectory("maasdk-shutdown");
-    TestModels.copy(TestModels.digitsResource("mlp", "2.0.0"),
-        root.resolve("digits/2.0.0/model.pt"));
+    TestModels.copy(
+        TestModels.digitsResource("mlp", "2.0.0"), root.resolve("digits/2.0.0/model.pt"));
     DIAG.clear();
-    ConfigurableApplicationContext ctx = SpringApplication.run(
-        new Class<?>[] {DigitsApplication.class, ExceptionLog.class}, new String[] {
-        "--server.port=0", "--server.shutdown=graceful",
-        "--spring.lifecycle.timeout-per-shutdown-phase=20s",
-        "--maasdk.repository.root=" + root, "--maasdk.models.digits.input-length=64",
-        "--maasdk.models.digits.batch-size=8", "--maasdk.aliases.digits.stable=2.0.0",
-        "--maasdk.drain-timeout=10s", "--spring.main.banner-mode=off",
-        "--server.error.include-message=always", "--server.error.include-exception=true"});
+    ConfigurableApplicationContext ctx =
+        SpringApplication.run(
+            new Class<?>[] {DigitsApplication.class, ExceptionLog.class},
+            new String[] {
+              "--server.port=0",
+              "--server.shutdown=graceful",
+              "--spring.lifecycle.timeout-per-shutdown-phase=20s",
+              "--maasdk.repository.root=" + root,
+              "--maasdk.models.digits.input-length=64",
+              "--maasdk.models.digits.batch-size=8",
+              "--maasdk.aliases.digits.stable=2.0.0",
+              "--maasdk.drain-timeout=10s",
+              "--spring.main.banner-mode=off",
+              "--server.error.include-message=always",
+              "--server.error.include-exception=true"
+            });
     String port = ctx.getEnvironment().getProperty("local.server.port");
     float[] pixels = TestModels.digitsTestSet().features()[0];
     StringBuilder json = new StringBuilder("[");
@@ -97,32 +106,39 @@ class GracefulShutdownWebTest {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<Future<?>> done = new ArrayList<>();
     for (int c = 0; c < clients; c++) {
-      done.add(pool.submit(() -> {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://localhost:" + port
-                + "/predict")).header("Content-Type", "application/json")
-            .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body))
-            .build();
-        start.await(10, TimeUnit.SECONDS);
-        int failuresInARow = 0;
-        while (failuresInARow < 3) {
-          try {
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-            int status = r.statusCode();
-            statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
-            if (status != 200) {
-              others.add(status + " " + r.headers().map() + " " + r.body());
-            }
-            warm.countDown();
-            failuresInARow = 0;
-          } catch (java.io.IOException e) { // refused or reset: never accepted
-            notConnected.incrementAndGet();
-            failuresInARow++;
-          }
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                HttpClient http =
+                    HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build();
+                HttpRequest req =
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/predict"))
+                        .header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build();
+                start.await(10, TimeUnit.SECONDS);
+                int failuresInARow = 0;
+                while (failuresInARow < 3) {
+                  try {
+                    HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+                    int status = r.statusCode();
+                    statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+                    if (status != 200) {
+                      others.add(status + " " + r.headers().map() + " " + r.body());
+                    }
+                    warm.countDown();
+                    failuresInARow = 0;
+                  } catch (java.io.IOException e) { // refused or reset: never accepted
+                    notConnected.incrementAndGet();
+                    failuresInARow++;
+                  }
+                }
+                return null;
+              }));
     }
     assertTrue(warm.await(60, TimeUnit.SECONDS), "clients never got going: " + statuses);
     ctx.close();
@@ -131,8 +147,14 @@ class GracefulShutdownWebTest {
       f.get(60, TimeUnit.SECONDS);
     }
     assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
-    String seen = statuses + " (" + notConnected + " not connected); not 200: " + others
-        + "; exceptions in the application: " + DIAG;
+    String seen =
+        statuses
+            + " ("
+            + notConnected
+            + " not connected); not 200: "
+            + others
+            + "; exceptions in the application: "
+            + DIAG;
     // Accepted requests are answered, never with a 5xx. A request on a keep-alive connection that
     // Tomcat's graceful shutdown refuses can be a 4xx from the connector itself (an HTML page with
     // Connection: close, no exception in the application), as a refused connection can be an

@@ -8,9 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * every later one reads {@value #OTHER}. Thread-safe; the cap is exact under concurrency.
  */
 public final class TenantTags {
-  /**
-   * The tag of every tenant beyond the cap.
-   */
+  /** The tag of every tenant beyond the cap. */
   public static final String OTHER = "other";
 
   private final int cap;

@@ -27,8 +27,8 @@ import io.quarkus.deployment.annotations.ExecutionTime;
 import io.quarkus.deployment.annotations.Record;
 import io.quarkus.deployment.builditem.FeatureBuildItem;
 import io.quarkus.deployment.builditem.IndexDependencyBuildItem;
-import io.quarkus.deployment.builditem.nativeimage.ServiceProviderBuildItem;
 import io.quarkus.deployment.builditem.ServiceStartBuildItem;
+import io.quarkus.deployment.builditem.nativeimage.ServiceProviderBuildItem;
 import io.quarkus.deployment.pkg.steps.NativeOrNativeSourcesBuild;
 import io.quarkus.smallrye.health.deployment.spi.HealthBuildItem;
 import jakarta.inject.Singleton;
@@ -57,15 +57,16 @@ class MaasdkProcessor {
 
   /**
    * DJL's engines load native libraries through JNI and JNA (PyTorch's JNI is not native-image
-   * ready: camel-quarkus issue 1598). A native build would produce a binary that fails at its
-   * first model; fail the build instead, saying so.
+   * ready: camel-quarkus issue 1598). A native build would produce a binary that fails at its first
+   * model; fail the build instead, saying so.
    */
   @BuildStep(onlyIf = NativeOrNativeSourcesBuild.class)
   FeatureBuildItem refuseNativeImage() {
-    throw new IllegalStateException("maasdk does not support native images: DJL's engines load"
-        + " their native libraries (PyTorch, ONNX Runtime) through JNI and JNA, which GraalVM"
-        + " native-image cannot build. Build this application for the JVM (remove"
-        + " -Dnative / quarkus.native.enabled=true, or the 'native' profile).");
+    throw new IllegalStateException(
+        "maasdk does not support native images: DJL's engines load"
+            + " their native libraries (PyTorch, ONNX Runtime) through JNI and JNA, which GraalVM"
+            + " native-image cannot build. Build this application for the JVM (remove"
+            + " -Dnative / quarkus.native.enabled=true, or the 'native' profile).");
   }
 
   /** The DJL service interfaces that DJL's {@code Engine} and model zoo read with ServiceLoader. */
@@ -97,17 +98,20 @@ class MaasdkProcessor {
   }
 
   @BuildStep
-  void beans(BuildProducer<AdditionalBeanBuildItem> beans,
+  void beans(
+      BuildProducer<AdditionalBeanBuildItem> beans,
       BuildProducer<UnremovableBeanBuildItem> unremovable) {
     beans.produce(AdditionalBeanBuildItem.unremovableOf(ModelHandleProducer.class));
     // Looked up programmatically when the runtime is built: never "unused".
-    unremovable.produce(UnremovableBeanBuildItem.beanTypes(
-        CallInterceptor.class, InferenceListener.class, ModelSpec.class));
+    unremovable.produce(
+        UnremovableBeanBuildItem.beanTypes(
+            CallInterceptor.class, InferenceListener.class, ModelSpec.class));
     // An application's own, replacing maasdk.metering.meters and maasdk.pricing (by name: the
     // application may not have maasdk-metrics).
-    unremovable.produce(UnremovableBeanBuildItem.beanTypes(
-        DotName.createSimple("io.maasdk.metrics.UsageMeters"),
-        DotName.createSimple("io.maasdk.metrics.PricePlan")));
+    unremovable.produce(
+        UnremovableBeanBuildItem.beanTypes(
+            DotName.createSimple("io.maasdk.metrics.UsageMeters"),
+            DotName.createSimple("io.maasdk.metrics.PricePlan")));
   }
 
   @BuildStep
@@ -130,7 +134,8 @@ class MaasdkProcessor {
   @BuildStep
   @Record(ExecutionTime.RUNTIME_INIT)
   @Consume(SyntheticBeansRuntimeInitBuildItem.class)
-  ServiceStartBuildItem eagerRuntime(MaasdkRecorder recorder, BeanDiscoveryFinishedBuildItem beans) {
+  ServiceStartBuildItem eagerRuntime(
+      MaasdkRecorder recorder, BeanDiscoveryFinishedBuildItem beans) {
     List<String> handles = new ArrayList<>();
     for (InjectionPointInfo ip : beans.getInjectionPoints()) {
       AnnotationInstance q = ip.getRequiredQualifier(MAASDK_MODEL);
@@ -141,15 +146,28 @@ class MaasdkProcessor {
       String version = q.value("version") == null ? "latest" : q.value("version").asString();
       String where = ip.getTargetInfo();
       Type type = ip.getRequiredType();
-      if (!type.name().equals(MODEL_HANDLE) || type.kind() != Type.Kind.PARAMETERIZED_TYPE
+      if (!type.name().equals(MODEL_HANDLE)
+          || type.kind() != Type.Kind.PARAMETERIZED_TYPE
           || type.asParameterizedType().arguments().size() != 2) {
-        throw new IllegalStateException("@MaasdkModel(name = \"" + name + "\") is on " + where
-            + " of type " + type + "; it goes on a ModelHandle<I, O> with concrete types, e.g."
-            + " ModelHandle<float[], float[]>");
+        throw new IllegalStateException(
+            "@MaasdkModel(name = \""
+                + name
+                + "\") is on "
+                + where
+                + " of type "
+                + type
+                + "; it goes on a ModelHandle<I, O> with concrete types, e.g."
+                + " ModelHandle<float[], float[]>");
       }
       List<Type> args = type.asParameterizedType().arguments();
-      handles.add(String.join("\n", name, version, className(args.get(0), name, where),
-          className(args.get(1), name, where), where));
+      handles.add(
+          String.join(
+              "\n",
+              name,
+              version,
+              className(args.get(0), name, where),
+              className(args.get(1), name, where),
+              where));
     }
     recorder.eagerInit(handles);
     return new ServiceStartBuildItem(FEATURE);
@@ -162,8 +180,13 @@ class MaasdkProcessor {
       case ARRAY:
         return t.name().toString();
       default:
-        throw new IllegalStateException("@MaasdkModel(name = \"" + name + "\") on " + where
-            + " needs concrete handle types, not " + t);
+        throw new IllegalStateException(
+            "@MaasdkModel(name = \""
+                + name
+                + "\") on "
+                + where
+                + " needs concrete handle types, not "
+                + t);
     }
   }
 

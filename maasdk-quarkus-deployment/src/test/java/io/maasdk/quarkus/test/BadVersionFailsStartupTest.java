@@ -11,16 +11,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BadVersionFailsStartupTest {
 
   @RegisterExtension
-  static final QuarkusUnitTest APP = new QuarkusUnitTest()
-      .withEmptyApplication()
-      .overrideConfigKey("maasdk.models.digits.input-length", "64")
-      .overrideConfigKey("maasdk.models.digits.location",
-          Fixtures.REPOSITORY.resolve("digits-mlp/1.0.0/model.pt").toString())
-      .overrideConfigKey("maasdk.models.digits.version", "one.two")
-      .assertException(t -> {
-        String m = Fixtures.messages(t);
-        assertTrue(m.contains("maasdk.models.digits.version=one.two is not a version"), m);
-      });
+  static final QuarkusUnitTest APP =
+      new QuarkusUnitTest()
+          .withEmptyApplication()
+          .overrideConfigKey("maasdk.models.digits.input-length", "64")
+          .overrideConfigKey(
+              "maasdk.models.digits.location",
+              Fixtures.REPOSITORY.resolve("digits-mlp/1.0.0/model.pt").toString())
+          .overrideConfigKey("maasdk.models.digits.version", "one.two")
+          .assertException(
+              t -> {
+                String m = Fixtures.messages(t);
+                assertTrue(m.contains("maasdk.models.digits.version=one.two is not a version"), m);
+              });
 
   @Test
   void startFails() {

@@ -16,19 +16,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The build registers DJL's engine and zoo providers as service providers and indexes maasdk's
- * jars. A build step added here reads what the extension produced and hands it to the test
- * through system properties (the build runs in another class loader than the test).
+ * jars. A build step added here reads what the extension produced and hands it to the test through
+ * system properties (the build runs in another class loader than the test).
  */
 class DjlServicesAndIndexTest {
   private static final String PROVIDERS = "djlservicestest.providers";
   private static final String INDEXED = "djlservicestest.indexed";
 
   @RegisterExtension
-  static final QuarkusUnitTest APP = new QuarkusUnitTest()
-      .withApplicationRoot(jar -> jar.addClasses(Fixtures.class, Probe.class))
-      .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
-      .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
-      .addBuildChainCustomizer(new Probe());
+  static final QuarkusUnitTest APP =
+      new QuarkusUnitTest()
+          .withApplicationRoot(jar -> jar.addClasses(Fixtures.class, Probe.class))
+          .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
+          .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
+          .addBuildChainCustomizer(new Probe());
 
   @Test
   void djlEngineProvidersAreRegistered() {
@@ -49,8 +50,12 @@ class DjlServicesAndIndexTest {
       implements io.quarkus.builder.BuildStep, Consumer<io.quarkus.builder.BuildChainBuilder> {
     @Override
     public void accept(io.quarkus.builder.BuildChainBuilder chain) {
-      chain.addBuildStep(this).consumes(ServiceProviderBuildItem.class)
-      .consumes(CombinedIndexBuildItem.class).produces(FeatureBuildItem.class).build();
+      chain
+          .addBuildStep(this)
+          .consumes(ServiceProviderBuildItem.class)
+          .consumes(CombinedIndexBuildItem.class)
+          .produces(FeatureBuildItem.class)
+          .build();
     }
 
     @Override
@@ -63,9 +68,11 @@ class DjlServicesAndIndexTest {
       }
       System.setProperty(PROVIDERS, String.join(",", engines));
       var index = ctx.consume(CombinedIndexBuildItem.class).getIndex();
-      System.setProperty(INDEXED, String.valueOf(
-          index.getClassByName(DotName.createSimple("io.maasdk.ModelRuntime")) != null
-          && index.getClassByName(DotName.createSimple("io.maasdk.ModelSpec")) != null));
+      System.setProperty(
+          INDEXED,
+          String.valueOf(
+              index.getClassByName(DotName.createSimple("io.maasdk.ModelRuntime")) != null
+                  && index.getClassByName(DotName.createSimple("io.maasdk.ModelSpec")) != null));
       ctx.produce(new FeatureBuildItem("maasdk-test-probe"));
     }
   }

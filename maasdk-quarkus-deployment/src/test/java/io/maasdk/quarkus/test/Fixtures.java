@@ -28,8 +28,11 @@ final class Fixtures {
   /** Live threads named {@code maasdk-…}. */
   static List<String> maasdkThreads() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(Thread::isAlive).map(Thread::getName).filter(n -> n.startsWith("maasdk-"))
-        .sorted().toList();
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("maasdk-"))
+        .sorted()
+        .toList();
   }
 
   /** The failure's message and its causes', for asserting on a startup failure. */

@@ -14,10 +14,10 @@ import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.QuotaExceededException;
+import io.maasdk.Version;
 import io.maasdk.codec.Codecs;
 import io.maasdk.metrics.LedgerReader;
 import io.maasdk.metrics.UsageRecord;
-import io.maasdk.Version;
 import io.maasdk.quarkus.MaasdkModel;
 import io.maasdk.spi.CallContext;
 import io.maasdk.spi.CallInterceptor;
@@ -48,33 +48,45 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class MaasdkExtensionTest {
   static final String CLOSED = "io.maasdk.quarkus.test.closed";
+
   /** A fresh ledger per run: budgets restore from what a ledger already holds. */
   static final Path LEDGER = Fixtures.freshDir("quarkus-ledger");
 
   @RegisterExtension
-  static final QuarkusUnitTest APP = new QuarkusUnitTest()
-      .withApplicationRoot(jar -> jar.addClasses(DigitsResource.class, CountingInterceptor.class,
-          CloseProbe.class, StartupProbe.class, Specs.class, Fixtures.class))
-      .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
-      .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
-      .overrideConfigKey("maasdk.aliases.digits-mlp.stable", "2.0.0")
-      .overrideConfigKey("maasdk.aliases.digits-mlp.canary", "1.0.0=90,2.0.0=10")
-      .overrideConfigKey("maasdk.drain-timeout", "2s")
-      .overrideConfigKey("maasdk.metering.ledger-dir", LEDGER.toString())
-      .overrideConfigKey("maasdk.metering.fsync", "always")
-      .overrideConfigKey("maasdk.metering.durable", "true")
-      .overrideConfigKey("maasdk.metering.meters.\"digits-*\"", "input-bytes")
-      .overrideConfigKey("maasdk.metering.meters.digits-mlp", "per-call")
-      .overrideConfigKey("maasdk.quotas.tenants.trial.unit-budget", "600")
-      .overrideConfigKey("maasdk.quotas.tenants.payg.money-budget", "0.25")
-      .overrideConfigKey("maasdk.pricing.currency", "EUR")
-      .overrideConfigKey("maasdk.pricing.prices.\"digits-*\"", "0.40")
-      .setBeforeAllCustomizer(() -> System.clearProperty(CLOSED))
-      .setAfterUndeployListener(() -> {
-        assertEquals("true", System.getProperty(CLOSED),
-            "the runtime did not close its listeners: it was not closed at shutdown");
-        assertEquals(List.of(), Fixtures.maasdkThreads(), "maasdk threads after shutdown");
-      });
+  static final QuarkusUnitTest APP =
+      new QuarkusUnitTest()
+          .withApplicationRoot(
+              jar ->
+                  jar.addClasses(
+                      DigitsResource.class,
+                      CountingInterceptor.class,
+                      CloseProbe.class,
+                      StartupProbe.class,
+                      Specs.class,
+                      Fixtures.class))
+          .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
+          .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
+          .overrideConfigKey("maasdk.aliases.digits-mlp.stable", "2.0.0")
+          .overrideConfigKey("maasdk.aliases.digits-mlp.canary", "1.0.0=90,2.0.0=10")
+          .overrideConfigKey("maasdk.drain-timeout", "2s")
+          .overrideConfigKey("maasdk.metering.ledger-dir", LEDGER.toString())
+          .overrideConfigKey("maasdk.metering.fsync", "always")
+          .overrideConfigKey("maasdk.metering.durable", "true")
+          .overrideConfigKey("maasdk.metering.meters.\"digits-*\"", "input-bytes")
+          .overrideConfigKey("maasdk.metering.meters.digits-mlp", "per-call")
+          .overrideConfigKey("maasdk.quotas.tenants.trial.unit-budget", "600")
+          .overrideConfigKey("maasdk.quotas.tenants.payg.money-budget", "0.25")
+          .overrideConfigKey("maasdk.pricing.currency", "EUR")
+          .overrideConfigKey("maasdk.pricing.prices.\"digits-*\"", "0.40")
+          .setBeforeAllCustomizer(() -> System.clearProperty(CLOSED))
+          .setAfterUndeployListener(
+              () -> {
+                assertEquals(
+                    "true",
+                    System.getProperty(CLOSED),
+                    "the runtime did not close its listeners: it was not closed at shutdown");
+                assertEquals(List.of(), Fixtures.maasdkThreads(), "maasdk threads after shutdown");
+              });
 
   /** A ModelSpec bean: deployed alongside the configured models. */
   @Singleton
@@ -119,8 +131,8 @@ class MaasdkExtensionTest {
   }
 
   /**
-   * What was deployed when the application started, looked up without creating the runtime bean:
-   * it exists only if the extension created it during startup.
+   * What was deployed when the application started, looked up without creating the runtime bean: it
+   * exists only if the extension created it during startup.
    */
   @Singleton
   public static class StartupProbe {
@@ -128,8 +140,8 @@ class MaasdkExtensionTest {
 
     void onStart(@Observes StartupEvent e) {
       Bean<?> bean = Arc.container().beanManager().getBeans(ModelRuntime.class).iterator().next();
-      ModelRuntime existing = (ModelRuntime) Arc.container().getActiveContext(Singleton.class)
-          .get(bean);
+      ModelRuntime existing =
+          (ModelRuntime) Arc.container().getActiveContext(Singleton.class).get(bean);
       deployedAtStartup = existing == null ? 0 : existing.deployments().size();
     }
   }
@@ -150,13 +162,20 @@ class MaasdkExtensionTest {
   @Test
   void runtimeIsCreatedAtStartup_withEveryVersionDeployed_andAliasesSet() {
     assertEquals(4, startup.deployedAtStartup);
-    assertEquals(List.of("digits-cnn@1.0.0", "digits-mlp@1.0.0", "digits-mlp@1.1.0",
-        "digits-mlp@2.0.0"), runtime.deployments().stream()
-        .map(d -> d.modelName() + "@" + d.version()).sorted().toList());
-    assertArrayEquals(TestModels.expectedLogits("cnn", "1.0.0")[0],
-        cnn.predict(TestModels.digitsTestSet().features()[0]), 1e-4f);
-    assertEquals(Version.parse("2.0.0"),
-        runtime.handle("digits-mlp", "stable", float[].class, float[].class)
+    assertEquals(
+        List.of("digits-cnn@1.0.0", "digits-mlp@1.0.0", "digits-mlp@1.1.0", "digits-mlp@2.0.0"),
+        runtime.deployments().stream()
+            .map(d -> d.modelName() + "@" + d.version())
+            .sorted()
+            .toList());
+    assertArrayEquals(
+        TestModels.expectedLogits("cnn", "1.0.0")[0],
+        cnn.predict(TestModels.digitsTestSet().features()[0]),
+        1e-4f);
+    assertEquals(
+        Version.parse("2.0.0"),
+        runtime
+            .handle("digits-mlp", "stable", float[].class, float[].class)
             .resolve(CallOptions.ofDefaults()));
     assertEquals("digits-mlp", canary.modelName());
   }
@@ -167,11 +186,18 @@ class MaasdkExtensionTest {
     int before = interceptor.calls.get();
     int eventsBefore = listener.events.get();
     for (int i = 0; i < 3; i++) {
-      String body = IntStream.range(0, 64).mapToObj(j -> Float.toString(set.features()[0][j]))
-          .collect(Collectors.joining(","));
+      String body =
+          IntStream.range(0, 64)
+              .mapToObj(j -> Float.toString(set.features()[0][j]))
+              .collect(Collectors.joining(","));
       int expected = TestModels.argmax(TestModels.expectedLogits("mlp", "2.0.0")[0]);
-      given().contentType("text/plain").body(body).post("/digits")
-          .then().statusCode(200).body(equalTo(expected + " 2.0.0"));
+      given()
+          .contentType("text/plain")
+          .body(body)
+          .post("/digits")
+          .then()
+          .statusCode(200)
+          .body(equalTo(expected + " 2.0.0"));
     }
     assertEquals(before + 3, interceptor.calls.get());
     assertTrue(listener.events.get() >= eventsBefore + 3, "listener saw the calls");
@@ -179,7 +205,10 @@ class MaasdkExtensionTest {
 
   @Test
   void readiness_listsEveryVersion() {
-    given().get("/q/health/ready").then().statusCode(200)
+    given()
+        .get("/q/health/ready")
+        .then()
+        .statusCode(200)
         .body(containsString("\"status\": \"UP\""))
         .body(containsString("\"name\": \"maasdk\""))
         .body(containsString("\"digits-mlp@1.0.0\": \"UP\""))
@@ -208,23 +237,33 @@ class MaasdkExtensionTest {
     // durable metering: a call returns only once its record is fsynced in the ledger
     List<UsageRecord> records = LedgerReader.read(LEDGER).records();
     for (String tenant : List.of("trial", "payg", "unlimited")) {
-      List<Long> units = records.stream()
-          .filter(r -> tenant.equals(r.tenant()) && r.billable() && "digits-cnn".equals(r.model()))
-          .map(UsageRecord::units).toList();
-      assertEquals(tenant.equals("unlimited") ? List.of(256L) : List.of(256L, 256L), units,
+      List<Long> units =
+          records.stream()
+              .filter(
+                  r -> tenant.equals(r.tenant()) && r.billable() && "digits-cnn".equals(r.model()))
+              .map(UsageRecord::units)
+              .toList();
+      assertEquals(
+          tenant.equals("unlimited") ? List.of(256L) : List.of(256L, 256L),
+          units,
           tenant + ": " + records);
     }
-    assertEquals(List.of(1L), records.stream()
-        .filter(r -> "unlimited".equals(r.tenant()) && "digits-mlp".equals(r.model()))
-        .map(UsageRecord::units).toList(), records.toString());
+    assertEquals(
+        List.of(1L),
+        records.stream()
+            .filter(r -> "unlimited".equals(r.tenant()) && "digits-mlp".equals(r.model()))
+            .map(UsageRecord::units)
+            .toList(),
+        records.toString());
   }
 
   @Test
   void metrics_showMaasdkMeters() {
     canary.predict(new float[64]);
     String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
-    assertTrue(text.contains("maasdk_inference_requests_total"), text.length() > 2000
-        ? text.substring(0, 2000) : text);
+    assertTrue(
+        text.contains("maasdk_inference_requests_total"),
+        text.length() > 2000 ? text.substring(0, 2000) : text);
     assertTrue(text.contains("maasdk_queue_depth"), "queue gauges are bound");
     assertTrue(text.contains("model=\"digits-mlp\""), "tagged by model");
     assertTrue(text.contains("maasdk_metering_records"), "the configured metering is bound");

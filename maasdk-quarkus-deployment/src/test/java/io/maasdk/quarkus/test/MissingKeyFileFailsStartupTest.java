@@ -11,17 +11,24 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MissingKeyFileFailsStartupTest {
 
   @RegisterExtension
-  static final QuarkusUnitTest APP = new QuarkusUnitTest()
-      .withEmptyApplication()
-      .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
-      .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
-      .overrideConfigKey("maasdk.security.trusted-keys",
-          Fixtures.REPOSITORY.resolve("no-such-keys.json").toString())
-      .assertException(t -> {
-        String m = Fixtures.messages(t);
-        assertTrue(m.contains("maasdk.security.trusted-keys "
-            + Fixtures.REPOSITORY.resolve("no-such-keys.json") + " cannot be read"), m);
-      });
+  static final QuarkusUnitTest APP =
+      new QuarkusUnitTest()
+          .withEmptyApplication()
+          .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
+          .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
+          .overrideConfigKey(
+              "maasdk.security.trusted-keys",
+              Fixtures.REPOSITORY.resolve("no-such-keys.json").toString())
+          .assertException(
+              t -> {
+                String m = Fixtures.messages(t);
+                assertTrue(
+                    m.contains(
+                        "maasdk.security.trusted-keys "
+                            + Fixtures.REPOSITORY.resolve("no-such-keys.json")
+                            + " cannot be read"),
+                    m);
+              });
 
   @Test
   void startFails() {

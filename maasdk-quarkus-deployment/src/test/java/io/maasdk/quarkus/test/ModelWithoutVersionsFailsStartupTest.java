@@ -11,16 +11,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ModelWithoutVersionsFailsStartupTest {
 
   @RegisterExtension
-  static final QuarkusUnitTest APP = new QuarkusUnitTest()
-      .withEmptyApplication()
-      .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
-      .overrideConfigKey("maasdk.models.digits.input-length", "64")
-      .assertException(t -> {
-        String m = Fixtures.messages(t);
-        assertTrue(m.contains("maasdk.models.digits (maasdk.repository.root="
-            + Fixtures.REPOSITORY + "): model repository " + Fixtures.REPOSITORY
-            + " has no folder for model 'digits'; it has [digits-cnn, digits-mlp]"), m);
-      });
+  static final QuarkusUnitTest APP =
+      new QuarkusUnitTest()
+          .withEmptyApplication()
+          .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
+          .overrideConfigKey("maasdk.models.digits.input-length", "64")
+          .assertException(
+              t -> {
+                String m = Fixtures.messages(t);
+                assertTrue(
+                    m.contains(
+                        "maasdk.models.digits (maasdk.repository.root="
+                            + Fixtures.REPOSITORY
+                            + "): model repository "
+                            + Fixtures.REPOSITORY
+                            + " has no folder for model 'digits'; it has [digits-cnn, digits-mlp]"),
+                    m);
+              });
 
   @Test
   void startFails() {

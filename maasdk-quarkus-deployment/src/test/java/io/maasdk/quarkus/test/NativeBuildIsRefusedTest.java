@@ -11,13 +11,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class NativeBuildIsRefusedTest {
 
   @RegisterExtension
-  static final QuarkusUnitTest APP = new QuarkusUnitTest()
-      .withEmptyApplication()
-      .overrideConfigKey("quarkus.native.enabled", "true")
-      .assertException(t -> {
-        String m = Fixtures.messages(t);
-        assertTrue(m.contains("maasdk does not support native images"), m);
-      });
+  static final QuarkusUnitTest APP =
+      new QuarkusUnitTest()
+          .withEmptyApplication()
+          .overrideConfigKey("quarkus.native.enabled", "true")
+          .assertException(
+              t -> {
+                String m = Fixtures.messages(t);
+                assertTrue(m.contains("maasdk does not support native images"), m);
+              });
 
   @Test
   void buildFails() {

@@ -62,30 +62,34 @@ class SignedModelsTest {
   }
 
   @RegisterExtension
-  static final QuarkusUnitTest APP = new QuarkusUnitTest()
-      .withEmptyApplication()
-      .overrideConfigKey("maasdk.security.trusted-keys", TRUSTED.toString())
-      .overrideConfigKey("maasdk.repository.root", REPOSITORY.toString())
-      .overrideConfigKey("maasdk.models.digits.input-length", "64")
-      .overrideConfigKey("maasdk.drain-timeout", "2s");
+  static final QuarkusUnitTest APP =
+      new QuarkusUnitTest()
+          .withEmptyApplication()
+          .overrideConfigKey("maasdk.security.trusted-keys", TRUSTED.toString())
+          .overrideConfigKey("maasdk.repository.root", REPOSITORY.toString())
+          .overrideConfigKey("maasdk.models.digits.input-length", "64")
+          .overrideConfigKey("maasdk.drain-timeout", "2s");
 
   @Inject ModelRuntime runtime;
 
   @Test
   void signedRepository_deploysAndServes() {
     assertEquals(1, runtime.deployments().size());
-    float[] out = runtime.handle("digits", "1.0.0", float[].class, float[].class)
-        .predict(TestModels.digitsTestSet().features()[0]);
+    float[] out =
+        runtime
+            .handle("digits", "1.0.0", float[].class, float[].class)
+            .predict(TestModels.digitsTestSet().features()[0]);
     assertArrayEquals(TestModels.expectedLogits("mlp", "1.0.0")[0], out, 1e-4f);
   }
 
   @Test
   void unsignedDeploy_isRefused() {
-    ModelSpec<float[], float[]> unsigned = ModelSpec.builder("digits", float[].class, float[].class)
-        .version("1.1.0")
-        .source(ModelSource.classpath(TestModels.digitsResource("mlp", "1.1.0")))
-        .translator(Codecs.floatVector(64))
-        .build();
+    ModelSpec<float[], float[]> unsigned =
+        ModelSpec.builder("digits", float[].class, float[].class)
+            .version("1.1.0")
+            .source(ModelSource.classpath(TestModels.digitsResource("mlp", "1.1.0")))
+            .translator(Codecs.floatVector(64))
+            .build();
     RuntimeException e = assertThrows(RuntimeException.class, () -> runtime.deploy(unsigned));
     assertTrue(e.getMessage().contains("digits@1.1.0"), e.getMessage());
     assertEquals(1, runtime.deployments().size());

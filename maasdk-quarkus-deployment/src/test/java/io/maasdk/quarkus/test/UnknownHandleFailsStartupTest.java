@@ -28,17 +28,20 @@ class UnknownHandleFailsStartupTest {
   }
 
   @RegisterExtension
-  static final QuarkusUnitTest APP = new QuarkusUnitTest()
-      .withApplicationRoot(jar -> jar.addClasses(Client.class))
-      .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
-      .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
-      .assertException(t -> {
-        String m = Fixtures.messages(t);
-        assertTrue(m.contains("@MaasdkModel(name = \"digits\", version = \"stable\") on "), m);
-        assertTrue(m.contains("Client#digits"), m);
-        assertTrue(m.contains("digits-mlp"), "names what is deployed: " + m);
-        assertEquals(List.of(), Fixtures.maasdkThreads(), "the runtime was closed");
-      });
+  static final QuarkusUnitTest APP =
+      new QuarkusUnitTest()
+          .withApplicationRoot(jar -> jar.addClasses(Client.class))
+          .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
+          .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
+          .assertException(
+              t -> {
+                String m = Fixtures.messages(t);
+                assertTrue(
+                    m.contains("@MaasdkModel(name = \"digits\", version = \"stable\") on "), m);
+                assertTrue(m.contains("Client#digits"), m);
+                assertTrue(m.contains("digits-mlp"), "names what is deployed: " + m);
+                assertEquals(List.of(), Fixtures.maasdkThreads(), "the runtime was closed");
+              });
 
   @Test
   void startFails() {

@@ -13,17 +13,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class UnknownModelFailsStartupTest {
 
   @RegisterExtension
-  static final QuarkusUnitTest APP = new QuarkusUnitTest()
-      .withEmptyApplication()
-      .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
-      .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
-      .overrideConfigKey("maasdk.aliases.digits.stable", "2.0.0")
-      .assertException(t -> {
-        String m = Fixtures.messages(t);
-        assertTrue(m.contains("maasdk.aliases.digits.stable names model digits, which is not"
-            + " deployed; deployed models: [digits-mlp]"), m);
-        assertEquals(List.of(), Fixtures.maasdkThreads(), "the failed runtime was closed");
-      });
+  static final QuarkusUnitTest APP =
+      new QuarkusUnitTest()
+          .withEmptyApplication()
+          .overrideConfigKey("maasdk.repository.root", Fixtures.REPOSITORY.toString())
+          .overrideConfigKey("maasdk.models.digits-mlp.input-length", "64")
+          .overrideConfigKey("maasdk.aliases.digits.stable", "2.0.0")
+          .assertException(
+              t -> {
+                String m = Fixtures.messages(t);
+                assertTrue(
+                    m.contains(
+                        "maasdk.aliases.digits.stable names model digits, which is not"
+                            + " deployed; deployed models: [digits-mlp]"),
+                    m);
+                assertEquals(List.of(), Fixtures.maasdkThreads(), "the failed runtime was closed");
+              });
 
   @Test
   void startFails() {

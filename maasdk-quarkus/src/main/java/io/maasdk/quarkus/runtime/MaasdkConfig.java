@@ -32,8 +32,8 @@ import java.util.OptionalLong;
 public interface MaasdkConfig {
 
   /**
-   * How long closing the runtime (at application shutdown) waits for admitted calls before
-   * failing the rest.
+   * How long closing the runtime (at application shutdown) waits for admitted calls before failing
+   * the rest.
    */
   @WithDefault("10s")
   Duration drainTimeout();
@@ -105,8 +105,8 @@ public interface MaasdkConfig {
     OptionalInt inputLength();
 
     /**
-     * One version's model file or folder: "classpath:models/x.pt" or a path; needs version.
-     * Without it, every version of this model under maasdk.repository.root is deployed.
+     * One version's model file or folder: "classpath:models/x.pt" or a path; needs version. Without
+     * it, every version of this model under maasdk.repository.root is deployed.
      */
     Optional<String> location();
 
@@ -145,8 +145,8 @@ public interface MaasdkConfig {
     long cacheMaximumSize();
 
     /**
-     * Whether each replica computes an all-zero input before the version serves (verifies it on
-     * its device at startup).
+     * Whether each replica computes an all-zero input before the version serves (verifies it on its
+     * device at startup).
      */
     @WithDefault("true")
     boolean warmup();
@@ -155,8 +155,8 @@ public interface MaasdkConfig {
   /** maasdk-metrics. */
   interface Metrics {
     /**
-     * Tag meters with the tenant for the first this-many tenants (later ones are tagged "other");
-     * 0 leaves the tag off.
+     * Tag meters with the tenant for the first this-many tenants (later ones are tagged "other"); 0
+     * leaves the tag off.
      */
     @WithDefault("0")
     int tenantTag();
@@ -166,8 +166,8 @@ public interface MaasdkConfig {
   interface Security {
     /**
      * The trusted public keyset file (as {@code maasdk keys create --public-out} writes it): when
-     * set, only models signed by these keys deploy, and models under maasdk.models load from
-     * signed folders. Public keys only; never a private or secret keyset.
+     * set, only models signed by these keys deploy, and models under maasdk.models load from signed
+     * folders. Public keys only; never a private or secret keyset.
      */
     Optional<Path> trustedKeys();
   }
@@ -202,8 +202,8 @@ public interface MaasdkConfig {
     boolean enabled();
 
     /**
-     * Folder of the usage ledger (created if absent): one usage record per call. Unset, there is
-     * no metering.
+     * Folder of the usage ledger (created if absent): one usage record per call. Unset, there is no
+     * metering.
      */
     Optional<Path> ledgerDir();
 

@@ -33,9 +33,19 @@ public class MaasdkReadinessCheck implements HealthCheck {
       if (up) {
         serving.add(d.modelName());
       }
-      b.withData(d.modelName() + "@" + d.version(), up ? "UP"
-          : "DOWN (replicas up " + d.replicasUp() + "/" + d.placements().size() + ", breaker "
-              + d.breakerState() + ", accepting " + d.accepting() + ")");
+      b.withData(
+          d.modelName() + "@" + d.version(),
+          up
+              ? "UP"
+              : "DOWN (replicas up "
+                  + d.replicasUp()
+                  + "/"
+                  + d.placements().size()
+                  + ", breaker "
+                  + d.breakerState()
+                  + ", accepting "
+                  + d.accepting()
+                  + ")");
     }
     models.removeAll(serving);
     if (!models.isEmpty()) {

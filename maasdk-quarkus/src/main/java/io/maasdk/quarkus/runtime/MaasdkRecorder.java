@@ -26,9 +26,9 @@ import org.jboss.logging.Logger;
 /**
  * Creates the runtime bean at runtime init: built with every {@link CallInterceptor} and {@link
  * InferenceListener} bean and the metering and quotas of {@code maasdk.metering.*} and {@code
- * maasdk.quotas.*} (with maasdk-metrics), then every {@link ModelSpec} bean and every model under {@code
- * maasdk.models} deployed and warmed, then the aliases set. If any of that fails the runtime is
- * closed before the failure propagates, which fails the application's start.
+ * maasdk.quotas.*} (with maasdk-metrics), then every {@link ModelSpec} bean and every model under
+ * {@code maasdk.models} deployed and warmed, then the aliases set. If any of that fails the runtime
+ * is closed before the failure propagates, which fails the application's start.
  */
 @Recorder
 public class MaasdkRecorder {
@@ -53,11 +53,20 @@ public class MaasdkRecorder {
     for (String h : handles) {
       String[] p = h.split("\n", 5);
       try {
-        runtime.handle(p[0], p[1], Class.forName(p[2], false, loader),
-            Class.forName(p[3], false, loader));
+        runtime.handle(
+            p[0], p[1], Class.forName(p[2], false, loader), Class.forName(p[3], false, loader));
       } catch (RuntimeException | ClassNotFoundException e) {
-        IllegalStateException failure = new IllegalStateException("@MaasdkModel(name = \""
-            + p[0] + "\", version = \"" + p[1] + "\") on " + p[4] + ": " + e.getMessage(), e);
+        IllegalStateException failure =
+            new IllegalStateException(
+                "@MaasdkModel(name = \""
+                    + p[0]
+                    + "\", version = \""
+                    + p[1]
+                    + "\") on "
+                    + p[4]
+                    + ": "
+                    + e.getMessage(),
+                e);
         LOG.errorf("maasdk: %s; closing the runtime", failure.getMessage());
         try {
           runtime.close();
@@ -70,49 +79,56 @@ public class MaasdkRecorder {
   }
 
   static ModelRuntime create() {
-    MaasdkConfig config = ConfigProvider.getConfig().unwrap(SmallRyeConfig.class)
-        .getConfigMapping(MaasdkConfig.class);
+    MaasdkConfig config =
+        ConfigProvider.getConfig()
+            .unwrap(SmallRyeConfig.class)
+            .getConfigMapping(MaasdkConfig.class);
     List<CallInterceptor> interceptors = new ArrayList<>();
     Function<Path, ModelSource> folders = ModelSource::directory;
     boolean signedOnly = false;
     if (config.security().trustedKeys().isPresent()) {
       Path keys = config.security().trustedKeys().get();
       if (!present("io.maasdk.security.RequireSignatures")) {
-        throw new IllegalStateException("maasdk.security.trusted-keys is set, but maasdk-security"
-            + " is not on the classpath: add io.maasdk:maasdk-security, or models would deploy"
-            + " unverified");
+        throw new IllegalStateException(
+            "maasdk.security.trusted-keys is set, but maasdk-security"
+                + " is not on the classpath: add io.maasdk:maasdk-security, or models would deploy"
+                + " unverified");
       }
       SecuritySupport security = SecuritySupport.trusting(keys);
       interceptors.add(security.requireSignatures());
       folders = security::open;
       signedOnly = true;
     }
-    ModelRuntime.Builder builder = ModelRuntime.builder()
-        .drainTimeout(config.drainTimeout())
-        .defaultEngine(config.defaultEngine())
-        .aliasHistoryLimit(config.aliasHistoryLimit())
-        .djlOffline(config.djlOffline());
-    for (InstanceHandle<CallInterceptor> h
-        : Arc.container().select(CallInterceptor.class, Any.Literal.INSTANCE).handles()) {
+    ModelRuntime.Builder builder =
+        ModelRuntime.builder()
+            .drainTimeout(config.drainTimeout())
+            .defaultEngine(config.defaultEngine())
+            .aliasHistoryLimit(config.aliasHistoryLimit())
+            .djlOffline(config.djlOffline());
+    for (InstanceHandle<CallInterceptor> h :
+        Arc.container().select(CallInterceptor.class, Any.Literal.INSTANCE).handles()) {
       interceptors.add(h.get());
     }
     List<InferenceListener> listeners = new ArrayList<>();
-    for (InstanceHandle<InferenceListener> h
-        : Arc.container().select(InferenceListener.class, Any.Literal.INSTANCE).handles()) {
+    for (InstanceHandle<InferenceListener> h :
+        Arc.container().select(InferenceListener.class, Any.Literal.INSTANCE).handles()) {
       listeners.add(h.get());
     }
     List<ModelSpec<?, ?>> specs = new ArrayList<>();
     // ModelSpec<float[], float[]> is not assignable to the raw type: select with wildcards.
-    for (InstanceHandle<ModelSpec<?, ?>> h : Arc.container()
-        .select(new TypeLiteral<ModelSpec<?, ?>>() {}, Any.Literal.INSTANCE).handles()) {
+    for (InstanceHandle<ModelSpec<?, ?>> h :
+        Arc.container()
+            .select(new TypeLiteral<ModelSpec<?, ?>>() {}, Any.Literal.INSTANCE)
+            .handles()) {
       specs.add(h.get());
     }
     // Last before the runtime owns them: the metering's thread and ledger are closed with it.
     if (meteringConfigured(config)) {
       if (!present("io.maasdk.metrics.Metering")) {
-        throw new IllegalStateException("maasdk.metering.ledger-dir or maasdk.quotas is set, but"
-            + " maasdk-metrics is not on the classpath: add io.maasdk:maasdk-metrics, or calls"
-            + " would go unmetered and unlimited");
+        throw new IllegalStateException(
+            "maasdk.metering.ledger-dir or maasdk.quotas is set, but"
+                + " maasdk-metrics is not on the classpath: add io.maasdk:maasdk-metrics, or calls"
+                + " would go unmetered and unlimited");
       }
       MeteringSupport.install(config, interceptors, listeners);
     }
@@ -140,7 +156,8 @@ public class MaasdkRecorder {
       }
       throw e;
     }
-    LOG.infof("maasdk: runtime ready with %d deployed versions; drain timeout on close %s",
+    LOG.infof(
+        "maasdk: runtime ready with %d deployed versions; drain timeout on close %s",
         runtime.deployments().size(), config.drainTimeout());
     return runtime;
   }
@@ -148,12 +165,26 @@ public class MaasdkRecorder {
   /** {@code maasdk.models}, for the shared deployer. */
   private static Map<String, StartupDeployer.DeclaredModel> declared(MaasdkConfig config) {
     Map<String, StartupDeployer.DeclaredModel> models = new LinkedHashMap<>();
-    config.models().forEach((name, m) -> models.put(name, new StartupDeployer.DeclaredModel(
-        m.codec().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-        m.inputLength().isPresent() ? m.inputLength().getAsInt() : null,
-        m.location().orElse(null), m.version().orElse(null), m.engine().orElse(null),
-        m.replicas(), m.device(), m.batchSize(), m.batchDelay(), m.queueCapacity(), m.cache(),
-        m.cacheMaximumSize(), m.warmup())));
+    config
+        .models()
+        .forEach(
+            (name, m) ->
+                models.put(
+                    name,
+                    new StartupDeployer.DeclaredModel(
+                        m.codec().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                        m.inputLength().isPresent() ? m.inputLength().getAsInt() : null,
+                        m.location().orElse(null),
+                        m.version().orElse(null),
+                        m.engine().orElse(null),
+                        m.replicas(),
+                        m.device(),
+                        m.batchSize(),
+                        m.batchDelay(),
+                        m.queueCapacity(),
+                        m.cache(),
+                        m.cacheMaximumSize(),
+                        m.warmup())));
     return models;
   }
 
@@ -169,8 +200,10 @@ public class MaasdkRecorder {
 
   /** Whether a quota declares no limit. */
   static boolean unlimited(MaasdkConfig.Quota q) {
-    return q.requestsPerSecond().isEmpty() && q.unitsPerSecond().isEmpty()
-        && q.unitBudget().isEmpty() && q.moneyBudget().isEmpty();
+    return q.requestsPerSecond().isEmpty()
+        && q.unitsPerSecond().isEmpty()
+        && q.unitBudget().isEmpty()
+        && q.moneyBudget().isEmpty();
   }
 
   private static boolean present(String className) {

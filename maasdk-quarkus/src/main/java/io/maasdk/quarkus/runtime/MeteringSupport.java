@@ -17,7 +17,6 @@ import io.quarkus.arc.Arc;
 import io.quarkus.arc.InjectableInstance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -33,10 +32,10 @@ import org.jboss.logging.Logger;
  * Metering into a ledger, quotas and a price plan from {@code maasdk.metering.*}, {@code
  * maasdk.quotas.*} and {@code maasdk.pricing.*} (the Spring Boot starter's properties), built with
  * maasdk-metrics' builders and added to the runtime being built. Loaded only when maasdk-metrics is
- * on the classpath. An application's own {@code Metering} listener bean or {@code
- * QuotaInterceptor} interceptor bean replaces the one built here, and its {@code UsageMeters} or
- * {@code PricePlan} bean is used instead of the configured one. The runtime closes the metering
- * (delivering buffered records, fsyncing the ledger) after it has drained.
+ * on the classpath. An application's own {@code Metering} listener bean or {@code QuotaInterceptor}
+ * interceptor bean replaces the one built here, and its {@code UsageMeters} or {@code PricePlan}
+ * bean is used instead of the configured one. The runtime closes the metering (delivering buffered
+ * records, fsyncing the ledger) after it has drained.
  */
 final class MeteringSupport {
   private static final Logger LOG = Logger.getLogger(MeteringSupport.class);
@@ -49,8 +48,8 @@ final class MeteringSupport {
    * @throws IllegalStateException naming the property that is wrong
    * @throws UncheckedIOException naming the folder if the ledger cannot be opened or read
    */
-  static void install(MaasdkConfig config, List<CallInterceptor> interceptors,
-      List<InferenceListener> listeners) {
+  static void install(
+      MaasdkConfig config, List<CallInterceptor> interceptors, List<InferenceListener> listeners) {
     MaasdkConfig.Metering m = config.metering();
     MaasdkConfig.Quotas q = config.quotas();
     boolean metering = m.enabled() && m.ledgerDir().isPresent();
@@ -95,11 +94,16 @@ final class MeteringSupport {
 
   private static UsageMeters meters(Map<String, MaasdkConfig.Meter> configured) {
     UsageMeters.Builder b = UsageMeters.builder();
-    inOrder(configured, (pattern, meter) -> b.meter(pattern, switch (meter) {
-      case PER_CALL -> UsageMeter.perCall();
-      case ITEMS -> UsageMeter.items();
-      case INPUT_BYTES -> UsageMeter.inputBytes();
-    }));
+    inOrder(
+        configured,
+        (pattern, meter) ->
+            b.meter(
+                pattern,
+                switch (meter) {
+                  case PER_CALL -> UsageMeter.perCall();
+                  case ITEMS -> UsageMeter.items();
+                  case INPUT_BYTES -> UsageMeter.inputBytes();
+                }));
     return b.build();
   }
 
@@ -110,9 +114,10 @@ final class MeteringSupport {
    */
   static <V> void inOrder(Map<String, V> byPattern, BiConsumer<String, V> action) {
     List<String> patterns = new ArrayList<>(byPattern.keySet());
-    patterns.sort(Comparator.<String, Boolean>comparing(p -> p.contains("*"))
-        .thenComparing(Comparator.comparingInt(String::length).reversed())
-        .thenComparing(Comparator.naturalOrder()));
+    patterns.sort(
+        Comparator.<String, Boolean>comparing(p -> p.contains("*"))
+            .thenComparing(Comparator.comparingInt(String::length).reversed())
+            .thenComparing(Comparator.naturalOrder()));
     for (String p : patterns) {
       action.accept(p, byPattern.get(p));
     }
@@ -120,35 +125,54 @@ final class MeteringSupport {
 
   private static Metering metering(MaasdkConfig.Metering m, UsageMeters meters) {
     Path dir = m.ledgerDir().orElseThrow();
-    FsyncPolicy fsync = switch (m.fsync()) {
-      case ALWAYS -> FsyncPolicy.always();
-      case EVERY -> FsyncPolicy.every(m.fsyncInterval());
-      case NEVER -> FsyncPolicy.never();
-    };
+    FsyncPolicy fsync =
+        switch (m.fsync()) {
+          case ALWAYS -> FsyncPolicy.always();
+          case EVERY -> FsyncPolicy.every(m.fsyncInterval());
+          case NEVER -> FsyncPolicy.never();
+        };
     if (m.durable() && m.fsync() != MaasdkConfig.Fsync.ALWAYS) {
-      LOG.warnf("maasdk: maasdk.metering.durable=true with fsync=%s: a machine crash can still"
-          + " lose records of calls that returned; use maasdk.metering.fsync=always",
+      LOG.warnf(
+          "maasdk: maasdk.metering.durable=true with fsync=%s: a machine crash can still"
+              + " lose records of calls that returned; use maasdk.metering.fsync=always",
           m.fsync().name().toLowerCase(Locale.ROOT));
     }
     LedgerSink ledger;
     try {
       ledger = LedgerSink.builder(dir).fsync(fsync).build();
     } catch (IOException e) {
-      throw new UncheckedIOException("maasdk.metering.ledger-dir " + dir
-          + " cannot be opened as a usage ledger: " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "maasdk.metering.ledger-dir "
+              + dir
+              + " cannot be opened as a usage ledger: "
+              + e.getMessage(),
+          e);
     }
     Metering metering;
     try {
-      metering = Metering.builder().meters(meters).sink(ledger).durable(m.durable())
-          .bufferCapacity(m.bufferCapacity()).offerTimeout(m.offerTimeout()).build();
+      metering =
+          Metering.builder()
+              .meters(meters)
+              .sink(ledger)
+              .durable(m.durable())
+              .bufferCapacity(m.bufferCapacity())
+              .offerTimeout(m.offerTimeout())
+              .build();
     } catch (IllegalArgumentException e) {
       closeQuietly(ledger, e);
-      throw new IllegalStateException("maasdk.metering: " + e.getMessage()
-          + " (buffer-capacity " + m.bufferCapacity() + ", offer-timeout " + m.offerTimeout()
-          + ")", e);
+      throw new IllegalStateException(
+          "maasdk.metering: "
+              + e.getMessage()
+              + " (buffer-capacity "
+              + m.bufferCapacity()
+              + ", offer-timeout "
+              + m.offerTimeout()
+              + ")",
+          e);
     }
-    LOG.infof("maasdk: metering every call into the ledger %s (%s, %s)", dir, fsync,
-        m.durable() ? "durable" : "asynchronous");
+    LOG.infof(
+        "maasdk: metering every call into the ledger %s (%s, %s)",
+        dir, fsync, m.durable() ? "durable" : "asynchronous");
     return metering;
   }
 
@@ -170,12 +194,17 @@ final class MeteringSupport {
     try {
       currency = Currency.getInstance(code.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalStateException("maasdk.pricing.currency: '" + code
-          + "' is not an ISO 4217 currency code (expected e.g. EUR or USD)", e);
+      throw new IllegalStateException(
+          "maasdk.pricing.currency: '"
+              + code
+              + "' is not an ISO 4217 currency code (expected e.g. EUR or USD)",
+          e);
     }
     try {
-      PricePlan.Builder b = PricePlan.builder(p.name(), currency)
-          .freeUnitsPerPeriod(p.freeUnitsPerPeriod()).billCacheHits(p.billCacheHits());
+      PricePlan.Builder b =
+          PricePlan.builder(p.name(), currency)
+              .freeUnitsPerPeriod(p.freeUnitsPerPeriod())
+              .billCacheHits(p.billCacheHits());
       inOrder(p.prices(), b::price);
       p.defaultPrice().ifPresent(b::defaultPrice);
       return b.build();
@@ -190,45 +219,58 @@ final class MeteringSupport {
     try {
       zone = ZoneId.of(q.zone());
     } catch (RuntimeException e) {
-      throw new IllegalStateException("maasdk.quotas.zone: '" + q.zone()
-          + "' is not a time zone (expected e.g. UTC or Europe/Berlin)", e);
+      throw new IllegalStateException(
+          "maasdk.quotas.zone: '"
+              + q.zone()
+              + "' is not a time zone (expected e.g. UTC or Europe/Berlin)",
+          e);
     }
     PricePlan plan = pricePlan(config.pricing());
     QuotaInterceptor.Builder b = QuotaInterceptor.builder().meters(meters).zone(zone);
     if (!unlimited(q.defaults())) {
       b.defaultPolicy(policy("maasdk.quotas.defaults", q.defaults(), plan));
     }
-    q.tenants().forEach((tenant, quota) ->
-        b.policy(tenant, policy("maasdk.quotas.tenants." + tenant, quota, plan)));
+    q.tenants()
+        .forEach(
+            (tenant, quota) ->
+                b.policy(tenant, policy("maasdk.quotas.tenants." + tenant, quota, plan)));
     MaasdkConfig.Metering m = config.metering();
-    if (q.restoreFromLedger() && m.enabled() && m.ledgerDir().isPresent()
+    if (q.restoreFromLedger()
+        && m.enabled()
+        && m.ledgerDir().isPresent()
         && java.nio.file.Files.isDirectory(m.ledgerDir().get())) {
       Path dir = m.ledgerDir().get();
       try {
         b.restoreFrom(LedgerReader.read(dir));
       } catch (IOException e) {
-        throw new UncheckedIOException("maasdk.quotas: the ledger " + dir
-            + " cannot be read to restore spent budgets: " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "maasdk.quotas: the ledger "
+                + dir
+                + " cannot be read to restore spent budgets: "
+                + e.getMessage(),
+            e);
       }
     }
-    LOG.infof("maasdk: quotas for %d named tenants%s", q.tenants().size(),
-        unlimited(q.defaults()) ? "" : " and a default for the others");
+    LOG.infof(
+        "maasdk: quotas for %d named tenants%s",
+        q.tenants().size(), unlimited(q.defaults()) ? "" : " and a default for the others");
     return b.build();
   }
 
   private static QuotaPolicy policy(String prefix, MaasdkConfig.Quota q, PricePlan plan) {
     QuotaPolicy.Builder b = QuotaPolicy.builder();
     try {
-      q.requestsPerSecond().ifPresent(rate ->
-          b.requestsPerSecond(rate, q.requestBurst().orElse(burst(rate))));
-      q.unitsPerSecond().ifPresent(rate ->
-          b.unitsPerSecond(rate, q.unitBurst().orElse(burst(rate))));
+      q.requestsPerSecond()
+          .ifPresent(rate -> b.requestsPerSecond(rate, q.requestBurst().orElse(burst(rate))));
+      q.unitsPerSecond()
+          .ifPresent(rate -> b.unitsPerSecond(rate, q.unitBurst().orElse(burst(rate))));
       BillingPeriod period = period(q.budgetPeriod());
       q.unitBudget().ifPresent(units -> b.unitBudget(units, period));
       if (q.moneyBudget().isPresent()) {
         if (plan == null) {
-          throw new IllegalArgumentException("money-budget needs a price plan: set"
-              + " maasdk.pricing.currency and maasdk.pricing.prices, or define a PricePlan bean");
+          throw new IllegalArgumentException(
+              "money-budget needs a price plan: set"
+                  + " maasdk.pricing.currency and maasdk.pricing.prices, or define a PricePlan bean");
         }
         b.moneyBudget(q.moneyBudget().get(), plan, period);
       }
@@ -260,7 +302,9 @@ final class MeteringSupport {
   /** Quarkus-micrometer's registry, when the application has it. */
   private static MeterRegistry micrometerRegistry() {
     try {
-      Class.forName("io.micrometer.core.instrument.MeterRegistry", false,
+      Class.forName(
+          "io.micrometer.core.instrument.MeterRegistry",
+          false,
           Thread.currentThread().getContextClassLoader());
     } catch (ClassNotFoundException e) {
       return null;

@@ -3,14 +3,14 @@ package io.maasdk.quarkus.runtime;
 import io.maasdk.ModelRuntime;
 import io.maasdk.metrics.MaasdkMetrics;
 import io.maasdk.spi.InferenceListener;
-import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.util.List;
 
 /**
  * maasdk's meters as a bean: {@link MaasdkMetrics} is both an {@code InferenceListener} (so the
- * runtime is built with it) and a Micrometer {@code MeterBinder} (so quarkus-micrometer binds it
- * to its registry). Registered only when quarkus-micrometer and maasdk-metrics are present.
+ * runtime is built with it) and a Micrometer {@code MeterBinder} (so quarkus-micrometer binds it to
+ * its registry). Registered only when quarkus-micrometer and maasdk-metrics are present.
  */
 @Singleton
 public class MetricsSupport {

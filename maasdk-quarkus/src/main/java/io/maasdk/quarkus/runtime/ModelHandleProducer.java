@@ -26,14 +26,22 @@ public class ModelHandleProducer {
   @Dependent
   @MaasdkModel(name = "")
   public <I, O> ModelHandle<I, O> handle(InjectionPoint ip, ModelRuntime runtime) {
-    MaasdkModel model = ip.getQualifiers().stream()
-        .filter(MaasdkModel.class::isInstance).map(MaasdkModel.class::cast).findFirst()
-        .orElseThrow(() -> new IllegalStateException("no @MaasdkModel on " + ip.getMember()));
+    MaasdkModel model =
+        ip.getQualifiers().stream()
+            .filter(MaasdkModel.class::isInstance)
+            .map(MaasdkModel.class::cast)
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("no @MaasdkModel on " + ip.getMember()));
     Type type = ip.getType();
     if (!(type instanceof ParameterizedType p) || p.getActualTypeArguments().length != 2) {
-      throw new IllegalStateException("@MaasdkModel(name = \"" + model.name() + "\") on "
-          + ip.getMember() + " needs the handle's types, e.g. ModelHandle<float[], float[]>;"
-          + " was " + type);
+      throw new IllegalStateException(
+          "@MaasdkModel(name = \""
+              + model.name()
+              + "\") on "
+              + ip.getMember()
+              + " needs the handle's types, e.g. ModelHandle<float[], float[]>;"
+              + " was "
+              + type);
     }
     @SuppressWarnings("unchecked")
     Class<I> in = (Class<I>) raw(p.getActualTypeArguments()[0], model, ip);
@@ -52,7 +60,12 @@ public class ModelHandleProducer {
     if (t instanceof GenericArrayType g) {
       return raw(g.getGenericComponentType(), model, ip).arrayType();
     }
-    throw new IllegalStateException("@MaasdkModel(name = \"" + model.name() + "\") on "
-        + ip.getMember() + " needs concrete handle types, not " + t);
+    throw new IllegalStateException(
+        "@MaasdkModel(name = \""
+            + model.name()
+            + "\") on "
+            + ip.getMember()
+            + " needs concrete handle types, not "
+            + t);
   }
 }

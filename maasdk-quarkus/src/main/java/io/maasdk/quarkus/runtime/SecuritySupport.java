@@ -32,14 +32,19 @@ final class SecuritySupport {
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalStateException("maasdk.security.trusted-keys " + file + " cannot be read ("
-          + e.getClass().getSimpleName() + "): it must name the trusted public keyset file", e);
+      throw new IllegalStateException(
+          "maasdk.security.trusted-keys "
+              + file
+              + " cannot be read ("
+              + e.getClass().getSimpleName()
+              + "): it must name the trusted public keyset file",
+          e);
     }
     try {
       return new SecuritySupport(KeysetLoader.publicKeys().parse(text, file.toString()));
     } catch (RuntimeException e) {
-      throw new IllegalStateException("maasdk.security.trusted-keys " + file
-          + " is not a public keyset: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "maasdk.security.trusted-keys " + file + " is not a public keyset: " + e.getMessage(), e);
     }
   }
 

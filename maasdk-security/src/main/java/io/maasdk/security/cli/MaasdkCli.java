@@ -45,42 +45,50 @@ import org.jspecify.annotations.Nullable;
 public final class MaasdkCli {
   /** Exit code: the command succeeded. */
   public static final int OK = 0;
+
   /** Exit code: a signature, digest or audit log did not verify. */
   public static final int VERIFY_FAILED = 1;
+
   /** Exit code: the command line is wrong (the usage text is printed). */
   public static final int USAGE = 2;
+
   /** Exit code: any other error (I/O, a key that cannot be read). */
   public static final int ERROR = 3;
 
-  static final String USAGE_TEXT = String.join("\n",
-      "usage: maasdk <command> [options]",
-      "  keys create-master --out FILE",
-      "  keys create  --type artifact|signing|payload|prf|audit --out FILE [--public-out FILE]",
-      "               (--master-key FILE | --insecure-cleartext)",
-      "  keys rotate  --type TYPE --keyset FILE --out FILE (--master-key FILE | --insecure-cleartext)",
-      "  model encrypt   --name N --version V --in DIR --out DIR --keyset FILE (--master-key FILE | --insecure-cleartext)",
-      "  model reencrypt --name N --version V --dir DIR --keyset FILE (--master-key FILE | --insecure-cleartext)",
-      "  model sign      --name N --version V --dir DIR --keyset FILE (--master-key FILE | --insecure-cleartext)",
-      "  model verify    --name N --version V --dir DIR --public-keyset FILE",
-      "                  [--keyset FILE (--master-key FILE | --insecure-cleartext)]  (also decrypts in memory)",
-      "  model inspect   --dir DIR",
-      "  audit verify    --log FILE --keyset FILE (--master-key FILE | --insecure-cleartext)",
-      "exit codes: 0 ok, 1 verification failed, 2 usage error, 3 other error");
+  static final String USAGE_TEXT =
+      String.join(
+          "\n",
+          "usage: maasdk <command> [options]",
+          "  keys create-master --out FILE",
+          "  keys create  --type artifact|signing|payload|prf|audit --out FILE [--public-out FILE]",
+          "               (--master-key FILE | --insecure-cleartext)",
+          "  keys rotate  --type TYPE --keyset FILE --out FILE (--master-key FILE | --insecure-cleartext)",
+          "  model encrypt   --name N --version V --in DIR --out DIR --keyset FILE (--master-key FILE | --insecure-cleartext)",
+          "  model reencrypt --name N --version V --dir DIR --keyset FILE (--master-key FILE | --insecure-cleartext)",
+          "  model sign      --name N --version V --dir DIR --keyset FILE (--master-key FILE | --insecure-cleartext)",
+          "  model verify    --name N --version V --dir DIR --public-keyset FILE",
+          "                  [--keyset FILE (--master-key FILE | --insecure-cleartext)]  (also decrypts in memory)",
+          "  model inspect   --dir DIR",
+          "  audit verify    --log FILE --keyset FILE (--master-key FILE | --insecure-cleartext)",
+          "exit codes: 0 ok, 1 verification failed, 2 usage error, 3 other error");
 
   private static final Set<String> FLAGS = Set.of("insecure-cleartext");
   private static final Set<String> KEY_SOURCE = Set.of("master-key", "insecure-cleartext");
 
-  /** The options each command takes; anything else is a usage error (a typo must not be ignored). */
-  private static final Map<String, Set<String>> OPTIONS = Map.of(
-      "keys create-master", Set.of("out"),
-      "keys create", with(KEY_SOURCE, "type", "out", "public-out"),
-      "keys rotate", with(KEY_SOURCE, "type", "keyset", "out"),
-      "model encrypt", with(KEY_SOURCE, "name", "version", "in", "out", "keyset"),
-      "model reencrypt", with(KEY_SOURCE, "name", "version", "dir", "keyset"),
-      "model sign", with(KEY_SOURCE, "name", "version", "dir", "keyset"),
-      "model verify", with(KEY_SOURCE, "name", "version", "dir", "public-keyset", "keyset"),
-      "model inspect", Set.of("dir"),
-      "audit verify", with(KEY_SOURCE, "log", "keyset"));
+  /**
+   * The options each command takes; anything else is a usage error (a typo must not be ignored).
+   */
+  private static final Map<String, Set<String>> OPTIONS =
+      Map.of(
+          "keys create-master", Set.of("out"),
+          "keys create", with(KEY_SOURCE, "type", "out", "public-out"),
+          "keys rotate", with(KEY_SOURCE, "type", "keyset", "out"),
+          "model encrypt", with(KEY_SOURCE, "name", "version", "in", "out", "keyset"),
+          "model reencrypt", with(KEY_SOURCE, "name", "version", "dir", "keyset"),
+          "model sign", with(KEY_SOURCE, "name", "version", "dir", "keyset"),
+          "model verify", with(KEY_SOURCE, "name", "version", "dir", "public-keyset", "keyset"),
+          "model inspect", Set.of("dir"),
+          "audit verify", with(KEY_SOURCE, "log", "keyset"));
 
   private static Set<String> with(Set<String> base, String... more) {
     Set<String> s = new java.util.HashSet<>(base);
@@ -129,8 +137,12 @@ public final class MaasdkCli {
       err.println("maasdk: " + e.getMessage());
       return ERROR;
     } catch (UncheckedIOException e) {
-      err.println("maasdk: " + e.getMessage() + " ("
-          + java.util.Objects.requireNonNull(e.getCause()).getClass().getSimpleName() + ")");
+      err.println(
+          "maasdk: "
+              + e.getMessage()
+              + " ("
+              + java.util.Objects.requireNonNull(e.getCause()).getClass().getSimpleName()
+              + ")");
       return ERROR;
     } catch (IOException e) {
       err.println("maasdk: I/O error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
@@ -158,7 +170,8 @@ public final class MaasdkCli {
     switch (cmd) {
       case "keys create-master":
         MasterKey.createLocal(path(o, "out"));
-        out.println("wrote master key " + o.get("out") + " (owner-only; keep it like a private key)");
+        out.println(
+            "wrote master key " + o.get("out") + " (owner-only; keep it like a private key)");
         return OK;
       case "keys create":
         return keysCreate(o);
@@ -185,8 +198,14 @@ public final class MaasdkCli {
     KeyPurpose purpose = purpose(o);
     KeysetHandle h = purpose.generate();
     loader(o).write(h, path(o, "out"));
-    out.println("wrote " + purpose.name().toLowerCase() + " keyset " + o.get("out")
-        + " (primary key id " + Keysets.primaryId(h) + ")");
+    out.println(
+        "wrote "
+            + purpose.name().toLowerCase()
+            + " keyset "
+            + o.get("out")
+            + " (primary key id "
+            + Keysets.primaryId(h)
+            + ")");
     if (o.containsKey("public-out")) {
       if (purpose != KeyPurpose.SIGNING) {
         throw new UsageException("--public-out is only for --type signing");
@@ -202,8 +221,13 @@ public final class MaasdkCli {
     KeysetLoader loader = loader(o);
     KeysetHandle rotated = Keysets.rotate(loader.fromFile(path(o, "keyset")), purpose);
     loader.write(rotated, path(o, "out"));
-    out.println("wrote rotated keyset " + o.get("out") + ": new primary key id "
-        + Keysets.primaryId(rotated) + ", key ids " + Keysets.keyIds(rotated));
+    out.println(
+        "wrote rotated keyset "
+            + o.get("out")
+            + ": new primary key id "
+            + Keysets.primaryId(rotated)
+            + ", key ids "
+            + Keysets.keyIds(rotated));
     return OK;
   }
 
@@ -239,16 +263,30 @@ public final class MaasdkCli {
     SignaturePolicy policy = SignaturePolicy.required(trusted);
     if (!o.containsKey("keyset")) {
       Manifest m = policy.verifyFolder(path(o, "dir"), name, v);
-      out.println("OK " + name + "@" + v + ": signature verified; sizes and SHA-256 of "
-          + m.files().size() + " file(s) match (not decrypted: pass --keyset to also decrypt)");
+      out.println(
+          "OK "
+              + name
+              + "@"
+              + v
+              + ": signature verified; sizes and SHA-256 of "
+              + m.files().size()
+              + " file(s) match (not decrypted: pass --keyset to also decrypt)");
       return OK;
     }
-    var source = EncryptedModelSource.builder(path(o, "dir"), loader(o).fromFile(path(o, "keyset")))
-        .signatures(policy).build();
+    var source =
+        EncryptedModelSource.builder(path(o, "dir"), loader(o).fromFile(path(o, "keyset")))
+            .signatures(policy)
+            .build();
     try (ModelArtifact a = source.open(name, v)) {
-      out.println("OK " + name + "@" + v + ": signature, sizes and digests verified"
-          + (o.containsKey("keyset") ? "; decrypted and authenticated in memory" : "")
-          + "; model file " + a.fileName());
+      out.println(
+          "OK "
+              + name
+              + "@"
+              + v
+              + ": signature, sizes and digests verified"
+              + (o.containsKey("keyset") ? "; decrypted and authenticated in memory" : "")
+              + "; model file "
+              + a.fileName());
     }
     return OK;
   }
@@ -259,8 +297,15 @@ public final class MaasdkCli {
     if (Files.isRegularFile(mf, LinkOption.NOFOLLOW_LINKS)) {
       try {
         Manifest m = Manifest.parse(Files.readAllBytes(mf));
-        out.println("manifest: " + m.name() + "@" + m.version() + " (NOT verified; use model verify)"
-            + (Files.exists(dir.resolve(ModelSigner.SIGNATURE)) ? ", signature present" : ", unsigned"));
+        out.println(
+            "manifest: "
+                + m.name()
+                + "@"
+                + m.version()
+                + " (NOT verified; use model verify)"
+                + (Files.exists(dir.resolve(ModelSigner.SIGNATURE))
+                    ? ", signature present"
+                    : ", unsigned"));
       } catch (IllegalArgumentException e) {
         out.println("manifest: invalid: " + e.getMessage());
       }
@@ -295,9 +340,15 @@ public final class MaasdkCli {
   private int auditVerify(Map<String, String> o) {
     AuditVerification v = AuditLog.verify(path(o, "log"), loader(o).fromFile(path(o, "keyset")));
     if (v.valid()) {
-      out.println("OK audit log " + o.get("log") + ": " + v.records() + " record(s) verified"
-          + (v.interrupted() ? "; " + v.problem() + " (not tampering; opening the log repairs"
-              + " it)" : ""));
+      out.println(
+          "OK audit log "
+              + o.get("log")
+              + ": "
+              + v.records()
+              + " record(s) verified"
+              + (v.interrupted()
+                  ? "; " + v.problem() + " (not tampering; opening the log repairs" + " it)"
+                  : ""));
       return OK;
     }
     err.println("maasdk: VERIFICATION FAILED: audit log " + o.get("log") + ": " + v.problem());
@@ -312,8 +363,7 @@ public final class MaasdkCli {
       }
       return p;
     } catch (IllegalArgumentException e) {
-      throw new UsageException(
-          java.util.Objects.requireNonNullElse(e.getMessage(), e.toString()));
+      throw new UsageException(java.util.Objects.requireNonNullElse(e.getMessage(), e.toString()));
     }
   }
 
@@ -337,8 +387,12 @@ public final class MaasdkCli {
       try {
         Version.parse(m.get("version"));
       } catch (IllegalArgumentException e) {
-        throw new UsageException("option --version: '" + m.get("version")
-            + "' is not a version (" + e.getMessage() + ")");
+        throw new UsageException(
+            "option --version: '"
+                + m.get("version")
+                + "' is not a version ("
+                + e.getMessage()
+                + ")");
       }
     }
     return m;

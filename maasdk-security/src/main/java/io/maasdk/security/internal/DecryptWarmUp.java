@@ -13,10 +13,10 @@ import javax.crypto.spec.SecretKeySpec;
  * decrypted and hashed, once per JVM.
  *
  * <p>Why: HotSpot uses the GHASH and AES-CTR intrinsics only once the callers of {@code
- * GHASH.processBlocks} and {@code CounterMode.implCrypt} are compiled by C2, which takes about 5,000
- * calls. Tink's streaming AEAD makes one call per 4 KB segment, so on a cold JVM the first ~20 MB
- * of a model are decrypted by interpreted and C1 code at ~80 MB/s (measured: ~50 ms per 4 MB,
- * then ~2 ms per 4 MB). Here the same calls ({@code Cipher.init} and {@code doFinal} on heap
+ * GHASH.processBlocks} and {@code CounterMode.implCrypt} are compiled by C2, which takes about
+ * 5,000 calls. Tink's streaming AEAD makes one call per 4 KB segment, so on a cold JVM the first
+ * ~20 MB of a model are decrypted by interpreted and C1 code at ~80 MB/s (measured: ~50 ms per 4
+ * MB, then ~2 ms per 4 MB). Here the same calls ({@code Cipher.init} and {@code doFinal} on heap
  * {@link ByteBuffer}s, as Tink makes them) are made on 64-byte messages instead, which reaches the
  * same compilations for a fraction of the CPU time; likewise {@code MessageDigest.update}, which
  * the reader calls once per segment to hash the ciphertext. Measured on MiniLM (91 MB) in a fresh

@@ -23,14 +23,15 @@ import org.jspecify.annotations.Nullable;
  * prefix (empty for {@code NO_PREFIX}) starts it and that key verifies the 64 bytes after it, over
  * the data, or over the data and one zero byte for a {@code LEGACY} key.
  *
- * <p>Why: on a cold JVM Tink's Ed25519 builds its constants through {@code BigInteger} (JFR:
- * {@code Ed25519Constants.<clinit>}) and costs about 0.3 CPU-s for the first verification; the
- * JDK's costs about 0.13 s. Where the JDK has no Ed25519 (a runtime image without {@code
- * jdk.crypto.ec}) or the keyset holds any other kind of key, {@link #of} returns {@code null} and
- * the caller uses Tink's primitive. Thread-safe.
+ * <p>Why: on a cold JVM Tink's Ed25519 builds its constants through {@code BigInteger} (JFR: {@code
+ * Ed25519Constants.<clinit>}) and costs about 0.3 CPU-s for the first verification; the JDK's costs
+ * about 0.13 s. Where the JDK has no Ed25519 (a runtime image without {@code jdk.crypto.ec}) or the
+ * keyset holds any other kind of key, {@link #of} returns {@code null} and the caller uses Tink's
+ * primitive. Thread-safe.
  */
 public final class JdkEd25519Verify implements PublicKeyVerify {
   private static final int SIGNATURE_BYTES = 64;
+
   /** The DER prefix of an X.509 SubjectPublicKeyInfo for Ed25519 (RFC 8410), before the key. */
   private static final byte[] X509_PREFIX = {
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00
@@ -67,9 +68,11 @@ public final class JdkEd25519Verify implements PublicKeyVerify {
         byte[] der = new byte[X509_PREFIX.length + raw.length];
         System.arraycopy(X509_PREFIX, 0, der, 0, X509_PREFIX.length);
         System.arraycopy(raw, 0, der, X509_PREFIX.length, raw.length);
-        list.add(new Candidate(key.getOutputPrefix().toByteArray(),
-            key.getParameters().getVariant() == Ed25519Parameters.Variant.LEGACY,
-            factory.generatePublic(new X509EncodedKeySpec(der))));
+        list.add(
+            new Candidate(
+                key.getOutputPrefix().toByteArray(),
+                key.getParameters().getVariant() == Ed25519Parameters.Variant.LEGACY,
+                factory.generatePublic(new X509EncodedKeySpec(der))));
       }
     } catch (GeneralSecurityException | RuntimeException e) {
       return null; // no Ed25519 in this JDK, or a key it will not decode: let Tink judge
@@ -80,7 +83,8 @@ public final class JdkEd25519Verify implements PublicKeyVerify {
   @Override
   public void verify(byte[] signature, byte[] data) throws GeneralSecurityException {
     for (Candidate c : candidates) {
-      if (signature.length != c.prefix.length + SIGNATURE_BYTES || !startsWith(signature, c.prefix)) {
+      if (signature.length != c.prefix.length + SIGNATURE_BYTES
+          || !startsWith(signature, c.prefix)) {
         continue;
       }
       Signature s = Signature.getInstance("Ed25519");

@@ -54,15 +54,17 @@ public final class JsonTrees {
    * @throws IllegalArgumentException naming the offset of the first problem
    */
   public static Object parse(String text, int maxDepth, int maxString) {
-    JsonFactory factory = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxNestingDepth(maxDepth)
-            .maxStringLength(maxString)
-            .maxNameLength(maxString)
-            .maxNumberLength(MAX_DIGITS + 1)
-            .build())
-        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        .build();
+    JsonFactory factory =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(maxDepth)
+                    .maxStringLength(maxString)
+                    .maxNameLength(maxString)
+                    .maxNumberLength(MAX_DIGITS + 1)
+                    .build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
     try (JsonParser p = factory.createParser(text)) {
       JsonToken first = p.nextToken();
       if (first == null) {
@@ -77,8 +79,10 @@ public final class JsonTrees {
       throw new IllegalArgumentException(
           "malformed JSON at offset " + offset(e) + ": " + limit(e, maxDepth, maxString));
     } catch (JsonProcessingException e) {
-      String what = e.getMessage() != null && e.getMessage().startsWith("Duplicate field")
-          ? "duplicate field" : "not well-formed JSON";
+      String what =
+          e.getMessage() != null && e.getMessage().startsWith("Duplicate field")
+              ? "duplicate field"
+              : "not well-formed JSON";
       throw new IllegalArgumentException("malformed JSON at offset " + offset(e) + ": " + what);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // reading a String does not fail
@@ -113,36 +117,40 @@ public final class JsonTrees {
     }
     JsonToken t = p.currentToken();
     switch (t) {
-      case START_OBJECT: {
-        Map<String, Object> m = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String key = p.currentName();
-          p.nextToken();
-          m.put(key, value(p, depth + 1, maxDepth, maxString));
+      case START_OBJECT:
+        {
+          Map<String, Object> m = new LinkedHashMap<>();
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            p.nextToken();
+            m.put(key, value(p, depth + 1, maxDepth, maxString));
+          }
+          return m;
         }
-        return m;
-      }
-      case START_ARRAY: {
-        List<Object> l = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-          l.add(value(p, depth + 1, maxDepth, maxString));
+      case START_ARRAY:
+        {
+          List<Object> l = new ArrayList<>();
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            l.add(value(p, depth + 1, maxDepth, maxString));
+          }
+          return l;
         }
-        return l;
-      }
-      case VALUE_STRING: {
-        String s = p.getText();
-        if (s.length() > maxString) {
-          throw error(p, "string longer than " + maxString + " characters");
+      case VALUE_STRING:
+        {
+          String s = p.getText();
+          if (s.length() > maxString) {
+            throw error(p, "string longer than " + maxString + " characters");
+          }
+          return s;
         }
-        return s;
-      }
-      case VALUE_NUMBER_INT: {
-        String digits = p.getText();
-        if (digits.length() - (digits.startsWith("-") ? 1 : 0) > MAX_DIGITS) {
-          throw error(p, "expected an integer of at most " + MAX_DIGITS + " digits");
+      case VALUE_NUMBER_INT:
+        {
+          String digits = p.getText();
+          if (digits.length() - (digits.startsWith("-") ? 1 : 0) > MAX_DIGITS) {
+            throw error(p, "expected an integer of at most " + MAX_DIGITS + " digits");
+          }
+          return p.getLongValue();
         }
-        return p.getLongValue();
-      }
       case VALUE_NUMBER_FLOAT:
         throw error(p, "only integers are allowed");
       case VALUE_TRUE:

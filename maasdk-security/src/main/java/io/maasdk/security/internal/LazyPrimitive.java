@@ -6,8 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A Tink primitive made on first use. Making one can cost hundreds of milliseconds on a cold JVM
- * (Ed25519 set-up, for one), so sources make theirs on the runtime's artifact-opening thread,
- * where the work overlaps the engine's start. Thread-safe.
+ * (Ed25519 set-up, for one), so sources make theirs on the runtime's artifact-opening thread, where
+ * the work overlaps the engine's start. Thread-safe.
  */
 public final class LazyPrimitive<P> {
   private final KeysetHandle keys;
@@ -28,7 +28,10 @@ public final class LazyPrimitive<P> {
    * @param preferred makes a faster equivalent of Tink's primitive, or returns {@code null} where
    *     it cannot (then Tink's is made)
    */
-  public LazyPrimitive(KeysetHandle keys, Class<P> type, String notThisKind,
+  public LazyPrimitive(
+      KeysetHandle keys,
+      Class<P> type,
+      String notThisKind,
       @Nullable Function<KeysetHandle, @Nullable P> preferred) {
     this.keys = keys;
     this.type = type;

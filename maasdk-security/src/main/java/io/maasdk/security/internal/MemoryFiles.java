@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * from a path. Nothing here ever writes to a disk-backed file system: where no tmpfs is found,
  * {@link #create} returns {@code null} and the caller keeps the plaintext on the heap.
  *
- * <p>Each file lives alone in a {@code 0700} folder named after the process id; folders left by
- * a process that died while loading are removed the next time a file is written.
+ * <p>Each file lives alone in a {@code 0700} folder named after the process id; folders left by a
+ * process that died while loading are removed the next time a file is written.
  */
 public final class MemoryFiles {
   private static final Logger LOG = LoggerFactory.getLogger(MemoryFiles.class);
@@ -31,7 +31,8 @@ public final class MemoryFiles {
   private static @Nullable Path findRoot() {
     Path shm = Path.of("/dev/shm");
     try {
-      if (Files.isDirectory(shm) && Files.isWritable(shm)
+      if (Files.isDirectory(shm)
+          && Files.isWritable(shm)
           && "tmpfs".equals(Files.getFileStore(shm).type())) {
         return shm;
       }
@@ -59,12 +60,17 @@ public final class MemoryFiles {
     removeStale(root);
     Path dir = null;
     try {
-      dir = Files.createTempDirectory(root, PREFIX + ProcessHandle.current().pid() + "-",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      dir =
+          Files.createTempDirectory(
+              root,
+              PREFIX + ProcessHandle.current().pid() + "-",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Path file = dir.resolve(fileName);
-      FileChannel ch = FileChannel.open(file,
-          EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      FileChannel ch =
+          FileChannel.open(
+              file,
+              EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       return new Writer(file, ch);
     } catch (IOException | RuntimeException e) {
       LOG.debug("could not create a file in tmpfs; keeping the model on the heap", e);

@@ -34,14 +34,16 @@ public final class ModelFiles {
       throw new IntegrityException(
           null,
           version,
-          "refused model name '" + printable(name) + "': a model name must be 1-128 letters,"
+          "refused model name '"
+              + printable(name)
+              + "': a model name must be 1-128 letters,"
               + " digits, '.', '_' or '-', start with a letter or digit and not contain '..'");
     }
   }
 
   /**
-   * Why {@code rel} is not a safe relative path inside a model folder, or {@code null} if it is:
-   * no absolute paths, no {@code ..} or {@code .} segments, no backslashes, plain characters.
+   * Why {@code rel} is not a safe relative path inside a model folder, or {@code null} if it is: no
+   * absolute paths, no {@code ..} or {@code .} segments, no backslashes, plain characters.
    */
   public static @Nullable String pathProblem(String rel) {
     if (rel.isEmpty() || rel.length() > 1024) {

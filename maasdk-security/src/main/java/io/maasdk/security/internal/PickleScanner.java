@@ -8,12 +8,12 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Walks a pickle (protocols 0 to 5) opcode by opcode without executing it, and reports every
- * global it would import: {@code GLOBAL} and {@code INST} name theirs inline, {@code STACK_GLOBAL}
- * takes the two strings on top of the stack, which the scanner tracks through the memo ({@code
- * PUT}, {@code BINPUT}, {@code MEMOIZE}, {@code GET}…). A global it cannot name (a {@code
- * STACK_GLOBAL} over anything but two strings, an {@code EXT*} extension code), an unknown opcode,
- * a truncated or malformed pickle is a {@link Refused} problem, never a pass. Stateless; thread-safe.
+ * Walks a pickle (protocols 0 to 5) opcode by opcode without executing it, and reports every global
+ * it would import: {@code GLOBAL} and {@code INST} name theirs inline, {@code STACK_GLOBAL} takes
+ * the two strings on top of the stack, which the scanner tracks through the memo ({@code PUT},
+ * {@code BINPUT}, {@code MEMOIZE}, {@code GET}…). A global it cannot name (a {@code STACK_GLOBAL}
+ * over anything but two strings, an {@code EXT*} extension code), an unknown opcode, a truncated or
+ * malformed pickle is a {@link Refused} problem, never a pass. Stateless; thread-safe.
  */
 public final class PickleScanner {
   private PickleScanner() {}
@@ -69,32 +69,55 @@ public final class PickleScanner {
         case '2': // DUP
           push(stack, top(stack, at));
           break;
-        case 'F': case 'I': case 'L': case 'P': // FLOAT, INT, LONG, PERSID (text line)
+        case 'F':
+        case 'I':
+        case 'L':
+        case 'P': // FLOAT, INT, LONG, PERSID (text line)
           i = lineEnd(p, i) + 1;
           push(stack, OTHER);
           break;
-        case 'S': { // STRING 'text' or "text"
-          int e = lineEnd(p, i);
-          String s = new String(p, i, e - i, StandardCharsets.ISO_8859_1);
-          if (s.length() >= 2 && (s.charAt(0) == '\'' || s.charAt(0) == '"')) {
-            s = s.substring(1, s.length() - 1);
+        case 'S':
+          { // STRING 'text' or "text"
+            int e = lineEnd(p, i);
+            String s = new String(p, i, e - i, StandardCharsets.ISO_8859_1);
+            if (s.length() >= 2 && (s.charAt(0) == '\'' || s.charAt(0) == '"')) {
+              s = s.substring(1, s.length() - 1);
+            }
+            push(stack, s);
+            i = e + 1;
+            break;
           }
-          push(stack, s);
-          i = e + 1;
-          break;
-        }
-        case 'V': { // UNICODE (raw-unicode-escape line)
-          int e = lineEnd(p, i);
-          push(stack, new String(p, i, e - i, StandardCharsets.UTF_8));
-          i = e + 1;
-          break;
-        }
-        case 'J': i = need(p, i, 4); push(stack, OTHER); break; // BININT
-        case 'K': i = need(p, i, 1); push(stack, OTHER); break; // BININT1
-        case 'M': i = need(p, i, 2); push(stack, OTHER); break; // BININT2
-        case 'G': i = need(p, i, 8); push(stack, OTHER); break; // BINFLOAT
-        case 'N': case ')': case ']': case '}': // NONE, EMPTY_TUPLE/LIST/DICT
-        case 0x88: case 0x89: case 0x8f: case 0x97: // NEWTRUE, NEWFALSE, EMPTY_SET, NEXT_BUFFER
+        case 'V':
+          { // UNICODE (raw-unicode-escape line)
+            int e = lineEnd(p, i);
+            push(stack, new String(p, i, e - i, StandardCharsets.UTF_8));
+            i = e + 1;
+            break;
+          }
+        case 'J':
+          i = need(p, i, 4);
+          push(stack, OTHER);
+          break; // BININT
+        case 'K':
+          i = need(p, i, 1);
+          push(stack, OTHER);
+          break; // BININT1
+        case 'M':
+          i = need(p, i, 2);
+          push(stack, OTHER);
+          break; // BININT2
+        case 'G':
+          i = need(p, i, 8);
+          push(stack, OTHER);
+          break; // BINFLOAT
+        case 'N':
+        case ')':
+        case ']':
+        case '}': // NONE, EMPTY_TUPLE/LIST/DICT
+        case 0x88:
+        case 0x89:
+        case 0x8f:
+        case 0x97: // NEWTRUE, NEWFALSE, EMPTY_SET, NEXT_BUFFER
           push(stack, OTHER);
           break;
         case 'Q': // BINPERSID
@@ -103,56 +126,86 @@ public final class PickleScanner {
           pop(stack, at);
           push(stack, OTHER);
           break;
-        case 'R': case 0x81: case 0x86: // REDUCE, NEWOBJ, TUPLE2
+        case 'R':
+        case 0x81:
+        case 0x86: // REDUCE, NEWOBJ, TUPLE2
           pop(stack, at);
           pop(stack, at);
           push(stack, OTHER);
           break;
-        case 0x87: case 0x92: // TUPLE3, NEWOBJ_EX
+        case 0x87:
+        case 0x92: // TUPLE3, NEWOBJ_EX
           pop(stack, at);
           pop(stack, at);
           pop(stack, at);
           push(stack, OTHER);
           break;
-        case 'T': { // BINSTRING
-          long n = u32(p, i, at);
-          i = need(p, i + 4, n);
-          push(stack, new String(p, i - (int) n, (int) n, StandardCharsets.ISO_8859_1));
-          break;
-        }
-        case 'U': { // SHORT_BINSTRING
-          int n = u8(p, i, at);
-          i = need(p, i + 1, n);
-          push(stack, new String(p, i - n, n, StandardCharsets.ISO_8859_1));
-          break;
-        }
-        case 'X': { // BINUNICODE
-          long n = u32(p, i, at);
-          i = need(p, i + 4, n);
-          push(stack, new String(p, i - (int) n, (int) n, StandardCharsets.UTF_8));
-          break;
-        }
-        case 0x8c: { // SHORT_BINUNICODE
-          int n = u8(p, i, at);
-          i = need(p, i + 1, n);
-          push(stack, new String(p, i - n, n, StandardCharsets.UTF_8));
-          break;
-        }
-        case 0x8d: { // BINUNICODE8
-          long n = u64(p, i, at);
-          i = need(p, i + 8, n);
-          push(stack, new String(p, i - (int) n, (int) n, StandardCharsets.UTF_8));
-          break;
-        }
-        case 'B': { i = need(p, i + 4, u32(p, i, at)); push(stack, OTHER); break; } // BINBYTES
-        case 'C': { i = need(p, i + 1, u8(p, i, at)); push(stack, OTHER); break; } // SHORT_BINBYTES
-        case 0x8e: case 0x96: { // BINBYTES8, BYTEARRAY8
-          i = need(p, i + 8, u64(p, i, at));
-          push(stack, OTHER);
-          break;
-        }
-        case 0x8a: { i = need(p, i + 1, u8(p, i, at)); push(stack, OTHER); break; } // LONG1
-        case 0x8b: { i = need(p, i + 4, u32(p, i, at)); push(stack, OTHER); break; } // LONG4
+        case 'T':
+          { // BINSTRING
+            long n = u32(p, i, at);
+            i = need(p, i + 4, n);
+            push(stack, new String(p, i - (int) n, (int) n, StandardCharsets.ISO_8859_1));
+            break;
+          }
+        case 'U':
+          { // SHORT_BINSTRING
+            int n = u8(p, i, at);
+            i = need(p, i + 1, n);
+            push(stack, new String(p, i - n, n, StandardCharsets.ISO_8859_1));
+            break;
+          }
+        case 'X':
+          { // BINUNICODE
+            long n = u32(p, i, at);
+            i = need(p, i + 4, n);
+            push(stack, new String(p, i - (int) n, (int) n, StandardCharsets.UTF_8));
+            break;
+          }
+        case 0x8c:
+          { // SHORT_BINUNICODE
+            int n = u8(p, i, at);
+            i = need(p, i + 1, n);
+            push(stack, new String(p, i - n, n, StandardCharsets.UTF_8));
+            break;
+          }
+        case 0x8d:
+          { // BINUNICODE8
+            long n = u64(p, i, at);
+            i = need(p, i + 8, n);
+            push(stack, new String(p, i - (int) n, (int) n, StandardCharsets.UTF_8));
+            break;
+          }
+        case 'B':
+          {
+            i = need(p, i + 4, u32(p, i, at));
+            push(stack, OTHER);
+            break;
+          } // BINBYTES
+        case 'C':
+          {
+            i = need(p, i + 1, u8(p, i, at));
+            push(stack, OTHER);
+            break;
+          } // SHORT_BINBYTES
+        case 0x8e:
+        case 0x96:
+          { // BINBYTES8, BYTEARRAY8
+            i = need(p, i + 8, u64(p, i, at));
+            push(stack, OTHER);
+            break;
+          }
+        case 0x8a:
+          {
+            i = need(p, i + 1, u8(p, i, at));
+            push(stack, OTHER);
+            break;
+          } // LONG1
+        case 0x8b:
+          {
+            i = need(p, i + 4, u32(p, i, at));
+            push(stack, OTHER);
+            break;
+          } // LONG4
         case 'a': // APPEND
         case 'b': // BUILD
           pop(stack, at);
@@ -161,59 +214,94 @@ public final class PickleScanner {
           pop(stack, at);
           pop(stack, at);
           break;
-        case 'e': case 'u': case 0x90: // APPENDS, SETITEMS, ADDITEMS
+        case 'e':
+        case 'u':
+        case 0x90: // APPENDS, SETITEMS, ADDITEMS
           popMark(stack, at);
           break;
-        case 'd': case 'l': case 't': case 0x91: case 'o': // DICT, LIST, TUPLE, FROZENSET, OBJ
+        case 'd':
+        case 'l':
+        case 't':
+        case 0x91:
+        case 'o': // DICT, LIST, TUPLE, FROZENSET, OBJ
           popMark(stack, at);
           push(stack, OTHER);
           break;
-        case 'c': case 'i': { // GLOBAL, INST: "module\nname\n"
-          int e1 = lineEnd(p, i);
-          int e2 = lineEnd(p, e1 + 1);
-          String module = new String(p, i, e1 - i, StandardCharsets.UTF_8);
-          String name = new String(p, e1 + 1, e2 - e1 - 1, StandardCharsets.UTF_8);
-          i = e2 + 1;
-          checkGlobal(check, module, name, at);
-          if (op == 'i') {
-            popMark(stack, at);
+        case 'c':
+        case 'i':
+          { // GLOBAL, INST: "module\nname\n"
+            int e1 = lineEnd(p, i);
+            int e2 = lineEnd(p, e1 + 1);
+            String module = new String(p, i, e1 - i, StandardCharsets.UTF_8);
+            String name = new String(p, e1 + 1, e2 - e1 - 1, StandardCharsets.UTF_8);
+            i = e2 + 1;
+            checkGlobal(check, module, name, at);
+            if (op == 'i') {
+              popMark(stack, at);
+            }
+            push(stack, OTHER);
+            break;
           }
-          push(stack, OTHER);
-          break;
-        }
-        case 0x93: { // STACK_GLOBAL
-          Object name = pop(stack, at);
-          Object module = pop(stack, at);
-          if (!(module instanceof String m) || !(name instanceof String n)) {
-            throw new Refused("STACK_GLOBAL at byte " + at
-                + " imports a global whose name is not a plain string");
+        case 0x93:
+          { // STACK_GLOBAL
+            Object name = pop(stack, at);
+            Object module = pop(stack, at);
+            if (!(module instanceof String m) || !(name instanceof String n)) {
+              throw new Refused(
+                  "STACK_GLOBAL at byte "
+                      + at
+                      + " imports a global whose name is not a plain string");
+            }
+            checkGlobal(check, m, n, at);
+            push(stack, OTHER);
+            break;
           }
-          checkGlobal(check, m, n, at);
-          push(stack, OTHER);
-          break;
-        }
-        case 0x82: case 0x83: case 0x84: // EXT1, EXT2, EXT4
-          throw new Refused("opcode EXT at byte " + at
-              + " imports a global through the copyreg extension registry");
-        case 'p': { // PUT (decimal line)
-          int e = lineEnd(p, i);
-          memo.put(decimal(p, i, e, at), top(stack, at));
-          i = e + 1;
-          break;
-        }
-        case 'q': memo.put((long) u8(p, i, at), top(stack, at)); i += 1; break; // BINPUT
-        case 'r': memo.put(u32(p, i, at), top(stack, at)); i += 4; break; // LONG_BINPUT
-        case 0x94: memo.put((long) memo.size(), top(stack, at)); break; // MEMOIZE
-        case 'g': { // GET
-          int e = lineEnd(p, i);
-          push(stack, memo(memo, decimal(p, i, e, at), at));
-          i = e + 1;
-          break;
-        }
-        case 'h': push(stack, memo(memo, u8(p, i, at), at)); i += 1; break; // BINGET
-        case 'j': push(stack, memo(memo, u32(p, i, at), at)); i += 4; break; // LONG_BINGET
-        case 0x80: i = need(p, i, 1); break; // PROTO
-        case 0x95: i = need(p, i, 8); break; // FRAME
+        case 0x82:
+        case 0x83:
+        case 0x84: // EXT1, EXT2, EXT4
+          throw new Refused(
+              "opcode EXT at byte "
+                  + at
+                  + " imports a global through the copyreg extension registry");
+        case 'p':
+          { // PUT (decimal line)
+            int e = lineEnd(p, i);
+            memo.put(decimal(p, i, e, at), top(stack, at));
+            i = e + 1;
+            break;
+          }
+        case 'q':
+          memo.put((long) u8(p, i, at), top(stack, at));
+          i += 1;
+          break; // BINPUT
+        case 'r':
+          memo.put(u32(p, i, at), top(stack, at));
+          i += 4;
+          break; // LONG_BINPUT
+        case 0x94:
+          memo.put((long) memo.size(), top(stack, at));
+          break; // MEMOIZE
+        case 'g':
+          { // GET
+            int e = lineEnd(p, i);
+            push(stack, memo(memo, decimal(p, i, e, at), at));
+            i = e + 1;
+            break;
+          }
+        case 'h':
+          push(stack, memo(memo, u8(p, i, at), at));
+          i += 1;
+          break; // BINGET
+        case 'j':
+          push(stack, memo(memo, u32(p, i, at), at));
+          i += 4;
+          break; // LONG_BINGET
+        case 0x80:
+          i = need(p, i, 1);
+          break; // PROTO
+        case 0x95:
+          i = need(p, i, 8);
+          break; // FRAME
         default:
           throw new Refused(String.format("unknown pickle opcode 0x%02x at byte %d", op, at));
       }
@@ -300,7 +388,9 @@ public final class PickleScanner {
 
   private static long u32(byte[] p, int i, int at) throws Refused {
     need(p, i, 4);
-    return (p[i] & 0xffL) | (p[i + 1] & 0xffL) << 8 | (p[i + 2] & 0xffL) << 16
+    return (p[i] & 0xffL)
+        | (p[i + 1] & 0xffL) << 8
+        | (p[i + 2] & 0xffL) << 16
         | (p[i + 3] & 0xffL) << 24;
   }
 

@@ -53,7 +53,9 @@ public final class TinkInit {
     return register(EnumSet.of(first, more));
   }
 
-  /** The configuration, with the family that makes {@code primitive} registered (all if unknown). */
+  /**
+   * The configuration, with the family that makes {@code primitive} registered (all if unknown).
+   */
   public static Configuration configFor(Class<?> primitive) {
     if (primitive == StreamingAead.class) {
       return register(Family.STREAMING_AEAD);
@@ -74,8 +76,8 @@ public final class TinkInit {
   }
 
   /**
-   * Registers what a serialized keyset needs before it is parsed: the families of the key types
-   * its text names, or every family if it names one this does not know (or none).
+   * Registers what a serialized keyset needs before it is parsed: the families of the key types its
+   * text names, or every family if it names one this does not know (or none).
    */
   public static void forKeysetText(String text) {
     Set<Family> needed = EnumSet.noneOf(Family.class);

@@ -7,8 +7,8 @@ import java.security.GeneralSecurityException;
 
 /**
  * The one place Tink's boilerplate lives: require an enabled primary key, make the primitive under
- * maasdk's registered configuration, and turn {@link GeneralSecurityException} into the exception
- * a caller of maasdk expects. Thread-safe.
+ * maasdk's registered configuration, and turn {@link GeneralSecurityException} into the exception a
+ * caller of maasdk expects. Thread-safe.
  */
 public final class TinkPrimitives {
   private TinkPrimitives() {}
@@ -23,8 +23,8 @@ public final class TinkPrimitives {
    * The {@code type} primitive of {@code keys}.
    *
    * @param keysetName names the keyset in messages, for example {@code "the payload keyset"}
-   * @param notThisKind the message if {@code keys} is of another kind, with the remedy: {@code
-   *     "not an AEAD keyset: use KeyPurpose.PAYLOAD.generate()"}
+   * @param notThisKind the message if {@code keys} is of another kind, with the remedy: {@code "not
+   *     an AEAD keyset: use KeyPurpose.PAYLOAD.generate()"}
    * @throws IntegrityException if {@code keys} has no enabled primary key
    * @throws IllegalArgumentException if {@code keys} cannot make a {@code type}
    */
@@ -64,8 +64,8 @@ public final class TinkPrimitives {
   }
 
   /**
-   * Runs an operation with a key that is known to work (encrypt, sign, compute a MAC or PRF),
-   * where a {@link GeneralSecurityException} means a broken setup rather than bad input.
+   * Runs an operation with a key that is known to work (encrypt, sign, compute a MAC or PRF), where
+   * a {@link GeneralSecurityException} means a broken setup rather than bad input.
    *
    * @throws IllegalStateException saying "{@code what} failed"
    */

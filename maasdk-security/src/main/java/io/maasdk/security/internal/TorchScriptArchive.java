@@ -22,19 +22,61 @@ public final class TorchScriptArchive {
   /** Larger pickles are refused rather than inflated (TorchScript's are kilobytes). */
   static final long MAX_PICKLE_BYTES = 256L << 20;
 
-  private static final Map<String, Set<String>> ALLOWED = Map.of(
-      "torch._utils", Set.of("_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_tensor_v3",
-          "_rebuild_parameter", "_rebuild_parameter_with_state", "_rebuild_qtensor",
-          "_rebuild_sparse_tensor", "_rebuild_meta_tensor_no_storage"),
-      "torch", Set.of("FloatStorage", "DoubleStorage", "HalfStorage", "BFloat16Storage",
-          "LongStorage", "IntStorage", "ShortStorage", "CharStorage", "ByteStorage",
-          "BoolStorage", "ComplexFloatStorage", "ComplexDoubleStorage", "QInt8Storage",
-          "QUInt8Storage", "QInt32Storage", "QUInt4x2Storage", "QUInt2x4Storage",
-          "UntypedStorage", "Size", "device", "float32", "float64", "float16", "bfloat16",
-          "int8", "int16", "int32", "int64", "uint8", "bool", "complex64", "complex128"),
-      "collections", Set.of("OrderedDict"),
-      "torch.jit._pickle", Set.of("build_intlist", "build_tensorlist", "build_doublelist",
-          "build_boollist", "build_tensor_from_id", "restore_type_tag"));
+  private static final Map<String, Set<String>> ALLOWED =
+      Map.of(
+          "torch._utils",
+              Set.of(
+                  "_rebuild_tensor",
+                  "_rebuild_tensor_v2",
+                  "_rebuild_tensor_v3",
+                  "_rebuild_parameter",
+                  "_rebuild_parameter_with_state",
+                  "_rebuild_qtensor",
+                  "_rebuild_sparse_tensor",
+                  "_rebuild_meta_tensor_no_storage"),
+          "torch",
+              Set.of(
+                  "FloatStorage",
+                  "DoubleStorage",
+                  "HalfStorage",
+                  "BFloat16Storage",
+                  "LongStorage",
+                  "IntStorage",
+                  "ShortStorage",
+                  "CharStorage",
+                  "ByteStorage",
+                  "BoolStorage",
+                  "ComplexFloatStorage",
+                  "ComplexDoubleStorage",
+                  "QInt8Storage",
+                  "QUInt8Storage",
+                  "QInt32Storage",
+                  "QUInt4x2Storage",
+                  "QUInt2x4Storage",
+                  "UntypedStorage",
+                  "Size",
+                  "device",
+                  "float32",
+                  "float64",
+                  "float16",
+                  "bfloat16",
+                  "int8",
+                  "int16",
+                  "int32",
+                  "int64",
+                  "uint8",
+                  "bool",
+                  "complex64",
+                  "complex128"),
+          "collections", Set.of("OrderedDict"),
+          "torch.jit._pickle",
+              Set.of(
+                  "build_intlist",
+                  "build_tensorlist",
+                  "build_doublelist",
+                  "build_boollist",
+                  "build_tensor_from_id",
+                  "restore_type_tag"));
 
   /** Why a global is refused, or {@code null} if TorchScript's loader may import it. */
   static @Nullable String globalProblem(String module, String name) {
@@ -144,8 +186,8 @@ public final class TorchScriptArchive {
     return pickles == 0 ? "it holds no pickle (data.pkl) for TorchScript to load" : null;
   }
 
-  private static byte[] entryBytes(byte[] zip, int len, String name, int method, long csize,
-      long usize, long local) {
+  private static byte[] entryBytes(
+      byte[] zip, int len, String name, int method, long csize, long usize, long local) {
     if (local < 0 || local > len - 30L || u32(zip, (int) local) != 0x04034b50L) {
       throw new IllegalArgumentException("its local header is missing");
     }
@@ -182,8 +224,8 @@ public final class TorchScriptArchive {
       }
       byte[] one = new byte[1];
       if (got != usize || (!inf.finished() && inf.inflate(one) > 0)) {
-        throw new IllegalArgumentException("it does not inflate to its declared " + usize
-            + " bytes");
+        throw new IllegalArgumentException(
+            "it does not inflate to its declared " + usize + " bytes");
       }
       return out;
     } catch (DataFormatException e) {

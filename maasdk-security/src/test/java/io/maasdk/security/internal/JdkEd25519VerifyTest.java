@@ -15,11 +15,13 @@ import io.maasdk.security.Keysets;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
-/** The JDK's EdDSA path must accept exactly what Tink's verifier accepts, key variant by variant. */
+/**
+ * The JDK's EdDSA path must accept exactly what Tink's verifier accepts, key variant by variant.
+ */
 class JdkEd25519VerifyTest {
   private static final byte[] DATA = "maasdk/manifest/v1\n{}".getBytes(StandardCharsets.UTF_8);
 
@@ -91,8 +93,8 @@ class JdkEd25519VerifyTest {
     }
   }
 
-  private static void assertSame(PublicKeyVerify tink, PublicKeyVerify jdk, byte[] sig,
-      byte[] data, boolean valid) {
+  private static void assertSame(
+      PublicKeyVerify tink, PublicKeyVerify jdk, byte[] sig, byte[] data, boolean valid) {
     assertEquals(valid, verifies(tink, sig, data), "Tink's verdict");
     assertEquals(valid, verifies(jdk, sig, data), "the JDK path's verdict");
   }

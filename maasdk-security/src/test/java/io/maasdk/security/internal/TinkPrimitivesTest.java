@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.InsecureSecretKeyAccess;
-import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.KeyStatus;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.Mac;
 import com.google.crypto.tink.PublicKeyVerify;
+import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import io.maasdk.IntegrityException;
 import io.maasdk.security.KeyPurpose;
 import io.maasdk.security.Keysets;
@@ -25,16 +25,23 @@ class TinkPrimitivesTest {
 
   @Test
   void primitive_madeUnderMaasdksConfiguration_works() throws GeneralSecurityException {
-    Aead aead = TinkPrimitives.primitive(KeyPurpose.PAYLOAD.generate(), Aead.class,
-        "the payload keyset", "not an AEAD keyset");
+    Aead aead =
+        TinkPrimitives.primitive(
+            KeyPurpose.PAYLOAD.generate(), Aead.class, "the payload keyset", "not an AEAD keyset");
     assertArrayEquals(DATA, aead.decrypt(aead.encrypt(DATA, DATA), DATA));
   }
 
   @Test
   void primitive_ofTheWrongKind_namesTheKindAndTheRemedy() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> TinkPrimitives.primitive(KeyPurpose.PRF.generate(), Mac.class, "the audit keyset",
-            "not a MAC keyset: use KeyPurpose.AUDIT.generate()"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                TinkPrimitives.primitive(
+                    KeyPurpose.PRF.generate(),
+                    Mac.class,
+                    "the audit keyset",
+                    "not a MAC keyset: use KeyPurpose.AUDIT.generate()"));
     assertEquals("not a MAC keyset: use KeyPurpose.AUDIT.generate()", e.getMessage());
     assertTrue(e.getCause() instanceof GeneralSecurityException);
   }
@@ -43,19 +50,25 @@ class TinkPrimitivesTest {
   void primitive_withoutAnEnabledPrimary_isAnIntegrityProblemNamingTheKeyset() throws Exception {
     KeysetHandle keys = KeyPurpose.AUDIT.generate();
     KeysetHandle.Builder b = KeysetHandle.newBuilder(keys);
-    b.addEntry(KeysetHandle.generateEntryFromParameters(keys.getPrimary().getKey().getParameters())
-        .withRandomId().makePrimary());
+    b.addEntry(
+        KeysetHandle.generateEntryFromParameters(keys.getPrimary().getKey().getParameters())
+            .withRandomId()
+            .makePrimary());
     b.getAt(0).setStatus(KeyStatus.DISABLED);
     KeysetHandle rotatedThenOldKeyDisabled = b.build();
     // the new primary is enabled: fine
     TinkPrimitives.primitive(rotatedThenOldKeyDisabled, Mac.class, "the audit keyset", "x");
 
     // Tink's builder refuses a keyset without an enabled primary, but a parsed one can lack it
-    String json = TinkJsonProtoKeysetFormat.serializeKeyset(keys, InsecureSecretKeyAccess.get())
-        .replaceFirst("\"primaryKeyId\":\\s*\\d+", "\"primaryKeyId\":1");
-    KeysetHandle noPrimary = TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get());
-    IntegrityException e = assertThrows(IntegrityException.class,
-        () -> TinkPrimitives.primitive(noPrimary, Mac.class, "the audit keyset", "x"));
+    String json =
+        TinkJsonProtoKeysetFormat.serializeKeyset(keys, InsecureSecretKeyAccess.get())
+            .replaceFirst("\"primaryKeyId\":\\s*\\d+", "\"primaryKeyId\":1");
+    KeysetHandle noPrimary =
+        TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get());
+    IntegrityException e =
+        assertThrows(
+            IntegrityException.class,
+            () -> TinkPrimitives.primitive(noPrimary, Mac.class, "the audit keyset", "x"));
     assertEquals("the audit keyset has no enabled primary key", e.getMessage());
   }
 
@@ -71,10 +84,15 @@ class TinkPrimitivesTest {
     byte[] out = TinkPrimitives.run("MAC", () -> DATA);
     assertSame(DATA, out);
     GeneralSecurityException cause = new GeneralSecurityException("boom");
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> TinkPrimitives.run("MAC", () -> {
-          throw cause;
-        }));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                TinkPrimitives.run(
+                    "MAC",
+                    () -> {
+                      throw cause;
+                    }));
     assertEquals("MAC failed", e.getMessage());
     assertSame(cause, e.getCause());
   }

@@ -31,9 +31,8 @@ import java.lang.annotation.Target;
  * model takes {@code I} to {@code O} (and the application defines no {@code ModelHandle} bean
  * itself): a handle on that model's {@code latest}. When several do, startup fails listing them.
  *
- * <p>This is not a Spring {@code @Qualifier}: the handle is made by maasdk's auto-configuration
- * for the injection point, it is not a bean, and it holds nothing (see {@link
- * io.maasdk.ModelHandle}).
+ * <p>This is not a Spring {@code @Qualifier}: the handle is made by maasdk's auto-configuration for
+ * the injection point, it is not a bean, and it holds nothing (see {@link io.maasdk.ModelHandle}).
  */
 @Target({ElementType.PARAMETER, ElementType.FIELD})
 @Retention(RetentionPolicy.RUNTIME)

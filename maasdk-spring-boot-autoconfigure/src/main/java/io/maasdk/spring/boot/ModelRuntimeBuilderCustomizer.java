@@ -9,8 +9,8 @@ import io.maasdk.ModelRuntime;
  * or more as beans; they run in {@link org.springframework.core.annotation.Order} order, once, on
  * the thread that creates the runtime bean.
  *
- * <p>An exception thrown here fails the application's startup; nothing has been built yet, so
- * there is nothing to close.
+ * <p>An exception thrown here fails the application's startup; nothing has been built yet, so there
+ * is nothing to close.
  */
 @FunctionalInterface
 public interface ModelRuntimeBuilderCustomizer {

@@ -15,9 +15,14 @@ public class RuntimeLifecycleProbe implements InferenceListener, AutoCloseable {
 
   /** Created as the runtime is built: before its first replica or thread starts. */
   public RuntimeLifecycleProbe() {
-    append("start" + Thread.getAllStackTraces().keySet().stream()
-        .filter(Thread::isAlive).map(Thread::getName).filter(n -> n.startsWith("maasdk-"))
-        .sorted().toList());
+    append(
+        "start"
+            + Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(n -> n.startsWith("maasdk-"))
+                .sorted()
+                .toList());
   }
 
   @Override

@@ -15,17 +15,16 @@ import org.springframework.ai.embedding.EmbeddingResponse;
 
 /**
  * A Spring AI {@link EmbeddingModel} served by maasdk: every text is one call through a {@link
- * ModelHandle ModelHandle&lt;String, float[]&gt;}, so it goes through maasdk's interceptors
- * (access control, quotas), response cache, dynamic batching, metrics and metering like any other
- * call. A request's texts are all queued at once, so the model's batcher can compute them
- * together.
+ * ModelHandle ModelHandle&lt;String, float[]&gt;}, so it goes through maasdk's interceptors (access
+ * control, quotas), response cache, dynamic batching, metrics and metering like any other call. A
+ * request's texts are all queued at once, so the model's batcher can compute them together.
  *
  * <p><b>Thread safety.</b> Thread-safe: the handle is, and each replica's DJL predictor is used by
  * one worker thread only (unlike a single shared ONNX session).
  *
  * <p><b>Failures.</b> maasdk's exceptions ({@code InvalidInputException}, {@code
- * OverloadedException}, {@code QuotaExceededException}, …) are thrown as they are, naming the
- * model and version; when one text of a request fails, the others still queued are cancelled.
+ * OverloadedException}, {@code QuotaExceededException}, …) are thrown as they are, naming the model
+ * and version; when one text of a request fails, the others still queued are cancelled.
  */
 public final class MaasdkEmbeddingModel implements EmbeddingModel {
   private final ModelHandle<String, float[]> handle;
@@ -93,8 +92,15 @@ public final class MaasdkEmbeddingModel implements EmbeddingModel {
   public float[] embed(Document document) {
     String text = document.getText();
     if (text == null) {
-      throw new IllegalArgumentException("document " + document.getId() + " has no text to embed"
-          + " with " + handle.modelName() + " (" + handle.selector() + ")");
+      throw new IllegalArgumentException(
+          "document "
+              + document.getId()
+              + " has no text to embed"
+              + " with "
+              + handle.modelName()
+              + " ("
+              + handle.selector()
+              + ")");
     }
     return embed(text);
   }

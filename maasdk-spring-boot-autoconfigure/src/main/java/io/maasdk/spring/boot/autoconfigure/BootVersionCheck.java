@@ -26,15 +26,19 @@ final class BootVersionCheck {
    */
   static void verify(String version) {
     if (version == null || version.isBlank()) {
-      LOG.warn("maasdk: cannot tell which Spring Boot version runs; the starter supports {}",
-          SUPPORTED);
+      LOG.warn(
+          "maasdk: cannot tell which Spring Boot version runs; the starter supports {}", SUPPORTED);
       return;
     }
     if (version.startsWith("3.5.") || version.startsWith("4.0.")) {
       return;
     }
-    throw new IllegalStateException("maasdk-spring-boot-starter supports Spring Boot " + SUPPORTED
-        + "; this application runs Spring Boot " + version + ". Use a supported Spring Boot, or"
-        + " build the ModelRuntime yourself and set maasdk.enabled=false");
+    throw new IllegalStateException(
+        "maasdk-spring-boot-starter supports Spring Boot "
+            + SUPPORTED
+            + "; this application runs Spring Boot "
+            + version
+            + ". Use a supported Spring Boot, or"
+            + " build the ModelRuntime yourself and set maasdk.enabled=false");
   }
 }

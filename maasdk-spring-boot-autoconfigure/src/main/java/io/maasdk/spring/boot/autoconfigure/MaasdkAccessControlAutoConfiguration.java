@@ -55,8 +55,9 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * <p>The admin key becomes a principal ({@code maasdk.security.access.admin-principal}) allowed
  * every action on every model; the starter deploys, sets aliases and runs the {@code
  * /actuator/maasdk} write operations with it, so startup works under a policy that gives the
- * anonymous caller nothing. Key values are never logged, and {@link MaasdkSanitizingAutoConfiguration}
- * masks them in {@code /actuator/env} and {@code /actuator/configprops}.
+ * anonymous caller nothing. Key values are never logged, and {@link
+ * MaasdkSanitizingAutoConfiguration} masks them in {@code /actuator/env} and {@code
+ * /actuator/configprops}.
  *
  * <p>On when {@code maasdk.security.access} declares principals, roles or an admin key; off with
  * {@code maasdk.security.access.enabled=false}. The application's own {@link AccessControl} or
@@ -76,7 +77,6 @@ public class MaasdkAccessControlAutoConfiguration {
    *
    * @throws IllegalStateException naming the property if the keyset is missing, unreadable, not
    *     encrypted under the master key (unless insecure-cleartext-keysets), or not a PRF keyset
-   *
    * @param properties the {@code maasdk.*} configuration properties
    * @param resources resolves the keyset locations
    * @return the API-key hasher, keyed by the configured keyset
@@ -87,29 +87,40 @@ public class MaasdkAccessControlAutoConfiguration {
     MaasdkProperties.Security s = properties.getSecurity();
     String location = s.getApiKeyKeyset();
     if (location == null || location.isBlank()) {
-      throw new IllegalStateException("maasdk.security.access needs maasdk.security.api-key-keyset:"
-          + " the PRF keyset (maasdk keys create --type prf) its key hashes were made with");
+      throw new IllegalStateException(
+          "maasdk.security.access needs maasdk.security.api-key-keyset:"
+              + " the PRF keyset (maasdk keys create --type prf) its key hashes were made with");
     }
     KeysetLoader loader;
     if (s.getMasterKey() != null) {
-      loader = KeysetLoader.encrypted(MasterKey.local(file("maasdk.security.master-key",
-          s.getMasterKey(), resources)));
+      loader =
+          KeysetLoader.encrypted(
+              MasterKey.local(file("maasdk.security.master-key", s.getMasterKey(), resources)));
     } else if (s.isInsecureCleartextKeysets()) {
       loader = KeysetLoader.insecureCleartext("maasdk.security.insecure-cleartext-keysets=true");
     } else {
-      throw new IllegalStateException("maasdk.security.api-key-keyset " + location + " is a secret"
-          + " keyset: set maasdk.security.master-key to the master key it is encrypted under (or,"
-          + " for development only, maasdk.security.insecure-cleartext-keysets=true)");
+      throw new IllegalStateException(
+          "maasdk.security.api-key-keyset "
+              + location
+              + " is a secret"
+              + " keyset: set maasdk.security.master-key to the master key it is encrypted under (or,"
+              + " for development only, maasdk.security.insecure-cleartext-keysets=true)");
     }
     KeysetHandle keyset;
     try {
-      keyset = loader.parse(read(resources.getResource(location), location),
-          "maasdk.security.api-key-keyset " + location);
+      keyset =
+          loader.parse(
+              read(resources.getResource(location), location),
+              "maasdk.security.api-key-keyset " + location);
       return ApiKeys.of(keyset);
     } catch (RuntimeException e) {
       // Tink's and maasdk's messages name the origin, never the key material
-      throw new IllegalStateException("maasdk.security.api-key-keyset " + location
-          + " is not a usable API-key (PRF) keyset: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "maasdk.security.api-key-keyset "
+              + location
+              + " is not a usable API-key (PRF) keyset: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -126,10 +137,12 @@ public class MaasdkAccessControlAutoConfiguration {
   @ConditionalOnMissingBean
   public AccessControl maasdkAccessControl(MaasdkProperties properties, ApiKeys keys) {
     AccessPolicy policy = policy(properties.getSecurity().getAccess(), keys);
-    LOG.info("maasdk: access control with principals {}; anonymous callers {}",
-        policy.principalIds(), properties.getSecurity().getAccess().getAnonymousRoles().isEmpty()
-            ? "may do nothing" : "have roles "
-                + properties.getSecurity().getAccess().getAnonymousRoles());
+    LOG.info(
+        "maasdk: access control with principals {}; anonymous callers {}",
+        policy.principalIds(),
+        properties.getSecurity().getAccess().getAnonymousRoles().isEmpty()
+            ? "may do nothing"
+            : "have roles " + properties.getSecurity().getAccess().getAnonymousRoles());
     return AccessControl.of(policy, keys);
   }
 
@@ -145,13 +158,18 @@ public class MaasdkAccessControlAutoConfiguration {
           try {
             actions.add(Action.parse(text.trim()));
           } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(prop + ".actions: unknown action '" + text
-                + "' (expected predict, deploy, undeploy, alias, invalidate or admin)");
+            throw new IllegalArgumentException(
+                prop
+                    + ".actions: unknown action '"
+                    + text
+                    + "' (expected predict, deploy, undeploy, alias, invalidate or admin)");
           }
         }
         if (actions.isEmpty()) {
-          throw new IllegalArgumentException(prop + ".actions is empty: name one or more of"
-              + " predict, deploy, undeploy, alias, invalidate, admin");
+          throw new IllegalArgumentException(
+              prop
+                  + ".actions is empty: name one or more of"
+                  + " predict, deploy, undeploy, alias, invalidate, admin");
         }
         perms.add(new Permission(p.getModels(), actions));
       }
@@ -169,11 +187,14 @@ public class MaasdkAccessControlAutoConfiguration {
       MaasdkProperties.Principal p = e.getValue();
       String prop = "maasdk.security.access.principals." + id;
       if (p.getKeyHash() == null) {
-        throw new IllegalArgumentException(prop + ".key-hash is not set: the ApiKeys hash of the"
-            + " principal's API key");
+        throw new IllegalArgumentException(
+            prop + ".key-hash is not set: the ApiKeys hash of the" + " principal's API key");
       }
       try {
-        b.principal(id, p.getKeyHash(), p.getTenants().isEmpty() ? List.of(id) : p.getTenants(),
+        b.principal(
+            id,
+            p.getKeyHash(),
+            p.getTenants().isEmpty() ? List.of(id) : p.getTenants(),
             p.getRoles().toArray(new String[0]));
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException(prop + ": " + ex.getMessage());
@@ -196,8 +217,13 @@ public class MaasdkAccessControlAutoConfiguration {
     try {
       return r.getFile().toPath();
     } catch (IOException e) {
-      throw new IllegalStateException(property + " " + location + " must be a file (file: or a"
-          + " path), so that its owner-only permissions can be checked", e);
+      throw new IllegalStateException(
+          property
+              + " "
+              + location
+              + " must be a file (file: or a"
+              + " path), so that its owner-only permissions can be checked",
+          e);
     }
   }
 
@@ -205,25 +231,31 @@ public class MaasdkAccessControlAutoConfiguration {
     try (InputStream in = r.getInputStream()) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UncheckedIOException("maasdk.security.api-key-keyset " + location
-          + " cannot be read", e);
+      throw new UncheckedIOException(
+          "maasdk.security.api-key-keyset " + location + " cannot be read", e);
     }
   }
 
   /** maasdk.security.access declares principals, roles or an admin key. */
   static final class AccessDeclared extends SpringBootCondition {
     @Override
-    public ConditionOutcome getMatchOutcome(ConditionContext context,
-        AnnotatedTypeMetadata metadata) {
+    public ConditionOutcome getMatchOutcome(
+        ConditionContext context, AnnotatedTypeMetadata metadata) {
       Binder binder = Binder.get(context.getEnvironment());
-      boolean declared = binder.bind("maasdk.security.access.principals",
-              Bindable.mapOf(String.class, Object.class)).isBound()
-          || binder.bind("maasdk.security.access.roles",
-              Bindable.mapOf(String.class, Object.class)).isBound()
-          || context.getEnvironment().containsProperty("maasdk.security.access.admin-api-key");
-      return declared ? ConditionOutcome.match("maasdk.security.access declares a policy")
-          : ConditionOutcome.noMatch("maasdk.security.access declares no principal, role or"
-              + " admin key");
+      boolean declared =
+          binder
+                  .bind(
+                      "maasdk.security.access.principals",
+                      Bindable.mapOf(String.class, Object.class))
+                  .isBound()
+              || binder
+                  .bind("maasdk.security.access.roles", Bindable.mapOf(String.class, Object.class))
+                  .isBound()
+              || context.getEnvironment().containsProperty("maasdk.security.access.admin-api-key");
+      return declared
+          ? ConditionOutcome.match("maasdk.security.access declares a policy")
+          : ConditionOutcome.noMatch(
+              "maasdk.security.access declares no principal, role or" + " admin key");
     }
   }
 }

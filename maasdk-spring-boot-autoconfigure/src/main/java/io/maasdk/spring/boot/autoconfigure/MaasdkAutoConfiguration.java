@@ -44,14 +44,14 @@ import org.springframework.util.ClassUtils;
  *       under {@code maasdk.models}, then sets the aliases under {@code maasdk.aliases}; so any
  *       bean that gets the runtime, or a {@code @MaasdkModel ModelHandle}, finds its models
  *       serving. If any of that fails the runtime is closed before the failure propagates.
- *   <li>The runtime is closed when the context closes (after the web server's graceful
- *       shutdown), or when a later bean fails the startup.
+ *   <li>The runtime is closed when the context closes (after the web server's graceful shutdown),
+ *       or when a later bean fails the startup.
  *   <li>It is never lazily initialised, even with {@code spring.main.lazy-initialization=true}:
  *       models load at startup, not on the first request.
  * </ul>
  *
- * <p>Off with {@code maasdk.enabled=false}; an application's own {@link ModelRuntime} bean
- * replaces this one (and then deploys its models itself).
+ * <p>Off with {@code maasdk.enabled=false}; an application's own {@link ModelRuntime} bean replaces
+ * this one (and then deploys its models itself).
  */
 @AutoConfiguration
 @ConditionalOnProperty(prefix = "maasdk", name = "enabled", matchIfMissing = true)
@@ -94,17 +94,19 @@ public class MaasdkAutoConfiguration {
       ObjectProvider<FolderSources> folderSources,
       ResourceLoader resourceLoader) {
     if (properties.getSecurity().getTrustedKeys() != null
-        && !ClassUtils.isPresent("io.maasdk.security.RequireSignatures",
-            resourceLoader.getClassLoader())) {
-      throw new IllegalStateException("maasdk.security.trusted-keys is set, but maasdk-security is"
-          + " not on the classpath: add io.maasdk:maasdk-security, or models would deploy"
-          + " unverified");
+        && !ClassUtils.isPresent(
+            "io.maasdk.security.RequireSignatures", resourceLoader.getClassLoader())) {
+      throw new IllegalStateException(
+          "maasdk.security.trusted-keys is set, but maasdk-security is"
+              + " not on the classpath: add io.maasdk:maasdk-security, or models would deploy"
+              + " unverified");
     }
-    ModelRuntime.Builder builder = ModelRuntime.builder()
-        .drainTimeout(properties.getDrainTimeout())
-        .defaultEngine(properties.getDefaultEngine())
-        .aliasHistoryLimit(properties.getAliasHistoryLimit())
-        .djlOffline(properties.isDjlOffline());
+    ModelRuntime.Builder builder =
+        ModelRuntime.builder()
+            .drainTimeout(properties.getDrainTimeout())
+            .defaultEngine(properties.getDefaultEngine())
+            .aliasHistoryLimit(properties.getAliasHistoryLimit())
+            .djlOffline(properties.isDjlOffline());
     interceptors.orderedStream().forEach(builder::interceptor);
     listeners.orderedStream().forEach(builder::listener);
     DeviceInventory devices = inventory.getIfUnique();
@@ -123,13 +125,14 @@ public class MaasdkAutoConfiguration {
           .folders(folders::open)
           .signedOnly(!folders.allowsUnsignedLocations())
           .classLoader(loader != null ? loader : MaasdkAutoConfiguration.class.getClassLoader())
-          .paths(location -> {
-            try {
-              return resourceLoader.getResource(location).getFile().toPath();
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          })
+          .paths(
+              location -> {
+                try {
+                  return resourceLoader.getResource(location).getFile().toPath();
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              })
           .build()
           .deploy(toDeploy, declared(properties), properties.getAliases());
     } catch (RuntimeException | Error e) {
@@ -141,14 +144,16 @@ public class MaasdkAutoConfiguration {
       }
       throw e;
     }
-    LOG.info("maasdk: runtime ready with {} deployed versions; drain timeout on close {}",
-        runtime.deployments().size(), properties.getDrainTimeout());
+    LOG.info(
+        "maasdk: runtime ready with {} deployed versions; drain timeout on close {}",
+        runtime.deployments().size(),
+        properties.getDrainTimeout());
     return runtime;
   }
 
   /**
-   * Management as the starter's admin principal when {@code
-   * maasdk.security.access.admin-api-key} is set, else as nobody (null).
+   * Management as the starter's admin principal when {@code maasdk.security.access.admin-api-key}
+   * is set, else as nobody (null).
    */
   static ModelAdmin admin(ModelRuntime runtime, MaasdkProperties properties) {
     String key = properties.getSecurity().getAccess().getAdminApiKey();
@@ -158,20 +163,36 @@ public class MaasdkAutoConfiguration {
   /** {@code maasdk.models}, for the shared deployer. */
   private static Map<String, StartupDeployer.DeclaredModel> declared(MaasdkProperties p) {
     Map<String, StartupDeployer.DeclaredModel> models = new LinkedHashMap<>();
-    p.getModels().forEach((name, m) -> models.put(name, new StartupDeployer.DeclaredModel(
-        m.getCodec().name().toLowerCase(Locale.ROOT).replace('_', '-'), m.getInputLength(),
-        m.getLocation(), m.getVersion(), m.getEngine(), m.getReplicas(), m.getDevice(),
-        m.getBatchSize(), m.getBatchDelay(), m.getQueueCapacity(), m.isCache(),
-        m.getCacheMaximumSize(), m.isWarmup())));
+    p.getModels()
+        .forEach(
+            (name, m) ->
+                models.put(
+                    name,
+                    new StartupDeployer.DeclaredModel(
+                        m.getCodec().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                        m.getInputLength(),
+                        m.getLocation(),
+                        m.getVersion(),
+                        m.getEngine(),
+                        m.getReplicas(),
+                        m.getDevice(),
+                        m.getBatchSize(),
+                        m.getBatchDelay(),
+                        m.getQueueCapacity(),
+                        m.isCache(),
+                        m.getCacheMaximumSize(),
+                        m.isWarmup())));
     return models;
   }
 
   /** Logs, as the application starts closing, how long the runtime will drain. */
   @Bean
   ApplicationListener<ContextClosedEvent> maasdkShutdownLog(MaasdkProperties properties) {
-    return e -> LOG.info("maasdk: application closing; the runtime will drain admitted calls for"
-        + " up to {} (maasdk.drain-timeout) once the web server has stopped",
-        properties.getDrainTimeout());
+    return e ->
+        LOG.info(
+            "maasdk: application closing; the runtime will drain admitted calls for"
+                + " up to {} (maasdk.drain-timeout) once the web server has stopped",
+            properties.getDrainTimeout());
   }
 
   /** Keeps the runtime eager under {@code spring.main.lazy-initialization=true}. */
@@ -193,8 +214,9 @@ public class MaasdkAutoConfiguration {
           dl.setAutowireCandidateResolver(new ModelHandleResolver());
           return;
         }
-        LOG.warn("maasdk: the bean factory uses its own autowire resolver ({}); @MaasdkModel"
-            + " injection is off, get handles from the ModelRuntime bean instead",
+        LOG.warn(
+            "maasdk: the bean factory uses its own autowire resolver ({}); @MaasdkModel"
+                + " injection is off, get handles from the ModelRuntime bean instead",
             dl.getAutowireCandidateResolver().getClass().getName());
       }
     };

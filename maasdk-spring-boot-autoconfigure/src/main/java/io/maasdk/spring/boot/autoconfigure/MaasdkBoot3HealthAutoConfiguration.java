@@ -21,8 +21,7 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = MaasdkAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
 @ConditionalOnBean(ModelRuntime.class)
-@ConditionalOnProperty(prefix = "management.health.maasdk", name = "enabled",
-    matchIfMissing = true)
+@ConditionalOnProperty(prefix = "management.health.maasdk", name = "enabled", matchIfMissing = true)
 public class MaasdkBoot3HealthAutoConfiguration {
 
   /**

@@ -19,8 +19,7 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = MaasdkAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
 @ConditionalOnBean(ModelRuntime.class)
-@ConditionalOnProperty(prefix = "management.health.maasdk", name = "enabled",
-    matchIfMissing = true)
+@ConditionalOnProperty(prefix = "management.health.maasdk", name = "enabled", matchIfMissing = true)
 public class MaasdkBoot4HealthAutoConfiguration {
 
   /**

@@ -24,10 +24,10 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * {@code management.endpoints.web.exposure.include=maasdk}).
  *
  * <ul>
- *   <li>{@code GET /actuator/maasdk}: every deployed version (placements, queue, replicas,
- *       breaker) and every model's aliases with their targets;
- *   <li>{@code GET /actuator/maasdk/{model}}: one model's versions, aliases and each alias's
- *       recent moves;
+ *   <li>{@code GET /actuator/maasdk}: every deployed version (placements, queue, replicas, breaker)
+ *       and every model's aliases with their targets;
+ *   <li>{@code GET /actuator/maasdk/{model}}: one model's versions, aliases and each alias's recent
+ *       moves;
  *   <li>{@code POST /actuator/maasdk/{model}/{alias}} with {@code {"target": "2.0.0"}} (or a split
  *       {@code "1.0.0=90,2.0.0=10"}) moves an alias; {@code DELETE
  *       /actuator/maasdk/{model}/{alias}} rolls it back to its previous target.
@@ -36,8 +36,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * <p>Write operations are off by default (the endpoint's default access is read-only): turn them on
  * with {@code management.endpoint.maasdk.access=unrestricted}, and secure them as the application
  * secures its other write endpoints. Thread-safe: every operation reads or calls the thread-safe
- * runtime; a refused move or rollback answers 400 with maasdk's message, which names the model
- * and the versions.
+ * runtime; a refused move or rollback answers 400 with maasdk's message, which names the model and
+ * the versions.
  */
 @Endpoint(id = "maasdk", defaultAccess = Access.READ_ONLY)
 public class MaasdkEndpoint {
@@ -80,8 +80,8 @@ public class MaasdkEndpoint {
     List<DeploymentInfo> deployments = runtime.deployments();
     out.put("deployments", deployments.stream().map(MaasdkEndpoint::deployment).toList());
     Map<String, Object> aliases = new TreeMap<>();
-    for (String model : new TreeSet<>(deployments.stream().map(DeploymentInfo::modelName)
-        .toList())) {
+    for (String model :
+        new TreeSet<>(deployments.stream().map(DeploymentInfo::modelName).toList())) {
       aliases.put(model, targets(runtime.aliases(model)));
     }
     out.put("aliases", aliases);
@@ -98,15 +98,22 @@ public class MaasdkEndpoint {
   public Map<String, Object> model(@Selector String model) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("model", model);
-    out.put("deployments", runtime.deployments().stream()
-        .filter(d -> d.modelName().equals(model)).map(MaasdkEndpoint::deployment).toList());
+    out.put(
+        "deployments",
+        runtime.deployments().stream()
+            .filter(d -> d.modelName().equals(model))
+            .map(MaasdkEndpoint::deployment)
+            .toList());
     Map<String, AliasTarget> aliases = runtime.aliases(model);
     out.put("aliases", targets(aliases));
     Map<String, Object> history = new TreeMap<>();
     for (String alias : aliases.keySet()) {
       List<AliasChange> moves = runtime.aliasHistory(model, alias);
-      history.put(alias, moves.subList(Math.max(0, moves.size() - historyLimit), moves.size())
-          .stream().map(MaasdkEndpoint::change).toList());
+      history.put(
+          alias,
+          moves.subList(Math.max(0, moves.size() - historyLimit), moves.size()).stream()
+              .map(MaasdkEndpoint::change)
+              .toList());
     }
     out.put("history", history);
     return out;
@@ -121,11 +128,12 @@ public class MaasdkEndpoint {
    * @param target a version or a weighted split, as in {@code maasdk.aliases}
    */
   @WriteOperation
-  public Map<String, Object> setAlias(@Selector String model, @Selector String alias,
-      String target) {
+  public Map<String, Object> setAlias(
+      @Selector String model, @Selector String alias, String target) {
     try {
-      io.maasdk.AliasTarget t = io.maasdk.spi.StartupDeployer.parseTarget(
-          "maasdk.aliases." + model + "." + alias, target);
+      io.maasdk.AliasTarget t =
+          io.maasdk.spi.StartupDeployer.parseTarget(
+              "maasdk.aliases." + model + "." + alias, target);
       if (admin != null) {
         admin.setAlias(model, alias, t);
       } else {

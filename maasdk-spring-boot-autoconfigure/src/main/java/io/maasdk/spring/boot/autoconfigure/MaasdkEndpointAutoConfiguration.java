@@ -14,10 +14,11 @@ import org.springframework.context.annotation.Bean;
  * package on Spring Boot 3.5 and 4.0.
  */
 @AutoConfiguration(after = MaasdkAutoConfiguration.class)
-@ConditionalOnClass(name = {
-    "org.springframework.boot.actuate.endpoint.annotation.Endpoint",
-    "org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint"
-})
+@ConditionalOnClass(
+    name = {
+      "org.springframework.boot.actuate.endpoint.annotation.Endpoint",
+      "org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint"
+    })
 @ConditionalOnBean(ModelRuntime.class)
 public class MaasdkEndpointAutoConfiguration {
 
@@ -32,7 +33,9 @@ public class MaasdkEndpointAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnAvailableEndpoint(endpoint = MaasdkEndpoint.class)
   public MaasdkEndpoint maasdkEndpoint(ModelRuntime runtime, MaasdkProperties properties) {
-    return new MaasdkEndpoint(runtime, properties.getEndpoint().getHistoryLimit(),
+    return new MaasdkEndpoint(
+        runtime,
+        properties.getEndpoint().getHistoryLimit(),
         MaasdkAutoConfiguration.admin(runtime, properties));
   }
 }

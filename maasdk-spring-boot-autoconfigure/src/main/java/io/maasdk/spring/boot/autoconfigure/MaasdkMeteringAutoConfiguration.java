@@ -13,7 +13,6 @@ import io.maasdk.metrics.UsageMeters;
 import io.maasdk.spring.boot.autoconfigure.MaasdkProperties.Quota;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.Currency;
@@ -51,12 +50,12 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * </pre>
  *
  * <p>{@link Metering} and {@link QuotaInterceptor} are beans that the runtime is built with (a
- * listener; an interceptor and listener), counting units with the one {@link UsageMeters} bean.
- * The runtime closes the metering (delivering buffered records, fsyncing the ledger) after it has
+ * listener; an interceptor and listener), counting units with the one {@link UsageMeters} bean. The
+ * runtime closes the metering (delivering buffered records, fsyncing the ledger) after it has
  * drained. With a ledger, budgets start from what it records as spent in the current period. The
  * application's own {@code Metering}, {@code QuotaInterceptor}, {@code UsageMeters} or {@code
- * PricePlan} bean replaces the one here. Off with {@code maasdk.metering.enabled=false} and
- * {@code maasdk.quotas.enabled=false}.
+ * PricePlan} bean replaces the one here. Off with {@code maasdk.metering.enabled=false} and {@code
+ * maasdk.quotas.enabled=false}.
  */
 @AutoConfiguration(after = MaasdkAutoConfiguration.class)
 @ConditionalOnClass(name = "io.maasdk.metrics.Metering")
@@ -74,13 +73,15 @@ public class MaasdkMeteringAutoConfiguration {
   @ConditionalOnMissingBean
   public UsageMeters maasdkUsageMeters(MaasdkProperties properties) {
     UsageMeters.Builder b = UsageMeters.builder();
-    for (Map.Entry<String, MaasdkProperties.Meter> e
-        : properties.getMetering().getMeters().entrySet()) {
-      b.meter(e.getKey(), switch (e.getValue()) {
-        case PER_CALL -> UsageMeter.perCall();
-        case ITEMS -> UsageMeter.items();
-        case INPUT_BYTES -> UsageMeter.inputBytes();
-      });
+    for (Map.Entry<String, MaasdkProperties.Meter> e :
+        properties.getMetering().getMeters().entrySet()) {
+      b.meter(
+          e.getKey(),
+          switch (e.getValue()) {
+            case PER_CALL -> UsageMeter.perCall();
+            case ITEMS -> UsageMeter.items();
+            case INPUT_BYTES -> UsageMeter.inputBytes();
+          });
     }
     return b.build();
   }
@@ -99,27 +100,41 @@ public class MaasdkMeteringAutoConfiguration {
   @ConditionalOnProperty(prefix = "maasdk.metering", name = "enabled", matchIfMissing = true)
   public Metering maasdkMetering(MaasdkProperties properties, UsageMeters meters) {
     MaasdkProperties.Metering m = properties.getMetering();
-    FsyncPolicy fsync = switch (m.getFsync()) {
-      case ALWAYS -> FsyncPolicy.always();
-      case EVERY -> FsyncPolicy.every(m.getFsyncInterval());
-      case NEVER -> FsyncPolicy.never();
-    };
+    FsyncPolicy fsync =
+        switch (m.getFsync()) {
+          case ALWAYS -> FsyncPolicy.always();
+          case EVERY -> FsyncPolicy.every(m.getFsyncInterval());
+          case NEVER -> FsyncPolicy.never();
+        };
     if (m.isDurable() && m.getFsync() != MaasdkProperties.Fsync.ALWAYS) {
-      LOG.warn("maasdk: maasdk.metering.durable=true with fsync={}: a machine crash can still lose"
-          + " records of calls that returned; use maasdk.metering.fsync=always",
+      LOG.warn(
+          "maasdk: maasdk.metering.durable=true with fsync={}: a machine crash can still lose"
+              + " records of calls that returned; use maasdk.metering.fsync=always",
           m.getFsync().name().toLowerCase(Locale.ROOT));
     }
     LedgerSink ledger;
     try {
       ledger = LedgerSink.builder(m.getLedgerDir()).fsync(fsync).build();
     } catch (IOException e) {
-      throw new UncheckedIOException("maasdk.metering.ledger-dir " + m.getLedgerDir()
-          + " cannot be opened as a usage ledger: " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "maasdk.metering.ledger-dir "
+              + m.getLedgerDir()
+              + " cannot be opened as a usage ledger: "
+              + e.getMessage(),
+          e);
     }
-    LOG.info("maasdk: metering every call into the ledger {} ({}, {})", m.getLedgerDir(), fsync,
+    LOG.info(
+        "maasdk: metering every call into the ledger {} ({}, {})",
+        m.getLedgerDir(),
+        fsync,
         m.isDurable() ? "durable" : "asynchronous");
-    return Metering.builder().meters(meters).sink(ledger).durable(m.isDurable())
-        .bufferCapacity(m.getBufferCapacity()).offerTimeout(m.getOfferTimeout()).build();
+    return Metering.builder()
+        .meters(meters)
+        .sink(ledger)
+        .durable(m.isDurable())
+        .bufferCapacity(m.getBufferCapacity())
+        .offerTimeout(m.getOfferTimeout())
+        .build();
   }
 
   /**
@@ -137,11 +152,16 @@ public class MaasdkMeteringAutoConfiguration {
     try {
       currency = Currency.getInstance(p.getCurrency().trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("maasdk.pricing.currency: '" + p.getCurrency()
-          + "' is not an ISO 4217 currency code (expected e.g. EUR or USD)", e);
+      throw new IllegalArgumentException(
+          "maasdk.pricing.currency: '"
+              + p.getCurrency()
+              + "' is not an ISO 4217 currency code (expected e.g. EUR or USD)",
+          e);
     }
-    PricePlan.Builder b = PricePlan.builder(p.getName(), currency)
-        .freeUnitsPerPeriod(p.getFreeUnitsPerPeriod()).billCacheHits(p.isBillCacheHits());
+    PricePlan.Builder b =
+        PricePlan.builder(p.getName(), currency)
+            .freeUnitsPerPeriod(p.getFreeUnitsPerPeriod())
+            .billCacheHits(p.isBillCacheHits());
     p.getPrices().forEach(b::price);
     if (p.getDefaultPrice() != null) {
       b.defaultPrice(p.getDefaultPrice());
@@ -162,32 +182,43 @@ public class MaasdkMeteringAutoConfiguration {
   @ConditionalOnMissingBean
   @Conditional(QuotasDeclared.class)
   @ConditionalOnProperty(prefix = "maasdk.quotas", name = "enabled", matchIfMissing = true)
-  public QuotaInterceptor maasdkQuotas(MaasdkProperties properties, UsageMeters meters,
-      ObjectProvider<PricePlan> plan) {
+  public QuotaInterceptor maasdkQuotas(
+      MaasdkProperties properties, UsageMeters meters, ObjectProvider<PricePlan> plan) {
     MaasdkProperties.Quotas q = properties.getQuotas();
     ZoneId zone;
     try {
       zone = ZoneId.of(q.getZone());
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("maasdk.quotas.zone: '" + q.getZone()
-          + "' is not a time zone (expected e.g. UTC or Europe/Berlin)", e);
+      throw new IllegalArgumentException(
+          "maasdk.quotas.zone: '"
+              + q.getZone()
+              + "' is not a time zone (expected e.g. UTC or Europe/Berlin)",
+          e);
     }
     QuotaInterceptor.Builder b = QuotaInterceptor.builder().meters(meters).zone(zone);
     if (!q.getDefaults().isUnlimited()) {
       b.defaultPolicy(policy("maasdk.quotas.defaults", q.getDefaults(), plan));
     }
-    q.getTenants().forEach((tenant, quota) ->
-        b.policy(tenant, policy("maasdk.quotas.tenants." + tenant, quota, plan)));
+    q.getTenants()
+        .forEach(
+            (tenant, quota) ->
+                b.policy(tenant, policy("maasdk.quotas.tenants." + tenant, quota, plan)));
     Path ledgerDir = properties.getMetering().getLedgerDir();
     if (q.isRestoreFromLedger() && ledgerDir != null && properties.getMetering().isEnabled()) {
       try {
         b.restoreFrom(LedgerReader.read(ledgerDir));
       } catch (IOException e) {
-        throw new UncheckedIOException("maasdk.quotas: the ledger " + ledgerDir
-            + " cannot be read to restore spent budgets: " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "maasdk.quotas: the ledger "
+                + ledgerDir
+                + " cannot be read to restore spent budgets: "
+                + e.getMessage(),
+            e);
       }
     }
-    LOG.info("maasdk: quotas for {} named tenants{}", q.getTenants().size(),
+    LOG.info(
+        "maasdk: quotas for {} named tenants{}",
+        q.getTenants().size(),
         q.getDefaults().isUnlimited() ? "" : " and a default for the others");
     return b.build();
   }
@@ -196,8 +227,8 @@ public class MaasdkMeteringAutoConfiguration {
     QuotaPolicy.Builder b = QuotaPolicy.builder();
     try {
       if (q.getRequestsPerSecond() != null) {
-        b.requestsPerSecond(q.getRequestsPerSecond(),
-            burst(q.getRequestBurst(), q.getRequestsPerSecond()));
+        b.requestsPerSecond(
+            q.getRequestsPerSecond(), burst(q.getRequestBurst(), q.getRequestsPerSecond()));
       }
       if (q.getUnitsPerSecond() != null) {
         b.unitsPerSecond(q.getUnitsPerSecond(), burst(q.getUnitBurst(), q.getUnitsPerSecond()));
@@ -209,8 +240,9 @@ public class MaasdkMeteringAutoConfiguration {
       if (q.getMoneyBudget() != null) {
         PricePlan p = plan.getIfUnique();
         if (p == null) {
-          throw new IllegalArgumentException("money-budget needs a price plan: set"
-              + " maasdk.pricing.currency and maasdk.pricing.prices, or define a PricePlan bean");
+          throw new IllegalArgumentException(
+              "money-budget needs a price plan: set"
+                  + " maasdk.pricing.currency and maasdk.pricing.prices, or define a PricePlan bean");
         }
         b.moneyBudget(q.getMoneyBudget(), p, period);
       }
@@ -236,14 +268,17 @@ public class MaasdkMeteringAutoConfiguration {
   /** Some quota is declared: a default or a tenant's limits. */
   static final class QuotasDeclared extends SpringBootCondition {
     @Override
-    public ConditionOutcome getMatchOutcome(ConditionContext context,
-        AnnotatedTypeMetadata metadata) {
-      boolean declared = Binder.get(context.getEnvironment())
-          .bind("maasdk.quotas.defaults", Bindable.mapOf(String.class, Object.class)).isBound()
-          || Binder.get(context.getEnvironment())
-              .bind("maasdk.quotas.tenants", Bindable.mapOf(String.class, Object.class))
-              .isBound();
-      return declared ? ConditionOutcome.match("maasdk.quotas declares limits")
+    public ConditionOutcome getMatchOutcome(
+        ConditionContext context, AnnotatedTypeMetadata metadata) {
+      boolean declared =
+          Binder.get(context.getEnvironment())
+                  .bind("maasdk.quotas.defaults", Bindable.mapOf(String.class, Object.class))
+                  .isBound()
+              || Binder.get(context.getEnvironment())
+                  .bind("maasdk.quotas.tenants", Bindable.mapOf(String.class, Object.class))
+                  .isBound();
+      return declared
+          ? ConditionOutcome.match("maasdk.quotas declares limits")
           : ConditionOutcome.noMatch("no maasdk.quotas.defaults or maasdk.quotas.tenants");
     }
   }

@@ -16,11 +16,11 @@ import org.springframework.context.annotation.Bean;
  * {@code MeterRegistry}, when maasdk-metrics and Micrometer are on the classpath.
  *
  * <p>{@link MaasdkMetrics} is a bean that is both an {@code InferenceListener} (so the runtime is
- * built with it) and a {@code MeterBinder} (so Spring Boot's metrics auto-configuration binds it
- * to its registry, applying the application's common tags, meter filters and histogram
- * properties, e.g. {@code management.metrics.tags.region=eu}). Once every singleton exists, it is
- * given the runtime to watch (queue-depth, replica and response-cache gauges). Without a
- * {@code MeterRegistry} bean the meters stay unbound and cost a map lookup per call.
+ * built with it) and a {@code MeterBinder} (so Spring Boot's metrics auto-configuration binds it to
+ * its registry, applying the application's common tags, meter filters and histogram properties,
+ * e.g. {@code management.metrics.tags.region=eu}). Once every singleton exists, it is given the
+ * runtime to watch (queue-depth, replica and response-cache gauges). Without a {@code
+ * MeterRegistry} bean the meters stay unbound and cost a map lookup per call.
  *
  * <p>Off with {@code maasdk.metrics.enabled=false}; the application's own {@link MaasdkMetrics}
  * bean replaces this one.
@@ -33,7 +33,9 @@ import org.springframework.context.annotation.Bean;
     })
 @ConditionalOnClass(
     name = {"io.maasdk.metrics.MaasdkMetrics", "io.micrometer.core.instrument.MeterRegistry"})
-@ConditionalOnProperty(prefix = "maasdk", name = {"enabled", "metrics.enabled"},
+@ConditionalOnProperty(
+    prefix = "maasdk",
+    name = {"enabled", "metrics.enabled"},
     matchIfMissing = true)
 public class MaasdkMetricsAutoConfiguration {
 

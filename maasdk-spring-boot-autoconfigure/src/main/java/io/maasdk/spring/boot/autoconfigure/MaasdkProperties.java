@@ -17,7 +17,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * maasdk.aliases.digits.canary=1.0.0=90,2.0.0=10    # a weighted split
  * </pre>
  *
- * <p>Bound once at startup by Spring Boot; not thread-safe, and not read after the runtime is built.
+ * <p>Bound once at startup by Spring Boot; not thread-safe, and not read after the runtime is
+ * built.
  */
 @ConfigurationProperties(prefix = "maasdk")
 public class MaasdkProperties {
@@ -598,8 +599,8 @@ public class MaasdkProperties {
     private boolean enabled = true;
 
     /**
-     * Tag meters with the tenant for the first this-many tenants (later ones are tagged "other");
-     * 0 leaves the tag off.
+     * Tag meters with the tenant for the first this-many tenants (later ones are tagged "other"); 0
+     * leaves the tag off.
      */
     private int tenantTag = 0;
 
@@ -897,8 +898,8 @@ public class MaasdkProperties {
 
   /**
    * An access policy from properties: roles, principals (by the keyed hash of their API key) and
-   * the anonymous caller. API keys themselves are never properties, except the
-   * starter's own admin-api-key.
+   * the anonymous caller. API keys themselves are never properties, except the starter's own
+   * admin-api-key.
    */
   public static class Access {
 
@@ -1059,8 +1060,12 @@ public class MaasdkProperties {
     /** Never prints the admin key. */
     @Override
     public String toString() {
-      return "Access[roles=" + roles.keySet() + ", principals="
-          + principals.keySet() + ", admin=" + (adminApiKey == null ? "none" : adminPrincipal)
+      return "Access[roles="
+          + roles.keySet()
+          + ", principals="
+          + principals.keySet()
+          + ", admin="
+          + (adminApiKey == null ? "none" : adminPrincipal)
           + "]";
     }
   }
@@ -1115,8 +1120,8 @@ public class MaasdkProperties {
   public static class Principal {
 
     /**
-     * The keyed hash of its API key (ApiKeys.hash under api-key-keyset; the ApiKeys bean makes
-     * it), never the key. Masked in /actuator/env and /actuator/configprops.
+     * The keyed hash of its API key (ApiKeys.hash under api-key-keyset; the ApiKeys bean makes it),
+     * never the key. Masked in /actuator/env and /actuator/configprops.
      */
     private String keyHash;
 
@@ -1217,8 +1222,8 @@ public class MaasdkProperties {
     private boolean enabled = true;
 
     /**
-     * Folder of the usage ledger (created if absent): one usage record per call. Unset, there is
-     * no metering.
+     * Folder of the usage ledger (created if absent): one usage record per call. Unset, there is no
+     * metering.
      */
     private Path ledgerDir;
 
@@ -1241,9 +1246,9 @@ public class MaasdkProperties {
     private Duration offerTimeout = Duration.ofMillis(5);
 
     /**
-     * How units are counted per model-name pattern ("*" a wildcard; write the key in brackets,
-     * e.g. maasdk.metering.meters[digits-*]=items); first match wins. Models matching none count
-     * one unit per call.
+     * How units are counted per model-name pattern ("*" a wildcard; write the key in brackets, e.g.
+     * maasdk.metering.meters[digits-*]=items); first match wins. Models matching none count one
+     * unit per call.
      */
     private Map<String, Meter> meters = new LinkedHashMap<>();
 
@@ -1645,7 +1650,9 @@ public class MaasdkProperties {
 
     /** Whether no limit is set. */
     boolean isUnlimited() {
-      return requestsPerSecond == null && unitsPerSecond == null && unitBudget == null
+      return requestsPerSecond == null
+          && unitsPerSecond == null
+          && unitBudget == null
           && moneyBudget == null;
     }
 
@@ -1678,8 +1685,8 @@ public class MaasdkProperties {
     private String currency;
 
     /**
-     * Price per 1,000 units by model-name pattern ("*" a wildcard; write the key in brackets,
-     * e.g. maasdk.pricing.prices[digits-*]=0.40); first match wins.
+     * Price per 1,000 units by model-name pattern ("*" a wildcard; write the key in brackets, e.g.
+     * maasdk.pricing.prices[digits-*]=0.40); first match wins.
      */
     private Map<String, java.math.BigDecimal> prices = new LinkedHashMap<>();
 

@@ -1,7 +1,6 @@
 package io.maasdk.spring.boot.autoconfigure;
 
 import java.util.Locale;
-import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -39,7 +38,11 @@ public class MaasdkSanitizingAutoConfiguration {
     if (!k.startsWith("maasdk")) {
       return false;
     }
-    return k.endsWith("apikey") || k.endsWith("apikeys") || k.endsWith("keyhash")
-        || k.endsWith("secret") || k.endsWith("password") || k.endsWith("credentials");
+    return k.endsWith("apikey")
+        || k.endsWith("apikeys")
+        || k.endsWith("keyhash")
+        || k.endsWith("secret")
+        || k.endsWith("password")
+        || k.endsWith("credentials");
   }
 }

@@ -46,11 +46,12 @@ public class MaasdkSecurityAutoConfiguration {
       return KeysetLoader.publicKeys()
           .parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), location);
     } catch (IOException e) {
-      throw new UncheckedIOException("maasdk.security.trusted-keys " + location
-          + " cannot be read", e);
+      throw new UncheckedIOException(
+          "maasdk.security.trusted-keys " + location + " cannot be read", e);
     } catch (RuntimeException e) {
-      throw new IllegalStateException("maasdk.security.trusted-keys " + location
-          + " is not a public keyset: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "maasdk.security.trusted-keys " + location + " is not a public keyset: " + e.getMessage(),
+          e);
     }
   }
 
@@ -64,7 +65,9 @@ public class MaasdkSecurityAutoConfiguration {
    */
   @Bean
   @ConditionalOnMissingBean
-  @ConditionalOnProperty(prefix = "maasdk.security", name = "require-signatures",
+  @ConditionalOnProperty(
+      prefix = "maasdk.security",
+      name = "require-signatures",
       matchIfMissing = true)
   public RequireSignatures maasdkRequireSignatures(KeysetHandle maasdkTrustedKeys) {
     return RequireSignatures.by(maasdkTrustedKeys);

@@ -34,15 +34,14 @@ public class MaasdkSpringAiAutoConfiguration {
    */
   @Bean
   @ConditionalOnMissingBean(EmbeddingModel.class)
-  public MaasdkEmbeddingModel maasdkEmbeddingModel(ModelRuntime runtime,
-      MaasdkProperties properties) {
+  public MaasdkEmbeddingModel maasdkEmbeddingModel(
+      ModelRuntime runtime, MaasdkProperties properties) {
     MaasdkProperties.SpringAi.Embedding e = properties.getSpringAi().getEmbedding();
     CallOptions.Builder options = CallOptions.builder();
     if (e.getTenant() != null) {
       options.tenant(e.getTenant());
     }
     return new MaasdkEmbeddingModel(
-        runtime.handle(e.getModel(), e.getVersion(), String.class, float[].class),
-        options.build());
+        runtime.handle(e.getModel(), e.getVersion(), String.class, float[].class), options.build());
   }
 }

@@ -14,7 +14,9 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration
 @ConditionalOnWebApplication
 @ConditionalOnClass(name = "org.springframework.http.ProblemDetail")
-@ConditionalOnProperty(prefix = "maasdk.web.problem-details", name = "enabled",
+@ConditionalOnProperty(
+    prefix = "maasdk.web.problem-details",
+    name = "enabled",
     havingValue = "true")
 public class MaasdkWebAutoConfiguration {
 

@@ -31,16 +31,26 @@ final class ModelHandleResolver extends ContextAnnotationAutowireCandidateResolv
     }
     String where = descriptor.getMember() != null ? descriptor.getMember().toString() : "?";
     if (descriptor.getDependencyType() != ModelHandle.class) {
-      throw new IllegalStateException("@MaasdkModel(name = \"" + model.name() + "\") is on " + where
-          + " of type " + descriptor.getDependencyType().getName()
-          + "; it goes on a ModelHandle<I, O>");
+      throw new IllegalStateException(
+          "@MaasdkModel(name = \""
+              + model.name()
+              + "\") is on "
+              + where
+              + " of type "
+              + descriptor.getDependencyType().getName()
+              + "; it goes on a ModelHandle<I, O>");
     }
     ResolvableType type = descriptor.getResolvableType().as(ModelHandle.class);
     Class<?> in = type.getGeneric(0).resolve();
     Class<?> out = type.getGeneric(1).resolve();
     if (in == null || out == null) {
-      throw new IllegalStateException("@MaasdkModel(name = \"" + model.name() + "\") on " + where
-          + " needs the handle's types, e.g. ModelHandle<float[], float[]>; was " + type);
+      throw new IllegalStateException(
+          "@MaasdkModel(name = \""
+              + model.name()
+              + "\") on "
+              + where
+              + " needs the handle's types, e.g. ModelHandle<float[], float[]>; was "
+              + type);
     }
     BeanFactory bf = getBeanFactory();
     if (bf == null) {
@@ -74,9 +84,15 @@ final class ModelHandleResolver extends ContextAnnotationAutowireCandidateResolv
       }
     }
     if (matches.size() > 1) {
-      throw new IllegalStateException(descriptor.getMember() + " asks for a ModelHandle<"
-          + in.getSimpleName() + ", " + out.getSimpleName() + ">, and models " + matches.keySet()
-          + " all take those types: name one with @MaasdkModel(name = ..., version = ...)");
+      throw new IllegalStateException(
+          descriptor.getMember()
+              + " asks for a ModelHandle<"
+              + in.getSimpleName()
+              + ", "
+              + out.getSimpleName()
+              + ">, and models "
+              + matches.keySet()
+              + " all take those types: name one with @MaasdkModel(name = ..., version = ...)");
     }
     return matches.isEmpty() ? null : matches.values().iterator().next();
   }

@@ -36,8 +36,8 @@ class BomTest {
     assertEquals(System.getProperty("maasdk.version"), property(bom, "maasdk.version"));
     assertEquals(System.getProperty("maasdk.djl.version"), property(bom, "djl.version"));
     assertEquals(System.getProperty("maasdk.pytorch.version"), property(bom, "pytorch.version"));
-    assertEquals(System.getProperty("maasdk.pytorch.jni.version"),
-        property(bom, "pytorch.jni.version"));
+    assertEquals(
+        System.getProperty("maasdk.pytorch.jni.version"), property(bom, "pytorch.jni.version"));
   }
 
   @Test
@@ -48,8 +48,11 @@ class BomTest {
     List<String> missing = new ArrayList<>();
     while (m.find()) {
       String module = m.group(1).trim();
-      boolean unpublished = module.equals("maasdk-bom") || module.startsWith("maasdk-examples")
-          || module.equals("maasdk-benchmarks") || module.endsWith("-tests");
+      boolean unpublished =
+          module.equals("maasdk-bom")
+              || module.startsWith("maasdk-examples")
+              || module.equals("maasdk-benchmarks")
+              || module.endsWith("-tests");
       if (!unpublished && !bom.contains("<artifactId>" + module + "</artifactId>")) {
         missing.add(module);
       }

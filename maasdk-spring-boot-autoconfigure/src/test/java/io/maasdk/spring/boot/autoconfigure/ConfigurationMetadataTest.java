@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The {@code META-INF/spring-configuration-metadata.json} that spring-boot-configuration-processor
  * generates from {@link MaasdkProperties} (merged with the additional metadata) is what IDEs
- * complete {@code maasdk.*} from: every property there has a description, and the defaults are
- * the ones the code uses.
+ * complete {@code maasdk.*} from: every property there has a description, and the defaults are the
+ * ones the code uses.
  */
 class ConfigurationMetadataTest {
 
@@ -26,8 +26,11 @@ class ConfigurationMetadataTest {
 
   /** This module's generated metadata (the one that declares maasdk.enabled). */
   static JsonNode generated() throws IOException {
-    for (URL url : Collections.list(ConfigurationMetadataTest.class.getClassLoader()
-        .getResources("META-INF/spring-configuration-metadata.json"))) {
+    for (URL url :
+        Collections.list(
+            ConfigurationMetadataTest.class
+                .getClassLoader()
+                .getResources("META-INF/spring-configuration-metadata.json"))) {
       try (InputStream in = url.openStream()) {
         JsonNode root = JSON.readTree(in);
         for (JsonNode p : root.path("properties")) {
@@ -37,8 +40,9 @@ class ConfigurationMetadataTest {
         }
       }
     }
-    throw new AssertionError("no generated metadata declares maasdk.enabled: is"
-        + " spring-boot-configuration-processor on the annotation processor path?");
+    throw new AssertionError(
+        "no generated metadata declares maasdk.enabled: is"
+            + " spring-boot-configuration-processor on the annotation processor path?");
   }
 
   /** Names of {@code maasdk.*} properties without a description. */
@@ -69,11 +73,13 @@ class ConfigurationMetadataTest {
 
   @Test
   void theCheckFindsAPropertyWithoutDescription() throws IOException {
-    JsonNode synthetic = JSON.readTree("{\"properties\": ["
-        + "{\"name\": \"maasdk.documented\", \"description\": \"Says what it does.\"},"
-        + "{\"name\": \"maasdk.undocumented\"},"
-        + "{\"name\": \"maasdk.blank\", \"description\": \" \"},"
-        + "{\"name\": \"server.port\"}]}");
+    JsonNode synthetic =
+        JSON.readTree(
+            "{\"properties\": ["
+                + "{\"name\": \"maasdk.documented\", \"description\": \"Says what it does.\"},"
+                + "{\"name\": \"maasdk.undocumented\"},"
+                + "{\"name\": \"maasdk.blank\", \"description\": \" \"},"
+                + "{\"name\": \"server.port\"}]}");
     assertThat(withoutDescription(synthetic))
         .containsExactly("maasdk.undocumented", "maasdk.blank");
   }
@@ -95,20 +101,36 @@ class ConfigurationMetadataTest {
         .isEqualTo("month");
     assertThat(p.get("maasdk.security.require-signatures").path("defaultValue").asBoolean())
         .isTrue();
-    assertThat(p.get("maasdk.security.insecure-cleartext-keysets").path("defaultValue")
-        .asBoolean(true)).isFalse();
+    assertThat(
+            p.get("maasdk.security.insecure-cleartext-keysets")
+                .path("defaultValue")
+                .asBoolean(true))
+        .isFalse();
     assertThat(p.get("maasdk.web.problem-details.enabled").path("defaultValue").asBoolean(true))
         .isFalse();
-    for (String name : List.of("maasdk.repository.root", "maasdk.models", "maasdk.aliases",
-        "maasdk.metering.ledger-dir", "maasdk.metering.meters", "maasdk.quotas.tenants",
-        "maasdk.pricing.currency", "maasdk.pricing.prices", "maasdk.security.trusted-keys",
-        "maasdk.security.master-key", "maasdk.security.api-key-keyset",
-        "maasdk.security.access.roles", "maasdk.security.access.principals",
-        "maasdk.security.access.admin-api-key", "maasdk.spring-ai.embedding.model",
-        "maasdk.metrics.tenant-tag", "maasdk.endpoint.history-limit")) {
+    for (String name :
+        List.of(
+            "maasdk.repository.root",
+            "maasdk.models",
+            "maasdk.aliases",
+            "maasdk.metering.ledger-dir",
+            "maasdk.metering.meters",
+            "maasdk.quotas.tenants",
+            "maasdk.pricing.currency",
+            "maasdk.pricing.prices",
+            "maasdk.security.trusted-keys",
+            "maasdk.security.master-key",
+            "maasdk.security.api-key-keyset",
+            "maasdk.security.access.roles",
+            "maasdk.security.access.principals",
+            "maasdk.security.access.admin-api-key",
+            "maasdk.spring-ai.embedding.model",
+            "maasdk.metrics.tenant-tag",
+            "maasdk.endpoint.history-limit")) {
       assertThat(p).as(name).containsKey(name);
     }
     assertThat(p.get("maasdk.security.access.admin-api-key").path("description").asText())
-        .contains("masked").contains("Never logged");
+        .contains("masked")
+        .contains("Never logged");
   }
 }

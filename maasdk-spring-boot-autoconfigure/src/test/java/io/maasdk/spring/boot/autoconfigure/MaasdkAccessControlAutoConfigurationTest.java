@@ -60,12 +60,16 @@ class MaasdkAccessControlAutoConfigurationTest {
     adminKey = ApiKeys.newKey();
   }
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(MaasdkAutoConfiguration.class,
-          MaasdkAccessControlAutoConfiguration.class))
-      .withPropertyValues("maasdk.drain-timeout=2s", "maasdk.repository.root=" + repository,
-          "maasdk.models.digits-mlp.input-length=64",
-          "maasdk.aliases.digits-mlp.stable=2.0.0");
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  MaasdkAutoConfiguration.class, MaasdkAccessControlAutoConfiguration.class))
+          .withPropertyValues(
+              "maasdk.drain-timeout=2s",
+              "maasdk.repository.root=" + repository,
+              "maasdk.models.digits-mlp.input-length=64",
+              "maasdk.aliases.digits-mlp.stable=2.0.0");
 
   private ApplicationContextRunner withPolicy() {
     return runner.withPropertyValues(
@@ -85,68 +89,96 @@ class MaasdkAccessControlAutoConfigurationTest {
 
   @Test
   void policyFromProperties_adminDeploys_principalPredicts_othersRefused(CapturedOutput out) {
-    withPolicy().run(ctx -> {
-      assertThat(ctx).hasNotFailed().hasSingleBean(AccessControl.class);
-      ModelRuntime runtime = ctx.getBean(ModelRuntime.class);
-      assertEquals(3, runtime.deployments().size()); // deployed as maasdk-admin
-      ModelHandle<float[], float[]> h = digits(runtime);
-      float[] y = h.predict(sample, CallOptions.builder().credentials(checkoutKey).build());
-      assertThat(y).hasSize(10);
-      assertThrows(AccessDeniedException.class, () -> h.predict(sample));
-      assertThrows(AccessDeniedException.class,
-          () -> h.predict(sample, CallOptions.builder().credentials(ApiKeys.newKey()).build()));
-      assertThrows(AccessDeniedException.class, () -> h.predict(sample,
-          CallOptions.builder().credentials(checkoutKey).tenant("globex").build()));
-      // the scorer may not move aliases; the admin may
-      assertThrows(AccessDeniedException.class, () -> runtime.admin(checkoutKey)
-          .setAlias("digits-mlp", "stable", io.maasdk.Version.parse("1.0.0")));
-      runtime.admin(adminKey).setAlias("digits-mlp", "stable", io.maasdk.Version.parse("1.0.0"));
-    });
-    assertThat(out.getAll()).doesNotContain(adminKey).doesNotContain(checkoutKey)
+    withPolicy()
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed().hasSingleBean(AccessControl.class);
+              ModelRuntime runtime = ctx.getBean(ModelRuntime.class);
+              assertEquals(3, runtime.deployments().size()); // deployed as maasdk-admin
+              ModelHandle<float[], float[]> h = digits(runtime);
+              float[] y = h.predict(sample, CallOptions.builder().credentials(checkoutKey).build());
+              assertThat(y).hasSize(10);
+              assertThrows(AccessDeniedException.class, () -> h.predict(sample));
+              assertThrows(
+                  AccessDeniedException.class,
+                  () ->
+                      h.predict(
+                          sample, CallOptions.builder().credentials(ApiKeys.newKey()).build()));
+              assertThrows(
+                  AccessDeniedException.class,
+                  () ->
+                      h.predict(
+                          sample,
+                          CallOptions.builder().credentials(checkoutKey).tenant("globex").build()));
+              // the scorer may not move aliases; the admin may
+              assertThrows(
+                  AccessDeniedException.class,
+                  () ->
+                      runtime
+                          .admin(checkoutKey)
+                          .setAlias("digits-mlp", "stable", io.maasdk.Version.parse("1.0.0")));
+              runtime
+                  .admin(adminKey)
+                  .setAlias("digits-mlp", "stable", io.maasdk.Version.parse("1.0.0"));
+            });
+    assertThat(out.getAll())
+        .doesNotContain(adminKey)
+        .doesNotContain(checkoutKey)
         .doesNotContain(checkoutHash);
   }
 
   @Test
   void withoutAdminKey_theStarterCannotDeploy_andStartupSaysWhoWasRefused() {
-    runner.withPropertyValues(
-        "maasdk.security.master-key=file:" + masterKey,
-        "maasdk.security.api-key-keyset=file:" + apiKeyKeyset,
-        "maasdk.security.access.roles.scorer[0].models=digits*",
-        "maasdk.security.access.roles.scorer[0].actions=predict",
-        "maasdk.security.access.principals.checkout.key-hash=" + checkoutHash,
-        "maasdk.security.access.principals.checkout.roles=scorer").run(ctx -> {
-          assertThat(ctx).hasFailed();
-          assertThat(ctx.getStartupFailure()).hasRootCauseInstanceOf(AccessDeniedException.class)
-              .hasStackTraceContaining("anonymous");
-        });
+    runner
+        .withPropertyValues(
+            "maasdk.security.master-key=file:" + masterKey,
+            "maasdk.security.api-key-keyset=file:" + apiKeyKeyset,
+            "maasdk.security.access.roles.scorer[0].models=digits*",
+            "maasdk.security.access.roles.scorer[0].actions=predict",
+            "maasdk.security.access.principals.checkout.key-hash=" + checkoutHash,
+            "maasdk.security.access.principals.checkout.roles=scorer")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(ctx.getStartupFailure())
+                  .hasRootCauseInstanceOf(AccessDeniedException.class)
+                  .hasStackTraceContaining("anonymous");
+            });
   }
 
   @Test
   void anonymousRoles_fromProperties() {
-    runner.withPropertyValues(
-        "maasdk.security.master-key=file:" + masterKey,
-        "maasdk.security.api-key-keyset=file:" + apiKeyKeyset,
-        "maasdk.security.access.roles.everything[0].models=*",
-        "maasdk.security.access.roles.everything[0].actions=predict,deploy,alias",
-        "maasdk.security.access.anonymous-roles=everything",
-        "maasdk.security.access.anonymous-tenant=public").run(ctx -> {
-          assertThat(ctx).hasNotFailed().hasSingleBean(AccessControl.class);
-          assertThat(digits(ctx.getBean(ModelRuntime.class)).predict(sample)).hasSize(10);
-        });
+    runner
+        .withPropertyValues(
+            "maasdk.security.master-key=file:" + masterKey,
+            "maasdk.security.api-key-keyset=file:" + apiKeyKeyset,
+            "maasdk.security.access.roles.everything[0].models=*",
+            "maasdk.security.access.roles.everything[0].actions=predict,deploy,alias",
+            "maasdk.security.access.anonymous-roles=everything",
+            "maasdk.security.access.anonymous-tenant=public")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed().hasSingleBean(AccessControl.class);
+              assertThat(digits(ctx.getBean(ModelRuntime.class)).predict(sample)).hasSize(10);
+            });
   }
 
   @Test
   void cleartextKeyset_isRefused_unlessInsecureCleartextIsSetOnPurpose() {
-    ApplicationContextRunner cleartext = runner.withPropertyValues(
-        "maasdk.security.api-key-keyset=file:" + cleartextKeyset,
-        "maasdk.security.access.admin-api-key=" + adminKey);
-    cleartext.run(ctx -> {
-      assertThat(ctx).hasFailed();
-      assertThat(ctx.getStartupFailure()).rootCause()
-          .hasMessageContaining("maasdk.security.master-key")
-          .hasMessageContaining("maasdk.security.insecure-cleartext-keysets");
-    });
-    cleartext.withPropertyValues("maasdk.security.insecure-cleartext-keysets=true")
+    ApplicationContextRunner cleartext =
+        runner.withPropertyValues(
+            "maasdk.security.api-key-keyset=file:" + cleartextKeyset,
+            "maasdk.security.access.admin-api-key=" + adminKey);
+    cleartext.run(
+        ctx -> {
+          assertThat(ctx).hasFailed();
+          assertThat(ctx.getStartupFailure())
+              .rootCause()
+              .hasMessageContaining("maasdk.security.master-key")
+              .hasMessageContaining("maasdk.security.insecure-cleartext-keysets");
+        });
+    cleartext
+        .withPropertyValues("maasdk.security.insecure-cleartext-keysets=true")
         .run(ctx -> assertThat(ctx).hasNotFailed().hasSingleBean(AccessControl.class));
   }
 
@@ -154,57 +186,79 @@ class MaasdkAccessControlAutoConfigurationTest {
   void encryptedKeysetUnderAnotherMasterKey_failsStartup_namingTheKeyset() {
     Path other = tmp.resolve("other-master.json");
     MasterKey.createLocal(other);
-    runner.withPropertyValues("maasdk.security.master-key=file:" + other,
-        "maasdk.security.api-key-keyset=file:" + apiKeyKeyset,
-        "maasdk.security.access.admin-api-key=" + adminKey).run(ctx -> {
-          assertThat(ctx).hasFailed();
-          assertThat(ctx.getStartupFailure()).hasStackTraceContaining(
-              "maasdk.security.api-key-keyset file:" + apiKeyKeyset);
-        });
+    runner
+        .withPropertyValues(
+            "maasdk.security.master-key=file:" + other,
+            "maasdk.security.api-key-keyset=file:" + apiKeyKeyset,
+            "maasdk.security.access.admin-api-key=" + adminKey)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(ctx.getStartupFailure())
+                  .hasStackTraceContaining("maasdk.security.api-key-keyset file:" + apiKeyKeyset);
+            });
   }
 
   @Test
   void unknownAction_failsStartup_namingTheProperty() {
-    withPolicy().withPropertyValues("maasdk.security.access.roles.scorer[0].actions=score")
-        .run(ctx -> {
-          assertThat(ctx).hasFailed();
-          assertThat(ctx.getStartupFailure()).rootCause()
-              .hasMessageContaining("maasdk.security.access.roles.scorer[0].actions")
-              .hasMessageContaining("score");
-        });
+    withPolicy()
+        .withPropertyValues("maasdk.security.access.roles.scorer[0].actions=score")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(ctx.getStartupFailure())
+                  .rootCause()
+                  .hasMessageContaining("maasdk.security.access.roles.scorer[0].actions")
+                  .hasMessageContaining("score");
+            });
   }
 
   @Test
   void wrongKeyHash_failsStartup_namingThePrincipal_notTheHash() {
-    withPolicy().withPropertyValues(
-        "maasdk.security.access.principals.checkout.key-hash=not-a-hash-of-anything")
-        .run(ctx -> {
-          assertThat(ctx).hasFailed();
-          assertThat(ctx.getStartupFailure()).rootCause()
-              .hasMessageContaining("maasdk.security.access.principals.checkout")
-              .message().doesNotContain("not-a-hash-of-anything");
-        });
+    withPolicy()
+        .withPropertyValues(
+            "maasdk.security.access.principals.checkout.key-hash=not-a-hash-of-anything")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(ctx.getStartupFailure())
+                  .rootCause()
+                  .hasMessageContaining("maasdk.security.access.principals.checkout")
+                  .message()
+                  .doesNotContain("not-a-hash-of-anything");
+            });
   }
 
   @Test
   void accessOff_byProperty() {
-    withPolicy().withPropertyValues("maasdk.security.access.enabled=false").run(ctx -> {
-      assertThat(ctx).hasNotFailed().doesNotHaveBean(AccessControl.class);
-      assertThat(digits(ctx.getBean(ModelRuntime.class)).predict(sample)).hasSize(10);
-    });
+    withPolicy()
+        .withPropertyValues("maasdk.security.access.enabled=false")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed().doesNotHaveBean(AccessControl.class);
+              assertThat(digits(ctx.getBean(ModelRuntime.class)).predict(sample)).hasSize(10);
+            });
   }
 
   @Test
   void noPolicyDeclared_noAccessControl() {
-    runner.run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(AccessControl.class)
-        .doesNotHaveBean(ApiKeys.class));
+    runner.run(
+        ctx ->
+            assertThat(ctx)
+                .hasNotFailed()
+                .doesNotHaveBean(AccessControl.class)
+                .doesNotHaveBean(ApiKeys.class));
   }
 
   @Test
   void securityModuleAbsent_noAccessControl() {
-    withPolicy().withClassLoader(new FilteredClassLoader(AccessControl.class))
-        .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(
-            MaasdkAccessControlAutoConfiguration.class));
+    withPolicy()
+        .withClassLoader(new FilteredClassLoader(AccessControl.class))
+        .run(
+            ctx ->
+                assertThat(ctx)
+                    .hasNotFailed()
+                    .doesNotHaveBean(MaasdkAccessControlAutoConfiguration.class));
   }
 
   @Test
@@ -215,8 +269,10 @@ class MaasdkAccessControlAutoConfigurationTest {
         .isTrue();
     assertThat(MaasdkSanitizingAutoConfiguration.isSecret("maasdk.security.access.adminApiKey"))
         .isTrue();
-    assertThat(MaasdkSanitizingAutoConfiguration.isSecret(
-        "maasdk.security.access.principals.checkout.keyHash")).isTrue();
+    assertThat(
+            MaasdkSanitizingAutoConfiguration.isSecret(
+                "maasdk.security.access.principals.checkout.keyHash"))
+        .isTrue();
     assertThat(MaasdkSanitizingAutoConfiguration.isSecret("maasdk.security.trusted-keys"))
         .isFalse();
     assertThat(MaasdkSanitizingAutoConfiguration.isSecret("server.api-key")).isFalse();

@@ -5,19 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.maasdk.AliasTarget;
+import io.maasdk.CallOptions;
 import io.maasdk.ModelHandle;
 import io.maasdk.ModelRuntime;
 import io.maasdk.ModelSource;
 import io.maasdk.ModelSpec;
 import io.maasdk.Prediction;
-import io.maasdk.CallOptions;
 import io.maasdk.Version;
-import io.maasdk.spi.StartupDeployer;
 import io.maasdk.codec.Codecs;
 import io.maasdk.metrics.MaasdkMetrics;
 import io.maasdk.spi.CallInterceptor;
 import io.maasdk.spi.InferenceEvent;
 import io.maasdk.spi.InferenceListener;
+import io.maasdk.spi.StartupDeployer;
 import io.maasdk.spring.boot.MaasdkModel;
 import io.maasdk.spring.boot.ModelRuntimeBuilderCustomizer;
 import io.maasdk.testkit.TestModels;
@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,11 +61,16 @@ class MaasdkAutoConfigurationTest {
     sampleLabel = set.labels()[0];
   }
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(MaasdkAutoConfiguration.class,
-          MaasdkMetricsAutoConfiguration.class, MaasdkBoot3HealthAutoConfiguration.class,
-          MaasdkBoot4HealthAutoConfiguration.class, MaasdkEndpointAutoConfiguration.class))
-      .withPropertyValues("maasdk.drain-timeout=2s");
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  MaasdkAutoConfiguration.class,
+                  MaasdkMetricsAutoConfiguration.class,
+                  MaasdkBoot3HealthAutoConfiguration.class,
+                  MaasdkBoot4HealthAutoConfiguration.class,
+                  MaasdkEndpointAutoConfiguration.class))
+          .withPropertyValues("maasdk.drain-timeout=2s");
 
   private ApplicationContextRunner withDigitsFromRepository() {
     return runner.withPropertyValues(
@@ -80,8 +84,9 @@ class MaasdkAutoConfigurationTest {
   static final class DigitsClient {
     final Prediction<float[]> first;
 
-    DigitsClient(@MaasdkModel(name = "digits-mlp", version = "stable")
-        ModelHandle<float[], float[]> digits) {
+    DigitsClient(
+        @MaasdkModel(name = "digits-mlp", version = "stable")
+            ModelHandle<float[], float[]> digits) {
       this.first = digits.predictDetailed(sample, CallOptions.ofDefaults());
     }
   }
@@ -89,25 +94,30 @@ class MaasdkAutoConfigurationTest {
   @Configuration(proxyBeanMethods = false)
   static class ClientConfig {
     @Bean
-    DigitsClient digitsClient(@MaasdkModel(name = "digits-mlp", version = "stable")
-        ModelHandle<float[], float[]> digits) {
+    DigitsClient digitsClient(
+        @MaasdkModel(name = "digits-mlp", version = "stable")
+            ModelHandle<float[], float[]> digits) {
       return new DigitsClient(digits);
     }
   }
 
   @Test
   void modelsAndAliasesFromProperties_areServingBeforeABeanGetsItsHandle() {
-    withDigitsFromRepository().withUserConfiguration(ClientConfig.class).run(ctx -> {
-      assertThat(ctx).hasNotFailed();
-      Prediction<float[]> p = ctx.getBean(DigitsClient.class).first;
-      assertEquals(Version.parse("2.0.0"), p.version());
-      assertEquals(sampleLabel, TestModels.argmax(p.output()));
-      assertArrayEquals(TestModels.expectedLogits("mlp", "2.0.0")[0], p.output());
-      ModelRuntime runtime = ctx.getBean(ModelRuntime.class);
-      assertEquals(3, runtime.deployments().size());
-      assertEquals(AliasTarget.split(Map.of(Version.parse("1.0.0"), 90,
-          Version.parse("2.0.0"), 10)), runtime.aliases("digits-mlp").get("canary"));
-    });
+    withDigitsFromRepository()
+        .withUserConfiguration(ClientConfig.class)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              Prediction<float[]> p = ctx.getBean(DigitsClient.class).first;
+              assertEquals(Version.parse("2.0.0"), p.version());
+              assertEquals(sampleLabel, TestModels.argmax(p.output()));
+              assertArrayEquals(TestModels.expectedLogits("mlp", "2.0.0")[0], p.output());
+              ModelRuntime runtime = ctx.getBean(ModelRuntime.class);
+              assertEquals(3, runtime.deployments().size());
+              assertEquals(
+                  AliasTarget.split(Map.of(Version.parse("1.0.0"), 90, Version.parse("2.0.0"), 10)),
+                  runtime.aliases("digits-mlp").get("canary"));
+            });
   }
 
   private static void assertArrayEquals(float[] expected, float[] actual) {
@@ -141,12 +151,15 @@ class MaasdkAutoConfigurationTest {
 
   @Test
   void modelSpecBean_isDeployed_andInjectableIntoAField() {
-    runner.withUserConfiguration(SpecConfig.class).run(ctx -> {
-      assertThat(ctx).hasNotFailed();
-      ModelHandle<float[], float[]> h = ctx.getBean(FieldClient.class).digits;
-      assertEquals(Version.parse("1.1.0"), h.resolve(CallOptions.ofDefaults()));
-      assertArrayEquals(TestModels.expectedLogits("mlp", "1.1.0")[0], h.predict(sample));
-    });
+    runner
+        .withUserConfiguration(SpecConfig.class)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              ModelHandle<float[], float[]> h = ctx.getBean(FieldClient.class).digits;
+              assertEquals(Version.parse("1.1.0"), h.resolve(CallOptions.ofDefaults()));
+              assertArrayEquals(TestModels.expectedLogits("mlp", "1.1.0")[0], h.predict(sample));
+            });
   }
 
   @Configuration(proxyBeanMethods = false)
@@ -161,23 +174,30 @@ class MaasdkAutoConfigurationTest {
 
   @Test
   void handleWithoutAnnotation_isTheOneModelOfThoseTypes_atLatest() {
-    withDigitsFromRepository().withUserConfiguration(ByTypeConfig.class).run(ctx -> {
-      assertThat(ctx).hasNotFailed();
-      ModelHandle<float[], float[]> h = ctx.getBean(Holder.class).handle();
-      assertEquals("digits-mlp", h.modelName());
-      assertEquals(Version.parse("2.0.0"), h.resolve(CallOptions.ofDefaults()));
-    });
+    withDigitsFromRepository()
+        .withUserConfiguration(ByTypeConfig.class)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              ModelHandle<float[], float[]> h = ctx.getBean(Holder.class).handle();
+              assertEquals("digits-mlp", h.modelName());
+              assertEquals(Version.parse("2.0.0"), h.resolve(CallOptions.ofDefaults()));
+            });
   }
 
   @Test
   void handleWithoutAnnotation_whenTwoModelsHaveThoseTypes_failsNamingBoth() {
-    withDigitsFromRepository().withUserConfiguration(ByTypeConfig.class)
-        .withPropertyValues("maasdk.models.digits-cnn.input-length=64").run(ctx -> {
-          assertThat(ctx).hasFailed();
-          assertThat(ctx.getStartupFailure()).rootCause()
-              .hasMessageContaining("[digits-cnn, digits-mlp]")
-              .hasMessageContaining("@MaasdkModel");
-        });
+    withDigitsFromRepository()
+        .withUserConfiguration(ByTypeConfig.class)
+        .withPropertyValues("maasdk.models.digits-cnn.input-length=64")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(ctx.getStartupFailure())
+                  .rootCause()
+                  .hasMessageContaining("[digits-cnn, digits-mlp]")
+                  .hasMessageContaining("@MaasdkModel");
+            });
   }
 
   @Configuration(proxyBeanMethods = false)
@@ -190,11 +210,16 @@ class MaasdkAutoConfigurationTest {
 
   @Test
   void handleWithTheWrongTypes_failsStartup_namingTheModelsTypes() {
-    withDigitsFromRepository().withUserConfiguration(WrongTypesConfig.class).run(ctx -> {
-      assertThat(ctx).hasFailed();
-      assertThat(ctx.getStartupFailure()).rootCause()
-          .hasMessageContaining("digits-mlp takes float[] -> float[], not String -> float[]");
-    });
+    withDigitsFromRepository()
+        .withUserConfiguration(WrongTypesConfig.class)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(ctx.getStartupFailure())
+                  .rootCause()
+                  .hasMessageContaining(
+                      "digits-mlp takes float[] -> float[], not String -> float[]");
+            });
   }
 
   /** Closed only by the runtime: Spring is told not to close it. */
@@ -224,18 +249,23 @@ class MaasdkAutoConfigurationTest {
     ModelSpec<float[], float[]> broken() throws IOException {
       Path file = Files.writeString(tmp.resolve("broken.pt"), "not a TorchScript file");
       return ModelSpec.builder("broken", float[].class, float[].class)
-          .version("1.0.0").source(ModelSource.file(file)).translator(Codecs.floatVector(64))
+          .version("1.0.0")
+          .source(ModelSource.file(file))
+          .translator(Codecs.floatVector(64))
           .build();
     }
   }
 
   @Test
   void failingDeploy_closesTheRuntime_andFailsStartupNamingTheModel() {
-    runner.withUserConfiguration(BrokenModelConfig.class).run(ctx -> {
-      assertThat(ctx).hasFailed();
-      assertThat(ctx.getStartupFailure()).hasStackTraceContaining("broken");
-      assertThat(PROBE_FAILED_DEPLOY.closed).isTrue();
-    });
+    runner
+        .withUserConfiguration(BrokenModelConfig.class)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(ctx.getStartupFailure()).hasStackTraceContaining("broken");
+              assertThat(PROBE_FAILED_DEPLOY.closed).isTrue();
+            });
   }
 
   @Configuration(proxyBeanMethods = false)
@@ -253,20 +283,27 @@ class MaasdkAutoConfigurationTest {
 
   @Test
   void startupFailureAfterTheRuntime_closesTheRuntime() {
-    withDigitsFromRepository().withUserConfiguration(LaterFailureConfig.class).run(ctx -> {
-      assertThat(ctx).hasFailed();
-      assertThat(PROBE_LATER_FAILURE.closed).isTrue();
-    });
+    withDigitsFromRepository()
+        .withUserConfiguration(LaterFailureConfig.class)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(PROBE_LATER_FAILURE.closed).isTrue();
+            });
   }
 
   @Test
   void modelWithoutInputLength_failsStartup_namingTheProperty() {
-    runner.withPropertyValues("maasdk.repository.root=" + repository,
-        "maasdk.models.digits-mlp.replicas=1").run(ctx -> {
-          assertThat(ctx).hasFailed();
-          assertThat(ctx.getStartupFailure()).rootCause()
-              .hasMessageContaining("maasdk.models.digits-mlp.input-length");
-        });
+    runner
+        .withPropertyValues(
+            "maasdk.repository.root=" + repository, "maasdk.models.digits-mlp.replicas=1")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(ctx.getStartupFailure())
+                  .rootCause()
+                  .hasMessageContaining("maasdk.models.digits-mlp.input-length");
+            });
   }
 
   @Test
@@ -275,11 +312,12 @@ class MaasdkAutoConfigurationTest {
     withDigitsFromRepository()
         .withBean("probe", CloseProbe.class, () -> probe, d -> d.setDestroyMethodName(""))
         .withPropertyValues("maasdk.aliases.digits-mlp.stable=3.0.0")
-        .run(ctx -> {
-          assertThat(ctx).hasFailed();
-          assertThat(ctx.getStartupFailure()).hasStackTraceContaining("3.0.0");
-          assertThat(probe.closed).isTrue();
-        });
+        .run(
+            ctx -> {
+              assertThat(ctx).hasFailed();
+              assertThat(ctx.getStartupFailure()).hasStackTraceContaining("3.0.0");
+              assertThat(probe.closed).isTrue();
+            });
   }
 
   @Test
@@ -288,35 +326,45 @@ class MaasdkAutoConfigurationTest {
         // without maasdk-metrics, whose monitor (a SmartInitializingSingleton) would create the
         // runtime anyway: only the exclude filter keeps it eager here
         .withClassLoader(new FilteredClassLoader(MaasdkMetrics.class))
-        .withInitializer(c -> c.addBeanFactoryPostProcessor(
-            new LazyInitializationBeanFactoryPostProcessor()))
+        .withInitializer(
+            c -> c.addBeanFactoryPostProcessor(new LazyInitializationBeanFactoryPostProcessor()))
         .withBean("lazyControl", StringBuilder.class, StringBuilder::new)
-        .run(ctx -> {
-          assertThat(ctx).hasNotFailed();
-          // lazy initialisation is on: a plain bean is not created until asked for …
-          assertThat(ctx.getBeanFactory().containsSingleton("lazyControl")).isFalse();
-          // … but the runtime was, and its models were deployed at startup
-          assertThat(ctx.getBeanFactory().containsSingleton("maasdkModelRuntime")).isTrue();
-        });
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              // lazy initialisation is on: a plain bean is not created until asked for …
+              assertThat(ctx.getBeanFactory().containsSingleton("lazyControl")).isFalse();
+              // … but the runtime was, and its models were deployed at startup
+              assertThat(ctx.getBeanFactory().containsSingleton("maasdkModelRuntime")).isTrue();
+            });
   }
 
   @Test
   void disabled_noRuntime() {
-    withDigitsFromRepository().withPropertyValues("maasdk.enabled=false").run(ctx -> {
-      assertThat(ctx).hasNotFailed();
-      assertThat(ctx).doesNotHaveBean(ModelRuntime.class);
-      assertThat(ctx).doesNotHaveBean(MaasdkMetrics.class);
-      assertThat(ctx).doesNotHaveBean(MaasdkEndpoint.class);
-    });
+    withDigitsFromRepository()
+        .withPropertyValues("maasdk.enabled=false")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              assertThat(ctx).doesNotHaveBean(ModelRuntime.class);
+              assertThat(ctx).doesNotHaveBean(MaasdkMetrics.class);
+              assertThat(ctx).doesNotHaveBean(MaasdkEndpoint.class);
+            });
   }
 
   @Test
   void applicationsOwnRuntime_replacesTheAutoConfiguredOne() {
-    runner.withBean("mine", ModelRuntime.class, () -> ModelRuntime.builder().build(),
-        d -> d.setDestroyMethodName("close")).run(ctx -> {
-          assertThat(ctx).hasSingleBean(ModelRuntime.class);
-          assertThat(ctx).hasBean("mine");
-        });
+    runner
+        .withBean(
+            "mine",
+            ModelRuntime.class,
+            () -> ModelRuntime.builder().build(),
+            d -> d.setDestroyMethodName("close"))
+        .run(
+            ctx -> {
+              assertThat(ctx).hasSingleBean(ModelRuntime.class);
+              assertThat(ctx).hasBean("mine");
+            });
   }
 
   static final List<String> ORDER = new CopyOnWriteArrayList<>();
@@ -348,90 +396,121 @@ class MaasdkAutoConfigurationTest {
 
   @Test
   void interceptorListenerAndCustomizerBeans_areAllInTheRuntime_inOrder() {
-    withDigitsFromRepository().withUserConfiguration(HooksConfig.class).run(ctx -> {
-      assertThat(ctx).hasNotFailed();
-      ORDER.clear();
-      ctx.getBean(ModelRuntime.class).handle("digits-mlp", "1.0.0", float[].class, float[].class)
-          .predict(sample);
-      // the listener hears of the call after it completes; wait for it without sleeping
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      while (ORDER.size() < 4 && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
-      assertEquals(List.of("interceptor", "customizer-1", "customizer-2", "listener:SUCCESS"),
-          ORDER);
-    });
+    withDigitsFromRepository()
+        .withUserConfiguration(HooksConfig.class)
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              ORDER.clear();
+              ctx.getBean(ModelRuntime.class)
+                  .handle("digits-mlp", "1.0.0", float[].class, float[].class)
+                  .predict(sample);
+              // the listener hears of the call after it completes; wait for it without sleeping
+              long deadline = System.nanoTime() + 10_000_000_000L;
+              while (ORDER.size() < 4 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+              }
+              assertEquals(
+                  List.of("interceptor", "customizer-1", "customizer-2", "listener:SUCCESS"),
+                  ORDER);
+            });
   }
 
   @Test
   void metrics_boundToBootsRegistry_withQueueGaugesAndCallCounters() {
     withDigitsFromRepository()
-        .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
-            CompositeMeterRegistryAutoConfiguration.class,
-            SimpleMetricsExportAutoConfiguration.class))
+        .withConfiguration(
+            AutoConfigurations.of(
+                MetricsAutoConfiguration.class,
+                CompositeMeterRegistryAutoConfiguration.class,
+                SimpleMetricsExportAutoConfiguration.class))
         .withPropertyValues("maasdk.metrics.tenant-tag=5", "management.metrics.tags.region=eu")
-        .run(ctx -> {
-          assertThat(ctx).hasNotFailed();
-          assertThat(ctx).hasSingleBean(MaasdkMetrics.class);
-          MeterRegistry registry = ctx.getBean(MeterRegistry.class);
-          assertThat(registry.find("maasdk.queue.depth").tag("model", "digits-mlp")
-              .tag("version", "2.0.0").gauge()).isNotNull();
-          ctx.getBean(ModelRuntime.class)
-              .handle("digits-mlp", "stable", float[].class, float[].class)
-              .predict(sample, CallOptions.builder().tenant("acme").build());
-          assertThat(registry.get("maasdk.inference.requests").tag("tenant", "acme")
-              .tag("region", "eu").counter().count()).isEqualTo(1.0);
-        });
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              assertThat(ctx).hasSingleBean(MaasdkMetrics.class);
+              MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+              assertThat(
+                      registry
+                          .find("maasdk.queue.depth")
+                          .tag("model", "digits-mlp")
+                          .tag("version", "2.0.0")
+                          .gauge())
+                  .isNotNull();
+              ctx.getBean(ModelRuntime.class)
+                  .handle("digits-mlp", "stable", float[].class, float[].class)
+                  .predict(sample, CallOptions.builder().tenant("acme").build());
+              assertThat(
+                      registry
+                          .get("maasdk.inference.requests")
+                          .tag("tenant", "acme")
+                          .tag("region", "eu")
+                          .counter()
+                          .count())
+                  .isEqualTo(1.0);
+            });
   }
 
   @Test
   void metricsModuleAbsent_runtimeStillServes_withoutMeters() {
     withDigitsFromRepository()
         .withClassLoader(new FilteredClassLoader(MaasdkMetrics.class))
-        .run(ctx -> {
-          assertThat(ctx).hasNotFailed();
-          assertThat(ctx).doesNotHaveBean("maasdkMetrics");
-          assertThat(ctx.getBean(ModelRuntime.class)
-              .handle("digits-mlp", "stable", float[].class, float[].class).predict(sample))
-              .hasSize(10);
-        });
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              assertThat(ctx).doesNotHaveBean("maasdkMetrics");
+              assertThat(
+                      ctx.getBean(ModelRuntime.class)
+                          .handle("digits-mlp", "stable", float[].class, float[].class)
+                          .predict(sample))
+                  .hasSize(10);
+            });
   }
 
   @Test
   void metricsOff_byProperty() {
-    withDigitsFromRepository().withPropertyValues("maasdk.metrics.enabled=false").run(ctx -> {
-      assertThat(ctx).hasNotFailed();
-      assertThat(ctx).doesNotHaveBean(MaasdkMetrics.class);
-    });
+    withDigitsFromRepository()
+        .withPropertyValues("maasdk.metrics.enabled=false")
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              assertThat(ctx).doesNotHaveBean(MaasdkMetrics.class);
+            });
   }
 
   @Test
   void health_upWithDetailsPerVersion_onBoot3Api() {
-    withDigitsFromRepository().run(ctx -> {
-      assertThat(ctx).hasNotFailed();
-      HealthIndicator health = ctx.getBean("maasdkHealthIndicator", HealthIndicator.class);
-      var h = health.health();
-      assertEquals(Status.UP, h.getStatus());
-      @SuppressWarnings("unchecked")
-      Map<String, Map<String, Object>> versions =
-          (Map<String, Map<String, Object>>) h.getDetails().get("versions");
-      assertThat(versions).containsKeys("digits-mlp@1.0.0", "digits-mlp@1.1.0",
-          "digits-mlp@2.0.0");
-      assertThat(versions.get("digits-mlp@2.0.0")).containsEntry("replicasUp", 1)
-          .containsEntry("breaker", "CLOSED").containsEntry("queueDepth", 0);
-    });
+    withDigitsFromRepository()
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              HealthIndicator health = ctx.getBean("maasdkHealthIndicator", HealthIndicator.class);
+              var h = health.health();
+              assertEquals(Status.UP, h.getStatus());
+              @SuppressWarnings("unchecked")
+              Map<String, Map<String, Object>> versions =
+                  (Map<String, Map<String, Object>>) h.getDetails().get("versions");
+              assertThat(versions)
+                  .containsKeys("digits-mlp@1.0.0", "digits-mlp@1.1.0", "digits-mlp@2.0.0");
+              assertThat(versions.get("digits-mlp@2.0.0"))
+                  .containsEntry("replicasUp", 1)
+                  .containsEntry("breaker", "CLOSED")
+                  .containsEntry("queueDepth", 0);
+            });
   }
 
   @Test
   void healthOff_byProperty() {
-    withDigitsFromRepository().withPropertyValues("management.health.maasdk.enabled=false")
+    withDigitsFromRepository()
+        .withPropertyValues("management.health.maasdk.enabled=false")
         .run(ctx -> assertThat(ctx).doesNotHaveBean("maasdkHealthIndicator"));
   }
 
   @Test
   void problemDetails_offByDefault_onByProperty_inWebApplicationsOnly() {
-    WebApplicationContextRunner web = new WebApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(MaasdkWebAutoConfiguration.class));
+    WebApplicationContextRunner web =
+        new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(MaasdkWebAutoConfiguration.class));
     web.run(ctx -> assertThat(ctx).doesNotHaveBean(MaasdkProblemDetails.class));
     web.withPropertyValues("maasdk.web.problem-details.enabled=true")
         .run(ctx -> assertThat(ctx).hasSingleBean(MaasdkProblemDetails.class));
@@ -444,9 +523,12 @@ class MaasdkAutoConfigurationTest {
   @Test
   void problemDetails_statusPerException() {
     Version v = Version.parse("1.0.0");
-    assertEquals(org.springframework.http.HttpStatus.NOT_FOUND, MaasdkProblemDetails.status(
-        new io.maasdk.ModelNotFoundException("digits", v, "digits 1.0.0 is not deployed")));
-    assertEquals(org.springframework.http.HttpStatus.INTERNAL_SERVER_ERROR,
+    assertEquals(
+        org.springframework.http.HttpStatus.NOT_FOUND,
+        MaasdkProblemDetails.status(
+            new io.maasdk.ModelNotFoundException("digits", v, "digits 1.0.0 is not deployed")));
+    assertEquals(
+        org.springframework.http.HttpStatus.INTERNAL_SERVER_ERROR,
         MaasdkProblemDetails.status(new io.maasdk.MaasdkException("other")));
   }
 
@@ -462,13 +544,16 @@ class MaasdkAutoConfigurationTest {
 
   @Test
   void aliasTargets_parseVersionsAndSplits_andNameThePropertyWhenWrong() {
-    assertEquals(AliasTarget.of(Version.parse("2.0.0")),
+    assertEquals(
+        AliasTarget.of(Version.parse("2.0.0")),
         StartupDeployer.parseTarget("maasdk.aliases.m.a", " 2.0.0 "));
-    assertEquals(AliasTarget.split(Map.of(Version.parse("1.0.0"), 90, Version.parse("2.0.0"), 10)),
+    assertEquals(
+        AliasTarget.split(Map.of(Version.parse("1.0.0"), 90, Version.parse("2.0.0"), 10)),
         StartupDeployer.parseTarget("maasdk.aliases.m.a", "1.0.0=90, 2.0.0=10"));
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> StartupDeployer.parseTarget("maasdk.aliases.digits.stable", "1.0.0=ninety"));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> StartupDeployer.parseTarget("maasdk.aliases.digits.stable", "1.0.0=ninety"));
     assertThat(e).hasMessageContaining("maasdk.aliases.digits.stable=1.0.0=ninety");
   }
-
 }

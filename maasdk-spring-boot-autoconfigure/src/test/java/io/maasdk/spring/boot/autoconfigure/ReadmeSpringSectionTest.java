@@ -32,10 +32,10 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
- * The README's Spring Boot section: its metering, quota and access-control properties block is
- * read from README.md and an application is started with exactly those lines (only the paths,
- * the key hash and the admin key's environment variable point at this test's real files and
- * keys), so the block cannot drift from what the starter accepts.
+ * The README's Spring Boot section: its metering, quota and access-control properties block is read
+ * from README.md and an application is started with exactly those lines (only the paths, the key
+ * hash and the admin key's environment variable point at this test's real files and keys), so the
+ * block cannot drift from what the starter accepts.
  */
 class ReadmeSpringSectionTest {
 
@@ -64,7 +64,8 @@ class ReadmeSpringSectionTest {
   @Test
   void theReadmesPropertiesStartAnApplication_thatMetersLimitsAndChecksCallers() throws Exception {
     List<String> block = readmeBlock();
-    assertThat(block).anyMatch(l -> l.startsWith("maasdk.quotas."))
+    assertThat(block)
+        .anyMatch(l -> l.startsWith("maasdk.quotas."))
         .anyMatch(l -> l.startsWith("maasdk.security.access.principals."))
         .contains("maasdk.security.access.admin-api-key=${MAASDK_ADMIN_KEY}");
 
@@ -77,10 +78,11 @@ class ReadmeSpringSectionTest {
     String adminKey = ApiKeys.newKey();
     List<String> properties = new ArrayList<>();
     for (String line : block) {
-      properties.add(line.replace("/var/lib/app/ledger", ledger.toString())
-          .replace("file:/etc/maasdk/master.json", "file:" + master)
-          .replace("file:/etc/maasdk/api-keys.json", "file:" + apiKeys)
-          .replace("<ApiKeys.hash of its key>", ApiKeys.of(prf).hash(checkoutKey)));
+      properties.add(
+          line.replace("/var/lib/app/ledger", ledger.toString())
+              .replace("file:/etc/maasdk/master.json", "file:" + master)
+              .replace("file:/etc/maasdk/api-keys.json", "file:" + apiKeys)
+              .replace("<ApiKeys.hash of its key>", ApiKeys.of(prf).hash(checkoutKey)));
     }
     properties.add("MAASDK_ADMIN_KEY=" + adminKey); // as the environment would set it
     properties.add("maasdk.repository.root=" + TestModels.writeDigitsRepository(tmp.resolve("m")));
@@ -88,24 +90,34 @@ class ReadmeSpringSectionTest {
     properties.add("maasdk.drain-timeout=2s");
 
     new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(MaasdkAutoConfiguration.class,
-            MaasdkMeteringAutoConfiguration.class, MaasdkAccessControlAutoConfiguration.class))
+        .withConfiguration(
+            AutoConfigurations.of(
+                MaasdkAutoConfiguration.class,
+                MaasdkMeteringAutoConfiguration.class,
+                MaasdkAccessControlAutoConfiguration.class))
         .withPropertyValues(properties.toArray(new String[0]))
-        .run(ctx -> {
-          assertThat(ctx).hasNotFailed().hasSingleBean(Metering.class)
-              .hasSingleBean(QuotaInterceptor.class).hasSingleBean(AccessControl.class);
-          ModelHandle<float[], float[]> digits = ctx.getBean(ModelRuntime.class)
-              .handle("digits-mlp", "2.0.0", float[].class, float[].class);
-          float[] x = TestModels.digitsTestSet().features()[0];
-          digits.predict(x, CallOptions.builder().credentials(checkoutKey).build());
-          assertThrows(AccessDeniedException.class, () -> digits.predict(x));
-          // durable: the answered call's record was written before predict returned (the
-          // refused call is recorded too, as not billable)
-          List<UsageRecord> billable = LedgerReader.read(ledger).records().stream()
-              .filter(UsageRecord::billable).toList();
-          assertEquals(1, billable.size(), billable.toString());
-          assertEquals("acme", billable.get(0).tenant());
-          assertThat(ctx.getBean(QuotaInterceptor.class).moneyUsed("acme")).isPositive();
-        });
+        .run(
+            ctx -> {
+              assertThat(ctx)
+                  .hasNotFailed()
+                  .hasSingleBean(Metering.class)
+                  .hasSingleBean(QuotaInterceptor.class)
+                  .hasSingleBean(AccessControl.class);
+              ModelHandle<float[], float[]> digits =
+                  ctx.getBean(ModelRuntime.class)
+                      .handle("digits-mlp", "2.0.0", float[].class, float[].class);
+              float[] x = TestModels.digitsTestSet().features()[0];
+              digits.predict(x, CallOptions.builder().credentials(checkoutKey).build());
+              assertThrows(AccessDeniedException.class, () -> digits.predict(x));
+              // durable: the answered call's record was written before predict returned (the
+              // refused call is recorded too, as not billable)
+              List<UsageRecord> billable =
+                  LedgerReader.read(ledger).records().stream()
+                      .filter(UsageRecord::billable)
+                      .toList();
+              assertEquals(1, billable.size(), billable.toString());
+              assertEquals("acme", billable.get(0).tenant());
+              assertThat(ctx.getBean(QuotaInterceptor.class).moneyUsed("acme")).isPositive();
+            });
   }
 }

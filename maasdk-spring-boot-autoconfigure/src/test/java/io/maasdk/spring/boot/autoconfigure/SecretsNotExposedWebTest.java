@@ -31,8 +31,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * A web application with maasdk's secrets in its properties, Actuator's {@code env} and {@code
  * configprops} endpoints exposed and set to show values, and maasdk logging at TRACE: neither the
  * admin API key nor a principal's key hash appears in {@code /actuator/env}, {@code
- * /actuator/configprops} or anything logged. The same application without maasdk's sanitizer
- * shows both, so the check is not vacuous.
+ * /actuator/configprops} or anything logged. The same application without maasdk's sanitizer shows
+ * both, so the check is not vacuous.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class SecretsNotExposedWebTest {
@@ -55,23 +55,27 @@ class SecretsNotExposedWebTest {
     KeysetLoader.encrypted(master).write(prf, apiKeyKeyset);
     adminKey = ApiKeys.newKey();
     checkoutHash = ApiKeys.of(prf).hash(ApiKeys.newKey());
-    properties = List.of("--server.port=0", "--spring.main.banner-mode=off",
-        "--management.endpoints.web.exposure.include=env,configprops,health",
-        "--management.endpoint.env.show-values=always",
-        "--management.endpoint.configprops.show-values=always",
-        "--logging.level.root=INFO", "--logging.level.io.maasdk=TRACE",
-        "--maasdk.drain-timeout=2s",
-        "--maasdk.models.digits-mlp.location=classpath:"
-            + TestModels.digitsResource("mlp", "2.0.0"),
-        "--maasdk.models.digits-mlp.version=2.0.0",
-        "--maasdk.models.digits-mlp.input-length=64",
-        "--maasdk.security.master-key=file:" + masterKey,
-        "--maasdk.security.api-key-keyset=file:" + apiKeyKeyset,
-        "--maasdk.security.access.roles.scorer[0].models=digits*",
-        "--maasdk.security.access.roles.scorer[0].actions=predict",
-        "--maasdk.security.access.principals.checkout.key-hash=" + checkoutHash,
-        "--maasdk.security.access.principals.checkout.roles=scorer",
-        "--maasdk.security.access.admin-api-key=" + adminKey);
+    properties =
+        List.of(
+            "--server.port=0",
+            "--spring.main.banner-mode=off",
+            "--management.endpoints.web.exposure.include=env,configprops,health",
+            "--management.endpoint.env.show-values=always",
+            "--management.endpoint.configprops.show-values=always",
+            "--logging.level.root=INFO",
+            "--logging.level.io.maasdk=TRACE",
+            "--maasdk.drain-timeout=2s",
+            "--maasdk.models.digits-mlp.location=classpath:"
+                + TestModels.digitsResource("mlp", "2.0.0"),
+            "--maasdk.models.digits-mlp.version=2.0.0",
+            "--maasdk.models.digits-mlp.input-length=64",
+            "--maasdk.security.master-key=file:" + masterKey,
+            "--maasdk.security.api-key-keyset=file:" + apiKeyKeyset,
+            "--maasdk.security.access.roles.scorer[0].models=digits*",
+            "--maasdk.security.access.roles.scorer[0].actions=predict",
+            "--maasdk.security.access.principals.checkout.key-hash=" + checkoutHash,
+            "--maasdk.security.access.principals.checkout.roles=scorer",
+            "--maasdk.security.access.admin-api-key=" + adminKey);
   }
 
   private static String[] args(String... more) {
@@ -86,8 +90,13 @@ class SecretsNotExposedWebTest {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     StringBuilder out = new StringBuilder();
     for (String path : List.of("/actuator/env", "/actuator/configprops")) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
-          .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + path))
+                  .timeout(Duration.ofSeconds(30))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).as(path).isEqualTo(200);
       out.append(r.body()).append('\n');
     }
@@ -101,22 +110,30 @@ class SecretsNotExposedWebTest {
       bodies = actuator(ctx);
     }
     // the properties are listed (so the endpoints do show maasdk's), with masked values
-    assertThat(bodies).contains("maasdk.security.access.admin-api-key")
+    assertThat(bodies)
+        .contains("maasdk.security.access.admin-api-key")
         .contains("maasdk.security.access.principals.checkout.key-hash")
-        .contains("adminApiKey").contains("keyHash")
+        .contains("adminApiKey")
+        .contains("keyHash")
         .contains("******")
-        .doesNotContain(adminKey).doesNotContain(checkoutHash);
+        .doesNotContain(adminKey)
+        .doesNotContain(checkoutHash);
     // other values are shown: show-values=always is in force
     assertThat(bodies).contains("digits*");
-    assertThat(output.getAll()).contains("maasdk: access control with principals")
-        .doesNotContain(adminKey).doesNotContain(checkoutHash);
+    assertThat(output.getAll())
+        .contains("maasdk: access control with principals")
+        .doesNotContain(adminKey)
+        .doesNotContain(checkoutHash);
   }
 
   @Test
   void withoutMaasdksSanitizer_theSameEndpointsShowTheSecrets() throws Exception {
-    try (ConfigurableApplicationContext ctx = SpringApplication.run(App.class, args(
-        "--spring.autoconfigure.exclude="
-            + MaasdkSanitizingAutoConfiguration.class.getName()))) {
+    try (ConfigurableApplicationContext ctx =
+        SpringApplication.run(
+            App.class,
+            args(
+                "--spring.autoconfigure.exclude="
+                    + MaasdkSanitizingAutoConfiguration.class.getName()))) {
       assertThat(actuator(ctx)).contains(adminKey).contains(checkoutHash);
     }
   }
