@@ -55,10 +55,12 @@ public final class ModelSpec<I, O> {
   private final Map<String, String> labels;
   private final Map<String, String> engineOptions;
   private final @Nullable ToIntFunction<? super I> batchLength;
-  private final boolean sourceGiven;
+
+  /** The builder's settings as built, so {@link #toBuilder} copies them the way forVersion does. */
+  private final Builder<I, O> settings;
 
   private ModelSpec(Builder<I, O> b) {
-    this.sourceGiven = b.source != null;
+    this.settings = b.copy();
     this.name = b.name;
     this.version = Objects.requireNonNull(b.version, () -> "model " + b.name + ": version not set");
     this.source =
@@ -120,25 +122,7 @@ public final class ModelSpec<I, O> {
 
   /** A builder starting from this spec's settings, to derive a modified copy. */
   public Builder<I, O> toBuilder() {
-    Builder<I, O> b = new Builder<>(name, inputType, outputType);
-    b.version = version;
-    b.source = sourceGiven ? source : null;
-    b.translator = translator;
-    b.validator = validator;
-    b.engine = engine;
-    b.backend = backend;
-    b.replicas = replicas;
-    b.replicasSet = replicasSet;
-    b.devicePolicy = devicePolicy;
-    b.batching = batching;
-    b.cachePolicy = cachePolicy;
-    b.failurePolicy = failurePolicy;
-    b.queueCapacity = queueCapacity;
-    b.warmup.addAll(warmup);
-    b.labels.putAll(labels);
-    b.engineOptions.putAll(engineOptions);
-    b.batchLength = batchLength;
-    return b;
+    return settings.copy();
   }
 
   public String name() {
@@ -319,9 +303,17 @@ public final class ModelSpec<I, O> {
      * template once per version found. This builder is left unchanged.
      */
     public Builder<I, O> forVersion(Version version, ModelSource source) {
-      Builder<I, O> b = new Builder<>(name, inputType, outputType);
+      Builder<I, O> b = copy();
       b.version = Objects.requireNonNull(version, "version");
       b.source = Objects.requireNonNull(source, "source");
+      return b;
+    }
+
+    /** An independent builder with every setting of this one: the one place that lists them. */
+    private Builder<I, O> copy() {
+      Builder<I, O> b = new Builder<>(name, inputType, outputType);
+      b.version = version;
+      b.source = source;
       b.translator = translator;
       b.validator = validator;
       b.engine = engine;
