@@ -178,8 +178,10 @@ public final class ModelSpec<I, O> {
   /**
    * The replica count, 1 unless set. When it is not set ({@link #replicasSet()} is false) the
    * runtime deploys an ONNX Runtime model placed on the CPU with one replica per core the JVM may
-   * use; its replicas share one session whose intra-op threads default to those cores (see the
-   * README's "Embeddings").
+   * use. Unless {@code engineOption("intraOpNumThreads", n)} pins its threads, it is loaded as two
+   * ONNX Runtime sessions: a call that runs alone uses one with an intra-op thread per core, calls
+   * that run while another computes use one of a single thread each (the model's weights twice in
+   * native memory; see the README's "Embeddings").
    */
   public int replicas() {
     return replicas;

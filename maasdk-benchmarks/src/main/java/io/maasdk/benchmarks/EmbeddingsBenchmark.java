@@ -39,14 +39,17 @@ import java.util.function.UnaryOperator;
  *
  * <p>{@code -Dembeddings.variants=true} also measures maasdk variants that differ from the defaults
  * in one setting each (no length buckets, no batching, one replica as before issue #18, a replica
- * per core of one thread each, ONNX Runtime's inter-op parallelism, ONNX Runtime's spinning
- * threads, DJL's {@code TextEmbeddingTranslator}), A B B A against the defaults: the figures the
- * README's choice of defaults rests on. Knobs for such runs (system properties of the benchmark
- * JVM): {@code embeddings.variants.only} (parts of the variants' names, separated by {@code ;}),
- * {@code embeddings.variants.callers} (default {@code 1,64}), {@code embeddings.rounds} (3) and
- * {@code embeddings.seconds} (1.5 per measurement). On a machine that other work loads in phases,
- * many short rounds ({@code -Dembeddings.seconds=0.4 -Dembeddings.rounds=9}) put both sides of a
- * ratio in the same phase more often than a few long ones.
+ * per core of one thread each with no multi-threaded session for lone calls, ONNX Runtime's
+ * inter-op parallelism, ONNX Runtime's spinning threads, two replicas per core, DJL's {@code
+ * TextEmbeddingTranslator}), A B B A against the defaults: the figures the README's choice of
+ * defaults rests on. Knobs for such runs ({@code -D} on the Maven command line, passed to the
+ * benchmark JVM): {@code embeddings.variants.only} (parts of the variants' names, separated by
+ * {@code ;}), {@code embeddings.variants.callers} (default {@code 1,64}), {@code
+ * embeddings.callers} (the points measured against LangChain4j, {@code 1,4,16,64}; the figures' ids
+ * assume the first is 1 and the last 64), {@code embeddings.rounds} (3) and {@code
+ * embeddings.seconds} (1.5 per measurement). On a machine that other work loads in phases, many
+ * short rounds ({@code -Dembeddings.seconds=0.4 -Dembeddings.rounds=9}) put both sides of a ratio
+ * in the same phase more often than a few long ones.
  */
 final class EmbeddingsBenchmark {
   static final int SENTENCES = 256;
@@ -54,19 +57,22 @@ final class EmbeddingsBenchmark {
   static final double WARMUP_S = 0.5;
   static final double MEASURE_S =
       Double.parseDouble(System.getProperty("embeddings.seconds", "1.5"));
-  static final int[] CALLERS = {1, 4, 16, 64};
+  static final int[] CALLERS = ints("embeddings.callers", "1,4,16,64");
 
   /**
    * The caller counts the variants are measured at ({@code -Dembeddings.variants.callers=1,64}).
    */
-  static final int[] VARIANT_CALLERS =
-      java.util.Arrays.stream(System.getProperty("embeddings.variants.callers", "1,64").split(","))
-          .mapToInt(x -> Integer.parseInt(x.trim()))
-          .toArray();
+  static final int[] VARIANT_CALLERS = ints("embeddings.variants.callers", "1,64");
 
   static final int CORES = Runtime.getRuntime().availableProcessors();
 
   private EmbeddingsBenchmark() {}
+
+  private static int[] ints(String property, String defaults) {
+    return Arrays.stream(System.getProperty(property, defaults).split(","))
+        .mapToInt(x -> Integer.parseInt(x.trim()))
+        .toArray();
+  }
 
   /** The figures; prints every measurement as it goes. */
   static List<Figure> run() throws Exception {
@@ -84,13 +90,18 @@ final class EmbeddingsBenchmark {
       double[][] ratios = new double[CALLERS.length][];
       double[][] mRates = new double[CALLERS.length][];
       double[][] lRates = new double[CALLERS.length][];
+      double[][] batches = new double[CALLERS.length][];
       for (int p = 0; p < CALLERS.length; p++) {
         int callers = CALLERS[p];
         ratios[p] = new double[ROUNDS];
         mRates[p] = new double[ROUNDS];
         lRates[p] = new double[ROUNDS];
+        batches[p] = new double[ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
+          meanBatch("1.0.0");
           double m1 = rate(callers, sentences, s -> maasdk.predict(s));
+          batches[p][r] = meanBatch("1.0.0");
+          System.out.printf(Locale.ROOT, "    mean batch %.2f%n", batches[p][r]);
           double l1 = rate(callers, sentences, s -> lc4j.embed(s).content().vector());
           double l2 = rate(callers, sentences, s -> lc4j.embed(s).content().vector());
           double m2 = rate(callers, sentences, s -> maasdk.predict(s));
@@ -130,14 +141,16 @@ final class EmbeddingsBenchmark {
         points.append(
             String.format(
                 Locale.ROOT,
-                "%s%d callers %.2fx (%.2f-%.2f; %.0f vs %.0f/s)",
+                "%s%d callers %.2fx (%.2f-%.2f; %.0f vs %.0f/s; engine calls of %.1f"
+                    + " sentences on average)",
                 p == 0 ? "" : ", ",
                 CALLERS[p],
                 median(ratios[p]),
                 min(ratios[p]),
                 max(ratios[p]),
                 median(mRates[p]),
-                median(lRates[p])));
+                median(lRates[p]),
+                median(batches[p])));
       }
       String common =
           String.format(
@@ -200,10 +213,10 @@ final class EmbeddingsBenchmark {
     int replicas =
         rt.describe("minilm", io.maasdk.Version.parse("1.0.0")).orElseThrow().placements().size();
     return replicas
-        + " replica(s) sharing an ONNX Runtime session of "
+        + " replica(s); a call that runs alone uses an ONNX Runtime session of "
         + CORES
-        + " non-spinning intra-op thread(s), batching 32 / 2 ms split by token count, tokenized"
-        + " on the callers' threads";
+        + " non-spinning intra-op thread(s), calls that run together a session of one thread"
+        + " each; batching 32 / 2 ms split by token count, tokenized on the callers' threads";
   }
 
   /** maasdk variants, each differing from the example's spec in one setting, A B B A vs it. */
@@ -229,6 +242,7 @@ final class EmbeddingsBenchmark {
             new Variant(
                 "1 replica x N spinning threads",
                 b -> b.replicas(1).engineOption("intraOpNumThreads", String.valueOf(CORES))),
+            new Variant("2N replicas", b -> b.replicas(2 * CORES)),
             new Variant("DJL TextEmbeddingTranslator", b -> withDjlTranslator(b)));
     int v = 1;
     String only = System.getProperty("embeddings.variants.only", "");
@@ -244,7 +258,9 @@ final class EmbeddingsBenchmark {
         double[] ratio = new double[ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
           double a1 = rate(callers, sentences, s -> base.predict(s));
+          meanBatch(version);
           double b1 = rate(callers, sentences, s -> h.predict(s));
+          System.out.printf(Locale.ROOT, "    mean batch %.2f%n", meanBatch(version));
           double b2 = rate(callers, sentences, s -> h.predict(s));
           double a2 = rate(callers, sentences, s -> base.predict(s));
           ratio[r] = (b1 + b2) / (a1 + a2);
@@ -441,8 +457,33 @@ final class EmbeddingsBenchmark {
     return List.copyOf(out);
   }
 
+  /** Per version: engine calls' members summed, and calls (a call of n members counts n times). */
+  private static final java.util.Map<String, java.util.concurrent.atomic.LongAdder[]> BATCHES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private static ModelRuntime runtime() {
-    return ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build();
+    return ModelRuntime.builder()
+        .deviceInventory(DeviceInventory.cpuOnly())
+        .listener(
+            e -> {
+              java.util.concurrent.atomic.LongAdder[] a =
+                  BATCHES.computeIfAbsent(
+                      String.valueOf(e.version()),
+                      v ->
+                          new java.util.concurrent.atomic.LongAdder[] {
+                            new java.util.concurrent.atomic.LongAdder(),
+                            new java.util.concurrent.atomic.LongAdder()
+                          });
+              a[0].add(e.batchSize());
+              a[1].increment();
+            })
+        .build();
+  }
+
+  /** The mean engine-call size a caller of {@code version} shared since the last call; resets. */
+  private static double meanBatch(String version) {
+    java.util.concurrent.atomic.LongAdder[] a = BATCHES.remove(version);
+    return a == null || a[1].sum() == 0 ? 0 : a[0].sum() / (double) a[1].sum();
   }
 
   private static long processCpuNanos() {

@@ -1,15 +1,18 @@
 package io.maasdk.internal;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.Translator;
 import io.maasdk.ModelSpec;
 import io.maasdk.Placement;
 import io.maasdk.spi.Backend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,29 +37,71 @@ final class DjlBackend implements Backend {
 
   @Override
   public <I, O> Loaded<I, O> load(ModelSpec<I, O> spec, Placement placement) {
-    Model model = EngineLoader.load(spec, engine, EngineLoader.device(placement));
-    return new DjlLoaded<>(spec, engine, model, placement.onGpu());
+    Device device = EngineLoader.device(placement);
+    Model model = EngineLoader.load(spec, engine, device);
+    Model concurrent = null;
+    if (EngineLoader.concurrentSession(spec, engine, device)) {
+      try {
+        concurrent = EngineLoader.loadSingleThreaded(spec, engine, device);
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
+      }
+    }
+    return new DjlLoaded<>(spec, engine, model, concurrent, placement.onGpu());
   }
 
+  /**
+   * One version on one device. With a {@code concurrent} model (ONNX Runtime on a multi-core CPU,
+   * see {@link EngineLoader#concurrentSession}) each session holds a predictor on both, and each
+   * engine call picks one: the multi-threaded model when no other call of this version computes on
+   * this device, else the single-threaded one, so a lone call gets every core and concurrent calls
+   * (at most one per replica) each get one without contending for the same thread pool.
+   */
   private static final class DjlLoaded<I, O> implements Loaded<I, O> {
     private final ModelSpec<I, O> spec;
     private final String engine;
     private final Model model;
+    private final @Nullable Model concurrent;
     private final boolean gpu;
 
-    DjlLoaded(ModelSpec<I, O> spec, String engine, Model model, boolean gpu) {
+    private final SessionChoice choice = new SessionChoice();
+
+    DjlLoaded(
+        ModelSpec<I, O> spec, String engine, Model model, @Nullable Model concurrent, boolean gpu) {
       this.spec = spec;
       this.engine = engine;
       this.model = model;
+      this.concurrent = concurrent;
       this.gpu = gpu;
     }
 
     @Override
     public Session<I, O> newSession() {
-      Predictor<I, O> p = model.newPredictor(Objects.requireNonNull(spec.translator()));
+      Translator<I, O> translator = Objects.requireNonNull(spec.translator());
+      Predictor<I, O> alone = model.newPredictor(translator);
+      Predictor<I, O> together;
+      try {
+        together = concurrent == null ? alone : concurrent.newPredictor(translator);
+      } catch (RuntimeException e) {
+        alone.close();
+        throw e;
+      }
       return new Session<>() {
         @Override
         public List<O> predict(List<Call<I>> calls) throws Exception {
+          if (together == alone) {
+            return predict(alone, calls);
+          }
+          Predictor<I, O> p = choice.begin() ? together : alone;
+          try {
+            return predict(p, calls);
+          } finally {
+            choice.end();
+          }
+        }
+
+        private List<O> predict(Predictor<I, O> p, List<Call<I>> calls) throws Exception {
           if (calls.size() == 1) {
             return List.of(p.predict(calls.get(0).input()));
           }
@@ -67,7 +112,10 @@ final class DjlBackend implements Backend {
 
         @Override
         public void close() {
-          p.close();
+          alone.close();
+          if (together != alone) {
+            together.close();
+          }
         }
       };
     }
@@ -87,10 +135,12 @@ final class DjlBackend implements Backend {
 
     @Override
     public void close() {
-      try {
-        model.close();
-      } catch (RuntimeException e) {
-        LOG.debug("closing {} threw", model.getName(), e);
+      for (Model m : concurrent == null ? List.of(model) : List.of(model, concurrent)) {
+        try {
+          m.close();
+        } catch (RuntimeException e) {
+          LOG.debug("closing {} threw", m.getName(), e);
+        }
       }
       if (gpu) {
         EngineLoader.releaseGpuCache(engine);

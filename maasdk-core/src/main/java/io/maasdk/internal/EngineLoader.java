@@ -35,12 +35,12 @@ final class EngineLoader {
   }
 
   /**
-   * The intra-op threads of an ONNX Runtime CPU session, which all of a version's CPU replicas
-   * share: one per core the JVM may use. The session has one pool of them; each replica's engine
-   * call runs on its own worker thread and takes pool threads only while they are free, so a lone
-   * call gets every core and concurrent calls (one per replica) each keep theirs. maasdk's threads
-   * do not spin (see {@link #nonSpinningSessionOptions}). A spec pins its own with {@code
-   * engineOption("intraOpNumThreads", "n")}; ONNX Runtime's defaults then apply to the rest.
+   * The intra-op threads of the ONNX Runtime CPU session that a version's calls use when they run
+   * alone: one per core the JVM may use, so a lone call gets every core. maasdk's threads do not
+   * spin (see {@link #nonSpinningSessionOptions}). Calls that run while another computes use a
+   * second session of one thread ({@link #loadSingleThreaded}). A spec pins its own with {@code
+   * engineOption("intraOpNumThreads", "n")}: then one session, and ONNX Runtime's defaults for the
+   * rest.
    */
   static int onnxIntraOpThreads(ModelSpec<?, ?> spec) {
     return cores();
@@ -51,8 +51,8 @@ final class EngineLoader {
    * model that will run on the CPU (its device policy is {@code cpu()}, or the machine has no GPU),
    * else 1. With one replica, concurrent callers' small batches ran one engine call at a time
    * (all-MiniLM-L6-v2, 2 cores: 248 sentences/s at 4 callers, 235 at one, LangChain4j's 4
-   * concurrent calls 357); one call per core at a time, sharing one session's thread pool, lets
-   * every core work, while a lone caller still runs inline with the whole pool (see the README's
+   * concurrent calls 357); one call per core at a time lets every core work, while a lone caller
+   * still gets the whole multi-threaded session (see {@link #concurrentSession} and the README's
    * "Embeddings").
    */
   static int defaultReplicas(
@@ -87,22 +87,27 @@ final class EngineLoader {
     return p.onGpu() ? Device.gpu(p.gpuIndex()) : Device.cpu();
   }
 
+  /**
+   * Whether {@code spec} on {@code device} gets a second, single-threaded ONNX Runtime session for
+   * calls that run while another call of the version computes (see {@link #loadSingleThreaded}): an
+   * ONNX Runtime model on the CPU of a machine with more than one core, whose intra-op threads the
+   * spec left to maasdk, with more than one replica (the default there is one per core).
+   */
+  static boolean concurrentSession(ModelSpec<?, ?> spec, String engine, Device device) {
+    return OnnxRuntimeEngines.NAME.equals(engine)
+        && !device.isGpu()
+        && cores() > 1
+        && !spec.engineOptions().containsKey(INTRA_OP_THREADS)
+        && (!spec.replicasSet() || spec.replicas() > 1);
+  }
+
+  /**
+   * Loads {@code spec} for the calls that run alone: for an ONNX Runtime CPU model whose threads
+   * the spec left to maasdk, a session with one non-spinning intra-op thread per core ({@link
+   * #onnxIntraOpThreads}); otherwise as the spec's engine options say.
+   */
   static Model load(ModelSpec<?, ?> spec, String engine, Device device) {
-    String subject = spec.name() + "@" + spec.version();
-    if (!Engine.hasEngine(engine)) {
-      throw new ModelLoadException(
-          spec.name(),
-          spec.version(),
-          "cannot load "
-              + subject
-              + ": DJL engine '"
-              + engine
-              + "' is not on the classpath"
-              + " (found "
-              + Engine.getAllEngines()
-              + "). Add its engine artifact, e.g."
-              + " ai.djl.pytorch:pytorch-engine with pytorch-jni and pytorch-native-cpu.");
-    }
+    checkEngine(spec, engine);
     Map<String, Object> options = new HashMap<>(spec.engineOptions());
     if (device.isGpu() && "PyTorch".equals(engine)) {
       // Tensors saved on another device fail with "Expected all tensors to be on the same device".
@@ -115,9 +120,8 @@ final class EngineLoader {
       // ONNX Runtime's own default is one *spinning* thread per physical core, per session: with
       // anything else running (callers tokenizing, other sessions, other processes) the spinning
       // threads take the cores the work needs; a lone call measured up to 3x slower on a busy
-      // 2-core
-      // machine. maasdk's threads sleep between operators instead; pinned threads are left as
-      // ONNX Runtime makes them.
+      // 2-core machine. maasdk's threads sleep between operators instead; pinned threads are left
+      // as ONNX Runtime makes them.
       options.put(INTRA_OP_THREADS, String.valueOf(onnxIntraOpThreads(spec)));
       sessionOptions = nonSpinningSessionOptions();
       if (sessionOptions != null) {
@@ -134,6 +138,41 @@ final class EngineLoader {
           LOG.debug("closing ONNX Runtime session options failed", e);
         }
       }
+    }
+  }
+
+  /**
+   * Loads {@code spec} (an ONNX Runtime CPU model, {@link #concurrentSession}) again as a session
+   * of one intra-op thread: it has no thread pool, so each call computes on its caller's thread
+   * alone, and concurrent calls, one per replica, each keep a core without handing work to pool
+   * threads that other calls occupy. On all-MiniLM-L6-v2 on 2 cores, concurrent calls on the shared
+   * multi-threaded session cost 17% more CPU per sentence (6.2 vs 5.3 ms at 4 callers), while a
+   * lone call on it is 1.2x faster than on one thread: hence two sessions, each for what it does
+   * best.
+   */
+  static Model loadSingleThreaded(ModelSpec<?, ?> spec, String engine, Device device) {
+    checkEngine(spec, engine);
+    Map<String, Object> options = new HashMap<>(spec.engineOptions());
+    options.put(INTRA_OP_THREADS, "1");
+    options.putIfAbsent("interOpNumThreads", "1");
+    return load(spec, engine, device, options);
+  }
+
+  private static void checkEngine(ModelSpec<?, ?> spec, String engine) {
+    String subject = spec.name() + "@" + spec.version();
+    if (!Engine.hasEngine(engine)) {
+      throw new ModelLoadException(
+          spec.name(),
+          spec.version(),
+          "cannot load "
+              + subject
+              + ": DJL engine '"
+              + engine
+              + "' is not on the classpath"
+              + " (found "
+              + Engine.getAllEngines()
+              + "). Add its engine artifact, e.g."
+              + " ai.djl.pytorch:pytorch-engine with pytorch-jni and pytorch-native-cpu.");
     }
   }
 

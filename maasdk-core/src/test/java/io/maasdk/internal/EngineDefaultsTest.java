@@ -60,4 +60,27 @@ class EngineDefaultsTest {
     ModelSpec<float[], float[]> s = spec().engine("PyTorch").build();
     assertEquals(1, EngineLoader.defaultReplicas(s, "PyTorch", List.of()));
   }
+
+  @Test
+  void onnxOnCpu_byDefault_aSecondSingleThreadedSessionForConcurrentCalls_unlessPinned() {
+    ai.djl.Device cpu = ai.djl.Device.cpu();
+    assertEquals(
+        CORES > 1, EngineLoader.concurrentSession(spec().build(), "OnnxRuntime", cpu), "default");
+    assertFalse(
+        EngineLoader.concurrentSession(
+            spec().engineOption("intraOpNumThreads", "2").build(), "OnnxRuntime", cpu),
+        "threads pinned: ONNX Runtime's session as the spec says, one");
+    assertFalse(
+        EngineLoader.concurrentSession(spec().replicas(1).build(), "OnnxRuntime", cpu),
+        "one replica: its calls never run concurrently");
+    assertEquals(
+        CORES > 1,
+        EngineLoader.concurrentSession(spec().replicas(3).build(), "OnnxRuntime", cpu),
+        "replicas pinned above one");
+    assertFalse(
+        EngineLoader.concurrentSession(spec().build(), "OnnxRuntime", ai.djl.Device.gpu(0)), "GPU");
+    assertFalse(
+        EngineLoader.concurrentSession(spec().engine("PyTorch").build(), "PyTorch", cpu),
+        "other engines");
+  }
 }

@@ -36,9 +36,9 @@ public final class Embeddings {
    * A spec for one MiniLM variant: {@code file} is the ONNX resource, {@code tokenizer} its JSON.
    * Text is tokenized on the callers' threads, batches of up to 32 are split by token count, and
    * replicas and ONNX Runtime threads are left at maasdk's defaults, which use the cores: on the
-   * CPU a replica per core, all sharing one session with a non-spinning intra-op thread per core,
-   * so a lone caller gets every core and concurrent callers get one engine call per core at a time
-   * (see the README's "Embeddings"). Pin {@code replicas(1)} for the default before issue #18.
+   * CPU a replica per core; a call that runs alone computes on a session with a non-spinning
+   * intra-op thread per core, calls that run together each on a single-threaded session (see the
+   * README's "Embeddings"). Pin {@code replicas(1)} for the default before issue #18.
    *
    * @param version the version to deploy it as, e.g. {@code "1.0.0"}
    * @param file the classpath resource of the ONNX model

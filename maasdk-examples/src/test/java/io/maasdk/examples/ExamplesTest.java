@@ -63,6 +63,41 @@ class ExamplesTest {
   }
 
   @Test
+  void embeddings_concurrentCalls_onTheSingleThreadedSession_matchLoneCalls() throws Exception {
+    try (ModelRuntime runtime =
+        Embeddings.deployBoth(
+            ModelRuntime.builder().deviceInventory(DeviceInventory.cpuOnly()).build())) {
+      ModelHandle<String, float[]> m =
+          runtime.handle("minilm", "1.0.0", String.class, float[].class);
+      List<String> sentences = Embeddings.SENTENCES;
+      List<float[]> alone = new java.util.ArrayList<>();
+      for (String s : sentences) {
+        alone.add(m.predict(s)); // one at a time: the multi-threaded session
+      }
+      // Many at once: on a multi-core machine most of these run while another call computes,
+      // on the version's single-threaded session, some batched with others.
+      int callers = 8;
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(callers);
+      try {
+        List<java.util.concurrent.Future<float[]>> futures = new java.util.ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+          for (String s : sentences) {
+            futures.add(pool.submit(() -> m.predict(s)));
+          }
+        }
+        for (int i = 0; i < futures.size(); i++) {
+          float[] together = futures.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+          double cos = Embeddings.cosine(alone.get(i % sentences.size()), together);
+          assertTrue(cos > 0.99999, "sentence " + i % sentences.size() + ": cosine " + cos);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void textEmbeddingCodec_validationOnTheCallersThread_keepsTheTokensForTheWorker() {
     TextEmbeddingCodec codec =
         TextEmbeddingCodec.of(Embeddings.tokenizer("all-minilm-l6-v2-tokenizer.json"));
