@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.maasdk.codec.Codecs;
+import io.maasdk.testkit.TestModels;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +96,13 @@ class ConfigIdiomTest {
     assertEquals(3, next.replicas());
     // a pinned count stays pinned: unpinned, ONNX on the CPU would get one replica per core
     assertTrue(next.replicasSet(), "toBuilder() kept replicas(3) but forgot it was pinned");
-    assertFalse(Models.echo("echo", "1.0.0").build().toBuilder().build().replicasSet());
+    ModelSpec<float[], float[]> unpinned =
+        ModelSpec.builder("echo", float[].class, float[].class)
+            .version("1.0.0")
+            .source(ModelSource.classpath(TestModels.resource("echo")))
+            .translator(Codecs.floatVector(4))
+            .build();
+    assertFalse(unpinned.toBuilder().build().replicasSet());
     assertEquals(batching, next.batching());
     assertSame(CachePolicy.ofDefaults(), next.cachePolicy());
     assertEquals(7, next.queueCapacity());

@@ -17,7 +17,8 @@ final class Models {
         .version(version)
         .source(ModelSource.classpath(TestModels.digitsResource("mlp", version)))
         .translator(Codecs.floatVector(64))
-        .devicePolicy(DevicePolicy.cpu());
+        .devicePolicy(DevicePolicy.cpu())
+        .replicas(1); // core's tests reason about one worker; EngineDefaultsTest covers the default
   }
 
   /** {@code [B,4] -> [B,5]}: x*2, and the batch size in the last column. */
@@ -26,7 +27,8 @@ final class Models {
         .version(version)
         .source(ModelSource.classpath(TestModels.resource("echo")))
         .translator(Codecs.floatVector(4))
-        .devicePolicy(DevicePolicy.cpu());
+        .devicePolicy(DevicePolicy.cpu())
+        .replicas(1); // core's tests reason about one worker; EngineDefaultsTest covers the default
   }
 
   static ModelSpec.Builder<float[], float[]> fixture(String model, String version) {
@@ -34,7 +36,8 @@ final class Models {
         .version(version)
         .source(ModelSource.classpath(TestModels.resource(model)))
         .translator(Codecs.floatVector(4))
-        .devicePolicy(DevicePolicy.cpu());
+        .devicePolicy(DevicePolicy.cpu())
+        .replicas(1); // core's tests reason about one worker; EngineDefaultsTest covers the default
   }
 
   /** What a {@link #hooked} translator runs first on each input, on the thread computing it. */

@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
 final class EngineLoader {
   private static final Logger LOG = LoggerFactory.getLogger(EngineLoader.class);
 
+  /** DJL's name of its PyTorch engine. */
+  static final String PYTORCH = "PyTorch";
+
   /** DJL's OnnxRuntime model option for a session's intra-op thread count. */
   static final String INTRA_OP_THREADS = "intraOpNumThreads";
 
@@ -47,17 +50,21 @@ final class EngineLoader {
   }
 
   /**
-   * The replicas to place for {@code spec}: what it set, else one per core for an ONNX Runtime
-   * model that will run on the CPU (its device policy is {@code cpu()}, or the machine has no GPU),
-   * else 1. With one replica, concurrent callers' small batches ran one engine call at a time
-   * (all-MiniLM-L6-v2, 2 cores: 248 sentences/s at 4 callers, 235 at one, LangChain4j's 4
-   * concurrent calls 357); one call per core at a time lets every core work, while a lone caller
-   * still gets the whole multi-threaded session (see {@link #concurrentSession} and the README's
-   * "Embeddings").
+   * The replicas to place for {@code spec}: what it set, else one per core for an ONNX Runtime or
+   * PyTorch model that will run on the CPU (its device policy is {@code cpu()}, or the machine has
+   * no GPU), else 1. With one replica, concurrent callers' batches ran one engine call at a time
+   * and left cores idle (all-MiniLM-L6-v2 on ONNX Runtime, 2 cores: 248 sentences/s at 4 callers,
+   * 235 at one, LangChain4j's 4 concurrent calls 357; the benchmarks' TorchScript MLP on PyTorch: a
+   * replica per core served 1.83-1.95x the items/s of one at 4 callers, 1.21-1.33x at 16,
+   * 1.40-1.46x at 64 and 0.91-0.99x at one). One call per replica at a time lets every core work,
+   * while a lone caller still gets every intra-op thread (for ONNX Runtime see {@link
+   * #concurrentSession}; PyTorch's threads are JVM-wide in DJL). See the README's "Embeddings".
    */
   static int defaultReplicas(
       ModelSpec<?, ?> spec, String engine, java.util.List<io.maasdk.spi.GpuInfo> gpus) {
-    if (spec.replicasSet() || spec.backend() != null || !OnnxRuntimeEngines.NAME.equals(engine)) {
+    if (spec.replicasSet()
+        || spec.backend() != null
+        || !(OnnxRuntimeEngines.NAME.equals(engine) || PYTORCH.equals(engine))) {
       return spec.replicas();
     }
     boolean cpu =

@@ -56,7 +56,8 @@ public final class StartupDeployer {
    *     deploy every version under the repository root
    * @param version the version at {@code location}; null without a location
    * @param engine the DJL engine; null for the runtime's default
-   * @param replicas replicas per version
+   * @param replicas replicas per version; null for the runtime's default (a replica per core for a
+   *     PyTorch or ONNX Runtime model on the CPU, else one)
    * @param device {@code auto} or {@code cpu}
    * @param batchSize the most calls one engine call computes; 1 turns batching off
    * @param batchDelay how long a worker may wait to fill a batch
@@ -71,7 +72,7 @@ public final class StartupDeployer {
       @Nullable String location,
       @Nullable String version,
       @Nullable String engine,
-      int replicas,
+      @Nullable Integer replicas,
       String device,
       int batchSize,
       Duration batchDelay,
@@ -283,11 +284,13 @@ public final class StartupDeployer {
     ModelSpec.Builder<float[], float[]> b =
         ModelSpec.builder(name, float[].class, float[].class)
             .translator(Codecs.floatVector(length))
-            .replicas(m.replicas())
             .devicePolicy(device(prefix, m.device()))
             .queueCapacity(m.queueCapacity());
     if (m.engine() != null) {
       b.engine(m.engine());
+    }
+    if (m.replicas() != null) {
+      b.replicas(m.replicas());
     }
     if (m.batchSize() > 1) {
       b.batching(BatchingPolicy.of(m.batchSize(), m.batchDelay()));

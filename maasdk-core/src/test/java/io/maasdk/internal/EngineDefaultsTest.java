@@ -56,9 +56,25 @@ class EngineDefaultsTest {
   }
 
   @Test
-  void otherEngines_keepOneReplica() {
+  void pyTorchOnCpu_aReplicaPerCore_onAGpu_one() {
     ModelSpec<float[], float[]> s = spec().engine("PyTorch").build();
-    assertEquals(1, EngineLoader.defaultReplicas(s, "PyTorch", List.of()));
+    assertEquals(CORES, EngineLoader.defaultReplicas(s, "PyTorch", List.of()));
+    ModelSpec<float[], float[]> auto =
+        spec().engine("PyTorch").devicePolicy(DevicePolicy.ofDefaults()).build();
+    assertEquals(
+        1,
+        EngineLoader.defaultReplicas(
+            auto, "PyTorch", List.of(new GpuInfo(0, 16L << 30, 16L << 30))));
+    assertEquals(
+        1,
+        EngineLoader.defaultReplicas(
+            spec().engine("PyTorch").replicas(1).build(), "PyTorch", List.of()));
+  }
+
+  @Test
+  void otherEngines_keepOneReplica() {
+    ModelSpec<float[], float[]> s = spec().engine("TensorFlow").build();
+    assertEquals(1, EngineLoader.defaultReplicas(s, "TensorFlow", List.of()));
   }
 
   @Test

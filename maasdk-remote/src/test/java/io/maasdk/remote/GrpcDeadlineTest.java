@@ -50,6 +50,7 @@ class GrpcDeadlineTest {
               .source(ModelSource.classpath(TestModels.resource("slow")))
               .translator(Codecs.floatVector(4))
               .devicePolicy(DevicePolicy.cpu())
+              .replicas(1) // one worker: the queue behind it is what expires
               .batching(BatchingPolicy.disabled())
               .warmup(new float[4])
               .build());

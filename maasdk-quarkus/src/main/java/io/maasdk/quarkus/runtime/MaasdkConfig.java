@@ -116,9 +116,11 @@ public interface MaasdkConfig {
     /** The DJL engine; default maasdk.default-engine. */
     Optional<String> engine();
 
-    /** Replicas per version, each with its own predictor and worker thread. */
-    @WithDefault("1")
-    int replicas();
+    /**
+     * Replicas per version, each with its own predictor and worker thread; unset: the runtime's
+     * default (a replica per core for a PyTorch or ONNX Runtime model on the CPU, else one).
+     */
+    OptionalInt replicas();
 
     /** Where replicas go: "auto" (GPUs if any, else the CPU) or "cpu". */
     @WithDefault("auto")

@@ -177,7 +177,7 @@ public class MaasdkRecorder {
                         m.location().orElse(null),
                         m.version().orElse(null),
                         m.engine().orElse(null),
-                        m.replicas(),
+                        m.replicas().isPresent() ? m.replicas().getAsInt() : null,
                         m.device(),
                         m.batchSize(),
                         m.batchDelay(),

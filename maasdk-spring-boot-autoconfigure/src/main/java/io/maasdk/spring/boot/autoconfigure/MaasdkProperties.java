@@ -328,8 +328,11 @@ public class MaasdkProperties {
     /** The DJL engine; default maasdk.default-engine. */
     private String engine;
 
-    /** Replicas per version, each with its own predictor and worker thread. */
-    private int replicas = 1;
+    /**
+     * Replicas per version, each with its own predictor and worker thread; unset: the runtime's
+     * default (a replica per core for a PyTorch or ONNX Runtime model on the CPU, else one).
+     */
+    private Integer replicas;
 
     /** Where replicas go: "auto" (GPUs if any, else the CPU) or "cpu". */
     private String device = "auto";
@@ -447,11 +450,13 @@ public class MaasdkProperties {
     }
 
     /**
-     * Replicas per version, each with its own predictor and worker thread.
+     * Replicas per version, each with its own predictor and worker thread; null (unset): the
+     * runtime's default (a replica per core for a PyTorch or ONNX Runtime model on the CPU, else
+     * one).
      *
-     * @return the configured value
+     * @return the configured value, or null
      */
-    public int getReplicas() {
+    public Integer getReplicas() {
       return replicas;
     }
 
@@ -460,7 +465,7 @@ public class MaasdkProperties {
      *
      * @param replicas the new value
      */
-    public void setReplicas(int replicas) {
+    public void setReplicas(Integer replicas) {
       this.replicas = replicas;
     }
 

@@ -493,7 +493,7 @@ class MaasdkAutoConfigurationTest {
               assertThat(versions)
                   .containsKeys("digits-mlp@1.0.0", "digits-mlp@1.1.0", "digits-mlp@2.0.0");
               assertThat(versions.get("digits-mlp@2.0.0"))
-                  .containsEntry("replicasUp", 1)
+                  .containsEntry("replicasUp", Runtime.getRuntime().availableProcessors())
                   .containsEntry("breaker", "CLOSED")
                   .containsEntry("queueDepth", 0);
             });
