@@ -111,6 +111,9 @@ public final class BenchmarkSuite {
         || groups.contains("overload")) {
       s.batching(all || groups.contains("latency"), all || groups.contains("overload"));
     }
+    if (all || groups.contains("batching") || groups.contains("replicas")) {
+      s.replicaPerCore();
+    }
     if (all || groups.contains("memory")) {
       s.memory();
     }
@@ -153,15 +156,80 @@ public final class BenchmarkSuite {
     s.write(all);
   }
 
+  /** One replica: the serving figures measure one worker's batching against its baselines. */
   private ModelSpec<float[], float[]> spec(String version, BatchingPolicy batching) {
+    return specBuilder(version, batching).replicas(1).build();
+  }
+
+  private ModelSpec.Builder<float[], float[]> specBuilder(String version, BatchingPolicy batching) {
     return ModelSpec.builder("mlp512", float[].class, float[].class)
         .version(version)
         .source(ModelSource.file(modelFile))
         .translator(Codecs.floatVector(512))
         .devicePolicy(DevicePolicy.cpu())
         .batching(batching)
-        .warmup(inputs[0])
-        .build();
+        .warmup(inputs[0]);
+  }
+
+  /**
+   * maasdk's default replica count for PyTorch on the CPU (one per core) against one replica, both
+   * batching 32 / 2 ms, A B B A per round at 1, 4, 16 and 64 callers; the figure is the 64-caller
+   * ratio, the note has every point.
+   */
+  private void replicaPerCore() throws Exception {
+    try (ModelRuntime rt = runtime()) {
+      rt.deploy(spec("1.0.0", BatchingPolicy.of(BATCH, MAX_DELAY)));
+      rt.deploy(specBuilder("1.0.1", BatchingPolicy.of(BATCH, MAX_DELAY)).build());
+      ModelHandle<float[], float[]> one =
+          rt.handle("mlp512", "1.0.0", float[].class, float[].class);
+      ModelHandle<float[], float[]> dflt =
+          rt.handle("mlp512", "1.0.1", float[].class, float[].class);
+      int replicas =
+          rt.describe("mlp512", io.maasdk.Version.parse("1.0.1")).orElseThrow().placements().size();
+      StringBuilder note = new StringBuilder();
+      List<Double> at64 = new ArrayList<>();
+      for (int callers : new int[] {1, 4, 16, 64}) {
+        List<Double> ratios = new ArrayList<>();
+        int[] next = new int[callers];
+        LoadGenerator.Call a = c -> call(one, next, c);
+        LoadGenerator.Call b = c -> call(dflt, next, c);
+        for (int r = 0; r < ROUNDS; r++) {
+          LoadGenerator.Result a1 = point(callers, a);
+          LoadGenerator.Result b1 = point(callers, b);
+          LoadGenerator.Result b2 = point(callers, b);
+          LoadGenerator.Result a2 = point(callers, a);
+          ratios.add(1 / abba(a1, b1, b2, a2));
+        }
+        note.append(
+            String.format(
+                Locale.ROOT,
+                "%s%d callers %.2fx (%.2f-%.2f)",
+                callers == 1 ? "" : ", ",
+                callers,
+                median(ratios),
+                java.util.Collections.min(ratios),
+                java.util.Collections.max(ratios)));
+        if (callers == 64) {
+          at64.addAll(ratios);
+        }
+      }
+      figures.add(
+          rounds(
+              "batching.replica_per_core.ratio",
+              at64,
+              ">= 1.0",
+              "items/s with maasdk's default for PyTorch on the CPU ("
+                  + replicas
+                  + " replicas, one per core) / with one replica, batching 32 / 2 ms, at 64 callers;"
+                  + " per point, median (min-max): "
+                  + note
+                  + ". DJL's PyTorch threads are JVM-wide, so replicas share them."));
+    }
+  }
+
+  private int call(ModelHandle<float[], float[]> h, int[] next, int caller) throws Exception {
+    h.predict(inputs[(next[caller]++ + caller * 7) % inputs.length]);
+    return 1;
   }
 
   /**
@@ -602,7 +670,8 @@ public final class BenchmarkSuite {
     md.append("Model: TorchScript MLP 512→1024→1024→10 (`maasdk-testkit` bench model), PyTorch ")
         .append("2.7.1 CPU via DJL 0.35.1, default DJL threads, OMP_WAIT_POLICY=")
         .append(System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"))
-        .append(" for every JVM of the run. maasdk: 1 replica, batching ")
+        .append(
+            " for every JVM of the run. maasdk: 1 replica (except where a figure says), batching ")
         .append(BATCH)
         .append(" / ")
         .append(MAX_DELAY.toMillis())

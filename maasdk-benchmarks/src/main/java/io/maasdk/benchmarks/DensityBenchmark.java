@@ -177,6 +177,7 @@ final class DensityBenchmark {
         .translator(Codecs.floatVector(64))
         .devicePolicy(DevicePolicy.cpu())
         .batching(BatchingPolicy.of(8, java.time.Duration.ofMillis(1)))
+        .replicas(1) // the figure is about one replica
         .warmup(warm)
         .build();
   }

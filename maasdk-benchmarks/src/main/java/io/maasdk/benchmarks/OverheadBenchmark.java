@@ -94,6 +94,7 @@ public class OverheadBenchmark {
               .translator(Codecs.floatVector(512))
               .devicePolicy(DevicePolicy.cpu())
               .batching(BatchingPolicy.disabled())
+              .replicas(1) // the figure is about one replica
               .warmup(inputs[0])
               .build());
       handle = runtime.handle("mlp512", "1.0.0", float[].class, float[].class);

@@ -114,6 +114,7 @@ public final class ServingProbe {
               .translator(Codecs.floatVector(512))
               .devicePolicy(DevicePolicy.cpu())
               .batching(BatchingPolicy.of(BenchmarkSuite.BATCH, BenchmarkSuite.MAX_DELAY))
+              .replicas(1) // the figure is about one replica
               .warmup(inputs[0])
               .build());
       ModelHandle<float[], float[]> h = rt.handle("mlp512", "1.0.0", float[].class, float[].class);

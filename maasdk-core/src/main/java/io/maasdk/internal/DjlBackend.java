@@ -38,17 +38,11 @@ final class DjlBackend implements Backend {
   @Override
   public <I, O> Loaded<I, O> load(ModelSpec<I, O> spec, Placement placement) {
     Device device = EngineLoader.device(placement);
-    Model model = EngineLoader.load(spec, engine, device);
-    Model concurrent = null;
-    if (EngineLoader.concurrentSession(spec, engine, device)) {
-      try {
-        concurrent = EngineLoader.loadSingleThreaded(spec, engine, device);
-      } catch (RuntimeException e) {
-        model.close();
-        throw e;
-      }
-    }
-    return new DjlLoaded<>(spec, engine, model, concurrent, placement.onGpu());
+    List<Model> models =
+        EngineLoader.load(
+            spec, engine, device, EngineLoader.concurrentSession(spec, engine, device));
+    return new DjlLoaded<>(
+        spec, engine, models.get(0), models.size() > 1 ? models.get(1) : null, placement.onGpu());
   }
 
   /**

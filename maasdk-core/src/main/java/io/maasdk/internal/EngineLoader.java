@@ -11,7 +11,9 @@ import io.maasdk.Placement;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -41,9 +43,9 @@ final class EngineLoader {
    * The intra-op threads of the ONNX Runtime CPU session that a version's calls use when they run
    * alone: one per core the JVM may use, so a lone call gets every core. maasdk's threads do not
    * spin (see {@link #nonSpinningSessionOptions}). Calls that run while another computes use a
-   * second session of one thread ({@link #loadSingleThreaded}). A spec pins its own with {@code
-   * engineOption("intraOpNumThreads", "n")}: then one session, and ONNX Runtime's defaults for the
-   * rest.
+   * second session of one thread ({@link #load(ModelSpec, String, Device, boolean)}). A spec pins
+   * its own with {@code engineOption("intraOpNumThreads", "n")}: then one session, and ONNX
+   * Runtime's defaults for the rest.
    */
   static int onnxIntraOpThreads(ModelSpec<?, ?> spec) {
     return cores();
@@ -96,9 +98,10 @@ final class EngineLoader {
 
   /**
    * Whether {@code spec} on {@code device} gets a second, single-threaded ONNX Runtime session for
-   * calls that run while another call of the version computes (see {@link #loadSingleThreaded}): an
-   * ONNX Runtime model on the CPU of a machine with more than one core, whose intra-op threads the
-   * spec left to maasdk, with more than one replica (the default there is one per core).
+   * calls that run while another call of the version computes (see {@link #load(ModelSpec, String,
+   * Device, boolean)}): an ONNX Runtime model on the CPU of a machine with more than one core,
+   * whose intra-op threads the spec left to maasdk, with more than one replica (the default there
+   * is one per core).
    */
   static boolean concurrentSession(ModelSpec<?, ?> spec, String engine, Device device) {
     return OnnxRuntimeEngines.NAME.equals(engine)
@@ -114,6 +117,17 @@ final class EngineLoader {
    * #onnxIntraOpThreads}); otherwise as the spec's engine options say.
    */
   static Model load(ModelSpec<?, ?> spec, String engine, Device device) {
+    return load(spec, engine, device, false).get(0);
+  }
+
+  /**
+   * Loads {@code spec} as {@link #load(ModelSpec, String, Device)} does and, with {@code
+   * concurrent}, also as a session of one intra-op thread ({@link #concurrentSession}), both from
+   * one opening of the artifact (a verified or decrypted one is not decrypted twice).
+   *
+   * @return the model for lone calls, then (with {@code concurrent}) the single-threaded one
+   */
+  static List<Model> load(ModelSpec<?, ?> spec, String engine, Device device, boolean concurrent) {
     checkEngine(spec, engine);
     Map<String, Object> options = new HashMap<>(spec.engineOptions());
     if (device.isGpu() && "PyTorch".equals(engine)) {
@@ -135,8 +149,13 @@ final class EngineLoader {
         options.putIfAbsent("sessionOptions", sessionOptions);
       }
     }
+    List<Map<String, Object>> sessions = new ArrayList<>();
+    sessions.add(options);
+    if (concurrent) {
+      sessions.add(singleThreaded(spec));
+    }
     try {
-      return load(spec, engine, device, options);
+      return load(spec, engine, device, sessions);
     } finally {
       if (sessionOptions != null) {
         try {
@@ -157,12 +176,11 @@ final class EngineLoader {
    * lone call on it is 1.2x faster than on one thread: hence two sessions, each for what it does
    * best.
    */
-  static Model loadSingleThreaded(ModelSpec<?, ?> spec, String engine, Device device) {
-    checkEngine(spec, engine);
+  private static Map<String, Object> singleThreaded(ModelSpec<?, ?> spec) {
     Map<String, Object> options = new HashMap<>(spec.engineOptions());
     options.put(INTRA_OP_THREADS, "1");
     options.putIfAbsent("interOpNumThreads", "1");
-    return load(spec, engine, device, options);
+    return options;
   }
 
   private static void checkEngine(ModelSpec<?, ?> spec, String engine) {
@@ -183,14 +201,15 @@ final class EngineLoader {
     }
   }
 
-  private static Model load(
-      ModelSpec<?, ?> spec, String engine, Device device, Map<String, Object> options) {
+  /** One model per option set, all from one opening of the artifact; all or none are returned. */
+  private static List<Model> load(
+      ModelSpec<?, ?> spec, String engine, Device device, List<Map<String, Object>> sessions) {
     String subject = spec.name() + "@" + spec.version();
     // Open (fetch, verify, decrypt) the artifact on its own thread while the engine starts: both
     // take hundreds of milliseconds on a cold JVM and need different cores. Nothing reaches the
     // engine until open() has returned.
     CompletableFuture<ModelArtifact> opening = openAsync(spec);
-    Model model = null;
+    List<Model> models = new ArrayList<>();
     try {
       Engine started =
           OnnxRuntimeEngines.NAME.equals(engine)
@@ -198,8 +217,11 @@ final class EngineLoader {
                   .engine() // also when another library made ORT's environment first
               : Engine.getEngine(engine);
       started.getAlternativeEngine(); // DJL's hybrid engine, e.g. PyTorch for ORT
-      model = Model.newInstance(subject, device, engine);
+      for (int i = 0; i < sessions.size(); i++) {
+        models.add(Model.newInstance(subject, device, engine));
+      }
     } catch (RuntimeException | LinkageError e) { // an engine whose static start-up failed
+      models.forEach(Model::close);
       closeWhenOpened(opening);
       throw new ModelLoadException(
           spec.name(),
@@ -219,16 +241,32 @@ final class EngineLoader {
       if (path.isPresent()) {
         String file = artifact.fileName();
         int dot = file.lastIndexOf('.');
-        model.load(path.get(), dot > 0 ? file.substring(0, dot) : file, options);
-      } else {
+        for (int i = 0; i < models.size(); i++) {
+          models.get(i).load(path.get(), dot > 0 ? file.substring(0, dot) : file, sessions.get(i));
+        }
+      } else if (models.size() == 1) {
         try (InputStream in = artifact.openStream()) {
-          model.load(in, options);
+          models.get(0).load(in, sessions.get(0));
+        }
+      } else {
+        byte[] bytes; // in memory only (engines copy a stream into an array anyway)
+        try (InputStream in = artifact.openStream()) {
+          bytes = in.readAllBytes();
+        }
+        for (int i = 0; i < models.size(); i++) {
+          models.get(i).load(new java.io.ByteArrayInputStream(bytes), sessions.get(i));
         }
       }
-      LOG.info("loaded {} from {} on {} ({})", subject, spec.source().describe(), device, engine);
-      return model;
+      LOG.info(
+          "loaded {} from {} on {} ({}{})",
+          subject,
+          spec.source().describe(),
+          device,
+          engine,
+          models.size() > 1 ? ", with a single-threaded session for concurrent calls" : "");
+      return models;
     } catch (IOException | MalformedModelException | RuntimeException e) {
-      model.close();
+      models.forEach(Model::close);
       if (e instanceof io.maasdk.MaasdkException me) {
         throw me; // e.g. an IntegrityException from a verifying source
       }
