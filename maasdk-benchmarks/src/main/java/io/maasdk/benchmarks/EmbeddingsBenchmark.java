@@ -19,9 +19,12 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.UnaryOperator;
 
 /**
@@ -458,22 +461,17 @@ final class EmbeddingsBenchmark {
   }
 
   /** Per version: engine calls' members summed, and calls (a call of n members counts n times). */
-  private static final java.util.Map<String, java.util.concurrent.atomic.LongAdder[]> BATCHES =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, LongAdder[]> BATCHES = new ConcurrentHashMap<>();
 
   private static ModelRuntime runtime() {
     return ModelRuntime.builder()
         .deviceInventory(DeviceInventory.cpuOnly())
         .listener(
             e -> {
-              java.util.concurrent.atomic.LongAdder[] a =
+              LongAdder[] a =
                   BATCHES.computeIfAbsent(
                       String.valueOf(e.version()),
-                      v ->
-                          new java.util.concurrent.atomic.LongAdder[] {
-                            new java.util.concurrent.atomic.LongAdder(),
-                            new java.util.concurrent.atomic.LongAdder()
-                          });
+                      v -> new LongAdder[] {new LongAdder(), new LongAdder()});
               a[0].add(e.batchSize());
               a[1].increment();
             })
@@ -482,7 +480,7 @@ final class EmbeddingsBenchmark {
 
   /** The mean engine-call size a caller of {@code version} shared since the last call; resets. */
   private static double meanBatch(String version) {
-    java.util.concurrent.atomic.LongAdder[] a = BATCHES.remove(version);
+    LongAdder[] a = BATCHES.remove(version);
     return a == null || a[1].sum() == 0 ? 0 : a[0].sum() / (double) a[1].sum();
   }
 

@@ -112,25 +112,18 @@ final class EngineLoader {
   }
 
   /**
-   * Loads {@code spec} for the calls that run alone: for an ONNX Runtime CPU model whose threads
-   * the spec left to maasdk, a session with one non-spinning intra-op thread per core ({@link
-   * #onnxIntraOpThreads}); otherwise as the spec's engine options say.
-   */
-  static Model load(ModelSpec<?, ?> spec, String engine, Device device) {
-    return load(spec, engine, device, false).get(0);
-  }
-
-  /**
-   * Loads {@code spec} as {@link #load(ModelSpec, String, Device)} does and, with {@code
-   * concurrent}, also as a session of one intra-op thread ({@link #concurrentSession}), both from
-   * one opening of the artifact (a verified or decrypted one is not decrypted twice).
+   * Loads {@code spec} on {@code device}: for an ONNX Runtime CPU model whose threads the spec left
+   * to maasdk, as a session with a non-spinning intra-op thread per core ({@link
+   * #onnxIntraOpThreads}), otherwise as the spec's engine options say; with {@code concurrent},
+   * also as a session of one intra-op thread ({@link #concurrentSession}), both from one opening of
+   * the artifact (a verified or decrypted one is not decrypted twice).
    *
    * @return the model for lone calls, then (with {@code concurrent}) the single-threaded one
    */
   static List<Model> load(ModelSpec<?, ?> spec, String engine, Device device, boolean concurrent) {
     checkEngine(spec, engine);
     Map<String, Object> options = new HashMap<>(spec.engineOptions());
-    if (device.isGpu() && "PyTorch".equals(engine)) {
+    if (device.isGpu() && PYTORCH.equals(engine)) {
       // Tensors saved on another device fail with "Expected all tensors to be on the same device".
       options.putIfAbsent("mapLocation", "true");
     }
@@ -345,7 +338,7 @@ final class EngineLoader {
 
   /** Frees PyTorch's CUDA caching allocator after a GPU model is closed; no-op otherwise. */
   static void releaseGpuCache(String engine) {
-    if (!"PyTorch".equals(engine)) {
+    if (!PYTORCH.equals(engine)) {
       return;
     }
     try {
